@@ -1,0 +1,3 @@
+module github.com/lockwarden/lockwarden
+
+go 1.26.8

@@ -1,0 +1,72 @@
+package model
+
+import (
+	"fmt"
+	"time"
+)
+
+// DefaultStaleAfter is how old a lock must be before lockwarden calls it
+// stale, unless configured otherwise.
+const DefaultStaleAfter = time.Hour
+
+// Age is how long a lock has been held, by our clock against the holder's
+// Created. ClockAhead is set when Created lies in our future: the holder's
+// clock is ahead of ours, and the age is then unknown rather than negative.
+type Age struct {
+	Held       time.Duration
+	ClockAhead bool
+	// Ahead is how far the holder's clock is ahead, when ClockAhead.
+	Ahead time.Duration
+	// Known is false when the lock carries no Created time.
+	Known bool
+}
+
+// AgeAt returns the lock's age at now.
+func (e Entry) AgeAt(now time.Time) Age {
+	if e.Kind != KindLock || e.Info.Created.IsZero() {
+		return Age{}
+	}
+	d := now.Sub(e.Info.Created)
+	if d < 0 {
+		return Age{Known: true, ClockAhead: true, Ahead: -d}
+	}
+	return Age{Known: true, Held: d}
+}
+
+// StaleAt reports whether the lock has been held for at least staleAfter.
+// A lock whose holder clock is ahead of ours, or without a Created time, is
+// not called stale: we cannot tell how long it has been held.
+func (e Entry) StaleAt(now time.Time, staleAfter time.Duration) bool {
+	a := e.AgeAt(now)
+	return a.Known && !a.ClockAhead && a.Held >= staleAfter
+}
+
+// String renders the age for a table cell: "4s", "1m03s", "3h12m", "3d 4h".
+func (a Age) String() string {
+	switch {
+	case !a.Known:
+		return "—"
+	case a.ClockAhead:
+		return "clock ahead " + FormatDuration(a.Ahead)
+	}
+	return FormatDuration(a.Held)
+}
+
+// FormatDuration renders a duration compactly for people: "4s", "1m03s",
+// "3h12m", "3d 4h".
+func FormatDuration(d time.Duration) string {
+	if d < 0 {
+		d = -d
+	}
+	s := int64(d / time.Second)
+	switch {
+	case s < 60:
+		return fmt.Sprintf("%ds", s)
+	case s < 3600:
+		return fmt.Sprintf("%dm%02ds", s/60, s%60)
+	case s < 86400:
+		return fmt.Sprintf("%dh%02dm", s/3600, s%3600/60)
+	default:
+		return fmt.Sprintf("%dd %dh", s/86400, s%86400/3600)
+	}
+}

@@ -1,0 +1,202 @@
+package model
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// Kind says what an item of the lock table is.
+type Kind int
+
+const (
+	// KindLock is a held lock: LockID plus a LockInfo in Info.
+	KindLock Kind = iota
+	// KindDigest is a "<path>-md5" item holding the MD5 of the state
+	// object. It is not a lock and must never be removed as one.
+	KindDigest
+	// KindMalformed is anything else; Problem says what is wrong.
+	KindMalformed
+)
+
+// String returns the kind as lockwarden's JSON output spells it.
+func (k Kind) String() string {
+	switch k {
+	case KindLock:
+		return "lock"
+	case KindDigest:
+		return "digest"
+	default:
+		return "malformed"
+	}
+}
+
+// DigestSuffix ends the LockID of every digest item.
+const DigestSuffix = "-md5"
+
+// DefaultWorkspaceKeyPrefix is the S3 backend's default workspace_key_prefix.
+const DefaultWorkspaceKeyPrefix = "env:"
+
+// DefaultWorkspace is the name clients give the workspace with no prefix.
+const DefaultWorkspace = "default"
+
+var digestValue = regexp.MustCompile(`^[0-9a-f]{32}$`)
+
+// Entry is one classified item of the lock table.
+type Entry struct {
+	Kind Kind
+	// LockID is the item's key; empty when the item has none usable.
+	LockID string
+	// Bucket, Key and Workspace are derived from LockID (for a digest, from
+	// LockID without its -md5 suffix).
+	Bucket, Key, Workspace string
+	// InfoRaw is Info exactly as stored: later writes are conditioned on
+	// these bytes, never on a re-marshalled copy.
+	InfoRaw string
+	// Info is InfoRaw decoded; set for locks.
+	Info LockInfo
+	// Digest is the stored MD5 for digest items.
+	Digest string
+	// Problem says why a malformed item is malformed.
+	Problem string
+	// Item is the whole item as read.
+	Item Item
+}
+
+// Path returns the state path the entry is about, as clients write Path:
+// "<bucket>/<state key>".
+func (e Entry) Path() string {
+	if e.Kind == KindDigest || strings.HasSuffix(e.LockID, DigestSuffix) && e.Kind == KindMalformed {
+		return strings.TrimSuffix(e.LockID, DigestSuffix)
+	}
+	return e.LockID
+}
+
+// ShortID is the first 8 characters of the holder's lock ID.
+func (e Entry) ShortID() string {
+	id := e.Info.ID
+	if len(id) > 8 {
+		return id[:8]
+	}
+	return id
+}
+
+// Classify decides what an item is. It never panics and never drops an
+// item: whatever it holds, the result is a lock, a digest, or malformed with
+// a reason. workspacePrefix is the backend's workspace_key_prefix ("" means
+// the default "env:").
+func Classify(it Item, workspacePrefix string) Entry {
+	e := Entry{Kind: KindMalformed, Item: it}
+	id, ok := it["LockID"]
+	switch {
+	case !ok:
+		e.Problem = "no LockID attribute"
+		return e
+	case id.Type != TypeS:
+		e.Problem = fmt.Sprintf("LockID is of type %s, want S", id.Type)
+		return e
+	case id.S == "":
+		e.Problem = "LockID is empty"
+		return e
+	}
+	e.LockID = id.S
+	path := strings.TrimSuffix(id.S, DigestSuffix)
+	e.Bucket, e.Key = SplitPath(path)
+	e.Workspace = WorkspaceOf(e.Key, workspacePrefix)
+
+	info, hasInfo := it["Info"]
+	digest, hasDigest := it["Digest"]
+
+	if strings.HasSuffix(id.S, DigestSuffix) {
+		switch {
+		case hasInfo:
+			e.Problem = "Info on a digest (-md5) item"
+		case !hasDigest:
+			e.Problem = "digest (-md5) item without Digest"
+		case digest.Type != TypeS:
+			e.Problem = fmt.Sprintf("Digest is of type %s, want S", digest.Type)
+		case !digestValue.MatchString(digest.S):
+			e.Problem = fmt.Sprintf("Digest %q is not 32 lowercase hex characters", clip(digest.S, 40))
+			e.Digest = digest.S
+		default:
+			e.Kind = KindDigest
+			e.Digest = digest.S
+		}
+		return e
+	}
+
+	switch {
+	case !hasInfo && hasDigest:
+		e.Problem = "Digest on an item whose LockID does not end in -md5"
+		return e
+	case !hasInfo:
+		e.Problem = "no Info attribute"
+		return e
+	case info.Type != TypeS:
+		e.Problem = fmt.Sprintf("Info is of type %s, want S", info.Type)
+		return e
+	}
+	e.InfoRaw = info.S
+	li, err := ParseLockInfo(info.S)
+	if err != nil {
+		e.Problem = "Info is not LockInfo JSON: " + describeJSONError(err)
+		return e
+	}
+	e.Info = li
+	if li.ID == "" {
+		e.Problem = "Info has no ID (clients cannot unlock it)"
+		return e
+	}
+	e.Kind = KindLock
+	return e
+}
+
+// SplitPath splits "<bucket>/<key>" at the first slash.
+func SplitPath(path string) (bucket, key string) {
+	bucket, key, _ = strings.Cut(path, "/")
+	return bucket, key
+}
+
+// WorkspaceOf returns the workspace a state key belongs to: the segment after
+// "<prefix>/", or "default". prefix "" means the backend's default "env:".
+func WorkspaceOf(key, prefix string) string {
+	if prefix == "" {
+		prefix = DefaultWorkspaceKeyPrefix
+	}
+	rest, ok := strings.CutPrefix(key, prefix+"/")
+	if !ok {
+		return DefaultWorkspace
+	}
+	ws, _, found := strings.Cut(rest, "/")
+	if !found || ws == "" {
+		return DefaultWorkspace
+	}
+	return ws
+}
+
+func describeJSONError(err error) string {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		return fmt.Sprintf("%s at byte %d", syn.Error(), syn.Offset)
+	case errors.As(err, &typ):
+		return fmt.Sprintf("field %s is a JSON %s", typ.Field, typ.Value)
+	}
+	var pe *time.ParseError
+	if errors.As(err, &pe) {
+		return "Created is not an RFC 3339 time"
+	}
+	return err.Error()
+}
+
+func clip(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n]) + "…"
+}

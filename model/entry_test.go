@@ -1,0 +1,204 @@
+package model
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+const goodInfo = `{"ID":"48fbde2b-b15c-2df0-7822-2edcd29c8674","Operation":"OperationTypeApply","Info":"","Who":"root@vm","Version":"1.5.7","Created":"2026-11-26T06:30:01.446472855Z","Path":"tfstate/legacy/app/terraform.tfstate"}`
+
+func TestClassifyMalformed(t *testing.T) {
+	cases := []struct {
+		name    string
+		item    Item
+		problem string
+	}{
+		{"no LockID", Item{"Info": String(goodInfo)}, "no LockID attribute"},
+		{"LockID wrong type", Item{"LockID": {Type: TypeN, S: "12"}}, "LockID is of type N, want S"},
+		{"empty LockID", Item{"LockID": String("")}, "LockID is empty"},
+		{"no Info", Item{"LockID": String("b/k")}, "no Info attribute"},
+		{"Info wrong type", Item{"LockID": String("b/k"), "Info": {Type: TypeN, S: "1"}}, "Info is of type N, want S"},
+		{"Info not JSON", Item{"LockID": String("b/k"), "Info": String("not json {")}, "Info is not LockInfo JSON: invalid character"},
+		{"Info JSON of wrong shape", Item{"LockID": String("b/k"), "Info": String(`{"ID":7}`)}, "Info is not LockInfo JSON: field ID is a JSON number"},
+		{"Info bad Created", Item{"LockID": String("b/k"), "Info": String(`{"ID":"x","Created":"yesterday"}`)}, "Info is not LockInfo JSON: Created is not an RFC 3339 time"},
+		{"Info without ID", Item{"LockID": String("b/k"), "Info": String(`{"Who":"a@b"}`)}, "Info has no ID"},
+		{"md5 without Digest (terragrunt migrate)", Item{"LockID": String("b/k-md5")}, "digest (-md5) item without Digest"},
+		{"Info on md5", Item{"LockID": String("b/k-md5"), "Info": String(goodInfo), "Digest": String(strings.Repeat("a", 32))}, "Info on a digest (-md5) item"},
+		{"Digest wrong type", Item{"LockID": String("b/k-md5"), "Digest": {Type: TypeB, B: []byte("x")}}, "Digest is of type B, want S"},
+		{"Digest not hex", Item{"LockID": String("b/k-md5"), "Digest": String("XYZ")}, `Digest "XYZ" is not 32 lowercase hex characters`},
+		{"Digest on a lock key", Item{"LockID": String("b/k"), "Digest": String(strings.Repeat("a", 32))}, "Digest on an item whose LockID does not end in -md5"},
+		{"empty item", Item{}, "no LockID attribute"},
+		{"nil item", nil, "no LockID attribute"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			e := Classify(c.item, "")
+			if e.Kind != KindMalformed {
+				t.Fatalf("kind %v, want malformed", e.Kind)
+			}
+			if !strings.HasPrefix(e.Problem, c.problem) {
+				t.Errorf("problem %q, want prefix %q", e.Problem, c.problem)
+			}
+		})
+	}
+}
+
+func TestClassifyMalformedMd5KeepsItsPath(t *testing.T) {
+	e := Classify(Item{"LockID": String("bkt/app/terraform.tfstate-md5")}, "")
+	if e.Path() != "bkt/app/terraform.tfstate" || e.Key != "app/terraform.tfstate" {
+		t.Errorf("path %q key %q", e.Path(), e.Key)
+	}
+}
+
+func TestWorkspaceOf(t *testing.T) {
+	cases := []struct{ key, prefix, want string }{
+		{"app/terraform.tfstate", "", "default"},
+		{"env:/dev/app/terraform.tfstate", "", "dev"},
+		{"env:/dev/app/terraform.tfstate", "env:", "dev"},
+		{"workspaces/prod/app/terraform.tfstate", "workspaces", "prod"},
+		{"env:/dev/app/terraform.tfstate", "workspaces", "default"},
+		{"env:/", "", "default"},
+		{"env:/only", "", "default"},
+	}
+	for _, c := range cases {
+		if got := WorkspaceOf(c.key, c.prefix); got != c.want {
+			t.Errorf("WorkspaceOf(%q, %q) = %q, want %q", c.key, c.prefix, got, c.want)
+		}
+	}
+}
+
+func TestSplitPath(t *testing.T) {
+	b, k := SplitPath("bkt/env:/dev/a/b.tfstate")
+	if b != "bkt" || k != "env:/dev/a/b.tfstate" {
+		t.Errorf("got %q %q", b, k)
+	}
+	b, k = SplitPath("nobucketkey")
+	if b != "nobucketkey" || k != "" {
+		t.Errorf("got %q %q", b, k)
+	}
+}
+
+func TestAgeAndStaleness(t *testing.T) {
+	e := Classify(Item{"LockID": String("tfstate/legacy/app/terraform.tfstate"), "Info": String(goodInfo)}, "")
+	created := e.Info.Created
+	cases := []struct {
+		now        time.Time
+		age        string
+		stale      bool
+		clockAhead bool
+	}{
+		{created.Add(4 * time.Second), "4s", false, false},
+		{created.Add(63 * time.Second), "1m03s", false, false},
+		{created.Add(time.Hour - time.Nanosecond), "59m59s", false, false},
+		{created.Add(time.Hour), "1h00m", true, false},
+		{created.Add(3*time.Hour + 12*time.Minute), "3h12m", true, false},
+		{created.Add(76 * time.Hour), "3d 4h", true, false},
+		{created.Add(-3 * time.Minute), "clock ahead 3m00s", false, true},
+	}
+	for _, c := range cases {
+		a := e.AgeAt(c.now)
+		if a.String() != c.age || a.ClockAhead != c.clockAhead {
+			t.Errorf("at %v: age %q ahead %v, want %q %v", c.now.Sub(created), a, a.ClockAhead, c.age, c.clockAhead)
+		}
+		if got := e.StaleAt(c.now, DefaultStaleAfter); got != c.stale {
+			t.Errorf("at %v: stale %v, want %v", c.now.Sub(created), got, c.stale)
+		}
+	}
+	if e.StaleAt(created.Add(2*time.Minute), time.Minute) != true {
+		t.Error("a configured stale_after of 1m must call a 2m lock stale")
+	}
+	digest := Classify(Item{"LockID": String("b/k-md5"), "Digest": String(strings.Repeat("0", 32))}, "")
+	if digest.StaleAt(created.Add(100*time.Hour), time.Minute) || digest.AgeAt(created).Known {
+		t.Error("a digest has no age and is never stale")
+	}
+}
+
+func TestOperationWord(t *testing.T) {
+	cases := map[string]string{
+		"OperationTypeApply":   "apply",
+		"OperationTypePlan":    "plan",
+		"OperationTypeRefresh": "refresh",
+		"OperationTypeInvalid": "import/other",
+		"state-rm":             "state rm",
+		"init":                 "init",
+		"backend from plan":    "backend from plan",
+		"":                     "—",
+		"OperationTypeFoo":     "foo",
+	}
+	for in, want := range cases {
+		if got := OperationWord(in); got != want {
+			t.Errorf("OperationWord(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func lockAt(id, who, op string, created time.Time) Entry {
+	li := LockInfo{ID: id + "-0000", Operation: op, Who: who, Version: "1.5.7", Created: created, Path: "b/" + id}
+	raw, _ := li.Marshal()
+	return Classify(Item{"LockID": String("b/" + id), "Info": String(raw)}, "")
+}
+
+func TestFilterAndSort(t *testing.T) {
+	t0 := time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC)
+	entries := []Entry{
+		lockAt("c/new", "alice@ci", "OperationTypePlan", t0.Add(time.Hour)),
+		lockAt("a/old", "bob@laptop", "OperationTypeApply", t0),
+		Classify(Item{"LockID": String("b/broken"), "Info": String("nope")}, ""),
+		lockAt("b/mid", "carol@ws", "state-rm", t0.Add(time.Minute)),
+	}
+	ids := func(es []Entry) string {
+		var s []string
+		for _, e := range es {
+			s = append(s, e.LockID)
+		}
+		return strings.Join(s, ",")
+	}
+	if got := ids(Sort(entries, SortAge)); got != "b/a/old,b/b/mid,b/c/new,b/broken" {
+		t.Errorf("age order: %s", got)
+	}
+	if got := ids(Sort(entries, SortPath)); got != "b/a/old,b/b/mid,b/broken,b/c/new" {
+		t.Errorf("path order: %s", got)
+	}
+	if got := ids(Sort(entries, SortWho)); got != "b/c/new,b/a/old,b/b/mid,b/broken" {
+		t.Errorf("who order: %s", got)
+	}
+	if got := ids(Sort(entries, SortOperation)); got != "b/a/old,b/c/new,b/b/mid,b/broken" {
+		t.Errorf("operation order: %s", got)
+	}
+	if ids(entries) != "b/c/new,b/a/old,b/broken,b/b/mid" {
+		t.Error("Sort must not reorder its input")
+	}
+	for q, want := range map[string]string{
+		"":         "b/c/new,b/a/old,b/broken,b/b/mid",
+		"ALICE":    "b/c/new",
+		"apply":    "b/a/old",
+		"state rm": "b/b/mid",
+		"not lockinfo": "b/broken",
+		"old-0000": "b/a/old",
+		"zzz":      "",
+	} {
+		if got := ids(Filter(entries, q)); got != want {
+			t.Errorf("Filter(%q) = %s, want %s", q, got, want)
+		}
+	}
+}
+
+func TestItemJSONRoundTrip(t *testing.T) {
+	it := Item{
+		"LockID": String("b/k"), "N": {Type: TypeN, S: "1.5"}, "B": {Type: TypeB, B: []byte{0, 1}},
+		"T": {Type: TypeBOOL, BOOL: true}, "Z": {Type: TypeNULL}, "SS": {Type: TypeSS, Set: []string{"x", "y"}},
+		"L": {Type: TypeL, L: []Attribute{String("a")}}, "M": {Type: TypeM, M: map[string]Attribute{"k": String("v")}},
+	}
+	js := it.JSON()
+	var back Item
+	if err := jsonUnmarshal(js, &back); err != nil {
+		t.Fatal(err)
+	}
+	if back.JSON() != js {
+		t.Errorf("DynamoDB JSON does not round-trip:\n%s\n%s", js, back.JSON())
+	}
+	if !strings.Contains(js, `"LockID":{"S":"b/k"}`) || !strings.Contains(js, `"Z":{"NULL":true}`) {
+		t.Errorf("unexpected DynamoDB JSON: %s", js)
+	}
+}

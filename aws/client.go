@@ -1,0 +1,103 @@
+package aws
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/url"
+	"time"
+
+	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+)
+
+// Connection says where the lock table lives and who we are. Empty fields
+// fall back to the standard AWS chain (AWS_PROFILE, AWS_REGION, SSO, the
+// shared config files, environment credentials, instance roles).
+type Connection struct {
+	Profile string
+	Region  string
+	// Endpoint overrides the DynamoDB endpoint (--endpoint-url). Without
+	// it the SDK still honours AWS_ENDPOINT_URL_DYNAMODB and AWS_ENDPOINT_URL.
+	Endpoint string
+	// MaxAttempts bounds the SDK's retries of throttled or failed calls.
+	MaxAttempts int
+}
+
+// fallbackRegion is used only against a local endpoint, where the region
+// is a formality.
+const fallbackRegion = "us-east-1"
+
+// LoadConfig resolves credentials and region from the standard chain.
+// Against a loopback endpoint (an emulator such as lockwarden's sandbox) it
+// supplies a region and dummy credentials when none are configured, because
+// emulators accept any.
+func LoadConfig(ctx context.Context, c Connection) (sdkaws.Config, error) {
+	opts := []func(*config.LoadOptions) error{}
+	if c.Profile != "" {
+		opts = append(opts, config.WithSharedConfigProfile(c.Profile))
+	}
+	if c.Region != "" {
+		opts = append(opts, config.WithRegion(c.Region))
+	}
+	attempts := c.MaxAttempts
+	if attempts <= 0 {
+		attempts = 5
+	}
+	opts = append(opts, config.WithRetryer(func() sdkaws.Retryer {
+		return retry.NewStandard(func(o *retry.StandardOptions) {
+			o.MaxAttempts = attempts
+			o.MaxBackoff = 5 * time.Second
+		})
+	}))
+	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		if c.Profile != "" {
+			return cfg, fmt.Errorf("AWS profile %q: %w", c.Profile, err)
+		}
+		return cfg, fmt.Errorf("AWS configuration: %w", err)
+	}
+	if IsLoopback(c.Endpoint) {
+		if cfg.Region == "" {
+			cfg.Region = fallbackRegion
+		}
+		rctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		defer cancel()
+		if _, err := cfg.Credentials.Retrieve(rctx); err != nil {
+			cfg.Credentials = credentials.NewStaticCredentialsProvider("lockwarden", "sandbox", "")
+		}
+	}
+	if cfg.Region == "" {
+		return cfg, &UserError{Msg: "no AWS region: pass --region, set AWS_REGION, or set region in the context or AWS profile"}
+	}
+	return cfg, nil
+}
+
+// NewDynamoDB returns a DynamoDB client for the connection's endpoint.
+func NewDynamoDB(cfg sdkaws.Config, endpoint string) *dynamodb.Client {
+	return dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) {
+		if endpoint != "" {
+			o.BaseEndpoint = sdkaws.String(endpoint)
+		}
+	})
+}
+
+// IsLoopback reports whether endpoint is a URL on this machine.
+func IsLoopback(endpoint string) bool {
+	if endpoint == "" {
+		return false
+	}
+	u, err := url.Parse(endpoint)
+	if err != nil {
+		return false
+	}
+	host := u.Hostname()
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

@@ -1,0 +1,256 @@
+package aws
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"sort"
+	"sync"
+
+	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/lockwarden/lockwarden/model"
+)
+
+// ScanAPI is the one DynamoDB call the reader needs.
+type ScanAPI interface {
+	Scan(ctx context.Context, in *dynamodb.ScanInput, optFns ...func(*dynamodb.Options)) (*dynamodb.ScanOutput, error)
+}
+
+// DefaultSegments is how many parallel scan segments read the table.
+const DefaultSegments = 4
+
+// LockTable reads a Terraform/OpenTofu lock table.
+type LockTable struct {
+	Client ScanAPI
+	Table  string
+	// Region and Endpoint are only used to explain errors.
+	Region, Endpoint string
+	// Segments is the number of parallel scan segments (default 4).
+	Segments int
+	// WorkspaceKeyPrefix is the backend's workspace_key_prefix ("" = env:).
+	WorkspaceKeyPrefix string
+	// PageLimit caps items per Scan page; 0 lets DynamoDB fill 1 MB pages.
+	PageLimit int32
+}
+
+// Snapshot is one complete read of the table.
+type Snapshot struct {
+	// Entries holds every lock and malformed item, and digests when asked
+	// for, sorted by LockID; one entry per LockID however often a scan
+	// returned it.
+	Entries []model.Entry
+	// Digests counts the distinct digest items, listed or not.
+	Digests int
+	// ConsumedRCU is the read capacity the scan consumed.
+	ConsumedRCU float64
+	// ScannedCount is the number of items DynamoDB read, duplicates
+	// included.
+	ScannedCount int
+}
+
+// projection names only the attributes lockwarden uses. The names go
+// through placeholders because Info is close to reserved words and a table
+// may hold anything.
+var (
+	projection     = "#lid, #info, #dig"
+	projectionName = map[string]string{"#lid": "LockID", "#info": "Info", "#dig": "Digest"}
+)
+
+// Scan reads the whole table with parallel segments. Digest items are
+// counted but kept only when includeDigests is set, so that a table of
+// 100,000 digests is read in little memory.
+func (t *LockTable) Scan(ctx context.Context, includeDigests bool) (Snapshot, error) {
+	segments := t.Segments
+	if segments <= 0 {
+		segments = DefaultSegments
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	var (
+		mu      sync.Mutex
+		kept    = map[string]model.Entry{}
+		digests = map[uint64]struct{}{}
+		snap    Snapshot
+		wg      sync.WaitGroup
+		errs    = make([]error, segments)
+	)
+	add := func(page []map[string]types.AttributeValue, rcu float64) {
+		entries := make([]model.Entry, 0, len(page))
+		for _, raw := range page {
+			entries = append(entries, model.Classify(itemFromSDK(raw), t.WorkspaceKeyPrefix))
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		snap.ConsumedRCU += rcu
+		snap.ScannedCount += len(page)
+		for _, e := range entries {
+			if e.Kind == model.KindDigest {
+				digests[hashKey(e.LockID)] = struct{}{}
+				if !includeDigests {
+					continue
+				}
+			}
+			key := e.LockID
+			if key == "" {
+				// Only a broken table holds an item without a usable
+				// LockID; key it by its content so it shows once.
+				key = "\x00" + e.Item.JSON()
+			}
+			kept[key] = e
+		}
+	}
+
+	for seg := 0; seg < segments; seg++ {
+		wg.Add(1)
+		go func(seg int) {
+			defer wg.Done()
+			in := &dynamodb.ScanInput{
+				TableName:                sdkaws.String(t.Table),
+				ProjectionExpression:     sdkaws.String(projection),
+				ExpressionAttributeNames: projectionName,
+				ReturnConsumedCapacity:   types.ReturnConsumedCapacityTotal,
+				ConsistentRead:           sdkaws.Bool(false),
+			}
+			if segments > 1 {
+				in.Segment = sdkaws.Int32(int32(seg))
+				in.TotalSegments = sdkaws.Int32(int32(segments))
+			}
+			if t.PageLimit > 0 {
+				in.Limit = sdkaws.Int32(t.PageLimit)
+			}
+			p := dynamodb.NewScanPaginator(t.Client, in)
+			for p.HasMorePages() {
+				out, err := p.NextPage(ctx)
+				if err != nil {
+					errs[seg] = err
+					cancel()
+					return
+				}
+				var rcu float64
+				if out.ConsumedCapacity != nil {
+					rcu = sdkaws.ToFloat64(out.ConsumedCapacity.CapacityUnits)
+				}
+				add(out.Items, rcu)
+			}
+		}(seg)
+	}
+	wg.Wait()
+
+	if err := firstRealError(errs); err != nil {
+		return Snapshot{}, Explain(err, Op{Action: "dynamodb:Scan", Table: t.Table, Region: t.Region, Endpoint: t.Endpoint})
+	}
+	snap.Digests = len(digests)
+	snap.Entries = make([]model.Entry, 0, len(kept))
+	for _, e := range kept {
+		snap.Entries = append(snap.Entries, e)
+	}
+	sort.Slice(snap.Entries, func(i, j int) bool { return snap.Entries[i].LockID < snap.Entries[j].LockID })
+	return snap, nil
+}
+
+// firstRealError prefers the error that caused the others: segments
+// cancelled because a sibling failed report context.Canceled.
+func firstRealError(errs []error) error {
+	var canceled error
+	for _, err := range errs {
+		if err == nil {
+			continue
+		}
+		if errors.Is(err, context.Canceled) {
+			canceled = err
+			continue
+		}
+		return err
+	}
+	return canceled
+}
+
+func hashKey(s string) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(s))
+	return h.Sum64()
+}
+
+// itemFromSDK converts an SDK item to the SDK-free model form.
+func itemFromSDK(raw map[string]types.AttributeValue) model.Item {
+	it := make(model.Item, len(raw))
+	for k, v := range raw {
+		it[k] = attrFromSDK(v)
+	}
+	return it
+}
+
+func attrFromSDK(v types.AttributeValue) model.Attribute {
+	switch a := v.(type) {
+	case *types.AttributeValueMemberS:
+		return model.Attribute{Type: model.TypeS, S: a.Value}
+	case *types.AttributeValueMemberN:
+		return model.Attribute{Type: model.TypeN, S: a.Value}
+	case *types.AttributeValueMemberB:
+		return model.Attribute{Type: model.TypeB, B: a.Value}
+	case *types.AttributeValueMemberBOOL:
+		return model.Attribute{Type: model.TypeBOOL, BOOL: a.Value}
+	case *types.AttributeValueMemberNULL:
+		return model.Attribute{Type: model.TypeNULL}
+	case *types.AttributeValueMemberSS:
+		return model.Attribute{Type: model.TypeSS, Set: a.Value}
+	case *types.AttributeValueMemberNS:
+		return model.Attribute{Type: model.TypeNS, Set: a.Value}
+	case *types.AttributeValueMemberBS:
+		return model.Attribute{Type: model.TypeBS, BS: a.Value}
+	case *types.AttributeValueMemberL:
+		l := make([]model.Attribute, len(a.Value))
+		for i, x := range a.Value {
+			l[i] = attrFromSDK(x)
+		}
+		return model.Attribute{Type: model.TypeL, L: l}
+	case *types.AttributeValueMemberM:
+		m := make(map[string]model.Attribute, len(a.Value))
+		for k, x := range a.Value {
+			m[k] = attrFromSDK(x)
+		}
+		return model.Attribute{Type: model.TypeM, M: m}
+	default:
+		return model.Attribute{Type: fmt.Sprintf("unknown(%T)", v)}
+	}
+}
+
+// AttrToSDK converts a model attribute back to the SDK form, for writes
+// that must put an item back exactly as it was.
+func AttrToSDK(a model.Attribute) types.AttributeValue {
+	switch a.Type {
+	case model.TypeS:
+		return &types.AttributeValueMemberS{Value: a.S}
+	case model.TypeN:
+		return &types.AttributeValueMemberN{Value: a.S}
+	case model.TypeB:
+		return &types.AttributeValueMemberB{Value: a.B}
+	case model.TypeBOOL:
+		return &types.AttributeValueMemberBOOL{Value: a.BOOL}
+	case model.TypeNULL:
+		return &types.AttributeValueMemberNULL{Value: true}
+	case model.TypeSS:
+		return &types.AttributeValueMemberSS{Value: a.Set}
+	case model.TypeNS:
+		return &types.AttributeValueMemberNS{Value: a.Set}
+	case model.TypeBS:
+		return &types.AttributeValueMemberBS{Value: a.BS}
+	case model.TypeL:
+		l := make([]types.AttributeValue, len(a.L))
+		for i, x := range a.L {
+			l[i] = AttrToSDK(x)
+		}
+		return &types.AttributeValueMemberL{Value: l}
+	default:
+		m := make(map[string]types.AttributeValue, len(a.M))
+		for k, x := range a.M {
+			m[k] = AttrToSDK(x)
+		}
+		return &types.AttributeValueMemberM{Value: m}
+	}
+}

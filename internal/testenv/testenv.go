@@ -1,0 +1,176 @@
+// Package testenv starts the DynamoDB and S3 emulators that lockwarden's
+// integration tests run against, and finds the tools they need. When
+// LOCKWARDEN_REQUIRE_INTEGRATION=1 (as in CI) a missing tool fails the test
+// instead of skipping it.
+package testenv
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/truora/minidyn/server"
+
+	lwaws "github.com/lockwarden/lockwarden/aws"
+)
+
+// RequireIntegration reports whether integration tests must run.
+func RequireIntegration() bool { return os.Getenv("LOCKWARDEN_REQUIRE_INTEGRATION") == "1" }
+
+// Unavailable skips the test with the reason, or fails it when integration
+// tests are required.
+func Unavailable(t testing.TB, format string, a ...any) {
+	t.Helper()
+	why := fmt.Sprintf(format, a...)
+	if RequireIntegration() {
+		t.Fatalf("LOCKWARDEN_REQUIRE_INTEGRATION=1 but %s", why)
+	}
+	t.Skipf("skipping: %s (run `make test` to install it)", why)
+}
+
+// ModuleRoot finds the directory holding go.mod above the working directory.
+func ModuleRoot(t testing.TB) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("go.mod not found above the working directory")
+		}
+		dir = parent
+	}
+}
+
+// Backend names a DynamoDB emulator and starts it.
+type Backend struct {
+	Name  string
+	Start func(t testing.TB) string
+}
+
+// Backends are the two independent emulators every DynamoDB test runs on.
+var Backends = []Backend{{"minidyn", Minidyn}, {"dynalite", Dynalite}}
+
+// Minidyn serves minidyn's DynamoDB API in-process and returns its URL.
+func Minidyn(t testing.TB) string {
+	t.Helper()
+	srv := httptest.NewServer(server.NewServer())
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// Dynalite starts the pinned dynalite on a free loopback port, stops it when
+// the test ends, and returns its URL.
+func Dynalite(t testing.TB) string {
+	t.Helper()
+	bin := os.Getenv("LOCKWARDEN_DYNALITE")
+	if bin == "" {
+		bin = filepath.Join(ModuleRoot(t), "tools", "dynalite", "node_modules", "dynalite", "cli.js")
+	}
+	if _, err := os.Stat(bin); err != nil {
+		Unavailable(t, "dynalite is not installed at %s", bin)
+	}
+	node, err := exec.LookPath("node")
+	if err != nil {
+		Unavailable(t, "node is not on PATH, dynalite needs it")
+	}
+	for attempt := 0; attempt < 5; attempt++ {
+		port := FreePort(t)
+		cmd := exec.Command(node, bin, "--host", "127.0.0.1", "--port", fmt.Sprint(port),
+			"--createTableMs", "0", "--deleteTableMs", "0", "--updateTableMs", "0")
+		stdout, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		cmd.Stderr = os.Stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatalf("start dynalite: %v", err)
+		}
+		ready := make(chan bool, 1)
+		go func() {
+			sc := bufio.NewScanner(stdout)
+			ok := false
+			for sc.Scan() {
+				if strings.Contains(sc.Text(), "listening") && !ok {
+					ok = true
+					ready <- true
+				}
+			}
+			if !ok {
+				ready <- false
+			}
+		}()
+		select {
+		case ok := <-ready:
+			if !ok {
+				_ = cmd.Wait()
+				continue // the port was taken between FreePort and listen
+			}
+		case <-time.After(20 * time.Second):
+			_ = cmd.Process.Kill()
+			t.Fatal("dynalite did not start within 20s")
+		}
+		t.Cleanup(func() {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+		})
+		return fmt.Sprintf("http://127.0.0.1:%d", port)
+	}
+	t.Fatal("dynalite could not bind a free port")
+	return ""
+}
+
+// FreePort returns a TCP port on 127.0.0.1 that was free a moment ago.
+func FreePort(t testing.TB) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// DynamoClient returns an SDK client for an emulator endpoint.
+func DynamoClient(endpoint string) *dynamodb.Client {
+	return dynamodb.New(dynamodb.Options{
+		Region:       "us-east-1",
+		BaseEndpoint: sdkaws.String(endpoint),
+		Credentials:  credentials.NewStaticCredentialsProvider("test", "test", ""),
+	})
+}
+
+// CreateLockTable creates a lock table shaped as Terraform documents it.
+func CreateLockTable(t testing.TB, c *dynamodb.Client, name string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := lwaws.CreateLockTable(ctx, c, name); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// PutItem writes raw attributes, failing the test on error.
+func PutItem(t testing.TB, c *dynamodb.Client, table string, item map[string]types.AttributeValue) {
+	t.Helper()
+	if _, err := c.PutItem(context.Background(), &dynamodb.PutItemInput{TableName: sdkaws.String(table), Item: item}); err != nil {
+		t.Fatalf("put item: %v", err)
+	}
+}

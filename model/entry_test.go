@@ -170,13 +170,13 @@ func TestFilterAndSort(t *testing.T) {
 		t.Error("Sort must not reorder its input")
 	}
 	for q, want := range map[string]string{
-		"":         "b/c/new,b/a/old,b/broken,b/b/mid",
-		"ALICE":    "b/c/new",
-		"apply":    "b/a/old",
-		"state rm": "b/b/mid",
+		"":             "b/c/new,b/a/old,b/broken,b/b/mid",
+		"ALICE":        "b/c/new",
+		"apply":        "b/a/old",
+		"state rm":     "b/b/mid",
 		"not lockinfo": "b/broken",
-		"old-0000": "b/a/old",
-		"zzz":      "",
+		"old-0000":     "b/a/old",
+		"zzz":          "",
 	} {
 		if got := ids(Filter(entries, q)); got != want {
 			t.Errorf("Filter(%q) = %s, want %s", q, got, want)

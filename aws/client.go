@@ -11,7 +11,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/smithy-go/logging"
 )
 
 // Connection says where the lock table lives and who we are. Empty fields
@@ -36,7 +38,14 @@ const fallbackRegion = "us-east-1"
 // supplies a region and dummy credentials when none are configured, because
 // emulators accept any.
 func LoadConfig(ctx context.Context, c Connection) (sdkaws.Config, error) {
-	opts := []func(*config.LoadOptions) error{}
+	// The SDK's own log lines (IMDS fallbacks, checksum notes) would land
+	// on the user's terminal; lockwarden reports failures itself.
+	opts := []func(*config.LoadOptions) error{config.WithLogger(logging.Nop{})}
+	if IsLoopback(c.Endpoint) {
+		// An emulator needs no instance credentials; asking the metadata
+		// service for them only costs seconds off AWS.
+		opts = append(opts, config.WithEC2IMDSClientEnableState(imds.ClientDisabled))
+	}
 	if c.Profile != "" {
 		opts = append(opts, config.WithSharedConfigProfile(c.Profile))
 	}

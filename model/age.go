@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -69,4 +70,17 @@ func FormatDuration(d time.Duration) string {
 	default:
 		return fmt.Sprintf("%dd %dh", s/86400, s%86400/3600)
 	}
+}
+
+// FormatThreshold renders a configured duration without trailing zero
+// units: 1h, 90m, 1h30m, 45s.
+func FormatThreshold(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }

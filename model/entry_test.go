@@ -202,3 +202,11 @@ func TestItemJSONRoundTrip(t *testing.T) {
 		t.Errorf("unexpected DynamoDB JSON: %s", js)
 	}
 }
+
+func TestFormatThreshold(t *testing.T) {
+	for d, want := range map[time.Duration]string{time.Hour: "1h", 90 * time.Minute: "1h30m", 45 * time.Second: "45s", 2 * time.Minute: "2m", time.Hour + time.Second: "1h0m1s"} {
+		if got := FormatThreshold(d); got != want {
+			t.Errorf("FormatThreshold(%v) = %q, want %q", d, got, want)
+		}
+	}
+}

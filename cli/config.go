@@ -1,0 +1,251 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+	"github.com/spf13/viper"
+
+	lwaws "github.com/lockwarden/lockwarden/aws"
+	"github.com/lockwarden/lockwarden/model"
+)
+
+// Settings is everything a command needs, resolved from flags, LOCKWARDEN_*
+// environment variables, the chosen context and the global config, in that
+// order. Nothing past this point reads viper.
+type Settings struct {
+	// Context is the name of the context in use ("" when none).
+	Context string
+	// Contexts lists every configured context name, for the switcher.
+	Contexts []string
+	Profile  string
+	Region   string
+	Table    string
+	Endpoint string
+	// S3Endpoint overrides the S3 endpoint (--s3-endpoint-url).
+	S3Endpoint         string
+	Buckets            []string
+	StaleAfter         time.Duration
+	PollInterval       time.Duration
+	Segments           int
+	WorkspaceKeyPrefix string
+	ReadOnly           bool
+	ConfigFile         string
+}
+
+// Connection returns the AWS connection settings.
+func (s Settings) Connection() lwaws.Connection {
+	return lwaws.Connection{Profile: s.Profile, Region: s.Region, Endpoint: s.Endpoint}
+}
+
+// contextConfig is one named context in the config file.
+type contextConfig struct {
+	Profile            string   `mapstructure:"profile"`
+	Region             string   `mapstructure:"region"`
+	Table              string   `mapstructure:"table"`
+	Endpoint           string   `mapstructure:"endpoint"`
+	S3Endpoint         string   `mapstructure:"s3_endpoint"`
+	Buckets            []string `mapstructure:"buckets"`
+	StaleAfter         string   `mapstructure:"stale_after"`
+	PollInterval       string   `mapstructure:"poll_interval"`
+	Segments           int      `mapstructure:"segments"`
+	WorkspaceKeyPrefix *string  `mapstructure:"workspace_key_prefix"`
+	ReadOnly           *bool    `mapstructure:"readonly"`
+}
+
+// fileConfig is the whole config file: global defaults plus contexts.
+type fileConfig struct {
+	contextConfig `mapstructure:",squash"`
+	// Context is the context used when --context is not given.
+	Context  string                   `mapstructure:"context"`
+	Contexts map[string]contextConfig `mapstructure:"contexts"`
+}
+
+// DefaultConfigPath is $XDG_CONFIG_HOME/lockwarden/config.yaml, or
+// ~/.config/lockwarden/config.yaml.
+func DefaultConfigPath() string {
+	dir := os.Getenv("XDG_CONFIG_HOME")
+	if dir == "" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return ""
+		}
+		dir = filepath.Join(home, ".config")
+	}
+	return filepath.Join(dir, "lockwarden", "config.yaml")
+}
+
+// usageError marks a mistake in how lockwarden was called (exit code 2).
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, a ...any) error { return &usageError{fmt.Sprintf(format, a...)} }
+
+// envPrefix is the prefix of lockwarden's environment variables.
+const envPrefix = "LOCKWARDEN"
+
+// LoadSettings resolves the settings for one run. flags are the command's
+// flags; an explicitly set flag always wins.
+func LoadSettings(flags *pflag.FlagSet) (Settings, error) {
+	v := viper.New()
+	v.SetEnvPrefix(envPrefix)
+	v.SetEnvKeyReplacer(strings.NewReplacer("-", "_"))
+	v.AutomaticEnv()
+
+	path, explicit := flagOrEnv(flags, v, "config")
+	if path == "" {
+		path = DefaultConfigPath()
+	}
+	var fc fileConfig
+	if path != "" {
+		v.SetConfigFile(path)
+		v.SetConfigType("yaml")
+		if err := v.ReadInConfig(); err != nil {
+			var notFound viper.ConfigFileNotFoundError
+			missing := errors.As(err, &notFound) || errors.Is(err, fs.ErrNotExist)
+			switch {
+			case missing && explicit:
+				return Settings{}, usagef("config file %s does not exist", path)
+			case missing:
+				path = ""
+			default:
+				return Settings{}, usagef("config file %s: %v", path, err)
+			}
+		}
+		if path != "" {
+			if err := v.Unmarshal(&fc); err != nil {
+				return Settings{}, usagef("config file %s: %v", path, err)
+			}
+		}
+	}
+
+	s := Settings{ConfigFile: path}
+	for name := range fc.Contexts {
+		s.Contexts = append(s.Contexts, name)
+	}
+	sort.Strings(s.Contexts)
+
+	ctxName, _ := flagOrEnv(flags, v, "context")
+	if ctxName == "" {
+		ctxName = fc.Context
+	}
+	var cc contextConfig
+	if ctxName != "" {
+		c, ok := fc.Contexts[ctxName]
+		if !ok {
+			if len(s.Contexts) == 0 {
+				return Settings{}, usagef("context %q: no contexts are configured (config file: %s)", ctxName, orNone(path))
+			}
+			return Settings{}, usagef("context %q is not configured; known contexts: %s", ctxName, strings.Join(s.Contexts, ", "))
+		}
+		cc = c
+		s.Context = ctxName
+	}
+	g := fc.contextConfig
+
+	pick := func(flag string, ctxVal, globalVal string) string {
+		if val, set := flagOrEnv(flags, v, flag); set || val != "" {
+			return val
+		}
+		if ctxVal != "" {
+			return ctxVal
+		}
+		return globalVal
+	}
+	s.Profile = pick("profile", cc.Profile, g.Profile)
+	s.Region = pick("region", cc.Region, g.Region)
+	s.Table = pick("table", cc.Table, g.Table)
+	s.Endpoint = pick("endpoint-url", cc.Endpoint, g.Endpoint)
+	s.S3Endpoint = pick("s3-endpoint-url", cc.S3Endpoint, g.S3Endpoint)
+
+	var err error
+	if s.StaleAfter, err = parsePositiveDuration("stale-after", pick("stale-after", cc.StaleAfter, g.StaleAfter), model.DefaultStaleAfter); err != nil {
+		return Settings{}, err
+	}
+	if s.PollInterval, err = parsePositiveDuration("poll-interval", pick("poll-interval", cc.PollInterval, g.PollInterval), 5*time.Second); err != nil {
+		return Settings{}, err
+	}
+	segments := pick("segments", intString(cc.Segments), intString(g.Segments))
+	s.Segments = lwaws.DefaultSegments
+	if segments != "" {
+		n, err := strconv.Atoi(segments)
+		if err != nil || n < 1 || n > 1000 {
+			return Settings{}, usagef("segments must be a whole number from 1 to 1000, not %q", segments)
+		}
+		s.Segments = n
+	}
+	s.WorkspaceKeyPrefix = model.DefaultWorkspaceKeyPrefix
+	if p := firstSet(cc.WorkspaceKeyPrefix, g.WorkspaceKeyPrefix); p != nil && *p != "" {
+		s.WorkspaceKeyPrefix = *p
+	}
+	if b := firstSet(cc.ReadOnly, g.ReadOnly); b != nil {
+		s.ReadOnly = *b
+	}
+	if val, set := flagOrEnv(flags, v, "readonly"); set {
+		s.ReadOnly = val == "true" || val == "1"
+	}
+	s.Buckets = cc.Buckets
+	if len(s.Buckets) == 0 {
+		s.Buckets = g.Buckets
+	}
+	return s, nil
+}
+
+// flagOrEnv returns a flag's value when it was set on the command line,
+// else the LOCKWARDEN_* environment variable. set reports whether either
+// was given.
+func flagOrEnv(flags *pflag.FlagSet, v *viper.Viper, name string) (string, bool) {
+	if flags != nil {
+		if f := flags.Lookup(name); f != nil && f.Changed {
+			return f.Value.String(), true
+		}
+	}
+	env := envPrefix + "_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
+	if val, ok := os.LookupEnv(env); ok && val != "" {
+		return v.GetString(name), true
+	}
+	return "", false
+}
+
+func parsePositiveDuration(name, val string, def time.Duration) (time.Duration, error) {
+	if val == "" {
+		return def, nil
+	}
+	d, err := time.ParseDuration(val)
+	if err != nil || d <= 0 {
+		return 0, usagef("%s must be a positive duration such as 90m or 2h, not %q", name, val)
+	}
+	return d, nil
+}
+
+func firstSet[T any](vals ...*T) *T {
+	for _, v := range vals {
+		if v != nil {
+			return v
+		}
+	}
+	return nil
+}
+
+func intString(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return strconv.Itoa(n)
+}
+
+func orNone(path string) string {
+	if path == "" {
+		return "none found"
+	}
+	return path
+}

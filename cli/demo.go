@@ -1,0 +1,62 @@
+package cli
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	lwaws "github.com/lockwarden/lockwarden/aws"
+)
+
+func newDemoCmd(env *Env) *cobra.Command {
+	return &cobra.Command{
+		Use:   "demo",
+		Short: "Open lockwarden on its embedded sandbox, with a simulated team at work",
+		Long: `Start the sandbox on free loopback ports, let a simulated team take and
+release locks every few seconds, and open lockwarden on it. No AWS account
+is needed and nothing leaves this machine.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			sb, s, err := startDemoSandbox(ctx, env, func(string, ...any) {})
+			if err != nil {
+				return err
+			}
+			defer sb.Close()
+			return runRefreshingList(cmd, env, s)
+		},
+	}
+}
+
+// runRefreshingList redraws the list table every poll interval until
+// interrupted.
+func runRefreshingList(cmd *cobra.Command, env *Env, s Settings) error {
+	ctx := cmd.Context()
+	cfg, err := lwaws.LoadConfig(ctx, s.Connection())
+	if err != nil {
+		return err
+	}
+	lt := &lwaws.LockTable{Client: lwaws.NewDynamoDB(cfg, s.Endpoint), Table: s.Table, Region: cfg.Region, Endpoint: s.Endpoint, Segments: s.Segments}
+	tick := time.NewTicker(s.PollInterval)
+	defer tick.Stop()
+	for {
+		snap, err := lt.Scan(ctx, false)
+		if ctx.Err() != nil {
+			return nil
+		}
+		now := env.Now()
+		fmt.Fprint(env.Stdout, "\x1b[H\x1b[2J")
+		fmt.Fprintf(env.Stdout, "lockwarden demo — table %s at %s — %s — Ctrl+C to quit\n\n", s.Table, s.Endpoint, now.Format("15:04:05"))
+		if err != nil {
+			fmt.Fprintf(env.Stdout, "refresh failed: %v\n", err)
+		} else if err := writeTable(env.Stdout, selectEntries(snap.Entries, now, s.StaleAfter, false), snap, s, now, false); err != nil {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+		}
+	}
+}

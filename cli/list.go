@@ -1,0 +1,253 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	lwaws "github.com/lockwarden/lockwarden/aws"
+	"github.com/lockwarden/lockwarden/model"
+	"github.com/lockwarden/lockwarden/ui"
+)
+
+func newListCmd(env *Env) *cobra.Command {
+	var output string
+	var staleOnly, all, exitCode bool
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List the locks in the lock table",
+		Long: `List every lock in the table: state path, operation, holder, age, version
+and lock ID. Stale locks are marked with '!', malformed items with '?'.
+
+Exit codes: 0 success; 1 error; 2 usage error; 3 with --exit-code when at
+least one lock is listed (for monitors and cron).`,
+		Example: `  lockwarden list --table terraform-locks --region eu-west-1
+  lockwarden list --context prod -o json --stale
+  lockwarden list --stale --exit-code   # exit 3 if a stale lock exists`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if output != "table" && output != "json" {
+				return usagef("--output must be table or json, not %q", output)
+			}
+			s, err := settingsFor(cmd)
+			if err != nil {
+				return err
+			}
+			snap, err := scanTable(cmd, s, all)
+			if err != nil {
+				return err
+			}
+			now := env.Now()
+			entries := selectEntries(snap.Entries, now, s.StaleAfter, staleOnly)
+			if output == "json" {
+				err = writeJSON(env.Stdout, entries, s, now)
+			} else {
+				err = writeTable(env.Stdout, entries, snap, s, now, staleOnly)
+			}
+			if err != nil {
+				return err
+			}
+			if exitCode && countLocks(entries) > 0 {
+				return &exitError{code: ExitListed, err: fmt.Errorf("")}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVarP(&output, "output", "o", "table", "output format: table or json")
+	cmd.Flags().BoolVar(&staleOnly, "stale", false, "show only stale locks")
+	cmd.Flags().BoolVar(&all, "all", false, "also list digest (-md5) items")
+	cmd.Flags().BoolVar(&exitCode, "exit-code", false, "exit 3 when at least one lock is listed")
+	return cmd
+}
+
+// scanTable connects and reads the whole table once.
+func scanTable(cmd *cobra.Command, s Settings, includeDigests bool) (lwaws.Snapshot, error) {
+	ctx := cmd.Context()
+	cfg, err := lwaws.LoadConfig(ctx, s.Connection())
+	if err != nil {
+		return lwaws.Snapshot{}, err
+	}
+	lt := &lwaws.LockTable{
+		Client: lwaws.NewDynamoDB(cfg, s.Endpoint), Table: s.Table, Region: cfg.Region,
+		Endpoint: s.Endpoint, Segments: s.Segments, WorkspaceKeyPrefix: s.WorkspaceKeyPrefix,
+	}
+	return lt.Scan(ctx, includeDigests)
+}
+
+// selectEntries orders entries oldest first and applies --stale.
+func selectEntries(entries []model.Entry, now time.Time, staleAfter time.Duration, staleOnly bool) []model.Entry {
+	sorted := model.Sort(entries, model.SortAge)
+	if !staleOnly {
+		return sorted
+	}
+	out := sorted[:0:0]
+	for _, e := range sorted {
+		if e.StaleAt(now, staleAfter) {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// countLocks counts what blocks Terraform: locks and malformed lock items.
+func countLocks(entries []model.Entry) int {
+	n := 0
+	for _, e := range entries {
+		if e.Kind != model.KindDigest {
+			n++
+		}
+	}
+	return n
+}
+
+func writeTable(w io.Writer, entries []model.Entry, snap lwaws.Snapshot, s Settings, now time.Time, staleOnly bool) error {
+	var locks, stale, malformed int
+	for _, e := range entries {
+		switch {
+		case e.Kind == model.KindLock:
+			locks++
+			if e.StaleAt(now, s.StaleAfter) {
+				stale++
+			}
+		case e.Kind == model.KindMalformed:
+			malformed++
+		}
+	}
+	if len(entries) == 0 {
+		what := "No locks"
+		if staleOnly {
+			what = "No stale locks"
+		}
+		_, err := fmt.Fprintf(w, "%s in table %s (%s).\n", what, s.Table, digestNote(snap.Digests))
+		return err
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "  PATH\tOPERATION\tWHO\tAGE\tVERSION\tID")
+	for _, e := range entries {
+		switch e.Kind {
+		case model.KindLock:
+			marker := " "
+			if e.StaleAt(now, s.StaleAfter) {
+				marker = "!"
+			}
+			fmt.Fprintf(tw, "%s %s\t%s\t%s\t%s\t%s\t%s\n", marker, ui.Sanitize(e.Path()),
+				ui.Sanitize(model.OperationWord(e.Info.Operation)), ui.Sanitize(orDash(e.Info.Who)),
+				e.AgeAt(now), ui.Sanitize(orDash(e.Info.Version)), ui.Sanitize(e.ShortID()))
+		case model.KindDigest:
+			fmt.Fprintf(tw, "  %s\tdigest\t%s\t—\t—\t—\n", ui.Sanitize(e.Path()), e.Digest)
+		default:
+			fmt.Fprintf(tw, "? %s\tmalformed\t—\t—\t—\t—\n", ui.Sanitize(orDash(e.LockID)))
+		}
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if malformed > 0 {
+		fmt.Fprintln(w, "\nMalformed items (neither a readable lock nor a digest):")
+		for _, e := range entries {
+			if e.Kind == model.KindMalformed {
+				fmt.Fprintf(w, "? %s: %s\n", ui.Sanitize(orDash(e.LockID)), ui.Sanitize(e.Problem))
+			}
+		}
+	}
+	summary := fmt.Sprintf("\n%d lock%s", locks, plural(locks))
+	if stale > 0 {
+		summary += fmt.Sprintf(" (%d stale: held %s or longer, marked !)", stale, model.FormatThreshold(s.StaleAfter))
+	}
+	if malformed > 0 {
+		summary += fmt.Sprintf(", %d malformed item%s (marked ?)", malformed, plural(malformed))
+	}
+	summary += ", " + digestNote(snap.Digests) + ".\n"
+	_, err := io.WriteString(w, summary)
+	return err
+}
+
+func digestNote(n int) string {
+	return fmt.Sprintf("%d digest item%s", n, plural(n))
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+func orDash(s string) string {
+	if strings.TrimSpace(s) == "" {
+		return "—"
+	}
+	return s
+}
+
+// baseRecord holds the fields every JSON entry has.
+type baseRecord struct {
+	Source    string `json:"source"`
+	Kind      string `json:"kind"`
+	Table     string `json:"table"`
+	LockID    string `json:"lock_id"`
+	Path      string `json:"path"`
+	Bucket    string `json:"bucket"`
+	Key       string `json:"key"`
+	Workspace string `json:"workspace"`
+}
+
+type lockRecord struct {
+	baseRecord
+	ID         string `json:"id"`
+	Operation  string `json:"operation"`
+	Who        string `json:"who"`
+	Version    string `json:"version"`
+	Info       string `json:"info"`
+	Created    string `json:"created"`
+	AgeSeconds *int64 `json:"age_seconds"`
+	ClockAhead bool   `json:"clock_ahead"`
+	Stale      bool   `json:"stale"`
+}
+
+type digestRecord struct {
+	baseRecord
+	Digest string `json:"digest"`
+}
+
+type malformedRecord struct {
+	baseRecord
+	Malformed bool            `json:"malformed"`
+	Problem   string          `json:"problem"`
+	Item      json.RawMessage `json:"item"`
+}
+
+func writeJSON(w io.Writer, entries []model.Entry, s Settings, now time.Time) error {
+	out := make([]any, 0, len(entries))
+	for _, e := range entries {
+		base := baseRecord{Source: "dynamodb", Kind: e.Kind.String(), Table: s.Table, LockID: e.LockID,
+			Path: e.Path(), Bucket: e.Bucket, Key: e.Key, Workspace: e.Workspace}
+		switch e.Kind {
+		case model.KindLock:
+			r := lockRecord{baseRecord: base, ID: e.Info.ID, Operation: e.Info.Operation, Who: e.Info.Who,
+				Version: e.Info.Version, Info: e.Info.Info, Stale: e.StaleAt(now, s.StaleAfter)}
+			if !e.Info.Created.IsZero() {
+				r.Created = e.Info.Created.Format(time.RFC3339Nano)
+			}
+			if age := e.AgeAt(now); age.Known && !age.ClockAhead {
+				secs := int64(age.Held / time.Second)
+				r.AgeSeconds = &secs
+			} else {
+				r.ClockAhead = age.ClockAhead
+			}
+			out = append(out, r)
+		case model.KindDigest:
+			out = append(out, digestRecord{baseRecord: base, Digest: e.Digest})
+		default:
+			out = append(out, malformedRecord{baseRecord: base, Malformed: true, Problem: e.Problem, Item: json.RawMessage(e.Item.JSON())})
+		}
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}

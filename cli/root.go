@@ -1,0 +1,144 @@
+// Package cli is lockwarden's command line: cobra commands, and viper at the
+// edge to resolve flags, environment and config files into plain Settings.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+)
+
+// Exit codes shared by every command.
+const (
+	ExitOK      = 0
+	ExitError   = 1
+	ExitUsage   = 2
+	ExitListed  = 3 // list --exit-code found locks
+	ExitRefused = 3 // a guard refused a write
+)
+
+// Env is what a command touches of the outside world, injectable for tests.
+type Env struct {
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+	Now            func() time.Time
+}
+
+// exitError carries a specific exit code out of a command.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+
+// Main runs lockwarden with args and returns the process exit code.
+func Main(args []string, env Env) int {
+	if env.Now == nil {
+		env.Now = time.Now
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	root := newRoot(&env)
+	root.SetArgs(args)
+	root.SetIn(env.Stdin)
+	root.SetOut(env.Stdout)
+	root.SetErr(env.Stderr)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return ExitOK
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.err != nil && ee.err.Error() != "" {
+			fmt.Fprintln(env.Stderr, "lockwarden: "+ee.err.Error())
+		}
+		return ee.code
+	}
+	fmt.Fprintln(env.Stderr, "lockwarden: "+oneLine(err.Error()))
+	var ue *usageError
+	if errors.As(err, &ue) || isCobraUsage(err) {
+		if !errors.As(err, &ue) {
+			fmt.Fprintln(env.Stderr, "Run 'lockwarden --help' for usage.")
+		}
+		return ExitUsage
+	}
+	return ExitError
+}
+
+// isCobraUsage recognises cobra's and pflag's own argument errors, which
+// have no type of their own.
+func isCobraUsage(err error) bool {
+	msg := err.Error()
+	for _, s := range []string{"unknown command", "unknown flag", "unknown shorthand flag", "flag needs an argument", "invalid argument", "accepts ", "requires at least", "requires exactly", "arg(s)"} {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return false
+}
+
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", " ")), " ")
+}
+
+func newRoot(env *Env) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "lockwarden",
+		Short: "See and safely release Terraform/OpenTofu state locks",
+		Long: `lockwarden shows the S3 backend's DynamoDB lock table live: who holds each
+lock, which operation, since when, and whether it looks stale.
+
+Without a command it opens the terminal UI. Point it at a table with --table
+and --region (or a context in the config file), or try it on the embedded
+sandbox with 'lockwarden demo'.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runTUI(cmd, env)
+		},
+	}
+	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
+		return &usageError{fmt.Sprintf("%v (see '%s --help')", err, cmd.CommandPath())}
+	})
+	addConnectionFlags(root.PersistentFlags())
+	root.Flags().String("log-file", "", "write debug logs to this file (the UI never prints to the terminal)")
+	root.Flags().String("poll-interval", "", "how often the UI re-reads the table (default 5s)")
+
+	root.AddCommand(newListCmd(env), newSandboxCmd(env), newDemoCmd(env))
+	return root
+}
+
+func addConnectionFlags(f *pflag.FlagSet) {
+	f.String("config", "", "config file (default $XDG_CONFIG_HOME/lockwarden/config.yaml)")
+	f.String("context", "", "named context from the config file")
+	f.String("profile", "", "AWS profile (default: AWS_PROFILE or the default chain)")
+	f.String("region", "", "AWS region of the lock table (default: AWS_REGION or the profile's)")
+	f.String("table", "", "DynamoDB lock table name")
+	f.String("endpoint-url", "", "DynamoDB endpoint URL (also AWS_ENDPOINT_URL_DYNAMODB)")
+	f.String("stale-after", "", "call a lock stale when held at least this long (default 1h)")
+	f.String("segments", "", "parallel scan segments (default 4)")
+	f.Bool("readonly", false, "never offer or make any write")
+}
+
+// settingsFor resolves settings and checks that a table is named.
+func settingsFor(cmd *cobra.Command) (Settings, error) {
+	s, err := LoadSettings(cmd.Flags())
+	if err != nil {
+		return s, err
+	}
+	if s.Table == "" {
+		return s, usagef("no lock table given: pass --table NAME (and --region), or choose a context with --context (see config.example.yaml)")
+	}
+	return s, nil
+}

@@ -1,0 +1,66 @@
+package sandbox
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"time"
+)
+
+// teamMembers take turns running Terraform in the demo.
+var teamMembers = []struct{ who, version string }{
+	{"ci@runner-3", "1.12.6"}, {"frank@laptop", "1.9.8"}, {"gia@ws-2", "1.10.5"}, {"ci@runner-9", "1.5.7"},
+}
+
+var teamServices = []string{
+	"env:/prod/payments/terraform.tfstate", "env:/staging/payments/terraform.tfstate",
+	"env:/prod/search/terraform.tfstate", "env:/dev/search/terraform.tfstate",
+	"cdn/terraform.tfstate", "env:/staging/queue/terraform.tfstate",
+}
+
+var teamOps = []string{"OperationTypeApply", "OperationTypePlan", "OperationTypePlan", "OperationTypeRefresh", "state-mv"}
+
+// RunTeam simulates colleagues running Terraform: every few seconds one of
+// them locks a state, holds it for a while (writing state and digest when
+// applying), and releases it with OpenTofu's conditional unlock. It runs
+// until ctx ends; errors go to logf.
+func (sb *Sandbox) RunTeam(ctx context.Context, every time.Duration, logf func(format string, a ...any)) {
+	if every <= 0 {
+		every = 3 * time.Second
+	}
+	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
+	serial := 100
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		m := teamMembers[rng.IntN(len(teamMembers))]
+		key := teamServices[rng.IntN(len(teamServices))]
+		op := teamOps[rng.IntN(len(teamOps))]
+		li := NewInfo(Bucket+"/"+key, op, m.who, m.version, sb.now())
+		if err := Lock(ctx, sb.Dynamo, Table, li); err != nil {
+			continue // someone else holds it: exactly what Terraform would hit
+		}
+		hold := time.Duration(4+rng.IntN(10)) * time.Second
+		go func(serial int) {
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(hold):
+			}
+			if op == "OperationTypeApply" {
+				if err := WriteState(ctx, sb, key, State(serial, "5c1d7a0e-demo-lineage", m.version)); err != nil && ctx.Err() == nil {
+					logf("team: write state %s: %v", key, err)
+				}
+			}
+			if err := Unlock(ctx, sb.Dynamo, Table, li); err != nil && ctx.Err() == nil {
+				logf("team: %s", fmt.Sprintf("unlock %s: %v", key, err))
+			}
+		}(serial)
+		serial++
+	}
+}

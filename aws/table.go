@@ -3,6 +3,7 @@ package aws
 import (
 	"context"
 	"fmt"
+	"time"
 
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -22,5 +23,20 @@ func CreateLockTable(ctx context.Context, c *dynamodb.Client, name string) error
 	if err != nil {
 		return fmt.Errorf("create table %s: %w", name, err)
 	}
-	return nil
+	// DynamoDB and dynalite report CREATING for a moment, and writes before
+	// ACTIVE fail; minidyn reports no status at all.
+	for {
+		out, err := c.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: sdkaws.String(name)})
+		if err != nil {
+			return fmt.Errorf("describe table %s: %w", name, err)
+		}
+		if st := out.Table.TableStatus; st == "" || st == types.TableStatusActive {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("table %s did not become active: %w", name, ctx.Err())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
 }

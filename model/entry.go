@@ -142,7 +142,7 @@ func Classify(it Item, workspacePrefix string) Entry {
 	e.InfoRaw = info.S
 	li, err := ParseLockInfo(info.S)
 	if err != nil {
-		e.Problem = "Info is not LockInfo JSON: " + describeJSONError(err)
+		e.Problem = "Info is not LockInfo JSON (" + describeJSONError(err) + ")"
 		return e
 	}
 	e.Info = li
@@ -182,7 +182,7 @@ func describeJSONError(err error) string {
 	var typ *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &syn):
-		return fmt.Sprintf("%s at byte %d", syn.Error(), syn.Offset)
+		return fmt.Sprintf("syntax error at byte %d", syn.Offset)
 	case errors.As(err, &typ):
 		return fmt.Sprintf("field %s is a JSON %s", typ.Field, typ.Value)
 	}

@@ -40,7 +40,7 @@ lockwarden command that inspects it. Stop it with Ctrl+C; nothing is kept.`,
 			fmt.Fprintf(w, "Inspect it:\n\n  %s\n  %s\n\n", sb.InspectCommand(""), sb.InspectCommand("list"))
 			fmt.Fprintf(w, "Point Terraform or OpenTofu at it with one of these backend blocks:\n\n%s\n", sb.BackendBlocks("my-service/terraform.tfstate"))
 			if team {
-				go sb.RunTeam(ctx, 3*time.Second, func(string, ...any) {})
+				go sb.RunTeam(ctx, 3*time.Second, 4*time.Second, func(string, ...any) {})
 				fmt.Fprintf(w, "A simulated team takes and releases locks every few seconds.\n")
 			}
 			fmt.Fprintf(w, "Press Ctrl+C to stop.\n")
@@ -63,7 +63,7 @@ func startDemoSandbox(ctx context.Context, env *Env, logf func(string, ...any)) 
 	if err != nil {
 		return nil, Settings{}, err
 	}
-	go sb.RunTeam(ctx, 3*time.Second, logf)
+	go sb.RunTeam(ctx, 3*time.Second, 4*time.Second, logf)
 	s := Settings{
 		Context: "demo", Region: sandbox.Region, Table: sandbox.Table, Endpoint: sb.DynamoURL,
 		S3Endpoint: sb.S3URL, Buckets: []string{sandbox.Bucket}, StaleAfter: time.Hour,

@@ -120,8 +120,12 @@ func (sb *Sandbox) Close() {
 // BackendBlocks returns Terraform/OpenTofu backend blocks that point at the
 // sandbox: the >= 1.6 endpoints form and the 1.5 form.
 func (sb *Sandbox) BackendBlocks(key string) string {
-	return fmt.Sprintf(`# Terraform >= 1.6 / OpenTofu
-terraform {
+	return "# Terraform >= 1.6 / OpenTofu\n" + sb.BackendBlock(key) + "\n# Terraform 1.5 and older\n" + sb.LegacyBackendBlock(key)
+}
+
+// BackendBlock is the backend block for Terraform >= 1.6 and OpenTofu.
+func (sb *Sandbox) BackendBlock(key string) string {
+	return fmt.Sprintf(`terraform {
   backend "s3" {
     bucket         = %[1]q
     key            = %[2]q
@@ -141,9 +145,13 @@ terraform {
     skip_s3_checksum            = true
   }
 }
+`, Bucket, key, Region, Table, sb.S3URL, sb.DynamoURL)
+}
 
-# Terraform 1.5 and older
-terraform {
+// LegacyBackendBlock is the backend block for Terraform 1.5 and older,
+// which knows only endpoint, dynamodb_endpoint and force_path_style.
+func (sb *Sandbox) LegacyBackendBlock(key string) string {
+	return fmt.Sprintf(`terraform {
   backend "s3" {
     bucket                      = %[1]q
     key                         = %[2]q

@@ -20,13 +20,16 @@ var teamServices = []string{
 
 var teamOps = []string{"OperationTypeApply", "OperationTypePlan", "OperationTypePlan", "OperationTypeRefresh", "state-mv"}
 
-// RunTeam simulates colleagues running Terraform: every few seconds one of
-// them locks a state, holds it for a while (writing state and digest when
-// applying), and releases it with OpenTofu's conditional unlock. It runs
-// until ctx ends; errors go to logf.
-func (sb *Sandbox) RunTeam(ctx context.Context, every time.Duration, logf func(format string, a ...any)) {
+// RunTeam simulates colleagues running Terraform: every interval one of
+// them locks a state, holds it for between hold and 3×hold (writing state and
+// digest when applying), and releases it with OpenTofu's conditional
+// unlock. It runs until ctx ends; errors go to logf.
+func (sb *Sandbox) RunTeam(ctx context.Context, every, hold time.Duration, logf func(format string, a ...any)) {
 	if every <= 0 {
 		every = 3 * time.Second
+	}
+	if hold <= 0 {
+		hold = 4 * time.Second
 	}
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
 	serial := 100
@@ -45,12 +48,12 @@ func (sb *Sandbox) RunTeam(ctx context.Context, every time.Duration, logf func(f
 		if err := Lock(ctx, sb.Dynamo, Table, li); err != nil {
 			continue // someone else holds it: exactly what Terraform would hit
 		}
-		hold := time.Duration(4+rng.IntN(10)) * time.Second
+		held := hold + time.Duration(rng.Int64N(int64(2*hold)))
 		go func(serial int) {
 			select {
 			case <-ctx.Done():
 				return
-			case <-time.After(hold):
+			case <-time.After(held):
 			}
 			if op == "OperationTypeApply" {
 				if err := WriteState(ctx, sb, key, State(serial, "5c1d7a0e-demo-lineage", m.version)); err != nil && ctx.Err() == nil {

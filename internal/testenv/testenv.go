@@ -76,39 +76,63 @@ func Minidyn(t testing.TB) string {
 	return srv.URL
 }
 
+// DynaliteBin is where `make test` installs dynalite's entry point.
+func DynaliteBin(moduleRoot string) string {
+	if bin := os.Getenv("LOCKWARDEN_DYNALITE"); bin != "" {
+		return bin
+	}
+	return filepath.Join(moduleRoot, "tools", "dynalite", "node_modules", "dynalite", "cli.js")
+}
+
 // Dynalite starts the pinned dynalite on a free loopback port, stops it when
 // the test ends, and returns its URL.
 func Dynalite(t testing.TB) string {
 	t.Helper()
-	bin := os.Getenv("LOCKWARDEN_DYNALITE")
-	if bin == "" {
-		bin = filepath.Join(ModuleRoot(t), "tools", "dynalite", "node_modules", "dynalite", "cli.js")
-	}
+	bin := DynaliteBin(ModuleRoot(t))
 	if _, err := os.Stat(bin); err != nil {
 		Unavailable(t, "dynalite is not installed at %s", bin)
 	}
-	node, err := exec.LookPath("node")
-	if err != nil {
+	if _, err := exec.LookPath("node"); err != nil {
 		Unavailable(t, "node is not on PATH, dynalite needs it")
 	}
+	url, stop, err := StartDynalite(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(stop)
+	return url
+}
+
+// StartDynalite runs dynalite (in memory) on a free loopback port and
+// returns its URL and a function that stops it.
+func StartDynalite(bin string) (string, func(), error) {
+	node, err := exec.LookPath("node")
+	if err != nil {
+		return "", nil, fmt.Errorf("node is not on PATH: %w", err)
+	}
 	for attempt := 0; attempt < 5; attempt++ {
-		port := FreePort(t)
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return "", nil, err
+		}
+		port := l.Addr().(*net.TCPAddr).Port
+		l.Close()
 		cmd := exec.Command(node, bin, "--host", "127.0.0.1", "--port", fmt.Sprint(port),
 			"--createTableMs", "0", "--deleteTableMs", "0", "--updateTableMs", "0")
 		stdout, err := cmd.StdoutPipe()
 		if err != nil {
-			t.Fatal(err)
+			return "", nil, err
 		}
 		cmd.Stderr = os.Stderr
 		if err := cmd.Start(); err != nil {
-			t.Fatalf("start dynalite: %v", err)
+			return "", nil, fmt.Errorf("start dynalite: %w", err)
 		}
 		ready := make(chan bool, 1)
 		go func() {
 			sc := bufio.NewScanner(stdout)
 			ok := false
 			for sc.Scan() {
-				if strings.Contains(sc.Text(), "listening") && !ok {
+				if !ok && strings.Contains(sc.Text(), "listening") {
 					ok = true
 					ready <- true
 				}
@@ -121,20 +145,20 @@ func Dynalite(t testing.TB) string {
 		case ok := <-ready:
 			if !ok {
 				_ = cmd.Wait()
-				continue // the port was taken between FreePort and listen
+				continue // the port was taken between probing and listening
 			}
 		case <-time.After(20 * time.Second):
 			_ = cmd.Process.Kill()
-			t.Fatal("dynalite did not start within 20s")
+			_ = cmd.Wait()
+			return "", nil, fmt.Errorf("dynalite did not start within 20s")
 		}
-		t.Cleanup(func() {
+		stop := func() {
 			_ = cmd.Process.Kill()
 			_ = cmd.Wait()
-		})
-		return fmt.Sprintf("http://127.0.0.1:%d", port)
+		}
+		return fmt.Sprintf("http://127.0.0.1:%d", port), stop, nil
 	}
-	t.Fatal("dynalite could not bind a free port")
-	return ""
+	return "", nil, fmt.Errorf("dynalite could not bind a free port")
 }
 
 // FreePort returns a TCP port on 127.0.0.1 that was free a moment ago.

@@ -138,7 +138,7 @@ func (w *workdir) release() {
 
 type listed struct {
 	Kind, LockID, Path, Workspace, ID, Operation, Who, Version, Created string
-	Stale                                                              bool
+	Stale                                                               bool
 }
 
 // lockwarden runs the binary and returns its exit code and output.

@@ -4,8 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/fnv"
+	"slices"
 	"sort"
+	"strings"
 	"sync"
 
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
@@ -23,6 +24,13 @@ type ScanAPI interface {
 // DefaultSegments is how many parallel scan segments read the table.
 const DefaultSegments = 4
 
+// DefaultPageLimit caps the items of one Scan page. The SDK decodes a whole
+// page into a generic tree before typing it, so a full 1 MB page of small
+// digest items costs over ten times its size in memory; with four segments
+// in flight that dominated lockwarden's peak memory. 5,000 items keeps
+// pages small at the price of a few more requests (see BENCHMARKS.md).
+const DefaultPageLimit = 5000
+
 // LockTable reads a Terraform/OpenTofu lock table.
 type LockTable struct {
 	Client ScanAPI
@@ -33,7 +41,8 @@ type LockTable struct {
 	Segments int
 	// WorkspaceKeyPrefix is the backend's workspace_key_prefix ("" = env:).
 	WorkspaceKeyPrefix string
-	// PageLimit caps items per Scan page; 0 lets DynamoDB fill 1 MB pages.
+	// PageLimit caps items per Scan page (default DefaultPageLimit);
+	// DynamoDB also stops a page at 1 MB.
 	PageLimit int32
 }
 
@@ -74,23 +83,36 @@ func (t *LockTable) Scan(ctx context.Context, includeDigests bool) (Snapshot, er
 	var (
 		mu      sync.Mutex
 		kept    = map[string]model.Entry{}
-		digests = map[uint64]struct{}{}
+		// Digest keys are hashed into a slice and counted once at the
+		// end: a map of 100k entries cost more CPU than the rest of the
+		// processing together.
+		digests []uint64
 		snap    Snapshot
 		wg      sync.WaitGroup
 		errs    = make([]error, segments)
 	)
 	add := func(page []map[string]types.AttributeValue, rcu float64) {
-		entries := make([]model.Entry, 0, len(page))
+		entries := make([]model.Entry, 0, 16)
+		var digestKeys []uint64
 		for _, raw := range page {
+			// Most items of a busy table are digests; when they are not
+			// listed, count them without building an entry.
+			if !includeDigests {
+				if id, ok := plainDigest(raw); ok {
+					digestKeys = append(digestKeys, hashKey(id))
+					continue
+				}
+			}
 			entries = append(entries, model.Classify(itemFromSDK(raw), t.WorkspaceKeyPrefix))
 		}
 		mu.Lock()
 		defer mu.Unlock()
 		snap.ConsumedRCU += rcu
 		snap.ScannedCount += len(page)
+		digests = append(digests, digestKeys...)
 		for _, e := range entries {
 			if e.Kind == model.KindDigest {
-				digests[hashKey(e.LockID)] = struct{}{}
+				digests = append(digests, hashKey(e.LockID))
 				if !includeDigests {
 					continue
 				}
@@ -120,9 +142,11 @@ func (t *LockTable) Scan(ctx context.Context, includeDigests bool) (Snapshot, er
 				in.Segment = sdkaws.Int32(int32(seg))
 				in.TotalSegments = sdkaws.Int32(int32(segments))
 			}
-			if t.PageLimit > 0 {
-				in.Limit = sdkaws.Int32(t.PageLimit)
+			limit := t.PageLimit
+			if limit <= 0 {
+				limit = DefaultPageLimit
 			}
+			in.Limit = sdkaws.Int32(limit)
 			p := dynamodb.NewScanPaginator(t.Client, in)
 			for p.HasMorePages() {
 				out, err := p.NextPage(ctx)
@@ -144,7 +168,8 @@ func (t *LockTable) Scan(ctx context.Context, includeDigests bool) (Snapshot, er
 	if err := firstRealError(errs); err != nil {
 		return Snapshot{}, Explain(err, Op{Action: "dynamodb:Scan", Table: t.Table, Region: t.Region, Endpoint: t.Endpoint})
 	}
-	snap.Digests = len(digests)
+	slices.Sort(digests)
+	snap.Digests = len(slices.Compact(digests))
 	snap.Entries = make([]model.Entry, 0, len(kept))
 	for _, e := range kept {
 		snap.Entries = append(snap.Entries, e)
@@ -170,10 +195,32 @@ func firstRealError(errs []error) error {
 	return canceled
 }
 
+// plainDigest recognises a well-formed digest item straight from the SDK
+// form: exactly LockID "…-md5" and a valid Digest. Anything less regular
+// goes through model.Classify, which has the final word.
+func plainDigest(raw map[string]types.AttributeValue) (string, bool) {
+	if len(raw) != 2 {
+		return "", false
+	}
+	id, ok := raw["LockID"].(*types.AttributeValueMemberS)
+	if !ok || !strings.HasSuffix(id.Value, model.DigestSuffix) {
+		return "", false
+	}
+	d, ok := raw["Digest"].(*types.AttributeValueMemberS)
+	if !ok || !model.IsDigestValue(d.Value) {
+		return "", false
+	}
+	return id.Value, true
+}
+
+// hashKey is FNV-1a, inlined to avoid an allocation per item.
 func hashKey(s string) uint64 {
-	h := fnv.New64a()
-	h.Write([]byte(s))
-	return h.Sum64()
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= 1099511628211
+	}
+	return h
 }
 
 // itemFromSDK converts an SDK item to the SDK-free model form.

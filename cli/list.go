@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
+	"runtime/debug"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -38,6 +40,7 @@ least one lock is listed (for monitors and cron).`,
 			if err != nil {
 				return err
 			}
+			limitMemory()
 			snap, err := scanTable(cmd, s, all)
 			if err != nil {
 				return err
@@ -63,6 +66,18 @@ least one lock is listed (for monitors and cron).`,
 	cmd.Flags().BoolVar(&all, "all", false, "also list digest (-md5) items")
 	cmd.Flags().BoolVar(&exitCode, "exit-code", false, "exit 3 when at least one lock is listed")
 	return cmd
+}
+
+// listMemoryLimit is a soft heap limit for one-shot list runs. Monitors and
+// cron jobs run list often, so it should stay light; the Go runtime only
+// collects garbage sooner as the heap nears it and never fails for it.
+const listMemoryLimit = 24 << 20
+
+// limitMemory applies listMemoryLimit unless GOMEMLIMIT says otherwise.
+func limitMemory() {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(listMemoryLimit)
+	}
 }
 
 // scanTable connects and reads the whole table once.

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
 )
@@ -43,7 +42,19 @@ const DefaultWorkspaceKeyPrefix = "env:"
 // DefaultWorkspace is the name clients give the workspace with no prefix.
 const DefaultWorkspace = "default"
 
-var digestValue = regexp.MustCompile(`^[0-9a-f]{32}$`)
+// IsDigestValue reports whether s is what clients store as Digest: an MD5
+// as 32 lowercase hex characters.
+func IsDigestValue(s string) bool {
+	if len(s) != 32 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
 
 // Entry is one classified item of the lock table.
 type Entry struct {
@@ -118,7 +129,7 @@ func Classify(it Item, workspacePrefix string) Entry {
 			e.Problem = "digest (-md5) item without Digest"
 		case digest.Type != TypeS:
 			e.Problem = fmt.Sprintf("Digest is of type %s, want S", digest.Type)
-		case !digestValue.MatchString(digest.S):
+		case !IsDigestValue(digest.S):
 			e.Problem = fmt.Sprintf("Digest %q is not 32 lowercase hex characters", clip(digest.S, 40))
 			e.Digest = digest.S
 		default:

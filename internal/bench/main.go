@@ -1,0 +1,235 @@
+// Command bench measures `lockwarden list -o json` on a 100,000-item lock
+// table in dynalite against a plain AWS SDK parallel scan of the same table,
+// in the same run, and checks the targets: wall time within 1.2× of the
+// plain scan, peak RSS at most 40 MiB. Run it with `make bench`.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"slices"
+	"sync"
+	"syscall"
+	"time"
+
+	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	lwaws "github.com/lockwarden/lockwarden/aws"
+	"github.com/lockwarden/lockwarden/internal/testenv"
+)
+
+const table = "bench-locks"
+
+func main() {
+	if len(os.Args) > 1 && os.Args[1] == "plainscan" {
+		plainScan(os.Args[2:])
+		return
+	}
+	items := flag.Int("items", 100000, "items in the table")
+	locks := flag.Int("locks", 1000, "of which locks (the rest are digests)")
+	runs := flag.Int("runs", 7, "runs of each command")
+	segments := flag.Int("segments", 4, "scan segments for both")
+	serve := flag.Bool("serve", false, "seed, print the endpoint and wait (for profiling by hand)")
+	flag.Parse()
+
+	root, err := os.Getwd()
+	check(err)
+	url, stop, err := testenv.StartDynalite(testenv.DynaliteBin(root))
+	check(err)
+	// check exits the process; dynalite must not outlive it.
+	stopDynalite = stop
+	defer stop()
+
+	c := client(url)
+	ctx := context.Background()
+	check(lwaws.CreateLockTable(ctx, c, table))
+	t0 := time.Now()
+	seed(ctx, c, *items, *locks)
+	fmt.Printf("seeded %d items (%d locks) into dynalite in %s\n", *items, *locks, time.Since(t0).Round(time.Millisecond))
+	if *serve {
+		fmt.Printf("serving table %s at %s; Ctrl+C to stop\n", table, url)
+		sig := make(chan os.Signal, 1)
+		signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+		<-sig
+		return
+	}
+
+	dir, err := os.MkdirTemp("", "lockwarden-bench")
+	check(err)
+	defer os.RemoveAll(dir)
+	lw := filepath.Join(dir, "lockwarden")
+	self := filepath.Join(dir, "bench")
+	build(lw, ".")
+	build(self, "./internal/bench")
+
+	lwArgs := []string{"list", "-o", "json", "--table", table, "--region", "us-east-1", "--endpoint-url", url, "--segments", fmt.Sprint(*segments)}
+	plainArgs := []string{"plainscan", url, fmt.Sprint(*segments)}
+	// Warm up both, then alternate so drift hits both alike.
+	measure(lw, lwArgs)
+	measure(self, plainArgs)
+	var lwRuns, plainRuns []result
+	for i := 0; i < *runs; i++ {
+		lwRuns = append(lwRuns, measure(lw, lwArgs))
+		plainRuns = append(plainRuns, measure(self, plainArgs))
+	}
+	lwr, pr := summarize(lwRuns), summarize(plainRuns)
+	ratio := float64(lwr.wall) / float64(pr.wall)
+	fmt.Printf("\n| command | median wall | peak RSS |\n|---|---|---|\n")
+	fmt.Printf("| plain SDK parallel scan (%d segments) | %s | %.1f MiB |\n", *segments, pr.wall.Round(time.Millisecond), pr.rssMiB)
+	fmt.Printf("| lockwarden list -o json | %s | %.1f MiB |\n\n", lwr.wall.Round(time.Millisecond), lwr.rssMiB)
+	ok := true
+	verdict := func(pass bool, format string, a ...any) {
+		word := "PASS"
+		if !pass {
+			word, ok = "FAIL", false
+		}
+		fmt.Printf("%s  %s\n", word, fmt.Sprintf(format, a...))
+	}
+	verdict(ratio <= 1.2, "wall time %.2f× the plain scan (target ≤ 1.2×)", ratio)
+	verdict(lwr.rssMiB <= 40, "peak RSS %.1f MiB (target ≤ 40 MiB)", lwr.rssMiB)
+	if !ok {
+		stop()
+		os.Exit(1)
+	}
+}
+
+type result struct {
+	wall   time.Duration
+	rssMiB float64
+}
+
+// measure runs a command to completion and reads its wall time and peak
+// resident memory from the kernel's accounting.
+func measure(bin string, args []string) result {
+	cmd := exec.Command(bin, args...)
+	cmd.Stdout = nil // discarded, as a pipe to a monitor would be
+	cmd.Stderr = os.Stderr
+	start := time.Now()
+	check(cmd.Run())
+	wall := time.Since(start)
+	ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+	return result{wall: wall, rssMiB: float64(ru.Maxrss) / 1024}
+}
+
+func summarize(rs []result) result {
+	walls := make([]time.Duration, len(rs))
+	var peak float64
+	for i, r := range rs {
+		walls[i] = r.wall
+		peak = max(peak, r.rssMiB)
+	}
+	slices.Sort(walls)
+	return result{wall: walls[len(walls)/2], rssMiB: peak}
+}
+
+func build(out, pkg string) {
+	cmd := exec.Command("go", "build", "-o", out, pkg)
+	cmd.Stderr = os.Stderr
+	check(cmd.Run())
+}
+
+func client(url string) *dynamodb.Client {
+	return dynamodb.New(dynamodb.Options{
+		Region: "us-east-1", BaseEndpoint: sdkaws.String(url),
+		Credentials: credentials.NewStaticCredentialsProvider("bench", "bench", ""),
+	})
+}
+
+// seed writes the table with eight concurrent BatchWriteItem streams.
+func seed(ctx context.Context, c *dynamodb.Client, items, locks int) {
+	jobs := make(chan []types.WriteRequest)
+	var wg sync.WaitGroup
+	for w := 0; w < 8; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for batch := range jobs {
+				req := map[string][]types.WriteRequest{table: batch}
+				for len(req) > 0 {
+					out, err := c.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: req})
+					check(err)
+					req = out.UnprocessedItems
+				}
+			}
+		}()
+	}
+	var batch []types.WriteRequest
+	for i := 0; i < items; i++ {
+		path := fmt.Sprintf("org-tfstate/env:/ws%03d/team%02d/service-%05d/terraform.tfstate", i%50+1, i%20+1, i+1)
+		item := map[string]types.AttributeValue{}
+		if i < locks {
+			item["LockID"] = &types.AttributeValueMemberS{Value: path}
+			item["Info"] = &types.AttributeValueMemberS{Value: fmt.Sprintf(
+				`{"ID":"%08x-1c3c-81fa-2756-dd3e0470aaaa","Operation":"OperationTypeApply","Info":"","Who":"ci@runner-%d","Version":"1.12.6","Created":"2026-11-26T06:29:41.165507604Z","Path":"%s"}`, i, i%40, path)}
+		} else {
+			item["LockID"] = &types.AttributeValueMemberS{Value: path + "-md5"}
+			item["Digest"] = &types.AttributeValueMemberS{Value: fmt.Sprintf("%032x", i)}
+		}
+		batch = append(batch, types.WriteRequest{PutRequest: &types.PutRequest{Item: item}})
+		if len(batch) == 25 {
+			jobs <- batch
+			batch = nil
+		}
+	}
+	if len(batch) > 0 {
+		jobs <- batch
+	}
+	close(jobs)
+	wg.Wait()
+}
+
+// plainScan is the baseline: a parallel scan with the SDK that reads every
+// item and keeps nothing.
+func plainScan(args []string) {
+	url := args[0]
+	var segments, limit int
+	fmt.Sscan(args[1], &segments)
+	if len(args) > 2 {
+		fmt.Sscan(args[2], &limit)
+	}
+	c := client(url)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	total := 0
+	for seg := 0; seg < segments; seg++ {
+		wg.Add(1)
+		go func(seg int) {
+			defer wg.Done()
+			in := &dynamodb.ScanInput{
+				TableName: sdkaws.String(table), Segment: sdkaws.Int32(int32(seg)), TotalSegments: sdkaws.Int32(int32(segments)),
+			}
+			if limit > 0 {
+				in.Limit = sdkaws.Int32(int32(limit))
+			}
+			p := dynamodb.NewScanPaginator(c, in)
+			for p.HasMorePages() {
+				out, err := p.NextPage(context.Background())
+				check(err)
+				mu.Lock()
+				total += len(out.Items)
+				mu.Unlock()
+			}
+		}(seg)
+	}
+	wg.Wait()
+	fmt.Println(total)
+}
+
+// stopDynalite is set once dynalite runs, so that check can stop it.
+var stopDynalite = func() {}
+
+func check(err error) {
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		stopDynalite()
+		os.Exit(1)
+	}
+}

@@ -10,7 +10,7 @@ import (
 )
 
 func newDemoCmd(env *Env) *cobra.Command {
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Open lockwarden on its embedded sandbox, with a simulated team at work",
 		Long: `Start the sandbox on free loopback ports, let a simulated team take and
@@ -24,9 +24,20 @@ is needed and nothing leaves this machine.`,
 				return err
 			}
 			defer sb.Close()
-			return runRefreshingList(cmd, env, s)
+			logf, closeLog, err := openLog(cmd)
+			if err != nil {
+				return err
+			}
+			defer closeLog()
+			if !isTerminal(env.Stdout) {
+				// Piped or captured: a refreshing table instead of the UI.
+				return runRefreshingList(cmd, env, s)
+			}
+			return openUI(ctx, env, s, logf, nil)
 		},
 	}
+	cmd.Flags().String("log-file", "", "write debug logs to this file")
+	return cmd
 }
 
 // runRefreshingList redraws the list table every poll interval until

@@ -1,11 +1,104 @@
 package cli
 
-import "github.com/spf13/cobra"
+import (
+	"context"
+	"fmt"
+	"io"
+	"log"
+	"os"
 
-// runTUI opens the terminal UI. Until it lands, it explains what to run.
+	tea "charm.land/bubbletea/v2"
+	"github.com/spf13/cobra"
+
+	lwaws "github.com/lockwarden/lockwarden/aws"
+	"github.com/lockwarden/lockwarden/ui"
+)
+
+// runTUI opens the terminal UI on the configured table.
 func runTUI(cmd *cobra.Command, env *Env) error {
-	if _, err := settingsFor(cmd); err != nil {
+	s, err := settingsFor(cmd)
+	if err != nil {
 		return err
 	}
-	return usagef("the terminal UI is not built yet: use 'lockwarden list'")
+	logf, closeLog, err := openLog(cmd)
+	if err != nil {
+		return err
+	}
+	defer closeLog()
+	return openUI(cmd.Context(), env, s, logf, func(ctx context.Context, name string) (ui.Source, ui.Config, error) {
+		flags := cmd.Flags()
+		if err := flags.Set("context", name); err != nil {
+			return nil, ui.Config{}, err
+		}
+		next, err := settingsFor(cmd)
+		if err != nil {
+			return nil, ui.Config{}, err
+		}
+		return connect(ctx, env, next, logf)
+	})
+}
+
+// openUI connects and runs the UI until the user quits.
+func openUI(ctx context.Context, env *Env, s Settings, logf func(string, ...any), switcher func(context.Context, string) (ui.Source, ui.Config, error)) error {
+	if !isTerminal(env.Stdout) {
+		return usagef("the terminal UI needs a terminal; for scripts use 'lockwarden list' (-o json)")
+	}
+	src, cfg, err := connect(ctx, env, s, logf)
+	if err != nil {
+		return err
+	}
+	if len(s.Contexts) > 1 {
+		cfg.Switch = switcher
+	}
+	p := tea.NewProgram(ui.New(cfg, src), tea.WithContext(ctx), tea.WithInput(env.Stdin), tea.WithOutput(env.Stdout))
+	_, err = p.Run()
+	if err != nil && ctx.Err() == nil {
+		return fmt.Errorf("terminal UI: %w", err)
+	}
+	return nil
+}
+
+// connect builds the lock-table reader and the UI's config for settings.
+func connect(ctx context.Context, env *Env, s Settings, logf func(string, ...any)) (ui.Source, ui.Config, error) {
+	cfg, err := lwaws.LoadConfig(ctx, s.Connection())
+	if err != nil {
+		return nil, ui.Config{}, err
+	}
+	profile := s.Profile
+	if profile == "" {
+		profile = os.Getenv("AWS_PROFILE")
+	}
+	src := &lwaws.LockTable{
+		Client: lwaws.NewDynamoDB(cfg, s.Endpoint), Table: s.Table, Region: cfg.Region,
+		Endpoint: s.Endpoint, Segments: s.Segments, WorkspaceKeyPrefix: s.WorkspaceKeyPrefix,
+	}
+	return src, ui.Config{
+		Context: s.Context, Contexts: s.Contexts, Profile: profile, Region: cfg.Region, Table: s.Table,
+		Endpoint: s.Endpoint, StaleAfter: s.StaleAfter, PollInterval: s.PollInterval, ReadOnly: s.ReadOnly,
+		Now: env.Now, Logf: logf,
+	}, nil
+}
+
+// openLog opens --log-file for debug lines; without it, lines are dropped.
+func openLog(cmd *cobra.Command) (func(string, ...any), func(), error) {
+	path, _ := cmd.Flags().GetString("log-file")
+	if path == "" {
+		return func(string, ...any) {}, func() {}, nil
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		return nil, nil, usagef("--log-file: %v", err)
+	}
+	l := log.New(f, "", log.LstdFlags|log.Lmicroseconds)
+	return l.Printf, func() { _ = f.Close() }, nil
+}
+
+// isTerminal reports whether w is a character device (a terminal).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }

@@ -79,38 +79,42 @@ func Filter(entries []Entry, query string) []Entry {
 	return out
 }
 
-// Sort returns a sorted copy of entries. SortAge puts the oldest first;
-// entries of unknown age come last. Ties fall back to LockID, so the order
-// is total and stable across polls.
+// Compare orders two entries by key. SortAge puts the oldest first and
+// entries of unknown age last; unknown holders sort after known ones. Ties
+// fall back to LockID, so the order is total and stable across polls.
+func Compare(a, b *Entry, key SortKey) int {
+	var c int
+	switch key {
+	case SortAge:
+		c = a.createdForSort().Compare(b.createdForSort())
+	case SortPath:
+		c = cmp.Compare(a.LockID, b.LockID)
+	case SortWho:
+		c = cmp.Compare(lastIfEmpty(a.Info.Who), lastIfEmpty(b.Info.Who))
+	case SortOperation:
+		c = cmp.Compare(OperationWord(a.Info.Operation), OperationWord(b.Info.Operation))
+	}
+	if c != 0 {
+		return c
+	}
+	return cmp.Compare(a.LockID, b.LockID)
+}
+
+// Sort returns a sorted copy of entries (see Compare).
 func Sort(entries []Entry, key SortKey) []Entry {
 	out := slices.Clone(entries)
-	slices.SortStableFunc(out, func(a, b Entry) int {
-		var c int
-		switch key {
-		case SortAge:
-			c = compareCreated(a, b)
-		case SortPath:
-			c = cmp.Compare(a.LockID, b.LockID)
-		case SortWho:
-			c = cmp.Compare(lastIfEmpty(a.Info.Who), lastIfEmpty(b.Info.Who))
-		case SortOperation:
-			c = cmp.Compare(OperationWord(a.Info.Operation), OperationWord(b.Info.Operation))
-		}
-		if c != 0 {
-			return c
-		}
-		return cmp.Compare(a.LockID, b.LockID)
-	})
+	slices.SortFunc(out, func(a, b Entry) int { return Compare(&a, &b, key) })
 	return out
 }
 
-func compareCreated(a, b Entry) int {
-	ta, tb := a.createdForSort(), b.createdForSort()
-	return ta.Compare(tb)
+// SortRefs sorts entry pointers in place (see Compare). Sorting pointers
+// keeps large tables cheap: an Entry is a few hundred bytes.
+func SortRefs(entries []*Entry, key SortKey) {
+	slices.SortFunc(entries, func(a, b *Entry) int { return Compare(a, b, key) })
 }
 
 // createdForSort places locks without a known Created after every real one.
-func (e Entry) createdForSort() time.Time {
+func (e *Entry) createdForSort() time.Time {
 	if e.Kind != KindLock || e.Info.Created.IsZero() {
 		return time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
 	}

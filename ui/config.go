@@ -1,0 +1,61 @@
+package ui
+
+import (
+	"context"
+	"time"
+
+	lwaws "github.com/lockwarden/lockwarden/aws"
+)
+
+// Source reads the lock table. The aws package's LockTable is one; tests
+// use fakes.
+type Source interface {
+	Scan(ctx context.Context, includeDigests bool) (lwaws.Snapshot, error)
+}
+
+// Config is what the UI needs to know, resolved by the caller. The UI never
+// reads flags, files or the environment itself.
+type Config struct {
+	// Context names the configured context in use ("" for none).
+	Context string
+	// Contexts lists every configured context; with more than one, ":"
+	// opens the context switcher.
+	Contexts []string
+	Profile  string
+	Region   string
+	Table    string
+	Endpoint string
+	// StaleAfter is the age from which a lock is called stale.
+	StaleAfter time.Duration
+	// PollInterval is the time between two reads of the table.
+	PollInterval time.Duration
+	// ReadOnly shows the read-only badge.
+	ReadOnly bool
+	// Now is the clock (default time.Now); Location the local time zone
+	// shown beside UTC (default time.Local).
+	Now      func() time.Time
+	Location *time.Location
+	// Switch connects to another configured context. It runs in a command,
+	// never in Update.
+	Switch func(ctx context.Context, name string) (Source, Config, error)
+	// Logf receives debug lines (--log-file); the UI never prints.
+	Logf func(format string, a ...any)
+}
+
+func (c *Config) defaults() {
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Location == nil {
+		c.Location = time.Local
+	}
+	if c.StaleAfter <= 0 {
+		c.StaleAfter = time.Hour
+	}
+	if c.PollInterval <= 0 {
+		c.PollInterval = 5 * time.Second
+	}
+	if c.Logf == nil {
+		c.Logf = func(string, ...any) {}
+	}
+}

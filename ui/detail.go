@@ -1,0 +1,163 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/lockwarden/lockwarden/model"
+)
+
+// detailView shows everything known about one entry.
+func (m Model) detailView(w int) []string {
+	s := m.styles
+	e := m.detail
+	if e == nil {
+		return nil
+	}
+	_, present := m.byID[e.LockID]
+	var verdict string
+	switch e.Kind {
+	case model.KindLock:
+		a := e.AgeAt(m.now)
+		switch {
+		case !present:
+			verdict = s.Live.Render("RELEASED")
+		case e.StaleAt(m.now, m.cfg.StaleAfter):
+			verdict = s.Stale.Render("STALE (" + a.String() + ")")
+		case a.ClockAhead:
+			verdict = s.Warn.Render("CLOCK AHEAD")
+		default:
+			verdict = "HELD " + a.String()
+		}
+	case model.KindDigest:
+		verdict = s.Digest.Render("DIGEST — not a lock")
+	default:
+		verdict = s.Malformed.Render("MALFORMED")
+	}
+	lines := []string{spread(" "+s.Context.Render(Sanitize(e.Path())), verdict+" ", w), ""}
+	field := func(label string, values ...string) {
+		prefix := " " + s.Label.Render(fit(label, 11)) + " "
+		var wrapped []string
+		for _, v := range values {
+			wrapped = append(wrapped, wrap(v, max(10, w-14))...)
+		}
+		for i, l := range wrapped {
+			if i > 0 {
+				prefix = strings.Repeat(" ", 13)
+			}
+			lines = append(lines, prefix+l)
+		}
+	}
+	where := fmt.Sprintf("%s   bucket %s   key %s", Sanitize(e.Workspace), Sanitize(e.Bucket), Sanitize(e.Key))
+	switch e.Kind {
+	case model.KindLock:
+		li := e.Info
+		a := e.AgeAt(m.now)
+		field("Lock ID", Sanitize(li.ID))
+		field("Operation", fmt.Sprintf("%s (%s)", Sanitize(li.Operation), Sanitize(model.OperationWord(li.Operation))))
+		field("Who", Sanitize(orDash(li.Who)))
+		field("Version", Sanitize(orDash(li.Version)))
+		if li.Created.IsZero() {
+			field("Created", "— (the lock carries no time)")
+		} else {
+			field("Created", fmt.Sprintf("%s  (%s local)", li.Created.UTC().Format("2006-01-02 15:04:05 MST"), li.Created.In(m.cfg.Location).Format("2006-01-02 15:04:05 MST")))
+		}
+		field("Workspace", where)
+		if li.Info != "" {
+			field("Info", Sanitize(li.Info))
+		}
+		field("Verdict", m.verdictText(e, a))
+		if !present {
+			field("Released", "this lock is no longer in the table")
+		} else {
+			field("Release", m.releaseText(e)...)
+		}
+	case model.KindDigest:
+		field("Digest", e.Digest)
+		field("Workspace", where)
+		field("Meaning", "the MD5 of the state object, written after every state write. It is not a lock: never delete it to clear a lock. If Terraform reports 'state data in S3 does not have the expected content', this value no longer matches the state object.")
+	default:
+		field("Problem", Sanitize(e.Problem))
+		if e.LockID != "" {
+			field("Workspace", where)
+		}
+		field("Meaning", "this item is neither a readable lock nor a digest. If its key is a state path, Terraform treats the state as locked, and force-unlock cannot release it because no lock ID can be read.")
+	}
+	// Raw JSON is cut at the width, not at word breaks: it has no words.
+	raw := strings.Split(ansi.Hardwrap(Sanitize(e.Item.JSON()), max(10, w-14), false), "\n")
+	field("Raw item", raw...)
+	return lines
+}
+
+func (m Model) verdictText(e *model.Entry, a model.Age) string {
+	threshold := model.FormatThreshold(m.cfg.StaleAfter)
+	switch {
+	case a.ClockAhead:
+		return fmt.Sprintf("the holder's clock is %s ahead of ours, so its age is unknown; not called stale", model.FormatDuration(a.Ahead))
+	case !a.Known:
+		return "age unknown: the lock carries no Created time"
+	case e.StaleAt(m.now, m.cfg.StaleAfter):
+		return fmt.Sprintf("stale: held %s, at least the %s threshold. Check that no run is still going before releasing it.", a, threshold)
+	default:
+		return fmt.Sprintf("not stale: held %s, under the %s threshold", a, threshold)
+	}
+}
+
+func (m Model) releaseText(e *model.Entry) []string {
+	id := Sanitize(e.Info.ID)
+	where := "in the state's root module"
+	if e.Workspace != model.DefaultWorkspace {
+		where += ", after: terraform workspace select " + Sanitize(e.Workspace)
+	}
+	return []string{"terraform force-unlock " + id, "tofu force-unlock " + id, m.styles.Dim.Render("(" + where + ")")}
+}
+
+func (m Model) historyView(w, h int) []string {
+	s := m.styles
+	lines := []string{" " + s.Context.Render("Released this session") + s.Dim.Render(" (newest first; h or esc goes back)"), ""}
+	if len(m.history) == 0 {
+		return append(lines, " "+s.Dim.Render("No lock has been released since lockwarden started."))
+	}
+	for i := len(m.history) - 1; i >= 0 && len(lines) < h; i-- {
+		r := m.history[i]
+		lines = append(lines, fmt.Sprintf(" %s  %s", r.seen.In(m.cfg.Location).Format("15:04:05"), describeRelease(r.entry, r.seen)))
+	}
+	return lines
+}
+
+func (m Model) helpView(w int) []string {
+	s := m.styles
+	lines := []string{" " + s.Context.Render("Keys"), ""}
+	for _, l := range strings.Split(m.help.FullHelpView(m.keys.FullHelp()), "\n") {
+		lines = append(lines, " "+l)
+	}
+	lines = append(lines, "", " "+s.Context.Render("Markers"), "")
+	for _, l := range []string{
+		s.Stale.Render("!") + " stale: held at least " + model.FormatThreshold(m.cfg.StaleAfter),
+		s.New.Render("+") + " new since the previous refresh",
+		s.Malformed.Render("?") + " malformed item: neither a readable lock nor a digest",
+		s.Digest.Render("·") + " digest (-md5) item: not a lock (d shows or hides them)",
+	} {
+		lines = append(lines, "   "+l)
+	}
+	lines = append(lines, "", " "+s.Dim.Render(fmt.Sprintf("The table is re-read every %s; ages tick every second.", model.FormatThreshold(m.cfg.PollInterval))))
+	return lines
+}
+
+func (m Model) contextsView(w int) []string {
+	s := m.styles
+	lines := []string{" " + s.Context.Render("Switch context") + s.Dim.Render(" (enter switches, esc goes back)"), ""}
+	for i, c := range m.cfg.Contexts {
+		line := "   " + Sanitize(c)
+		if c == m.cfg.Context {
+			line += s.Dim.Render("  (current)")
+		}
+		if i == m.ctxCursor {
+			line = s.Selected.Render(fit(" ▸ "+Sanitize(c), w/2))
+		}
+		lines = append(lines, line)
+	}
+	return lines
+}

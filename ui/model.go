@@ -1,0 +1,546 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+
+	lwaws "github.com/lockwarden/lockwarden/aws"
+	"github.com/lockwarden/lockwarden/model"
+)
+
+// screen is what fills the body of the UI.
+type screen int
+
+const (
+	screenMain screen = iota
+	screenDetail
+	screenHistory
+	screenHelp
+	screenContexts
+)
+
+// Timing of the UI, independent of the poll interval.
+const (
+	// newFor is how long a lock that appeared is marked new.
+	newFor = 10 * time.Second
+	// maxBackoff caps the wait between failed polls.
+	maxBackoff = time.Minute
+	// historyLimit bounds the session's release history.
+	historyLimit = 500
+)
+
+// release records a lock that vanished between two polls.
+type release struct {
+	entry model.Entry
+	seen  time.Time // when we noticed it gone
+}
+
+// Model is the one root model of the UI: it owns all state. Panes are
+// rendered by methods; no nested tea.Models.
+type Model struct {
+	cfg    Config
+	src    Source
+	keys   KeyMap
+	styles Styles
+	help   help.Model
+	filter textinput.Model
+
+	width, height int
+	now           time.Time
+
+	// Data, replaced by each successful poll.
+	entries  []model.Entry
+	byID     map[string]*model.Entry
+	digests  int
+	rcu      float64
+	scanTook time.Duration
+	loaded   bool
+	lastOK   time.Time
+
+	// Polling. gen tags every poll; replies and timers of an older
+	// generation are dropped.
+	gen       int
+	polling   bool
+	failures  int
+	lastErr   error
+	nextRetry time.Time
+
+	// What changed.
+	newSince map[string]time.Time
+	history  []release
+	status   string
+	statusAt time.Time
+
+	// View state.
+	screen      screen
+	filtering   bool
+	sortKey     model.SortKey
+	showDigests bool
+	rows        []*model.Entry
+	cursor      int
+	offset      int
+	selected    string // LockID under the cursor, kept across polls
+	detail      *model.Entry
+	ctxCursor   int
+}
+
+// New returns the UI for one lock table.
+func New(cfg Config, src Source) Model {
+	cfg.defaults()
+	fi := textinput.New()
+	fi.Prompt = "/"
+	fi.Placeholder = "path, who, operation or ID"
+	keys := DefaultKeyMap()
+	keys.Contexts.SetEnabled(len(cfg.Contexts) > 1 && cfg.Switch != nil)
+	return Model{
+		cfg: cfg, src: src, keys: keys, styles: NewStyles(true), help: help.New(), filter: fi,
+		width: 80, height: 24, now: cfg.Now(), byID: map[string]*model.Entry{}, newSince: map[string]time.Time{},
+		polling: true,
+	}
+}
+
+// Messages. Each I/O result comes back as one of these.
+type (
+	tickMsg     time.Time
+	pollDueMsg  struct{ gen int }
+	snapshotMsg struct {
+		gen  int
+		snap lwaws.Snapshot
+		err  error
+		took time.Duration
+	}
+	switchedMsg struct {
+		src Source
+		cfg Config
+		err error
+	}
+)
+
+// Init starts the first poll, the second ticker and asks the terminal for
+// its background colour.
+func (m Model) Init() tea.Cmd {
+	return tea.Batch(m.scan(m.gen), tick(), tea.RequestBackgroundColor)
+}
+
+func tick() tea.Cmd {
+	return tea.Tick(time.Second, func(t time.Time) tea.Msg { return tickMsg(t) })
+}
+
+// scan reads the table in a command; the reply carries gen.
+func (m Model) scan(gen int) tea.Cmd {
+	src, digests, now := m.src, m.showDigests, m.cfg.Now
+	timeout := max(30*time.Second, 3*m.cfg.PollInterval)
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		defer cancel()
+		start := now()
+		snap, err := src.Scan(ctx, digests)
+		return snapshotMsg{gen: gen, snap: snap, err: err, took: now().Sub(start)}
+	}
+}
+
+func pollAfter(d time.Duration, gen int) tea.Cmd {
+	return tea.Tick(d, func(time.Time) tea.Msg { return pollDueMsg{gen: gen} })
+}
+
+// refreshNow starts a new poll generation, dropping whatever is in flight.
+func (m *Model) refreshNow() tea.Cmd {
+	m.gen++
+	m.polling = true
+	return m.scan(m.gen)
+}
+
+// backoff is the wait before retry n (1-based) after failures: doubling
+// from the poll interval, capped.
+func (m Model) backoff(n int) time.Duration {
+	d := m.cfg.PollInterval
+	for i := 0; i < n && d < maxBackoff; i++ {
+		d *= 2
+	}
+	return min(d, maxBackoff)
+}
+
+// Update routes a message. It does no I/O: reads happen in commands.
+func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.width, m.height = msg.Width, msg.Height
+		m.help.SetWidth(msg.Width)
+		m.clampCursor()
+		return m, nil
+	case tea.BackgroundColorMsg:
+		m.styles = NewStyles(msg.IsDark())
+		m.help.Styles = help.DefaultStyles(msg.IsDark())
+		return m, nil
+	case tickMsg:
+		m.now = time.Time(msg)
+		m.expireNew()
+		return m, tick()
+	case pollDueMsg:
+		if msg.gen != m.gen {
+			return m, nil
+		}
+		m.polling = true
+		return m, m.scan(m.gen)
+	case snapshotMsg:
+		return m.onSnapshot(msg)
+	case switchedMsg:
+		return m.onSwitched(msg)
+	case tea.KeyPressMsg:
+		return m.onKey(msg)
+	}
+	return m, nil
+}
+
+func (m Model) onSnapshot(msg snapshotMsg) (tea.Model, tea.Cmd) {
+	if msg.gen != m.gen {
+		m.cfg.Logf("dropped reply of poll %d (current %d)", msg.gen, m.gen)
+		return m, nil
+	}
+	m.polling = false
+	at := m.cfg.Now()
+	m.now = at
+	if msg.err != nil {
+		m.failures++
+		m.lastErr = msg.err
+		wait := m.backoff(m.failures)
+		m.nextRetry = at.Add(wait)
+		m.cfg.Logf("poll %d failed (%d in a row): %v; retry in %s", msg.gen, m.failures, msg.err, wait)
+		return m, pollAfter(wait, m.gen)
+	}
+	if m.failures > 0 {
+		m.setStatus(at, fmt.Sprintf("reconnected after %d failed refresh%s", m.failures, plural(m.failures, "", "es")))
+	}
+	m.failures, m.lastErr = 0, nil
+	m.scanTook, m.rcu, m.digests = msg.took, msg.snap.ConsumedRCU, msg.snap.Digests
+	m.apply(msg.snap.Entries, at)
+	return m, pollAfter(m.cfg.PollInterval, m.gen)
+}
+
+// apply installs a new snapshot: marks what appeared, announces what
+// vanished, and rebuilds the visible rows.
+func (m *Model) apply(entries []model.Entry, at time.Time) {
+	byID := make(map[string]*model.Entry, len(entries))
+	for i := range entries {
+		e := &entries[i]
+		byID[e.LockID] = e
+		if m.loaded && e.Kind == model.KindLock {
+			if p, ok := m.byID[e.LockID]; !ok || p.Info.ID != e.Info.ID {
+				m.newSince[holdKey(e)] = at
+			}
+		}
+	}
+	if m.loaded {
+		var gone []*model.Entry
+		for id, p := range m.byID {
+			if p.Kind != model.KindLock {
+				continue
+			}
+			if n, ok := byID[id]; !ok || n.Info.ID != p.Info.ID {
+				gone = append(gone, p)
+			}
+		}
+		model.SortRefs(gone, model.SortPath)
+		for _, p := range gone {
+			m.history = append(m.history, release{entry: *p, seen: at})
+			m.setStatus(at, "released: "+describeRelease(*p, at))
+		}
+		if len(m.history) > historyLimit {
+			m.history = m.history[len(m.history)-historyLimit:]
+		}
+	}
+	m.entries, m.byID, m.loaded, m.lastOK = entries, byID, true, at
+	if m.detail != nil {
+		if e, ok := byID[m.detail.LockID]; ok {
+			m.detail = e
+		}
+	}
+	m.expireNew()
+	m.rebuildRows()
+}
+
+func holdKey(e *model.Entry) string { return e.LockID + "\x00" + e.Info.ID }
+
+func (m *Model) expireNew() {
+	for k, t := range m.newSince {
+		if m.now.Sub(t) >= newFor {
+			delete(m.newSince, k)
+		}
+	}
+}
+
+func (m *Model) isNew(e *model.Entry) bool {
+	_, ok := m.newSince[holdKey(e)]
+	return ok && e.Kind == model.KindLock
+}
+
+// describeRelease says what a vanished lock was: "tfstate/app —
+// apply by alice@ci-7, held 4m12s".
+func describeRelease(e model.Entry, at time.Time) string {
+	s := fmt.Sprintf("%s — %s by %s", Sanitize(e.Path()), Sanitize(model.OperationWord(e.Info.Operation)), Sanitize(orDash(e.Info.Who)))
+	if age := e.AgeAt(at); age.Known && !age.ClockAhead {
+		s += ", held " + model.FormatDuration(age.Held)
+	}
+	return s
+}
+
+func (m *Model) setStatus(at time.Time, s string) {
+	m.status, m.statusAt = s, at
+}
+
+// rebuildRows filters and sorts the entries into the visible rows, keeping
+// the selection on the same LockID when it is still there.
+func (m *Model) rebuildRows() {
+	query := m.filter.Value()
+	rows := make([]*model.Entry, 0, len(m.entries))
+	for i := range m.entries {
+		e := &m.entries[i]
+		if e.Kind == model.KindDigest && !m.showDigests {
+			continue
+		}
+		if query != "" && !e.Matches(query) {
+			continue
+		}
+		rows = append(rows, e)
+	}
+	model.SortRefs(rows, m.sortKey)
+	m.rows = rows
+	if m.selected != "" {
+		for i, e := range rows {
+			if e.LockID == m.selected {
+				m.cursor = i
+				break
+			}
+		}
+	}
+	m.clampCursor()
+}
+
+// bodyHeight is the number of table rows that fit.
+func (m Model) bodyHeight() int {
+	return max(1, m.height-headerLines-footerLines-1)
+}
+
+func (m *Model) clampCursor() {
+	n := len(m.rows)
+	m.cursor = max(0, min(m.cursor, n-1))
+	h := m.bodyHeight()
+	if m.cursor < m.offset {
+		m.offset = m.cursor
+	}
+	if m.cursor >= m.offset+h {
+		m.offset = m.cursor - h + 1
+	}
+	m.offset = max(0, min(m.offset, max(0, n-h)))
+	if n > 0 {
+		m.selected = m.rows[m.cursor].LockID
+	} else {
+		m.selected = ""
+	}
+}
+
+func (m *Model) move(delta int) {
+	m.cursor += delta
+	m.clampCursor()
+}
+
+func (m Model) current() *model.Entry {
+	if len(m.rows) == 0 {
+		return nil
+	}
+	return m.rows[m.cursor]
+}
+
+func (m Model) onKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+	if msg.String() == "ctrl+c" {
+		return m, tea.Quit
+	}
+	if m.filtering {
+		return m.onFilterKey(msg)
+	}
+	k := m.keys
+	switch {
+	case key.Matches(msg, k.Quit):
+		return m, tea.Quit
+	case key.Matches(msg, k.Back):
+		switch {
+		case m.screen != screenMain:
+			m.screen = screenMain
+		case m.filter.Value() != "":
+			m.filter.SetValue("")
+			m.rebuildRows()
+		}
+		return m, nil
+	case key.Matches(msg, k.Help):
+		m.screen = toggle(m.screen, screenHelp)
+		return m, nil
+	case key.Matches(msg, k.Refresh):
+		return m, m.refreshNow()
+	}
+	switch m.screen {
+	case screenDetail:
+		if key.Matches(msg, k.Copy) && m.detail != nil {
+			return m, m.copyID(m.detail)
+		}
+		return m, nil
+	case screenContexts:
+		return m.onContextsKey(msg)
+	case screenHelp:
+		return m, nil
+	case screenHistory:
+		if key.Matches(msg, k.History) {
+			m.screen = screenMain
+		}
+		return m, nil
+	}
+	h := m.bodyHeight()
+	switch {
+	case key.Matches(msg, k.Up):
+		m.move(-1)
+	case key.Matches(msg, k.Down):
+		m.move(1)
+	case key.Matches(msg, k.PageUp):
+		m.move(-h)
+	case key.Matches(msg, k.PageDown):
+		m.move(h)
+	case key.Matches(msg, k.Home):
+		m.move(-len(m.rows))
+	case key.Matches(msg, k.End):
+		m.move(len(m.rows))
+	case key.Matches(msg, k.Detail):
+		if e := m.current(); e != nil {
+			m.detail = e
+			m.screen = screenDetail
+		}
+	case key.Matches(msg, k.Copy):
+		if e := m.current(); e != nil {
+			return m, m.copyID(e)
+		}
+	case key.Matches(msg, k.Filter):
+		m.filtering = true
+		return m, m.filter.Focus()
+	case key.Matches(msg, k.Sort):
+		m.sortKey = model.SortKeys[(int(m.sortKey)+1)%len(model.SortKeys)]
+		m.rebuildRows()
+	case key.Matches(msg, k.Digests):
+		m.showDigests = !m.showDigests
+		m.rebuildRows()
+		// Digests are only fetched when shown: read them now.
+		return m, m.refreshNow()
+	case key.Matches(msg, k.History):
+		m.screen = screenHistory
+	case key.Matches(msg, k.Contexts):
+		m.screen = screenContexts
+		for i, c := range m.cfg.Contexts {
+			if c == m.cfg.Context {
+				m.ctxCursor = i
+			}
+		}
+	}
+	return m, nil
+}
+
+func toggle(cur, s screen) screen {
+	if cur == s {
+		return screenMain
+	}
+	return s
+}
+
+func (m Model) onFilterKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+	switch msg.String() {
+	case "esc":
+		m.filtering = false
+		m.filter.Blur()
+		m.filter.SetValue("")
+		m.rebuildRows()
+		return m, nil
+	case "enter":
+		m.filtering = false
+		m.filter.Blur()
+		return m, nil
+	case "up", "down":
+		if msg.String() == "up" {
+			m.move(-1)
+		} else {
+			m.move(1)
+		}
+		return m, nil
+	}
+	var cmd tea.Cmd
+	before := m.filter.Value()
+	m.filter, cmd = m.filter.Update(msg)
+	if m.filter.Value() != before {
+		m.rebuildRows()
+	}
+	return m, cmd
+}
+
+func (m Model) onContextsKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+	switch {
+	case key.Matches(msg, m.keys.Up):
+		m.ctxCursor = max(0, m.ctxCursor-1)
+	case key.Matches(msg, m.keys.Down):
+		m.ctxCursor = min(len(m.cfg.Contexts)-1, m.ctxCursor+1)
+	case key.Matches(msg, m.keys.Detail):
+		name := m.cfg.Contexts[m.ctxCursor]
+		m.screen = screenMain
+		if name == m.cfg.Context {
+			return m, nil
+		}
+		m.setStatus(m.cfg.Now(), "switching to context "+name+"…")
+		sw := m.cfg.Switch
+		return m, func() tea.Msg {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			src, cfg, err := sw(ctx, name)
+			return switchedMsg{src: src, cfg: cfg, err: err}
+		}
+	}
+	return m, nil
+}
+
+func (m Model) onSwitched(msg switchedMsg) (tea.Model, tea.Cmd) {
+	if msg.err != nil {
+		m.setStatus(m.cfg.Now(), "cannot switch context: "+msg.err.Error())
+		return m, nil
+	}
+	cfg := msg.cfg
+	cfg.defaults()
+	next := New(cfg, msg.src)
+	next.width, next.height, next.styles, next.help = m.width, m.height, m.styles, m.help
+	next.gen = m.gen + 1 // replies for the old context are dropped
+	next.setStatus(cfg.Now(), "switched to context "+cfg.Context)
+	next.polling = true
+	return next, next.scan(next.gen)
+}
+
+func (m *Model) copyID(e *model.Entry) tea.Cmd {
+	id := e.Info.ID
+	what := "lock ID"
+	if id == "" {
+		id, what = e.LockID, "LockID"
+	}
+	m.setStatus(m.cfg.Now(), fmt.Sprintf("copied %s %s to the clipboard", what, Sanitize(id)))
+	return tea.SetClipboard(id)
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "—"
+	}
+	return s
+}

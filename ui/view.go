@@ -1,0 +1,345 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+
+	"github.com/lockwarden/lockwarden/model"
+)
+
+// Fixed parts of the screen.
+const (
+	headerLines = 3 // title, counts, rule
+	footerLines = 3 // rule, status, key help
+)
+
+// View renders the whole screen. Only the visible rows are rendered, so
+// the cost does not grow with the size of the table.
+func (m Model) View() tea.View {
+	v := tea.NewView(m.render())
+	v.AltScreen = true
+	v.WindowTitle = "lockwarden — " + Sanitize(m.cfg.Table)
+	return v
+}
+
+func (m Model) render() string {
+	w := m.width
+	lines := m.header()
+	var body []string
+	bodyH := m.height - headerLines - footerLines
+	switch m.screen {
+	case screenDetail:
+		body = m.detailView(w)
+	case screenHistory:
+		body = m.historyView(w, bodyH)
+	case screenHelp:
+		body = m.helpView(w)
+	case screenContexts:
+		body = m.contextsView(w)
+	default:
+		body = m.mainView(w, bodyH)
+	}
+	lines = append(lines, padLines(body, bodyH)...)
+	lines = append(lines, m.footer()...)
+	for i, l := range lines {
+		lines[i] = fit(l, w)
+	}
+	return strings.Join(lines, "\n")
+}
+
+func (m Model) header() []string {
+	s := m.styles
+	where := Sanitize(orDash(m.cfg.Context))
+	var conn []string
+	if m.cfg.Profile != "" {
+		conn = append(conn, "profile "+Sanitize(m.cfg.Profile))
+	}
+	if m.cfg.Region != "" {
+		conn = append(conn, Sanitize(m.cfg.Region))
+	}
+	left := s.Title.Render(" lockwarden") + "  " + s.Context.Render(where)
+	if len(conn) > 0 {
+		left += s.Dim.Render(" (" + strings.Join(conn, ", ") + ")")
+	}
+	left += "  table " + s.Context.Render(Sanitize(m.cfg.Table))
+	right := m.liveness() + " "
+
+	var counts []string
+	if m.loaded {
+		var locks, stale, fresh, malformed int
+		for i := range m.entries {
+			e := &m.entries[i]
+			switch e.Kind {
+			case model.KindLock:
+				locks++
+				if e.StaleAt(m.now, m.cfg.StaleAfter) {
+					stale++
+				}
+				if m.isNew(e) {
+					fresh++
+				}
+			case model.KindMalformed:
+				malformed++
+			}
+		}
+		counts = append(counts, fmt.Sprintf("%d lock%s", locks, plural(locks, "", "s")))
+		if stale > 0 {
+			counts = append(counts, s.Stale.Render(fmt.Sprintf("%d stale", stale)))
+		}
+		if fresh > 0 {
+			counts = append(counts, s.New.Render(fmt.Sprintf("%d new", fresh)))
+		}
+		if malformed > 0 {
+			counts = append(counts, s.Malformed.Render(fmt.Sprintf("%d malformed", malformed)))
+		}
+		d := fmt.Sprintf("%d digest%s", m.digests, plural(m.digests, "", "s"))
+		if !m.showDigests {
+			d += " hidden"
+		}
+		counts = append(counts, s.Dim.Render(d))
+	} else {
+		counts = append(counts, "reading the table…")
+	}
+	line2 := " " + strings.Join(counts, " · ")
+	var badges []string
+	if m.cfg.ReadOnly {
+		badges = append(badges, s.Badge.Render(" READ-ONLY "))
+	}
+	stats := ""
+	if m.loaded {
+		scan := "scan " + m.scanTook.Round(time.Millisecond).String()
+		if m.rcu > 0 {
+			// Emulators report no capacity; DynamoDB always does.
+			scan = fmt.Sprintf("scan %.1f RCU, %s", m.rcu, m.scanTook.Round(time.Millisecond))
+		}
+		stats = s.Dim.Render("stale ≥ " + model.FormatThreshold(m.cfg.StaleAfter) + " · " + scan)
+	}
+	right2 := strings.TrimSpace(stats + " " + strings.Join(badges, " "))
+	return []string{
+		spread(left, right, m.width),
+		spread(line2, right2+" ", m.width),
+		s.Rule.Render(strings.Repeat("─", m.width)),
+	}
+}
+
+// liveness says how current the data is: live and how old, refreshing,
+// or failing.
+func (m Model) liveness() string {
+	s := m.styles
+	switch {
+	case m.failures > 0:
+		return s.Error.Render("✗ not updating")
+	case m.polling && !m.loaded:
+		return s.Dim.Render("⟳ reading…")
+	case m.polling:
+		return s.Live.Render("⟳") + s.Dim.Render(" refreshing · updated "+ago(m.now, m.lastOK))
+	case m.loaded:
+		return s.Live.Render("●") + " live" + s.Dim.Render(" · updated "+ago(m.now, m.lastOK))
+	}
+	return ""
+}
+
+func ago(now, t time.Time) string {
+	d := now.Sub(t)
+	if d < time.Second {
+		return "just now"
+	}
+	return model.FormatDuration(d) + " ago"
+}
+
+func (m Model) footer() []string {
+	s := m.styles
+	var status string
+	switch {
+	case m.failures > 0:
+		retry := m.nextRetry.Sub(m.now)
+		data := "no data yet"
+		if m.loaded {
+			data = "showing data from " + ago(m.now, m.lastOK)
+		}
+		status = s.Warn.Render(fmt.Sprintf("⚠ refresh failed %d× (%s) — %s, retrying in %s",
+			m.failures, Sanitize(m.lastErr.Error()), data, model.FormatDuration(max(0, retry))))
+	case m.status != "":
+		status = m.status + s.Dim.Render(" ("+ago(m.now, m.statusAt)+")")
+	}
+	var keys string
+	switch {
+	case m.filtering:
+		keys = m.filter.View() + s.Dim.Render("   enter keep · esc clear")
+	case m.screen == screenDetail:
+		keys = m.help.ShortHelpView(nonNil(m.keys.Back, m.keys.Copy, m.keys.Refresh, m.keys.Quit))
+	case m.screen != screenMain:
+		keys = m.help.ShortHelpView(nonNil(m.keys.Back, m.keys.Quit))
+	default:
+		bindings := m.keys.ShortHelp()
+		if m.keys.Contexts.Enabled() {
+			bindings = append(bindings[:len(bindings)-2], m.keys.Contexts, m.keys.Help, m.keys.Quit)
+		}
+		keys = m.help.ShortHelpView(bindings)
+		if q := m.filter.Value(); q != "" {
+			keys = s.Key.Render("filter: "+Sanitize(q)) + s.Dim.Render(" (esc clears) ") + keys
+		}
+	}
+	return []string{s.Rule.Render(strings.Repeat("─", m.width)), " " + status, " " + keys}
+}
+
+func nonNil[T any](xs ...T) []T { return xs }
+
+// columns is the table layout for one width.
+type columns struct {
+	path, op, who, age, ver, id int
+}
+
+const (
+	markerWidth = 2
+	colGap      = 2
+)
+
+func layoutFor(width int) columns {
+	c := columns{op: 12, age: 11}
+	if width >= 96 {
+		c.ver = 8
+	}
+	if width >= 110 {
+		c.id = 8
+	}
+	fixed := markerWidth + c.op + c.age + c.ver + c.id + colGap*2
+	for _, w := range []int{c.ver, c.id} {
+		if w > 0 {
+			fixed += colGap
+		}
+	}
+	rest := max(20, width-fixed-colGap)
+	c.who = max(10, min(30, rest*35/100))
+	c.path = rest - c.who
+	return c
+}
+
+func (c columns) header() string {
+	cells := []string{fit("STATE", c.path), fit("OP", c.op), fit("WHO", c.who), fit("AGE", c.age)}
+	if c.ver > 0 {
+		cells = append(cells, fit("VER", c.ver))
+	}
+	if c.id > 0 {
+		cells = append(cells, fit("ID", c.id))
+	}
+	return strings.Repeat(" ", markerWidth) + strings.Join(cells, strings.Repeat(" ", colGap))
+}
+
+func (m Model) mainView(w, h int) []string {
+	s := m.styles
+	if !m.loaded {
+		return m.noDataView(w)
+	}
+	c := layoutFor(w)
+	lines := []string{s.Header.Render(fit(c.header(), w))}
+	if len(m.rows) == 0 {
+		return append(lines, m.emptyView(w)...)
+	}
+	end := min(len(m.rows), m.offset+h-1)
+	for i := m.offset; i < end; i++ {
+		lines = append(lines, m.row(m.rows[i], c, i == m.cursor, w))
+	}
+	if len(m.rows) > h-1 {
+		// Where we are in a long list.
+		pos := fmt.Sprintf(" %d–%d of %d ", m.offset+1, end, len(m.rows))
+		last := len(lines) - 1
+		lines[last] = fit(lines[last], w-lipgloss.Width(pos)) + s.Dim.Render(pos)
+	}
+	return lines
+}
+
+// row renders one entry. Stale, new and malformed rows carry a marker
+// symbol and a style, never colour alone.
+func (m Model) row(e *model.Entry, c columns, selected bool, w int) string {
+	s := m.styles
+	marker, op, who, age, ver, id := " ", "", "", "", "", ""
+	var mark, ageStyle, whoStyle *lipgloss.Style
+	switch e.Kind {
+	case model.KindLock:
+		op = model.OperationWord(e.Info.Operation)
+		who = orDash(e.Info.Who)
+		a := e.AgeAt(m.now)
+		age = a.String()
+		if a.ClockAhead {
+			age = "ahead " + model.FormatDuration(a.Ahead)
+			ageStyle = &s.Warn
+		}
+		ver = orDash(e.Info.Version)
+		id = e.ShortID()
+		switch {
+		case e.StaleAt(m.now, m.cfg.StaleAfter):
+			marker, mark, ageStyle = "!", &s.Stale, &s.Stale
+		case m.isNew(e):
+			marker, mark = "+", &s.New
+		}
+	case model.KindDigest:
+		marker, op, who, age, ver, id = "·", "digest", e.Digest, "—", "—", "—"
+		mark, whoStyle = &s.Digest, &s.Digest
+	default:
+		marker, op, who, age, ver, id = "?", "malformed", e.Problem, "—", "—", "—"
+		mark, whoStyle = &s.Malformed, &s.Malformed
+	}
+	p := e.Path()
+	if e.Kind == model.KindMalformed {
+		p = e.LockID // the key as stored, -md5 and all
+	}
+	path := elidePath(Sanitize(orDash(p)), c.path)
+	cells := []string{fit(path, c.path), fit(Sanitize(op), c.op), fit(Sanitize(who), c.who), fit(age, c.age)}
+	if c.ver > 0 {
+		cells = append(cells, fit(Sanitize(ver), c.ver))
+	}
+	if c.id > 0 {
+		cells = append(cells, fit(Sanitize(id), c.id))
+	}
+	if selected {
+		// One style over the plain row: nested styles would reset the
+		// selection background mid-line.
+		return s.Selected.Render(fit(marker+" "+strings.Join(cells, strings.Repeat(" ", colGap)), w))
+	}
+	styled := func(st *lipgloss.Style, text string) string {
+		if st == nil {
+			return text
+		}
+		return st.Render(text)
+	}
+	cells[0] = styled(nil, cells[0])
+	cells[2] = styled(whoStyle, cells[2])
+	cells[3] = styled(ageStyle, cells[3])
+	return styled(mark, marker) + " " + strings.Join(cells, strings.Repeat(" ", colGap))
+}
+
+func (m Model) emptyView(w int) []string {
+	s := m.styles
+	if q := m.filter.Value(); q != "" {
+		return []string{"", " " + fmt.Sprintf("Nothing matches %q.", Sanitize(q)) + s.Dim.Render(" esc clears the filter.")}
+	}
+	msg := []string{"", " " + s.Context.Render("No locks in table "+Sanitize(m.cfg.Table)+".")}
+	if m.digests > 0 && !m.showDigests {
+		msg = append(msg, " "+s.Dim.Render(fmt.Sprintf("%d digest item%s hidden (d shows them).", m.digests, plural(m.digests, "", "s"))))
+	}
+	msg = append(msg, "")
+	for _, l := range wrap("If Terraform still says the state is locked, check that this is the table, region and account its backend uses (dynamodb_table, region, profile), or whether it locks with S3 lock files (use_lockfile).", w-2) {
+		msg = append(msg, " "+l)
+	}
+	return msg
+}
+
+// noDataView is shown until the first read succeeds: a waiting line, or
+// the error and what to check.
+func (m Model) noDataView(w int) []string {
+	s := m.styles
+	if m.failures == 0 {
+		return []string{"", " Reading table " + Sanitize(m.cfg.Table) + "…"}
+	}
+	lines := []string{"", " " + s.Error.Render("Cannot read the lock table.")}
+	for _, l := range wrap(Sanitize(m.lastErr.Error()), w-2) {
+		lines = append(lines, " "+l)
+	}
+	lines = append(lines, "", " "+s.Dim.Render(fmt.Sprintf("lockwarden keeps retrying (next in %s); r retries now, q quits.", model.FormatDuration(max(0, m.nextRetry.Sub(m.now))))))
+	return lines
+}

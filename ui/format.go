@@ -19,47 +19,62 @@ func fit(s string, width int) string {
 	return s + strings.Repeat(" ", width-w)
 }
 
-// elidePath shortens a state path to width cells, cutting from the middle
-// and keeping the bucket and the state file's name, which tell states
-// apart: "tfstate/…/eks-cluster/terraform.tfstate".
+// elidePath shortens a state path to width cells by cutting from the
+// middle. The end of a path tells states apart (".../prod/network/
+// terraform.tfstate"), so it keeps as many trailing segments as fit, with
+// the bucket in front when there is room for it too.
 func elidePath(path string, width int) string {
 	if lipgloss.Width(path) <= width {
 		return path
 	}
 	parts := strings.Split(path, "/")
-	if len(parts) >= 3 {
-		first := parts[0]
-		// Keep as many trailing segments as fit after "first/…/".
-		for keep := len(parts) - 2; keep >= 1; keep-- {
-			cand := first + "/…/" + strings.Join(parts[len(parts)-keep:], "/")
-			if lipgloss.Width(cand) <= width {
+	for keep := len(parts) - 1; keep >= 1; keep-- {
+		tail := strings.Join(parts[len(parts)-keep:], "/")
+		if keep < len(parts)-1 {
+			if cand := parts[0] + "/…/" + tail; lipgloss.Width(cand) <= width {
 				return cand
 			}
 		}
-		for keep := len(parts) - 1; keep >= 1; keep-- {
-			cand := "…/" + strings.Join(parts[len(parts)-keep:], "/")
-			if lipgloss.Width(cand) <= width {
-				return cand
-			}
+		if cand := "…/" + tail; lipgloss.Width(cand) <= width {
+			return cand
 		}
 	}
 	// Still too long: keep the end, where the file name is.
-	r := []rune(path)
 	if width <= 1 {
 		return "…"
 	}
+	r := []rune(path)
 	for len(r) > 0 && lipgloss.Width(string(r)) > width-1 {
 		r = r[1:]
 	}
 	return "…" + string(r)
 }
 
-// wrap breaks s into lines of at most width cells, hard-wrapping long words.
+// wrap breaks s into lines of at most width cells at spaces only (flags
+// such as --region must not be split at their hyphens), hard-wrapping words
+// longer than a line.
 func wrap(s string, width int) []string {
 	if width <= 0 {
 		return []string{s}
 	}
-	return strings.Split(ansi.Hardwrap(ansi.Wordwrap(s, width, " "), width, true), "\n")
+	var lines []string
+	line := ""
+	for _, word := range strings.Fields(s) {
+		switch {
+		case line == "":
+			line = word
+		case lipgloss.Width(line)+1+lipgloss.Width(word) <= width:
+			line += " " + word
+		default:
+			lines = append(lines, line)
+			line = word
+		}
+		for lipgloss.Width(line) > width {
+			lines = append(lines, ansi.Truncate(line, width, ""))
+			line = ansi.TruncateLeft(line, width, "")
+		}
+	}
+	return append(lines, line)
 }
 
 // padLines makes lines exactly n long, cutting or adding empty lines.

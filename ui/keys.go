@@ -36,7 +36,8 @@ func DefaultKeyMap() KeyMap {
 
 // ShortHelp is the one-line help of the main view.
 func (k KeyMap) ShortHelp() []key.Binding {
-	return []key.Binding{k.Up, k.Detail, k.Filter, k.Sort, k.Digests, k.History, k.Help, k.Quit}
+	// Narrow terminals cut the end: help and quit come before the rest.
+	return []key.Binding{k.Up, k.Detail, k.Filter, k.Sort, k.Help, k.Quit, k.Digests, k.History}
 }
 
 // FullHelp is the help screen, in columns.

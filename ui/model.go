@@ -249,7 +249,13 @@ func (m *Model) apply(entries []model.Entry, at time.Time) {
 		model.SortRefs(gone, model.SortPath)
 		for _, p := range gone {
 			m.history = append(m.history, release{entry: *p, seen: at})
-			m.setStatus(at, "released: "+describeRelease(*p, at))
+		}
+		if len(gone) > 0 {
+			msg := "released: " + describeRelease(*gone[0], at)
+			if len(gone) > 1 {
+				msg += fmt.Sprintf(" (+%d more, h lists them)", len(gone)-1)
+			}
+			m.setStatus(at, msg)
 		}
 		if len(m.history) > historyLimit {
 			m.history = m.history[len(m.history)-historyLimit:]
@@ -324,7 +330,7 @@ func (m *Model) rebuildRows() {
 
 // bodyHeight is the number of table rows that fit.
 func (m Model) bodyHeight() int {
-	return max(1, m.height-headerLines-footerLines-1)
+	return max(1, m.height-headerLines-m.footerHeight()-1)
 }
 
 func (m *Model) clampCursor() {

@@ -2,6 +2,8 @@ package ui
 
 import (
 	"fmt"
+
+	"github.com/charmbracelet/x/ansi"
 	"strings"
 	"time"
 
@@ -11,11 +13,8 @@ import (
 	"github.com/lockwarden/lockwarden/model"
 )
 
-// Fixed parts of the screen.
-const (
-	headerLines = 3 // title, counts, rule
-	footerLines = 3 // rule, status, key help
-)
+// headerLines is the title, the counts and a rule.
+const headerLines = 3
 
 // View renders the whole screen. Only the visible rows are rendered, so
 // the cost does not grow with the size of the table.
@@ -30,7 +29,7 @@ func (m Model) render() string {
 	w := m.width
 	lines := m.header()
 	var body []string
-	bodyH := m.height - headerLines - footerLines
+	bodyH := m.height - headerLines - m.footerHeight()
 	switch m.screen {
 	case screenDetail:
 		body = m.detailView(w)
@@ -61,12 +60,15 @@ func (m Model) header() []string {
 	if m.cfg.Region != "" {
 		conn = append(conn, Sanitize(m.cfg.Region))
 	}
-	left := s.Title.Render(" lockwarden") + "  " + s.Context.Render(where)
-	if len(conn) > 0 {
-		left += s.Dim.Render(" (" + strings.Join(conn, ", ") + ")")
-	}
-	left += "  table " + s.Context.Render(Sanitize(m.cfg.Table))
 	right := m.liveness() + " "
+	table := "  table " + s.Context.Render(Sanitize(m.cfg.Table))
+	left := s.Title.Render(" lockwarden") + "  " + s.Context.Render(where)
+	if full := left + s.Dim.Render(" ("+strings.Join(conn, ", ")+")") + table; len(conn) > 0 && lipgloss.Width(full)+lipgloss.Width(right) < m.width {
+		left = full
+	} else {
+		// Narrow: how current the data is matters more than the profile.
+		left += table
+	}
 
 	var counts []string
 	if m.loaded {
@@ -119,6 +121,10 @@ func (m Model) header() []string {
 		stats = s.Dim.Render("stale ≥ " + model.FormatThreshold(m.cfg.StaleAfter) + " · " + scan)
 	}
 	right2 := strings.TrimSpace(stats + " " + strings.Join(badges, " "))
+	if lipgloss.Width(line2)+lipgloss.Width(right2)+1 >= m.width {
+		// Narrow: the read-only badge stays, the scan figures go.
+		right2 = strings.Join(badges, " ")
+	}
 	return []string{
 		spread(left, right, m.width),
 		spread(line2, right2+" ", m.width),
@@ -151,9 +157,12 @@ func ago(now, t time.Time) string {
 	return model.FormatDuration(d) + " ago"
 }
 
-func (m Model) footer() []string {
+// statusLines is the status line, or the error banner, wrapped to at most
+// two lines so that a long error keeps its end visible.
+func (m Model) statusLines() []string {
 	s := m.styles
-	var status string
+	var text string
+	style := s.Status
 	switch {
 	case m.failures > 0:
 		retry := m.nextRetry.Sub(m.now)
@@ -161,11 +170,29 @@ func (m Model) footer() []string {
 		if m.loaded {
 			data = "showing data from " + ago(m.now, m.lastOK)
 		}
-		status = s.Warn.Render(fmt.Sprintf("⚠ refresh failed %d× (%s) — %s, retrying in %s",
-			m.failures, Sanitize(m.lastErr.Error()), data, model.FormatDuration(max(0, retry))))
+		// What matters most comes first.
+		text = fmt.Sprintf("⚠ refresh failed %d× — %s, retrying in %s: %s",
+			m.failures, data, model.FormatDuration(max(0, retry)), Sanitize(m.lastErr.Error()))
+		style = s.Warn
 	case m.status != "":
-		status = m.status + s.Dim.Render(" ("+ago(m.now, m.statusAt)+")")
+		text = m.status + " (" + ago(m.now, m.statusAt) + ")"
 	}
+	lines := wrap(text, max(10, m.width-2))
+	if len(lines) > 2 {
+		lines = lines[:2]
+		lines[1] = ansi.Truncate(lines[1], max(10, m.width-3), "") + "…"
+	}
+	for i, l := range lines {
+		lines[i] = " " + style.Render(l)
+	}
+	return lines
+}
+
+// footerHeight is the rule, the status (one or two lines) and the keys.
+func (m Model) footerHeight() int { return 2 + len(m.statusLines()) }
+
+func (m Model) footer() []string {
+	s := m.styles
 	var keys string
 	switch {
 	case m.filtering:
@@ -177,14 +204,16 @@ func (m Model) footer() []string {
 	default:
 		bindings := m.keys.ShortHelp()
 		if m.keys.Contexts.Enabled() {
-			bindings = append(bindings[:len(bindings)-2], m.keys.Contexts, m.keys.Help, m.keys.Quit)
+			bindings = append(bindings, m.keys.Contexts)
 		}
 		keys = m.help.ShortHelpView(bindings)
 		if q := m.filter.Value(); q != "" {
 			keys = s.Key.Render("filter: "+Sanitize(q)) + s.Dim.Render(" (esc clears) ") + keys
 		}
 	}
-	return []string{s.Rule.Render(strings.Repeat("─", m.width)), " " + status, " " + keys}
+	lines := []string{s.Rule.Render(strings.Repeat("─", m.width))}
+	lines = append(lines, m.statusLines()...)
+	return append(lines, " "+keys)
 }
 
 func nonNil[T any](xs ...T) []T { return xs }

@@ -1,0 +1,53 @@
+package ui
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/x/exp/golden"
+
+	"github.com/lockwarden/lockwarden/model"
+)
+
+// TestGoldenViews pins what a person sees, at 80×24 and 160×40. The files
+// hold the screen without colour; refresh them with -update and read the
+// diff before committing.
+func TestGoldenViews(t *testing.T) {
+	states := []struct {
+		name  string
+		model func(w, h int) Model
+	}{
+		{"empty", func(w, h int) Model {
+			return newModel(w, h, []model.Entry{digestEntry("tfstate/app/terraform.tfstate", "06462db2ef044008b94260f6cb5ab7cb")})
+		}},
+		{"seed", func(w, h int) Model { return newModel(w, h, seed()) }},
+		{"filter", func(w, h int) Model { return press(newModel(w, h, seed()), "/", "p", "r", "o", "d") }},
+		{"detail", func(w, h int) Model { return press(newModel(w, h, seed()), "enter") }},
+		{"malformed", func(w, h int) Model { return press(newModel(w, h, seed()), "end", "enter") }},
+		{"help", func(w, h int) Model { return press(newModel(w, h, seed()), "?") }},
+		{"error-banner", func(w, h int) Model {
+			m := newModel(w, h, seed())
+			testNow = t0.Add(47 * time.Second)
+			for i := 0; i < 3; i++ {
+				m = send(m, snapshotMsg{gen: m.gen, err: errors.New(`access denied: dynamodb:Scan on table "terraform-locks" in region eu-west-1 is not allowed for these credentials`)})
+			}
+			return m
+		}},
+		{"no-table", func(w, h int) Model {
+			m := newModel(w, h, nil)
+			return send(m, snapshotMsg{gen: m.gen, err: errors.New(`table "terraform-locks" in region eu-west-1 not found: check --table and --region (or the context's table and region)`)})
+		}},
+		{"readonly", func(w, h int) Model {
+			return newModel(w, h, seed(), func(c *Config) { c.ReadOnly = true })
+		}},
+	}
+	for _, size := range [][2]int{{80, 24}, {160, 40}} {
+		for _, st := range states {
+			t.Run(fmt.Sprintf("%s-%dx%d", st.name, size[0], size[1]), func(t *testing.T) {
+				golden.RequireEqual(t, plain(st.model(size[0], size[1])))
+			})
+		}
+	}
+}

@@ -3,7 +3,7 @@
 #   make test    everything CI runs: gofmt, go vet, unit tests, integration
 #                tests on minidyn and dynalite, end-to-end tests with real
 #                Terraform 1.5.7. Installs what it needs first.
-#   make bench   the 100,000-item list benchmark (see BENCHMARKS.md).
+#   make bench   the list and UI benchmarks with their targets (BENCHMARKS.md).
 #   make demo    the TUI on the embedded sandbox.
 
 TERRAFORM_VERSION := 1.5.7
@@ -45,6 +45,7 @@ test: deps check
 
 bench: deps build
 	go run ./internal/bench -items 100000 -locks 1000
+	go test -run '^$$' -bench . -benchtime 30x -count 3 ./ui | go run ./internal/bench uicheck
 
 demo:
 	go run . demo

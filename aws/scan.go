@@ -81,8 +81,8 @@ func (t *LockTable) Scan(ctx context.Context, includeDigests bool) (Snapshot, er
 	defer cancel()
 
 	var (
-		mu      sync.Mutex
-		kept    = map[string]model.Entry{}
+		mu   sync.Mutex
+		kept = map[string]model.Entry{}
 		// Digest keys are hashed into a slice and counted once at the
 		// end: a map of 100k entries cost more CPU than the rest of the
 		// processing together.

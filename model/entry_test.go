@@ -1,6 +1,7 @@
 package model
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -207,6 +208,28 @@ func TestFormatThreshold(t *testing.T) {
 	for d, want := range map[time.Duration]string{time.Hour: "1h", 90 * time.Minute: "1h30m", 45 * time.Second: "45s", 2 * time.Minute: "2m", time.Hour + time.Second: "1h0m1s"} {
 		if got := FormatThreshold(d); got != want {
 			t.Errorf("FormatThreshold(%v) = %q, want %q", d, got, want)
+		}
+	}
+}
+
+// SortRefs takes a faster path for age; it must agree with Compare.
+func TestSortRefsAgreesWithCompare(t *testing.T) {
+	t0 := time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC)
+	var entries []Entry
+	for i := 0; i < 200; i++ {
+		entries = append(entries, lockAt(fmt.Sprintf("p%03d", (i*37)%200), "w", "OperationTypePlan", t0.Add(time.Duration(i%7)*time.Second+time.Duration(i%3))))
+	}
+	entries = append(entries, Classify(Item{"LockID": String("b/x"), "Info": String("bad")}, ""))
+	for _, key := range SortKeys {
+		refs := make([]*Entry, len(entries))
+		for i := range entries {
+			refs[i] = &entries[i]
+		}
+		SortRefs(refs, key)
+		for i := 1; i < len(refs); i++ {
+			if Compare(refs[i-1], refs[i], key) > 0 {
+				t.Fatalf("%v: %s before %s", key, refs[i-1].LockID, refs[i].LockID)
+			}
 		}
 	}
 }

@@ -8,7 +8,7 @@ import (
 )
 
 // Source reads the lock table. The aws package's LockTable is one; tests
-// use fakes.
+// use fakes. Scan must return entries sorted by LockID, one per LockID.
 type Source interface {
 	Scan(ctx context.Context, includeDigests bool) (lwaws.Snapshot, error)
 }

@@ -16,7 +16,7 @@ func (m Model) detailView(w int) []string {
 	if e == nil {
 		return nil
 	}
-	_, present := m.byID[e.LockID]
+	present := m.find(e.LockID) != nil
 	var verdict string
 	switch e.Kind {
 	case model.KindLock:

@@ -3,6 +3,8 @@ package ui
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"charm.land/bubbles/v2/help"
@@ -55,8 +57,8 @@ type Model struct {
 	now           time.Time
 
 	// Data, replaced by each successful poll.
+	// entries is sorted by LockID.
 	entries  []model.Entry
-	byID     map[string]*model.Entry
 	digests  int
 	rcu      float64
 	scanTook time.Duration
@@ -71,8 +73,11 @@ type Model struct {
 	lastErr   error
 	nextRetry time.Time
 
+	// counts are recomputed when data or time changes, not every frame.
+	counts counts
+
 	// What changed.
-	newSince map[string]time.Time
+	newSince map[string]newMark
 	history  []release
 	status   string
 	statusAt time.Time
@@ -100,7 +105,7 @@ func New(cfg Config, src Source) Model {
 	keys.Contexts.SetEnabled(len(cfg.Contexts) > 1 && cfg.Switch != nil)
 	return Model{
 		cfg: cfg, src: src, keys: keys, styles: NewStyles(true), help: help.New(), filter: fi,
-		width: 80, height: 24, now: cfg.Now(), byID: map[string]*model.Entry{}, newSince: map[string]time.Time{},
+		width: 80, height: 24, now: cfg.Now(), newSince: map[string]newMark{},
 		polling: true,
 	}
 }
@@ -181,6 +186,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tickMsg:
 		m.now = time.Time(msg)
 		m.expireNew()
+		m.recount()
 		return m, tick()
 	case pollDueMsg:
 		if msg.gen != m.gen {
@@ -224,30 +230,46 @@ func (m Model) onSnapshot(msg snapshotMsg) (tea.Model, tea.Cmd) {
 }
 
 // apply installs a new snapshot: marks what appeared, announces what
-// vanished, and rebuilds the visible rows.
+// vanished, and rebuilds the visible rows. Both snapshots are sorted by
+// LockID (the Source contract), so one merge pass finds the changes
+// without a map of 100,000 keys.
 func (m *Model) apply(entries []model.Entry, at time.Time) {
-	byID := make(map[string]*model.Entry, len(entries))
-	for i := range entries {
-		e := &entries[i]
-		byID[e.LockID] = e
-		if m.loaded && e.Kind == model.KindLock {
-			if p, ok := m.byID[e.LockID]; !ok || p.Info.ID != e.Info.ID {
-				m.newSince[holdKey(e)] = at
-			}
-		}
-	}
 	if m.loaded {
 		var gone []*model.Entry
-		for id, p := range m.byID {
-			if p.Kind != model.KindLock {
-				continue
+		prev := m.entries
+		i, j := 0, 0
+		for i < len(prev) || j < len(entries) {
+			var p, n *model.Entry
+			c := 0
+			switch {
+			case j == len(entries):
+				c = -1
+			case i == len(prev):
+				c = 1
+			default:
+				c = strings.Compare(prev[i].LockID, entries[j].LockID)
 			}
-			if n, ok := byID[id]; !ok || n.Info.ID != p.Info.ID {
+			switch {
+			case c < 0:
+				p = &prev[i]
+				i++
+			case c > 0:
+				n = &entries[j]
+				j++
+			default:
+				p, n = &prev[i], &entries[j]
+				i++
+				j++
+			}
+			changed := p == nil || n == nil || p.Info.ID != n.Info.ID
+			if p != nil && p.Kind == model.KindLock && changed {
 				gone = append(gone, p)
 			}
+			if n != nil && n.Kind == model.KindLock && changed {
+				m.newSince[n.LockID] = newMark{id: n.Info.ID, at: at}
+			}
 		}
-		model.SortRefs(gone, model.SortPath)
-		for _, p := range gone {
+		for _, p := range gone[max(0, len(gone)-historyLimit):] {
 			m.history = append(m.history, release{entry: *p, seen: at})
 		}
 		if len(gone) > 0 {
@@ -258,32 +280,49 @@ func (m *Model) apply(entries []model.Entry, at time.Time) {
 			m.setStatus(at, msg)
 		}
 		if len(m.history) > historyLimit {
-			m.history = m.history[len(m.history)-historyLimit:]
+			m.history = slices.Clone(m.history[len(m.history)-historyLimit:])
 		}
 	}
-	m.entries, m.byID, m.loaded, m.lastOK = entries, byID, true, at
+	m.entries, m.loaded, m.lastOK = entries, true, at
 	if m.detail != nil {
-		if e, ok := byID[m.detail.LockID]; ok {
+		if e := m.find(m.detail.LockID); e != nil {
 			m.detail = e
 		}
 	}
 	m.expireNew()
+	m.recount()
 	m.rebuildRows()
 }
 
-func holdKey(e *model.Entry) string { return e.LockID + "\x00" + e.Info.ID }
+// find returns the current entry with lockID, or nil.
+func (m *Model) find(lockID string) *model.Entry {
+	i, ok := slices.BinarySearchFunc(m.entries, lockID, func(e model.Entry, id string) int { return strings.Compare(e.LockID, id) })
+	if !ok {
+		return nil
+	}
+	return &m.entries[i]
+}
+
+// newMark remembers when a holder's lock first appeared.
+type newMark struct {
+	id string // the holder's lock ID: a re-taken lock is new again
+	at time.Time
+}
 
 func (m *Model) expireNew() {
-	for k, t := range m.newSince {
-		if m.now.Sub(t) >= newFor {
+	for k, n := range m.newSince {
+		if m.now.Sub(n.at) >= newFor {
 			delete(m.newSince, k)
 		}
 	}
 }
 
 func (m *Model) isNew(e *model.Entry) bool {
-	_, ok := m.newSince[holdKey(e)]
-	return ok && e.Kind == model.KindLock
+	if len(m.newSince) == 0 || e.Kind != model.KindLock {
+		return false
+	}
+	n, ok := m.newSince[e.LockID]
+	return ok && n.id == e.Info.ID
 }
 
 // describeRelease says what a vanished lock was: "tfstate/app —
@@ -549,4 +588,34 @@ func orDash(s string) string {
 		return "—"
 	}
 	return s
+}
+
+// counts summarises the table for the header.
+type counts struct {
+	locks, stale, fresh, malformed int
+}
+
+// recount walks all entries once; View only reads the result.
+func (m *Model) recount() {
+	var c counts
+	for i := range m.entries {
+		e := &m.entries[i]
+		switch e.Kind {
+		case model.KindLock:
+			c.locks++
+			if e.StaleAt(m.now, m.cfg.StaleAfter) {
+				c.stale++
+			}
+		case model.KindMalformed:
+			c.malformed++
+		}
+	}
+	// Few locks are new at a time: look each up rather than hash every
+	// entry.
+	for lockID, n := range m.newSince {
+		if e := m.find(lockID); e != nil && e.Info.ID == n.id {
+			c.fresh++
+		}
+	}
+	m.counts = c
 }

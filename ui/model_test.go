@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -81,6 +82,8 @@ func snapshotOf(entries []model.Entry) lwaws.Snapshot {
 		}
 		kept = append(kept, e)
 	}
+	// The reader returns entries sorted by LockID.
+	slices.SortFunc(kept, func(a, b model.Entry) int { return strings.Compare(a.LockID, b.LockID) })
 	return lwaws.Snapshot{Entries: kept, Digests: digests, ConsumedRCU: 0.5}
 }
 

@@ -72,22 +72,7 @@ func (m Model) header() []string {
 
 	var counts []string
 	if m.loaded {
-		var locks, stale, fresh, malformed int
-		for i := range m.entries {
-			e := &m.entries[i]
-			switch e.Kind {
-			case model.KindLock:
-				locks++
-				if e.StaleAt(m.now, m.cfg.StaleAfter) {
-					stale++
-				}
-				if m.isNew(e) {
-					fresh++
-				}
-			case model.KindMalformed:
-				malformed++
-			}
-		}
+		locks, stale, fresh, malformed := m.counts.locks, m.counts.stale, m.counts.fresh, m.counts.malformed
 		counts = append(counts, fmt.Sprintf("%d lock%s", locks, plural(locks, "", "s")))
 		if stale > 0 {
 			counts = append(counts, s.Stale.Render(fmt.Sprintf("%d stale", stale)))

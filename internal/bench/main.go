@@ -5,14 +5,18 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -32,6 +36,9 @@ func main() {
 	if len(os.Args) > 1 && os.Args[1] == "plainscan" {
 		plainScan(os.Args[2:])
 		return
+	}
+	if len(os.Args) > 1 && os.Args[1] == "uicheck" {
+		os.Exit(uiCheck(os.Stdin))
 	}
 	items := flag.Int("items", 100000, "items in the table")
 	locks := flag.Int("locks", 1000, "of which locks (the rest are digests)")
@@ -232,4 +239,47 @@ func check(err error) {
 		stopDynalite()
 		os.Exit(1)
 	}
+}
+
+// uiCheck reads `go test -bench` output of the ui package and checks its
+// targets: View at 100,000 locks within 2× of View at 100, and a
+// 100,000-item snapshot applied in at most 50 ms. It prints the figures and
+// returns the exit code.
+func uiCheck(r io.Reader) int {
+	ns := map[string]float64{}
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		line := sc.Text()
+		fmt.Println(line)
+		f := strings.Fields(line)
+		if len(f) >= 4 && strings.HasPrefix(f[0], "Benchmark") && f[3] == "ns/op" {
+			name := f[0]
+			if i := strings.LastIndex(name, "-"); i > 0 {
+				name = name[:i] // the GOMAXPROCS suffix
+			}
+			// With -count, keep the best run: noise only adds time.
+			if v, err := strconv.ParseFloat(f[2], 64); err == nil && (ns[name] == 0 || v < ns[name]) {
+				ns[name] = v
+			}
+		}
+	}
+	v100, v100k, apply := ns["BenchmarkView100"], ns["BenchmarkView100k"], ns["BenchmarkApplySnapshot100k"]
+	if v100 == 0 || v100k == 0 || apply == 0 {
+		fmt.Println("FAIL  benchmark figures missing from the input")
+		return 1
+	}
+	ok := true
+	report := func(pass bool, format string, a ...any) {
+		word := "PASS"
+		if !pass {
+			word, ok = "FAIL", false
+		}
+		fmt.Printf("%s  %s\n", word, fmt.Sprintf(format, a...))
+	}
+	report(v100k <= 2*v100, "View at 100,000 locks %.2f ms, %.2f× View at 100 (%.2f ms); target ≤ 2×", v100k/1e6, v100k/v100, v100/1e6)
+	report(apply <= 50e6, "100,000-item snapshot applied in %.1f ms; target ≤ 50 ms", apply/1e6)
+	if !ok {
+		return 1
+	}
+	return 0
 }

@@ -50,7 +50,7 @@ func (m Model) detailView(w int) []string {
 			lines = append(lines, prefix+l)
 		}
 	}
-	where := fmt.Sprintf("%s   bucket %s   key %s", Sanitize(e.Workspace), Sanitize(e.Bucket), Sanitize(e.Key))
+	where := fmt.Sprintf("%s · bucket %s · key %s", Sanitize(e.Workspace), Sanitize(e.Bucket), Sanitize(e.Key))
 	switch e.Kind {
 	case model.KindLock:
 		li := e.Info
@@ -62,7 +62,11 @@ func (m Model) detailView(w int) []string {
 		if li.Created.IsZero() {
 			field("Created", "— (the lock carries no time)")
 		} else {
-			field("Created", fmt.Sprintf("%s  (%s local)", li.Created.UTC().Format("2006-01-02 15:04:05 MST"), li.Created.In(m.cfg.Location).Format("2006-01-02 15:04:05 MST")))
+			created := li.Created.UTC().Format("2006-01-02 15:04:05 UTC")
+			if local := li.Created.In(m.cfg.Location); local.Format("MST -0700") != "UTC +0000" {
+				created += "  (" + local.Format("2006-01-02 15:04:05 MST") + " local)"
+			}
+			field("Created", created)
 		}
 		field("Workspace", where)
 		if li.Info != "" {

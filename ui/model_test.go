@@ -464,3 +464,11 @@ func TestStaleRowsStandOutBySymbolAndStyle(t *testing.T) {
 		t.Error("stale row carries no style")
 	}
 }
+
+func TestDetailShowsLocalTimeBesideUTC(t *testing.T) {
+	berlin := time.FixedZone("CET", 3600)
+	m := press(newModel(120, 30, seed(), func(c *Config) { c.Location = berlin }), "enter")
+	if !strings.Contains(plain(m), "2026-11-22 23:14:07 UTC (2026-11-23 00:14:07 CET local)") {
+		t.Errorf("local time missing:\n%s", plain(m))
+	}
+}

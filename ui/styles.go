@@ -27,7 +27,6 @@ func NewStyles(isDark bool) Styles {
 		red    color.Color = ld(lipgloss.Color("#AF0000"), lipgloss.Color("#FF5F5F"))
 		yellow color.Color = ld(lipgloss.Color("#875F00"), lipgloss.Color("#FFD75F"))
 		green  color.Color = ld(lipgloss.Color("#005F00"), lipgloss.Color("#87D787"))
-		selBg  color.Color = ld(lipgloss.Color("#D0E4F5"), lipgloss.Color("#303A4A"))
 	)
 	return Styles{
 		Title:     lipgloss.NewStyle().Bold(true).Foreground(accent),
@@ -43,11 +42,13 @@ func NewStyles(isDark bool) Styles {
 		New:       lipgloss.NewStyle().Foreground(green).Bold(true),
 		Malformed: lipgloss.NewStyle().Foreground(yellow),
 		Digest:    lipgloss.NewStyle().Foreground(muted).Italic(true),
-		Selected:  lipgloss.NewStyle().Background(selBg).Bold(true),
-		Label:     lipgloss.NewStyle().Foreground(muted),
-		Value:     lipgloss.NewStyle(),
-		Key:       lipgloss.NewStyle().Foreground(accent).Bold(true),
-		Status:    lipgloss.NewStyle(),
-		Dialog:    lipgloss.NewStyle().Border(lipgloss.RoundedBorder()).BorderForeground(accent).Padding(0, 1),
+		// Reverse video shows the selection on any background and
+		// survives NO_COLOR, which strips background colours.
+		Selected: lipgloss.NewStyle().Reverse(true),
+		Label:    lipgloss.NewStyle().Foreground(muted),
+		Value:    lipgloss.NewStyle(),
+		Key:      lipgloss.NewStyle().Foreground(accent).Bold(true),
+		Status:   lipgloss.NewStyle(),
+		Dialog:   lipgloss.NewStyle().Border(lipgloss.RoundedBorder()).BorderForeground(accent).Padding(0, 1),
 	}
 }

@@ -52,13 +52,18 @@ func (m Model) render() string {
 
 func (m Model) header() []string {
 	s := m.styles
-	where := Sanitize(orDash(m.cfg.Context))
+	// Without a named context the region is what tells accounts apart.
+	where := Sanitize(m.cfg.Context)
 	var conn []string
 	if m.cfg.Profile != "" {
 		conn = append(conn, "profile "+Sanitize(m.cfg.Profile))
 	}
 	if m.cfg.Region != "" {
 		conn = append(conn, Sanitize(m.cfg.Region))
+	}
+	if where == "" {
+		where = strings.Join(conn, ", ")
+		conn = nil
 	}
 	right := m.liveness() + " "
 	table := "  table " + s.Context.Render(Sanitize(m.cfg.Table))
@@ -105,9 +110,13 @@ func (m Model) header() []string {
 		}
 		stats = s.Dim.Render("stale ≥ " + model.FormatThreshold(m.cfg.StaleAfter) + " · " + scan)
 	}
-	right2 := strings.TrimSpace(stats + " " + strings.Join(badges, " "))
-	if lipgloss.Width(line2)+lipgloss.Width(right2)+1 >= m.width {
-		// Narrow: the read-only badge stays, the scan figures go.
+	if pos := m.position(); pos != "" {
+		// Where we are in a long list.
+		badges = append([]string{s.Dim.Render(pos)}, badges...)
+	}
+	right2 := strings.TrimSpace(stats + "  " + strings.Join(badges, " "))
+	if lipgloss.Width(line2)+lipgloss.Width(right2)+3 >= m.width {
+		// Narrow: the position and read-only badge stay, the scan figures go.
 		right2 = strings.Join(badges, " ")
 	}
 	return []string{
@@ -115,6 +124,15 @@ func (m Model) header() []string {
 		spread(line2, right2+" ", m.width),
 		s.Rule.Render(strings.Repeat("─", m.width)),
 	}
+}
+
+// position says which rows are on screen when not all of them fit.
+func (m Model) position() string {
+	h := m.bodyHeight()
+	if m.screen != screenMain || len(m.rows) <= h {
+		return ""
+	}
+	return fmt.Sprintf("rows %d–%d of %d", m.offset+1, min(len(m.rows), m.offset+h), len(m.rows))
 }
 
 // liveness says how current the data is: live and how old, refreshing,
@@ -250,19 +268,13 @@ func (m Model) mainView(w, h int) []string {
 		return m.noDataView(w)
 	}
 	c := layoutFor(w)
+	end := min(len(m.rows), m.offset+h-1)
 	lines := []string{s.Header.Render(fit(c.header(), w))}
 	if len(m.rows) == 0 {
 		return append(lines, m.emptyView(w)...)
 	}
-	end := min(len(m.rows), m.offset+h-1)
 	for i := m.offset; i < end; i++ {
 		lines = append(lines, m.row(m.rows[i], c, i == m.cursor, w))
-	}
-	if len(m.rows) > h-1 {
-		// Where we are in a long list.
-		pos := fmt.Sprintf(" %d–%d of %d ", m.offset+1, end, len(m.rows))
-		last := len(lines) - 1
-		lines[last] = fit(lines[last], w-lipgloss.Width(pos)) + s.Dim.Render(pos)
 	}
 	return lines
 }

@@ -2,10 +2,7 @@ package aws_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -15,28 +12,6 @@ import (
 	"github.com/lockwarden/lockwarden/internal/testenv"
 	"github.com/lockwarden/lockwarden/model"
 )
-
-// fixtureItems loads a scan captured from real clients, as SDK items.
-func fixtureItems(t *testing.T, name string) []map[string]types.AttributeValue {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "model", "testdata", "real-clients", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var f struct{ Items []model.Item }
-	if err := json.Unmarshal(b, &f); err != nil {
-		t.Fatal(err)
-	}
-	var out []map[string]types.AttributeValue
-	for _, it := range f.Items {
-		m := map[string]types.AttributeValue{}
-		for k, v := range it {
-			m[k] = lwaws.AttrToSDK(v)
-		}
-		out = append(out, m)
-	}
-	return out
-}
 
 func s(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
 
@@ -51,10 +26,7 @@ func forEachBackend(t *testing.T, test func(t *testing.T, endpoint string)) {
 func TestScanRealClientItemsAndMalformed(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, endpoint string) {
 		c := testenv.DynamoClient(endpoint)
-		testenv.CreateLockTable(t, c, "tf-locks")
-		for _, it := range fixtureItems(t, "scan-while-applying.json") {
-			testenv.PutItem(t, c, "tf-locks", it)
-		}
+		testenv.LoadFixture(t, c, "tf-locks", "scan-while-applying.json")
 		// What else turns up in real tables.
 		testenv.PutItem(t, c, "tf-locks", map[string]types.AttributeValue{"LockID": s("tfstate/broken/terraform.tfstate"), "Info": s("{not json")})
 		testenv.PutItem(t, c, "tf-locks", map[string]types.AttributeValue{"LockID": s("tfstate/migrated/terraform.tfstate-md5")})

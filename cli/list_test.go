@@ -12,9 +12,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	lwaws "github.com/lockwarden/lockwarden/aws"
 	"github.com/lockwarden/lockwarden/internal/testenv"
-	"github.com/lockwarden/lockwarden/model"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files (read the diff before committing)")
@@ -31,23 +29,7 @@ func run(t *testing.T, now time.Time, args ...string) (string, string, int) {
 // loadFixture puts a scan captured from real clients into a new table.
 func loadFixture(t *testing.T, endpoint, table, name string) {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "model", "testdata", "real-clients", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var f struct{ Items []model.Item }
-	if err := json.Unmarshal(b, &f); err != nil {
-		t.Fatal(err)
-	}
-	c := testenv.DynamoClient(endpoint)
-	testenv.CreateLockTable(t, c, table)
-	for _, it := range f.Items {
-		raw := map[string]types.AttributeValue{}
-		for k, v := range it {
-			raw[k] = lwaws.AttrToSDK(v)
-		}
-		testenv.PutItem(t, c, table, raw)
-	}
+	testenv.LoadFixture(t, testenv.DynamoClient(endpoint), table, name)
 }
 
 // fixtureNow is one hour after the killed apply took its lock, minus 5s,

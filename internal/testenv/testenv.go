@@ -7,6 +7,7 @@ package testenv
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/http/httptest"
@@ -24,6 +25,7 @@ import (
 	"github.com/truora/minidyn/server"
 
 	lwaws "github.com/lockwarden/lockwarden/aws"
+	"github.com/lockwarden/lockwarden/model"
 )
 
 // RequireIntegration reports whether integration tests must run.
@@ -196,5 +198,37 @@ func PutItem(t testing.TB, c *dynamodb.Client, table string, item map[string]typ
 	t.Helper()
 	if _, err := c.PutItem(context.Background(), &dynamodb.PutItemInput{TableName: sdkaws.String(table), Item: item}); err != nil {
 		t.Fatalf("put item: %v", err)
+	}
+}
+
+// FixtureItems loads a scan captured from real clients (model/testdata/
+// real-clients) as SDK items.
+func FixtureItems(t testing.TB, name string) []map[string]types.AttributeValue {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(ModuleRoot(t), "model", "testdata", "real-clients", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f struct{ Items []model.Item }
+	if err := json.Unmarshal(b, &f); err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	out := make([]map[string]types.AttributeValue, 0, len(f.Items))
+	for _, it := range f.Items {
+		m := map[string]types.AttributeValue{}
+		for k, v := range it {
+			m[k] = lwaws.AttrToSDK(v)
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// LoadFixture creates table and puts a captured scan's items into it.
+func LoadFixture(t testing.TB, c *dynamodb.Client, table, name string) {
+	t.Helper()
+	CreateLockTable(t, c, table)
+	for _, it := range FixtureItems(t, name) {
+		PutItem(t, c, table, it)
 	}
 }

@@ -1,0 +1,96 @@
+package model
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// RefusalKind says which guard refused a write.
+type RefusalKind int
+
+const (
+	// RefusedReadOnly: writes are off for this run or context.
+	RefusedReadOnly RefusalKind = iota + 1
+	// RefusedDigest: the item is a digest (-md5) row, never removed as a lock.
+	RefusedDigest
+	// RefusedIDMismatch: the ID given is not the holder's.
+	RefusedIDMismatch
+	// RefusedFresh: the lock is younger than the stale threshold.
+	RefusedFresh
+	// RefusedChanged: the lock changed between the read and the write.
+	RefusedChanged
+	// RefusedUnconfirmed: no confirmation was given.
+	RefusedUnconfirmed
+)
+
+// Refusal is a guard's verdict, written for the person who asked.
+type Refusal struct {
+	Kind RefusalKind
+	Msg  string
+}
+
+func (r *Refusal) Error() string { return r.Msg }
+
+// IsDigestKey reports whether lockID is a digest row's key.
+func IsDigestKey(lockID string) bool { return strings.HasSuffix(lockID, DigestSuffix) }
+
+// ReleaseRequest is what a person asked for when releasing a lock.
+type ReleaseRequest struct {
+	// ReadOnly is the run's read-only setting.
+	ReadOnly bool
+	// ConfirmID must equal the holder's lock ID; for a malformed item,
+	// which has none, the item's full LockID.
+	ConfirmID string
+	// AllowFresh lets a lock younger than StaleAfter go.
+	AllowFresh bool
+	Now        time.Time
+	StaleAfter time.Duration
+}
+
+// CheckRelease applies the guards that do not need the table, in order:
+// read-only, never a digest row, the ID typed must be the holder's (the
+// full LockID for a malformed item), and the stale gate. It returns nil or
+// a *Refusal.
+func CheckRelease(e Entry, r ReleaseRequest) error {
+	refuse := func(k RefusalKind, format string, a ...any) error {
+		return &Refusal{Kind: k, Msg: fmt.Sprintf(format, a...)}
+	}
+	if r.ReadOnly {
+		return refuse(RefusedReadOnly, "read-only: lockwarden makes no writes in this run (pass --write, or set readonly: false for the context, to allow them)")
+	}
+	if e.Kind == KindDigest || IsDigestKey(e.LockID) || (e.Kind == KindMalformed && e.LockID == "") {
+		return refuse(RefusedDigest, "%s is a digest (-md5) item, not a lock: lockwarden never deletes it as one", orNone(e.LockID))
+	}
+	switch e.Kind {
+	case KindMalformed:
+		if r.ConfirmID != e.LockID {
+			return refuse(RefusedIDMismatch, "%s is malformed (%s) and has no lock ID: confirm by giving its full LockID", e.LockID, e.Problem)
+		}
+		return nil
+	case KindLock:
+		if r.ConfirmID != e.Info.ID {
+			return refuse(RefusedIDMismatch, "%s is held with lock ID %s, not %s: nothing released", e.LockID, e.Info.ID, orNone(r.ConfirmID))
+		}
+	}
+	if r.AllowFresh {
+		return nil
+	}
+	age := e.AgeAt(r.Now)
+	switch {
+	case age.ClockAhead:
+		return refuse(RefusedFresh, "%s was taken by a holder whose clock is %s ahead of ours, so its age is unknown: releasing it needs --allow-fresh", e.LockID, FormatDuration(age.Ahead))
+	case !age.Known:
+		return refuse(RefusedFresh, "%s carries no creation time, so it cannot be called stale: releasing it needs --allow-fresh", e.LockID)
+	case age.Held < r.StaleAfter:
+		return refuse(RefusedFresh, "%s is not stale: held %s by %s, under the %s threshold. If that run is still going, releasing its lock lets a second run write the same state; pass --allow-fresh only if you are sure it is dead", e.LockID, age, e.Info.Who, FormatThreshold(r.StaleAfter))
+	}
+	return nil
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "(none)"
+	}
+	return s
+}

@@ -10,8 +10,8 @@ import (
 	"fmt"
 	"time"
 
-	lwaws "github.com/lockwarden/lockwarden/aws"
 	"github.com/lockwarden/lockwarden/audit"
+	lwaws "github.com/lockwarden/lockwarden/aws"
 	"github.com/lockwarden/lockwarden/model"
 )
 

@@ -17,8 +17,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	lwaws "github.com/lockwarden/lockwarden/aws"
 	"github.com/lockwarden/lockwarden/audit"
+	lwaws "github.com/lockwarden/lockwarden/aws"
 	"github.com/lockwarden/lockwarden/internal/testenv"
 	"github.com/lockwarden/lockwarden/model"
 	"github.com/lockwarden/lockwarden/sandbox"
@@ -169,7 +169,9 @@ func TestReleaseNeverDeletesALockThatChanged(t *testing.T) {
 	})
 }
 
-func contains(s, sub string) bool { return len(sub) == 0 || (len(s) >= len(sub) && indexOf(s, sub) >= 0) }
+func contains(s, sub string) bool {
+	return len(sub) == 0 || (len(s) >= len(sub) && indexOf(s, sub) >= 0)
+}
 
 func indexOf(s, sub string) int {
 	for i := 0; i+len(sub) <= len(s); i++ {
@@ -345,8 +347,8 @@ func TestRandomizedRaces(t *testing.T) {
 				other.Who = "alice@elsewhere"
 				raw, _ := other.Marshal()
 				_, _ = e.c.PutItem(ctx, &dynamodb.PutItemInput{TableName: sdkaws.String(e.table),
-					Item:                      map[string]types.AttributeValue{"LockID": &types.AttributeValueMemberS{Value: path}, "Info": &types.AttributeValueMemberS{Value: raw}},
-					ConditionExpression:       sdkaws.String("attribute_exists(LockID)")})
+					Item:                map[string]types.AttributeValue{"LockID": &types.AttributeValueMemberS{Value: path}, "Info": &types.AttributeValueMemberS{Value: raw}},
+					ConditionExpression: sdkaws.String("attribute_exists(LockID)")})
 			case 3: // the holder releases normally
 				_ = sandbox.Unlock(ctx, e.c, e.table, li)
 			}

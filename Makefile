@@ -15,7 +15,7 @@ GO_TEST_FLAGS     ?= -count=1 -timeout 15m
 export LOCKWARDEN_TERRAFORM := $(TERRAFORM)
 export LOCKWARDEN_DYNALITE  := $(CURDIR)/$(DYNALITE)
 
-.PHONY: all build test deps check bench demo clean
+.PHONY: all build test deps check bench race demo clean
 
 all: build
 
@@ -42,6 +42,10 @@ check:
 
 test: deps check
 	go test $(GO_TEST_FLAGS) ./...
+
+# The randomized unlock race test at full size (the default suite runs 60).
+race: deps
+	go test -count=1 -run TestRandomizedRaces -v ./unlock -race-rounds 1000
 
 bench: deps build
 	go run ./internal/bench -items 100000 -locks 1000

@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/viper"
 
 	lwaws "github.com/lockwarden/lockwarden/aws"
+	"github.com/lockwarden/lockwarden/audit"
 	"github.com/lockwarden/lockwarden/model"
 )
 
@@ -39,6 +40,8 @@ type Settings struct {
 	WorkspaceKeyPrefix string
 	ReadOnly           bool
 	ConfigFile         string
+	// AuditFile is where writes are recorded.
+	AuditFile string
 }
 
 // Connection returns the AWS connection settings.
@@ -59,6 +62,7 @@ type contextConfig struct {
 	Segments           int      `mapstructure:"segments"`
 	WorkspaceKeyPrefix *string  `mapstructure:"workspace_key_prefix"`
 	ReadOnly           *bool    `mapstructure:"readonly"`
+	AuditFile          string   `mapstructure:"audit_file"`
 }
 
 // fileConfig is the whole config file: global defaults plus contexts.
@@ -192,6 +196,17 @@ func LoadSettings(flags *pflag.FlagSet) (Settings, error) {
 	}
 	if val, set := flagOrEnv(flags, v, "readonly"); set {
 		s.ReadOnly = val == "true" || val == "1"
+	}
+	if val, set := flagOrEnv(flags, v, "write"); set && (val == "true" || val == "1") {
+		if f := flags.Lookup("readonly"); f != nil && f.Changed && s.ReadOnly {
+			return Settings{}, usagef("--readonly and --write contradict each other: give one")
+		}
+		// --write lifts a configured read-only for this run only.
+		s.ReadOnly = false
+	}
+	s.AuditFile = pick("audit-file", cc.AuditFile, g.AuditFile)
+	if s.AuditFile == "" {
+		s.AuditFile = audit.DefaultPath()
 	}
 	s.Buckets = cc.Buckets
 	if len(s.Buckets) == 0 {

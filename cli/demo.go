@@ -29,7 +29,7 @@ is needed and nothing leaves this machine.`,
 				return err
 			}
 			defer closeLog()
-			if !isTerminal(env.Stdout) {
+			if !env.IsTerminal(env.Stdout) {
 				// Piped or captured: a refreshing table instead of the UI.
 				return runRefreshingList(cmd, env, s)
 			}

@@ -31,6 +31,9 @@ type Env struct {
 	Stdin          io.Reader
 	Stdout, Stderr io.Writer
 	Now            func() time.Time
+	// IsTerminal reports whether a stream is a terminal (default: a
+	// character device); tests stand in for a person at a prompt.
+	IsTerminal func(any) bool
 }
 
 // exitError carries a specific exit code out of a command.
@@ -45,6 +48,9 @@ func (e *exitError) Error() string { return e.err.Error() }
 func Main(args []string, env Env) int {
 	if env.Now == nil {
 		env.Now = time.Now
+	}
+	if env.IsTerminal == nil {
+		env.IsTerminal = isTerminal
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -115,7 +121,7 @@ sandbox with 'lockwarden demo'.`,
 	root.Flags().String("log-file", "", "write debug logs to this file (the UI never prints to the terminal)")
 	root.Flags().String("poll-interval", "", "how often the UI re-reads the table (default 5s)")
 
-	root.AddCommand(newListCmd(env), newSandboxCmd(env), newDemoCmd(env))
+	root.AddCommand(newListCmd(env), newUnlockCmd(env), newRestoreCmd(env), newAuditCmd(env), newSandboxCmd(env), newDemoCmd(env))
 	return root
 }
 
@@ -129,6 +135,8 @@ func addConnectionFlags(f *pflag.FlagSet) {
 	f.String("stale-after", "", "call a lock stale when held at least this long (default 1h)")
 	f.String("segments", "", "parallel scan segments (default 4)")
 	f.Bool("readonly", false, "never offer or make any write")
+	f.Bool("write", false, "allow writes for this run even if the context is read-only")
+	f.String("audit-file", "", "audit log of writes (default $XDG_STATE_HOME/lockwarden/audit.jsonl)")
 }
 
 // settingsFor resolves settings and checks that a table is named.

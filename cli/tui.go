@@ -3,11 +3,11 @@ package cli
 import (
 	"context"
 	"fmt"
-	"io"
 	"log"
 	"os"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/term"
 	"github.com/spf13/cobra"
 
 	lwaws "github.com/lockwarden/lockwarden/aws"
@@ -40,7 +40,7 @@ func runTUI(cmd *cobra.Command, env *Env) error {
 
 // openUI connects and runs the UI until the user quits.
 func openUI(ctx context.Context, env *Env, s Settings, logf func(string, ...any), switcher func(context.Context, string) (ui.Source, ui.Config, error)) error {
-	if !isTerminal(env.Stdout) {
+	if !env.IsTerminal(env.Stdout) {
 		return usagef("the terminal UI needs a terminal; for scripts use 'lockwarden list' (-o json)")
 	}
 	src, cfg, err := connect(ctx, env, s, logf)
@@ -93,12 +93,9 @@ func openLog(cmd *cobra.Command) (func(string, ...any), func(), error) {
 	return l.Printf, func() { _ = f.Close() }, nil
 }
 
-// isTerminal reports whether w is a character device (a terminal).
-func isTerminal(w io.Writer) bool {
+// isTerminal reports whether a stream is a terminal (not merely a
+// character device: /dev/null is one too).
+func isTerminal(w any) bool {
 	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
+	return ok && term.IsTerminal(f.Fd())
 }

@@ -67,9 +67,14 @@ func Describe(e model.Entry) string {
 type HeldError struct {
 	RecordID string
 	Current  model.Entry
+	// Same is set when what is there is the very item to restore.
+	Same bool
 }
 
 func (e *HeldError) Error() string {
+	if e.Same {
+		return fmt.Sprintf("not restored: %s is already back as it was (%s)", e.Current.LockID, Describe(e.Current))
+	}
 	return fmt.Sprintf("not restored: %s is %s now; restoring would replace a live lock", e.Current.LockID, Describe(e.Current))
 }
 
@@ -180,7 +185,7 @@ func (s *Service) Restore(ctx context.Context, recordID string) (Result, error) 
 		if gerr != nil {
 			return Result{RecordID: id}, fmt.Errorf("not restored: %s is held again: %w", lockID, gerr)
 		}
-		return Result{RecordID: id}, &HeldError{RecordID: recordID, Current: cur}
+		return Result{RecordID: id}, &HeldError{RecordID: recordID, Current: cur, Same: cur.Item.JSON() == item.JSON()}
 	case err != nil:
 		out.Outcome, out.Error = audit.OutcomeFailed, err.Error()
 		s.appendOutcome(out)

@@ -1,0 +1,299 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	lwaws "github.com/lockwarden/lockwarden/aws"
+	"github.com/lockwarden/lockwarden/audit"
+	"github.com/lockwarden/lockwarden/model"
+	"github.com/lockwarden/lockwarden/ui"
+	"github.com/lockwarden/lockwarden/unlock"
+)
+
+// ExitNotFound is unlock's exit code when there is no such lock.
+const ExitNotFound = 4
+
+// refused ends a command with exit code 3 and a message.
+func refused(format string, a ...any) error {
+	return &exitError{code: ExitRefused, err: fmt.Errorf(format, a...)}
+}
+
+// newService connects the guarded write path for settings.
+func newService(ctx context.Context, env *Env, s Settings) (*unlock.Service, error) {
+	cfg, err := lwaws.LoadConfig(ctx, s.Connection())
+	if err != nil {
+		return nil, err
+	}
+	return &unlock.Service{
+		Writer: &lwaws.LockWriter{
+			Client: lwaws.NewDynamoDB(cfg, s.Endpoint), Table: s.Table, Region: cfg.Region,
+			Endpoint: s.Endpoint, WorkspaceKeyPrefix: s.WorkspaceKeyPrefix,
+		},
+		Audit: &audit.Log{Path: s.AuditFile}, ReadOnly: s.ReadOnly, Actor: lwaws.Actor(ctx, cfg, s.Endpoint),
+		Context: s.Context, Profile: s.Profile, Now: env.Now,
+	}, nil
+}
+
+// readOnlyRefusal is what every write command says in read-only mode.
+func readOnlyRefusal() error {
+	return refused("read-only: lockwarden makes no writes in this run. Pass --write (or set readonly: false in the context) to allow them")
+}
+
+func newUnlockCmd(env *Env) *cobra.Command {
+	var holderID string
+	var allowFresh, yes bool
+	cmd := &cobra.Command{
+		Use:   "unlock LOCK_ID --id HOLDER_ID",
+		Short: "Force-release a stale lock, guarded and audited",
+		Long: `Release a lock the way 'terraform force-unlock' does, without needing an
+initialised backend — and more safely:
+
+  - LOCK_ID is the lock_id that 'lockwarden list' shows (bucket/key);
+    --id must be the current holder's lock ID, as with force-unlock.
+  - A digest (-md5) item is never deleted. A malformed item (for example
+    non-JSON Info) can be removed by giving its full LockID as --id.
+  - A lock younger than --stale-after is refused unless --allow-fresh.
+  - You are asked to type the first 8 characters of the lock ID, unless
+    --yes. Without a terminal and without --yes nothing is released.
+  - The item is deleted only if it is still exactly as read; a lock that
+    was released and re-taken meanwhile is never touched.
+  - The removal is recorded in the audit log first (no record, no delete)
+    and can be undone with 'lockwarden restore RECORD_ID'.
+
+Exit codes: 0 released; 1 error; 2 usage; 3 refused by a guard (read-only,
+fresh, ID mismatch, changed since read, digest row, not confirmed);
+4 not found (already released).`,
+		Example: `  lockwarden unlock tfstate/env:/prod/network/terraform.tfstate --id 8d1f6c0e-5a1b-2f3c-9d8e-7f6a5b4c3d2e --context prod
+  lockwarden unlock tfstate/app/terraform.tfstate --id 2b7e4a91-… --allow-fresh --yes`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			lockID := args[0]
+			if holderID == "" {
+				return usagef("--id is required: the holder's lock ID, as 'lockwarden list' shows it (or the full LockID for a malformed item)")
+			}
+			s, err := settingsFor(cmd)
+			if err != nil {
+				return err
+			}
+			// Guards that need no network come first.
+			if s.ReadOnly {
+				return readOnlyRefusal()
+			}
+			if model.IsDigestKey(lockID) {
+				return refused("%s is a digest (-md5) item, not a lock: lockwarden never deletes it as one", lockID)
+			}
+			ctx := cmd.Context()
+			svc, err := newService(ctx, env, s)
+			if err != nil {
+				return err
+			}
+			observed, found, err := svc.Writer.Get(ctx, lockID)
+			if err != nil {
+				return err
+			}
+			if !found {
+				return &exitError{code: ExitNotFound, err: fmt.Errorf("no lock %s in table %s: already released (or a different table, region or context)", lockID, s.Table)}
+			}
+			now := env.Now()
+			req := model.ReleaseRequest{ConfirmID: holderID, AllowFresh: allowFresh, Now: now, StaleAfter: s.StaleAfter}
+			if err := model.CheckRelease(observed, req); err != nil {
+				return &exitError{code: ExitRefused, err: err}
+			}
+			describeForRelease(env.Stdout, observed, now, s.StaleAfter)
+			if !yes {
+				if err := confirm(env, observed); err != nil {
+					return err
+				}
+			}
+			res, err := svc.Release(ctx, observed, req, releaseReason(observed, now, s.StaleAfter, allowFresh))
+			var changed *unlock.ChangedError
+			switch {
+			case errors.As(err, &changed) && changed.Current == nil:
+				return &exitError{code: ExitNotFound, err: err}
+			case errors.As(err, &changed):
+				return &exitError{code: ExitRefused, err: err}
+			case err != nil:
+				return err
+			}
+			fmt.Fprintf(env.Stdout, "\nReleased %s.\nAudit record %s. To undo: lockwarden restore %s%s\n",
+				ui.Sanitize(lockID), res.RecordID, res.RecordID, tableArgs(s))
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&holderID, "id", "", "the holder's lock ID (required; the full LockID for a malformed item)")
+	cmd.Flags().BoolVar(&allowFresh, "allow-fresh", false, "release even a lock younger than --stale-after")
+	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask for the typed confirmation")
+	return cmd
+}
+
+// tableArgs repeats how the table was chosen, for a command to copy.
+func tableArgs(s Settings) string {
+	if s.Context != "" {
+		return " --context " + s.Context
+	}
+	out := " --table " + s.Table
+	if s.Region != "" {
+		out += " --region " + s.Region
+	}
+	if s.Endpoint != "" {
+		out += " --endpoint-url " + s.Endpoint
+	}
+	return out
+}
+
+// describeForRelease shows the lock about to go.
+func describeForRelease(w io.Writer, e model.Entry, now time.Time, staleAfter time.Duration) {
+	fmt.Fprintf(w, "Lock %s\n", ui.Sanitize(e.LockID))
+	if e.Kind == model.KindMalformed {
+		fmt.Fprintf(w, "  malformed:  %s\n  raw item:   %s\n", ui.Sanitize(e.Problem), ui.Sanitize(e.Item.JSON()))
+		return
+	}
+	age := e.AgeAt(now)
+	fmt.Fprintf(w, "  held by:    %s\n  operation:  %s\n  version:    %s\n  held for:   %s (threshold %s)\n  lock ID:    %s\n",
+		ui.Sanitize(e.Info.Who), ui.Sanitize(model.OperationWord(e.Info.Operation)), ui.Sanitize(e.Info.Version),
+		age, model.FormatThreshold(staleAfter), ui.Sanitize(e.Info.ID))
+	if !e.StaleAt(now, staleAfter) {
+		fmt.Fprintf(w, "\nWARNING: this lock is not stale. If that run is still going, releasing its lock\nlets a second run write the same state and may corrupt it.\n")
+	}
+}
+
+func releaseReason(e model.Entry, now time.Time, staleAfter time.Duration, allowFresh bool) string {
+	if e.Kind == model.KindMalformed {
+		return "malformed item (" + e.Problem + "), full LockID confirmed"
+	}
+	age := e.AgeAt(now)
+	reason := fmt.Sprintf("held %s, stale threshold %s", age, model.FormatThreshold(staleAfter))
+	if allowFresh && !e.StaleAt(now, staleAfter) {
+		reason += "; not stale, released with --allow-fresh"
+	}
+	return reason
+}
+
+// confirm asks for the typed confirmation on the terminal: the first 8
+// characters of the lock ID, or the full LockID of a malformed item.
+func confirm(env *Env, e model.Entry) error {
+	if !env.IsTerminal(env.Stdin) {
+		return refused("not released: no terminal to confirm on; pass --yes to confirm non-interactively")
+	}
+	want, what := e.ShortID(), "the first 8 characters of the lock ID ("+e.ShortID()+")"
+	if e.Kind == model.KindMalformed {
+		want, what = e.LockID, "the full LockID"
+	}
+	fmt.Fprintf(env.Stdout, "\nType %s to release it. Only that will be accepted.\n> ", what)
+	line, err := bufio.NewReader(env.Stdin).ReadString('\n')
+	if err != nil && line == "" {
+		return refused("not released: no confirmation given")
+	}
+	if strings.TrimSpace(line) != want {
+		return refused("not released: the confirmation did not match")
+	}
+	return nil
+}
+
+func newRestoreCmd(env *Env) *cobra.Command {
+	return &cobra.Command{
+		Use:   "restore RECORD_ID",
+		Short: "Put back a lock that lockwarden released, exactly as it was",
+		Long: `Put back the item that a lockwarden force-unlock removed, byte for byte, from
+its audit record. Nothing is written if someone holds the lock now; the
+restore is audited too. 'lockwarden audit' lists the records.
+
+Exit codes: 0 restored; 1 error; 2 usage; 3 refused (read-only, or the lock
+is held again).`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			s, err := settingsFor(cmd)
+			if err != nil {
+				return err
+			}
+			if s.ReadOnly {
+				return readOnlyRefusal()
+			}
+			svc, err := newService(cmd.Context(), env, s)
+			if err != nil {
+				return err
+			}
+			res, err := svc.Restore(cmd.Context(), args[0])
+			var held *unlock.HeldError
+			if errors.As(err, &held) {
+				return &exitError{code: ExitRefused, err: err}
+			}
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(env.Stdout, "Restored %s: %s again.\nAudit record %s.\n", ui.Sanitize(res.Entry.LockID), ui.Sanitize(unlock.Describe(res.Entry)), res.RecordID)
+			return nil
+		},
+	}
+}
+
+func newAuditCmd(env *Env) *cobra.Command {
+	var output string
+	cmd := &cobra.Command{
+		Use:   "audit",
+		Short: "List the writes lockwarden has made (force-unlocks, restores)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if output != "table" && output != "json" {
+				return usagef("--output must be table or json, not %q", output)
+			}
+			s, err := LoadSettings(cmd.Flags())
+			if err != nil {
+				return err
+			}
+			recs, err := (&audit.Log{Path: s.AuditFile}).Read()
+			if errors.Is(err, audit.ErrNoLog) {
+				if output == "json" {
+					fmt.Fprintln(env.Stdout, "[]")
+					return nil
+				}
+				fmt.Fprintf(env.Stdout, "No writes recorded yet (%s).\n", s.AuditFile)
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			if output == "json" {
+				enc := json.NewEncoder(env.Stdout)
+				enc.SetIndent("", "  ")
+				return enc.Encode(recs)
+			}
+			// One line per action: its outcome, or its intent when no
+			// outcome was recorded.
+			var order []string
+			last := map[string]audit.Record{}
+			for _, r := range recs {
+				if _, seen := last[r.RecordID]; !seen {
+					order = append(order, r.RecordID)
+				}
+				if r.Phase == audit.PhaseOutcome || last[r.RecordID].Phase != audit.PhaseOutcome {
+					last[r.RecordID] = r
+				}
+			}
+			tw := tabwriter.NewWriter(env.Stdout, 0, 0, 2, ' ', 0)
+			fmt.Fprintln(tw, "RECORD\tTIME (UTC)\tACTION\tOUTCOME\tLOCK ID\tTABLE\tACTOR")
+			for _, id := range order {
+				r := last[id]
+				outcome := r.Outcome
+				if r.Phase == audit.PhaseIntent {
+					outcome = "no outcome recorded"
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.RecordID, r.Time.UTC().Format("2006-01-02 15:04:05"),
+					r.Action, outcome, ui.Sanitize(r.LockID), ui.Sanitize(r.Table), ui.Sanitize(r.Actor))
+			}
+			return tw.Flush()
+		},
+	}
+	cmd.Flags().StringVarP(&output, "output", "o", "table", "output format: table or json")
+	return cmd
+}

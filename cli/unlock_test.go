@@ -1,0 +1,206 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/truora/minidyn/server"
+
+	"github.com/lockwarden/lockwarden/internal/testenv"
+	"github.com/lockwarden/lockwarden/sandbox"
+)
+
+// recorder is a DynamoDB endpoint (minidyn) that records every operation
+// it is asked for, to prove what lockwarden did and did not call.
+type recorder struct {
+	mu  sync.Mutex
+	ops []string
+	URL string
+}
+
+func newRecorder(t *testing.T) *recorder {
+	r := &recorder{}
+	inner := server.NewServer()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		target := req.Header.Get("X-Amz-Target")
+		r.mu.Lock()
+		r.ops = append(r.ops, target[strings.LastIndex(target, ".")+1:])
+		r.mu.Unlock()
+		inner.ServeHTTP(w, req)
+	}))
+	t.Cleanup(srv.Close)
+	r.URL = srv.URL
+	return r
+}
+
+func (r *recorder) writes() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var w []string
+	for _, op := range r.ops {
+		switch op {
+		case "DeleteItem", "PutItem", "UpdateItem", "BatchWriteItem", "TransactWriteItems":
+			w = append(w, op)
+		}
+	}
+	return w
+}
+
+func (r *recorder) reset() {
+	r.mu.Lock()
+	r.ops = nil
+	r.mu.Unlock()
+}
+
+// seededTable starts a recording endpoint with one stale and one fresh lock.
+func seededTable(t *testing.T) (rec *recorder, staleID, freshID string) {
+	t.Helper()
+	rec = newRecorder(t)
+	c := testenv.DynamoClient(rec.URL)
+	testenv.CreateLockTable(t, c, "locks")
+	stale := sandbox.NewInfo("tfstate/app/terraform.tfstate", "OperationTypeApply", "alice@ci", "1.5.7", fixtureNow.Add(-3*time.Hour))
+	fresh := sandbox.NewInfo("tfstate/web/terraform.tfstate", "OperationTypePlan", "bob@ws", "1.12.6", fixtureNow.Add(-2*time.Minute))
+	if err := sandbox.Lock(t.Context(), c, "locks", stale); err != nil {
+		t.Fatal(err)
+	}
+	if err := sandbox.Lock(t.Context(), c, "locks", fresh); err != nil {
+		t.Fatal(err)
+	}
+	rec.reset()
+	return rec, stale.ID, fresh.ID
+}
+
+// runAt runs lockwarden with a typed answer on a pretend terminal.
+func runAt(t *testing.T, answer string, terminal bool, args ...string) (string, string, int) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	env := Env{Stdin: strings.NewReader(answer), Stdout: &out, Stderr: &errb, Now: func() time.Time { return fixtureNow },
+		IsTerminal: func(s any) bool { _, isReader := s.(io.Reader); return terminal && isReader }}
+	code := Main(args, env)
+	return out.String(), errb.String(), code
+}
+
+func TestUnlockCLI(t *testing.T) {
+	t.Setenv("XDG_STATE_HOME", t.TempDir())
+	rec, staleID, freshID := seededTable(t)
+	base := []string{"--table", "locks", "--endpoint-url", rec.URL}
+	unlockArgs := func(lockID, id string, extra ...string) []string {
+		return append(append([]string{"unlock", lockID, "--id", id}, base...), extra...)
+	}
+
+	cases := []struct {
+		name     string
+		answer   string
+		terminal bool
+		args     []string
+		code     int
+		want     string
+	}{
+		{"no --id", "", true, append([]string{"unlock", "tfstate/app/terraform.tfstate"}, base...), ExitUsage, "--id is required"},
+		{"wrong holder ID", "", true, unlockArgs("tfstate/app/terraform.tfstate", "deadbeef"), ExitRefused, "is held with lock ID " + staleID + ", not deadbeef"},
+		{"fresh refused", "", true, unlockArgs("tfstate/web/terraform.tfstate", freshID), ExitRefused, "is not stale: held 2m00s by bob@ws"},
+		{"digest row", "", true, unlockArgs("tfstate/app/terraform.tfstate-md5", "x"), ExitRefused, "is a digest (-md5) item"},
+		{"not found", "", true, unlockArgs("tfstate/none/terraform.tfstate", "x"), ExitNotFound, "already released"},
+		{"no terminal, no --yes", "", false, unlockArgs("tfstate/app/terraform.tfstate", staleID), ExitRefused, "no terminal to confirm on"},
+		{"bare enter", "\n", true, unlockArgs("tfstate/app/terraform.tfstate", staleID), ExitRefused, "the confirmation did not match"},
+		{"wrong prefix", "00000000\n", true, unlockArgs("tfstate/app/terraform.tfstate", staleID), ExitRefused, "the confirmation did not match"},
+	}
+	for _, c := range cases {
+		out, errOut, code := runAt(t, c.answer, c.terminal, c.args...)
+		if code != c.code || !strings.Contains(errOut, c.want) {
+			t.Errorf("%s: exit %d stderr %q (stdout %q); want %d and %q", c.name, code, errOut, out, c.code, c.want)
+		}
+	}
+	if w := rec.writes(); len(w) != 0 {
+		t.Fatalf("refused unlocks wrote to the table: %v", w)
+	}
+
+	out, errOut, code := runAt(t, staleID[:8]+"\n", true, unlockArgs("tfstate/app/terraform.tfstate", staleID)...)
+	if code != 0 || !strings.Contains(out, "Type the first 8 characters of the lock ID ("+staleID[:8]+")") || !strings.Contains(out, "Released tfstate/app/terraform.tfstate.") {
+		t.Fatalf("typed confirmation: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if w := rec.writes(); len(w) != 1 || w[0] != "DeleteItem" {
+		t.Errorf("writes %v, want one DeleteItem", w)
+	}
+	recordID := out[strings.Index(out, "restore ")+len("restore ") : strings.Index(out, "restore ")+len("restore ")+len("r-20261126-000000-000000")]
+
+	// --allow-fresh --yes releases the fresh lock, with a warning shown.
+	out, _, code = runAt(t, "", false, unlockArgs("tfstate/web/terraform.tfstate", freshID, "--allow-fresh", "--yes")...)
+	if code != 0 || !strings.Contains(out, "WARNING: this lock is not stale") {
+		t.Errorf("--allow-fresh: exit %d\n%s", code, out)
+	}
+
+	// The audit lists both; restore puts the first back.
+	out, _, _ = runAt(t, "", false, "audit", "-o", "json")
+	var recs []map[string]any
+	if err := json.Unmarshal([]byte(out), &recs); err != nil || len(recs) != 4 {
+		t.Fatalf("audit -o json: %v, %d records", err, len(recs))
+	}
+	out, errOut, code = runAt(t, "", false, append([]string{"restore", recordID}, base...)...)
+	if code != 0 || !strings.Contains(out, "Restored tfstate/app/terraform.tfstate: held by alice@ci") {
+		t.Fatalf("restore: exit %d\n%s%s", code, out, errOut)
+	}
+	_, errOut, code = runAt(t, "", false, append([]string{"restore", recordID}, base...)...)
+	if code != ExitRefused || !strings.Contains(errOut, "already back as it was") {
+		t.Errorf("second restore: exit %d %s", code, errOut)
+	}
+	out, _, _ = runAt(t, "", false, "audit")
+	if strings.Count(out, " force-unlock  released ") != 2 || strings.Count(out, " restore ") != 2 || !strings.Contains(out, "refused: held again") {
+		t.Errorf("audit table:\n%s", out)
+	}
+}
+
+// Read-only runs make no write call at all, whatever is asked.
+func TestReadOnlyCLIMakesNoWrites(t *testing.T) {
+	t.Setenv("XDG_STATE_HOME", t.TempDir())
+	rec, staleID, _ := seededTable(t)
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "config.yaml")
+	if err := os.WriteFile(cfg, []byte("contexts:\n  prod:\n    table: locks\n    endpoint: "+rec.URL+"\n    readonly: true\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"unlock", "tfstate/app/terraform.tfstate", "--id", staleID, "--yes", "--config", cfg, "--context", "prod"},
+		{"unlock", "tfstate/app/terraform.tfstate", "--id", staleID, "--yes", "--table", "locks", "--endpoint-url", rec.URL, "--readonly"},
+		{"restore", "r-20261126-000000-000000", "--config", cfg, "--context", "prod"},
+		{"list", "--config", cfg, "--context", "prod"},
+	} {
+		_, errOut, code := runAt(t, staleID[:8]+"\n", true, args...)
+		if args[0] != "list" && (code != ExitRefused || !strings.Contains(errOut, "read-only") || !strings.Contains(errOut, "--write")) {
+			t.Errorf("%v: exit %d %q", args, code, errOut)
+		}
+	}
+	if w := rec.writes(); len(w) != 0 {
+		t.Fatalf("read-only runs wrote: %v", w)
+	}
+	// --write lifts the context's read-only for one run.
+	_, errOut, code := runAt(t, "", false, "unlock", "tfstate/app/terraform.tfstate", "--id", staleID, "--yes", "--config", cfg, "--context", "prod", "--write")
+	if code != 0 {
+		t.Fatalf("--write: exit %d %s", code, errOut)
+	}
+}
+
+func TestUnlockWithUnwritableAuditDeletesNothing(t *testing.T) {
+	rec, staleID, _ := seededTable(t)
+	blocker := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(blocker, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, errOut, code := runAt(t, "", false, "unlock", "tfstate/app/terraform.tfstate", "--id", staleID, "--yes",
+		"--table", "locks", "--endpoint-url", rec.URL, "--audit-file", filepath.Join(blocker, "audit.jsonl"))
+	if code != ExitError || !strings.Contains(errOut, "nothing released: the audit record could not be written") {
+		t.Errorf("exit %d %q", code, errOut)
+	}
+	if w := rec.writes(); len(w) != 0 {
+		t.Fatalf("wrote without an audit record: %v", w)
+	}
+}

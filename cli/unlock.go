@@ -13,8 +13,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	lwaws "github.com/lockwarden/lockwarden/aws"
 	"github.com/lockwarden/lockwarden/audit"
+	lwaws "github.com/lockwarden/lockwarden/aws"
 	"github.com/lockwarden/lockwarden/model"
 	"github.com/lockwarden/lockwarden/ui"
 	"github.com/lockwarden/lockwarden/unlock"

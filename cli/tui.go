@@ -72,11 +72,20 @@ func connect(ctx context.Context, env *Env, s Settings, logf func(string, ...any
 		Client: lwaws.NewDynamoDB(cfg, s.Endpoint), Table: s.Table, Region: cfg.Region,
 		Endpoint: s.Endpoint, Segments: s.Segments, WorkspaceKeyPrefix: s.WorkspaceKeyPrefix,
 	}
-	return src, ui.Config{
+	uc := ui.Config{
 		Context: s.Context, Contexts: s.Contexts, Profile: profile, Region: cfg.Region, Table: s.Table,
 		Endpoint: s.Endpoint, StaleAfter: s.StaleAfter, PollInterval: s.PollInterval, ReadOnly: s.ReadOnly,
 		Now: env.Now, Logf: logf,
-	}, nil
+	}
+	if !s.ReadOnly {
+		// Read-only runs get no write path at all, not merely hidden keys.
+		svc, err := newService(ctx, env, s)
+		if err != nil {
+			return nil, ui.Config{}, err
+		}
+		uc.Releaser = svc
+	}
+	return src, uc, nil
 }
 
 // openLog opens --log-file for debug lines; without it, lines are dropped.

@@ -38,6 +38,9 @@ type Config struct {
 	// Switch connects to another configured context. It runs in a command,
 	// never in Update.
 	Switch func(ctx context.Context, name string) (Source, Config, error)
+	// Releaser is the guarded write path; nil, or ReadOnly, means the UI
+	// offers no write at all.
+	Releaser Releaser
 	// Logf receives debug lines (--log-file); the UI never prints.
 	Logf func(format string, a ...any)
 }

@@ -9,6 +9,9 @@ type KeyMap struct {
 	Detail, Back, Quit, Help              key.Binding
 	Filter, Sort, Digests, History        key.Binding
 	Refresh, Copy, Contexts               key.Binding
+	// Unlock and Undo exist only when writes are allowed; in read-only
+	// mode they are disabled, so they match nothing and no help lists them.
+	Unlock, Undo key.Binding
 }
 
 // DefaultKeyMap returns the default bindings.
@@ -31,13 +34,15 @@ func DefaultKeyMap() KeyMap {
 		Refresh:  key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "refresh")),
 		Copy:     key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "copy ID")),
 		Contexts: key.NewBinding(key.WithKeys(":"), key.WithHelp(":", "contexts")),
+		Unlock:   key.NewBinding(key.WithKeys("ctrl+d", "x"), key.WithHelp("ctrl+d/x", "unlock")),
+		Undo:     key.NewBinding(key.WithKeys("u"), key.WithHelp("u", "undo unlock"), key.WithDisabled()),
 	}
 }
 
 // ShortHelp is the one-line help of the main view.
 func (k KeyMap) ShortHelp() []key.Binding {
 	// Narrow terminals cut the end: help and quit come before the rest.
-	return []key.Binding{k.Up, k.Detail, k.Filter, k.Sort, k.Help, k.Quit, k.Digests, k.History}
+	return []key.Binding{k.Up, k.Detail, k.Filter, k.Sort, k.Unlock, k.Undo, k.Help, k.Quit, k.Digests, k.History}
 }
 
 // FullHelp is the help screen, in columns.
@@ -45,6 +50,6 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End},
 		{k.Detail, k.Back, k.Filter, k.Sort, k.Digests, k.History},
-		{k.Refresh, k.Copy, k.Contexts, k.Help, k.Quit},
+		{k.Unlock, k.Undo, k.Refresh, k.Copy, k.Contexts, k.Help, k.Quit},
 	}
 }

@@ -93,6 +93,10 @@ type Model struct {
 	selected    string // LockID under the cursor, kept across polls
 	detail      *model.Entry
 	ctxCursor   int
+
+	// The force-unlock dialog, when open, and the undo on offer.
+	dialog *unlockDialog
+	undo   *undoOffer
 }
 
 // New returns the UI for one lock table.
@@ -103,6 +107,9 @@ func New(cfg Config, src Source) Model {
 	fi.Placeholder = "path, who, operation or ID"
 	keys := DefaultKeyMap()
 	keys.Contexts.SetEnabled(len(cfg.Contexts) > 1 && cfg.Switch != nil)
+	// Read-only: the write keys are not bound at all.
+	keys.Unlock.SetEnabled(!cfg.ReadOnly && cfg.Releaser != nil)
+	keys.Undo.SetEnabled(false)
 	return Model{
 		cfg: cfg, src: src, keys: keys, styles: NewStyles(true), help: help.New(), filter: fi,
 		width: 80, height: 24, now: cfg.Now(), newSince: map[string]newMark{},
@@ -186,6 +193,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tickMsg:
 		m.now = time.Time(msg)
 		m.expireNew()
+		m.expireUndo()
 		m.recount()
 		return m, tick()
 	case pollDueMsg:
@@ -198,6 +206,10 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.onSnapshot(msg)
 	case switchedMsg:
 		return m.onSwitched(msg)
+	case releasedMsg:
+		return m.onReleased(msg)
+	case restoredMsg:
+		return m.onRestored(msg)
 	case tea.KeyPressMsg:
 		return m.onKey(msg)
 	}
@@ -406,6 +418,9 @@ func (m Model) onKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	if msg.String() == "ctrl+c" {
 		return m, tea.Quit
 	}
+	if m.dialog != nil {
+		return m.onDialogKey(msg)
+	}
 	if m.filtering {
 		return m.onFilterKey(msg)
 	}
@@ -427,11 +442,17 @@ func (m Model) onKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case key.Matches(msg, k.Refresh):
 		return m, m.refreshNow()
+	case key.Matches(msg, k.Undo) && m.undo != nil:
+		m.setStatus(m.cfg.Now(), "restoring "+Sanitize(m.undo.lockID)+"…")
+		return m, m.restore()
 	}
 	switch m.screen {
 	case screenDetail:
-		if key.Matches(msg, k.Copy) && m.detail != nil {
+		switch {
+		case key.Matches(msg, k.Copy) && m.detail != nil:
 			return m, m.copyID(m.detail)
+		case key.Matches(msg, k.Unlock) && m.detail != nil:
+			return m, m.openUnlock(m.detail)
 		}
 		return m, nil
 	case screenContexts:
@@ -466,6 +487,10 @@ func (m Model) onKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(msg, k.Copy):
 		if e := m.current(); e != nil {
 			return m, m.copyID(e)
+		}
+	case key.Matches(msg, k.Unlock):
+		if e := m.current(); e != nil {
+			return m, m.openUnlock(e)
 		}
 	case key.Matches(msg, k.Filter):
 		m.filtering = true

@@ -42,6 +42,9 @@ func (m Model) render() string {
 	default:
 		body = m.mainView(w, bodyH)
 	}
+	if m.dialog != nil {
+		body = m.dialogView(w)
+	}
 	lines = append(lines, padLines(body, bodyH)...)
 	lines = append(lines, m.footer()...)
 	for i, l := range lines {
@@ -200,8 +203,10 @@ func (m Model) footer() []string {
 	switch {
 	case m.filtering:
 		keys = m.filter.View() + s.Dim.Render("   enter keep · esc clear")
+	case m.dialog != nil:
+		keys = s.Dim.Render("type to confirm · tab switches buttons · enter presses the highlighted one · esc cancels")
 	case m.screen == screenDetail:
-		keys = m.help.ShortHelpView(nonNil(m.keys.Back, m.keys.Copy, m.keys.Refresh, m.keys.Quit))
+		keys = m.help.ShortHelpView(nonNil(m.keys.Back, m.keys.Copy, m.keys.Unlock, m.keys.Undo, m.keys.Refresh, m.keys.Quit))
 	case m.screen != screenMain:
 		keys = m.help.ShortHelpView(nonNil(m.keys.Back, m.keys.Quit))
 	default:

@@ -1,0 +1,276 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+
+	"github.com/lockwarden/lockwarden/model"
+	"github.com/lockwarden/lockwarden/unlock"
+)
+
+// Releaser is the guarded write path (unlock.Service).
+type Releaser interface {
+	Release(ctx context.Context, observed model.Entry, req model.ReleaseRequest, reason string) (unlock.Result, error)
+	Restore(ctx context.Context, recordID string) (unlock.Result, error)
+}
+
+// undoFor is how long the status line offers u to undo a release.
+const undoFor = 2 * time.Minute
+
+// Buttons of the dialog. Focus starts on Cancel.
+const (
+	focusCancel = iota
+	focusConfirm
+)
+
+// unlockDialog is the typed confirmation of a force-unlock. It is a plain
+// struct owned by the root model, not a tea.Model of its own.
+type unlockDialog struct {
+	entry model.Entry // as observed when the dialog opened
+	input textinput.Model
+	focus int
+	// second is set once the typed confirmation of a fresh lock was
+	// accepted and the second confirmation is showing.
+	second bool
+	why    string // what Enter could not do, said plainly
+	busy   bool
+}
+
+// expected is what must be typed: the first 8 characters of the lock ID,
+// or a malformed item's full LockID.
+func (d *unlockDialog) expected() string {
+	if d.entry.Kind == model.KindMalformed {
+		return d.entry.LockID
+	}
+	return d.entry.ShortID()
+}
+
+func (m *Model) openUnlock(e *model.Entry) tea.Cmd {
+	if e.Kind == model.KindDigest || model.IsDigestKey(e.LockID) {
+		m.setStatus(m.cfg.Now(), "a digest (-md5) item is not a lock: lockwarden never deletes it as one")
+		return nil
+	}
+	in := textinput.New()
+	in.Prompt = "> "
+	in.CharLimit = 1024
+	in.SetWidth(40)
+	m.dialog = &unlockDialog{entry: *e, input: in, focus: focusCancel}
+	return m.dialog.input.Focus()
+}
+
+func (m Model) onDialogKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+	// Copy on write: the model is a value, and an older copy of it must
+	// not see this key.
+	copied := *m.dialog
+	d := &copied
+	m.dialog = d
+	if d.busy {
+		return m, nil
+	}
+	switch msg.String() {
+	case "esc":
+		m.dialog = nil
+		m.setStatus(m.cfg.Now(), "force-unlock cancelled; nothing changed")
+		return m, nil
+	case "tab", "shift+tab", "left", "right":
+		d.focus = 1 - d.focus
+		return m, nil
+	case "enter":
+		if d.focus == focusCancel {
+			// A bare Enter lands here: it cancels, never confirms.
+			m.dialog = nil
+			m.setStatus(m.cfg.Now(), "force-unlock cancelled; nothing changed")
+			return m, nil
+		}
+		if strings.TrimSpace(d.input.Value()) != d.expected() {
+			d.why = "type " + m.typeWhat() + " first"
+			return m, nil
+		}
+		fresh := d.entry.Kind == model.KindLock && !d.entry.StaleAt(m.cfg.Now(), m.cfg.StaleAfter)
+		if fresh && !d.second {
+			d.second, d.focus, d.why = true, focusCancel, ""
+			return m, nil
+		}
+		d.busy = true
+		return m, m.release(d.entry, fresh)
+	}
+	if d.second {
+		return m, nil
+	}
+	var cmd tea.Cmd
+	d.input, cmd = d.input.Update(msg)
+	d.why = ""
+	if strings.TrimSpace(d.input.Value()) == d.expected() {
+		d.focus = focusConfirm
+	}
+	return m, cmd
+}
+
+func (m Model) typeWhat() string {
+	if m.dialog.entry.Kind == model.KindMalformed {
+		return "its full LockID"
+	}
+	return "the first 8 characters of the lock ID (" + Sanitize(m.dialog.entry.ShortID()) + ")"
+}
+
+// Results of the guarded writes.
+type (
+	releasedMsg struct {
+		entry model.Entry
+		res   unlock.Result
+		err   error
+	}
+	restoredMsg struct {
+		res unlock.Result
+		err error
+	}
+)
+
+// release runs the guarded path in a command; the guards are checked
+// again there, and the delete is conditioned on the observed item.
+func (m Model) release(e model.Entry, fresh bool) tea.Cmd {
+	rel, now, staleAfter := m.cfg.Releaser, m.cfg.Now(), m.cfg.StaleAfter
+	confirmID := e.Info.ID
+	reason := fmt.Sprintf("held %s, stale threshold %s; confirmed in the UI", e.AgeAt(now), model.FormatThreshold(staleAfter))
+	if e.Kind == model.KindMalformed {
+		confirmID, reason = e.LockID, "malformed item ("+e.Problem+"), full LockID typed in the UI"
+	} else if fresh {
+		reason += "; not stale, second confirmation given"
+	}
+	req := model.ReleaseRequest{ConfirmID: confirmID, AllowFresh: fresh, Now: now, StaleAfter: staleAfter}
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		res, err := rel.Release(ctx, e, req, reason)
+		return releasedMsg{entry: e, res: res, err: err}
+	}
+}
+
+func (m Model) onReleased(msg releasedMsg) (tea.Model, tea.Cmd) {
+	m.dialog = nil
+	at := m.cfg.Now()
+	var changed *unlock.ChangedError
+	switch {
+	case errors.As(msg.err, &changed):
+		m.setStatus(at, Sanitize(changed.Error()))
+	case msg.err != nil:
+		m.setStatus(at, "not released: "+Sanitize(msg.err.Error()))
+	default:
+		m.undo = &undoOffer{recordID: msg.res.RecordID, lockID: msg.entry.LockID, at: at}
+		m.keys.Undo.SetEnabled(true)
+		m.setStatus(at, fmt.Sprintf("released %s (audit %s) — u to undo", Sanitize(msg.entry.Path()), msg.res.RecordID))
+	}
+	return m, m.refreshNow()
+}
+
+// undoOffer is the release that u can still undo.
+type undoOffer struct {
+	recordID, lockID string
+	at               time.Time
+}
+
+func (m Model) restore() tea.Cmd {
+	rel, id := m.cfg.Releaser, m.undo.recordID
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		res, err := rel.Restore(ctx, id)
+		return restoredMsg{res: res, err: err}
+	}
+}
+
+func (m Model) onRestored(msg restoredMsg) (tea.Model, tea.Cmd) {
+	at := m.cfg.Now()
+	m.undo = nil
+	m.keys.Undo.SetEnabled(false)
+	if msg.err != nil {
+		m.setStatus(at, Sanitize(msg.err.Error()))
+	} else {
+		m.setStatus(at, fmt.Sprintf("restored %s: %s again (audit %s)", Sanitize(msg.res.Entry.Path()), Sanitize(unlock.Describe(msg.res.Entry)), msg.res.RecordID))
+	}
+	return m, m.refreshNow()
+}
+
+// expireUndo withdraws the undo offer after a while.
+func (m *Model) expireUndo() {
+	if m.undo != nil && m.now.Sub(m.undo.at) >= undoFor {
+		m.undo = nil
+		m.keys.Undo.SetEnabled(false)
+	}
+}
+
+// dialogView draws the confirmation box.
+func (m Model) dialogView(w int) []string {
+	s := m.styles
+	d := m.dialog
+	e := d.entry
+	inner := min(76, w-6)
+	var body []string
+	add := func(lines ...string) {
+		for _, l := range lines {
+			body = append(body, wrap(l, inner)...)
+		}
+	}
+	title := "Force-unlock a stale lock"
+	now := m.cfg.Now()
+	age := e.AgeAt(now)
+	fresh := e.Kind == model.KindLock && !e.StaleAt(now, m.cfg.StaleAfter)
+	switch {
+	case e.Kind == model.KindMalformed:
+		title = "Remove a malformed item"
+	case fresh:
+		title = "Force-unlock a lock that is NOT stale"
+	}
+	add(s.Context.Render(Sanitize(e.LockID)))
+	if e.Kind == model.KindMalformed {
+		add(s.Malformed.Render("malformed: "+Sanitize(e.Problem)), "")
+		add("It blocks Terraform like a lock, and no client can release it. The item is deleted only if it is still exactly as shown; the removal is audited and can be undone with u.")
+	} else {
+		add(fmt.Sprintf("held by %s · %s · %s · for %s (threshold %s)", Sanitize(e.Info.Who), Sanitize(model.OperationWord(e.Info.Operation)),
+			Sanitize(e.Info.Version), age, model.FormatThreshold(m.cfg.StaleAfter)), "ID "+Sanitize(e.Info.ID), "")
+		add("If that run is still going, releasing its lock lets a second run write the same state. The item is deleted only if it is still exactly the lock shown here; the removal is audited and can be undone with u.")
+	}
+	add("")
+	if d.second {
+		add(s.Stale.Render(fmt.Sprintf("This lock is only %s old, under the %s threshold: its run is probably still going.", age, model.FormatThreshold(m.cfg.StaleAfter))),
+			s.Stale.Render("Releasing it will make that run fail, and two writers may corrupt the state."), "")
+		add("Release it anyway?")
+	} else {
+		add("Type " + m.typeWhat() + " to confirm:")
+		body = append(body, d.input.View())
+	}
+	if d.why != "" {
+		add(s.Warn.Render(d.why))
+	}
+	if d.busy {
+		add(s.Dim.Render("releasing…"))
+	}
+	confirmLabel := "Unlock"
+	if d.second {
+		confirmLabel = "Release anyway"
+	}
+	cancel, confirm := " Cancel ", " "+confirmLabel+" "
+	if d.focus == focusCancel {
+		cancel = s.Selected.Render("[" + cancel + "]")
+		confirm = " " + confirm + " "
+	} else {
+		cancel = " " + cancel + " "
+		confirm = s.Selected.Render("[" + confirm + "]")
+	}
+	buttons := cancel + "   " + confirm
+	body = append(body, "", strings.Repeat(" ", max(0, inner-lipgloss.Width(buttons)))+buttons)
+	box := s.Dialog.Width(inner + 4).Render(s.Title.Render(title) + "\n\n" + strings.Join(body, "\n"))
+	lines := strings.Split(box, "\n")
+	pad := strings.Repeat(" ", max(0, (w-lipgloss.Width(lines[0]))/2))
+	for i, l := range lines {
+		lines[i] = pad + l
+	}
+	return append([]string{""}, lines...)
+}

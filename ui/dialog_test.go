@@ -1,0 +1,242 @@
+package ui
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/exp/golden"
+
+	lwaws "github.com/lockwarden/lockwarden/aws"
+	"github.com/lockwarden/lockwarden/model"
+	"github.com/lockwarden/lockwarden/unlock"
+)
+
+// fakeReleaser records what the UI asked the guarded path to do.
+type fakeReleaser struct {
+	released []model.ReleaseRequest
+	observed []model.Entry
+	restored []string
+	err      error
+}
+
+func (f *fakeReleaser) Release(_ context.Context, e model.Entry, req model.ReleaseRequest, _ string) (unlock.Result, error) {
+	f.observed = append(f.observed, e)
+	f.released = append(f.released, req)
+	if f.err != nil {
+		return unlock.Result{}, f.err
+	}
+	return unlock.Result{RecordID: "r-20261126-031407-abcdef", Item: e.Item, Entry: e}, nil
+}
+
+func (f *fakeReleaser) Restore(_ context.Context, id string) (unlock.Result, error) {
+	f.restored = append(f.restored, id)
+	return unlock.Result{RecordID: "r-20261126-031408-123456", Entry: seed()[0]}, nil
+}
+
+func writable(rel *fakeReleaser) func(*Config) {
+	return func(c *Config) { c.Releaser = rel }
+}
+
+// runCmd runs a command and feeds its message back, as Bubble Tea would.
+func runCmd(m Model, cmd tea.Cmd) Model {
+	if cmd == nil {
+		return m
+	}
+	msg := cmd()
+	if batch, ok := msg.(tea.BatchMsg); ok {
+		for _, c := range batch {
+			m = runCmd(m, c)
+		}
+		return m
+	}
+	return send(m, msg)
+}
+
+func typeText(m Model, s string) Model {
+	for _, r := range s {
+		m = send(m, tea.KeyPressMsg{Code: r, Text: string(r)})
+	}
+	return m
+}
+
+func TestUnlockDialogTypedConfirmation(t *testing.T) {
+	rel := &fakeReleaser{}
+	m := newModel(120, 30, seed(), writable(rel)) // cursor on the stale network lock
+	for _, k := range []string{"ctrl+d", "x"} {
+		m2 := press(m, k)
+		if m2.dialog == nil || m2.dialog.focus != focusCancel {
+			t.Fatalf("%s must open the dialog with focus on Cancel", k)
+		}
+	}
+	m = press(m, "ctrl+d")
+
+	// A bare Enter never confirms: focus is on Cancel.
+	m2 := press(m, "enter")
+	if m2.dialog != nil || len(rel.released) != 0 || !strings.Contains(m2.status, "cancelled") {
+		t.Fatal("a bare Enter must cancel, not confirm")
+	}
+	// Unlock focused with nothing typed: Enter says why and does nothing.
+	m2 = press(m, "tab", "enter")
+	if m2.dialog == nil || len(rel.released) != 0 || !strings.Contains(plain(m2), "type the first 8 characters of the lock ID (8d1f6c0e) first") {
+		t.Fatalf("Enter on an empty field must say why:\n%s", plain(m2))
+	}
+	// A wrong prefix: same.
+	m2 = press(typeText(m, "8d1f6c0f"), "tab", "enter")
+	if m2.dialog == nil || len(rel.released) != 0 {
+		t.Fatal("a wrong prefix confirmed")
+	}
+	// esc cancels.
+	m2 = press(typeText(m, "8d1f6c0e"), "esc")
+	if m2.dialog != nil || len(rel.released) != 0 {
+		t.Fatal("esc must cancel")
+	}
+	// The right prefix moves focus to Unlock; Enter releases.
+	m = typeText(m, "8d1f6c0e")
+	if m.dialog.focus != focusConfirm {
+		t.Fatal("typing the prefix should move focus to Unlock")
+	}
+	m, cmd := sendCmd(m, keyMsg("enter"))
+	if cmd == nil || !m.dialog.busy {
+		t.Fatal("confirmed Enter must start the release")
+	}
+	m = runCmd(m, cmd)
+	if len(rel.released) != 1 || rel.released[0].ConfirmID != "8d1f6c0e-5a1b-2f3c-9d8e-7f6a5b4c3d2e" || rel.released[0].AllowFresh {
+		t.Fatalf("release request %+v", rel.released)
+	}
+	if rel.observed[0].InfoRaw != seed()[0].InfoRaw {
+		t.Error("the release must carry the observed item")
+	}
+	if m.dialog != nil || !strings.Contains(m.status, "released tfstate/env:/prod/network/terraform.tfstate (audit r-20261126-031407-abcdef) — u to undo") {
+		t.Fatalf("status %q", m.status)
+	}
+	// u undoes it.
+	m, cmd = sendCmd(m, keyMsg("u"))
+	m = runCmd(m, cmd)
+	if len(rel.restored) != 1 || rel.restored[0] != "r-20261126-031407-abcdef" || !strings.Contains(m.status, "restored tfstate/env:/prod/network/terraform.tfstate") {
+		t.Fatalf("undo: %v, status %q", rel.restored, m.status)
+	}
+	if _, cmd := sendCmd(m, keyMsg("u")); cmd != nil {
+		t.Error("u must do nothing once the undo is used")
+	}
+}
+
+func TestUnlockDialogFreshLockNeedsASecondConfirmation(t *testing.T) {
+	rel := &fakeReleaser{}
+	m := newModel(120, 30, seed(), writable(rel))
+	m = press(m, "j", "j", "j") // the dns plan, 1m03s old
+	if m.current().Info.Who != "ci@runner-2" {
+		t.Fatalf("selected %s", m.current().LockID)
+	}
+	m = typeText(press(m, "x"), "44444444")
+	m = press(m, "enter")
+	if m.dialog == nil || !m.dialog.second || m.dialog.focus != focusCancel || len(rel.released) != 0 {
+		t.Fatal("a fresh lock must ask a second time, focus on Cancel")
+	}
+	out := plain(m)
+	for _, want := range []string{"NOT stale", "only 1m03s old, under the 1h threshold", "two writers may corrupt the state", "Release anyway"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("second confirmation lacks %q:\n%s", want, out)
+		}
+	}
+	if m2 := press(m, "enter"); m2.dialog != nil || len(rel.released) != 0 {
+		t.Fatal("Enter on Cancel at the second confirmation must cancel")
+	}
+	m, cmd := sendCmd(press(m, "tab"), keyMsg("enter"))
+	m = runCmd(m, cmd)
+	if len(rel.released) != 1 || !rel.released[0].AllowFresh {
+		t.Fatalf("the second confirmation must release with AllowFresh: %+v", rel.released)
+	}
+}
+
+func TestUnlockDialogMalformedNeedsFullLockID(t *testing.T) {
+	rel := &fakeReleaser{}
+	m := press(newModel(120, 30, seed(), writable(rel)), "end", "ctrl+d")
+	if m.dialog == nil || m.dialog.expected() != "tfstate/broken/terraform.tfstate" {
+		t.Fatal("malformed item: the dialog must ask for the full LockID")
+	}
+	m = press(typeText(m, "tfstate/broken"), "tab", "enter")
+	if len(rel.released) != 0 || !strings.Contains(plain(m), "type its full LockID first") {
+		t.Fatal("a partial LockID must not confirm")
+	}
+	m = typeText(m, "/terraform.tfstate")
+	m, cmd := sendCmd(m, keyMsg("enter"))
+	runCmd(m, cmd)
+	if len(rel.released) != 1 || rel.released[0].ConfirmID != "tfstate/broken/terraform.tfstate" {
+		t.Fatalf("%+v", rel.released)
+	}
+}
+
+func TestUnlockRefusalsAndChangedLock(t *testing.T) {
+	changedTo := seed()[1]
+	rel := &fakeReleaser{err: &unlock.ChangedError{LockID: "tfstate/env:/prod/network/terraform.tfstate", Current: &changedTo}}
+	m := typeText(press(newModel(120, 30, seed(), writable(rel)), "ctrl+d"), "8d1f6c0e")
+	m, cmd := sendCmd(m, keyMsg("enter"))
+	m = runCmd(m, cmd)
+	if !strings.Contains(m.status, "not released: the lock changed since you looked — now held by alice@laptop (apply, ID 2b7e4a91)") {
+		t.Errorf("status %q", m.status)
+	}
+	if m.keys.Undo.Enabled() {
+		t.Error("nothing to undo after a refused release")
+	}
+
+	// Digest rows open no dialog.
+	m = newModel(120, 30, seed(), writable(rel))
+	m = send(m, keyMsg("d"))
+	m = send(m, snapshotMsg{gen: m.gen, snap: withDigests(seed())})
+	for m.current() != nil && m.current().Kind != model.KindDigest {
+		m = press(m, "j")
+	}
+	m = press(m, "ctrl+d")
+	if m.dialog != nil || !strings.Contains(m.status, "never deletes it") {
+		t.Errorf("a digest row must not open the dialog; status %q", m.status)
+	}
+}
+
+func TestReadOnlyUIOffersNoWrite(t *testing.T) {
+	rel := &fakeReleaser{}
+	m := newModel(120, 30, seed(), writable(rel), func(c *Config) { c.ReadOnly = true })
+	for _, k := range []string{"ctrl+d", "x", "u"} {
+		m2, cmd := sendCmd(m, keyMsg(k))
+		if m2.dialog != nil || cmd != nil {
+			t.Errorf("read-only: %s did something", k)
+		}
+	}
+	m = press(m, "?")
+	if strings.Contains(plain(m), "unlock") {
+		t.Error("read-only help lists unlock")
+	}
+	if len(rel.released)+len(rel.restored) != 0 {
+		t.Error("read-only UI wrote")
+	}
+}
+
+func TestGoldenDialogs(t *testing.T) {
+	states := map[string]func() Model{
+		"open": func() Model { return press(newModel(100, 30, seed(), writable(&fakeReleaser{})), "ctrl+d") },
+		"typed": func() Model {
+			return typeText(press(newModel(100, 30, seed(), writable(&fakeReleaser{})), "ctrl+d"), "8d1f6c0e")
+		},
+		"wrong-prefix": func() Model {
+			return press(typeText(press(newModel(100, 30, seed(), writable(&fakeReleaser{})), "ctrl+d"), "1234"), "tab", "enter")
+		},
+		"fresh-second": func() Model {
+			return press(typeText(press(newModel(100, 30, seed(), writable(&fakeReleaser{})), "j", "j", "j", "x"), "44444444"), "enter")
+		},
+		"malformed": func() Model { return press(newModel(100, 30, seed(), writable(&fakeReleaser{})), "end", "x") },
+		"main-writable": func() Model { return newModel(100, 30, seed(), writable(&fakeReleaser{})) },
+	}
+	for name, build := range states {
+		t.Run(name, func(t *testing.T) { golden.RequireEqual(t, plain(build())) })
+	}
+}
+
+// withDigests is a snapshot that includes the digest items, as a scan
+// with digests shown returns it: sorted by LockID.
+func withDigests(entries []model.Entry) lwaws.Snapshot {
+	all := slices.Clone(entries)
+	slices.SortFunc(all, func(a, b model.Entry) int { return strings.Compare(a.LockID, b.LockID) })
+	return lwaws.Snapshot{Entries: all, Digests: 1}
+}

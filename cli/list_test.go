@@ -15,7 +15,13 @@ import (
 	"github.com/lockwarden/lockwarden/internal/testenv"
 )
 
-var update = flag.Bool("update", false, "rewrite golden files (read the diff before committing)")
+// updating reports whether -update was given (the flag is registered by
+// x/exp/golden, which teatest brings in): rewrite golden files, then read
+// the diff before committing.
+func updating() bool {
+	f := flag.Lookup("update")
+	return f != nil && f.Value.String() == "true"
+}
 
 // run calls lockwarden as a user would and returns stdout, stderr and the
 // exit code.
@@ -39,7 +45,7 @@ var fixtureNow = time.Date(2026, 11, 26, 7, 29, 56, 446472855, time.UTC)
 func golden(t *testing.T, name, got string) {
 	t.Helper()
 	path := filepath.Join("testdata", name)
-	if *update {
+	if updating() {
 		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
 			t.Fatal(err)
 		}

@@ -112,6 +112,12 @@ func TestUnlockDialogTypedConfirmation(t *testing.T) {
 	if m.dialog != nil || !strings.Contains(m.status, "released tfstate/env:/prod/network/terraform.tfstate (audit r-20261126-031407-abcdef) — u to undo") {
 		t.Fatalf("status %q", m.status)
 	}
+	// The next poll sees the lock gone: the undo offer stays on screen and
+	// the release is in the history.
+	m = send(m, snapshotMsg{gen: m.gen, snap: snapshotOf(seed()[1:])})
+	if !strings.Contains(m.status, "u to undo") || len(m.history) != 1 {
+		t.Fatalf("the poll clobbered the undo offer: %q, history %d", m.status, len(m.history))
+	}
 	// u undoes it.
 	m, cmd = sendCmd(m, keyMsg("u"))
 	m = runCmd(m, cmd)

@@ -191,7 +191,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.help.Styles = help.DefaultStyles(msg.IsDark())
 		return m, nil
 	case tickMsg:
-		m.now = time.Time(msg)
+		// The configured clock, not the tick's, so that an injected clock
+		// governs every age on screen.
+		m.now = m.cfg.Now()
 		m.expireNew()
 		m.expireUndo()
 		m.recount()
@@ -283,6 +285,10 @@ func (m *Model) apply(entries []model.Entry, at time.Time) {
 		}
 		for _, p := range gone[max(0, len(gone)-historyLimit):] {
 			m.history = append(m.history, release{entry: *p, seen: at})
+		}
+		if m.undo != nil {
+			// Our own release: its message, with the undo offer, stays.
+			gone = slices.DeleteFunc(gone, func(p *model.Entry) bool { return p.LockID == m.undo.lockID })
 		}
 		if len(gone) > 0 {
 			msg := "released: " + describeRelease(*gone[0], at)

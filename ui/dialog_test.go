@@ -231,7 +231,7 @@ func TestGoldenDialogs(t *testing.T) {
 		"fresh-second": func() Model {
 			return press(typeText(press(newModel(100, 30, seed(), writable(&fakeReleaser{})), "j", "j", "j", "x"), "44444444"), "enter")
 		},
-		"malformed": func() Model { return press(newModel(100, 30, seed(), writable(&fakeReleaser{})), "end", "x") },
+		"malformed":     func() Model { return press(newModel(100, 30, seed(), writable(&fakeReleaser{})), "end", "x") },
 		"main-writable": func() Model { return newModel(100, 30, seed(), writable(&fakeReleaser{})) },
 	}
 	for name, build := range states {

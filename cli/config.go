@@ -208,6 +208,7 @@ func LoadSettings(flags *pflag.FlagSet) (Settings, error) {
 	if s.AuditFile == "" {
 		s.AuditFile = audit.DefaultPath()
 	}
+	s.AuditFile = expandHome(s.AuditFile)
 	s.Buckets = cc.Buckets
 	if len(s.Buckets) == 0 {
 		s.Buckets = g.Buckets
@@ -263,4 +264,18 @@ func orNone(path string) string {
 		return "none found"
 	}
 	return path
+}
+
+// expandHome turns a leading ~/ into the home directory, as a shell would;
+// config files are not read by a shell.
+func expandHome(path string) string {
+	rest, ok := strings.CutPrefix(path, "~/")
+	if !ok {
+		return path
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return path
+	}
+	return filepath.Join(home, rest)
 }

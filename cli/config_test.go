@@ -138,10 +138,14 @@ func TestExampleConfigLoads(t *testing.T) {
 	if err != nil {
 		t.Fatalf("config.example.yaml: %v", err)
 	}
+	home, _ := os.UserHomeDir()
+	if !strings.HasPrefix(s.AuditFile, home+"/") {
+		t.Errorf("audit_file ~/ not expanded: %s", s.AuditFile)
+	}
 	if len(s.Contexts) < 2 || s.Table == "" {
 		t.Errorf("example config should define contexts and a default: %+v", s)
 	}
-	for _, key := range []string{"context:", "contexts:", "profile:", "region:", "table:", "endpoint:", "s3_endpoint:", "buckets:", "stale_after:", "poll_interval:", "segments:", "workspace_key_prefix:", "readonly:"} {
+	for _, key := range []string{"context:", "contexts:", "profile:", "region:", "table:", "endpoint:", "s3_endpoint:", "buckets:", "stale_after:", "poll_interval:", "segments:", "workspace_key_prefix:", "readonly:", "audit_file:"} {
 		if !strings.Contains(string(b), key) {
 			t.Errorf("config.example.yaml does not document %s", key)
 		}

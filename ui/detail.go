@@ -115,7 +115,11 @@ func (m Model) releaseText(e *model.Entry) []string {
 	if e.Workspace != model.DefaultWorkspace {
 		where += ", after: terraform workspace select " + Sanitize(e.Workspace)
 	}
-	return []string{"terraform force-unlock " + id, "tofu force-unlock " + id, m.styles.Dim.Render("(" + where + ")")}
+	lines := []string{"terraform force-unlock " + id, "tofu force-unlock " + id, m.styles.Dim.Render("(" + where + ")")}
+	if m.keys.Unlock.Enabled() {
+		lines = append(lines, "or ctrl+d here — guarded, audited, undoable")
+	}
+	return lines
 }
 
 func (m Model) historyView(w, h int) []string {

@@ -1,0 +1,71 @@
+package audit
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lockwarden/lockwarden/model"
+)
+
+func TestAppendReadFind(t *testing.T) {
+	l := &Log{Path: filepath.Join(t.TempDir(), "state", "lockwarden", "audit.jsonl")}
+	if _, err := l.Read(); !errors.Is(err, ErrNoLog) {
+		t.Fatalf("missing log: %v", err)
+	}
+	now := time.Date(2026, 11, 26, 7, 15, 2, 0, time.UTC)
+	id := NewRecordID(now)
+	if !strings.HasPrefix(id, "r-20261126-071502-") || len(id) != len("r-20261126-071502-3fa9c1") {
+		t.Errorf("record ID %q", id)
+	}
+	item := model.Item{"LockID": model.String("b/k"), "Info": model.String(`{"ID":"x"}`), "N": {Type: model.TypeN, S: "7"}}
+	for _, r := range []Record{
+		{RecordID: id, Phase: PhaseIntent, Time: now, Action: ActionForceUnlock, LockID: "b/k", Observed: item},
+		{RecordID: "r-other", Phase: PhaseIntent, Time: now, Action: ActionForceUnlock, LockID: "b/j"},
+		{RecordID: id, Phase: PhaseOutcome, Time: now, Action: ActionForceUnlock, LockID: "b/k", Item: item, Outcome: OutcomeReleased},
+	} {
+		if err := l.Append(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st, _ := os.Stat(l.Path)
+	dir, _ := os.Stat(filepath.Dir(l.Path))
+	if st.Mode().Perm() != 0o600 || dir.Mode().Perm() != 0o700 {
+		t.Errorf("modes: file %v dir %v", st.Mode().Perm(), dir.Mode().Perm())
+	}
+	in, out, err := l.Find(id)
+	if err != nil || in == nil || out == nil || out.Item.JSON() != item.JSON() || in.Observed.JSON() != item.JSON() {
+		t.Fatalf("find: %v %+v %+v", err, in, out)
+	}
+	if _, _, err := l.Find("r-missing"); err == nil || !strings.Contains(err.Error(), "lockwarden audit lists them") {
+		t.Errorf("missing record: %v", err)
+	}
+}
+
+func TestDamagedLineIsReported(t *testing.T) {
+	l := &Log{Path: filepath.Join(t.TempDir(), "audit.jsonl")}
+	if err := os.WriteFile(l.Path, []byte(`{"record_id":"r-1","phase":"intent"}`+"\n{half a line\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := l.Read()
+	if err == nil || !strings.Contains(err.Error(), "line 2 is damaged") || len(recs) != 1 {
+		t.Errorf("err %v, %d records", err, len(recs))
+	}
+}
+
+func TestRefusesAFileOthersCanRead(t *testing.T) {
+	l := &Log{Path: filepath.Join(t.TempDir(), "audit.jsonl")}
+	if err := os.WriteFile(l.Path, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(l.Path, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	err := l.Append(Record{RecordID: "r-1"})
+	if err == nil || !strings.Contains(err.Error(), "readable by others") {
+		t.Errorf("err %v", err)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"os"
 	"time"
 
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
@@ -41,7 +42,8 @@ func LoadConfig(ctx context.Context, c Connection) (sdkaws.Config, error) {
 	// The SDK's own log lines (IMDS fallbacks, checksum notes) would land
 	// on the user's terminal; lockwarden reports failures itself.
 	opts := []func(*config.LoadOptions) error{config.WithLogger(logging.Nop{})}
-	if IsLoopback(c.Endpoint) {
+	endpoint := EffectiveEndpoint(c.Endpoint)
+	if IsLoopback(endpoint) {
 		// An emulator needs no instance credentials; asking the metadata
 		// service for them only costs seconds off AWS.
 		opts = append(opts, config.WithEC2IMDSClientEnableState(imds.ClientDisabled))
@@ -69,7 +71,7 @@ func LoadConfig(ctx context.Context, c Connection) (sdkaws.Config, error) {
 		}
 		return cfg, fmt.Errorf("AWS configuration: %w", err)
 	}
-	if IsLoopback(c.Endpoint) {
+	if IsLoopback(endpoint) {
 		if cfg.Region == "" {
 			cfg.Region = fallbackRegion
 		}
@@ -92,6 +94,17 @@ func NewDynamoDB(cfg sdkaws.Config, endpoint string) *dynamodb.Client {
 			o.BaseEndpoint = sdkaws.String(endpoint)
 		}
 	})
+}
+
+// EffectiveEndpoint is the DynamoDB endpoint in use: the override, else
+// the SDK's AWS_ENDPOINT_URL_DYNAMODB or AWS_ENDPOINT_URL, else "" (AWS).
+func EffectiveEndpoint(override string) string {
+	for _, v := range []string{override, os.Getenv("AWS_ENDPOINT_URL_DYNAMODB"), os.Getenv("AWS_ENDPOINT_URL")} {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
 }
 
 // IsLoopback reports whether endpoint is a URL on this machine.

@@ -89,7 +89,7 @@ func scanTable(cmd *cobra.Command, s Settings, includeDigests bool) (lwaws.Snaps
 	}
 	lt := &lwaws.LockTable{
 		Client: lwaws.NewDynamoDB(cfg, s.Endpoint), Table: s.Table, Region: cfg.Region,
-		Endpoint: s.Endpoint, Segments: s.Segments, WorkspaceKeyPrefix: s.WorkspaceKeyPrefix,
+		Endpoint: lwaws.EffectiveEndpoint(s.Endpoint), Segments: s.Segments, WorkspaceKeyPrefix: s.WorkspaceKeyPrefix,
 	}
 	return lt.Scan(ctx, includeDigests)
 }

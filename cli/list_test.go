@@ -212,3 +212,18 @@ func TestListErrorsAreOneLine(t *testing.T) {
 		}
 	}
 }
+
+// The SDK's own AWS_ENDPOINT_URL_DYNAMODB works like --endpoint-url, and a
+// loopback one needs no credentials.
+func TestListHonoursEndpointFromEnvironment(t *testing.T) {
+	endpoint := testenv.Minidyn(t)
+	loadFixture(t, endpoint, "locks", "scan-after-killed-apply.json")
+	for k, v := range map[string]string{"AWS_ENDPOINT_URL_DYNAMODB": endpoint, "AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": "",
+		"AWS_PROFILE": "", "AWS_CONFIG_FILE": t.TempDir() + "/none", "AWS_SHARED_CREDENTIALS_FILE": t.TempDir() + "/none", "AWS_REGION": ""} {
+		t.Setenv(k, v)
+	}
+	out, errOut, code := run(t, fixtureNow, "list", "--table", "locks")
+	if code != 0 || !strings.Contains(out, "tfstate/legacy/app/terraform.tfstate") {
+		t.Errorf("exit %d\n%s%s", code, out, errOut)
+	}
+}

@@ -70,7 +70,7 @@ func connect(ctx context.Context, env *Env, s Settings, logf func(string, ...any
 	}
 	src := &lwaws.LockTable{
 		Client: lwaws.NewDynamoDB(cfg, s.Endpoint), Table: s.Table, Region: cfg.Region,
-		Endpoint: s.Endpoint, Segments: s.Segments, WorkspaceKeyPrefix: s.WorkspaceKeyPrefix,
+		Endpoint: lwaws.EffectiveEndpoint(s.Endpoint), Segments: s.Segments, WorkspaceKeyPrefix: s.WorkspaceKeyPrefix,
 	}
 	uc := ui.Config{
 		Context: s.Context, Contexts: s.Contexts, Profile: profile, Region: cfg.Region, Table: s.Table,

@@ -37,9 +37,9 @@ func newService(ctx context.Context, env *Env, s Settings) (*unlock.Service, err
 	return &unlock.Service{
 		Writer: &lwaws.LockWriter{
 			Client: lwaws.NewDynamoDB(cfg, s.Endpoint), Table: s.Table, Region: cfg.Region,
-			Endpoint: s.Endpoint, WorkspaceKeyPrefix: s.WorkspaceKeyPrefix,
+			Endpoint: lwaws.EffectiveEndpoint(s.Endpoint), WorkspaceKeyPrefix: s.WorkspaceKeyPrefix,
 		},
-		Audit: &audit.Log{Path: s.AuditFile}, ReadOnly: s.ReadOnly, Actor: lwaws.Actor(ctx, cfg, s.Endpoint),
+		Audit: &audit.Log{Path: s.AuditFile}, ReadOnly: s.ReadOnly, Actor: lwaws.Actor(ctx, cfg, lwaws.EffectiveEndpoint(s.Endpoint)),
 		Context: s.Context, Profile: s.Profile, Now: env.Now,
 	}, nil
 }

@@ -68,10 +68,15 @@ func (m Model) detailView(w int) []string {
 			}
 			field("Created", created)
 		}
-		field("Workspace", where)
-		if li.Info != "" {
-			field("Info", Sanitize(li.Info))
+		path := Sanitize(li.Path)
+		if li.Path != e.LockID {
+			// Clients write Path = LockID; anything else was not written
+			// by Terraform or OpenTofu.
+			path += " " + m.styles.Warn.Render("(differs from LockID)")
 		}
+		field("Path", path)
+		field("Info", Sanitize(orDash(li.Info)))
+		field("Workspace", where)
 		field("Verdict", m.verdictText(e, a))
 		if !present {
 			field("Released", "this lock is no longer in the table")

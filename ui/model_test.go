@@ -474,3 +474,18 @@ func TestDetailShowsLocalTimeBesideUTC(t *testing.T) {
 		t.Errorf("local time missing:\n%s", plain(m))
 	}
 }
+
+func TestDetailShowsEveryLockInfoField(t *testing.T) {
+	e := lockEntry("tfstate/a/terraform.tfstate", "12345678-aaaa-bbbb-cccc-dddddddddddd", "state-mv", "x@y", "1.5.7", t0)
+	li := e.Info
+	li.Info, li.Path = "moving things", "tfstate/other/terraform.tfstate"
+	raw, _ := li.Marshal()
+	odd := model.Classify(model.Item{"LockID": model.String("tfstate/a/terraform.tfstate"), "Info": model.String(raw)}, "")
+	out := plain(press(newModel(120, 30, []model.Entry{odd}), "enter"))
+	for _, want := range []string{"Lock ID     12345678-aaaa-bbbb-cccc-dddddddddddd", "Operation   state-mv (state mv)", "Who         x@y",
+		"Version     1.5.7", "Created     2026-11-26 03:14:07 UTC", "Path        tfstate/other/terraform.tfstate (differs from LockID)", "Info        moving things"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("detail lacks %q:\n%s", want, out)
+		}
+	}
+}

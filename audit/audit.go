@@ -39,6 +39,7 @@ const (
 	OutcomeGone     = "refused: already gone"
 	OutcomeHeld     = "refused: held again"
 	OutcomeFailed   = "failed"
+	OutcomePartial  = "partial: lock file released, lock-table item not"
 )
 
 // Record is one line of the audit file. An action writes two records with
@@ -61,6 +62,12 @@ type Record struct {
 	// Item is, in an outcome, the full item removed (as DynamoDB returned
 	// it) or put back.
 	Item model.Item `json:"item,omitempty"`
+	// ObservedFile is the S3 lock file as read before the confirmation;
+	// File, in an outcome, the one removed or put back.
+	ObservedFile *model.LockFile `json:"observed_file,omitempty"`
+	File         *model.LockFile `json:"file,omitempty"`
+	// FileDelete says how the lock file's delete was guarded.
+	FileDelete string `json:"file_delete,omitempty"`
 	// Reason says why the write was allowed: age, threshold, overrides.
 	Reason string `json:"reason,omitempty"`
 	// RestoreOf names the record a restore undoes.

@@ -59,6 +59,19 @@ type Snapshot struct {
 	// ScannedCount is the number of items DynamoDB read, duplicates
 	// included.
 	ScannedCount int
+	// Notes say what could not be read while the rest was (a bucket of
+	// lock files access was denied to, say): the feature degrades, the
+	// listing goes on.
+	Notes []string
+
+	digestHashes []uint64 // sorted, distinct
+}
+
+// HasDigest reports whether the table holds a digest item for the state
+// path "<bucket>/<key>".
+func (s Snapshot) HasDigest(path string) bool {
+	_, ok := slices.BinarySearch(s.digestHashes, hashKey(path+model.DigestSuffix))
+	return ok
 }
 
 // projection names only the attributes lockwarden uses. The names go
@@ -169,7 +182,8 @@ func (t *LockTable) Scan(ctx context.Context, includeDigests bool) (Snapshot, er
 		return Snapshot{}, Explain(err, Op{Action: "dynamodb:Scan", Table: t.Table, Region: t.Region, Endpoint: t.Endpoint})
 	}
 	slices.Sort(digests)
-	snap.Digests = len(slices.Compact(digests))
+	snap.digestHashes = slices.Compact(digests)
+	snap.Digests = len(snap.digestHashes)
 	snap.Entries = make([]model.Entry, 0, len(kept))
 	for _, e := range kept {
 		snap.Entries = append(snap.Entries, e)

@@ -44,6 +44,17 @@ type Settings struct {
 	AuditFile string
 }
 
+// BucketPrefixes are the watched buckets, parsed (LoadSettings checked them).
+func (s Settings) BucketPrefixes() []lwaws.BucketPrefix {
+	var out []lwaws.BucketPrefix
+	for _, b := range s.Buckets {
+		if bp, err := lwaws.ParseBucketPrefix(b); err == nil {
+			out = append(out, bp)
+		}
+	}
+	return out
+}
+
 // Connection returns the AWS connection settings.
 func (s Settings) Connection() lwaws.Connection {
 	return lwaws.Connection{Profile: s.Profile, Region: s.Region, Endpoint: s.Endpoint}
@@ -212,6 +223,16 @@ func LoadSettings(flags *pflag.FlagSet) (Settings, error) {
 	s.Buckets = cc.Buckets
 	if len(s.Buckets) == 0 {
 		s.Buckets = g.Buckets
+	}
+	if flags != nil {
+		if f := flags.Lookup("bucket"); f != nil && f.Changed {
+			s.Buckets, _ = flags.GetStringSlice("bucket")
+		}
+	}
+	for _, b := range s.Buckets {
+		if _, err := lwaws.ParseBucketPrefix(b); err != nil {
+			return Settings{}, usagef("%v", err)
+		}
 	}
 	return s, nil
 }

@@ -3,6 +3,7 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
+	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
 	"io"
 	"os"
 	"runtime/debug"
@@ -80,18 +81,40 @@ func limitMemory() {
 	}
 }
 
-// scanTable connects and reads the whole table once.
+// scanTable connects and reads the table, and the watched buckets' lock
+// files, once. What could not be read of the lock files is warned about
+// on stderr; the listing goes on.
 func scanTable(cmd *cobra.Command, s Settings, includeDigests bool) (lwaws.Snapshot, error) {
 	ctx := cmd.Context()
 	cfg, err := lwaws.LoadConfig(ctx, s.Connection())
 	if err != nil {
 		return lwaws.Snapshot{}, err
 	}
-	lt := &lwaws.LockTable{
+	snap, err := openLocks(cfg, s).Scan(ctx, includeDigests)
+	for _, n := range snap.Notes {
+		fmt.Fprintln(cmd.ErrOrStderr(), "lockwarden: warning: "+oneLine(n))
+	}
+	return snap, err
+}
+
+// openLocks builds the reader of every place locks live.
+func openLocks(cfg sdkaws.Config, s Settings) *lwaws.Locks {
+	l := &lwaws.Locks{Table: &lwaws.LockTable{
 		Client: lwaws.NewDynamoDB(cfg, s.Endpoint), Table: s.Table, Region: cfg.Region,
 		Endpoint: lwaws.EffectiveEndpoint(s.Endpoint), Segments: s.Segments, WorkspaceKeyPrefix: s.WorkspaceKeyPrefix,
+	}}
+	l.Files = lockFiles(cfg, s)
+	return l
+}
+
+// lockFiles reads the watched buckets' lock files; nil when none is watched.
+func lockFiles(cfg sdkaws.Config, s Settings) *lwaws.LockFiles {
+	buckets := s.BucketPrefixes()
+	if len(buckets) == 0 {
+		return nil
 	}
-	return lt.Scan(ctx, includeDigests)
+	return &lwaws.LockFiles{Client: lwaws.NewS3(cfg, s.S3Endpoint), Buckets: buckets, Region: cfg.Region,
+		Endpoint: s.S3Endpoint, WorkspaceKeyPrefix: s.WorkspaceKeyPrefix}
 }
 
 // selectEntries orders entries oldest first and applies --stale.
@@ -121,6 +144,13 @@ func countLocks(entries []model.Entry) int {
 }
 
 func writeTable(w io.Writer, entries []model.Entry, snap lwaws.Snapshot, s Settings, now time.Time, staleOnly bool) error {
+	// The source column appears only when lock files are watched.
+	src := func(e model.Entry) string { return "" }
+	srcHead := ""
+	if len(s.Buckets) > 0 {
+		src = func(e model.Entry) string { return sourceWord(e) + "\t" }
+		srcHead = "SOURCE\t"
+	}
 	var locks, stale, malformed int
 	for _, e := range entries {
 		switch {
@@ -142,7 +172,7 @@ func writeTable(w io.Writer, entries []model.Entry, snap lwaws.Snapshot, s Setti
 		return err
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "  PATH\tOPERATION\tWHO\tAGE\tVERSION\tID")
+	fmt.Fprintln(tw, "  PATH\t"+srcHead+"OPERATION\tWHO\tAGE\tVERSION\tID")
 	for _, e := range entries {
 		switch e.Kind {
 		case model.KindLock:
@@ -150,17 +180,32 @@ func writeTable(w io.Writer, entries []model.Entry, snap lwaws.Snapshot, s Setti
 			if e.StaleAt(now, s.StaleAfter) {
 				marker = "!"
 			}
-			fmt.Fprintf(tw, "%s %s\t%s\t%s\t%s\t%s\t%s\n", marker, ui.Sanitize(e.Path()),
+			if e.Warning != "" {
+				marker = "≠"
+			}
+			fmt.Fprintf(tw, "%s %s\t%s%s\t%s\t%s\t%s\t%s\n", marker, ui.Sanitize(e.Path()), src(e),
 				ui.Sanitize(model.OperationWord(e.Info.Operation)), ui.Sanitize(orDash(e.Info.Who)),
 				e.AgeAt(now), ui.Sanitize(orDash(e.Info.Version)), ui.Sanitize(e.ShortID()))
 		case model.KindDigest:
-			fmt.Fprintf(tw, "  %s\tdigest\t%s\t—\t—\t—\n", ui.Sanitize(e.Path()), e.Digest)
+			fmt.Fprintf(tw, "  %s\t%sdigest\t%s\t—\t—\t—\n", ui.Sanitize(e.Path()), src(e), e.Digest)
 		default:
-			fmt.Fprintf(tw, "? %s\tmalformed\t—\t—\t—\t—\n", ui.Sanitize(orDash(e.LockID)))
+			fmt.Fprintf(tw, "? %s\t%smalformed\t—\t—\t—\t—\n", ui.Sanitize(orDash(e.LockID)), src(e))
 		}
 	}
 	if err := tw.Flush(); err != nil {
 		return err
+	}
+	var warned []model.Entry
+	for _, e := range entries {
+		if e.Warning != "" {
+			warned = append(warned, e)
+		}
+	}
+	if len(warned) > 0 {
+		fmt.Fprintln(w, "\nLocks whose two places disagree (marked ≠):")
+		for _, e := range warned {
+			fmt.Fprintf(w, "≠ %s: %s\n", ui.Sanitize(e.LockID), ui.Sanitize(e.Warning))
+		}
 	}
 	if malformed > 0 {
 		fmt.Fprintln(w, "\nMalformed items (neither a readable lock nor a digest):")
@@ -180,6 +225,19 @@ func writeTable(w io.Writer, entries []model.Entry, snap lwaws.Snapshot, s Setti
 	summary += ", " + digestNote(snap.Digests) + ".\n"
 	_, err := io.WriteString(w, summary)
 	return err
+}
+
+// sourceWord names where a lock lives, for the table.
+func sourceWord(e model.Entry) string {
+	switch {
+	case e.Kind == model.KindDigest:
+		return "dynamodb"
+	case e.Source == model.SourceBoth:
+		return "both"
+	case e.Source == model.SourceS3:
+		return "s3"
+	}
+	return "dynamodb"
 }
 
 func digestNote(n int) string {
@@ -202,7 +260,11 @@ func orDash(s string) string {
 
 // baseRecord holds the fields every JSON entry has.
 type baseRecord struct {
-	Source    string `json:"source"`
+	Source string `json:"source"`
+	// ObjectKey and ETag are the S3 lock file's, when there is one.
+	ObjectKey string `json:"object_key,omitempty"`
+	ETag      string `json:"etag,omitempty"`
+	Warning   string `json:"warning,omitempty"`
 	Kind      string `json:"kind"`
 	Table     string `json:"table"`
 	LockID    string `json:"lock_id"`
@@ -240,8 +302,11 @@ type malformedRecord struct {
 func writeJSON(w io.Writer, entries []model.Entry, s Settings, now time.Time) error {
 	out := make([]any, 0, len(entries))
 	for _, e := range entries {
-		base := baseRecord{Source: "dynamodb", Kind: e.Kind.String(), Table: s.Table, LockID: e.LockID,
-			Path: e.Path(), Bucket: e.Bucket, Key: e.Key, Workspace: e.Workspace}
+		base := baseRecord{Source: e.Source.String(), Kind: e.Kind.String(), Table: s.Table, LockID: e.LockID,
+			Path: e.Path(), Bucket: e.Bucket, Key: e.Key, Workspace: e.Workspace, Warning: e.Warning}
+		if e.File != nil {
+			base.ObjectKey, base.ETag = e.File.Key, e.File.ETag
+		}
 		switch e.Kind {
 		case model.KindLock:
 			r := lockRecord{baseRecord: base, ID: e.Info.ID, Operation: e.Info.Operation, Who: e.Info.Who,
@@ -259,7 +324,12 @@ func writeJSON(w io.Writer, entries []model.Entry, s Settings, now time.Time) er
 		case model.KindDigest:
 			out = append(out, digestRecord{baseRecord: base, Digest: e.Digest})
 		default:
-			out = append(out, malformedRecord{baseRecord: base, Malformed: true, Problem: e.Problem, Item: json.RawMessage(e.Item.JSON())})
+			raw := json.RawMessage(e.Item.JSON())
+			if e.Item == nil && e.File != nil {
+				// A malformed lock file: its body is the raw content.
+				raw, _ = json.Marshal(map[string]string{"body": e.File.Body})
+			}
+			out = append(out, malformedRecord{baseRecord: base, Malformed: true, Problem: e.Problem, Item: raw})
 		}
 	}
 	enc := json.NewEncoder(w)

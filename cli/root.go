@@ -132,6 +132,8 @@ func addConnectionFlags(f *pflag.FlagSet) {
 	f.String("region", "", "AWS region of the lock table (default: AWS_REGION or the profile's)")
 	f.String("table", "", "DynamoDB lock table name")
 	f.String("endpoint-url", "", "DynamoDB endpoint URL (also AWS_ENDPOINT_URL_DYNAMODB)")
+	f.StringSlice("bucket", nil, "state bucket to watch for S3 lock files, BUCKET or BUCKET/PREFIX (repeatable)")
+	f.String("s3-endpoint-url", "", "S3 endpoint URL (also AWS_ENDPOINT_URL_S3)")
 	f.String("stale-after", "", "call a lock stale when held at least this long (default 1h)")
 	f.String("segments", "", "parallel scan segments (default 4)")
 	f.Bool("readonly", false, "never offer or make any write")

@@ -68,14 +68,11 @@ func connect(ctx context.Context, env *Env, s Settings, logf func(string, ...any
 	if profile == "" {
 		profile = os.Getenv("AWS_PROFILE")
 	}
-	src := &lwaws.LockTable{
-		Client: lwaws.NewDynamoDB(cfg, s.Endpoint), Table: s.Table, Region: cfg.Region,
-		Endpoint: lwaws.EffectiveEndpoint(s.Endpoint), Segments: s.Segments, WorkspaceKeyPrefix: s.WorkspaceKeyPrefix,
-	}
+	src := openLocks(cfg, s)
 	uc := ui.Config{
 		Context: s.Context, Contexts: s.Contexts, Profile: profile, Region: cfg.Region, Table: s.Table,
 		Endpoint: s.Endpoint, StaleAfter: s.StaleAfter, PollInterval: s.PollInterval, ReadOnly: s.ReadOnly,
-		Now: env.Now, Logf: logf,
+		LockFiles: len(s.Buckets) > 0, Now: env.Now, Logf: logf,
 	}
 	if !s.ReadOnly {
 		// Read-only runs get no write path at all, not merely hidden keys.

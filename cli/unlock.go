@@ -35,6 +35,7 @@ func newService(ctx context.Context, env *Env, s Settings) (*unlock.Service, err
 		return nil, err
 	}
 	return &unlock.Service{
+		Files: lockFiles(cfg, s),
 		Writer: &lwaws.LockWriter{
 			Client: lwaws.NewDynamoDB(cfg, s.Endpoint), Table: s.Table, Region: cfg.Region,
 			Endpoint: lwaws.EffectiveEndpoint(s.Endpoint), WorkspaceKeyPrefix: s.WorkspaceKeyPrefix,
@@ -97,7 +98,7 @@ fresh, ID mismatch, changed since read, digest row, not confirmed);
 			if err != nil {
 				return err
 			}
-			observed, found, err := svc.Writer.Get(ctx, lockID)
+			observed, found, err := svc.Get(ctx, lockID)
 			if err != nil {
 				return err
 			}
@@ -117,7 +118,10 @@ fresh, ID mismatch, changed since read, digest row, not confirmed);
 			}
 			res, err := svc.Release(ctx, observed, req, releaseReason(observed, now, s.StaleAfter, allowFresh))
 			var changed *unlock.ChangedError
+			var partial *unlock.PartialError
 			switch {
+			case errors.As(err, &partial):
+				return err
 			case errors.As(err, &changed) && changed.Current == nil:
 				return &exitError{code: ExitNotFound, err: err}
 			case errors.As(err, &changed):

@@ -73,8 +73,58 @@ type Entry struct {
 	Digest string
 	// Problem says why a malformed item is malformed.
 	Problem string
-	// Item is the whole item as read.
+	// Item is the whole item as read (for a lock held only in an S3 lock
+	// file, nil).
 	Item Item
+
+	// Source says where the lock lives: the DynamoDB table, an S3 lock
+	// file, or both.
+	Source Source
+	// File is the S3 lock file, when there is one.
+	File *LockFile
+	// Warning flags a lock whose two places disagree.
+	Warning string
+}
+
+// Source is where a lock is held.
+type Source int
+
+const (
+	// SourceDynamoDB is an item of the lock table.
+	SourceDynamoDB Source = iota
+	// SourceS3 is a .tflock object in the state bucket.
+	SourceS3
+	// SourceBoth is the same lock (same ID) in both places.
+	SourceBoth
+)
+
+// String names the source as list -o json spells it.
+func (s Source) String() string {
+	switch s {
+	case SourceS3:
+		return "s3"
+	case SourceBoth:
+		return "dynamodb+s3"
+	default:
+		return "dynamodb"
+	}
+}
+
+// HasFile reports whether an S3 lock file is part of the lock.
+func (s Source) HasFile() bool { return s == SourceS3 || s == SourceBoth }
+
+// HasItem reports whether a lock-table item is part of the lock.
+func (s Source) HasItem() bool { return s == SourceDynamoDB || s == SourceBoth }
+
+// LockFile is an S3 lock file (use_lockfile) as read.
+type LockFile struct {
+	Bucket string `json:"bucket"`
+	// Key is the object key: "<state key>.tflock".
+	Key  string `json:"key"`
+	ETag string `json:"etag"`
+	// Body is the object's content exactly as stored.
+	Body         string    `json:"body"`
+	LastModified time.Time `json:"last_modified"`
 }
 
 // Path returns the state path the entry is about, as clients write Path:

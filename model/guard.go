@@ -22,6 +22,9 @@ const (
 	RefusedChanged
 	// RefusedUnconfirmed: no confirmation was given.
 	RefusedUnconfirmed
+	// RefusedDisagree: the lock table and the S3 lock file hold different
+	// locks for the state; which to release is not lockwarden's to guess.
+	RefusedDisagree
 )
 
 // Refusal is a guard's verdict, written for the person who asked.
@@ -61,6 +64,9 @@ func CheckRelease(e Entry, r ReleaseRequest) error {
 	}
 	if e.Kind == KindDigest || IsDigestKey(e.LockID) || (e.Kind == KindMalformed && e.LockID == "") {
 		return refuse(RefusedDigest, "%s is a digest (-md5) item, not a lock: lockwarden never deletes it as one", orNone(e.LockID))
+	}
+	if e.Warning != "" && e.Source != SourceBoth && e.File != nil && e.Item != nil {
+		return refuse(RefusedDisagree, "%s: %s. Release each place with terraform/tofu force-unlock after checking which run is alive", e.LockID, e.Warning)
 	}
 	switch e.Kind {
 	case KindMalformed:

@@ -31,6 +31,9 @@ type Config struct {
 	PollInterval time.Duration
 	// ReadOnly shows the read-only badge.
 	ReadOnly bool
+	// LockFiles is set when S3 lock files are watched too: the table then
+	// shows where each lock lives.
+	LockFiles bool
 	// Now is the clock (default time.Now); Location the local time zone
 	// shown beside UTC (default time.Local).
 	Now      func() time.Time

@@ -77,6 +77,7 @@ func (m Model) detailView(w int) []string {
 		field("Path", path)
 		field("Info", Sanitize(orDash(li.Info)))
 		field("Workspace", where)
+		m.sourceFields(e, field)
 		field("Verdict", m.verdictText(e, a))
 		if !present {
 			field("Released", "this lock is no longer in the table")
@@ -96,8 +97,35 @@ func (m Model) detailView(w int) []string {
 	}
 	// Raw JSON is cut at the width, not at word breaks: it has no words.
 	raw := strings.Split(ansi.Hardwrap(Sanitize(e.Item.JSON()), max(10, w-14), false), "\n")
+	if e.Item == nil && e.File != nil {
+		raw = strings.Split(ansi.Hardwrap(Sanitize(e.File.Body), max(10, w-14), false), "\n")
+		field("Lock file", raw...)
+		return lines
+	}
 	field("Raw item", raw...)
 	return lines
+}
+
+// sourceFields says where the lock lives and whether the places agree.
+func (m Model) sourceFields(e *model.Entry, field func(string, ...string)) {
+	if !m.cfg.LockFiles && e.File == nil {
+		return
+	}
+	switch e.Source {
+	case model.SourceBoth:
+		field("Held in", "the lock table and the S3 lock file (same ID)")
+	case model.SourceS3:
+		field("Held in", "the S3 lock file only")
+	default:
+		field("Held in", "the lock table only")
+	}
+	if e.File != nil {
+		field("Lock file", fmt.Sprintf("s3://%s/%s · ETag %s · written %s", Sanitize(e.File.Bucket), Sanitize(e.File.Key), Sanitize(e.File.ETag),
+			e.File.LastModified.UTC().Format("2006-01-02 15:04:05 UTC")))
+	}
+	if e.Warning != "" {
+		field("Warning", m.styles.Warn.Render(Sanitize(e.Warning)))
+	}
 }
 
 func (m Model) verdictText(e *model.Entry, a model.Age) string {

@@ -157,7 +157,10 @@ func (m Model) onReleased(msg releasedMsg) (tea.Model, tea.Cmd) {
 	m.dialog = nil
 	at := m.cfg.Now()
 	var changed *unlock.ChangedError
+	var partial *unlock.PartialError
 	switch {
+	case errors.As(msg.err, &partial):
+		m.setStatus(at, Sanitize(partial.Error()))
 	case errors.As(msg.err, &changed):
 		m.setStatus(at, Sanitize(changed.Error()))
 	case msg.err != nil:

@@ -62,6 +62,7 @@ type Model struct {
 	digests  int
 	rcu      float64
 	scanTook time.Duration
+	notes    []string
 	loaded   bool
 	lastOK   time.Time
 
@@ -238,7 +239,7 @@ func (m Model) onSnapshot(msg snapshotMsg) (tea.Model, tea.Cmd) {
 		m.setStatus(at, fmt.Sprintf("reconnected after %d failed refresh%s", m.failures, plural(m.failures, "", "es")))
 	}
 	m.failures, m.lastErr = 0, nil
-	m.scanTook, m.rcu, m.digests = msg.took, msg.snap.ConsumedRCU, msg.snap.Digests
+	m.scanTook, m.rcu, m.digests, m.notes = msg.took, msg.snap.ConsumedRCU, msg.snap.Digests, msg.snap.Notes
 	m.apply(msg.snap.Entries, at)
 	return m, pollAfter(m.cfg.PollInterval, m.gen)
 }

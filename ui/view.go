@@ -182,6 +182,9 @@ func (m Model) statusLines() []string {
 		style = s.Warn
 	case m.status != "":
 		text = m.status + " (" + ago(m.now, m.statusAt) + ")"
+	case len(m.notes) > 0:
+		text = "⚠ " + Sanitize(strings.Join(m.notes, "; "))
+		style = s.Warn
 	}
 	lines := wrap(text, max(10, m.width-2))
 	if len(lines) > 2 {
@@ -228,7 +231,7 @@ func nonNil[T any](xs ...T) []T { return xs }
 
 // columns is the table layout for one width.
 type columns struct {
-	path, op, who, age, ver, id int
+	path, src, op, who, age, ver, id int
 }
 
 const (
@@ -236,16 +239,19 @@ const (
 	colGap      = 2
 )
 
-func layoutFor(width int) columns {
+func layoutFor(width int, sources bool) columns {
 	c := columns{op: 12, age: 11}
+	if sources {
+		c.src = 4
+	}
 	if width >= 96 {
 		c.ver = 8
 	}
 	if width >= 110 {
 		c.id = 8
 	}
-	fixed := markerWidth + c.op + c.age + c.ver + c.id + colGap*2
-	for _, w := range []int{c.ver, c.id} {
+	fixed := markerWidth + c.src + c.op + c.age + c.ver + c.id + colGap*2
+	for _, w := range []int{c.src, c.ver, c.id} {
 		if w > 0 {
 			fixed += colGap
 		}
@@ -257,7 +263,11 @@ func layoutFor(width int) columns {
 }
 
 func (c columns) header() string {
-	cells := []string{fit("STATE", c.path), fit("OP", c.op), fit("WHO", c.who), fit("AGE", c.age)}
+	cells := []string{fit("STATE", c.path)}
+	if c.src > 0 {
+		cells = append(cells, fit("SRC", c.src))
+	}
+	cells = append(cells, fit("OP", c.op), fit("WHO", c.who), fit("AGE", c.age))
 	if c.ver > 0 {
 		cells = append(cells, fit("VER", c.ver))
 	}
@@ -272,7 +282,7 @@ func (m Model) mainView(w, h int) []string {
 	if !m.loaded {
 		return m.noDataView(w)
 	}
-	c := layoutFor(w)
+	c := layoutFor(w, m.cfg.LockFiles)
 	end := min(len(m.rows), m.offset+h-1)
 	lines := []string{s.Header.Render(fit(c.header(), w))}
 	if len(m.rows) == 0 {
@@ -303,6 +313,9 @@ func (m Model) row(e *model.Entry, c columns, selected bool, w int) string {
 		ver = orDash(e.Info.Version)
 		id = e.ShortID()
 		switch {
+		case e.Warning != "":
+			// The two places disagree: that matters more than age.
+			marker, mark = "≠", &s.Warn
 		case e.StaleAt(m.now, m.cfg.StaleAfter):
 			marker, mark, ageStyle = "!", &s.Stale, &s.Stale
 		case m.isNew(e):
@@ -320,7 +333,12 @@ func (m Model) row(e *model.Entry, c columns, selected bool, w int) string {
 		p = e.LockID // the key as stored, -md5 and all
 	}
 	path := elidePath(Sanitize(orDash(p)), c.path)
-	cells := []string{fit(path, c.path), fit(Sanitize(op), c.op), fit(Sanitize(who), c.who), fit(age, c.age)}
+	cells := []string{fit(path, c.path)}
+	if c.src > 0 {
+		cells = append(cells, fit(sourceShort(e), c.src))
+	}
+	whoCell := len(cells) + 1
+	cells = append(cells, fit(Sanitize(op), c.op), fit(Sanitize(who), c.who), fit(age, c.age))
 	if c.ver > 0 {
 		cells = append(cells, fit(Sanitize(ver), c.ver))
 	}
@@ -338,10 +356,22 @@ func (m Model) row(e *model.Entry, c columns, selected bool, w int) string {
 		}
 		return st.Render(text)
 	}
-	cells[0] = styled(nil, cells[0])
-	cells[2] = styled(whoStyle, cells[2])
-	cells[3] = styled(ageStyle, cells[3])
+	cells[whoCell] = styled(whoStyle, cells[whoCell])
+	cells[whoCell+1] = styled(ageStyle, cells[whoCell+1])
 	return styled(mark, marker) + " " + strings.Join(cells, strings.Repeat(" ", colGap))
+}
+
+// sourceShort names where a lock lives, in the SRC column.
+func sourceShort(e *model.Entry) string {
+	switch {
+	case e.Kind == model.KindDigest:
+		return "ddb"
+	case e.Source == model.SourceBoth:
+		return "both"
+	case e.Source == model.SourceS3:
+		return "s3"
+	}
+	return "ddb"
 }
 
 func (m Model) emptyView(w int) []string {

@@ -18,7 +18,9 @@ import (
 // Service performs guarded writes on one lock table.
 type Service struct {
 	Writer *lwaws.LockWriter
-	Audit  *audit.Log
+	// Files reads and writes S3 lock files; nil when no bucket is watched.
+	Files *lwaws.LockFiles
+	Audit *audit.Log
 	// ReadOnly refuses every write, whatever else is asked.
 	ReadOnly bool
 	// Actor is who is writing: the STS caller ARN, or user@host.
@@ -78,8 +80,49 @@ func (e *HeldError) Error() string {
 	return fmt.Sprintf("not restored: %s is %s now; restoring would replace a live lock", e.Current.LockID, Describe(e.Current))
 }
 
-// ErrGone is returned by Release when the lock is already gone.
-var ErrGone = errors.New("already released")
+// PartialError says the S3 lock file was released but the lock-table item
+// was not: the state is still locked in DynamoDB.
+type PartialError struct {
+	LockID   string
+	RecordID string
+	Err      error
+}
+
+func (e *PartialError) Error() string {
+	return fmt.Sprintf("partly released %s: the S3 lock file is gone, but the lock-table item was not removed (%v); the state is still locked there (audit %s, lockwarden restore puts the lock file back)", e.LockID, e.Err, e.RecordID)
+}
+
+func (e *PartialError) Unwrap() error { return e.Err }
+
+// Get reads a lock as it is now, in every place it may live: the lock
+// table (consistent read) and, when its bucket is watched, its S3 lock
+// file.
+func (s *Service) Get(ctx context.Context, lockID string) (model.Entry, bool, error) {
+	item, found, err := s.Writer.Get(ctx, lockID)
+	if err != nil {
+		return model.Entry{}, false, err
+	}
+	bucket, _ := model.SplitPath(lockID)
+	if s.Files == nil || !s.Files.Watches(bucket) || model.IsDigestKey(lockID) {
+		return item, found, nil
+	}
+	file, fileFound, err := s.Files.ReadFor(ctx, lockID)
+	if err != nil {
+		return model.Entry{}, false, err
+	}
+	var items, files []model.Entry
+	if found {
+		items = append(items, item)
+	}
+	if fileFound {
+		files = append(files, file)
+	}
+	merged := model.MergeSources(items, files, nil)
+	if len(merged) == 0 {
+		return model.Entry{}, false, nil
+	}
+	return merged[0], true, nil
+}
 
 func (s *Service) now() time.Time {
 	if s.Now == nil {
@@ -108,35 +151,73 @@ func (s *Service) Release(ctx context.Context, observed model.Entry, req model.R
 	}
 	id := audit.NewRecordID(s.now())
 	intent := s.base(id, audit.ActionForceUnlock, observed.LockID)
-	intent.Phase, intent.Observed, intent.Reason = audit.PhaseIntent, observed.Item, reason
+	intent.Phase, intent.Observed, intent.ObservedFile, intent.Reason = audit.PhaseIntent, observed.Item, observed.File, reason
 	if err := s.Audit.Append(intent); err != nil {
 		return Result{}, fmt.Errorf("nothing released: the audit record could not be written: %w", err)
 	}
 	outcome := s.base(id, audit.ActionForceUnlock, observed.LockID)
 	outcome.Phase = audit.PhaseOutcome
 
-	removed, err := s.Writer.DeleteIfUnchanged(ctx, observed)
-	switch {
-	case errors.Is(err, lwaws.ErrConditionFailed):
-		cur, found, gerr := s.Writer.Get(ctx, observed.LockID)
+	changed := func() (Result, error) {
+		cur, found, gerr := s.Get(ctx, observed.LockID)
 		cerr := &ChangedError{LockID: observed.LockID}
 		outcome.Outcome = audit.OutcomeGone
 		if gerr == nil && found {
 			cerr.Current = &cur
-			outcome.Outcome, outcome.Item = audit.OutcomeChanged, cur.Item
+			outcome.Outcome, outcome.Item, outcome.File = audit.OutcomeChanged, cur.Item, cur.File
 		}
 		s.appendOutcome(outcome)
 		return Result{RecordID: id}, cerr
-	case err != nil:
-		outcome.Outcome, outcome.Error = audit.OutcomeFailed, err.Error()
-		s.appendOutcome(outcome)
-		return Result{RecordID: id}, err
 	}
-	outcome.Outcome, outcome.Item = audit.OutcomeReleased, removed
+
+	// The lock file first, then the item: the order clients take them in,
+	// reversed would leave a window where only the file holds the lock.
+	var removedFile *model.LockFile
+	if observed.Source.HasFile() && observed.File != nil {
+		if s.Files == nil {
+			return Result{RecordID: id}, fmt.Errorf("%s has an S3 lock file, but no bucket is configured to reach it", observed.LockID)
+		}
+		how, err := s.Files.DeleteIfUnchanged(ctx, *observed.File)
+		switch {
+		case errors.Is(err, lwaws.ErrConditionFailed):
+			return changed()
+		case err != nil:
+			outcome.Outcome, outcome.Error = audit.OutcomeFailed, err.Error()
+			s.appendOutcome(outcome)
+			return Result{RecordID: id}, err
+		}
+		removedFile, outcome.FileDelete = observed.File, how
+	}
+	var removed model.Item
+	if observed.Source.HasItem() {
+		var err error
+		removed, err = s.Writer.DeleteIfUnchanged(ctx, observed)
+		if err != nil && removedFile != nil {
+			outcome.Outcome, outcome.File, outcome.Error = audit.OutcomePartial, removedFile, err.Error()
+			if errors.Is(err, lwaws.ErrConditionFailed) {
+				err = errors.New("the lock-table item changed since you looked")
+			}
+			s.appendOutcome(outcome)
+			return Result{RecordID: id}, &PartialError{LockID: observed.LockID, RecordID: id, Err: err}
+		}
+		switch {
+		case errors.Is(err, lwaws.ErrConditionFailed):
+			return changed()
+		case err != nil:
+			outcome.Outcome, outcome.Error = audit.OutcomeFailed, err.Error()
+			s.appendOutcome(outcome)
+			return Result{RecordID: id}, err
+		}
+	}
+	outcome.Outcome, outcome.Item, outcome.File = audit.OutcomeReleased, removed, removedFile
+	res := Result{RecordID: id, Item: removed, Entry: observed}
+	if removed != nil {
+		res.Entry = model.Classify(removed, s.Writer.WorkspaceKeyPrefix)
+	}
 	if err := s.Audit.Append(outcome); err != nil {
-		return Result{RecordID: id, Item: removed}, fmt.Errorf("released %s, but the outcome could not be audited (the intent record %s holds the item): %w", observed.LockID, id, err)
+		return res, fmt.Errorf("released %s, but the outcome could not be audited (the intent record %s holds what was removed): %w", observed.LockID, id, err)
 	}
-	return Result{RecordID: id, Item: removed, Entry: model.Classify(removed, s.Writer.WorkspaceKeyPrefix)}, nil
+	return res, nil
 }
 
 // appendOutcome records an outcome after a write that did not happen; a
@@ -160,40 +241,70 @@ func (s *Service) Restore(ctx context.Context, recordID string) (Result, error) 
 		return Result{}, fmt.Errorf("audit record %s is a %s, not a force-unlock: nothing to restore", recordID, intent.Action)
 	case outcome == nil:
 		return Result{}, fmt.Errorf("audit record %s has no outcome: the release may not have happened; check the table before restoring by hand (the observed item is in the record)", recordID)
-	case outcome.Outcome != audit.OutcomeReleased || len(outcome.Item) == 0:
+	case (outcome.Outcome != audit.OutcomeReleased && outcome.Outcome != audit.OutcomePartial) || (len(outcome.Item) == 0 && outcome.File == nil):
 		return Result{}, fmt.Errorf("audit record %s did not release anything (%s): nothing to restore", recordID, outcome.Outcome)
 	}
 	if outcome.Table != s.Writer.Table {
 		return Result{}, fmt.Errorf("audit record %s is for table %s, not %s: use the same --table/--context", recordID, outcome.Table, s.Writer.Table)
 	}
-	item := outcome.Item
-	lockID := outcome.LockID
+	item, file, lockID := outcome.Item, outcome.File, outcome.LockID
+	if outcome.Outcome == audit.OutcomePartial {
+		item = nil // the item was never removed
+	}
+	if file != nil && s.Files == nil {
+		return Result{}, fmt.Errorf("audit record %s removed an S3 lock file; give its bucket (--bucket) to restore it", recordID)
+	}
 	id := audit.NewRecordID(s.now())
 	in := s.base(id, audit.ActionRestore, lockID)
-	in.Phase, in.Item, in.RestoreOf = audit.PhaseIntent, item, recordID
+	in.Phase, in.Item, in.File, in.RestoreOf = audit.PhaseIntent, item, file, recordID
 	if err := s.Audit.Append(in); err != nil {
 		return Result{}, fmt.Errorf("nothing restored: the audit record could not be written: %w", err)
 	}
 	out := s.base(id, audit.ActionRestore, lockID)
 	out.Phase, out.RestoreOf = audit.PhaseOutcome, recordID
-	err = s.Writer.PutIfAbsent(ctx, item)
-	switch {
-	case errors.Is(err, lwaws.ErrConditionFailed):
-		cur, _, gerr := s.Writer.Get(ctx, lockID)
-		out.Outcome, out.Item = audit.OutcomeHeld, cur.Item
+	held := func() (Result, error) {
+		cur, _, gerr := s.Get(ctx, lockID)
+		out.Outcome, out.Item, out.File = audit.OutcomeHeld, cur.Item, cur.File
 		s.appendOutcome(out)
 		if gerr != nil {
 			return Result{RecordID: id}, fmt.Errorf("not restored: %s is held again: %w", lockID, gerr)
 		}
-		return Result{RecordID: id}, &HeldError{RecordID: recordID, Current: cur, Same: cur.Item.JSON() == item.JSON()}
-	case err != nil:
-		out.Outcome, out.Error = audit.OutcomeFailed, err.Error()
-		s.appendOutcome(out)
-		return Result{RecordID: id}, err
+		same := (item == nil || cur.Item.JSON() == item.JSON()) && (file == nil || (cur.File != nil && cur.File.Body == file.Body))
+		return Result{RecordID: id}, &HeldError{RecordID: recordID, Current: cur, Same: same}
 	}
-	out.Outcome, out.Item = audit.OutcomeRestored, item
+	// Nothing is put back while anything holds the lock.
+	if cur, found, err := s.Get(ctx, lockID); err == nil && found && ((item != nil && cur.Item != nil) || (file != nil && cur.File != nil)) {
+		return held()
+	}
+	if file != nil {
+		if err := s.Files.PutIfAbsent(ctx, *file); errors.Is(err, lwaws.ErrConditionFailed) {
+			return held()
+		} else if err != nil {
+			out.Outcome, out.Error = audit.OutcomeFailed, err.Error()
+			s.appendOutcome(out)
+			return Result{RecordID: id}, err
+		}
+	}
+	if item != nil {
+		err := s.Writer.PutIfAbsent(ctx, item)
+		switch {
+		case errors.Is(err, lwaws.ErrConditionFailed):
+			return held()
+		case err != nil:
+			out.Outcome, out.Error = audit.OutcomeFailed, err.Error()
+			s.appendOutcome(out)
+			return Result{RecordID: id}, err
+		}
+	}
+	out.Outcome, out.Item, out.File = audit.OutcomeRestored, item, file
 	s.appendOutcome(out)
-	return Result{RecordID: id, Item: item, Entry: model.Classify(item, s.Writer.WorkspaceKeyPrefix)}, nil
+	res := Result{RecordID: id, Item: item}
+	if item != nil {
+		res.Entry = model.Classify(item, s.Writer.WorkspaceKeyPrefix)
+	} else {
+		res.Entry = model.ClassifyLockFile(*file, s.Writer.WorkspaceKeyPrefix)
+	}
+	return res, nil
 }
 
 func orDash(s string) string {

@@ -1,0 +1,229 @@
+package aws
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"sync"
+
+	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go"
+
+	"github.com/lockwarden/lockwarden/model"
+)
+
+// S3API is the S3 calls lockwarden makes.
+type S3API interface {
+	ListObjectsV2(ctx context.Context, in *s3.ListObjectsV2Input, optFns ...func(*s3.Options)) (*s3.ListObjectsV2Output, error)
+	GetObject(ctx context.Context, in *s3.GetObjectInput, optFns ...func(*s3.Options)) (*s3.GetObjectOutput, error)
+	DeleteObject(ctx context.Context, in *s3.DeleteObjectInput, optFns ...func(*s3.Options)) (*s3.DeleteObjectOutput, error)
+	PutObject(ctx context.Context, in *s3.PutObjectInput, optFns ...func(*s3.Options)) (*s3.PutObjectOutput, error)
+}
+
+// NewS3 returns an S3 client for the endpoint ("" for AWS; the SDK also
+// honours AWS_ENDPOINT_URL_S3). An endpoint override uses path-style
+// addressing, which emulators need.
+func NewS3(cfg sdkaws.Config, endpoint string) *s3.Client {
+	return s3.NewFromConfig(cfg, func(o *s3.Options) {
+		if endpoint != "" {
+			o.BaseEndpoint = sdkaws.String(endpoint)
+			o.UsePathStyle = true
+		}
+		// Lock files are tiny; the default CRC trailers trip emulators.
+		o.RequestChecksumCalculation = sdkaws.RequestChecksumCalculationWhenRequired
+		o.ResponseChecksumValidation = sdkaws.ResponseChecksumValidationWhenRequired
+	})
+}
+
+// BucketPrefix is one place to look for lock files: a bucket, optionally
+// with a key prefix ("tfstate" or "tfstate/team-a/").
+type BucketPrefix struct {
+	Bucket, Prefix string
+}
+
+// ParseBucketPrefix reads "bucket" or "bucket/prefix".
+func ParseBucketPrefix(s string) (BucketPrefix, error) {
+	bucket, prefix, _ := strings.Cut(strings.TrimSpace(s), "/")
+	if bucket == "" {
+		return BucketPrefix{}, fmt.Errorf("bucket %q: want BUCKET or BUCKET/PREFIX", s)
+	}
+	return BucketPrefix{Bucket: bucket, Prefix: prefix}, nil
+}
+
+// LockFiles reads S3 lock files (.tflock) in the watched buckets.
+type LockFiles struct {
+	Client             S3API
+	Buckets            []BucketPrefix
+	Region, Endpoint   string
+	WorkspaceKeyPrefix string
+}
+
+// S3Op describes a failed S3 call for Explain-like messages.
+func s3Error(err error, action, bucket string) error {
+	var api smithy.APIError
+	if errors.As(err, &api) {
+		switch api.ErrorCode() {
+		case "AccessDenied", "AccessDeniedException", "Forbidden":
+			return &UserError{Msg: fmt.Sprintf("access denied: %s on bucket %s is not allowed for these credentials", action, bucket), Err: err}
+		case "NoSuchBucket":
+			return &UserError{Msg: fmt.Sprintf("bucket %s does not exist (check buckets / --bucket)", bucket), Err: err}
+		}
+		return &UserError{Msg: fmt.Sprintf("%s on bucket %s: %s: %s", action, bucket, api.ErrorCode(), firstLine(api.ErrorMessage())), Err: err}
+	}
+	if isCredentialsError(err) {
+		return &UserError{Msg: "no AWS credentials found for S3: pass --profile (or set AWS_PROFILE), run `aws sso login`, or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY", Err: err}
+	}
+	if isUnreachable(err) {
+		return &UserError{Msg: fmt.Sprintf("cannot reach S3 for bucket %s: %s (check --s3-endpoint-url)", bucket, netReason(err)), Err: err}
+	}
+	return &UserError{Msg: fmt.Sprintf("%s on bucket %s: %s", action, bucket, firstLine(err.Error())), Err: err}
+}
+
+// List returns every lock file in the watched buckets as entries, sorted
+// by LockID. Buckets are read in parallel; a bucket that cannot be read is
+// reported in errs and the others are still listed.
+func (l *LockFiles) List(ctx context.Context) (entries []model.Entry, errs []error) {
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for _, bp := range l.Buckets {
+		wg.Add(1)
+		go func(bp BucketPrefix) {
+			defer wg.Done()
+			found, err := l.listBucket(ctx, bp)
+			mu.Lock()
+			defer mu.Unlock()
+			entries = append(entries, found...)
+			if err != nil {
+				errs = append(errs, err)
+			}
+		}(bp)
+	}
+	wg.Wait()
+	slices.SortFunc(entries, func(a, b model.Entry) int { return strings.Compare(a.LockID, b.LockID) })
+	entries = slices.CompactFunc(entries, func(a, b model.Entry) bool { return a.LockID == b.LockID })
+	return entries, errs
+}
+
+func (l *LockFiles) listBucket(ctx context.Context, bp BucketPrefix) ([]model.Entry, error) {
+	var out []model.Entry
+	p := s3.NewListObjectsV2Paginator(l.Client, &s3.ListObjectsV2Input{Bucket: sdkaws.String(bp.Bucket), Prefix: sdkaws.String(bp.Prefix)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return out, s3Error(err, "s3:ListBucket", bp.Bucket)
+		}
+		for _, obj := range page.Contents {
+			key := sdkaws.ToString(obj.Key)
+			if !strings.HasSuffix(key, model.LockFileSuffix) {
+				continue
+			}
+			f, err := l.Read(ctx, bp.Bucket, key)
+			if errors.Is(err, errNoObject) {
+				continue // released between the listing and the read
+			}
+			if err != nil {
+				return out, err
+			}
+			out = append(out, model.ClassifyLockFile(f, l.WorkspaceKeyPrefix))
+		}
+	}
+	return out, nil
+}
+
+var errNoObject = errors.New("no such object")
+
+// Read fetches one lock file with its ETag.
+func (l *LockFiles) Read(ctx context.Context, bucket, key string) (model.LockFile, error) {
+	obj, err := l.Client.GetObject(ctx, &s3.GetObjectInput{Bucket: sdkaws.String(bucket), Key: sdkaws.String(key)})
+	if err != nil {
+		var api smithy.APIError
+		if errors.As(err, &api) && (api.ErrorCode() == "NoSuchKey" || api.ErrorCode() == "NotFound") {
+			return model.LockFile{}, errNoObject
+		}
+		return model.LockFile{}, s3Error(err, "s3:GetObject", bucket)
+	}
+	defer obj.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(obj.Body, 1<<20))
+	if err != nil {
+		return model.LockFile{}, s3Error(err, "s3:GetObject", bucket)
+	}
+	return model.LockFile{Bucket: bucket, Key: key, ETag: sdkaws.ToString(obj.ETag), Body: string(body),
+		LastModified: sdkaws.ToTime(obj.LastModified)}, nil
+}
+
+// DeleteIfUnchanged deletes a lock file only if it is still exactly as
+// observed. It re-reads body and ETag immediately before the delete —
+// some stores accept If-Match on DeleteObject and ignore it — and then
+// deletes with If-Match. Where the store rejects the header outright, the
+// delete is sent without it, right after the re-read. It returns how the
+// delete was guarded, for the audit record, or ErrConditionFailed.
+func (l *LockFiles) DeleteIfUnchanged(ctx context.Context, f model.LockFile) (string, error) {
+	cur, err := l.Read(ctx, f.Bucket, f.Key)
+	if errors.Is(err, errNoObject) {
+		return "", ErrConditionFailed
+	}
+	if err != nil {
+		return "", err
+	}
+	if cur.ETag != f.ETag || cur.Body != f.Body {
+		return "", ErrConditionFailed
+	}
+	in := &s3.DeleteObjectInput{Bucket: sdkaws.String(f.Bucket), Key: sdkaws.String(f.Key), IfMatch: sdkaws.String(f.ETag)}
+	_, err = l.Client.DeleteObject(ctx, in)
+	var api smithy.APIError
+	switch {
+	case err == nil:
+		return "re-read unchanged, then DeleteObject with If-Match " + f.ETag, nil
+	case errors.As(err, &api) && (api.ErrorCode() == "PreconditionFailed" || api.ErrorCode() == "412"):
+		return "", ErrConditionFailed
+	case errors.As(err, &api) && (api.ErrorCode() == "NotImplemented" || api.ErrorCode() == "InvalidArgument" || api.ErrorCode() == "InvalidRequest"):
+		in.IfMatch = nil
+		if _, err := l.Client.DeleteObject(ctx, in); err != nil {
+			return "", s3Error(err, "s3:DeleteObject", f.Bucket)
+		}
+		return "re-read unchanged, then unconditional DeleteObject (the store rejected If-Match: " + api.ErrorCode() + ")", nil
+	}
+	return "", s3Error(err, "s3:DeleteObject", f.Bucket)
+}
+
+// PutIfAbsent puts a lock file back exactly, only if none is there now
+// (If-None-Match: *), the way clients take the lock.
+func (l *LockFiles) PutIfAbsent(ctx context.Context, f model.LockFile) error {
+	_, err := l.Client.PutObject(ctx, &s3.PutObjectInput{Bucket: sdkaws.String(f.Bucket), Key: sdkaws.String(f.Key),
+		Body: strings.NewReader(f.Body), IfNoneMatch: sdkaws.String("*")})
+	var api smithy.APIError
+	if errors.As(err, &api) && (api.ErrorCode() == "PreconditionFailed" || api.ErrorCode() == "412" || api.ErrorCode() == "ConditionalRequestConflict") {
+		return ErrConditionFailed
+	}
+	if err != nil {
+		return s3Error(err, "s3:PutObject", f.Bucket)
+	}
+	return nil
+}
+
+// Watches reports whether bucket is one of the watched buckets.
+func (l *LockFiles) Watches(bucket string) bool {
+	for _, bp := range l.Buckets {
+		if bp.Bucket == bucket {
+			return true
+		}
+	}
+	return false
+}
+
+// ReadFor returns the lock file of a state path ("<bucket>/<key>"), if any.
+func (l *LockFiles) ReadFor(ctx context.Context, path string) (model.Entry, bool, error) {
+	bucket, key := model.SplitPath(path)
+	f, err := l.Read(ctx, bucket, key+model.LockFileSuffix)
+	if errors.Is(err, errNoObject) {
+		return model.Entry{}, false, nil
+	}
+	if err != nil {
+		return model.Entry{}, false, err
+	}
+	return model.ClassifyLockFile(f, l.WorkspaceKeyPrefix), true, nil
+}

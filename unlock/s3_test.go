@@ -1,0 +1,235 @@
+package unlock_test
+
+import (
+	"context"
+	"crypto/md5"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/lockwarden/lockwarden/audit"
+	lwaws "github.com/lockwarden/lockwarden/aws"
+	"github.com/lockwarden/lockwarden/internal/testenv"
+	"github.com/lockwarden/lockwarden/model"
+	"github.com/lockwarden/lockwarden/sandbox"
+	"github.com/lockwarden/lockwarden/unlock"
+)
+
+// s3env is the sandbox (minidyn + gofakes3) with the guarded path on it.
+type s3env struct {
+	sb    *sandbox.Sandbox
+	locks *lwaws.Locks
+	svc   *unlock.Service
+}
+
+func newS3Env(t *testing.T) s3env {
+	t.Helper()
+	sb, err := sandbox.Start(context.Background(), sandbox.Options{Empty: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sb.Close)
+	files := &lwaws.LockFiles{Client: sb.S3, Buckets: []lwaws.BucketPrefix{{Bucket: sandbox.Bucket}}}
+	writer := &lwaws.LockWriter{Client: sb.Dynamo, Table: sandbox.Table, Region: sandbox.Region}
+	return s3env{sb: sb,
+		locks: &lwaws.Locks{Table: &lwaws.LockTable{Client: sb.Dynamo, Table: sandbox.Table, Segments: 1}, Files: files},
+		svc: &unlock.Service{Writer: writer, Files: files, Audit: &audit.Log{Path: filepath.Join(t.TempDir(), "audit.jsonl")},
+			Actor: "tester@host", Now: func() time.Time { return now }},
+	}
+}
+
+func (e s3env) putFile(t *testing.T, key, body string) {
+	t.Helper()
+	if _, err := e.sb.S3.PutObject(context.Background(), &s3.PutObjectInput{Bucket: sdkaws.String(sandbox.Bucket), Key: sdkaws.String(key), Body: strings.NewReader(body)}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (e s3env) fileExists(t *testing.T, key string) (string, bool) {
+	t.Helper()
+	f, err := e.svc.Files.Read(context.Background(), sandbox.Bucket, key)
+	if err != nil {
+		return "", false
+	}
+	return f.Body, true
+}
+
+func (e s3env) entry(t *testing.T, lockID string) model.Entry {
+	t.Helper()
+	snap, err := e.locks.Scan(context.Background(), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, en := range snap.Entries {
+		if en.LockID == lockID {
+			return en
+		}
+	}
+	t.Fatalf("%s not listed", lockID)
+	return model.Entry{}
+}
+
+// lockBoth takes a lock the way OpenTofu does with use_lockfile and
+// dynamodb_table: the S3 file first, then the item.
+func (e s3env) lockBoth(t *testing.T, key, who string, age time.Duration) model.LockInfo {
+	t.Helper()
+	li := sandbox.NewInfo(sandbox.Bucket+"/"+key, "OperationTypeApply", who, "1.12.6", now.Add(-age))
+	raw, _ := li.Marshal()
+	e.putFile(t, key+".tflock", raw)
+	if err := sandbox.Lock(context.Background(), e.sb.Dynamo, sandbox.Table, li); err != nil {
+		t.Fatal(err)
+	}
+	return li
+}
+
+func TestLockFileFixtureParsesAndItsETagIsItsMD5(t *testing.T) {
+	dir := filepath.Join(testenv.ModuleRoot(t), "model", "testdata", "real-clients")
+	body, err := os.ReadFile(filepath.Join(dir, "tflock-object-body.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var listing struct{ Contents []struct{ Key, ETag string } }
+	raw, _ := os.ReadFile(filepath.Join(dir, "s3-objects-while-applying.json"))
+	if err := json.Unmarshal(raw, &listing); err != nil {
+		t.Fatal(err)
+	}
+	e := newS3Env(t)
+	e.putFile(t, "env:/staging/network/terraform.tfstate.tflock", string(body))
+	en := e.entry(t, "tfstate/env:/staging/network/terraform.tfstate")
+	sum := md5.Sum(body)
+	if en.Kind != model.KindLock || en.Source != model.SourceS3 || en.Info.ID != "1ae49c0f-dba0-1c3c-81fa-2756dd3e0470" ||
+		en.Workspace != "staging" || en.File.Body != string(body) {
+		t.Fatalf("lock file entry %+v", en)
+	}
+	if want := listing.Contents[1].ETag; en.File.ETag != want || want != `"`+hex.EncodeToString(sum[:])+`"` {
+		t.Errorf("ETag %s, captured %s", en.File.ETag, want)
+	}
+	if again, _ := en.Info.Marshal(); again != string(body) {
+		t.Error("the lock file body does not round-trip")
+	}
+}
+
+func TestListingMergesBothPlaces(t *testing.T) {
+	e := newS3Env(t)
+	ctx := context.Background()
+	e.lockBoth(t, "both/terraform.tfstate", "alice@ci", 2*time.Hour)
+	// A lock file only, for a state that also uses the table (it has a digest).
+	only := sandbox.NewInfo(sandbox.Bucket+"/fileonly/terraform.tfstate", "OperationTypePlan", "bob@ws", "1.12.6", now)
+	raw, _ := only.Marshal()
+	e.putFile(t, "fileonly/terraform.tfstate.tflock", raw)
+	if err := sandbox.WriteState(ctx, e.sb, "fileonly/terraform.tfstate", []byte("{}")); err != nil {
+		t.Fatal(err)
+	}
+	// Different holders in the two places.
+	e.putFile(t, "split/terraform.tfstate.tflock", `{"ID":"aaaaaaaa-0000-0000-0000-000000000000","Operation":"OperationTypeApply","Info":"","Who":"x@a","Version":"1.12.6","Created":"2026-11-26T10:00:00Z","Path":"tfstate/split/terraform.tfstate"}`)
+	if err := sandbox.Lock(ctx, e.sb.Dynamo, sandbox.Table, sandbox.NewInfo(sandbox.Bucket+"/split/terraform.tfstate", "OperationTypeApply", "y@b", "1.12.6", now)); err != nil {
+		t.Fatal(err)
+	}
+	if en := e.entry(t, "tfstate/both/terraform.tfstate"); en.Source != model.SourceBoth || en.Warning != "" {
+		t.Errorf("both: %v %q", en.Source, en.Warning)
+	}
+	if en := e.entry(t, "tfstate/fileonly/terraform.tfstate"); en.Source != model.SourceS3 || !strings.Contains(en.Warning, "S3 lock file only") {
+		t.Errorf("file only: %v %q", en.Source, en.Warning)
+	}
+	split := e.entry(t, "tfstate/split/terraform.tfstate")
+	if !strings.Contains(split.Warning, "disagree: the lock file holds ID aaaaaaaa by x@a") {
+		t.Errorf("split: %q", split.Warning)
+	}
+	var r *model.Refusal
+	if _, err := e.svc.Release(ctx, split, model.ReleaseRequest{ConfirmID: split.Info.ID, AllowFresh: true, Now: now, StaleAfter: time.Hour}, ""); !errors.As(err, &r) || r.Kind != model.RefusedDisagree {
+		t.Errorf("a lock whose places disagree must be refused: %v", err)
+	}
+}
+
+func TestReleaseBothPlacesAndRestore(t *testing.T) {
+	e := newS3Env(t)
+	ctx := context.Background()
+	li := e.lockBoth(t, "app/terraform.tfstate", "alice@ci", 2*time.Hour)
+	observed := e.entry(t, li.Path)
+	res, err := e.svc.Release(ctx, observed, staleReq(li.ID), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := e.fileExists(t, "app/terraform.tfstate.tflock"); ok {
+		t.Error("the lock file is still there")
+	}
+	if _, found, _ := e.svc.Writer.Get(ctx, li.Path); found {
+		t.Error("the item is still there")
+	}
+	_, out, _ := e.svc.Audit.Find(res.RecordID)
+	if out.File == nil || out.File.Body != observed.File.Body || !strings.Contains(out.FileDelete, "If-Match") || out.Item == nil {
+		t.Errorf("outcome %+v", out)
+	}
+	if _, err := e.svc.Restore(ctx, res.RecordID); err != nil {
+		t.Fatal(err)
+	}
+	after := e.entry(t, li.Path)
+	if after.Source != model.SourceBoth || after.File.Body != observed.File.Body || after.InfoRaw != observed.InfoRaw {
+		t.Errorf("restored %+v", after)
+	}
+}
+
+func TestAChangedLockFileIsNeverDeleted(t *testing.T) {
+	e := newS3Env(t)
+	ctx := context.Background()
+	li := sandbox.NewInfo(sandbox.Bucket+"/app/terraform.tfstate", "OperationTypeApply", "alice@ci", "1.12.6", now.Add(-2*time.Hour))
+	raw, _ := li.Marshal()
+	e.putFile(t, "app/terraform.tfstate.tflock", raw)
+	observed := e.entry(t, li.Path)
+	// Released and re-taken by bob before the release goes through.
+	bob := sandbox.NewInfo(li.Path, "OperationTypePlan", "bob@ws", "1.12.6", now)
+	bobRaw, _ := bob.Marshal()
+	e.putFile(t, "app/terraform.tfstate.tflock", bobRaw)
+	_, err := e.svc.Release(ctx, observed, staleReq(li.ID), "")
+	var changed *unlock.ChangedError
+	if !errors.As(err, &changed) || changed.Current == nil || changed.Current.Info.ID != bob.ID {
+		t.Fatalf("err %v", err)
+	}
+	if body, ok := e.fileExists(t, "app/terraform.tfstate.tflock"); !ok || body != bobRaw {
+		t.Fatal("bob's lock file was deleted")
+	}
+}
+
+func TestBothPlacesWithTheItemChangedIsReportedAsPartial(t *testing.T) {
+	e := newS3Env(t)
+	ctx := context.Background()
+	li := e.lockBoth(t, "app/terraform.tfstate", "alice@ci", 2*time.Hour)
+	observed := e.entry(t, li.Path)
+	// The item is rewritten (same ID, other bytes) after it was observed.
+	other := li
+	other.Who = "alice@other"
+	if err := sandbox.Unlock(ctx, e.sb.Dynamo, sandbox.Table, li); err != nil {
+		t.Fatal(err)
+	}
+	if err := sandbox.Lock(ctx, e.sb.Dynamo, sandbox.Table, other); err != nil {
+		t.Fatal(err)
+	}
+	res, err := e.svc.Release(ctx, observed, staleReq(li.ID), "")
+	var partial *unlock.PartialError
+	if !errors.As(err, &partial) || !strings.Contains(err.Error(), "the S3 lock file is gone, but the lock-table item was not removed") {
+		t.Fatalf("err %v", err)
+	}
+	if cur, found, _ := e.svc.Writer.Get(ctx, li.Path); !found || cur.Info.Who != "alice@other" {
+		t.Fatal("the changed item was deleted")
+	}
+	_, out, _ := e.svc.Audit.Find(res.RecordID)
+	if out == nil || out.Outcome != audit.OutcomePartial || out.File == nil {
+		t.Fatalf("partial outcome not audited: %+v", out)
+	}
+	// Restore puts the lock file back; the item was never removed.
+	if _, err := e.svc.Restore(ctx, res.RecordID); err != nil {
+		t.Fatal(err)
+	}
+	if body, ok := e.fileExists(t, "app/terraform.tfstate.tflock"); !ok || body != observed.File.Body {
+		t.Error("the lock file was not restored")
+	}
+}
+

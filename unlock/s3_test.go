@@ -232,4 +232,3 @@ func TestBothPlacesWithTheItemChangedIsReportedAsPartial(t *testing.T) {
 		t.Error("the lock file was not restored")
 	}
 }
-

@@ -27,14 +27,16 @@ const (
 
 // Actions recorded.
 const (
-	ActionForceUnlock = "force-unlock"
-	ActionRestore     = "restore"
+	ActionForceUnlock  = "force-unlock"
+	ActionRestore      = "restore"
+	ActionDigestRepair = "digest-repair"
 )
 
 // Outcomes of an action.
 const (
 	OutcomeReleased = "released"
 	OutcomeRestored = "restored"
+	OutcomeRepaired = "repaired"
 	OutcomeChanged  = "refused: changed since observed"
 	OutcomeGone     = "refused: already gone"
 	OutcomeHeld     = "refused: held again"
@@ -68,6 +70,8 @@ type Record struct {
 	File         *model.LockFile `json:"file,omitempty"`
 	// FileDelete says how the lock file's delete was guarded.
 	FileDelete string `json:"file_delete,omitempty"`
+	// Digest is, for a digest repair, the value written.
+	Digest string `json:"digest,omitempty"`
 	// Reason says why the write was allowed: age, threshold, overrides.
 	Reason string `json:"reason,omitempty"`
 	// RestoreOf names the record a restore undoes.

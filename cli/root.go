@@ -121,7 +121,7 @@ sandbox with 'lockwarden demo'.`,
 	root.Flags().String("log-file", "", "write debug logs to this file (the UI never prints to the terminal)")
 	root.Flags().String("poll-interval", "", "how often the UI re-reads the table (default 5s)")
 
-	root.AddCommand(newListCmd(env), newUnlockCmd(env), newRestoreCmd(env), newAuditCmd(env), newSandboxCmd(env), newDemoCmd(env))
+	root.AddCommand(newListCmd(env), newUnlockCmd(env), newRestoreCmd(env), newAuditCmd(env), newDigestCmd(env), newSandboxCmd(env), newDemoCmd(env))
 	return root
 }
 

@@ -152,6 +152,12 @@ func tableArgs(s Settings) string {
 	if s.Endpoint != "" {
 		out += " --endpoint-url " + s.Endpoint
 	}
+	for _, b := range s.Buckets {
+		out += " --bucket " + b
+	}
+	if s.S3Endpoint != "" {
+		out += " --s3-endpoint-url " + s.S3Endpoint
+	}
 	return out
 }
 
@@ -193,7 +199,12 @@ func confirm(env *Env, e model.Entry) error {
 	if e.Kind == model.KindMalformed {
 		want, what = e.LockID, "the full LockID"
 	}
-	fmt.Fprintf(env.Stdout, "\nType %s to release it. Only that will be accepted.\n> ", what)
+	return confirmTyped(env, want, what)
+}
+
+// confirmTyped asks for want on the terminal; only that is accepted.
+func confirmTyped(env *Env, want, what string) error {
+	fmt.Fprintf(env.Stdout, "\nType %s to confirm. Only that will be accepted.\n> ", what)
 	line, err := bufio.NewReader(env.Stdin).ReadString('\n')
 	if err != nil && line == "" {
 		return refused("not released: no confirmation given")

@@ -236,6 +236,9 @@ func (s *Service) Restore(ctx context.Context, recordID string) (Result, error) 
 	if err != nil {
 		return Result{}, err
 	}
+	if outcome != nil && outcome.Action == audit.ActionDigestRepair {
+		return s.restoreDigest(ctx, recordID, outcome)
+	}
 	switch {
 	case intent != nil && intent.Action != audit.ActionForceUnlock:
 		return Result{}, fmt.Errorf("audit record %s is a %s, not a force-unlock: nothing to restore", recordID, intent.Action)

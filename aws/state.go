@@ -1,0 +1,203 @@
+package aws
+
+import (
+	"context"
+	"crypto/md5"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go"
+
+	"github.com/lockwarden/lockwarden/model"
+)
+
+// StateObject is what lockwarden learns of a state file in S3.
+type StateObject struct {
+	Exists       bool
+	Size         int64
+	LastModified time.Time
+	// MD5 is the hex MD5 of the object's bytes, what a digest must hold.
+	MD5 string
+	// Serial and Lineage come from the state's JSON, when it parses.
+	Serial  *int64
+	Lineage string
+	Version string // terraform_version
+}
+
+// ReadState fetches a state object and digests it. A missing object is
+// not an error: Exists is false.
+func ReadState(ctx context.Context, c S3API, bucket, key string) (StateObject, error) {
+	obj, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: sdkaws.String(bucket), Key: sdkaws.String(key)})
+	if err != nil {
+		var api smithy.APIError
+		if errors.As(err, &api) && (api.ErrorCode() == "NoSuchKey" || api.ErrorCode() == "NotFound") {
+			return StateObject{}, nil
+		}
+		return StateObject{}, s3Error(err, "s3:GetObject", bucket)
+	}
+	defer obj.Body.Close()
+	h := md5.New()
+	body, err := io.ReadAll(io.TeeReader(obj.Body, h))
+	if err != nil {
+		return StateObject{}, s3Error(err, "s3:GetObject", bucket)
+	}
+	st := StateObject{Exists: true, Size: int64(len(body)), LastModified: sdkaws.ToTime(obj.LastModified), MD5: hex.EncodeToString(h.Sum(nil))}
+	var head struct {
+		Serial           *int64 `json:"serial"`
+		Lineage          string `json:"lineage"`
+		TerraformVersion string `json:"terraform_version"`
+	}
+	if json.Unmarshal(body, &head) == nil {
+		st.Serial, st.Lineage, st.Version = head.Serial, head.Lineage, head.TerraformVersion
+	}
+	return st, nil
+}
+
+// DigestStatus is the health of one state's digest.
+type DigestStatus string
+
+// The outcomes of a digest check.
+const (
+	DigestOK        DigestStatus = "ok"
+	DigestMismatch  DigestStatus = "mismatch"
+	DigestNoState   DigestStatus = "digest without state object"
+	DigestNoDigest  DigestStatus = "state without digest"
+	DigestInvalid   DigestStatus = "invalid digest value"
+	DigestUnchecked DigestStatus = "not checked"
+)
+
+// DigestReport is one state's digest check.
+type DigestReport struct {
+	Path   string // "<bucket>/<key>"
+	Status DigestStatus
+	// Stored is the Digest attribute as stored ("" when absent).
+	Stored string
+	State  StateObject
+	// Item is the digest item as read, nil when there is none.
+	Item model.Item
+	// Err says why the state could not be read (Status unchecked).
+	Err error
+}
+
+// CheckDigest reads a state's digest item and object and compares them,
+// the way Terraform does on every state read.
+func CheckDigest(ctx context.Context, w *LockWriter, c S3API, path string) DigestReport {
+	r := DigestReport{Path: path, Status: DigestUnchecked}
+	e, found, err := w.Get(ctx, path+model.DigestSuffix)
+	if err != nil {
+		r.Err = err
+		return r
+	}
+	if found {
+		r.Item = e.Item
+		if d, ok := e.Item["Digest"]; ok && d.Type == model.TypeS {
+			r.Stored = d.S
+		}
+	}
+	bucket, key := model.SplitPath(path)
+	st, err := ReadState(ctx, c, bucket, key)
+	if err != nil {
+		r.Err = err
+		return r
+	}
+	r.State = st
+	r.Status = Judge(r.Stored, found, st)
+	return r
+}
+
+// Judge compares a stored digest with a state object.
+func Judge(stored string, haveItem bool, st StateObject) DigestStatus {
+	switch {
+	case (!haveItem || stored == "") && !st.Exists:
+		return DigestNoState
+	case !haveItem || stored == "":
+		return DigestNoDigest
+	case !model.IsDigestValue(stored):
+		return DigestInvalid
+	case !st.Exists:
+		return DigestNoState
+	case stored != st.MD5:
+		return DigestMismatch
+	}
+	return DigestOK
+}
+
+// SetDigest writes Digest = newValue on the state's digest item, only if
+// the item still holds oldValue (absent when oldValue is ""). It returns
+// the item as it was before, and ErrConditionFailed when it changed.
+func (w *LockWriter) SetDigest(ctx context.Context, path, oldValue, newValue string) (model.Item, error) {
+	in := &dynamodb.UpdateItemInput{
+		TableName:                 sdkaws.String(w.Table),
+		Key:                       map[string]types.AttributeValue{"LockID": &types.AttributeValueMemberS{Value: path + model.DigestSuffix}},
+		UpdateExpression:          sdkaws.String("SET #d = :new"),
+		ExpressionAttributeNames:  map[string]string{"#d": "Digest"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":new": &types.AttributeValueMemberS{Value: newValue}},
+		ReturnValues:              types.ReturnValueAllOld,
+	}
+	if oldValue == "" {
+		in.ConditionExpression = sdkaws.String("attribute_not_exists(#d)")
+	} else {
+		in.ConditionExpression = sdkaws.String("#d = :old")
+		in.ExpressionAttributeValues[":old"] = &types.AttributeValueMemberS{Value: oldValue}
+	}
+	out, err := w.updateItem(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	return itemFromSDK(out.Attributes), nil
+}
+
+func (w *LockWriter) updateItem(ctx context.Context, in *dynamodb.UpdateItemInput) (*dynamodb.UpdateItemOutput, error) {
+	u, ok := w.Client.(interface {
+		UpdateItem(context.Context, *dynamodb.UpdateItemInput, ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
+	})
+	if !ok {
+		return nil, fmt.Errorf("this DynamoDB client cannot update items")
+	}
+	out, err := u.UpdateItem(ctx, in)
+	if err != nil {
+		var ccf *types.ConditionalCheckFailedException
+		if errors.As(err, &ccf) {
+			return nil, ErrConditionFailed
+		}
+		return nil, Explain(err, w.op("dynamodb:UpdateItem"))
+	}
+	return out, nil
+}
+
+// ReplaceIfDigest puts item back (a digest repair undone) only if the
+// digest item still holds digest; a nil item deletes the digest item.
+func (w *LockWriter) ReplaceIfDigest(ctx context.Context, path string, item model.Item, digest string) error {
+	cond := "#d = :cur"
+	names := map[string]string{"#d": "Digest"}
+	values := map[string]types.AttributeValue{":cur": &types.AttributeValueMemberS{Value: digest}}
+	var err error
+	if item == nil {
+		_, err = w.Client.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: sdkaws.String(w.Table),
+			Key:                 map[string]types.AttributeValue{"LockID": &types.AttributeValueMemberS{Value: path + model.DigestSuffix}},
+			ConditionExpression: sdkaws.String(cond), ExpressionAttributeNames: names, ExpressionAttributeValues: values})
+	} else {
+		raw := make(map[string]types.AttributeValue, len(item))
+		for k, v := range item {
+			raw[k] = AttrToSDK(v)
+		}
+		_, err = w.Client.PutItem(ctx, &dynamodb.PutItemInput{TableName: sdkaws.String(w.Table), Item: raw,
+			ConditionExpression: sdkaws.String(cond), ExpressionAttributeNames: names, ExpressionAttributeValues: values})
+	}
+	var ccf *types.ConditionalCheckFailedException
+	if errors.As(err, &ccf) {
+		return ErrConditionFailed
+	}
+	if err != nil {
+		return Explain(err, w.op("dynamodb:PutItem"))
+	}
+	return nil
+}

@@ -1,0 +1,92 @@
+package unlock
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/lockwarden/lockwarden/audit"
+	lwaws "github.com/lockwarden/lockwarden/aws"
+	"github.com/lockwarden/lockwarden/model"
+)
+
+// RepairDigest sets a state's Digest to the MD5 of its current state
+// object, as Terraform's error message advises, only if the digest item
+// is still as observed. It is refused in read-only mode, audited before
+// the write, and undone by Restore. Check the state object itself first:
+// a repair makes Terraform accept whatever the object now holds.
+func (s *Service) RepairDigest(ctx context.Context, observed lwaws.DigestReport, reason string) (Result, error) {
+	if s.ReadOnly {
+		return Result{}, &model.Refusal{Kind: model.RefusedReadOnly, Msg: "read-only: lockwarden makes no writes in this run (pass --write to allow them)"}
+	}
+	switch observed.Status {
+	case lwaws.DigestOK:
+		return Result{}, fmt.Errorf("the digest of %s already matches its state object: nothing to repair", observed.Path)
+	case lwaws.DigestNoState:
+		return Result{}, fmt.Errorf("%s has no state object, so there is no digest to compute; if the state was removed on purpose, delete its digest item %s%s by hand", observed.Path, observed.Path, model.DigestSuffix)
+	case lwaws.DigestUnchecked:
+		return Result{}, fmt.Errorf("the digest of %s was not checked: %v", observed.Path, observed.Err)
+	}
+	lockID := observed.Path + model.DigestSuffix
+	id := audit.NewRecordID(s.now())
+	intent := s.base(id, audit.ActionDigestRepair, lockID)
+	intent.Phase, intent.Observed, intent.Digest, intent.Reason = audit.PhaseIntent, observed.Item, observed.State.MD5, reason
+	if err := s.Audit.Append(intent); err != nil {
+		return Result{}, fmt.Errorf("nothing written: the audit record could not be written: %w", err)
+	}
+	out := s.base(id, audit.ActionDigestRepair, lockID)
+	out.Phase, out.Digest = audit.PhaseOutcome, observed.State.MD5
+	before, err := s.Writer.SetDigest(ctx, observed.Path, observed.Stored, observed.State.MD5)
+	switch {
+	case errors.Is(err, lwaws.ErrConditionFailed):
+		out.Outcome = audit.OutcomeChanged
+		s.appendOutcome(out)
+		return Result{RecordID: id}, fmt.Errorf("not repaired: the digest of %s changed since you looked; check it again", observed.Path)
+	case err != nil:
+		out.Outcome, out.Error = audit.OutcomeFailed, err.Error()
+		s.appendOutcome(out)
+		return Result{RecordID: id}, err
+	}
+	// The item as it was before, for restore: nil when there was none.
+	if len(before) == 0 {
+		before = nil
+	}
+	out.Outcome, out.Item = audit.OutcomeRepaired, before
+	s.appendOutcome(out)
+	return Result{RecordID: id, Item: before}, nil
+}
+
+// restoreDigest undoes a digest repair: the digest item goes back to what
+// it was, only if it still holds the repaired value.
+func (s *Service) restoreDigest(ctx context.Context, recordID string, outcome *audit.Record) (Result, error) {
+	if outcome.Outcome != audit.OutcomeRepaired {
+		return Result{}, fmt.Errorf("audit record %s did not repair anything (%s): nothing to restore", recordID, outcome.Outcome)
+	}
+	path := outcome.LockID[:len(outcome.LockID)-len(model.DigestSuffix)]
+	id := audit.NewRecordID(s.now())
+	in := s.base(id, audit.ActionRestore, outcome.LockID)
+	in.Phase, in.Item, in.RestoreOf = audit.PhaseIntent, outcome.Item, recordID
+	if err := s.Audit.Append(in); err != nil {
+		return Result{}, fmt.Errorf("nothing restored: the audit record could not be written: %w", err)
+	}
+	out := s.base(id, audit.ActionRestore, outcome.LockID)
+	out.Phase, out.RestoreOf = audit.PhaseOutcome, recordID
+	err := s.Writer.ReplaceIfDigest(ctx, path, outcome.Item, outcome.Digest)
+	switch {
+	case errors.Is(err, lwaws.ErrConditionFailed):
+		out.Outcome = audit.OutcomeChanged
+		s.appendOutcome(out)
+		return Result{RecordID: id}, fmt.Errorf("not restored: the digest of %s changed since the repair (a state write since?); nothing was written", path)
+	case err != nil:
+		out.Outcome, out.Error = audit.OutcomeFailed, err.Error()
+		s.appendOutcome(out)
+		return Result{RecordID: id}, err
+	}
+	out.Outcome, out.Item = audit.OutcomeRestored, outcome.Item
+	s.appendOutcome(out)
+	e := model.Entry{LockID: outcome.LockID}
+	if outcome.Item != nil {
+		e = model.Classify(outcome.Item, s.Writer.WorkspaceKeyPrefix)
+	}
+	return Result{RecordID: id, Item: outcome.Item, Entry: e}, nil
+}

@@ -1,0 +1,85 @@
+package unlock_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	lwaws "github.com/lockwarden/lockwarden/aws"
+	"github.com/lockwarden/lockwarden/sandbox"
+)
+
+func TestJudgeEveryOutcome(t *testing.T) {
+	st := lwaws.StateObject{Exists: true, MD5: "06462db2ef044008b94260f6cb5ab7cb"}
+	cases := []struct {
+		stored   string
+		haveItem bool
+		state    lwaws.StateObject
+		want     lwaws.DigestStatus
+	}{
+		{"06462db2ef044008b94260f6cb5ab7cb", true, st, lwaws.DigestOK},
+		{"0123456789abcdef0123456789abcdef", true, st, lwaws.DigestMismatch},
+		{"06462db2ef044008b94260f6cb5ab7cb", true, lwaws.StateObject{}, lwaws.DigestNoState},
+		{"", false, st, lwaws.DigestNoDigest},
+		{"", true, st, lwaws.DigestNoDigest}, // Terragrunt's -md5 item without Digest
+		{"XYZ", true, st, lwaws.DigestInvalid},
+		{"", false, lwaws.StateObject{}, lwaws.DigestNoState},
+	}
+	for _, c := range cases {
+		if got := lwaws.Judge(c.stored, c.haveItem, c.state); got != c.want {
+			t.Errorf("Judge(%q, %v, exists=%v) = %s, want %s", c.stored, c.haveItem, c.state.Exists, got, c.want)
+		}
+	}
+}
+
+func TestRepairDigestIsConditionalAuditedAndRestorable(t *testing.T) {
+	e := newS3Env(t)
+	ctx := context.Background()
+	const key = "app/terraform.tfstate"
+	path := sandbox.Bucket + "/" + key
+	if err := sandbox.WriteState(ctx, e.sb, key, sandbox.State(7, "lin-1", "1.5.7")); err != nil {
+		t.Fatal(err)
+	}
+	bad := map[string]types.AttributeValue{"LockID": &types.AttributeValueMemberS{Value: path + "-md5"}, "Digest": &types.AttributeValueMemberS{Value: "0123456789abcdef0123456789abcdef"}}
+	if err := sandbox.PutRaw(ctx, e.sb.Dynamo, sandbox.Table, bad); err != nil {
+		t.Fatal(err)
+	}
+	r := lwaws.CheckDigest(ctx, e.svc.Writer, e.sb.S3, path)
+	if r.Status != lwaws.DigestMismatch || r.State.Serial == nil || *r.State.Serial != 7 || r.State.Lineage != "lin-1" {
+		t.Fatalf("report %+v", r)
+	}
+
+	// Changed between the check and the repair: refused, nothing written.
+	other := map[string]types.AttributeValue{"LockID": bad["LockID"], "Digest": &types.AttributeValueMemberS{Value: "ffffffffffffffffffffffffffffffff"}}
+	if err := sandbox.PutRaw(ctx, e.sb.Dynamo, sandbox.Table, other); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.RepairDigest(ctx, r, ""); err == nil || !strings.Contains(err.Error(), "changed since you looked") {
+		t.Fatalf("a changed digest was repaired: %v", err)
+	}
+	if now := lwaws.CheckDigest(ctx, e.svc.Writer, e.sb.S3, path); now.Stored != "ffffffffffffffffffffffffffffffff" {
+		t.Fatal("the refused repair wrote")
+	}
+
+	r = lwaws.CheckDigest(ctx, e.svc.Writer, e.sb.S3, path)
+	res, err := e.svc.RepairDigest(ctx, r, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after := lwaws.CheckDigest(ctx, e.svc.Writer, e.sb.S3, path); after.Status != lwaws.DigestOK {
+		t.Fatalf("after repair: %s", after.Status)
+	}
+	if _, err := e.svc.Restore(ctx, res.RecordID); err != nil {
+		t.Fatal(err)
+	}
+	if back := lwaws.CheckDigest(ctx, e.svc.Writer, e.sb.S3, path); back.Stored != "ffffffffffffffffffffffffffffffff" {
+		t.Errorf("restore did not put the old digest back: %s", back.Stored)
+	}
+
+	e.svc.ReadOnly = true
+	if _, err := e.svc.RepairDigest(ctx, r, ""); err == nil || !strings.Contains(err.Error(), "read-only") {
+		t.Errorf("read-only repair: %v", err)
+	}
+}

@@ -74,6 +74,9 @@ func connect(ctx context.Context, env *Env, s Settings, logf func(string, ...any
 		Endpoint: s.Endpoint, StaleAfter: s.StaleAfter, PollInterval: s.PollInterval, ReadOnly: s.ReadOnly,
 		LockFiles: len(s.Buckets) > 0, Now: env.Now, Logf: logf,
 	}
+	writer := &lwaws.LockWriter{Client: lwaws.NewDynamoDB(cfg, s.Endpoint), Table: s.Table, Region: cfg.Region,
+		Endpoint: lwaws.EffectiveEndpoint(s.Endpoint), WorkspaceKeyPrefix: s.WorkspaceKeyPrefix}
+	uc.Prober = prober{w: writer, c: lwaws.NewS3(cfg, s.S3Endpoint)}
 	if !s.ReadOnly {
 		// Read-only runs get no write path at all, not merely hidden keys.
 		svc, err := newService(ctx, env, s)
@@ -104,4 +107,15 @@ func openLog(cmd *cobra.Command) (func(string, ...any), func(), error) {
 func isTerminal(w any) bool {
 	f, ok := w.(*os.File)
 	return ok && term.IsTerminal(f.Fd())
+}
+
+// prober reads a state's object and digest for the UI's detail view.
+type prober struct {
+	w *lwaws.LockWriter
+	c lwaws.S3API
+}
+
+// Probe implements ui.Prober.
+func (p prober) Probe(ctx context.Context, path string) lwaws.DigestReport {
+	return lwaws.CheckDigest(ctx, p.w, p.c, path)
 }

@@ -18,7 +18,9 @@ import (
 // endpoint and waits until the seeded stale lock is on screen.
 func startTUI(t *testing.T, rec *recorder, readOnly bool) *teatest.TestModel {
 	t.Helper()
-	s := Settings{Table: "locks", Endpoint: rec.URL, ReadOnly: readOnly, StaleAfter: time.Hour,
+	// S3 calls (the detail view probes the state object) stay on this
+	// machine too.
+	s := Settings{Table: "locks", Endpoint: rec.URL, S3Endpoint: rec.URL, ReadOnly: readOnly, StaleAfter: time.Hour,
 		PollInterval: 200 * time.Millisecond, Segments: 1, AuditFile: filepath.Join(t.TempDir(), "audit.jsonl")}
 	env := &Env{Now: func() time.Time { return fixtureNow }}
 	src, cfg, err := connect(context.Background(), env, s, func(string, ...any) {})

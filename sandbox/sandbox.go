@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"sync"
 	"syscall"
 	"time"
 
@@ -49,6 +50,34 @@ type Sandbox struct {
 	S3               *s3.Client
 	servers          []*http.Server
 	now              func() time.Time
+	s3clock          *shiftClock
+}
+
+// shiftClock is the S3 emulator's clock: the sandbox's clock, shifted.
+type shiftClock struct {
+	mu    sync.Mutex
+	now   func() time.Time
+	shift time.Duration
+}
+
+func (c *shiftClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now().Add(c.shift)
+}
+
+func (c *shiftClock) Since(t time.Time) time.Duration { return c.Now().Sub(t) }
+
+// setBack makes S3 writes look d old until the returned func is called.
+func (c *shiftClock) setBack(d time.Duration) func() {
+	c.mu.Lock()
+	c.shift = -d
+	c.mu.Unlock()
+	return func() {
+		c.mu.Lock()
+		c.shift = 0
+		c.mu.Unlock()
+	}
 }
 
 // Start listens, creates the table and bucket and seeds them.
@@ -61,7 +90,10 @@ func Start(ctx context.Context, o Options) (*Sandbox, error) {
 	if sb.DynamoURL, err = sb.serve("DynamoDB", o.DynamoAddr, server.NewServer()); err != nil {
 		return nil, err
 	}
-	faker := gofakes3.New(s3mem.New(), gofakes3.WithAutoBucket(false))
+	// The S3 clock can be set back while seeding, so that state objects
+	// carry realistic last-write times (days old beside a days-old lock).
+	sb.s3clock = &shiftClock{now: o.Now}
+	faker := gofakes3.New(s3mem.New(s3mem.WithTimeSource(sb.s3clock)), gofakes3.WithAutoBucket(false), gofakes3.WithTimeSource(sb.s3clock), gofakes3.WithTimeSkewLimit(0))
 	if sb.S3URL, err = sb.serve("S3", o.S3Addr, faker.Server()); err != nil {
 		sb.Close()
 		return nil, err

@@ -70,7 +70,8 @@ func TestSeedHoldsWhatTheDemoPromises(t *testing.T) {
 	}
 	// Digests match their state objects, except the one seeded to mismatch
 	// and the one whose object is gone.
-	for _, key := range statesWithDigests {
+	for _, st := range statesWithDigests {
+		key := st.key
 		obj, err := sb.S3.GetObject(context.Background(), &s3.GetObjectInput{Bucket: sdkaws.String(Bucket), Key: sdkaws.String(key)})
 		if err != nil {
 			t.Fatalf("state %s: %v", key, err)
@@ -154,5 +155,25 @@ func TestAddressInUseIsExplained(t *testing.T) {
 	_, err = Start(context.Background(), Options{DynamoAddr: addr, Empty: true})
 	if err == nil || !strings.Contains(err.Error(), addr+" is already in use") {
 		t.Errorf("error %v", err)
+	}
+}
+
+// State objects carry last-write times that tell a story: the days-old
+// lock's state was last written before it, the live plan's just now.
+func TestSeededStatesHaveRealisticWriteTimes(t *testing.T) {
+	now := time.Now()
+	sb, err := Start(context.Background(), Options{Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Close()
+	for key, want := range map[string]time.Duration{"env:/prod/network/terraform.tfstate": 80 * time.Hour, "env:/staging/dns/terraform.tfstate": 20 * time.Second} {
+		obj, err := sb.S3.HeadObject(context.Background(), &s3.HeadObjectInput{Bucket: sdkaws.String(Bucket), Key: sdkaws.String(key)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if age := now.Sub(sdkaws.ToTime(obj.LastModified)); age < want-time.Minute || age > want+time.Minute {
+			t.Errorf("%s written %v ago, want about %v", key, age, want)
+		}
 	}
 }

@@ -26,21 +26,29 @@ var seedLocks = []seedLock{
 	{key: "iam/terraform.tfstate", op: "OperationTypeApply", who: "dana@skewed-clock", version: "1.10.5", age: -3 * time.Minute},
 }
 
-// statesWithDigests are state objects whose digest matches.
-var statesWithDigests = []string{
-	"env:/prod/network/terraform.tfstate",
-	"env:/prod/eks-cluster/terraform.tfstate",
-	"env:/staging/dns/terraform.tfstate",
-	"billing/terraform.tfstate",
-	"iam/terraform.tfstate",
-	"app/terraform.tfstate",
-	"env:/staging/app/terraform.tfstate",
+// statesWithDigests are state objects whose digest matches, with how long
+// ago each was written: the stale locks' states long before their locks,
+// the live plan's just now.
+var statesWithDigests = []struct {
+	key string
+	age time.Duration
+}{
+	{"env:/prod/network/terraform.tfstate", 80 * time.Hour},
+	{"env:/prod/eks-cluster/terraform.tfstate", 5*time.Hour + 11*time.Minute},
+	{"env:/staging/dns/terraform.tfstate", 20 * time.Second},
+	{"billing/terraform.tfstate", 30 * time.Hour},
+	{"iam/terraform.tfstate", 2 * time.Hour},
+	{"app/terraform.tfstate", 26 * time.Hour},
+	{"env:/staging/app/terraform.tfstate", 50 * time.Minute},
 }
 
 func (sb *Sandbox) seed(ctx context.Context) error {
 	now := sb.now()
-	for i, key := range statesWithDigests {
-		if err := WriteState(ctx, sb, key, State(3+i*7, NewLockID(), "1.12.6")); err != nil {
+	for i, st := range statesWithDigests {
+		restore := sb.s3clock.setBack(st.age)
+		err := WriteState(ctx, sb, st.key, State(3+i*7, NewLockID(), "1.12.6"))
+		restore()
+		if err != nil {
 			return err
 		}
 	}

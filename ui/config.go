@@ -44,6 +44,9 @@ type Config struct {
 	// Releaser is the guarded write path; nil, or ReadOnly, means the UI
 	// offers no write at all.
 	Releaser Releaser
+	// Prober reads state objects and digests; nil disables the evidence
+	// and digest health in the detail view.
+	Prober Prober
 	// Logf receives debug lines (--log-file); the UI never prints.
 	Logf func(format string, a ...any)
 }

@@ -78,15 +78,23 @@ func (m Model) detailView(w int) []string {
 		field("Info", Sanitize(orDash(li.Info)))
 		field("Workspace", where)
 		m.sourceFields(e, field)
-		field("Verdict", m.verdictText(e, a))
+		m.stateFields(e, field)
+		verdict := m.verdictText(e, a)
+		if ev := m.evidence(e); ev != "" {
+			verdict += "; " + ev
+		} else if e.StaleAt(m.now, m.cfg.StaleAfter) {
+			verdict += ". Check that no run is still going before releasing it."
+		}
+		field("Verdict", verdict)
 		if !present {
 			field("Released", "this lock is no longer in the table")
 		} else {
 			field("Release", m.releaseText(e)...)
 		}
 	case model.KindDigest:
-		field("Digest", e.Digest)
+		field("Stored", e.Digest)
 		field("Workspace", where)
+		m.stateFields(e, field)
 		field("Meaning", "the MD5 of the state object, written after every state write. It is not a lock: never delete it to clear a lock. If Terraform reports 'state data in S3 does not have the expected content', this value no longer matches the state object.")
 	default:
 		field("Problem", Sanitize(e.Problem))
@@ -136,7 +144,7 @@ func (m Model) verdictText(e *model.Entry, a model.Age) string {
 	case !a.Known:
 		return "age unknown: the lock carries no Created time"
 	case e.StaleAt(m.now, m.cfg.StaleAfter):
-		return fmt.Sprintf("stale: held %s, at least the %s threshold. Check that no run is still going before releasing it.", a, threshold)
+		return fmt.Sprintf("stale: held %s, at least the %s threshold", a, threshold)
 	default:
 		return fmt.Sprintf("not stale: held %s, under the %s threshold", a, threshold)
 	}

@@ -2,8 +2,10 @@ package ui
 
 import (
 	"context"
+
 	"errors"
 	"fmt"
+	lwaws "github.com/lockwarden/lockwarden/aws"
 	"strings"
 	"time"
 
@@ -19,6 +21,7 @@ import (
 type Releaser interface {
 	Release(ctx context.Context, observed model.Entry, req model.ReleaseRequest, reason string) (unlock.Result, error)
 	Restore(ctx context.Context, recordID string) (unlock.Result, error)
+	RepairDigest(ctx context.Context, observed lwaws.DigestReport, reason string) (unlock.Result, error)
 }
 
 // undoFor is how long the status line offers u to undo a release.
@@ -34,8 +37,10 @@ const (
 // struct owned by the root model, not a tea.Model of its own.
 type unlockDialog struct {
 	entry model.Entry // as observed when the dialog opened
-	input textinput.Model
-	focus int
+	// repair, when set, makes this the digest repair dialog.
+	repair *lwaws.DigestReport
+	input  textinput.Model
+	focus  int
 	// second is set once the typed confirmation of a fresh lock was
 	// accepted and the second confirmation is showing.
 	second bool
@@ -46,6 +51,9 @@ type unlockDialog struct {
 // expected is what must be typed: the first 8 characters of the lock ID,
 // or a malformed item's full LockID.
 func (d *unlockDialog) expected() string {
+	if d.repair != nil {
+		return d.repair.State.MD5[:8]
+	}
 	if d.entry.Kind == model.KindMalformed {
 		return d.entry.LockID
 	}
@@ -93,6 +101,10 @@ func (m Model) onDialogKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 			d.why = "type " + m.typeWhat() + " first"
 			return m, nil
 		}
+		if d.repair != nil {
+			d.busy = true
+			return m, m.repairDigest(*d.repair)
+		}
 		fresh := d.entry.Kind == model.KindLock && !d.entry.StaleAt(m.cfg.Now(), m.cfg.StaleAfter)
 		if fresh && !d.second {
 			d.second, d.focus, d.why = true, focusCancel, ""
@@ -114,6 +126,9 @@ func (m Model) onDialogKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 }
 
 func (m Model) typeWhat() string {
+	if m.dialog.repair != nil {
+		return "the first 8 characters of the new digest (" + m.dialog.expected() + ")"
+	}
 	if m.dialog.entry.Kind == model.KindMalformed {
 		return "its full LockID"
 	}
@@ -209,6 +224,60 @@ func (m *Model) expireUndo() {
 	}
 }
 
+// openRepair opens the digest repair dialog for a probed digest.
+func (m *Model) openRepair(e *model.Entry) tea.Cmd {
+	r, ok := m.probes[e.Path()]
+	switch {
+	case !ok || r.Err != nil:
+		m.setStatus(m.cfg.Now(), "the state object has not been read yet: wait for the State line, then R")
+		return nil
+	case r.Status == lwaws.DigestOK:
+		m.setStatus(m.cfg.Now(), "this digest matches its state object: nothing to repair")
+		return nil
+	case !r.State.Exists:
+		m.setStatus(m.cfg.Now(), "no state object: there is no digest to repair to")
+		return nil
+	}
+	in := textinput.New()
+	in.Prompt = "> "
+	in.SetWidth(40)
+	m.dialog = &unlockDialog{entry: *e, repair: &r, input: in, focus: focusCancel}
+	return m.dialog.input.Focus()
+}
+
+type repairedMsg struct {
+	path string
+	res  unlock.Result
+	err  error
+}
+
+func (m Model) repairDigest(r lwaws.DigestReport) tea.Cmd {
+	rel := m.cfg.Releaser
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		res, err := rel.RepairDigest(ctx, r, fmt.Sprintf("digest %s, state object MD5 %s; confirmed in the UI", orDash(r.Stored), r.State.MD5))
+		return repairedMsg{path: r.Path, res: res, err: err}
+	}
+}
+
+func (m Model) onRepaired(msg repairedMsg) (tea.Model, tea.Cmd) {
+	m.dialog = nil
+	at := m.cfg.Now()
+	if msg.err != nil {
+		m.setStatus(at, "not repaired: "+Sanitize(msg.err.Error()))
+		return m, m.refreshNow()
+	}
+	m.undo = &undoOffer{recordID: msg.res.RecordID, lockID: msg.path + model.DigestSuffix, at: at}
+	m.keys.Undo.SetEnabled(true)
+	m.setStatus(at, fmt.Sprintf("digest of %s repaired (audit %s) — u to undo", Sanitize(msg.path), msg.res.RecordID))
+	var reprobe tea.Cmd
+	if m.detail != nil {
+		reprobe = m.probe(m.detail)
+	}
+	return m, tea.Batch(m.refreshNow(), reprobe)
+}
+
 // dialogView draws the confirmation box.
 func (m Model) dialogView(w int) []string {
 	s := m.styles
@@ -220,6 +289,9 @@ func (m Model) dialogView(w int) []string {
 		for _, l := range lines {
 			body = append(body, wrap(l, inner)...)
 		}
+	}
+	if d.repair != nil {
+		return m.repairView(w, inner)
 	}
 	title := "Force-unlock a stale lock"
 	now := m.cfg.Now()
@@ -259,6 +331,13 @@ func (m Model) dialogView(w int) []string {
 	if d.second {
 		confirmLabel = "Release anyway"
 	}
+	return m.box(w, inner, title, body, confirmLabel)
+}
+
+// box frames a dialog's body with its buttons, centred.
+func (m Model) box(w, inner int, title string, body []string, confirmLabel string) []string {
+	s := m.styles
+	d := m.dialog
 	cancel, confirm := " Cancel ", " "+confirmLabel+" "
 	if d.focus == focusCancel {
 		cancel = s.Selected.Render("[" + cancel + "]")
@@ -276,4 +355,35 @@ func (m Model) dialogView(w int) []string {
 		lines[i] = pad + l
 	}
 	return append([]string{""}, lines...)
+}
+
+// repairView draws the digest repair dialog.
+func (m Model) repairView(w, inner int) []string {
+	s := m.styles
+	d := m.dialog
+	r := d.repair
+	var body []string
+	add := func(lines ...string) {
+		for _, l := range lines {
+			body = append(body, wrap(l, inner)...)
+		}
+	}
+	serial := "?"
+	if r.State.Serial != nil {
+		serial = fmt.Sprint(*r.State.Serial)
+	}
+	add(s.Context.Render(Sanitize(r.Path)),
+		fmt.Sprintf("digest %s (%s)", orDash(r.Stored), r.Status),
+		fmt.Sprintf("state object: MD5 %s · serial %s · lineage %s · written %s", r.State.MD5, serial, Sanitize(orDash(r.State.Lineage)),
+			r.State.LastModified.UTC().Format("2006-01-02 15:04:05 UTC")), "")
+	add("Check the state object first: after the repair Terraform accepts whatever it holds, even a truncated or rolled-back state. The digest is written only if it is still as shown; the change is audited and can be undone with u.", "")
+	add("Type " + m.typeWhat() + " to confirm:")
+	body = append(body, d.input.View())
+	if d.why != "" {
+		add(s.Warn.Render(d.why))
+	}
+	if d.busy {
+		add(s.Dim.Render("repairing…"))
+	}
+	return m.box(w, inner, "Repair a state digest", body, "Repair")
 }

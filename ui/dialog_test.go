@@ -19,6 +19,7 @@ type fakeReleaser struct {
 	released []model.ReleaseRequest
 	observed []model.Entry
 	restored []string
+	repaired []lwaws.DigestReport
 	err      error
 }
 
@@ -29,6 +30,11 @@ func (f *fakeReleaser) Release(_ context.Context, e model.Entry, req model.Relea
 		return unlock.Result{}, f.err
 	}
 	return unlock.Result{RecordID: "r-20261126-031407-abcdef", Item: e.Item, Entry: e}, nil
+}
+
+func (f *fakeReleaser) RepairDigest(_ context.Context, r lwaws.DigestReport, _ string) (unlock.Result, error) {
+	f.repaired = append(f.repaired, r)
+	return unlock.Result{RecordID: "r-20261126-031409-aaaaaa"}, f.err
 }
 
 func (f *fakeReleaser) Restore(_ context.Context, id string) (unlock.Result, error) {

@@ -11,7 +11,7 @@ type KeyMap struct {
 	Refresh, Copy, Contexts               key.Binding
 	// Unlock and Undo exist only when writes are allowed; in read-only
 	// mode they are disabled, so they match nothing and no help lists them.
-	Unlock, Undo key.Binding
+	Unlock, Undo, Repair key.Binding
 }
 
 // DefaultKeyMap returns the default bindings.
@@ -35,7 +35,8 @@ func DefaultKeyMap() KeyMap {
 		Copy:     key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "copy ID")),
 		Contexts: key.NewBinding(key.WithKeys(":"), key.WithHelp(":", "contexts")),
 		Unlock:   key.NewBinding(key.WithKeys("ctrl+d", "x"), key.WithHelp("ctrl+d/x", "unlock")),
-		Undo:     key.NewBinding(key.WithKeys("u"), key.WithHelp("u", "undo unlock"), key.WithDisabled()),
+		Undo:     key.NewBinding(key.WithKeys("u"), key.WithHelp("u", "undo"), key.WithDisabled()),
+		Repair:   key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "repair digest")),
 	}
 }
 
@@ -50,6 +51,6 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End},
 		{k.Detail, k.Back, k.Filter, k.Sort, k.Digests, k.History},
-		{k.Unlock, k.Undo, k.Refresh, k.Copy, k.Contexts, k.Help, k.Quit},
+		{k.Unlock, k.Undo, k.Repair, k.Refresh, k.Copy, k.Contexts, k.Help, k.Quit},
 	}
 }

@@ -95,6 +95,9 @@ type Model struct {
 	detail      *model.Entry
 	ctxCursor   int
 
+	// probes holds what the state objects said, by state path.
+	probes map[string]lwaws.DigestReport
+
 	// The force-unlock dialog, when open, and the undo on offer.
 	dialog *unlockDialog
 	undo   *undoOffer
@@ -110,11 +113,12 @@ func New(cfg Config, src Source) Model {
 	keys.Contexts.SetEnabled(len(cfg.Contexts) > 1 && cfg.Switch != nil)
 	// Read-only: the write keys are not bound at all.
 	keys.Unlock.SetEnabled(!cfg.ReadOnly && cfg.Releaser != nil)
+	keys.Repair.SetEnabled(!cfg.ReadOnly && cfg.Releaser != nil && cfg.Prober != nil)
 	keys.Undo.SetEnabled(false)
 	return Model{
 		cfg: cfg, src: src, keys: keys, styles: NewStyles(true), help: help.New(), filter: fi,
 		width: 80, height: 24, now: cfg.Now(), newSince: map[string]newMark{},
-		polling: true,
+		polling: true, probes: map[string]lwaws.DigestReport{},
 	}
 }
 
@@ -209,8 +213,18 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.onSnapshot(msg)
 	case switchedMsg:
 		return m.onSwitched(msg)
+	case probeMsg:
+		probes := make(map[string]lwaws.DigestReport, len(m.probes)+1)
+		for k, v := range m.probes {
+			probes[k] = v
+		}
+		probes[msg.path] = msg.report
+		m.probes = probes
+		return m, nil
 	case releasedMsg:
 		return m.onReleased(msg)
+	case repairedMsg:
+		return m.onRepaired(msg)
 	case restoredMsg:
 		return m.onRestored(msg)
 	case tea.KeyPressMsg:
@@ -460,6 +474,8 @@ func (m Model) onKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 			return m, m.copyID(m.detail)
 		case key.Matches(msg, k.Unlock) && m.detail != nil:
 			return m, m.openUnlock(m.detail)
+		case key.Matches(msg, k.Repair) && m.detail != nil:
+			return m, m.openRepair(m.detail)
 		}
 		return m, nil
 	case screenContexts:
@@ -490,6 +506,7 @@ func (m Model) onKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		if e := m.current(); e != nil {
 			m.detail = e
 			m.screen = screenDetail
+			return m, m.probe(e)
 		}
 	case key.Matches(msg, k.Copy):
 		if e := m.current(); e != nil {

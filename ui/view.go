@@ -209,7 +209,11 @@ func (m Model) footer() []string {
 	case m.dialog != nil:
 		keys = s.Dim.Render("type to confirm · tab switches buttons · enter presses the highlighted one · esc cancels")
 	case m.screen == screenDetail:
-		keys = m.help.ShortHelpView(nonNil(m.keys.Back, m.keys.Copy, m.keys.Unlock, m.keys.Undo, m.keys.Refresh, m.keys.Quit))
+		bindings := nonNil(m.keys.Back, m.keys.Copy, m.keys.Unlock, m.keys.Undo, m.keys.Refresh, m.keys.Quit)
+		if m.detail != nil && (m.detail.Kind == model.KindDigest || model.IsDigestKey(m.detail.LockID)) {
+			bindings = nonNil(m.keys.Back, m.keys.Repair, m.keys.Undo, m.keys.Refresh, m.keys.Quit)
+		}
+		keys = m.help.ShortHelpView(bindings)
 	case m.screen != screenMain:
 		keys = m.help.ShortHelpView(nonNil(m.keys.Back, m.keys.Quit))
 	default:

@@ -1,0 +1,83 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	lwaws "github.com/lockwarden/lockwarden/aws"
+	"github.com/lockwarden/lockwarden/model"
+)
+
+// Prober reads a state's object and digest: the evidence behind a stale
+// verdict, and a digest's health.
+type Prober interface {
+	Probe(ctx context.Context, path string) lwaws.DigestReport
+}
+
+// probeMsg carries a probe's result back to Update.
+type probeMsg struct {
+	path   string
+	report lwaws.DigestReport
+}
+
+// probe reads the state behind an entry in a command.
+func (m Model) probe(e *model.Entry) tea.Cmd {
+	if m.cfg.Prober == nil || e.LockID == "" {
+		return nil
+	}
+	p, path := m.cfg.Prober, e.Path()
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		return probeMsg{path: path, report: p.Probe(ctx, path)}
+	}
+}
+
+// stateFields adds what the state object says to the detail view.
+func (m Model) stateFields(e *model.Entry, field func(string, ...string)) {
+	if m.cfg.Prober == nil {
+		return
+	}
+	r, ok := m.probes[e.Path()]
+	switch {
+	case !ok:
+		field("State", m.styles.Dim.Render("reading the state object…"))
+		return
+	case r.Err != nil:
+		field("State", "not read: "+Sanitize(r.Err.Error()))
+		return
+	case !r.State.Exists:
+		field("State", "no state object at s3://"+Sanitize(e.Bucket)+"/"+Sanitize(e.Key))
+	default:
+		serial := "?"
+		if r.State.Serial != nil {
+			serial = fmt.Sprint(*r.State.Serial)
+		}
+		field("State", fmt.Sprintf("serial %s · lineage %s · %d bytes · written %s (%s)", serial, Sanitize(orDash(r.State.Lineage)),
+			r.State.Size, r.State.LastModified.UTC().Format("2006-01-02 15:04:05 UTC"), ago(m.now, r.State.LastModified)))
+	}
+	digest := string(r.Status)
+	if r.Status == lwaws.DigestMismatch {
+		digest += fmt.Sprintf(": stored %s, state object %s — Terraform will refuse this state", r.Stored, r.State.MD5)
+	}
+	field("Digest", digest)
+}
+
+// evidence says what the state's last write tells about the holder.
+func (m Model) evidence(e *model.Entry) string {
+	r, ok := m.probes[e.Path()]
+	if !ok || r.Err != nil || !r.State.Exists || e.Info.Created.IsZero() {
+		return ""
+	}
+	written := r.State.LastModified
+	if written.Before(e.Info.Created) {
+		return fmt.Sprintf("state last written %s, before the lock was taken: no sign of life from the holder", ago(m.now, written))
+	}
+	if m.now.Sub(written) < m.cfg.StaleAfter {
+		return fmt.Sprintf("state written %s, after the lock was taken — holder probably still running", ago(m.now, written))
+	}
+	return fmt.Sprintf("state last written %s, after the lock was taken, then nothing since", ago(m.now, written))
+}

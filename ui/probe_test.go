@@ -1,0 +1,93 @@
+package ui
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/x/exp/golden"
+
+	lwaws "github.com/lockwarden/lockwarden/aws"
+	"github.com/lockwarden/lockwarden/model"
+)
+
+// fakeProber answers with a fixed report per path.
+type fakeProber map[string]lwaws.DigestReport
+
+func (f fakeProber) Probe(_ context.Context, path string) lwaws.DigestReport { return f[path] }
+
+func serial(n int64) *int64 { return &n }
+
+func probed(p fakeProber) func(*Config) { return func(c *Config) { c.Prober = p } }
+
+func TestDetailShowsTheStateAsEvidence(t *testing.T) {
+	network := "tfstate/env:/prod/network/terraform.tfstate"
+	cases := []struct {
+		written time.Time
+		want    string
+	}{
+		{t0.Add(-80 * time.Hour), "state last written 3d 8h ago, before the lock was taken: no sign of life from the holder"},
+		{t0.Add(-40 * time.Second), "state written 40s ago, after the lock was taken — holder probably still running"},
+		{t0.Add(-50 * time.Hour), "state last written 2d 2h ago, after the lock was taken, then nothing since"},
+	}
+	for _, c := range cases {
+		p := fakeProber{network: {Path: network, Status: lwaws.DigestOK, Stored: "aa", State: lwaws.StateObject{Exists: true, Size: 181, LastModified: c.written, MD5: "aa", Serial: serial(3), Lineage: "lin"}}}
+		m := newModel(140, 40, seed(), probed(p))
+		m, cmd := sendCmd(m, keyMsg("enter"))
+		if !strings.Contains(plain(m), "reading the state object…") {
+			t.Error("the detail should say it is reading the state")
+		}
+		m = runCmd(m, cmd)
+		out := flat(plain(m))
+		if !strings.Contains(out, "serial 3 · lineage lin · 181 bytes") || !strings.Contains(out, c.want) {
+			t.Errorf("want %q in:\n%s", c.want, out)
+		}
+	}
+}
+
+func TestRepairDigestFromTheDetailView(t *testing.T) {
+	path := "tfstate/app/terraform.tfstate"
+	bad := lwaws.DigestReport{Path: path, Status: lwaws.DigestMismatch, Stored: "06462db2ef044008b94260f6cb5ab7cb",
+		State: lwaws.StateObject{Exists: true, Size: 182, MD5: "c016ff98e4a56a223b07c2a4c02512ac", Serial: serial(41), Lineage: "lin-41", LastModified: t0.Add(-time.Hour)}}
+	rel := &fakeReleaser{}
+	build := func() Model {
+		m := newModel(100, 30, seed(), writable(rel), probed(fakeProber{path: bad}))
+		m = send(press(m, "d"), snapshotMsg{gen: m.gen + 1, snap: withDigests(seed())})
+		for m.current().Kind != model.KindDigest {
+			m = press(m, "j")
+		}
+		m, cmd := sendCmd(m, keyMsg("enter"))
+		return runCmd(m, cmd)
+	}
+	m := build()
+	if out := flat(plain(m)); !strings.Contains(out, "mismatch: stored 06462db2ef044008b94260f6cb5ab7cb, state object c016ff98e4a56a223b07c2a4c02512ac") || !strings.Contains(out, "R repair digest") {
+		t.Fatalf("digest detail:\n%s", out)
+	}
+	m = press(m, "R")
+	if m.dialog == nil || m.dialog.repair == nil || m.dialog.focus != focusCancel {
+		t.Fatal("R must open the repair dialog on Cancel")
+	}
+	golden.RequireEqual(t, plain(m))
+	if m2 := press(m, "enter"); m2.dialog != nil || len(rel.repaired) != 0 {
+		t.Fatal("a bare Enter must cancel the repair")
+	}
+	m = typeText(m, "c016ff98")
+	m, cmd := sendCmd(m, keyMsg("enter"))
+	m = runCmd(m, cmd)
+	if len(rel.repaired) != 1 || rel.repaired[0].State.MD5 != "c016ff98e4a56a223b07c2a4c02512ac" || !strings.Contains(m.status, "u to undo") {
+		t.Fatalf("repair: %v, status %q", rel.repaired, m.status)
+	}
+
+	// Read-only: R is not bound.
+	ro := newModel(100, 30, seed(), writable(rel), probed(fakeProber{}), func(c *Config) { c.ReadOnly = true })
+	if ro.keys.Repair.Enabled() {
+		t.Error("read-only UI binds R")
+	}
+}
+
+// flat joins wrapped lines, so that a check does not depend on where the
+// detail view breaks them.
+func flat(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}

@@ -1,0 +1,75 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/lockwarden/lockwarden/internal/testenv"
+	"github.com/lockwarden/lockwarden/model"
+	"github.com/lockwarden/lockwarden/sandbox"
+)
+
+// list shows S3 lock files beside the table's locks, as a user sees them
+// with --bucket, in JSON and as a table.
+func TestListIncludesS3LockFiles(t *testing.T) {
+	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	sb, err := sandbox.Start(context.Background(), sandbox.Options{Empty: true, Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Close()
+	body, err := os.ReadFile(filepath.Join(testenv.ModuleRoot(t), "model", "testdata", "real-clients", "tflock-object-body.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sb.S3.PutObject(context.Background(), &s3.PutObjectInput{Bucket: sdkaws.String(sandbox.Bucket),
+		Key: sdkaws.String("env:/staging/network/terraform.tfstate.tflock"), Body: strings.NewReader(string(body))}); err != nil {
+		t.Fatal(err)
+	}
+	li, _ := model.ParseLockInfo(string(body))
+	if err := sandbox.Lock(context.Background(), sb.Dynamo, sandbox.Table, li); err != nil {
+		t.Fatal(err)
+	}
+	other := sandbox.NewInfo("tfstate/s3only/terraform.tfstate", "OperationTypePlan", "bob@ws", "1.12.6", now.Add(-time.Minute))
+	raw, _ := other.Marshal()
+	if _, err := sb.S3.PutObject(context.Background(), &s3.PutObjectInput{Bucket: sdkaws.String(sandbox.Bucket),
+		Key: sdkaws.String("s3only/terraform.tfstate.tflock"), Body: strings.NewReader(raw)}); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"list", "--table", sandbox.Table, "--endpoint-url", sb.DynamoURL, "--bucket", sandbox.Bucket, "--s3-endpoint-url", sb.S3URL}
+	out, errOut, code := run(t, now, append(args, "-o", "json")...)
+	if code != 0 {
+		t.Fatalf("exit %d %s", code, errOut)
+	}
+	var recs []map[string]any
+	if err := json.Unmarshal([]byte(out), &recs); err != nil || len(recs) != 2 {
+		t.Fatalf("%v: %s", err, out)
+	}
+	both, s3only := recs[0], recs[1]
+	if both["source"] != "dynamodb+s3" || both["object_key"] != "env:/staging/network/terraform.tfstate.tflock" || both["etag"] != `"cabb2f313aa7e43134dcc2893dbaf67a"` ||
+		both["id"] != "1ae49c0f-dba0-1c3c-81fa-2756dd3e0470" || both["workspace"] != "staging" {
+		t.Errorf("both places: %v", both)
+	}
+	if s3only["source"] != "s3" || s3only["bucket"] != "tfstate" || s3only["key"] != "s3only/terraform.tfstate" || s3only["who"] != "bob@ws" || s3only["etag"] == "" {
+		t.Errorf("s3 only: %v", s3only)
+	}
+	out, _, _ = run(t, now, args...)
+	if !strings.Contains(out, "SOURCE") || !strings.Contains(out, "both") || !strings.Contains(out, "s3    ") {
+		t.Errorf("table:\n%s", out)
+	}
+
+	// A bucket that cannot be read degrades to a warning; the table is
+	// still listed.
+	out, errOut, code = run(t, now, append(args[:len(args)-4], "--bucket", "no-such-bucket", "--s3-endpoint-url", sb.S3URL)...)
+	if code != 0 || !strings.Contains(errOut, "warning: S3 lock files not read: bucket no-such-bucket does not exist") || !strings.Contains(out, "tfstate/env:/staging/network/terraform.tfstate") {
+		t.Errorf("exit %d\nstdout %s\nstderr %s", code, out, errOut)
+	}
+}

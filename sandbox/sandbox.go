@@ -208,5 +208,5 @@ func (sb *Sandbox) InspectCommand(sub string) string {
 	if sub != "" {
 		cmd += " " + sub
 	}
-	return fmt.Sprintf("%s --table %s --region %s --endpoint-url %s", cmd, Table, Region, sb.DynamoURL)
+	return fmt.Sprintf("%s --table %s --region %s --endpoint-url %s --bucket %s --s3-endpoint-url %s", cmd, Table, Region, sb.DynamoURL, Bucket, sb.S3URL)
 }

@@ -188,6 +188,8 @@ func (m Model) helpView(w int) []string {
 		s.New.Render("+") + " new since the previous refresh",
 		s.Malformed.Render("?") + " malformed item: neither a readable lock nor a digest",
 		s.Digest.Render("·") + " digest (-md5) item: not a lock (d shows or hides them)",
+		s.Warn.Render("!") + " on a digest: it does not match its state object (H checks them all)",
+		s.Warn.Render("≠") + " a state whose lock table item and S3 lock file disagree",
 	} {
 		lines = append(lines, "   "+l)
 	}

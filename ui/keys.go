@@ -12,6 +12,8 @@ type KeyMap struct {
 	// Unlock and Undo exist only when writes are allowed; in read-only
 	// mode they are disabled, so they match nothing and no help lists them.
 	Unlock, Undo, Repair key.Binding
+	// Health checks every digest shown against its state object.
+	Health key.Binding
 }
 
 // DefaultKeyMap returns the default bindings.
@@ -37,6 +39,7 @@ func DefaultKeyMap() KeyMap {
 		Unlock:   key.NewBinding(key.WithKeys("ctrl+d", "x"), key.WithHelp("ctrl+d/x", "unlock")),
 		Undo:     key.NewBinding(key.WithKeys("u"), key.WithHelp("u", "undo"), key.WithDisabled()),
 		Repair:   key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "repair digest")),
+		Health:   key.NewBinding(key.WithKeys("H"), key.WithHelp("H", "check digests")),
 	}
 }
 
@@ -51,6 +54,7 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End},
 		{k.Detail, k.Back, k.Filter, k.Sort, k.Digests, k.History},
-		{k.Unlock, k.Undo, k.Repair, k.Refresh, k.Copy, k.Contexts, k.Help, k.Quit},
+		{k.Unlock, k.Undo, k.Health, k.Repair, k.Refresh, k.Copy},
+		{k.Contexts, k.Help, k.Quit},
 	}
 }

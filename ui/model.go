@@ -97,6 +97,8 @@ type Model struct {
 
 	// probes holds what the state objects said, by state path.
 	probes map[string]lwaws.DigestReport
+	// healthPending: H was pressed before digests were loaded.
+	healthPending bool
 
 	// The force-unlock dialog, when open, and the undo on offer.
 	dialog *unlockDialog
@@ -114,6 +116,7 @@ func New(cfg Config, src Source) Model {
 	// Read-only: the write keys are not bound at all.
 	keys.Unlock.SetEnabled(!cfg.ReadOnly && cfg.Releaser != nil)
 	keys.Repair.SetEnabled(!cfg.ReadOnly && cfg.Releaser != nil && cfg.Prober != nil)
+	keys.Health.SetEnabled(cfg.Prober != nil)
 	keys.Undo.SetEnabled(false)
 	return Model{
 		cfg: cfg, src: src, keys: keys, styles: NewStyles(true), help: help.New(), filter: fi,
@@ -225,6 +228,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.onReleased(msg)
 	case repairedMsg:
 		return m.onRepaired(msg)
+	case healthMsg:
+		return m.onHealth(msg)
 	case restoredMsg:
 		return m.onRestored(msg)
 	case tea.KeyPressMsg:
@@ -255,7 +260,13 @@ func (m Model) onSnapshot(msg snapshotMsg) (tea.Model, tea.Cmd) {
 	m.failures, m.lastErr = 0, nil
 	m.scanTook, m.rcu, m.digests, m.notes = msg.took, msg.snap.ConsumedRCU, msg.snap.Digests, msg.snap.Notes
 	m.apply(msg.snap.Entries, at)
-	return m, pollAfter(m.cfg.PollInterval, m.gen)
+	next := pollAfter(m.cfg.PollInterval, m.gen)
+	if m.healthPending && m.showDigests {
+		m.healthPending = false
+		m.setStatus(at, fmt.Sprintf("checking %d digests against their state objects…", m.digests))
+		return m, tea.Batch(next, m.checkDigests())
+	}
+	return m, next
 }
 
 // apply installs a new snapshot: marks what appeared, announces what
@@ -527,6 +538,17 @@ func (m Model) onKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		m.rebuildRows()
 		// Digests are only fetched when shown: read them now.
 		return m, m.refreshNow()
+	case key.Matches(msg, k.Health):
+		if !m.showDigests {
+			// Digests are needed: show them, then check once they are read.
+			m.showDigests = true
+			m.rebuildRows()
+			m.healthPending = true
+			m.setStatus(m.cfg.Now(), "reading digests to check them…")
+			return m, m.refreshNow()
+		}
+		m.setStatus(m.cfg.Now(), fmt.Sprintf("checking %d digests against their state objects…", m.digests))
+		return m, m.checkDigests()
 	case key.Matches(msg, k.History):
 		m.screen = screenHistory
 	case key.Matches(msg, k.Contexts):

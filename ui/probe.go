@@ -81,3 +81,79 @@ func (m Model) evidence(e *model.Entry) string {
 	}
 	return fmt.Sprintf("state last written %s, after the lock was taken, then nothing since", ago(m.now, written))
 }
+
+// healthMsg carries a whole digest check back to Update.
+type healthMsg struct {
+	reports []lwaws.DigestReport
+}
+
+// checkDigests probes every digest loaded, eight at a time, in a command.
+func (m Model) checkDigests() tea.Cmd {
+	var paths []string
+	for i := range m.entries {
+		if e := &m.entries[i]; e.Kind == model.KindDigest || model.IsDigestKey(e.LockID) {
+			paths = append(paths, e.Path())
+		}
+	}
+	p := m.cfg.Prober
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		defer cancel()
+		out := make([]lwaws.DigestReport, len(paths))
+		sem := make(chan struct{}, 8)
+		done := make(chan struct{})
+		for i, path := range paths {
+			sem <- struct{}{}
+			go func(i int, path string) {
+				defer func() { <-sem; done <- struct{}{} }()
+				out[i] = p.Probe(ctx, path)
+			}(i, path)
+		}
+		for range paths {
+			<-done
+		}
+		return healthMsg{reports: out}
+	}
+}
+
+func (m Model) onHealth(msg healthMsg) (tea.Model, tea.Cmd) {
+	probes := make(map[string]lwaws.DigestReport, len(m.probes)+len(msg.reports))
+	for k, v := range m.probes {
+		probes[k] = v
+	}
+	bad, failed := 0, 0
+	for _, r := range msg.reports {
+		probes[r.Path] = r
+		switch {
+		case r.Err != nil:
+			failed++
+		case r.Status != lwaws.DigestOK:
+			bad++
+		}
+	}
+	m.probes = probes
+	text := fmt.Sprintf("checked %d digests: ", len(msg.reports))
+	switch {
+	case bad == 0 && failed == 0:
+		text += "all match their state objects"
+	default:
+		text += fmt.Sprintf("%d need attention (marked !; enter shows why, R repairs)", bad)
+		if failed > 0 {
+			text += fmt.Sprintf(", %d could not be read", failed)
+		}
+	}
+	m.setStatus(m.cfg.Now(), text)
+	return m, nil
+}
+
+// digestHealth is a digest row's health word, once checked.
+func (m Model) digestHealth(e *model.Entry) (string, bool) {
+	r, ok := m.probes[e.Path()]
+	if !ok {
+		return "", false
+	}
+	if r.Err != nil {
+		return "not read", false
+	}
+	return string(r.Status), r.Status != lwaws.DigestOK
+}

@@ -91,3 +91,22 @@ func TestRepairDigestFromTheDetailView(t *testing.T) {
 func flat(s string) string {
 	return strings.Join(strings.Fields(s), " ")
 }
+
+func TestHealthCheckMarksBadDigests(t *testing.T) {
+	path := "tfstate/app/terraform.tfstate"
+	p := fakeProber{path: {Path: path, Status: lwaws.DigestMismatch, Stored: "06462db2ef044008b94260f6cb5ab7cb", State: lwaws.StateObject{Exists: true, MD5: "c016ff98e4a56a223b07c2a4c02512ac"}}}
+	// A short poll interval: runCmd runs the next poll's timer too.
+	m := newModel(140, 30, seed(), probed(p), func(c *Config) { c.PollInterval = time.Millisecond })
+	// H before digests are loaded shows them, and checks once they arrive.
+	m, cmd := sendCmd(m, keyMsg("H"))
+	if !m.showDigests || cmd == nil || !m.healthPending {
+		t.Fatal("H must load digests first")
+	}
+	m, cmd = sendCmd(m, snapshotMsg{gen: m.gen, snap: withDigests(seed())})
+	m = runCmd(m, cmd)
+	out := plain(m)
+	if !strings.Contains(out, "! tfstate/app/terraform.tfstate") || !strings.Contains(out, "mismatch · 06462db2") ||
+		!strings.Contains(out, "checked 1 digests: 1 need attention") {
+		t.Errorf("health not shown:\n%s", out)
+	}
+}

@@ -328,6 +328,12 @@ func (m Model) row(e *model.Entry, c columns, selected bool, w int) string {
 	case model.KindDigest:
 		marker, op, who, age, ver, id = "·", "digest", e.Digest, "—", "—", "—"
 		mark, whoStyle = &s.Digest, &s.Digest
+		if health, bad := m.digestHealth(e); health != "" {
+			who = health + " · " + e.Digest
+			if bad {
+				marker, mark, whoStyle = "!", &s.Warn, &s.Warn
+			}
+		}
 	default:
 		marker, op, who, age, ver, id = "?", "malformed", e.Problem, "—", "—", "—"
 		mark, whoStyle = &s.Malformed, &s.Malformed

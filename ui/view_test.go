@@ -1,8 +1,10 @@
 package ui
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -48,6 +50,20 @@ func TestGoldenViews(t *testing.T) {
 			t.Run(fmt.Sprintf("%s-%dx%d", st.name, size[0], size[1]), func(t *testing.T) {
 				golden.RequireEqual(t, plain(st.model(size[0], size[1])))
 			})
+		}
+	}
+}
+
+// With every feature on, the help still fits 80×24 with its markers.
+func TestHelpFitsAt80x24WithEveryKey(t *testing.T) {
+	m := press(newModel(80, 24, seed(), writable(&fakeReleaser{}), probed(fakeProber{}), func(c *Config) {
+		c.Contexts = []string{"a", "b"}
+		c.Switch = func(context.Context, string) (Source, Config, error) { return nil, Config{}, nil }
+	}), "?")
+	out := flat(plain(m))
+	for _, want := range []string{"ctrl+d/x unlock", "H check digests", "R repair digest", ": contexts", "≠ a state whose lock table item"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("help lacks %q:\n%s", want, out)
 		}
 	}
 }

@@ -111,6 +111,9 @@ func NewRecordID(now time.Time) string {
 // created with mode 0600 (its directory 0700); an existing file readable
 // by others is refused rather than written to.
 func (l *Log) Append(r Record) error {
+	if l.Path == "" {
+		return errors.New("no audit file is configured (audit_file / --audit-file)")
+	}
 	if err := os.MkdirAll(filepath.Dir(l.Path), 0o700); err != nil {
 		return fmt.Errorf("audit log %s: %w", l.Path, err)
 	}

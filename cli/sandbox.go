@@ -3,10 +3,12 @@ package cli
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/lockwarden/lockwarden/audit"
 	"github.com/lockwarden/lockwarden/sandbox"
 )
 
@@ -68,6 +70,8 @@ func startDemoSandbox(ctx context.Context, env *Env, logf func(string, ...any)) 
 		Context: "demo", Region: sandbox.Region, Table: sandbox.Table, Endpoint: sb.DynamoURL,
 		S3Endpoint: sb.S3URL, Buckets: []string{sandbox.Bucket}, StaleAfter: time.Hour,
 		PollInterval: 2 * time.Second, Segments: 4, WorkspaceKeyPrefix: "env:",
+		// The demo's writes are audited apart from real ones.
+		AuditFile: filepath.Join(filepath.Dir(audit.DefaultPath()), "demo-audit.jsonl"),
 	}
 	return sb, s, nil
 }

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -16,6 +17,7 @@ import (
 	"github.com/truora/minidyn/server"
 
 	"github.com/lockwarden/lockwarden/internal/testenv"
+	"github.com/lockwarden/lockwarden/model"
 	"github.com/lockwarden/lockwarden/sandbox"
 )
 
@@ -202,5 +204,33 @@ func TestUnlockWithUnwritableAuditDeletesNothing(t *testing.T) {
 	}
 	if w := rec.writes(); len(w) != 0 {
 		t.Fatalf("wrote without an audit record: %v", w)
+	}
+}
+
+// The demo's writes must be audited (found by trying the demo: the first
+// repair was refused for want of an audit file), apart from real ones.
+func TestDemoAuditsToItsOwnFile(t *testing.T) {
+	t.Setenv("XDG_STATE_HOME", t.TempDir())
+	env := &Env{Now: time.Now}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sb, s, err := startDemoSandbox(ctx, env, func(string, ...any) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Close()
+	if filepath.Base(s.AuditFile) != "demo-audit.jsonl" || !strings.HasPrefix(s.AuditFile, os.Getenv("XDG_STATE_HOME")) {
+		t.Fatalf("demo audit file %q", s.AuditFile)
+	}
+	svc, err := newService(ctx, env, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	observed, _, err := svc.Get(ctx, "tfstate/env:/prod/network/terraform.tfstate")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Release(ctx, observed, model.ReleaseRequest{ConfirmID: observed.Info.ID, Now: time.Now(), StaleAfter: time.Hour}, "demo"); err != nil {
+		t.Fatalf("a demo release failed: %v", err)
 	}
 }

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -99,6 +100,9 @@ type Model struct {
 	probes map[string]lwaws.DigestReport
 	// healthPending: H was pressed before digests were loaded.
 	healthPending bool
+	// dual remembers the states seen locked in both places this session:
+	// such a state held in one place only is flagged.
+	dual map[string]bool
 
 	// The force-unlock dialog, when open, and the undo on offer.
 	dialog *unlockDialog
@@ -121,7 +125,7 @@ func New(cfg Config, src Source) Model {
 	return Model{
 		cfg: cfg, src: src, keys: keys, styles: NewStyles(true), help: help.New(), filter: fi,
 		width: 80, height: 24, now: cfg.Now(), newSince: map[string]newMark{},
-		polling: true, probes: map[string]lwaws.DigestReport{},
+		polling: true, probes: map[string]lwaws.DigestReport{}, dual: map[string]bool{},
 	}
 }
 
@@ -274,6 +278,7 @@ func (m Model) onSnapshot(msg snapshotMsg) (tea.Model, tea.Cmd) {
 // LockID (the Source contract), so one merge pass finds the changes
 // without a map of 100,000 keys.
 func (m *Model) apply(entries []model.Entry, at time.Time) {
+	m.flagOnePlace(entries)
 	if m.loaded {
 		var gone []*model.Entry
 		prev := m.entries
@@ -689,4 +694,35 @@ func (m *Model) recount() {
 		}
 	}
 	m.counts = c
+}
+
+// flagOnePlace marks a lock held in one place only when its state was seen
+// locked in both this session: with use_lockfile and dynamodb_table both
+// set, a client takes and releases both, so one alone means a run died or
+// someone released half of it.
+func (m *Model) flagOnePlace(entries []model.Entry) {
+	// Copy on write: older copies of the model keep their map.
+	dual, cloned := m.dual, false
+	for i := range entries {
+		e := &entries[i]
+		if e.Kind != model.KindLock {
+			continue
+		}
+		switch {
+		case e.Source == model.SourceBoth:
+			if !dual[e.LockID] {
+				if !cloned {
+					dual, cloned = maps.Clone(m.dual), true
+				}
+				dual[e.LockID] = true
+			}
+		case dual[e.LockID] && e.Warning == "":
+			where := "the lock table"
+			if e.Source == model.SourceS3 {
+				where = "the S3 lock file"
+			}
+			e.Warning = "held in " + where + " only, though this state was locked in both places earlier in this session"
+		}
+	}
+	m.dual = dual
 }

@@ -110,3 +110,24 @@ func TestHealthCheckMarksBadDigests(t *testing.T) {
 		t.Errorf("health not shown:\n%s", out)
 	}
 }
+
+func TestALockSeenInBothPlacesThenInOneIsFlagged(t *testing.T) {
+	both := seed()[2] // the dns plan
+	both.Source = model.SourceBoth
+	both.File = &model.LockFile{Bucket: "tfstate", Key: "env:/staging/dns/terraform.tfstate.tflock", Body: both.InfoRaw}
+	entries := append(seed()[:2], both)
+	m := newModel(140, 30, entries, func(c *Config) { c.LockFiles = true })
+	if strings.Contains(plain(m), "≠") {
+		t.Fatal("nothing to flag yet")
+	}
+	half := seed()[:3] // the same lock, in the table only now
+	m = send(m, snapshotMsg{gen: m.gen, snap: snapshotOf(half)})
+	out := plain(m)
+	if !strings.Contains(out, "≠ tfstate/env:/staging/dns/terraform.tfstate") {
+		t.Errorf("not flagged:\n%s", out)
+	}
+	m = press(m, "end", "enter")
+	if !strings.Contains(flat(plain(m)), "held in the lock table only, though this state was locked in both places earlier") {
+		t.Errorf("detail lacks the warning:\n%s", plain(m))
+	}
+}

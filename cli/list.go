@@ -148,7 +148,7 @@ func writeTable(w io.Writer, entries []model.Entry, snap lwaws.Snapshot, s Setti
 	src := func(e model.Entry) string { return "" }
 	srcHead := ""
 	if len(s.Buckets) > 0 {
-		src = func(e model.Entry) string { return sourceWord(e) + "\t" }
+		src = func(e model.Entry) string { return e.Label() + "\t" }
 		srcHead = "SOURCE\t"
 	}
 	var locks, stale, malformed int
@@ -225,19 +225,6 @@ func writeTable(w io.Writer, entries []model.Entry, snap lwaws.Snapshot, s Setti
 	summary += ", " + digestNote(snap.Digests) + ".\n"
 	_, err := io.WriteString(w, summary)
 	return err
-}
-
-// sourceWord names where a lock lives, for the table.
-func sourceWord(e model.Entry) string {
-	switch {
-	case e.Kind == model.KindDigest:
-		return "dynamodb"
-	case e.Source == model.SourceBoth:
-		return "both"
-	case e.Source == model.SourceS3:
-		return "s3"
-	}
-	return "dynamodb"
 }
 
 func digestNote(n int) string {

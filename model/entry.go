@@ -110,6 +110,19 @@ func (s Source) String() string {
 	}
 }
 
+// Label is the entry's source in a table column: "ddb", "s3" or "both".
+func (e Entry) Label() string {
+	switch {
+	case e.Kind == KindDigest:
+		return "ddb"
+	case e.Source == SourceBoth:
+		return "both"
+	case e.Source == SourceS3:
+		return "s3"
+	}
+	return "ddb"
+}
+
 // HasFile reports whether an S3 lock file is part of the lock.
 func (s Source) HasFile() bool { return s == SourceS3 || s == SourceBoth }
 

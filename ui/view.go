@@ -345,7 +345,7 @@ func (m Model) row(e *model.Entry, c columns, selected bool, w int) string {
 	path := elidePath(Sanitize(orDash(p)), c.path)
 	cells := []string{fit(path, c.path)}
 	if c.src > 0 {
-		cells = append(cells, fit(sourceShort(e), c.src))
+		cells = append(cells, fit(e.Label(), c.src))
 	}
 	whoCell := len(cells) + 1
 	cells = append(cells, fit(Sanitize(op), c.op), fit(Sanitize(who), c.who), fit(age, c.age))
@@ -369,19 +369,6 @@ func (m Model) row(e *model.Entry, c columns, selected bool, w int) string {
 	cells[whoCell] = styled(whoStyle, cells[whoCell])
 	cells[whoCell+1] = styled(ageStyle, cells[whoCell+1])
 	return styled(mark, marker) + " " + strings.Join(cells, strings.Repeat(" ", colGap))
-}
-
-// sourceShort names where a lock lives, in the SRC column.
-func sourceShort(e *model.Entry) string {
-	switch {
-	case e.Kind == model.KindDigest:
-		return "ddb"
-	case e.Source == model.SourceBoth:
-		return "both"
-	case e.Source == model.SourceS3:
-		return "s3"
-	}
-	return "ddb"
 }
 
 func (m Model) emptyView(w int) []string {

@@ -43,9 +43,7 @@ func (s *Service) RepairDigest(ctx context.Context, observed lwaws.DigestReport,
 		s.appendOutcome(out)
 		return Result{RecordID: id}, fmt.Errorf("not repaired: the digest of %s changed since you looked; check it again", observed.Path)
 	case err != nil:
-		out.Outcome, out.Error = audit.OutcomeFailed, err.Error()
-		s.appendOutcome(out)
-		return Result{RecordID: id}, err
+		return s.failed(out, err)
 	}
 	// The item as it was before, for restore: nil when there was none.
 	if len(before) == 0 {
@@ -78,9 +76,7 @@ func (s *Service) restoreDigest(ctx context.Context, recordID string, outcome *a
 		s.appendOutcome(out)
 		return Result{RecordID: id}, fmt.Errorf("not restored: the digest of %s changed since the repair (a state write since?); nothing was written", path)
 	case err != nil:
-		out.Outcome, out.Error = audit.OutcomeFailed, err.Error()
-		s.appendOutcome(out)
-		return Result{RecordID: id}, err
+		return s.failed(out, err)
 	}
 	out.Outcome, out.Item = audit.OutcomeRestored, outcome.Item
 	s.appendOutcome(out)

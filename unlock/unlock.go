@@ -182,9 +182,7 @@ func (s *Service) Release(ctx context.Context, observed model.Entry, req model.R
 		case errors.Is(err, lwaws.ErrConditionFailed):
 			return changed()
 		case err != nil:
-			outcome.Outcome, outcome.Error = audit.OutcomeFailed, err.Error()
-			s.appendOutcome(outcome)
-			return Result{RecordID: id}, err
+			return s.failed(outcome, err)
 		}
 		removedFile, outcome.FileDelete = observed.File, how
 	}
@@ -204,9 +202,7 @@ func (s *Service) Release(ctx context.Context, observed model.Entry, req model.R
 		case errors.Is(err, lwaws.ErrConditionFailed):
 			return changed()
 		case err != nil:
-			outcome.Outcome, outcome.Error = audit.OutcomeFailed, err.Error()
-			s.appendOutcome(outcome)
-			return Result{RecordID: id}, err
+			return s.failed(outcome, err)
 		}
 	}
 	outcome.Outcome, outcome.Item, outcome.File = audit.OutcomeReleased, removed, removedFile
@@ -218,6 +214,13 @@ func (s *Service) Release(ctx context.Context, observed model.Entry, req model.R
 		return res, fmt.Errorf("released %s, but the outcome could not be audited (the intent record %s holds what was removed): %w", observed.LockID, id, err)
 	}
 	return res, nil
+}
+
+// failed records a write that failed with err and returns it.
+func (s *Service) failed(out audit.Record, err error) (Result, error) {
+	out.Outcome, out.Error = audit.OutcomeFailed, err.Error()
+	s.appendOutcome(out)
+	return Result{RecordID: out.RecordID}, err
 }
 
 // appendOutcome records an outcome after a write that did not happen; a
@@ -283,9 +286,7 @@ func (s *Service) Restore(ctx context.Context, recordID string) (Result, error) 
 		if err := s.Files.PutIfAbsent(ctx, *file); errors.Is(err, lwaws.ErrConditionFailed) {
 			return held()
 		} else if err != nil {
-			out.Outcome, out.Error = audit.OutcomeFailed, err.Error()
-			s.appendOutcome(out)
-			return Result{RecordID: id}, err
+			return s.failed(out, err)
 		}
 	}
 	if item != nil {
@@ -294,9 +295,7 @@ func (s *Service) Restore(ctx context.Context, recordID string) (Result, error) 
 		case errors.Is(err, lwaws.ErrConditionFailed):
 			return held()
 		case err != nil:
-			out.Outcome, out.Error = audit.OutcomeFailed, err.Error()
-			s.appendOutcome(out)
-			return Result{RecordID: id}, err
+			return s.failed(out, err)
 		}
 	}
 	out.Outcome, out.Item, out.File = audit.OutcomeRestored, item, file

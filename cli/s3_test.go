@@ -73,3 +73,55 @@ func TestListIncludesS3LockFiles(t *testing.T) {
 		t.Errorf("exit %d\nstdout %s\nstderr %s", code, out, errOut)
 	}
 }
+
+// digest repair asks on a terminal, refuses without one, and writes only
+// when confirmed; read-only refuses before any call.
+func TestDigestRepairCLIGuards(t *testing.T) {
+	t.Setenv("XDG_STATE_HOME", t.TempDir())
+	now := time.Now()
+	sb, err := sandbox.Start(context.Background(), sandbox.Options{Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Close()
+	const path = "tfstate/env:/staging/api/terraform.tfstate" // seeded mismatched
+	base := []string{"digest", "repair", path, "--table", sandbox.Table, "--endpoint-url", sb.DynamoURL, "--s3-endpoint-url", sb.S3URL}
+	stored := func() string {
+		out, _, _ := run(t, now, "digest", "check", path, "-o", "json", "--table", sandbox.Table, "--endpoint-url", sb.DynamoURL, "--s3-endpoint-url", sb.S3URL)
+		var recs []map[string]any
+		if err := json.Unmarshal([]byte(out), &recs); err != nil || len(recs) != 1 {
+			t.Fatalf("check: %v %s", err, out)
+		}
+		return recs[0]["stored"].(string) + " " + recs[0]["status"].(string)
+	}
+	before := stored()
+	if !strings.HasSuffix(before, " mismatch") {
+		t.Fatalf("seed: %s", before)
+	}
+	for _, c := range []struct {
+		name     string
+		answer   string
+		terminal bool
+		extra    []string
+		want     string
+	}{
+		{"read-only", "", true, []string{"--readonly"}, "read-only"},
+		{"no terminal", "", false, nil, "no terminal to confirm on"},
+		{"bare enter", "\n", true, nil, "the confirmation did not match"},
+	} {
+		_, errOut, code := runAt(t, c.answer, c.terminal, append(base, c.extra...)...)
+		if code != ExitRefused || !strings.Contains(errOut, c.want) {
+			t.Errorf("%s: exit %d %q", c.name, code, errOut)
+		}
+		if stored() != before {
+			t.Fatalf("%s: the digest was written", c.name)
+		}
+	}
+	out, errOut, code := runAt(t, "", false, append(base, "--yes")...)
+	if code != 0 || !strings.Contains(out, "Check that the state object is the state you want") && !strings.Contains(out, "check that the state object is the state you want") {
+		t.Fatalf("repair: exit %d\n%s%s", code, out, errOut)
+	}
+	if !strings.HasSuffix(stored(), " ok") {
+		t.Error("the repair did not take")
+	}
+}

@@ -40,8 +40,9 @@ func newService(ctx context.Context, env *Env, s Settings) (*unlock.Service, err
 			Client: lwaws.NewDynamoDB(cfg, s.Endpoint), Table: s.Table, Region: cfg.Region,
 			Endpoint: lwaws.EffectiveEndpoint(s.Endpoint), WorkspaceKeyPrefix: s.WorkspaceKeyPrefix,
 		},
-		Audit: &audit.Log{Path: s.AuditFile}, ReadOnly: s.ReadOnly, Actor: lwaws.Actor(ctx, cfg, lwaws.EffectiveEndpoint(s.Endpoint)),
-		Context: s.Context, Profile: s.Profile, Now: env.Now,
+		Audit: &audit.Log{Path: s.AuditFile}, ReadOnly: s.ReadOnly,
+		ResolveActor: func(ctx context.Context) string { return lwaws.Actor(ctx, cfg, lwaws.EffectiveEndpoint(s.Endpoint)) },
+		Context:      s.Context, Profile: s.Profile, Now: env.Now,
 	}, nil
 }
 

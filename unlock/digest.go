@@ -29,12 +29,12 @@ func (s *Service) RepairDigest(ctx context.Context, observed lwaws.DigestReport,
 	}
 	lockID := observed.Path + model.DigestSuffix
 	id := audit.NewRecordID(s.now())
-	intent := s.base(id, audit.ActionDigestRepair, lockID)
+	intent := s.base(ctx, id, audit.ActionDigestRepair, lockID)
 	intent.Phase, intent.Observed, intent.Digest, intent.Reason = audit.PhaseIntent, observed.Item, observed.State.MD5, reason
 	if err := s.Audit.Append(intent); err != nil {
 		return Result{}, fmt.Errorf("nothing written: the audit record could not be written: %w", err)
 	}
-	out := s.base(id, audit.ActionDigestRepair, lockID)
+	out := s.base(ctx, id, audit.ActionDigestRepair, lockID)
 	out.Phase, out.Digest = audit.PhaseOutcome, observed.State.MD5
 	before, err := s.Writer.SetDigest(ctx, observed.Path, observed.Stored, observed.State.MD5)
 	switch {
@@ -62,12 +62,12 @@ func (s *Service) restoreDigest(ctx context.Context, recordID string, outcome *a
 	}
 	path := outcome.LockID[:len(outcome.LockID)-len(model.DigestSuffix)]
 	id := audit.NewRecordID(s.now())
-	in := s.base(id, audit.ActionRestore, outcome.LockID)
+	in := s.base(ctx, id, audit.ActionRestore, outcome.LockID)
 	in.Phase, in.Item, in.RestoreOf = audit.PhaseIntent, outcome.Item, recordID
 	if err := s.Audit.Append(in); err != nil {
 		return Result{}, fmt.Errorf("nothing restored: the audit record could not be written: %w", err)
 	}
-	out := s.base(id, audit.ActionRestore, outcome.LockID)
+	out := s.base(ctx, id, audit.ActionRestore, outcome.LockID)
 	out.Phase, out.RestoreOf = audit.PhaseOutcome, recordID
 	err := s.Writer.ReplaceIfDigest(ctx, path, outcome.Item, outcome.Digest)
 	switch {

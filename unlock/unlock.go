@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/lockwarden/lockwarden/audit"
@@ -23,11 +24,15 @@ type Service struct {
 	Audit *audit.Log
 	// ReadOnly refuses every write, whatever else is asked.
 	ReadOnly bool
-	// Actor is who is writing: the STS caller ARN, or user@host.
-	Actor   string
-	Context string
-	Profile string
-	Now     func() time.Time
+	// Actor is who is writing: the STS caller ARN, or user@host. When it
+	// is empty, ResolveActor is asked once, at the first write, so that
+	// opening the UI never waits on STS.
+	Actor        string
+	ResolveActor func(context.Context) string
+	actorOnce    sync.Once
+	Context      string
+	Profile      string
+	Now          func() time.Time
 }
 
 // Result is what a write did.
@@ -131,10 +136,19 @@ func (s *Service) now() time.Time {
 	return s.Now()
 }
 
-func (s *Service) base(id, action, lockID string) audit.Record {
+func (s *Service) actor(ctx context.Context) string {
+	s.actorOnce.Do(func() {
+		if s.Actor == "" && s.ResolveActor != nil {
+			s.Actor = s.ResolveActor(ctx)
+		}
+	})
+	return s.Actor
+}
+
+func (s *Service) base(ctx context.Context, id, action, lockID string) audit.Record {
 	w := s.Writer
 	return audit.Record{
-		RecordID: id, Time: s.now().UTC(), Action: action, Actor: s.Actor, Context: s.Context,
+		RecordID: id, Time: s.now().UTC(), Action: action, Actor: s.actor(ctx), Context: s.Context,
 		Profile: s.Profile, Region: w.Region, Endpoint: w.Endpoint, Table: w.Table, LockID: lockID,
 	}
 }
@@ -150,12 +164,12 @@ func (s *Service) Release(ctx context.Context, observed model.Entry, req model.R
 		return Result{}, err
 	}
 	id := audit.NewRecordID(s.now())
-	intent := s.base(id, audit.ActionForceUnlock, observed.LockID)
+	intent := s.base(ctx, id, audit.ActionForceUnlock, observed.LockID)
 	intent.Phase, intent.Observed, intent.ObservedFile, intent.Reason = audit.PhaseIntent, observed.Item, observed.File, reason
 	if err := s.Audit.Append(intent); err != nil {
 		return Result{}, fmt.Errorf("nothing released: the audit record could not be written: %w", err)
 	}
-	outcome := s.base(id, audit.ActionForceUnlock, observed.LockID)
+	outcome := s.base(ctx, id, audit.ActionForceUnlock, observed.LockID)
 	outcome.Phase = audit.PhaseOutcome
 
 	changed := func() (Result, error) {
@@ -261,12 +275,12 @@ func (s *Service) Restore(ctx context.Context, recordID string) (Result, error) 
 		return Result{}, fmt.Errorf("audit record %s removed an S3 lock file; give its bucket (--bucket) to restore it", recordID)
 	}
 	id := audit.NewRecordID(s.now())
-	in := s.base(id, audit.ActionRestore, lockID)
+	in := s.base(ctx, id, audit.ActionRestore, lockID)
 	in.Phase, in.Item, in.File, in.RestoreOf = audit.PhaseIntent, item, file, recordID
 	if err := s.Audit.Append(in); err != nil {
 		return Result{}, fmt.Errorf("nothing restored: the audit record could not be written: %w", err)
 	}
-	out := s.base(id, audit.ActionRestore, lockID)
+	out := s.base(ctx, id, audit.ActionRestore, lockID)
 	out.Phase, out.RestoreOf = audit.PhaseOutcome, recordID
 	held := func() (Result, error) {
 		cur, _, gerr := s.Get(ctx, lockID)

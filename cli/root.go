@@ -148,7 +148,7 @@ func settingsFor(cmd *cobra.Command) (Settings, error) {
 		return s, err
 	}
 	if s.Table == "" {
-		return s, usagef("no lock table given: pass --table NAME (and --region), or choose a context with --context (see config.example.yaml)")
+		return s, usagef("no lock table given: pass --table NAME (and --region), choose a context with --context (see config.example.yaml), or try 'lockwarden demo'")
 	}
 	return s, nil
 }

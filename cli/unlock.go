@@ -257,7 +257,7 @@ func newAuditCmd(env *Env) *cobra.Command {
 	var output string
 	cmd := &cobra.Command{
 		Use:   "audit",
-		Short: "List the writes lockwarden has made (force-unlocks, restores)",
+		Short: "List the writes lockwarden has made (force-unlocks, restores, digest repairs)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if output != "table" && output != "json" {

@@ -220,6 +220,8 @@ func TestSortRefsAgreesWithCompare(t *testing.T) {
 		entries = append(entries, lockAt(fmt.Sprintf("p%03d", (i*37)%200), "w", "OperationTypePlan", t0.Add(time.Duration(i%7)*time.Second+time.Duration(i%3))))
 	}
 	entries = append(entries, Classify(Item{"LockID": String("b/x"), "Info": String("bad")}, ""))
+	// SortRefs takes entries in LockID order, as snapshots hold them.
+	entries = Sort(entries, SortPath)
 	for _, key := range SortKeys {
 		refs := make([]*Entry, len(entries))
 		for i := range entries {

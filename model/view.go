@@ -107,24 +107,26 @@ func Sort(entries []Entry, key SortKey) []Entry {
 	return out
 }
 
-// SortRefs sorts entry pointers in place, in the order of Compare. Sorting
-// pointers keeps large tables cheap (an Entry is a few hundred bytes), and
-// the age order, the default, sorts on precomputed integer keys: 100,000
-// locks sort in a few milliseconds instead of tens.
+// SortRefs sorts entry pointers in place, in the order of Compare. It
+// expects them in LockID order, as a snapshot holds them: the age order,
+// the default, then breaks ties by position instead of comparing long
+// LockIDs, and sorts on precomputed integer keys — 100,000 locks sort in a
+// few milliseconds instead of tens. Sorting pointers keeps large tables
+// cheap: an Entry is a few hundred bytes.
 func SortRefs(entries []*Entry, key SortKey) {
 	if key != SortAge {
 		slices.SortFunc(entries, func(a, b *Entry) int { return Compare(a, b, key) })
 		return
 	}
 	type keyed struct {
-		sec  int64
-		nsec int
-		e    *Entry
+		sec       int64
+		nsec, pos int
+		e         *Entry
 	}
 	ks := make([]keyed, len(entries))
 	for i, e := range entries {
 		t := e.createdForSort()
-		ks[i] = keyed{t.Unix(), t.Nanosecond(), e}
+		ks[i] = keyed{t.Unix(), t.Nanosecond(), i, e}
 	}
 	slices.SortFunc(ks, func(a, b keyed) int {
 		if c := cmp.Compare(a.sec, b.sec); c != 0 {
@@ -133,7 +135,7 @@ func SortRefs(entries []*Entry, key SortKey) {
 		if c := cmp.Compare(a.nsec, b.nsec); c != 0 {
 			return c
 		}
-		return cmp.Compare(a.e.LockID, b.e.LockID)
+		return cmp.Compare(a.pos, b.pos)
 	})
 	for i := range ks {
 		entries[i] = ks[i].e

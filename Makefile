@@ -10,7 +10,7 @@ TERRAFORM_VERSION := 1.5.7
 TF_CACHE          := $(HOME)/.cache/lockwarden/terraform-$(TERRAFORM_VERSION)
 TERRAFORM         := $(TF_CACHE)/terraform
 DYNALITE          := tools/dynalite/node_modules/dynalite/cli.js
-GO_TEST_FLAGS     ?= -count=1 -timeout 15m
+GO_TEST_FLAGS     ?= -race -count=1 -timeout 15m
 
 export LOCKWARDEN_TERRAFORM := $(TERRAFORM)
 export LOCKWARDEN_DYNALITE  := $(CURDIR)/$(DYNALITE)

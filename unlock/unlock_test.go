@@ -324,19 +324,22 @@ func TestRandomizedRaces(t *testing.T) {
 		path := fmt.Sprintf("tfstate/race/%04d/terraform.tfstate", round)
 		li := e.lock(t, path, "alice@ci", 3*time.Hour)
 		observed, _ := e.get(t, path)
+		// Draw everything random here: the goroutines must not share rng.
 		action := rng.IntN(4)
+		releaseDelay := time.Duration(rng.IntN(3000)) * time.Microsecond
+		otherDelay := time.Duration(rng.IntN(3000)) * time.Microsecond
 		var wg sync.WaitGroup
 		wg.Add(2)
 		var res unlock.Result
 		var relErr error
 		go func() {
 			defer wg.Done()
-			time.Sleep(time.Duration(rng.IntN(3000)) * time.Microsecond)
+			time.Sleep(releaseDelay)
 			res, relErr = e.svc.Release(ctx, observed, staleReq(li.ID), "race")
 		}()
 		go func() {
 			defer wg.Done()
-			time.Sleep(time.Duration(rng.IntN(3000)) * time.Microsecond)
+			time.Sleep(otherDelay)
 			switch action {
 			case 1: // the holder finishes and someone else locks
 				if sandbox.Unlock(ctx, e.c, e.table, li) == nil {

@@ -44,6 +44,9 @@ type LockTable struct {
 	// PageLimit caps items per Scan page (default DefaultPageLimit);
 	// DynamoDB also stops a page at 1 MB.
 	PageLimit int32
+	// Progress, when set, is told how many items have been read so far,
+	// after each page.
+	Progress func(scanned int)
 }
 
 // Snapshot is one complete read of the table.
@@ -122,6 +125,9 @@ func (t *LockTable) Scan(ctx context.Context, includeDigests bool) (Snapshot, er
 		defer mu.Unlock()
 		snap.ConsumedRCU += rcu
 		snap.ScannedCount += len(page)
+		if t.Progress != nil {
+			t.Progress(snap.ScannedCount)
+		}
 		digests = append(digests, digestKeys...)
 		for _, e := range entries {
 			if e.Kind == model.KindDigest {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"runtime/debug"
 	"strings"
+	"sync/atomic"
 	"text/tabwriter"
 	"time"
 
@@ -90,11 +91,53 @@ func scanTable(cmd *cobra.Command, s Settings, includeDigests bool) (lwaws.Snaps
 	if err != nil {
 		return lwaws.Snapshot{}, err
 	}
-	snap, err := openLocks(cfg, s).Scan(ctx, includeDigests)
+	locks := openLocks(cfg, s)
+	stop := showProgress(cmd, locks.Table)
+	snap, err := locks.Scan(ctx, includeDigests)
+	stop()
 	for _, n := range snap.Notes {
 		fmt.Fprintln(cmd.ErrOrStderr(), "lockwarden: warning: "+oneLine(n))
 	}
 	return snap, err
+}
+
+// showProgress tells a person at a terminal that a long scan is under way:
+// after a second, a line on stderr counts the items read. It prints nothing
+// when stderr is not a terminal, so scripts see only the result.
+func showProgress(cmd *cobra.Command, t *lwaws.LockTable) (stop func()) {
+	w := cmd.ErrOrStderr()
+	if !isTerminal(w) {
+		return func() {}
+	}
+	var scanned atomic.Int64
+	t.Progress = func(n int) { scanned.Store(int64(n)) }
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		tick := time.NewTicker(250 * time.Millisecond)
+		defer tick.Stop()
+		start, shown := time.Now(), false
+		for {
+			select {
+			case <-done:
+				if shown {
+					fmt.Fprint(w, "\r\x1b[2K")
+				}
+				return
+			case <-tick.C:
+				if time.Since(start) < time.Second {
+					continue
+				}
+				shown = true
+				fmt.Fprintf(w, "\rreading table %s… %d items", t.Table, scanned.Load())
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		<-finished
+	}
 }
 
 // openLocks builds the reader of every place locks live.

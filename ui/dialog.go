@@ -310,9 +310,18 @@ func (m Model) dialogView(w int) []string {
 	} else {
 		add(fmt.Sprintf("held by %s · %s · %s · for %s (threshold %s)", Sanitize(e.Info.Who), Sanitize(model.OperationWord(e.Info.Operation)),
 			Sanitize(e.Info.Version), age, model.FormatThreshold(m.cfg.StaleAfter)), "ID "+Sanitize(e.Info.ID), "")
-		add("If that run is still going, releasing its lock lets a second run write the same state. The item is deleted only if it is still exactly the lock shown here; the removal is audited and can be undone with u.")
+		switch {
+		case d.second:
+			// The warning below says it plainly; the buttons must fit.
+		case m.height < 30:
+			add("If that run is still going, a second run may write the same state. Deleted only if unchanged; audited; u undoes it.")
+		default:
+			add("If that run is still going, releasing its lock lets a second run write the same state. The item is deleted only if it is still exactly the lock shown here; the removal is audited and can be undone with u.")
+		}
 	}
-	add("")
+	if !d.second {
+		add("")
+	}
 	if d.second {
 		add(s.Stale.Render(fmt.Sprintf("This lock is only %s old, under the %s threshold: its run is probably still going.", age, model.FormatThreshold(m.cfg.StaleAfter))),
 			s.Stale.Render("Releasing it will make that run fail, and two writers may corrupt the state."), "")

@@ -252,3 +252,24 @@ func withDigests(entries []model.Entry) lwaws.Snapshot {
 	slices.SortFunc(all, func(a, b model.Entry) int { return strings.Compare(a.LockID, b.LockID) })
 	return lwaws.Snapshot{Entries: all, Digests: 1}
 }
+
+// At 80×24 every dialog state must show its buttons: a person has to see
+// where Enter goes.
+func TestDialogsFit80x24(t *testing.T) {
+	states := map[string]func() Model{
+		"open": func() Model { return press(newModel(80, 24, seed(), writable(&fakeReleaser{})), "x") },
+		"second": func() Model {
+			return press(typeText(press(newModel(80, 24, seed(), writable(&fakeReleaser{})), "j", "j", "j", "x"), "44444444"), "enter")
+		},
+		"malformed": func() Model { return press(newModel(80, 24, seed(), writable(&fakeReleaser{})), "end", "x") },
+		"wrong": func() Model {
+			return press(typeText(press(newModel(80, 24, seed(), writable(&fakeReleaser{})), "x"), "1"), "tab", "enter")
+		},
+	}
+	for name, build := range states {
+		out := plain(build())
+		if !strings.Contains(out, "Cancel") || !strings.Contains(out, "╰") {
+			t.Errorf("%s: the buttons or the box's end are cut off:\n%s", name, out)
+		}
+	}
+}

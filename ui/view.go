@@ -207,7 +207,7 @@ func (m Model) footer() []string {
 	case m.filtering:
 		keys = m.filter.View() + s.Dim.Render("   enter keep · esc clear")
 	case m.dialog != nil:
-		keys = s.Dim.Render("type to confirm · tab switches buttons · enter presses the highlighted one · esc cancels")
+		keys = s.Dim.Render("type to confirm · tab: other button · enter: press it · esc: cancel")
 	case m.screen == screenDetail:
 		bindings := nonNil(m.keys.Back, m.keys.Copy, m.keys.Unlock, m.keys.Undo, m.keys.Refresh, m.keys.Quit)
 		if m.detail != nil && (m.detail.Kind == model.KindDigest || model.IsDigestKey(m.detail.LockID)) {

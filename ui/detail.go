@@ -55,10 +55,11 @@ func (m Model) detailView(w int) []string {
 	case model.KindLock:
 		li := e.Info
 		a := e.AgeAt(m.now)
+		// What a person needs first: whose lock, the verdict, how to
+		// release it. The rest follows, and the view scrolls.
 		field("Lock ID", Sanitize(li.ID))
-		field("Operation", fmt.Sprintf("%s (%s)", Sanitize(li.Operation), Sanitize(model.OperationWord(li.Operation))))
 		field("Who", Sanitize(orDash(li.Who)))
-		field("Version", Sanitize(orDash(li.Version)))
+		field("Operation", fmt.Sprintf("%s (%s)", Sanitize(li.Operation), Sanitize(model.OperationWord(li.Operation))))
 		if li.Created.IsZero() {
 			field("Created", "— (the lock carries no time)")
 		} else {
@@ -68,6 +69,22 @@ func (m Model) detailView(w int) []string {
 			}
 			field("Created", created)
 		}
+		verdict := m.verdictText(e, a)
+		if ev := m.evidence(e); ev != "" {
+			verdict += "; " + ev
+		} else if e.StaleAt(m.now, m.cfg.StaleAfter) {
+			verdict += ". Check that no run is still going before releasing it."
+		}
+		field("Verdict", verdict)
+		if e.Warning != "" {
+			field("Warning", m.styles.Warn.Render(Sanitize(e.Warning)))
+		}
+		if !present {
+			field("Released", "this lock is no longer in the table")
+		} else {
+			field("Release", m.releaseText(e)...)
+		}
+		field("Version", Sanitize(orDash(li.Version)))
 		path := Sanitize(li.Path)
 		if li.Path != e.LockID {
 			// Clients write Path = LockID; anything else was not written
@@ -79,18 +96,6 @@ func (m Model) detailView(w int) []string {
 		field("Workspace", where)
 		m.sourceFields(e, field)
 		m.stateFields(e, field)
-		verdict := m.verdictText(e, a)
-		if ev := m.evidence(e); ev != "" {
-			verdict += "; " + ev
-		} else if e.StaleAt(m.now, m.cfg.StaleAfter) {
-			verdict += ". Check that no run is still going before releasing it."
-		}
-		field("Verdict", verdict)
-		if !present {
-			field("Released", "this lock is no longer in the table")
-		} else {
-			field("Release", m.releaseText(e)...)
-		}
 	case model.KindDigest:
 		field("Stored", e.Digest)
 		field("Workspace", where)
@@ -130,9 +135,6 @@ func (m Model) sourceFields(e *model.Entry, field func(string, ...string)) {
 	if e.File != nil {
 		field("Lock file", fmt.Sprintf("s3://%s/%s · ETag %s · written %s", Sanitize(e.File.Bucket), Sanitize(e.File.Key), Sanitize(e.File.ETag),
 			e.File.LastModified.UTC().Format("2006-01-02 15:04:05 UTC")))
-	}
-	if e.Warning != "" {
-		field("Warning", m.styles.Warn.Render(Sanitize(e.Warning)))
 	}
 }
 

@@ -91,6 +91,7 @@ type Model struct {
 	offset      int
 	selected    string // LockID under the cursor, kept across polls
 	detail      *model.Entry
+	detailTop   int // first line of the detail view on screen
 	ctxCursor   int
 
 	// probes holds what the state objects said, by state path.
@@ -378,7 +379,20 @@ func (m Model) onKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 			return m, m.openUnlock(m.detail)
 		case key.Matches(msg, k.Repair) && m.detail != nil:
 			return m, m.openRepair(m.detail)
+		case key.Matches(msg, k.Down):
+			m.detailTop++
+		case key.Matches(msg, k.Up):
+			m.detailTop--
+		case key.Matches(msg, k.PageDown):
+			m.detailTop += m.bodyHeight()
+		case key.Matches(msg, k.PageUp):
+			m.detailTop -= m.bodyHeight()
+		case key.Matches(msg, k.Home):
+			m.detailTop = 0
+		case key.Matches(msg, k.End):
+			m.detailTop = 1 << 20 // clamped when drawn
 		}
+		m.detailTop = max(0, m.detailTop)
 		return m, nil
 	case screenContexts:
 		return m.onContextsKey(msg)
@@ -408,6 +422,7 @@ func (m Model) onKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		if e := m.current(); e != nil {
 			m.detail = e
 			m.screen = screenDetail
+			m.detailTop = 0
 			return m, m.probe(e)
 		}
 	case key.Matches(msg, k.Copy):

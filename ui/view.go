@@ -32,7 +32,7 @@ func (m Model) render() string {
 	bodyH := m.height - headerLines - m.footerHeight()
 	switch m.screen {
 	case screenDetail:
-		body = m.detailView(w)
+		body = scrolled(m.detailView(w), m.detailTop, bodyH, m.styles)
 	case screenHistory:
 		body = m.historyView(w, bodyH)
 	case screenHelp:
@@ -232,6 +232,25 @@ func (m Model) footer() []string {
 }
 
 func nonNil[T any](xs ...T) []T { return xs }
+
+// scrolled shows lines from top in h rows. When they do not all fit, the
+// last row says where the view is and how to move, and holds no content.
+func scrolled(lines []string, top, h int, s Styles) []string {
+	if len(lines) <= h || h < 2 {
+		return lines
+	}
+	rows := h - 1
+	top = max(0, min(top, len(lines)-rows))
+	out := append([]string(nil), lines[top:top+rows]...)
+	hint := fmt.Sprintf(" lines %d–%d of %d", top+1, top+rows, len(lines))
+	if below := len(lines) - top - rows; below > 0 {
+		hint += " · j/↓ for more"
+	}
+	if top > 0 {
+		hint += " · k/↑ back"
+	}
+	return append(out, s.Dim.Render(hint))
+}
 
 // columns is the table layout for one width.
 type columns struct {

@@ -67,3 +67,25 @@ func TestHelpFitsAt80x24WithEveryKey(t *testing.T) {
 		}
 	}
 }
+
+// A detail taller than the screen scrolls, and says so.
+func TestDetailScrolls(t *testing.T) {
+	m := press(newModel(80, 24, seed()), "enter")
+	if !strings.Contains(plain(m), "lines 1–17 of 21 · j/↓ for more") {
+		t.Fatalf("no scroll hint:\n%s", plain(m))
+	}
+	m = press(m, "G")
+	out := plain(m)
+	if !strings.Contains(out, "lines 5–21 of 21 · k/↑ back") || !strings.Contains(out, `D":{"S":"tfstate/env:/prod/network/terraform.tfstate"}}`) {
+		t.Errorf("end of the detail not reachable:\n%s", out)
+	}
+	m = press(m, "k", "g")
+	if !strings.Contains(plain(m), "lines 1–17 of 21") {
+		t.Error("g must go back to the top")
+	}
+	// Opening another detail starts at its top.
+	m = press(m, "G", "esc", "j", "enter")
+	if !strings.Contains(plain(m), "lines 1–") {
+		t.Error("a new detail must start at the top")
+	}
+}

@@ -74,6 +74,8 @@ type Model struct {
 
 	// counts are recomputed when data or time changes, not every frame.
 	counts counts
+	// polls counts the snapshots applied, to date new marks.
+	polls int
 
 	// What changed.
 	newSince map[string]newMark

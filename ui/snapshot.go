@@ -18,42 +18,86 @@ import (
 // LockID (the Source contract), so one merge pass finds the changes
 // without a map of 100,000 keys.
 func (m *Model) apply(entries []model.Entry, at time.Time) {
-	m.flagOnePlace(entries)
+	m.expireNew()
+	// One pass over both snapshots does the diff, the new marks, the
+	// one-place flags and the header's counts: at 100,000 entries every
+	// pass is memory traffic, so they share one.
+	var prev []model.Entry
 	if m.loaded {
-		var gone []*model.Entry
-		prev := m.entries
-		i, j := 0, 0
-		for i < len(prev) || j < len(entries) {
-			var p, n *model.Entry
-			c := 0
-			switch {
-			case j == len(entries):
-				c = -1
-			case i == len(prev):
-				c = 1
-			default:
-				c = strings.Compare(prev[i].LockID, entries[j].LockID)
+		prev = m.entries
+	}
+	var gone []*model.Entry
+	var cnt counts
+	dual, cloned := m.dual, false
+	i, j := 0, 0
+	for i < len(prev) || j < len(entries) {
+		var p, n *model.Entry
+		c := 0
+		switch {
+		case j == len(entries):
+			c = -1
+		case i == len(prev):
+			c = 1
+		default:
+			c = strings.Compare(prev[i].LockID, entries[j].LockID)
+		}
+		switch {
+		case c < 0:
+			p = &prev[i]
+			i++
+		case c > 0:
+			n = &entries[j]
+			j++
+		default:
+			p, n = &prev[i], &entries[j]
+			i++
+			j++
+		}
+		changed := p == nil || n == nil || p.Info.ID != n.Info.ID
+		if p != nil && p.Kind == model.KindLock && changed {
+			gone = append(gone, p)
+		}
+		if n == nil {
+			continue
+		}
+		switch n.Kind {
+		case model.KindMalformed:
+			cnt.malformed++
+			continue
+		case model.KindDigest:
+			continue
+		}
+		if changed && m.loaded {
+			m.newSince[n.LockID] = newMark{id: n.Info.ID, at: at, poll: m.polls}
+			cnt.fresh++
+		}
+		cnt.locks++
+		if n.StaleAt(m.now, m.cfg.StaleAfter) {
+			cnt.stale++
+		}
+		switch {
+		case n.Source == model.SourceBoth:
+			if !dual[n.LockID] {
+				if !cloned {
+					dual, cloned = maps.Clone(m.dual), true
+				}
+				dual[n.LockID] = true
 			}
-			switch {
-			case c < 0:
-				p = &prev[i]
-				i++
-			case c > 0:
-				n = &entries[j]
-				j++
-			default:
-				p, n = &prev[i], &entries[j]
-				i++
-				j++
-			}
-			changed := p == nil || n == nil || p.Info.ID != n.Info.ID
-			if p != nil && p.Kind == model.KindLock && changed {
-				gone = append(gone, p)
-			}
-			if n != nil && n.Kind == model.KindLock && changed {
-				m.newSince[n.LockID] = newMark{id: n.Info.ID, at: at}
+		case dual[n.LockID] && n.Warning == "":
+			n.Warning = onePlaceWarning(n)
+		}
+	}
+	// Marks from earlier polls count while their lock is still held.
+	for lockID, mark := range m.newSince {
+		if mark.poll != m.polls {
+			if e := m.findIn(entries, lockID); e != nil && e.Info.ID == mark.id {
+				cnt.fresh++
 			}
 		}
+	}
+	m.polls++
+	m.dual, m.counts = dual, cnt
+	if len(gone) > 0 {
 		for _, p := range gone[max(0, len(gone)-historyLimit):] {
 			m.history = append(m.history, release{entry: *p, seen: at})
 		}
@@ -78,24 +122,26 @@ func (m *Model) apply(entries []model.Entry, at time.Time) {
 			m.detail = e
 		}
 	}
-	m.expireNew()
-	m.recount()
 	m.rebuildRows()
 }
 
 // find returns the current entry with lockID, or nil.
-func (m *Model) find(lockID string) *model.Entry {
-	i, ok := slices.BinarySearchFunc(m.entries, lockID, func(e model.Entry, id string) int { return strings.Compare(e.LockID, id) })
+func (m *Model) find(lockID string) *model.Entry { return m.findIn(m.entries, lockID) }
+
+// findIn searches entries, sorted by LockID.
+func (m *Model) findIn(entries []model.Entry, lockID string) *model.Entry {
+	i, ok := slices.BinarySearchFunc(entries, lockID, func(e model.Entry, id string) int { return strings.Compare(e.LockID, id) })
 	if !ok {
 		return nil
 	}
-	return &m.entries[i]
+	return &entries[i]
 }
 
 // newMark remembers when a holder's lock first appeared.
 type newMark struct {
-	id string // the holder's lock ID: a re-taken lock is new again
-	at time.Time
+	id   string // the holder's lock ID: a re-taken lock is new again
+	at   time.Time
+	poll int // which snapshot made the mark
 }
 
 func (m *Model) expireNew() {
@@ -144,43 +190,33 @@ func (m *Model) recount() {
 			c.malformed++
 		}
 	}
-	// Few locks are new at a time: look each up rather than hash every
-	// entry.
-	for lockID, n := range m.newSince {
-		if e := m.find(lockID); e != nil && e.Info.ID == n.id {
-			c.fresh++
+	// Count new marks whose lock is still held: by looking each mark up
+	// when there are few (the usual case), by one pass of hash lookups
+	// when a poll brought many.
+	if len(m.newSince) > 0 && len(m.newSince) < 1000 {
+		for lockID, n := range m.newSince {
+			if e := m.find(lockID); e != nil && e.Info.ID == n.id {
+				c.fresh++
+			}
+		}
+	} else if len(m.newSince) > 0 {
+		for i := range m.entries {
+			if m.isNew(&m.entries[i]) {
+				c.fresh++
+			}
 		}
 	}
 	m.counts = c
 }
 
-// flagOnePlace marks a lock held in one place only when its state was seen
-// locked in both this session: with use_lockfile and dynamodb_table both
-// set, a client takes and releases both, so one alone means a run died or
-// someone released half of it.
-func (m *Model) flagOnePlace(entries []model.Entry) {
-	// Copy on write: older copies of the model keep their map.
-	dual, cloned := m.dual, false
-	for i := range entries {
-		e := &entries[i]
-		if e.Kind != model.KindLock {
-			continue
-		}
-		switch {
-		case e.Source == model.SourceBoth:
-			if !dual[e.LockID] {
-				if !cloned {
-					dual, cloned = maps.Clone(m.dual), true
-				}
-				dual[e.LockID] = true
-			}
-		case dual[e.LockID] && e.Warning == "":
-			where := "the lock table"
-			if e.Source == model.SourceS3 {
-				where = "the S3 lock file"
-			}
-			e.Warning = "held in " + where + " only, though this state was locked in both places earlier in this session"
-		}
+// onePlaceWarning explains a lock held in one place only when its state
+// was seen locked in both this session: with use_lockfile and
+// dynamodb_table both set, a client takes and releases both, so one alone
+// means a run died between the two or someone released half of it.
+func onePlaceWarning(e *model.Entry) string {
+	where := "the lock table"
+	if e.Source == model.SourceS3 {
+		where = "the S3 lock file"
 	}
-	m.dual = dual
+	return "held in " + where + " only, though this state was locked in both places earlier in this session"
 }

@@ -235,3 +235,27 @@ func TestSortRefsAgreesWithCompare(t *testing.T) {
 		}
 	}
 }
+
+func TestJoinVisitsEachLockIDOnce(t *testing.T) {
+	mk := func(ids ...string) []Entry {
+		var out []Entry
+		for _, id := range ids {
+			out = append(out, Entry{LockID: id})
+		}
+		return out
+	}
+	var got []string
+	Join(mk("a", "c", "d"), mk("b", "c", "e"), func(x, y *Entry) {
+		switch {
+		case y == nil:
+			got = append(got, x.LockID+"<")
+		case x == nil:
+			got = append(got, y.LockID+">")
+		default:
+			got = append(got, x.LockID+"=")
+		}
+	})
+	if strings.Join(got, " ") != "a< b> c= d< e>" {
+		t.Errorf("%v", got)
+	}
+}

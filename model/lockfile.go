@@ -35,42 +35,57 @@ func ClassifyLockFile(f LockFile, workspacePrefix string) Entry {
 // lock there, and a state locked in both places by different IDs.
 func MergeSources(items, files []Entry, hasDigest func(path string) bool) []Entry {
 	out := make([]Entry, 0, len(items)+len(files))
-	i, j := 0, 0
-	for i < len(items) || j < len(files) {
-		var c int
+	Join(items, files, func(e, f *Entry) {
 		switch {
-		case j == len(files):
+		case f == nil:
+			out = append(out, *e)
+		case e == nil:
+			file := *f
+			if hasDigest != nil && hasDigest(file.LockID) {
+				file.Warning = "held in the S3 lock file only, though this state also locks in the lock table (it has a digest item there)"
+			}
+			out = append(out, file)
+		default:
+			merged := *e
+			merged.File = f.File
+			if merged.Kind == KindLock && f.Kind == KindLock && merged.Info.ID == f.Info.ID {
+				merged.Source = SourceBoth
+			} else {
+				merged.Warning = "the lock table and the S3 lock file disagree: the lock file holds " + describeHolder(*f)
+			}
+			out = append(out, merged)
+		}
+	})
+	return out
+}
+
+// Join walks two slices sorted by LockID together and calls fn once per
+// LockID with the entry of each side, nil where a side has none.
+func Join(a, b []Entry, fn func(a, b *Entry)) {
+	i, j := 0, 0
+	for i < len(a) || j < len(b) {
+		c := 0
+		switch {
+		case j == len(b):
 			c = -1
-		case i == len(items):
+		case i == len(a):
 			c = 1
 		default:
-			c = strings.Compare(items[i].LockID, files[j].LockID)
+			c = strings.Compare(a[i].LockID, b[j].LockID)
 		}
 		switch {
 		case c < 0:
-			out = append(out, items[i])
+			fn(&a[i], nil)
 			i++
 		case c > 0:
-			f := files[j]
-			if hasDigest != nil && hasDigest(f.LockID) {
-				f.Warning = "held in the S3 lock file only, though this state also locks in the lock table (it has a digest item there)"
-			}
-			out = append(out, f)
+			fn(nil, &b[j])
 			j++
 		default:
-			e, f := items[i], files[j]
-			e.File = f.File
-			if e.Kind == KindLock && f.Kind == KindLock && e.Info.ID == f.Info.ID {
-				e.Source = SourceBoth
-			} else {
-				e.Warning = "the lock table and the S3 lock file disagree: the lock file holds " + describeHolder(f)
-			}
-			out = append(out, e)
+			fn(&a[i], &b[j])
 			i++
 			j++
 		}
 	}
-	return out
 }
 
 func describeHolder(e Entry) string {

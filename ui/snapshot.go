@@ -29,43 +29,20 @@ func (m *Model) apply(entries []model.Entry, at time.Time) {
 	var gone []*model.Entry
 	var cnt counts
 	dual, cloned := m.dual, false
-	i, j := 0, 0
-	for i < len(prev) || j < len(entries) {
-		var p, n *model.Entry
-		c := 0
-		switch {
-		case j == len(entries):
-			c = -1
-		case i == len(prev):
-			c = 1
-		default:
-			c = strings.Compare(prev[i].LockID, entries[j].LockID)
-		}
-		switch {
-		case c < 0:
-			p = &prev[i]
-			i++
-		case c > 0:
-			n = &entries[j]
-			j++
-		default:
-			p, n = &prev[i], &entries[j]
-			i++
-			j++
-		}
+	model.Join(prev, entries, func(p, n *model.Entry) {
 		changed := p == nil || n == nil || p.Info.ID != n.Info.ID
 		if p != nil && p.Kind == model.KindLock && changed {
 			gone = append(gone, p)
 		}
 		if n == nil {
-			continue
+			return
 		}
 		switch n.Kind {
 		case model.KindMalformed:
 			cnt.malformed++
-			continue
+			return
 		case model.KindDigest:
-			continue
+			return
 		}
 		if changed && m.loaded {
 			m.newSince[n.LockID] = newMark{id: n.Info.ID, at: at, poll: m.polls}
@@ -86,7 +63,7 @@ func (m *Model) apply(entries []model.Entry, at time.Time) {
 		case dual[n.LockID] && n.Warning == "":
 			n.Warning = onePlaceWarning(n)
 		}
-	}
+	})
 	// Marks from earlier polls count while their lock is still held.
 	for lockID, mark := range m.newSince {
 		if mark.poll != m.polls {

@@ -32,6 +32,15 @@ type StateObject struct {
 	Version string // terraform_version
 }
 
+// SerialText is the state's serial for people: "unknown" when the state
+// did not say.
+func (st StateObject) SerialText() string {
+	if st.Serial == nil {
+		return "unknown"
+	}
+	return fmt.Sprint(*st.Serial)
+}
+
 // ReadState fetches a state object and digests it. A missing object is
 // not an error: Exists is false.
 func ReadState(ctx context.Context, c S3API, bucket, key string) (StateObject, error) {

@@ -60,8 +60,8 @@ serial, lineage, size and last write are shown so a person can judge it.
 
 Exit codes: 0; 1 error; 2 usage; 3 with --exit-code when a digest is not ok.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if output != "table" && output != "json" {
-				return usagef("--output must be table or json, not %q", output)
+			if err := checkOutput(output); err != nil {
+				return err
 			}
 			s, err := settingsFor(cmd)
 			if err != nil {
@@ -174,7 +174,7 @@ func writeDigestTable(w io.Writer, reports []lwaws.DigestReport) error {
 		serial, written, size, sum := "—", "—", "—", "—"
 		if r.State.Exists {
 			if r.State.Serial != nil {
-				serial = fmt.Sprint(*r.State.Serial)
+				serial = r.State.SerialText()
 			}
 			written, size, sum = r.State.LastModified.UTC().Format("2006-01-02 15:04:05"), fmt.Sprint(r.State.Size), r.State.MD5
 		}
@@ -269,7 +269,7 @@ confirmed, changed since read).`,
 				return nil
 			}
 			fmt.Fprintf(env.Stdout, "\nBefore repairing, check that the state object is the state you want (serial %s, lineage %s,\nwritten %s): after the repair Terraform accepts it as it is.\n",
-				serialText(r.State), orDash(r.State.Lineage), r.State.LastModified.UTC().Format("2006-01-02 15:04:05 UTC"))
+				r.State.SerialText(), orDash(r.State.Lineage), r.State.LastModified.UTC().Format("2006-01-02 15:04:05 UTC"))
 			if !yes {
 				if !env.IsTerminal(env.Stdin) {
 					return refused("not repaired: no terminal to confirm on; pass --yes to confirm non-interactively")
@@ -291,11 +291,4 @@ confirmed, changed since read).`,
 	}
 	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask for the typed confirmation")
 	return cmd
-}
-
-func serialText(st lwaws.StateObject) string {
-	if st.Serial == nil {
-		return "unknown"
-	}
-	return fmt.Sprint(*st.Serial)
 }

@@ -35,8 +35,8 @@ least one lock is listed (for monitors and cron).`,
   lockwarden list --stale --exit-code   # exit 3 if a stale lock exists`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if output != "table" && output != "json" {
-				return usagef("--output must be table or json, not %q", output)
+			if err := checkOutput(output); err != nil {
+				return err
 			}
 			s, err := settingsFor(cmd)
 			if err != nil {
@@ -99,6 +99,14 @@ func scanTable(cmd *cobra.Command, s Settings, includeDigests bool) (lwaws.Snaps
 		fmt.Fprintln(cmd.ErrOrStderr(), "lockwarden: warning: "+oneLine(n))
 	}
 	return snap, err
+}
+
+// checkOutput accepts the two output formats every listing command has.
+func checkOutput(output string) error {
+	if output != "table" && output != "json" {
+		return usagef("--output must be table or json, not %q", output)
+	}
+	return nil
 }
 
 // showProgress tells a person at a terminal that a long scan is under way:

@@ -260,8 +260,8 @@ func newAuditCmd(env *Env) *cobra.Command {
 		Short: "List the writes lockwarden has made (force-unlocks, restores, digest repairs)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if output != "table" && output != "json" {
-				return usagef("--output must be table or json, not %q", output)
+			if err := checkOutput(output); err != nil {
+				return err
 			}
 			s, err := LoadSettings(cmd.Flags())
 			if err != nil {

@@ -330,12 +330,6 @@ func (m Model) dialogView(w int) []string {
 		add("Type " + m.typeWhat() + " to confirm:")
 		body = append(body, d.input.View())
 	}
-	if d.why != "" {
-		add(s.Warn.Render(d.why))
-	}
-	if d.busy {
-		add(s.Dim.Render("releasing…"))
-	}
 	confirmLabel := "Unlock"
 	if d.second {
 		confirmLabel = "Release anyway"
@@ -343,10 +337,17 @@ func (m Model) dialogView(w int) []string {
 	return m.box(w, inner, title, body, confirmLabel)
 }
 
-// box frames a dialog's body with its buttons, centred.
+// box frames a dialog's body with its buttons, centred. What Enter could
+// not do, and a write under way, end every body.
 func (m Model) box(w, inner int, title string, body []string, confirmLabel string) []string {
 	s := m.styles
 	d := m.dialog
+	if d.why != "" {
+		body = append(body, wrap(s.Warn.Render(d.why), inner)...)
+	}
+	if d.busy {
+		body = append(body, s.Dim.Render("working…"))
+	}
 	cancel, confirm := " Cancel ", " "+confirmLabel+" "
 	if d.focus == focusCancel {
 		cancel = s.Selected.Render("[" + cancel + "]")
@@ -377,10 +378,7 @@ func (m Model) repairView(w, inner int) []string {
 			body = append(body, wrap(l, inner)...)
 		}
 	}
-	serial := "?"
-	if r.State.Serial != nil {
-		serial = fmt.Sprint(*r.State.Serial)
-	}
+	serial := r.State.SerialText()
 	add(s.Context.Render(Sanitize(r.Path)),
 		fmt.Sprintf("digest %s (%s)", orDash(r.Stored), r.Status),
 		fmt.Sprintf("state object: MD5 %s · serial %s · lineage %s · written %s", r.State.MD5, serial, Sanitize(orDash(r.State.Lineage)),
@@ -388,11 +386,5 @@ func (m Model) repairView(w, inner int) []string {
 	add("Check the state object first: after the repair Terraform accepts whatever it holds, even a truncated or rolled-back state. The digest is written only if it is still as shown; the change is audited and can be undone with u.", "")
 	add("Type " + m.typeWhat() + " to confirm:")
 	body = append(body, d.input.View())
-	if d.why != "" {
-		add(s.Warn.Render(d.why))
-	}
-	if d.busy {
-		add(s.Dim.Render("repairing…"))
-	}
 	return m.box(w, inner, "Repair a state digest", body, "Repair")
 }

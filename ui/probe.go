@@ -52,10 +52,7 @@ func (m Model) stateFields(e *model.Entry, field func(string, ...string)) {
 	case !r.State.Exists:
 		field("State", "no state object at s3://"+Sanitize(e.Bucket)+"/"+Sanitize(e.Key))
 	default:
-		serial := "?"
-		if r.State.Serial != nil {
-			serial = fmt.Sprint(*r.State.Serial)
-		}
+		serial := r.State.SerialText()
 		field("State", fmt.Sprintf("serial %s · lineage %s · %d bytes · written %s (%s)", serial, Sanitize(orDash(r.State.Lineage)),
 			r.State.Size, r.State.LastModified.UTC().Format("2006-01-02 15:04:05 UTC"), ago(m.now, r.State.LastModified)))
 	}

@@ -1,0 +1,122 @@
+package unlock_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/lockwarden/lockwarden/audit"
+	lwaws "github.com/lockwarden/lockwarden/aws"
+	"github.com/lockwarden/lockwarden/internal/testenv"
+	"github.com/lockwarden/lockwarden/sandbox"
+	"github.com/lockwarden/lockwarden/unlock"
+)
+
+// blockedAudit points the service at an audit path that cannot be created.
+func blockedAudit(t *testing.T, svc *unlock.Service) {
+	t.Helper()
+	blocker := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(blocker, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	svc.Audit = &audit.Log{Path: filepath.Join(blocker, "audit.jsonl")}
+}
+
+// Every way a restore must refuse, and that it then writes nothing.
+func TestRestoreGuards(t *testing.T) {
+	e := newEnv(t, testenv.Minidyn(t))
+	ctx := context.Background()
+	li := e.lock(t, "tfstate/app/terraform.tfstate", "alice@ci", 3*time.Hour)
+	observed, _ := e.get(t, li.Path)
+	res, err := e.svc.Release(ctx, observed, staleReq(li.ID), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// A record of another table.
+	like := func() *unlock.Service {
+		return &unlock.Service{Writer: e.svc.Writer, Audit: e.svc.Audit, Actor: e.svc.Actor, Now: e.svc.Now}
+	}
+	other := like()
+	other.Writer = &lwaws.LockWriter{Client: e.c, Table: "some-other-table"}
+	if _, err := other.Restore(ctx, res.RecordID); err == nil || !strings.Contains(err.Error(), "is for table "+e.table) {
+		t.Errorf("other table: %v", err)
+	}
+	// Read-only.
+	ro := like()
+	ro.ReadOnly = true
+	if _, err := ro.Restore(ctx, res.RecordID); err == nil || !strings.Contains(err.Error(), "read-only") {
+		t.Errorf("read-only: %v", err)
+	}
+	// An unknown record, and a record whose release was refused.
+	if _, err := e.svc.Restore(ctx, "r-20260101-000000-000000"); err == nil || !strings.Contains(err.Error(), "no audit record") {
+		t.Errorf("unknown record: %v", err)
+	}
+	li2 := e.lock(t, "tfstate/web/terraform.tfstate", "bob@ws", 3*time.Hour)
+	obs2, _ := e.get(t, li2.Path)
+	if err := sandbox.Unlock(ctx, e.c, e.table, li2); err != nil {
+		t.Fatal(err)
+	}
+	gone, err := e.svc.Release(ctx, obs2, staleReq(li2.ID), "")
+	if !errors.As(err, new(*unlock.ChangedError)) {
+		t.Fatalf("release of a gone lock: %v", err)
+	}
+	if _, err := e.svc.Restore(ctx, gone.RecordID); err == nil || !strings.Contains(err.Error(), "did not release anything") {
+		t.Errorf("restore of a refused release: %v", err)
+	}
+	// No audit record, no restore: a log others can read is readable but
+	// refuses appends (root ignores file modes, this guard does not).
+	if err := os.Chmod(e.svc.Audit.Path, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.Restore(ctx, res.RecordID); err == nil || !strings.Contains(err.Error(), "nothing restored: the audit record could not be written") {
+		t.Errorf("unwritable audit: %v", err)
+	}
+	if _, found := e.get(t, li.Path); found {
+		t.Fatal("a restore went through without its audit record")
+	}
+	if err := os.Chmod(e.svc.Audit.Path, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// And after all that, the real restore still works.
+	if _, err := e.svc.Restore(ctx, res.RecordID); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A digest repair refuses what it cannot repair and, without its audit
+// record, writes nothing.
+func TestRepairDigestGuards(t *testing.T) {
+	e := newS3Env(t)
+	ctx := context.Background()
+	const key = "app/terraform.tfstate"
+	path := sandbox.Bucket + "/" + key
+	if err := sandbox.WriteState(ctx, e.sb, key, sandbox.State(1, "l", "1.5.7")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.RepairDigest(ctx, lwaws.CheckDigest(ctx, e.svc.Writer, e.sb.S3, path), ""); err == nil || !strings.Contains(err.Error(), "already matches") {
+		t.Errorf("ok digest: %v", err)
+	}
+	orphan := lwaws.CheckDigest(ctx, e.svc.Writer, e.sb.S3, sandbox.Bucket+"/nothing/terraform.tfstate")
+	if _, err := e.svc.RepairDigest(ctx, orphan, ""); err == nil || !strings.Contains(err.Error(), "no state object") {
+		t.Errorf("no state: %v", err)
+	}
+	bad := map[string]types.AttributeValue{"LockID": &types.AttributeValueMemberS{Value: path + "-md5"}, "Digest": &types.AttributeValueMemberS{Value: "0123456789abcdef0123456789abcdef"}}
+	if err := sandbox.PutRaw(ctx, e.sb.Dynamo, sandbox.Table, bad); err != nil {
+		t.Fatal(err)
+	}
+	r := lwaws.CheckDigest(ctx, e.svc.Writer, e.sb.S3, path)
+	blockedAudit(t, e.svc)
+	if _, err := e.svc.RepairDigest(ctx, r, ""); err == nil || !strings.Contains(err.Error(), "nothing written: the audit record could not be written") {
+		t.Errorf("unwritable audit: %v", err)
+	}
+	if after := lwaws.CheckDigest(ctx, e.svc.Writer, e.sb.S3, path); after.Stored != "0123456789abcdef0123456789abcdef" {
+		t.Error("the digest was written without an audit record")
+	}
+}

@@ -56,3 +56,15 @@ func BenchmarkApplySnapshot100k(b *testing.B) {
 		m = mm.(Model)
 	}
 }
+
+// BenchmarkFilterKeystroke100k is one keystroke in the live filter with
+// 100,000 locks: the rows are filtered again on every key.
+func BenchmarkFilterKeystroke100k(b *testing.B) {
+	m := press(newModel(160, 40, manyLocks(100_000)), "/", "s", "e", "r", "v")
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		mm := send(m, keyMsg("i"))
+		_ = send(mm, keyMsg("backspace"))
+	}
+}

@@ -88,6 +88,7 @@ type Model struct {
 	filtering   bool
 	sortKey     model.SortKey
 	showDigests bool
+	ordered     []*model.Entry // every shown entry, sorted; rows filters it
 	rows        []*model.Entry
 	cursor      int
 	offset      int
@@ -277,22 +278,33 @@ func (m *Model) setStatus(at time.Time, s string) {
 	m.status, m.statusAt = s, at
 }
 
-// rebuildRows filters and sorts the entries into the visible rows, keeping
+// rebuildRows sorts the shown entries and filters them into the rows, keeping
 // the selection on the same LockID when it is still there.
 func (m *Model) rebuildRows() {
-	query := m.filter.Value()
-	rows := make([]*model.Entry, 0, len(m.entries))
+	ordered := make([]*model.Entry, 0, len(m.entries))
 	for i := range m.entries {
-		e := &m.entries[i]
-		if e.Kind == model.KindDigest && !m.showDigests {
-			continue
+		if e := &m.entries[i]; e.Kind != model.KindDigest || m.showDigests {
+			ordered = append(ordered, e)
 		}
-		if query != "" && !e.Matches(query) {
-			continue
-		}
-		rows = append(rows, e)
 	}
-	model.SortRefs(rows, m.sortKey)
+	model.SortRefs(ordered, m.sortKey)
+	m.ordered = ordered
+	m.refilter()
+}
+
+// refilter applies the filter to the sorted rows. Typing in the filter
+// only calls this: filtering keeps the order, so nothing is sorted again.
+func (m *Model) refilter() {
+	query := m.filter.Value()
+	rows := m.ordered
+	if query != "" {
+		rows = make([]*model.Entry, 0, len(m.ordered))
+		for _, e := range m.ordered {
+			if e.Matches(query) {
+				rows = append(rows, e)
+			}
+		}
+	}
 	m.rows = rows
 	if m.selected != "" {
 		for i, e := range rows {
@@ -360,7 +372,7 @@ func (m Model) onKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 			m.screen = screenMain
 		case m.filter.Value() != "":
 			m.filter.SetValue("")
-			m.rebuildRows()
+			m.refilter()
 		}
 		return m, nil
 	case key.Matches(msg, k.Help):
@@ -483,7 +495,7 @@ func (m Model) onFilterKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		m.filtering = false
 		m.filter.Blur()
 		m.filter.SetValue("")
-		m.rebuildRows()
+		m.refilter()
 		return m, nil
 	case "enter":
 		m.filtering = false
@@ -501,7 +513,7 @@ func (m Model) onFilterKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	before := m.filter.Value()
 	m.filter, cmd = m.filter.Update(msg)
 	if m.filter.Value() != before {
-		m.rebuildRows()
+		m.refilter()
 	}
 	return m, cmd
 }

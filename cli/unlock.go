@@ -169,6 +169,12 @@ func describeForRelease(w io.Writer, e model.Entry, now time.Time, staleAfter ti
 		fmt.Fprintf(w, "  malformed:  %s\n  raw item:   %s\n", ui.Sanitize(e.Problem), ui.Sanitize(e.Item.JSON()))
 		return
 	}
+	switch {
+	case e.Source == model.SourceBoth && e.File != nil:
+		fmt.Fprintf(w, "  held in:    the lock table and s3://%s/%s (both are released, the file first)\n", ui.Sanitize(e.File.Bucket), ui.Sanitize(e.File.Key))
+	case e.Source == model.SourceS3 && e.File != nil:
+		fmt.Fprintf(w, "  held in:    s3://%s/%s only\n", ui.Sanitize(e.File.Bucket), ui.Sanitize(e.File.Key))
+	}
 	age := e.AgeAt(now)
 	fmt.Fprintf(w, "  held by:    %s\n  operation:  %s\n  version:    %s\n  held for:   %s (threshold %s)\n  lock ID:    %s\n",
 		ui.Sanitize(e.Info.Who), ui.Sanitize(model.OperationWord(e.Info.Operation)), ui.Sanitize(e.Info.Version),

@@ -99,11 +99,18 @@ type Log struct {
 	Path string
 }
 
-// NewRecordID returns an ID that sorts by time and names the day:
-// r-20261126-071502-3fa9c1.
+// NewRecordID returns an ID that sorts by time and names the day, with 64
+// random bits after it: r-20261126-071502-3fa9c1d24b7e8f05. Two runs in the
+// same second (a restore is often typed right after an unlock) must never
+// share an ID, or restore could undo the wrong write.
 func NewRecordID(now time.Time) string {
-	var b [3]byte
-	_, _ = rand.Read(b[:])
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		// crypto/rand.Read has not returned errors since Go 1.24 (it
+		// crashes the program instead); should that change, a weak ID
+		// must not be made silently, and no write happens without an ID.
+		panic("audit: no randomness for a record ID: " + err.Error())
+	}
 	return "r-" + now.UTC().Format("20060102-150405") + "-" + hex.EncodeToString(b[:])
 }
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -18,9 +19,6 @@ func TestAppendReadFind(t *testing.T) {
 	}
 	now := time.Date(2026, 11, 26, 7, 15, 2, 0, time.UTC)
 	id := NewRecordID(now)
-	if !strings.HasPrefix(id, "r-20261126-071502-") || len(id) != len("r-20261126-071502-3fa9c1") {
-		t.Errorf("record ID %q", id)
-	}
 	item := model.Item{"LockID": model.String("b/k"), "Info": model.String(`{"ID":"x"}`), "N": {Type: model.TypeN, S: "7"}}
 	for _, r := range []Record{
 		{RecordID: id, Phase: PhaseIntent, Time: now, Action: ActionForceUnlock, LockID: "b/k", Observed: item},
@@ -42,6 +40,22 @@ func TestAppendReadFind(t *testing.T) {
 	}
 	if _, _, err := l.Find("r-missing"); err == nil || !strings.Contains(err.Error(), "lockwarden audit lists them") {
 		t.Errorf("missing record: %v", err)
+	}
+}
+
+func TestRecordIDs(t *testing.T) {
+	now := time.Date(2026, 11, 26, 7, 15, 2, 0, time.FixedZone("CET", 3600))
+	format := regexp.MustCompile(`^r-20261126-061502-[0-9a-f]{16}$`)
+	seen := map[string]bool{}
+	for range 1000 {
+		id := NewRecordID(now)
+		if !format.MatchString(id) {
+			t.Fatalf("record ID %q does not match %s", id, format)
+		}
+		if seen[id] {
+			t.Fatalf("record ID %q made twice in 1000", id)
+		}
+		seen[id] = true
 	}
 }
 

@@ -133,7 +133,7 @@ func TestUnlockCLI(t *testing.T) {
 	if w := rec.writes(); len(w) != 1 || w[0] != "DeleteItem" {
 		t.Errorf("writes %v, want one DeleteItem", w)
 	}
-	recordID := out[strings.Index(out, "restore ")+len("restore ") : strings.Index(out, "restore ")+len("restore ")+len("r-20261126-000000-000000")]
+	recordID := out[strings.Index(out, "restore ")+len("restore ") : strings.Index(out, "restore ")+len("restore ")+len("r-20261126-000000-0000000000000000")]
 
 	// --allow-fresh --yes releases the fresh lock, with a warning shown.
 	out, _, code = runAt(t, "", false, unlockArgs("tfstate/web/terraform.tfstate", freshID, "--allow-fresh", "--yes")...)

@@ -17,7 +17,7 @@ import (
 
 	lwaws "github.com/lockwarden/lockwarden/aws"
 	"github.com/lockwarden/lockwarden/model"
-	"github.com/lockwarden/lockwarden/ui"
+	"github.com/lockwarden/lockwarden/sanitize"
 )
 
 func newDigestCmd(env *Env) *cobra.Command {
@@ -178,8 +178,8 @@ func writeDigestTable(w io.Writer, reports []lwaws.DigestReport) error {
 			}
 			written, size, sum = r.State.LastModified.UTC().Format("2006-01-02 15:04:05"), fmt.Sprint(r.State.Size), r.State.MD5
 		}
-		fmt.Fprintf(tw, "%s %s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", marker, ui.Sanitize(r.Path), r.Status, ui.Sanitize(orDash(r.Stored)),
-			sum, serial, ui.Sanitize(orDash(r.State.Lineage)), size, written)
+		fmt.Fprintf(tw, "%s %s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", marker, sanitize.Text(r.Path), r.Status, sanitize.Text(orDash(r.Stored)),
+			sum, serial, sanitize.Text(orDash(r.State.Lineage)), size, written)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -285,7 +285,7 @@ confirmed, changed since read).`,
 				}
 				return err
 			}
-			fmt.Fprintf(env.Stdout, "\nDigest of %s set to %s.\nAudit record %s. To undo: lockwarden restore %s%s\n", ui.Sanitize(path), r.State.MD5, res.RecordID, res.RecordID, tableArgs(s))
+			fmt.Fprintf(env.Stdout, "\nDigest of %s set to %s.\nAudit record %s. To undo: lockwarden restore %s%s\n", sanitize.Text(path), r.State.MD5, res.RecordID, res.RecordID, tableArgs(s))
 			return nil
 		},
 	}

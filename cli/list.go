@@ -16,7 +16,7 @@ import (
 
 	lwaws "github.com/lockwarden/lockwarden/aws"
 	"github.com/lockwarden/lockwarden/model"
-	"github.com/lockwarden/lockwarden/ui"
+	"github.com/lockwarden/lockwarden/sanitize"
 )
 
 func newListCmd(env *Env) *cobra.Command {
@@ -234,13 +234,13 @@ func writeTable(w io.Writer, entries []model.Entry, snap lwaws.Snapshot, s Setti
 			if e.Warning != "" {
 				marker = "≠"
 			}
-			fmt.Fprintf(tw, "%s %s\t%s%s\t%s\t%s\t%s\t%s\n", marker, ui.Sanitize(e.Path()), src(e),
-				ui.Sanitize(model.OperationWord(e.Info.Operation)), ui.Sanitize(orDash(e.Info.Who)),
-				e.AgeAt(now), ui.Sanitize(orDash(e.Info.Version)), ui.Sanitize(e.ShortID()))
+			fmt.Fprintf(tw, "%s %s\t%s%s\t%s\t%s\t%s\t%s\n", marker, sanitize.Text(e.Path()), src(e),
+				sanitize.Text(model.OperationWord(e.Info.Operation)), sanitize.Text(orDash(e.Info.Who)),
+				e.AgeAt(now), sanitize.Text(orDash(e.Info.Version)), sanitize.Text(e.ShortID()))
 		case model.KindDigest:
-			fmt.Fprintf(tw, "  %s\t%sdigest\t%s\t—\t—\t—\n", ui.Sanitize(e.Path()), src(e), e.Digest)
+			fmt.Fprintf(tw, "  %s\t%sdigest\t%s\t—\t—\t—\n", sanitize.Text(e.Path()), src(e), e.Digest)
 		default:
-			fmt.Fprintf(tw, "? %s\t%smalformed\t—\t—\t—\t—\n", ui.Sanitize(orDash(e.LockID)), src(e))
+			fmt.Fprintf(tw, "? %s\t%smalformed\t—\t—\t—\t—\n", sanitize.Text(orDash(e.LockID)), src(e))
 		}
 	}
 	if err := tw.Flush(); err != nil {
@@ -255,14 +255,14 @@ func writeTable(w io.Writer, entries []model.Entry, snap lwaws.Snapshot, s Setti
 	if len(warned) > 0 {
 		fmt.Fprintln(w, "\nLocks whose two places disagree (marked ≠):")
 		for _, e := range warned {
-			fmt.Fprintf(w, "≠ %s: %s\n", ui.Sanitize(e.LockID), ui.Sanitize(e.Warning))
+			fmt.Fprintf(w, "≠ %s: %s\n", sanitize.Text(e.LockID), sanitize.Text(e.Warning))
 		}
 	}
 	if malformed > 0 {
 		fmt.Fprintln(w, "\nMalformed items (neither a readable lock nor a digest):")
 		for _, e := range entries {
 			if e.Kind == model.KindMalformed {
-				fmt.Fprintf(w, "? %s: %s\n", ui.Sanitize(orDash(e.LockID)), ui.Sanitize(e.Problem))
+				fmt.Fprintf(w, "? %s: %s\n", sanitize.Text(orDash(e.LockID)), sanitize.Text(e.Problem))
 			}
 		}
 	}

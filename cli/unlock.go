@@ -16,7 +16,7 @@ import (
 	"github.com/lockwarden/lockwarden/audit"
 	lwaws "github.com/lockwarden/lockwarden/aws"
 	"github.com/lockwarden/lockwarden/model"
-	"github.com/lockwarden/lockwarden/ui"
+	"github.com/lockwarden/lockwarden/sanitize"
 	"github.com/lockwarden/lockwarden/unlock"
 )
 
@@ -131,7 +131,7 @@ fresh, ID mismatch, changed since read, digest row, not confirmed);
 				return err
 			}
 			fmt.Fprintf(env.Stdout, "\nReleased %s.\nAudit record %s. To undo: lockwarden restore %s%s\n",
-				ui.Sanitize(lockID), res.RecordID, res.RecordID, tableArgs(s))
+				sanitize.Text(lockID), res.RecordID, res.RecordID, tableArgs(s))
 			return nil
 		},
 	}
@@ -164,21 +164,21 @@ func tableArgs(s Settings) string {
 
 // describeForRelease shows the lock about to go.
 func describeForRelease(w io.Writer, e model.Entry, now time.Time, staleAfter time.Duration) {
-	fmt.Fprintf(w, "Lock %s\n", ui.Sanitize(e.LockID))
+	fmt.Fprintf(w, "Lock %s\n", sanitize.Text(e.LockID))
 	if e.Kind == model.KindMalformed {
-		fmt.Fprintf(w, "  malformed:  %s\n  raw item:   %s\n", ui.Sanitize(e.Problem), ui.Sanitize(e.Item.JSON()))
+		fmt.Fprintf(w, "  malformed:  %s\n  raw item:   %s\n", sanitize.Text(e.Problem), sanitize.Text(e.Item.JSON()))
 		return
 	}
 	switch {
 	case e.Source == model.SourceBoth && e.File != nil:
-		fmt.Fprintf(w, "  held in:    the lock table and s3://%s/%s (both are released, the file first)\n", ui.Sanitize(e.File.Bucket), ui.Sanitize(e.File.Key))
+		fmt.Fprintf(w, "  held in:    the lock table and s3://%s/%s (both are released, the file first)\n", sanitize.Text(e.File.Bucket), sanitize.Text(e.File.Key))
 	case e.Source == model.SourceS3 && e.File != nil:
-		fmt.Fprintf(w, "  held in:    s3://%s/%s only\n", ui.Sanitize(e.File.Bucket), ui.Sanitize(e.File.Key))
+		fmt.Fprintf(w, "  held in:    s3://%s/%s only\n", sanitize.Text(e.File.Bucket), sanitize.Text(e.File.Key))
 	}
 	age := e.AgeAt(now)
 	fmt.Fprintf(w, "  held by:    %s\n  operation:  %s\n  version:    %s\n  held for:   %s (threshold %s)\n  lock ID:    %s\n",
-		ui.Sanitize(e.Info.Who), ui.Sanitize(model.OperationWord(e.Info.Operation)), ui.Sanitize(e.Info.Version),
-		age, model.FormatThreshold(staleAfter), ui.Sanitize(e.Info.ID))
+		sanitize.Text(e.Info.Who), sanitize.Text(model.OperationWord(e.Info.Operation)), sanitize.Text(e.Info.Version),
+		age, model.FormatThreshold(staleAfter), sanitize.Text(e.Info.ID))
 	if !e.StaleAt(now, staleAfter) {
 		fmt.Fprintf(w, "\nWARNING: this lock is not stale. If that run is still going, releasing its lock\nlets a second run write the same state and may corrupt it.\n")
 	}
@@ -253,7 +253,7 @@ is held again).`,
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(env.Stdout, "Restored %s: %s again.\nAudit record %s.\n", ui.Sanitize(res.Entry.LockID), ui.Sanitize(unlock.Describe(res.Entry)), res.RecordID)
+			fmt.Fprintf(env.Stdout, "Restored %s: %s again.\nAudit record %s.\n", sanitize.Text(res.Entry.LockID), sanitize.Text(unlock.Describe(res.Entry)), res.RecordID)
 			return nil
 		},
 	}
@@ -311,7 +311,7 @@ func newAuditCmd(env *Env) *cobra.Command {
 					outcome = "no outcome recorded"
 				}
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.RecordID, r.Time.UTC().Format("2006-01-02 15:04:05"),
-					r.Action, outcome, ui.Sanitize(r.LockID), ui.Sanitize(r.Table), ui.Sanitize(r.Actor))
+					r.Action, outcome, sanitize.Text(r.LockID), sanitize.Text(r.Table), sanitize.Text(r.Actor))
 			}
 			return tw.Flush()
 		},

@@ -7,6 +7,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/lockwarden/lockwarden/model"
+	"github.com/lockwarden/lockwarden/sanitize"
 )
 
 // detailView shows everything known about one entry.
@@ -36,7 +37,7 @@ func (m Model) detailView(w int) []string {
 	default:
 		verdict = s.Malformed.Render("MALFORMED")
 	}
-	lines := []string{spread(" "+s.Context.Render(Sanitize(e.Path())), verdict+" ", w), ""}
+	lines := []string{spread(" "+s.Context.Render(sanitize.Text(e.Path())), verdict+" ", w), ""}
 	field := func(label string, values ...string) {
 		prefix := " " + s.Label.Render(fit(label, 11)) + " "
 		var wrapped []string
@@ -50,16 +51,16 @@ func (m Model) detailView(w int) []string {
 			lines = append(lines, prefix+l)
 		}
 	}
-	where := fmt.Sprintf("%s · bucket %s · key %s", Sanitize(e.Workspace), Sanitize(e.Bucket), Sanitize(e.Key))
+	where := fmt.Sprintf("%s · bucket %s · key %s", sanitize.Text(e.Workspace), sanitize.Text(e.Bucket), sanitize.Text(e.Key))
 	switch e.Kind {
 	case model.KindLock:
 		li := e.Info
 		a := e.AgeAt(m.now)
 		// What a person needs first: whose lock, the verdict, how to
 		// release it. The rest follows, and the view scrolls.
-		field("Lock ID", Sanitize(li.ID))
-		field("Who", Sanitize(orDash(li.Who)))
-		field("Operation", fmt.Sprintf("%s (%s)", Sanitize(li.Operation), Sanitize(model.OperationWord(li.Operation))))
+		field("Lock ID", sanitize.Text(li.ID))
+		field("Who", sanitize.Text(orDash(li.Who)))
+		field("Operation", fmt.Sprintf("%s (%s)", sanitize.Text(li.Operation), sanitize.Text(model.OperationWord(li.Operation))))
 		if li.Created.IsZero() {
 			field("Created", "— (the lock carries no time)")
 		} else {
@@ -77,22 +78,22 @@ func (m Model) detailView(w int) []string {
 		}
 		field("Verdict", verdict)
 		if e.Warning != "" {
-			field("Warning", m.styles.Warn.Render(Sanitize(e.Warning)))
+			field("Warning", m.styles.Warn.Render(sanitize.Text(e.Warning)))
 		}
 		if !present {
 			field("Released", "this lock is no longer in the table")
 		} else {
 			field("Release", m.releaseText(e)...)
 		}
-		field("Version", Sanitize(orDash(li.Version)))
-		path := Sanitize(li.Path)
+		field("Version", sanitize.Text(orDash(li.Version)))
+		path := sanitize.Text(li.Path)
 		if li.Path != e.LockID {
 			// Clients write Path = LockID; anything else was not written
 			// by Terraform or OpenTofu.
 			path += " " + m.styles.Warn.Render("(differs from LockID)")
 		}
 		field("Path", path)
-		field("Info", Sanitize(orDash(li.Info)))
+		field("Info", sanitize.Text(orDash(li.Info)))
 		field("Workspace", where)
 		m.sourceFields(e, field)
 		m.stateFields(e, field)
@@ -102,16 +103,16 @@ func (m Model) detailView(w int) []string {
 		m.stateFields(e, field)
 		field("Meaning", "the MD5 of the state object, written after every state write. It is not a lock: never delete it to clear a lock. If Terraform reports 'state data in S3 does not have the expected content', this value no longer matches the state object.")
 	default:
-		field("Problem", Sanitize(e.Problem))
+		field("Problem", sanitize.Text(e.Problem))
 		if e.LockID != "" {
 			field("Workspace", where)
 		}
 		field("Meaning", "this item is neither a readable lock nor a digest. If its key is a state path, Terraform treats the state as locked, and force-unlock cannot release it because no lock ID can be read.")
 	}
 	// Raw JSON is cut at the width, not at word breaks: it has no words.
-	raw := strings.Split(ansi.Hardwrap(Sanitize(e.Item.JSON()), max(10, w-14), false), "\n")
+	raw := strings.Split(ansi.Hardwrap(sanitize.Text(e.Item.JSON()), max(10, w-14), false), "\n")
 	if e.Item == nil && e.File != nil {
-		raw = strings.Split(ansi.Hardwrap(Sanitize(e.File.Body), max(10, w-14), false), "\n")
+		raw = strings.Split(ansi.Hardwrap(sanitize.Text(e.File.Body), max(10, w-14), false), "\n")
 		field("Lock file", raw...)
 		return lines
 	}
@@ -133,7 +134,7 @@ func (m Model) sourceFields(e *model.Entry, field func(string, ...string)) {
 		field("Held in", "the lock table only")
 	}
 	if e.File != nil {
-		field("Lock file", fmt.Sprintf("s3://%s/%s · ETag %s · written %s", Sanitize(e.File.Bucket), Sanitize(e.File.Key), Sanitize(e.File.ETag),
+		field("Lock file", fmt.Sprintf("s3://%s/%s · ETag %s · written %s", sanitize.Text(e.File.Bucket), sanitize.Text(e.File.Key), sanitize.Text(e.File.ETag),
 			e.File.LastModified.UTC().Format("2006-01-02 15:04:05 UTC")))
 	}
 }
@@ -153,10 +154,10 @@ func (m Model) verdictText(e *model.Entry, a model.Age) string {
 }
 
 func (m Model) releaseText(e *model.Entry) []string {
-	id := Sanitize(e.Info.ID)
+	id := sanitize.Text(e.Info.ID)
 	where := "in the state's root module"
 	if e.Workspace != model.DefaultWorkspace {
-		where += ", after: terraform workspace select " + Sanitize(e.Workspace)
+		where += ", after: terraform workspace select " + sanitize.Text(e.Workspace)
 	}
 	lines := []string{"terraform force-unlock " + id, "tofu force-unlock " + id, m.styles.Dim.Render("(" + where + ")")}
 	if m.keys.Unlock.Enabled() {
@@ -203,12 +204,12 @@ func (m Model) contextsView(w int) []string {
 	s := m.styles
 	lines := []string{" " + s.Context.Render("Switch context") + s.Dim.Render(" (enter switches, esc goes back)"), ""}
 	for i, c := range m.cfg.Contexts {
-		line := "   " + Sanitize(c)
+		line := "   " + sanitize.Text(c)
 		if c == m.cfg.Context {
 			line += s.Dim.Render("  (current)")
 		}
 		if i == m.ctxCursor {
-			line = s.Selected.Render(fit(" ▸ "+Sanitize(c), w/2))
+			line = s.Selected.Render(fit(" ▸ "+sanitize.Text(c), w/2))
 		}
 		lines = append(lines, line)
 	}

@@ -14,6 +14,7 @@ import (
 	"charm.land/lipgloss/v2"
 
 	"github.com/lockwarden/lockwarden/model"
+	"github.com/lockwarden/lockwarden/sanitize"
 	"github.com/lockwarden/lockwarden/unlock"
 )
 
@@ -132,7 +133,7 @@ func (m Model) typeWhat() string {
 	if m.dialog.entry.Kind == model.KindMalformed {
 		return "its full LockID"
 	}
-	return "the first 8 characters of the lock ID (" + Sanitize(m.dialog.entry.ShortID()) + ")"
+	return "the first 8 characters of the lock ID (" + sanitize.Text(m.dialog.entry.ShortID()) + ")"
 }
 
 // Results of the guarded writes.
@@ -175,15 +176,15 @@ func (m Model) onReleased(msg releasedMsg) (tea.Model, tea.Cmd) {
 	var partial *unlock.PartialError
 	switch {
 	case errors.As(msg.err, &partial):
-		m.setStatus(at, Sanitize(partial.Error()))
+		m.setStatus(at, sanitize.Text(partial.Error()))
 	case errors.As(msg.err, &changed):
-		m.setStatus(at, Sanitize(changed.Error()))
+		m.setStatus(at, sanitize.Text(changed.Error()))
 	case msg.err != nil:
-		m.setStatus(at, "not released: "+Sanitize(msg.err.Error()))
+		m.setStatus(at, "not released: "+sanitize.Text(msg.err.Error()))
 	default:
 		m.undo = &undoOffer{recordID: msg.res.RecordID, lockID: msg.entry.LockID, at: at}
 		m.keys.Undo.SetEnabled(true)
-		m.setStatus(at, fmt.Sprintf("released %s (audit %s) — u to undo", Sanitize(msg.entry.Path()), msg.res.RecordID))
+		m.setStatus(at, fmt.Sprintf("released %s (audit %s) — u to undo", sanitize.Text(msg.entry.Path()), msg.res.RecordID))
 	}
 	return m, m.refreshNow()
 }
@@ -209,9 +210,9 @@ func (m Model) onRestored(msg restoredMsg) (tea.Model, tea.Cmd) {
 	m.undo = nil
 	m.keys.Undo.SetEnabled(false)
 	if msg.err != nil {
-		m.setStatus(at, Sanitize(msg.err.Error()))
+		m.setStatus(at, sanitize.Text(msg.err.Error()))
 	} else {
-		m.setStatus(at, fmt.Sprintf("restored %s: %s again (audit %s)", Sanitize(msg.res.Entry.Path()), Sanitize(unlock.Describe(msg.res.Entry)), msg.res.RecordID))
+		m.setStatus(at, fmt.Sprintf("restored %s: %s again (audit %s)", sanitize.Text(msg.res.Entry.Path()), sanitize.Text(unlock.Describe(msg.res.Entry)), msg.res.RecordID))
 	}
 	return m, m.refreshNow()
 }
@@ -265,12 +266,12 @@ func (m Model) onRepaired(msg repairedMsg) (tea.Model, tea.Cmd) {
 	m.dialog = nil
 	at := m.cfg.Now()
 	if msg.err != nil {
-		m.setStatus(at, "not repaired: "+Sanitize(msg.err.Error()))
+		m.setStatus(at, "not repaired: "+sanitize.Text(msg.err.Error()))
 		return m, m.refreshNow()
 	}
 	m.undo = &undoOffer{recordID: msg.res.RecordID, lockID: msg.path + model.DigestSuffix, at: at}
 	m.keys.Undo.SetEnabled(true)
-	m.setStatus(at, fmt.Sprintf("digest of %s repaired (audit %s) — u to undo", Sanitize(msg.path), msg.res.RecordID))
+	m.setStatus(at, fmt.Sprintf("digest of %s repaired (audit %s) — u to undo", sanitize.Text(msg.path), msg.res.RecordID))
 	var reprobe tea.Cmd
 	if m.detail != nil {
 		reprobe = m.probe(m.detail)
@@ -303,13 +304,13 @@ func (m Model) dialogView(w int) []string {
 	case fresh:
 		title = "Force-unlock a lock that is NOT stale"
 	}
-	add(s.Context.Render(Sanitize(e.LockID)))
+	add(s.Context.Render(sanitize.Text(e.LockID)))
 	if e.Kind == model.KindMalformed {
-		add(s.Malformed.Render("malformed: "+Sanitize(e.Problem)), "")
+		add(s.Malformed.Render("malformed: "+sanitize.Text(e.Problem)), "")
 		add("It blocks Terraform like a lock, and no client can release it. The item is deleted only if it is still exactly as shown; the removal is audited and can be undone with u.")
 	} else {
-		add(fmt.Sprintf("held by %s · %s · %s · for %s (threshold %s)", Sanitize(e.Info.Who), Sanitize(model.OperationWord(e.Info.Operation)),
-			Sanitize(e.Info.Version), age, model.FormatThreshold(m.cfg.StaleAfter)), "ID "+Sanitize(e.Info.ID), "")
+		add(fmt.Sprintf("held by %s · %s · %s · for %s (threshold %s)", sanitize.Text(e.Info.Who), sanitize.Text(model.OperationWord(e.Info.Operation)),
+			sanitize.Text(e.Info.Version), age, model.FormatThreshold(m.cfg.StaleAfter)), "ID "+sanitize.Text(e.Info.ID), "")
 		switch {
 		case d.second:
 			// The warning below says it plainly; the buttons must fit.
@@ -379,9 +380,9 @@ func (m Model) repairView(w, inner int) []string {
 		}
 	}
 	serial := r.State.SerialText()
-	add(s.Context.Render(Sanitize(r.Path)),
+	add(s.Context.Render(sanitize.Text(r.Path)),
 		fmt.Sprintf("digest %s (%s)", orDash(r.Stored), r.Status),
-		fmt.Sprintf("state object: MD5 %s · serial %s · lineage %s · written %s", r.State.MD5, serial, Sanitize(orDash(r.State.Lineage)),
+		fmt.Sprintf("state object: MD5 %s · serial %s · lineage %s · written %s", r.State.MD5, serial, sanitize.Text(orDash(r.State.Lineage)),
 			r.State.LastModified.UTC().Format("2006-01-02 15:04:05 UTC")), "")
 	add("Check the state object first: after the repair Terraform accepts whatever it holds, even a truncated or rolled-back state. The digest is written only if it is still as shown; the change is audited and can be undone with u.", "")
 	add("Type " + m.typeWhat() + " to confirm:")

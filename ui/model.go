@@ -1,3 +1,6 @@
+// Package ui is lockwarden's terminal interface: one Bubble Tea root model,
+// its panes and dialogs, keys and styles. It renders and routes; all I/O
+// happens in tea.Cmds built from the aws package.
 package ui
 
 import (
@@ -12,6 +15,7 @@ import (
 
 	lwaws "github.com/lockwarden/lockwarden/aws"
 	"github.com/lockwarden/lockwarden/model"
+	"github.com/lockwarden/lockwarden/sanitize"
 )
 
 // screen is what fills the body of the UI.
@@ -381,7 +385,7 @@ func (m Model) onKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(msg, k.Refresh):
 		return m, m.refreshNow()
 	case key.Matches(msg, k.Undo) && m.undo != nil:
-		m.setStatus(m.cfg.Now(), "restoring "+Sanitize(m.undo.lockID)+"…")
+		m.setStatus(m.cfg.Now(), "restoring "+sanitize.Text(m.undo.lockID)+"…")
 		return m, m.restore()
 	}
 	switch m.screen {
@@ -563,7 +567,7 @@ func (m *Model) copyID(e *model.Entry) tea.Cmd {
 	if id == "" {
 		id, what = e.LockID, "LockID"
 	}
-	m.setStatus(m.cfg.Now(), fmt.Sprintf("copied %s %s to the clipboard", what, Sanitize(id)))
+	m.setStatus(m.cfg.Now(), fmt.Sprintf("copied %s %s to the clipboard", what, sanitize.Text(id)))
 	return tea.SetClipboard(id)
 }
 

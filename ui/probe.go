@@ -9,6 +9,7 @@ import (
 
 	lwaws "github.com/lockwarden/lockwarden/aws"
 	"github.com/lockwarden/lockwarden/model"
+	"github.com/lockwarden/lockwarden/sanitize"
 )
 
 // Prober reads a state's object and digest: the evidence behind a stale
@@ -47,13 +48,13 @@ func (m Model) stateFields(e *model.Entry, field func(string, ...string)) {
 		field("State", m.styles.Dim.Render("reading the state object…"))
 		return
 	case r.Err != nil:
-		field("State", "not read: "+Sanitize(r.Err.Error()))
+		field("State", "not read: "+sanitize.Text(r.Err.Error()))
 		return
 	case !r.State.Exists:
-		field("State", "no state object at s3://"+Sanitize(e.Bucket)+"/"+Sanitize(e.Key))
+		field("State", "no state object at s3://"+sanitize.Text(e.Bucket)+"/"+sanitize.Text(e.Key))
 	default:
 		serial := r.State.SerialText()
-		field("State", fmt.Sprintf("serial %s · lineage %s · %d bytes · written %s (%s)", serial, Sanitize(orDash(r.State.Lineage)),
+		field("State", fmt.Sprintf("serial %s · lineage %s · %d bytes · written %s (%s)", serial, sanitize.Text(orDash(r.State.Lineage)),
 			r.State.Size, r.State.LastModified.UTC().Format("2006-01-02 15:04:05 UTC"), ago(m.now, r.State.LastModified)))
 	}
 	digest := string(r.Status)

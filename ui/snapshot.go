@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/lockwarden/lockwarden/model"
+	"github.com/lockwarden/lockwarden/sanitize"
 )
 
 // This file keeps the bookkeeping of snapshots: what appeared, what
@@ -140,7 +141,7 @@ func (m *Model) isNew(e *model.Entry) bool {
 // describeRelease says what a vanished lock was: "tfstate/app —
 // apply by alice@ci-7, held 4m12s".
 func describeRelease(e model.Entry, at time.Time) string {
-	s := fmt.Sprintf("%s — %s by %s", Sanitize(e.Path()), Sanitize(model.OperationWord(e.Info.Operation)), Sanitize(orDash(e.Info.Who)))
+	s := fmt.Sprintf("%s — %s by %s", sanitize.Text(e.Path()), sanitize.Text(model.OperationWord(e.Info.Operation)), sanitize.Text(orDash(e.Info.Who)))
 	if age := e.AgeAt(at); age.Known && !age.ClockAhead {
 		s += ", held " + model.FormatDuration(age.Held)
 	}

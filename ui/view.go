@@ -11,6 +11,7 @@ import (
 	"charm.land/lipgloss/v2"
 
 	"github.com/lockwarden/lockwarden/model"
+	"github.com/lockwarden/lockwarden/sanitize"
 )
 
 // headerLines is the title, the counts and a rule.
@@ -21,7 +22,7 @@ const headerLines = 3
 func (m Model) View() tea.View {
 	v := tea.NewView(m.render())
 	v.AltScreen = true
-	v.WindowTitle = "lockwarden — " + Sanitize(m.cfg.Table)
+	v.WindowTitle = "lockwarden — " + sanitize.Text(m.cfg.Table)
 	return v
 }
 
@@ -56,20 +57,20 @@ func (m Model) render() string {
 func (m Model) header() []string {
 	s := m.styles
 	// Without a named context the region is what tells accounts apart.
-	where := Sanitize(m.cfg.Context)
+	where := sanitize.Text(m.cfg.Context)
 	var conn []string
 	if m.cfg.Profile != "" {
-		conn = append(conn, "profile "+Sanitize(m.cfg.Profile))
+		conn = append(conn, "profile "+sanitize.Text(m.cfg.Profile))
 	}
 	if m.cfg.Region != "" {
-		conn = append(conn, Sanitize(m.cfg.Region))
+		conn = append(conn, sanitize.Text(m.cfg.Region))
 	}
 	if where == "" {
 		where = strings.Join(conn, ", ")
 		conn = nil
 	}
 	right := m.liveness() + " "
-	table := "  table " + s.Context.Render(Sanitize(m.cfg.Table))
+	table := "  table " + s.Context.Render(sanitize.Text(m.cfg.Table))
 	left := s.Title.Render(" lockwarden") + "  " + s.Context.Render(where)
 	if full := left + s.Dim.Render(" ("+strings.Join(conn, ", ")+")") + table; len(conn) > 0 && lipgloss.Width(full)+lipgloss.Width(right) < m.width {
 		left = full
@@ -178,12 +179,12 @@ func (m Model) statusLines() []string {
 		}
 		// What matters most comes first.
 		text = fmt.Sprintf("⚠ refresh failed %d× — %s, retrying in %s: %s",
-			m.failures, data, model.FormatDuration(max(0, retry)), Sanitize(m.lastErr.Error()))
+			m.failures, data, model.FormatDuration(max(0, retry)), sanitize.Text(m.lastErr.Error()))
 		style = s.Warn
 	case m.status != "":
 		text = m.status + " (" + ago(m.now, m.statusAt) + ")"
 	case len(m.notes) > 0:
-		text = "⚠ " + Sanitize(strings.Join(m.notes, "; "))
+		text = "⚠ " + sanitize.Text(strings.Join(m.notes, "; "))
 		style = s.Warn
 	}
 	lines := wrap(text, max(10, m.width-2))
@@ -223,7 +224,7 @@ func (m Model) footer() []string {
 		}
 		keys = m.help.ShortHelpView(bindings)
 		if q := m.filter.Value(); q != "" {
-			keys = s.Key.Render("filter: "+Sanitize(q)) + s.Dim.Render(" (esc clears) ") + keys
+			keys = s.Key.Render("filter: "+sanitize.Text(q)) + s.Dim.Render(" (esc clears) ") + keys
 		}
 	}
 	lines := []string{s.Rule.Render(strings.Repeat("─", m.width))}
@@ -361,18 +362,18 @@ func (m Model) row(e *model.Entry, c columns, selected bool, w int) string {
 	if e.Kind == model.KindMalformed {
 		p = e.LockID // the key as stored, -md5 and all
 	}
-	path := elidePath(Sanitize(orDash(p)), c.path)
+	path := elidePath(sanitize.Text(orDash(p)), c.path)
 	cells := []string{fit(path, c.path)}
 	if c.src > 0 {
 		cells = append(cells, fit(e.Label(), c.src))
 	}
 	whoCell := len(cells) + 1
-	cells = append(cells, fit(Sanitize(op), c.op), fit(Sanitize(who), c.who), fit(age, c.age))
+	cells = append(cells, fit(sanitize.Text(op), c.op), fit(sanitize.Text(who), c.who), fit(age, c.age))
 	if c.ver > 0 {
-		cells = append(cells, fit(Sanitize(ver), c.ver))
+		cells = append(cells, fit(sanitize.Text(ver), c.ver))
 	}
 	if c.id > 0 {
-		cells = append(cells, fit(Sanitize(id), c.id))
+		cells = append(cells, fit(sanitize.Text(id), c.id))
 	}
 	if selected {
 		// One style over the plain row: nested styles would reset the
@@ -393,9 +394,9 @@ func (m Model) row(e *model.Entry, c columns, selected bool, w int) string {
 func (m Model) emptyView(w int) []string {
 	s := m.styles
 	if q := m.filter.Value(); q != "" {
-		return []string{"", " " + fmt.Sprintf("Nothing matches %q.", Sanitize(q)) + s.Dim.Render(" esc clears the filter.")}
+		return []string{"", " " + fmt.Sprintf("Nothing matches %q.", sanitize.Text(q)) + s.Dim.Render(" esc clears the filter.")}
 	}
-	msg := []string{"", " " + s.Context.Render("No locks in table "+Sanitize(m.cfg.Table)+".")}
+	msg := []string{"", " " + s.Context.Render("No locks in table "+sanitize.Text(m.cfg.Table)+".")}
 	if m.digests > 0 && !m.showDigests {
 		msg = append(msg, " "+s.Dim.Render(fmt.Sprintf("%d digest item%s hidden (d shows them).", m.digests, plural(m.digests, "", "s"))))
 	}
@@ -411,10 +412,10 @@ func (m Model) emptyView(w int) []string {
 func (m Model) noDataView(w int) []string {
 	s := m.styles
 	if m.failures == 0 {
-		return []string{"", " Reading table " + Sanitize(m.cfg.Table) + "…"}
+		return []string{"", " Reading table " + sanitize.Text(m.cfg.Table) + "…"}
 	}
 	lines := []string{"", " " + s.Error.Render("Cannot read the lock table.")}
-	for _, l := range wrap(Sanitize(m.lastErr.Error()), w-2) {
+	for _, l := range wrap(sanitize.Text(m.lastErr.Error()), w-2) {
 		lines = append(lines, " "+l)
 	}
 	lines = append(lines, "", " "+s.Dim.Render(fmt.Sprintf("lockwarden keeps retrying (next in %s); r retries now, q quits.", model.FormatDuration(max(0, m.nextRetry.Sub(m.now))))))

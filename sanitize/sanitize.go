@@ -1,7 +1,9 @@
-// Package ui is lockwarden's terminal interface: one Bubble Tea root model,
-// its panes and dialogs, keys and styles. It renders and routes; all I/O
-// happens in tea.Cmds built from the aws package.
-package ui
+// Package sanitize owns how text from outside lockwarden — lock items,
+// lock files, state objects, error messages that quote them — is made
+// safe and unambiguous before a person reads it on a terminal. Both the
+// UI and the CLI print through it; machine output (JSON, the audit file)
+// never does, so it keeps the exact bytes.
+package sanitize
 
 import (
 	"fmt"
@@ -9,12 +11,12 @@ import (
 	"unicode/utf8"
 )
 
-// Sanitize makes a string from the lock table safe to print on a terminal:
+// Text makes a string from the lock table safe to print on a terminal:
 // control characters, escape sequences (ESC, CSI, OSC, DCS), BEL, DEL, C1
 // controls and invalid UTF-8 are shown as visible escapes such as \x1b and
 // \u009b, never passed through. A lock item must not be able to retitle,
 // clear or recolour the user's terminal.
-func Sanitize(s string) string {
+func Text(s string) string {
 	if isPlain(s) {
 		return s
 	}

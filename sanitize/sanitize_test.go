@@ -1,4 +1,4 @@
-package ui
+package sanitize
 
 import "testing"
 
@@ -18,8 +18,8 @@ func TestSanitize(t *testing.T) {
 		"\x1b]52;c;cGF5bG9hZA==\x07trail": `\x1b]52;c;cGF5bG9hZA==\x07trail`,
 	}
 	for in, want := range cases {
-		if got := Sanitize(in); got != want {
-			t.Errorf("Sanitize(%q) = %q, want %q", in, got, want)
+		if got := Text(in); got != want {
+			t.Errorf("Text(%q) = %q, want %q", in, got, want)
 		}
 	}
 }
@@ -27,7 +27,7 @@ func TestSanitize(t *testing.T) {
 func FuzzSanitizeLeavesNoControls(f *testing.F) {
 	f.Add("\x1b[31m\x9b\x07")
 	f.Fuzz(func(t *testing.T, s string) {
-		out := Sanitize(s)
+		out := Text(s)
 		for _, r := range out {
 			if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
 				t.Fatalf("control %U survived in %q", r, out)

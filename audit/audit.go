@@ -5,15 +5,13 @@
 package audit
 
 import (
-	"bufio"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/lockwarden/lockwarden/model"
@@ -97,6 +95,16 @@ func DefaultPath() string {
 // Log is an append-only audit file.
 type Log struct {
 	Path string
+	// Warn, when set, is told of each damaged line (a torn append, bytes
+	// that are not a record) once per Log value, however often the file
+	// is read: a restore reads it more than once. The line is skipped;
+	// every other record stays readable. The message names the file and
+	// the line and has no control characters. Warn may be called from
+	// several goroutines at once if the Log is read concurrently.
+	Warn func(string)
+
+	mu     sync.Mutex
+	warned map[int]bool
 }
 
 // NewRecordID returns an ID that sorts by time and names the day, with 64
@@ -132,72 +140,15 @@ func (l *Log) Append(r Record) error {
 	if st, err := f.Stat(); err == nil && st.Mode().Perm()&0o077 != 0 {
 		return fmt.Errorf("audit log %s is readable by others (mode %s): chmod 600 it first", l.Path, st.Mode().Perm())
 	}
-	line, err := json.Marshal(r)
+	line, err := encodeLine(r)
 	if err != nil {
-		return fmt.Errorf("audit record: %w", err)
+		return err
 	}
-	if _, err := f.Write(append(line, '\n')); err != nil {
+	if _, err := f.Write(line); err != nil {
 		return fmt.Errorf("audit log %s: %w", l.Path, err)
 	}
 	if err := f.Sync(); err != nil {
 		return fmt.Errorf("audit log %s: fsync: %w", l.Path, err)
 	}
 	return f.Close()
-}
-
-// ErrNoLog is returned when the audit file does not exist yet.
-var ErrNoLog = errors.New("no audit log yet")
-
-// Read returns every record in the file, oldest first. A damaged line is
-// reported with its number, not skipped silently.
-func (l *Log) Read() ([]Record, error) {
-	f, err := os.Open(l.Path)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("%w at %s", ErrNoLog, l.Path)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("audit log %s: %w", l.Path, err)
-	}
-	defer f.Close()
-	return readRecords(f, l.Path)
-}
-
-func readRecords(r io.Reader, path string) ([]Record, error) {
-	var out []Record
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64*1024), 8*1024*1024)
-	for n := 1; sc.Scan(); n++ {
-		if len(sc.Bytes()) == 0 {
-			continue
-		}
-		var rec Record
-		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
-			return out, fmt.Errorf("audit log %s line %d is damaged: %v", path, n, err)
-		}
-		out = append(out, rec)
-	}
-	return out, sc.Err()
-}
-
-// Find returns the intent and outcome records of one action.
-func (l *Log) Find(recordID string) (intent, outcome *Record, err error) {
-	recs, err := l.Read()
-	if err != nil {
-		return nil, nil, err
-	}
-	for i := range recs {
-		if recs[i].RecordID != recordID {
-			continue
-		}
-		switch recs[i].Phase {
-		case PhaseIntent:
-			intent = &recs[i]
-		case PhaseOutcome:
-			outcome = &recs[i]
-		}
-	}
-	if intent == nil && outcome == nil {
-		return nil, nil, fmt.Errorf("no audit record %s in %s (lockwarden audit lists them)", recordID, l.Path)
-	}
-	return intent, outcome, nil
 }

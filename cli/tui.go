@@ -83,6 +83,8 @@ func connect(ctx context.Context, env *Env, s Settings, logf func(string, ...any
 		if err != nil {
 			return nil, ui.Config{}, err
 		}
+		// The UI owns the terminal: damaged audit lines go to its log.
+		svc.Audit.Warn = func(msg string) { logf("warning: %s", msg) }
 		uc.Releaser = svc
 	}
 	return src, uc, nil

@@ -40,10 +40,21 @@ func newService(ctx context.Context, env *Env, s Settings) (*unlock.Service, err
 			Client: lwaws.NewDynamoDB(cfg, s.Endpoint), Table: s.Table, Region: cfg.Region,
 			Endpoint: lwaws.EffectiveEndpoint(s.Endpoint), WorkspaceKeyPrefix: s.WorkspaceKeyPrefix,
 		},
-		Audit: &audit.Log{Path: s.AuditFile}, ReadOnly: s.ReadOnly,
+		Audit: auditLog(env, s.AuditFile), ReadOnly: s.ReadOnly,
 		ResolveActor: func(ctx context.Context) string { return lwaws.Actor(ctx, cfg, lwaws.EffectiveEndpoint(s.Endpoint)) },
 		Context:      s.Context, Profile: s.Profile, Now: env.Now,
 	}, nil
+}
+
+// auditLog opens the audit file for a command: a damaged line in it is
+// skipped and told once on the command's stderr. The terminal UI must not
+// print there; connect sends these warnings to its log instead.
+func auditLog(env *Env, path string) *audit.Log {
+	return &audit.Log{Path: path, Warn: func(msg string) {
+		if env.Stderr != nil {
+			fmt.Fprintf(env.Stderr, "lockwarden: warning: %s\n", msg)
+		}
+	}}
 }
 
 // readOnlyRefusal is what every write command says in read-only mode.
@@ -273,7 +284,7 @@ func newAuditCmd(env *Env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			recs, err := (&audit.Log{Path: s.AuditFile}).Read()
+			recs, err := auditLog(env, s.AuditFile).Read()
 			if errors.Is(err, audit.ErrNoLog) {
 				if output == "json" {
 					fmt.Fprintln(env.Stdout, "[]")

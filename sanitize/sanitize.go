@@ -6,48 +6,120 @@
 package sanitize
 
 import (
-	"fmt"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
-// Text makes a string from the lock table safe to print on a terminal:
-// control characters, escape sequences (ESC, CSI, OSC, DCS), BEL, DEL, C1
-// controls and invalid UTF-8 are shown as visible escapes such as \x1b and
-// \u009b, never passed through. A lock item must not be able to retitle,
-// clear or recolour the user's terminal.
+// Marks around an escape. The opening mark is itself escaped when it
+// occurs in the input, so it only ever starts an escape in the output
+// and every output reads back to exactly one input.
+const (
+	openMark  = '‹' // U+2039
+	closeMark = '›' // U+203A
+)
+
+// blank holds the characters that draw as nothing yet belong to no
+// category or property that says so. Everything else that is invisible
+// is found through the Unicode tables in escapes.
+var blank = &unicode.RangeTable{
+	R16: []unicode.Range16{
+		{Lo: 0x2800, Hi: 0x2800, Stride: 1}, // BRAILLE PATTERN BLANK (So)
+	},
+}
+
+// Text makes a string from the lock table safe and distinguishable on a
+// terminal. Every rune that is not a visible character is shown as an
+// escape such as ‹U+202E›, and every byte that is not UTF-8 as ‹0xFF›:
+// controls and escape sequences (a lock item must not retitle, clear or
+// recolour the terminal), bidi overrides, isolates and marks (which
+// reorder what the operator reads), zero-width and other invisible
+// characters, spaces other than the ASCII space, line and paragraph
+// separators, private-use and unassigned code points. Two different
+// inputs never give the same output, so two LockIDs that differ only by
+// an invisible character look different.
 func Text(s string) string {
-	if isPlain(s) {
+	first := firstEscape(s)
+	if first < 0 {
 		return s
 	}
 	var b strings.Builder
-	for i := 0; i < len(s); {
+	b.Grow(len(s) + 16)
+	b.WriteString(s[:first])
+	for i := first; i < len(s); {
 		r, size := utf8.DecodeRuneInString(s[i:])
 		switch {
 		case r == utf8.RuneError && size == 1:
-			fmt.Fprintf(&b, `\x%02x`, s[i])
-		case r < 0x20 || r == 0x7f:
-			fmt.Fprintf(&b, `\x%02x`, r)
-		case r >= 0x80 && r < 0xa0:
-			fmt.Fprintf(&b, `\u%04x`, r)
-		case r == 0x2028 || r == 0x2029 || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069):
-			// Line separators and bidi overrides reorder or break what
-			// the person reads.
-			fmt.Fprintf(&b, `\u%04x`, r)
+			writeByte(&b, s[i])
+		case escapes(r):
+			writeRune(&b, r)
 		default:
-			b.WriteRune(r)
+			b.WriteString(s[i : i+size])
 		}
 		i += size
 	}
 	return b.String()
 }
 
-// isPlain is the fast path: printable ASCII needs no work.
-func isPlain(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c >= 0x7f {
-			return false
+// firstEscape is the offset of the first byte that Text must escape, or
+// -1 if s can be printed as it is. Printable ASCII is checked byte by
+// byte without decoding, so the common lock path costs no allocation.
+func firstEscape(s string) int {
+	for i := 0; i < len(s); {
+		if c := s[i]; c >= 0x20 && c < 0x7f {
+			i++
+			continue
 		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if (r == utf8.RuneError && size == 1) || escapes(r) {
+			return i
+		}
+		i += size
 	}
-	return true
+	return -1
+}
+
+// escapes reports whether r is shown as ‹U+…› rather than as itself.
+// unicode.IsPrint admits only letters, marks, numbers, punctuation,
+// symbols and the ASCII space, so it already rejects the categories Cc,
+// Cf, Co, Cs, Zl, Zp, Zs (but for U+0020) and unassigned code points.
+// What it admits but draws as nothing — Hangul fillers, the combining
+// grapheme joiner, variation selectors, Khmer inherent vowels, the
+// Braille blank — is rejected by the tables after it.
+func escapes(r rune) bool {
+	if r == openMark {
+		return true
+	}
+	if r < utf8.RuneSelf {
+		return r < 0x20 || r == 0x7f
+	}
+	if !unicode.IsPrint(r) {
+		return true
+	}
+	return unicode.In(r, unicode.Other_Default_Ignorable_Code_Point, unicode.Variation_Selector, blank)
+}
+
+const hexDigits = "0123456789ABCDEF"
+
+// writeRune writes r as ‹U+XXXX›, with four to six uppercase hex digits.
+func writeRune(b *strings.Builder, r rune) {
+	b.WriteRune(openMark)
+	b.WriteString("U+")
+	digits := 4
+	for r>>(4*digits) != 0 {
+		digits++
+	}
+	for shift := 4 * (digits - 1); shift >= 0; shift -= 4 {
+		b.WriteByte(hexDigits[(r>>shift)&0xf])
+	}
+	b.WriteRune(closeMark)
+}
+
+// writeByte writes a byte that is not part of valid UTF-8 as ‹0xFF›.
+func writeByte(b *strings.Builder, c byte) {
+	b.WriteRune(openMark)
+	b.WriteString("0x")
+	b.WriteByte(hexDigits[c>>4])
+	b.WriteByte(hexDigits[c&0xf])
+	b.WriteRune(closeMark)
 }

@@ -443,7 +443,7 @@ func TestTerminalEscapesFromTheTableAreNeutralised(t *testing.T) {
 				t.Errorf("%q reached the terminal on screen %v", bad, mm.screen)
 			}
 		}
-		if !strings.Contains(ansi.Strip(raw), `\x1b`) {
+		if !strings.Contains(ansi.Strip(raw), "‹U+001B›") {
 			t.Errorf("the escape should be shown visibly")
 		}
 	}

@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -111,6 +110,24 @@ const envPrefix = "LOCKWARDEN"
 // LoadSettings resolves the settings for one run. flags are the command's
 // flags; an explicitly set flag always wins.
 func LoadSettings(flags *pflag.FlagSet) (Settings, error) {
+	return loadSettings(flags, "")
+}
+
+// LoadSettingsFor resolves the settings for context name, as the UI's
+// context switcher does. Write permission is decided again from that
+// context's config: --write (or LOCKWARDEN_WRITE) lifts read-only only for
+// the context named at start, never for one switched to.
+func LoadSettingsFor(flags *pflag.FlagSet, name string) (Settings, error) {
+	if name == "" {
+		return Settings{}, usagef("no context named to switch to")
+	}
+	return loadSettings(flags, name)
+}
+
+func loadSettings(flags *pflag.FlagSet, switchTo string) (Settings, error) {
+	if err := checkEnv(); err != nil {
+		return Settings{}, err
+	}
 	v := viper.New()
 	v.SetEnvPrefix(envPrefix)
 	v.SetEnvKeyReplacer(strings.NewReplacer("-", "_"))
@@ -121,6 +138,7 @@ func LoadSettings(flags *pflag.FlagSet) (Settings, error) {
 		path = DefaultConfigPath()
 	}
 	var fc fileConfig
+	var names []string
 	if path != "" {
 		v.SetConfigFile(path)
 		v.SetConfigType("yaml")
@@ -133,29 +151,40 @@ func LoadSettings(flags *pflag.FlagSet) (Settings, error) {
 			case missing:
 				path = ""
 			default:
-				return Settings{}, usagef("config file %s: %v", path, err)
+				return Settings{}, usagef("config file %s: %v", path, oneLine(err.Error()))
 			}
 		}
 		if path != "" {
-			if err := v.Unmarshal(&fc); err != nil {
+			raw, err := os.ReadFile(path)
+			if err != nil {
 				return Settings{}, usagef("config file %s: %v", path, err)
+			}
+			if names, err = checkKeys(path, raw); err != nil {
+				return Settings{}, err
+			}
+			if err := v.UnmarshalExact(&fc, strictDecoding); err != nil {
+				return Settings{}, usagef("config file %s: %s", path, oneLine(err.Error()))
 			}
 		}
 	}
-
-	s := Settings{ConfigFile: path}
-	for name := range fc.Contexts {
-		s.Contexts = append(s.Contexts, name)
+	// viper lowercases every key; the context names are taken as written.
+	contexts := map[string]contextConfig{}
+	for _, name := range names {
+		contexts[name] = fc.Contexts[strings.ToLower(name)]
 	}
-	sort.Strings(s.Contexts)
 
-	ctxName, _ := flagOrEnv(flags, v, "context")
-	if ctxName == "" {
-		ctxName = fc.Context
+	s := Settings{ConfigFile: path, Contexts: names}
+	startCtx, _ := flagOrEnv(flags, v, "context")
+	if startCtx == "" {
+		startCtx = fc.Context
+	}
+	ctxName := startCtx
+	if switchTo != "" {
+		ctxName = switchTo
 	}
 	var cc contextConfig
 	if ctxName != "" {
-		c, ok := fc.Contexts[ctxName]
+		c, ok := contexts[ctxName]
 		if !ok {
 			if len(s.Contexts) == 0 {
 				return Settings{}, usagef("context %q: no contexts are configured (config file: %s)", ctxName, orNone(path))
@@ -202,18 +231,8 @@ func LoadSettings(flags *pflag.FlagSet) (Settings, error) {
 	if p := firstSet(cc.WorkspaceKeyPrefix, g.WorkspaceKeyPrefix); p != nil && *p != "" {
 		s.WorkspaceKeyPrefix = *p
 	}
-	if b := firstSet(cc.ReadOnly, g.ReadOnly); b != nil {
-		s.ReadOnly = *b
-	}
-	if val, set := flagOrEnv(flags, v, "readonly"); set {
-		s.ReadOnly = val == "true" || val == "1"
-	}
-	if val, set := flagOrEnv(flags, v, "write"); set && (val == "true" || val == "1") {
-		if f := flags.Lookup("readonly"); f != nil && f.Changed && s.ReadOnly {
-			return Settings{}, usagef("--readonly and --write contradict each other: give one")
-		}
-		// --write lifts a configured read-only for this run only.
-		s.ReadOnly = false
+	if s.ReadOnly, err = resolveReadOnly(flags, v, firstSet(cc.ReadOnly, g.ReadOnly), s.Context, ctxName == startCtx); err != nil {
+		return Settings{}, err
 	}
 	s.AuditFile = pick("audit-file", cc.AuditFile, g.AuditFile)
 	if s.AuditFile == "" {
@@ -237,6 +256,50 @@ func LoadSettings(flags *pflag.FlagSet) (Settings, error) {
 	return s, nil
 }
 
+// resolveReadOnly decides whether a run may write in context ctxName.
+// configured is the context's (or global) readonly. --readonly and
+// LOCKWARDEN_READONLY can only add read-only, for the whole run; only
+// --write (or LOCKWARDEN_WRITE) lifts a configured read-only, and only for
+// the context named at start (atStart).
+func resolveReadOnly(flags *pflag.FlagSet, v *viper.Viper, configured *bool, ctxName string, atStart bool) (bool, error) {
+	readOnly := configured != nil && *configured
+	roVal, roSet := flagOrEnv(flags, v, "readonly")
+	var roForced bool
+	if roSet {
+		b, err := parseBool(roVal)
+		if err != nil {
+			return true, usagef("--readonly / %s: %v", envName("readonly"), err)
+		}
+		if !b && readOnly {
+			where := "the config says readonly: true"
+			if ctxName != "" {
+				where = fmt.Sprintf("context %s is read-only in the config", ctxName)
+			}
+			return true, usagef("%s, and --readonly=false does not lift it: pass --write to allow writes for this run", where)
+		}
+		roForced = b
+	}
+	wVal, wSet := flagOrEnv(flags, v, "write")
+	var write bool
+	if wSet {
+		b, err := parseBool(wVal)
+		if err != nil {
+			return true, usagef("--write / %s: %v", envName("write"), err)
+		}
+		write = b
+	}
+	switch {
+	case roForced && write:
+		return true, usagef("--readonly and --write contradict each other: give one")
+	case roForced:
+		return true, nil
+	case write && atStart:
+		// --write lifts a configured read-only for this run only.
+		return false, nil
+	}
+	return readOnly, nil
+}
+
 // flagOrEnv returns a flag's value when it was set on the command line,
 // else the LOCKWARDEN_* environment variable. set reports whether either
 // was given.
@@ -246,8 +309,7 @@ func flagOrEnv(flags *pflag.FlagSet, v *viper.Viper, name string) (string, bool)
 			return f.Value.String(), true
 		}
 	}
-	env := envPrefix + "_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
-	if val, ok := os.LookupEnv(env); ok && val != "" {
+	if val, ok := os.LookupEnv(envName(name)); ok && val != "" {
 		return v.GetString(name), true
 	}
 	return "", false

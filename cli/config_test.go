@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -31,7 +32,7 @@ contexts:
 // file holding cfg, with no LOCKWARDEN_* variables but those given.
 func settingsWith(t *testing.T, cfg string, env map[string]string, args ...string) (Settings, error) {
 	t.Helper()
-	for _, k := range []string{"CONFIG", "CONTEXT", "TABLE", "REGION", "PROFILE", "ENDPOINT_URL", "STALE_AFTER", "SEGMENTS", "READONLY", "POLL_INTERVAL", "S3_ENDPOINT_URL"} {
+	for _, k := range []string{"CONFIG", "CONTEXT", "TABLE", "REGION", "PROFILE", "ENDPOINT_URL", "STALE_AFTER", "SEGMENTS", "READONLY", "WRITE", "AUDIT_FILE", "POLL_INTERVAL", "S3_ENDPOINT_URL"} {
 		t.Setenv("LOCKWARDEN_"+k, "")
 	}
 	dir := t.TempDir()
@@ -89,10 +90,15 @@ func TestSettingsPrecedence(t *testing.T) {
 		t.Errorf("env/flag precedence: table %q region %q", s.Table, s.Region)
 	}
 
-	// --readonly=false lifts a context's read-only for this run.
-	s, _ = settingsWith(t, testConfig, nil, "--readonly=false")
-	if s.ReadOnly {
-		t.Error("--readonly=false did not win over the context")
+	// --readonly=false does not lift a context's read-only: only --write
+	// does, and says so.
+	_, err = settingsWith(t, testConfig, nil, "--readonly=false")
+	if err == nil || !strings.Contains(err.Error(), "pass --write") {
+		t.Errorf("--readonly=false on a read-only context: %v", err)
+	}
+	s, err = settingsWith(t, testConfig, nil, "--write")
+	if err != nil || s.ReadOnly {
+		t.Errorf("--write: read-only %v, %v", s.ReadOnly, err)
 	}
 }
 
@@ -149,5 +155,145 @@ func TestExampleConfigLoads(t *testing.T) {
 		if !strings.Contains(string(b), key) {
 			t.Errorf("config.example.yaml does not document %s", key)
 		}
+	}
+}
+
+const writableConfig = `
+contexts:
+  Prod-EU:
+    table: locks
+    readonly: true
+  dev:
+    table: locks
+`
+
+// Booleans are read strictly, from the environment and the file alike:
+// any case of true/false, 1/0; anything else is an error, never false.
+func TestStrictBooleans(t *testing.T) {
+	for _, val := range []string{"TRUE", "True", "true", "tRuE", "1"} {
+		s, err := settingsWith(t, writableConfig, map[string]string{"LOCKWARDEN_READONLY": val}, "--context", "dev")
+		if err != nil || !s.ReadOnly {
+			t.Errorf("LOCKWARDEN_READONLY=%s: read-only %v, %v", val, s.ReadOnly, err)
+		}
+	}
+	for _, val := range []string{"yes", "on", "t", "y", "enabled", "2", "truee"} {
+		s, err := settingsWith(t, writableConfig, map[string]string{"LOCKWARDEN_READONLY": val}, "--context", "dev")
+		if err == nil || !strings.Contains(err.Error(), "not a boolean") || !strings.Contains(err.Error(), "LOCKWARDEN_READONLY") {
+			t.Errorf("LOCKWARDEN_READONLY=%s: read-only %v, error %v; want an error", val, s.ReadOnly, err)
+		}
+		_, err = settingsWith(t, writableConfig, map[string]string{"LOCKWARDEN_WRITE": val}, "--context", "Prod-EU")
+		if err == nil || !strings.Contains(err.Error(), "not a boolean") {
+			t.Errorf("LOCKWARDEN_WRITE=%s: error %v; want an error", val, err)
+		}
+	}
+	for _, val := range []string{"TRUE", "True", `"tRuE"`, "1", `"1"`} {
+		s, err := settingsWith(t, "table: t\nreadonly: "+val+"\n", nil)
+		if err != nil || !s.ReadOnly {
+			t.Errorf("readonly: %s: read-only %v, %v", val, s.ReadOnly, err)
+		}
+	}
+	for _, val := range []string{"yes", "on", "2", "[true]", `"t"`, "0.5"} {
+		s, err := settingsWith(t, "table: t\nreadonly: "+val+"\n", nil)
+		if err == nil || !strings.Contains(err.Error(), "config file") {
+			t.Errorf("readonly: %s: read-only %v, error %v; want an error", val, s.ReadOnly, err)
+		}
+	}
+}
+
+// A key lockwarden does not know is an error naming the key, the file and
+// the nearest known key — at the top and inside a context.
+func TestUnknownKeysAreErrors(t *testing.T) {
+	cases := []struct{ cfg, key, where, nearest string }{
+		{"table: t\nread_only: true\n", "read_only", "at the top", "readonly"},
+		{"contexts:\n  prod:\n    table: t\n    readOnly: true\n", "readOnly", `in context "prod"`, "readonly"},
+		{"contexts:\n  prod:\n    tabel: t\n", "tabel", `in context "prod"`, "table"},
+		{"contexts:\n  prod:\n    table: t\n    READONLY: true\n", "READONLY", `in context "prod"`, "readonly"},
+		{"table: t\nbucket: [b]\n", "bucket", "at the top", "buckets"},
+		{"table: t\ncontext_name: x\n", "context_name", "at the top", "context"},
+	}
+	for _, c := range cases {
+		s, err := settingsWith(t, c.cfg, nil)
+		if err == nil {
+			t.Errorf("%q: accepted (%+v)", c.cfg, s)
+			continue
+		}
+		msg := err.Error()
+		if !strings.Contains(msg, `unknown key "`+c.key+`" `+c.where) || !strings.Contains(msg, `did you mean "`+c.nearest+`"`) ||
+			!strings.Contains(msg, "config.yaml") {
+			t.Errorf("%q: %s", c.cfg, msg)
+		}
+		var ue *usageError
+		if !errors.As(err, &ue) {
+			t.Errorf("%q: not a usage error (exit 2): %T", c.cfg, err)
+		}
+	}
+	_, err := settingsWith(t, "contexts:\n  prod:\n    table: t\n    contexts: {}\n", nil)
+	if err == nil || !strings.Contains(err.Error(), "belongs at the top") {
+		t.Errorf("contexts inside a context: %v", err)
+	}
+	_, err = settingsWith(t, "contexts:\n  prod: {table: a}\n  Prod: {table: b}\n", nil)
+	if err == nil || !strings.Contains(err.Error(), "differ only in case") {
+		t.Errorf("contexts differing in case: %v", err)
+	}
+}
+
+// A LOCKWARDEN_* variable lockwarden would ignore is an error.
+func TestUnknownEnvironmentVariable(t *testing.T) {
+	_, err := settingsWith(t, writableConfig, map[string]string{"LOCKWARDEN_READ_ONLY": "true"}, "--context", "dev")
+	if err == nil || !strings.Contains(err.Error(), "unknown environment variable LOCKWARDEN_READ_ONLY (did you mean LOCKWARDEN_READONLY?)") {
+		t.Errorf("LOCKWARDEN_READ_ONLY: %v", err)
+	}
+}
+
+// Context names keep the case they are written in.
+func TestContextNamesKeepCase(t *testing.T) {
+	s, err := settingsWith(t, writableConfig, nil, "--context", "Prod-EU")
+	if err != nil || s.Context != "Prod-EU" || !s.ReadOnly || strings.Join(s.Contexts, ",") != "Prod-EU,dev" {
+		t.Errorf("--context Prod-EU: %+v, %v", s, err)
+	}
+	_, err = settingsWith(t, writableConfig, nil, "--context", "prod-eu")
+	if err == nil || !strings.Contains(err.Error(), "known contexts: Prod-EU, dev") {
+		t.Errorf("--context prod-eu: %v", err)
+	}
+}
+
+// --write lifts read-only only for the context named at start; every
+// switch decides again from the new context's config.
+func TestWriteIsDecidedPerContext(t *testing.T) {
+	flagsFor := func(args ...string) *pflag.FlagSet {
+		if _, err := settingsWith(t, writableConfig, nil); err != nil {
+			t.Fatal(err)
+		}
+		fs := pflag.NewFlagSet("t", pflag.ContinueOnError)
+		addConnectionFlags(fs)
+		if err := fs.Parse(args); err != nil {
+			t.Fatal(err)
+		}
+		return fs
+	}
+	readOnly := func(fs *pflag.FlagSet, name string) bool {
+		t.Helper()
+		s, err := LoadSettingsFor(fs, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s.ReadOnly
+	}
+	// Started writable on dev with --write: switching to Prod-EU is
+	// read-only, and stays so however often it is visited.
+	fs := flagsFor("--context", "dev", "--write")
+	if readOnly(fs, "dev") || !readOnly(fs, "Prod-EU") || readOnly(fs, "dev") || !readOnly(fs, "Prod-EU") {
+		t.Error("--write on dev carried over to Prod-EU")
+	}
+	// Started on Prod-EU with --write: writable there, and on dev by its
+	// own config.
+	fs = flagsFor("--context", "Prod-EU", "--write")
+	if readOnly(fs, "Prod-EU") || readOnly(fs, "dev") || readOnly(fs, "Prod-EU") {
+		t.Error("--write did not lift the start context's read-only")
+	}
+	// --readonly holds for the whole run.
+	fs = flagsFor("--context", "dev", "--readonly")
+	if !readOnly(fs, "dev") || !readOnly(fs, "Prod-EU") {
+		t.Error("--readonly did not hold across switches")
 	}
 }

@@ -143,7 +143,11 @@ func addConnectionFlags(f *pflag.FlagSet) {
 
 // settingsFor resolves settings and checks that a table is named.
 func settingsFor(cmd *cobra.Command) (Settings, error) {
-	s, err := LoadSettings(cmd.Flags())
+	return requireTable(LoadSettings(cmd.Flags()))
+}
+
+// requireTable passes s on when it names a lock table.
+func requireTable(s Settings, err error) (Settings, error) {
 	if err != nil {
 		return s, err
 	}

@@ -9,6 +9,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/term"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	lwaws "github.com/lockwarden/lockwarden/aws"
 	"github.com/lockwarden/lockwarden/ui"
@@ -25,17 +26,27 @@ func runTUI(cmd *cobra.Command, env *Env) error {
 		return err
 	}
 	defer closeLog()
-	return openUI(cmd.Context(), env, s, logf, func(ctx context.Context, name string) (ui.Source, ui.Config, error) {
-		flags := cmd.Flags()
-		if err := flags.Set("context", name); err != nil {
-			return nil, ui.Config{}, err
-		}
-		next, err := settingsFor(cmd)
+	return openUI(cmd.Context(), env, s, logf, switcher(cmd.Flags(), env, logf))
+}
+
+// switcher connects the UI to another configured context. Each switch
+// resolves that context's settings afresh — write permission included —
+// and hands the next switch along, so ':' works any number of times.
+func switcher(flags *pflag.FlagSet, env *Env, logf func(string, ...any)) func(context.Context, string) (ui.Source, ui.Config, error) {
+	var sw func(context.Context, string) (ui.Source, ui.Config, error)
+	sw = func(ctx context.Context, name string) (ui.Source, ui.Config, error) {
+		next, err := requireTable(LoadSettingsFor(flags, name))
 		if err != nil {
 			return nil, ui.Config{}, err
 		}
-		return connect(ctx, env, next, logf)
-	})
+		src, cfg, err := connect(ctx, env, next, logf)
+		if err != nil {
+			return nil, ui.Config{}, err
+		}
+		cfg.Switch = sw
+		return src, cfg, nil
+	}
+	return sw
 }
 
 // openUI connects and runs the UI until the user quits.

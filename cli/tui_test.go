@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -10,6 +11,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/exp/teatest/v2"
+	"github.com/spf13/pflag"
 
 	"github.com/lockwarden/lockwarden/ui"
 )
@@ -79,5 +81,69 @@ func TestReadOnlyTUIMakesNoWrites(t *testing.T) {
 	quit(t, tm)
 	if w := strings.Join(rec.writes(), ","); w != "DeleteItem,PutItem" {
 		t.Fatalf("writable TUI: writes %s, want DeleteItem,PutItem", w)
+	}
+}
+
+// Write permission is decided per context on every switch: --write given
+// for a writable context does not carry over to a read-only one, and ':'
+// keeps working after the first switch.
+func TestTUISwitchRedecidesWrite(t *testing.T) {
+	rec, staleID, _ := seededTable(t)
+	cfgPath := filepath.Join(t.TempDir(), "config.yaml")
+	body := "audit_file: " + filepath.Join(t.TempDir(), "audit.jsonl") + "\nstale_after: 1h\ncontexts:\n" +
+		"  Prod-EU:\n    table: locks\n    endpoint: " + rec.URL + "\n    s3_endpoint: " + rec.URL + "\n    readonly: true\n" +
+		"  dev:\n    table: locks\n    endpoint: " + rec.URL + "\n    s3_endpoint: " + rec.URL + "\n"
+	if err := os.WriteFile(cfgPath, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	fs := pflag.NewFlagSet("t", pflag.ContinueOnError)
+	addConnectionFlags(fs)
+	if err := fs.Parse([]string{"--config", cfgPath, "--context", "dev", "--write"}); err != nil {
+		t.Fatal(err)
+	}
+	s, err := LoadSettings(fs)
+	if err != nil || s.ReadOnly {
+		t.Fatalf("dev with --write: read-only %v, %v", s.ReadOnly, err)
+	}
+	env := &Env{Now: func() time.Time { return fixtureNow }}
+	logf := func(string, ...any) {}
+	src, cfg, err := connect(context.Background(), env, s, logf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Switch = switcher(fs, env, logf)
+	tm := teatest.NewTestModel(t, ui.New(cfg, src), teatest.WithInitialTermSize(120, 30))
+	waitScreen(t, tm, "alice@ci")
+
+	switchTo := func(up bool, want string) {
+		tm.Send(tea.KeyPressMsg{Code: ':', Text: ":"})
+		if up {
+			tm.Send(tea.KeyPressMsg{Code: tea.KeyUp})
+		} else {
+			tm.Send(tea.KeyPressMsg{Code: tea.KeyDown})
+		}
+		tm.Send(tea.KeyPressMsg{Code: tea.KeyEnter})
+		waitScreen(t, tm, want)
+	}
+	// Contexts are listed Prod-EU, dev: up from dev is Prod-EU.
+	switchTo(true, "READ-ONLY")
+	tm.Send(tea.KeyPressMsg{Code: 'd', Mod: tea.ModCtrl})
+	tm.Type(staleID[:8])
+	tm.Send(tea.KeyPressMsg{Code: tea.KeyEnter})
+	// Read-only binds no write key: what was typed went to the table
+	// (Enter opened the detail view); esc goes back.
+	tm.Send(tea.KeyPressMsg{Code: tea.KeyEscape})
+	if w := rec.writes(); len(w) != 0 {
+		t.Fatalf("read-only context after a switch wrote: %v", w)
+	}
+	// Back to dev (a second switch): --write applies there again.
+	switchTo(false, "dev (us-east-1)")
+	tm.Send(tea.KeyPressMsg{Code: 'd', Mod: tea.ModCtrl})
+	tm.Type(staleID[:8])
+	tm.Send(tea.KeyPressMsg{Code: tea.KeyEnter})
+	waitScreen(t, tm, "u to undo")
+	quit(t, tm)
+	if w := strings.Join(rec.writes(), ","); w != "DeleteItem" {
+		t.Fatalf("writes %s, want one DeleteItem in dev", w)
 	}
 }

@@ -181,6 +181,43 @@ func TestReadOnlyCLIMakesNoWrites(t *testing.T) {
 			t.Errorf("%v: exit %d %q", args, code, errOut)
 		}
 	}
+	// Every spelling of read-only holds, from the environment and the
+	// file; a spelling lockwarden cannot read for sure refuses to run
+	// (exit 2) rather than guess.
+	writeCfg := func(body string) string {
+		p := filepath.Join(t.TempDir(), "config.yaml")
+		if err := os.WriteFile(p, []byte("contexts:\n  prod:\n    table: locks\n    endpoint: "+rec.URL+"\n"+body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	unlockWith := func(cfg string) []string {
+		return []string{"unlock", "tfstate/app/terraform.tfstate", "--id", staleID, "--yes", "--config", cfg, "--context", "prod"}
+	}
+	plain := writeCfg("")
+	for _, val := range []string{"TRUE", "True", "1"} {
+		t.Setenv("LOCKWARDEN_READONLY", val)
+		if _, errOut, code := runAt(t, "", false, unlockWith(plain)...); code != ExitRefused || !strings.Contains(errOut, "read-only") {
+			t.Errorf("LOCKWARDEN_READONLY=%s: exit %d %q", val, code, errOut)
+		}
+	}
+	for _, val := range []string{"yes", "on"} {
+		t.Setenv("LOCKWARDEN_READONLY", val)
+		if _, errOut, code := runAt(t, "", false, unlockWith(plain)...); code != ExitUsage || !strings.Contains(errOut, "not a boolean") {
+			t.Errorf("LOCKWARDEN_READONLY=%s: exit %d %q", val, code, errOut)
+		}
+	}
+	t.Setenv("LOCKWARDEN_READONLY", "")
+	for _, body := range []string{"    readonly: TRUE\n", "    readonly: \"True\"\n", "    readonly: 1\n"} {
+		if _, errOut, code := runAt(t, "", false, unlockWith(writeCfg(body))...); code != ExitRefused || !strings.Contains(errOut, "read-only") {
+			t.Errorf("%q: exit %d %q", body, code, errOut)
+		}
+	}
+	for _, body := range []string{"    read_only: true\n", "    readOnly: true\n", "    readonly: yes\n", "    readonly: true\n    tabel: x\n"} {
+		if _, errOut, code := runAt(t, "", false, unlockWith(writeCfg(body))...); code != ExitUsage || !strings.Contains(errOut, "config file") {
+			t.Errorf("%q: exit %d %q", body, code, errOut)
+		}
+	}
 	if w := rec.writes(); len(w) != 0 {
 		t.Fatalf("read-only runs wrote: %v", w)
 	}

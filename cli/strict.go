@@ -1,0 +1,196 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+	"reflect"
+	"slices"
+	"strings"
+
+	"github.com/go-viper/mapstructure/v2"
+	"go.yaml.in/yaml/v3"
+)
+
+// This file keeps the config fail-closed: a key lockwarden does not know,
+// a boolean it cannot read for sure, or a LOCKWARDEN_* variable it would
+// ignore is an error, never a silent default. An operator who wrote
+// read_only: true believes the context is read-only; lockwarden must not
+// quietly disagree.
+
+// contextKeys are the keys a context (or the top of the file) may hold.
+var contextKeys = []string{
+	"profile", "region", "table", "endpoint", "s3_endpoint", "buckets", "stale_after",
+	"poll_interval", "segments", "workspace_key_prefix", "readonly", "audit_file",
+}
+
+// topKeys are the keys only the top of the file may hold.
+var topKeys = []string{"context", "contexts"}
+
+// envSettings are the LOCKWARDEN_* variables that set something; the
+// names are the flags'.
+var envSettings = []string{
+	"config", "context", "profile", "region", "table", "endpoint-url", "s3-endpoint-url",
+	"stale-after", "poll-interval", "segments", "readonly", "write", "audit-file",
+}
+
+// envHarness are LOCKWARDEN_* variables read by the test harness and the
+// Makefile, not by lockwarden: they are known, so not an error.
+var envHarness = []string{"REQUIRE_INTEGRATION", "TERRAFORM", "DYNALITE"}
+
+// parseBool reads a boolean strictly: true or false in any case, 1 or 0.
+// Anything else ("yes", "on", "t", "") is an error, never false.
+func parseBool(s string) (bool, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "true", "1":
+		return true, nil
+	case "false", "0":
+		return false, nil
+	}
+	return false, fmt.Errorf("%q is not a boolean: write true or false (or 1 or 0)", s)
+}
+
+// strictBoolHook lets YAML's own booleans through and reads strings and
+// numbers with parseBool; any other value for a bool field is an error.
+func strictBoolHook(from, to reflect.Type, data any) (any, error) {
+	if to.Kind() != reflect.Bool {
+		return data, nil
+	}
+	switch v := data.(type) {
+	case bool:
+		return v, nil
+	case string:
+		return parseBool(v)
+	case int, int64, uint64, float64:
+		return parseBool(fmt.Sprint(v))
+	}
+	return nil, fmt.Errorf("%v is not a boolean: write true or false", data)
+}
+
+// strictDecoding makes viper's decoder refuse what it would otherwise
+// coerce: no weak typing, booleans read strictly.
+func strictDecoding(dc *mapstructure.DecoderConfig) {
+	dc.WeaklyTypedInput = false
+	dc.DecodeHook = mapstructure.ComposeDecodeHookFunc(strictBoolHook, dc.DecodeHook)
+}
+
+// checkKeys reads the file's YAML as written — case kept, which viper
+// does not — and refuses any key lockwarden does not know, naming the
+// nearest known one. It returns the context names as written.
+func checkKeys(path string, raw []byte) ([]string, error) {
+	var doc map[string]any
+	if err := yaml.Unmarshal(raw, &doc); err != nil {
+		return nil, usagef("config file %s: %v", path, oneLine(err.Error()))
+	}
+	top := append(slices.Clone(contextKeys), topKeys...)
+	for key := range doc {
+		if !slices.Contains(top, key) {
+			return nil, unknownKey(path, "", key, top)
+		}
+	}
+	ctxs, ok := doc["contexts"]
+	if !ok || ctxs == nil {
+		return nil, nil
+	}
+	m, ok := ctxs.(map[string]any)
+	if !ok {
+		return nil, usagef("config file %s: contexts must be a map of context names to their settings", path)
+	}
+	var names []string
+	for name, body := range m {
+		names = append(names, name)
+		if body == nil {
+			continue
+		}
+		keys, ok := body.(map[string]any)
+		if !ok {
+			return nil, usagef("config file %s: context %q must be a map of settings", path, name)
+		}
+		for key := range keys {
+			if !slices.Contains(contextKeys, key) {
+				hint := contextKeys
+				if slices.Contains(topKeys, key) {
+					return nil, usagef("config file %s: %q is not allowed inside context %q: it belongs at the top of the file", path, key, name)
+				}
+				return nil, unknownKey(path, name, key, hint)
+			}
+		}
+	}
+	slices.Sort(names)
+	for i := 1; i < len(names); i++ {
+		if strings.EqualFold(names[i-1], names[i]) {
+			return nil, usagef("config file %s: contexts %q and %q differ only in case: rename one", path, names[i-1], names[i])
+		}
+	}
+	return names, nil
+}
+
+func unknownKey(path, ctx, key string, known []string) error {
+	where := "at the top"
+	if ctx != "" {
+		where = fmt.Sprintf("in context %q", ctx)
+	}
+	return usagef("config file %s: unknown key %q %s (did you mean %q?); lockwarden refuses to guess what it means", path, key, where, nearest(key, known))
+}
+
+// checkEnv refuses a LOCKWARDEN_* variable that lockwarden would ignore:
+// LOCKWARDEN_READ_ONLY=true must not leave a run writable.
+func checkEnv() error {
+	var known []string
+	for _, name := range envSettings {
+		known = append(known, envName(name))
+	}
+	for _, h := range envHarness {
+		known = append(known, envPrefix+"_"+h)
+	}
+	for _, kv := range os.Environ() {
+		name, _, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(name, envPrefix+"_") && !slices.Contains(known, name) {
+			return usagef("unknown environment variable %s (did you mean %s?); unset it: lockwarden refuses to guess what it means", name, nearest(name, known))
+		}
+	}
+	return nil
+}
+
+// envName is the LOCKWARDEN_* variable of a flag.
+func envName(flag string) string {
+	return envPrefix + "_" + strings.ToUpper(strings.ReplaceAll(flag, "-", "_"))
+}
+
+// nearest returns the known key closest to key: the same letters once
+// case, "_" and "-" are ignored (read_only, readOnly), else the smallest
+// edit distance (tabel).
+func nearest(key string, known []string) string {
+	norm := func(s string) string {
+		return strings.NewReplacer("_", "", "-", "").Replace(strings.ToLower(s))
+	}
+	best, bestDist := "", -1
+	for _, k := range known {
+		d := editDistance(norm(key), norm(k))
+		if bestDist < 0 || d < bestDist {
+			best, bestDist = k, d
+		}
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance between a and b, by rune.
+func editDistance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)]
+}

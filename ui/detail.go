@@ -98,7 +98,7 @@ func (m Model) detailView(w int) []string {
 		m.sourceFields(e, field)
 		m.stateFields(e, field)
 	case model.KindDigest:
-		field("Stored", e.Digest)
+		field("Stored", sanitize.Text(e.Digest))
 		field("Workspace", where)
 		m.stateFields(e, field)
 		field("Meaning", "the MD5 of the state object, written after every state write. It is not a lock: never delete it to clear a lock. If Terraform reports 'state data in S3 does not have the expected content', this value no longer matches the state object.")
@@ -174,7 +174,7 @@ func (m Model) historyView(w, h int) []string {
 	}
 	for i := len(m.history) - 1; i >= 0 && len(lines) < h; i-- {
 		r := m.history[i]
-		lines = append(lines, fmt.Sprintf(" %s  %s", r.seen.In(m.cfg.Location).Format("15:04:05"), describeRelease(r.entry, r.seen)))
+		lines = append(lines, fmt.Sprintf(" %s  %s", r.seen.In(m.cfg.Location).Format("15:04:05"), sanitize.Text(describeRelease(r.entry, r.seen))))
 	}
 	return lines
 }

@@ -176,15 +176,15 @@ func (m Model) onReleased(msg releasedMsg) (tea.Model, tea.Cmd) {
 	var partial *unlock.PartialError
 	switch {
 	case errors.As(msg.err, &partial):
-		m.setStatus(at, sanitize.Text(partial.Error()))
+		m.setStatus(at, partial.Error())
 	case errors.As(msg.err, &changed):
-		m.setStatus(at, sanitize.Text(changed.Error()))
+		m.setStatus(at, changed.Error())
 	case msg.err != nil:
-		m.setStatus(at, "not released: "+sanitize.Text(msg.err.Error()))
+		m.setStatus(at, "not released: "+msg.err.Error())
 	default:
 		m.undo = &undoOffer{recordID: msg.res.RecordID, lockID: msg.entry.LockID, at: at}
 		m.keys.Undo.SetEnabled(true)
-		m.setStatus(at, fmt.Sprintf("released %s (audit %s) — u to undo", sanitize.Text(msg.entry.Path()), msg.res.RecordID))
+		m.setStatus(at, fmt.Sprintf("released %s (audit %s) — u to undo", msg.entry.Path(), msg.res.RecordID))
 	}
 	return m, m.refreshNow()
 }
@@ -210,9 +210,9 @@ func (m Model) onRestored(msg restoredMsg) (tea.Model, tea.Cmd) {
 	m.undo = nil
 	m.keys.Undo.SetEnabled(false)
 	if msg.err != nil {
-		m.setStatus(at, sanitize.Text(msg.err.Error()))
+		m.setStatus(at, msg.err.Error())
 	} else {
-		m.setStatus(at, fmt.Sprintf("restored %s: %s again (audit %s)", sanitize.Text(msg.res.Entry.Path()), sanitize.Text(unlock.Describe(msg.res.Entry)), msg.res.RecordID))
+		m.setStatus(at, fmt.Sprintf("restored %s: %s again (audit %s)", msg.res.Entry.Path(), unlock.Describe(msg.res.Entry), msg.res.RecordID))
 	}
 	return m, m.refreshNow()
 }
@@ -266,12 +266,12 @@ func (m Model) onRepaired(msg repairedMsg) (tea.Model, tea.Cmd) {
 	m.dialog = nil
 	at := m.cfg.Now()
 	if msg.err != nil {
-		m.setStatus(at, "not repaired: "+sanitize.Text(msg.err.Error()))
+		m.setStatus(at, "not repaired: "+msg.err.Error())
 		return m, m.refreshNow()
 	}
 	m.undo = &undoOffer{recordID: msg.res.RecordID, lockID: msg.path + model.DigestSuffix, at: at}
 	m.keys.Undo.SetEnabled(true)
-	m.setStatus(at, fmt.Sprintf("digest of %s repaired (audit %s) — u to undo", sanitize.Text(msg.path), msg.res.RecordID))
+	m.setStatus(at, fmt.Sprintf("digest of %s repaired (audit %s) — u to undo", msg.path, msg.res.RecordID))
 	var reprobe tea.Cmd
 	if m.detail != nil {
 		reprobe = m.probe(m.detail)
@@ -381,7 +381,7 @@ func (m Model) repairView(w, inner int) []string {
 	}
 	serial := r.State.SerialText()
 	add(s.Context.Render(sanitize.Text(r.Path)),
-		fmt.Sprintf("digest %s (%s)", orDash(r.Stored), r.Status),
+		fmt.Sprintf("digest %s (%s)", sanitize.Text(orDash(r.Stored)), r.Status),
 		fmt.Sprintf("state object: MD5 %s · serial %s · lineage %s · written %s", r.State.MD5, serial, sanitize.Text(orDash(r.State.Lineage)),
 			r.State.LastModified.UTC().Format("2006-01-02 15:04:05 UTC")), "")
 	add("Check the state object first: after the repair Terraform accepts whatever it holds, even a truncated or rolled-back state. The digest is written only if it is still as shown; the change is audited and can be undone with u.", "")

@@ -278,8 +278,11 @@ func (m Model) onSnapshot(msg snapshotMsg) (tea.Model, tea.Cmd) {
 	return m, next
 }
 
+// setStatus shows s on the status line. Status text quotes lock items,
+// errors and context names, so it is sanitized here, once, and callers
+// pass it raw: sanitizing twice would escape the marks of the first pass.
 func (m *Model) setStatus(at time.Time, s string) {
-	m.status, m.statusAt = s, at
+	m.status, m.statusAt = sanitize.Text(s), at
 }
 
 // rebuildRows sorts the shown entries and filters them into the rows, keeping
@@ -385,7 +388,7 @@ func (m Model) onKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(msg, k.Refresh):
 		return m, m.refreshNow()
 	case key.Matches(msg, k.Undo) && m.undo != nil:
-		m.setStatus(m.cfg.Now(), "restoring "+sanitize.Text(m.undo.lockID)+"…")
+		m.setStatus(m.cfg.Now(), "restoring "+m.undo.lockID+"…")
 		return m, m.restore()
 	}
 	switch m.screen {
@@ -567,7 +570,7 @@ func (m *Model) copyID(e *model.Entry) tea.Cmd {
 	if id == "" {
 		id, what = e.LockID, "LockID"
 	}
-	m.setStatus(m.cfg.Now(), fmt.Sprintf("copied %s %s to the clipboard", what, sanitize.Text(id)))
+	m.setStatus(m.cfg.Now(), fmt.Sprintf("copied %s %s to the clipboard", what, id))
 	return tea.SetClipboard(id)
 }
 

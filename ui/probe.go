@@ -59,7 +59,7 @@ func (m Model) stateFields(e *model.Entry, field func(string, ...string)) {
 	}
 	digest := string(r.Status)
 	if r.Status == lwaws.DigestMismatch {
-		digest += fmt.Sprintf(": stored %s, state object %s — Terraform will refuse this state", r.Stored, r.State.MD5)
+		digest += fmt.Sprintf(": stored %s, state object %s — Terraform will refuse this state", sanitize.Text(r.Stored), r.State.MD5)
 	}
 	field("Digest", digest)
 }

@@ -8,6 +8,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"net/http/httptest"
@@ -108,10 +109,6 @@ func Dynalite(t testing.TB) string {
 // StartDynalite runs dynalite (in memory) on a free loopback port and
 // returns its URL and a function that stops it.
 func StartDynalite(bin string) (string, func(), error) {
-	node, err := exec.LookPath("node")
-	if err != nil {
-		return "", nil, fmt.Errorf("node is not on PATH: %w", err)
-	}
 	for attempt := 0; attempt < 5; attempt++ {
 		l, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
@@ -119,48 +116,129 @@ func StartDynalite(bin string) (string, func(), error) {
 		}
 		port := l.Addr().(*net.TCPAddr).Port
 		l.Close()
-		cmd := exec.Command(node, bin, "--host", "127.0.0.1", "--port", fmt.Sprint(port),
-			"--createTableMs", "0", "--deleteTableMs", "0", "--updateTableMs", "0")
-		stdout, err := cmd.StdoutPipe()
-		if err != nil {
-			return "", nil, err
+		url, stop, err := StartDynaliteAt(bin, port, "")
+		if errors.Is(err, errPortTaken) {
+			continue // the port was taken between probing and listening
 		}
-		cmd.Stderr = os.Stderr
-		if err := cmd.Start(); err != nil {
-			return "", nil, fmt.Errorf("start dynalite: %w", err)
-		}
-		ready := make(chan bool, 1)
-		go func() {
-			sc := bufio.NewScanner(stdout)
-			ok := false
-			for sc.Scan() {
-				if !ok && strings.Contains(sc.Text(), "listening") {
-					ok = true
-					ready <- true
-				}
-			}
-			if !ok {
-				ready <- false
-			}
-		}()
-		select {
-		case ok := <-ready:
-			if !ok {
-				_ = cmd.Wait()
-				continue // the port was taken between probing and listening
-			}
-		case <-time.After(20 * time.Second):
-			_ = cmd.Process.Kill()
-			_ = cmd.Wait()
-			return "", nil, fmt.Errorf("dynalite did not start within 20s")
-		}
-		stop := func() {
-			_ = cmd.Process.Kill()
-			_ = cmd.Wait()
-		}
-		return fmt.Sprintf("http://127.0.0.1:%d", port), stop, nil
+		return url, stop, err
 	}
 	return "", nil, fmt.Errorf("dynalite could not bind a free port")
+}
+
+var errPortTaken = errors.New("dynalite exited before listening (port taken?)")
+
+// StartDynaliteAt runs dynalite on port, keeping its tables in dataDir
+// (LevelDB, kept across restarts) or in memory when dataDir is "". It
+// returns the URL and a function that kills the process (SIGKILL, as a
+// crash would) and waits for it.
+func StartDynaliteAt(bin string, port int, dataDir string) (string, func(), error) {
+	node, err := exec.LookPath("node")
+	if err != nil {
+		return "", nil, fmt.Errorf("node is not on PATH: %w", err)
+	}
+	args := []string{bin, "--host", "127.0.0.1", "--port", fmt.Sprint(port),
+		"--createTableMs", "0", "--deleteTableMs", "0", "--updateTableMs", "0"}
+	if dataDir != "" {
+		args = append(args, "--path", dataDir)
+	}
+	cmd := exec.Command(node, args...)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return "", nil, err
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		return "", nil, fmt.Errorf("start dynalite: %w", err)
+	}
+	ready := make(chan bool, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		ok := false
+		for sc.Scan() {
+			if !ok && strings.Contains(sc.Text(), "listening") {
+				ok = true
+				ready <- true
+			}
+		}
+		if !ok {
+			ready <- false
+		}
+	}()
+	select {
+	case ok := <-ready:
+		if !ok {
+			_ = cmd.Wait()
+			return "", nil, errPortTaken
+		}
+	case <-time.After(20 * time.Second):
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		return "", nil, fmt.Errorf("dynalite did not start within 20s")
+	}
+	stop := func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	}
+	return fmt.Sprintf("http://127.0.0.1:%d", port), stop, nil
+}
+
+// Restartable is a dynalite that keeps its tables on disk, so that it can
+// be killed and started again on the same port with its data.
+type Restartable struct {
+	// URL stays the same across restarts.
+	URL  string
+	bin  string
+	port int
+	dir  string
+	stop func()
+}
+
+// RestartableDynalite starts dynalite on a free port with its tables in a
+// temporary directory; it is killed when the test ends.
+func RestartableDynalite(t testing.TB) *Restartable {
+	t.Helper()
+	bin := DynaliteBin(ModuleRoot(t))
+	if _, err := os.Stat(bin); err != nil {
+		Unavailable(t, "dynalite is not installed at %s", bin)
+	}
+	if _, err := exec.LookPath("node"); err != nil {
+		Unavailable(t, "node is not on PATH, dynalite needs it")
+	}
+	d := &Restartable{bin: bin, dir: filepath.Join(t.TempDir(), "dynalite")}
+	for attempt := 0; ; attempt++ {
+		d.port = FreePort(t)
+		url, stop, err := StartDynaliteAt(bin, d.port, d.dir)
+		if errors.Is(err, errPortTaken) && attempt < 5 {
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.URL, d.stop = url, stop
+		break
+	}
+	t.Cleanup(d.Kill)
+	return d
+}
+
+// Kill ends the process with SIGKILL and waits for it: the port is closed
+// and requests are refused until Restart.
+func (d *Restartable) Kill() {
+	if d.stop != nil {
+		d.stop()
+		d.stop = nil
+	}
+}
+
+// Restart starts dynalite again on the same port and data directory.
+func (d *Restartable) Restart(t testing.TB) {
+	t.Helper()
+	d.Kill()
+	_, stop, err := StartDynaliteAt(d.bin, d.port, d.dir)
+	if err != nil {
+		t.Fatalf("restart dynalite on port %d: %v", d.port, err)
+	}
+	d.stop = stop
 }
 
 // FreePort returns a TCP port on 127.0.0.1 that was free a moment ago.

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	lwaws "github.com/lockwarden/lockwarden/aws"
+	"github.com/lockwarden/lockwarden/sanitize"
 )
 
 func newDemoCmd(env *Env) *cobra.Command {
@@ -58,9 +59,9 @@ func runRefreshingList(cmd *cobra.Command, env *Env, s Settings) error {
 		}
 		now := env.Now()
 		fmt.Fprint(env.Stdout, "\x1b[H\x1b[2J")
-		fmt.Fprintf(env.Stdout, "lockwarden demo — table %s at %s — %s — Ctrl+C to quit\n\n", s.Table, s.Endpoint, now.Format("15:04:05"))
+		fmt.Fprintf(env.Stdout, "lockwarden demo — table %s at %s — %s — Ctrl+C to quit\n\n", sanitize.Text(s.Table), sanitize.Text(s.Endpoint), now.Format("15:04:05"))
 		if err != nil {
-			fmt.Fprintf(env.Stdout, "refresh failed: %v\n", err)
+			fmt.Fprintf(env.Stdout, "refresh failed: %s\n", sanitize.Text(err.Error()))
 		} else if err := writeTable(env.Stdout, selectEntries(snap.Entries, now, s.StaleAfter, false), snap, s, now, false); err != nil {
 			return err
 		}

@@ -122,7 +122,7 @@ func allDigestPaths(ctx context.Context, cmd *cobra.Command, cfg sdkaws.Config, 
 		for p.HasMorePages() {
 			page, err := p.NextPage(ctx)
 			if err != nil {
-				fmt.Fprintf(cmd.ErrOrStderr(), "lockwarden: warning: states in bucket %s not listed: %v\n", bp.Bucket, oneLine(err.Error()))
+				fmt.Fprintf(cmd.ErrOrStderr(), "lockwarden: warning: states in bucket %s not listed: %v\n", sanitize.Text(bp.Bucket), sanitize.Text(oneLine(err.Error())))
 				break
 			}
 			for _, o := range page.Contents {
@@ -269,7 +269,7 @@ confirmed, changed since read).`,
 				return nil
 			}
 			fmt.Fprintf(env.Stdout, "\nBefore repairing, check that the state object is the state you want (serial %s, lineage %s,\nwritten %s): after the repair Terraform accepts it as it is.\n",
-				r.State.SerialText(), orDash(r.State.Lineage), r.State.LastModified.UTC().Format("2006-01-02 15:04:05 UTC"))
+				r.State.SerialText(), sanitize.Text(orDash(r.State.Lineage)), r.State.LastModified.UTC().Format("2006-01-02 15:04:05 UTC"))
 			if !yes {
 				if !env.IsTerminal(env.Stdin) {
 					return refused("not repaired: no terminal to confirm on; pass --yes to confirm non-interactively")

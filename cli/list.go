@@ -96,7 +96,7 @@ func scanTable(cmd *cobra.Command, s Settings, includeDigests bool) (lwaws.Snaps
 	snap, err := locks.Scan(ctx, includeDigests)
 	stop()
 	for _, n := range snap.Notes {
-		fmt.Fprintln(cmd.ErrOrStderr(), "lockwarden: warning: "+oneLine(n))
+		fmt.Fprintln(cmd.ErrOrStderr(), "lockwarden: warning: "+sanitize.Text(oneLine(n)))
 	}
 	return snap, err
 }
@@ -138,7 +138,7 @@ func showProgress(cmd *cobra.Command, t *lwaws.LockTable) (stop func()) {
 					continue
 				}
 				shown = true
-				fmt.Fprintf(w, "\rreading table %s… %d items", t.Table, scanned.Load())
+				fmt.Fprintf(w, "\rreading table %s… %d items", sanitize.Text(t.Table), scanned.Load())
 			}
 		}
 	}()
@@ -219,7 +219,7 @@ func writeTable(w io.Writer, entries []model.Entry, snap lwaws.Snapshot, s Setti
 		if staleOnly {
 			what = "No stale locks"
 		}
-		_, err := fmt.Fprintf(w, "%s in table %s (%s).\n", what, s.Table, digestNote(snap.Digests))
+		_, err := fmt.Fprintf(w, "%s in table %s (%s).\n", what, sanitize.Text(s.Table), digestNote(snap.Digests))
 		return err
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
@@ -238,7 +238,7 @@ func writeTable(w io.Writer, entries []model.Entry, snap lwaws.Snapshot, s Setti
 				sanitize.Text(model.OperationWord(e.Info.Operation)), sanitize.Text(orDash(e.Info.Who)),
 				e.AgeAt(now), sanitize.Text(orDash(e.Info.Version)), sanitize.Text(e.ShortID()))
 		case model.KindDigest:
-			fmt.Fprintf(tw, "  %s\t%sdigest\t%s\t—\t—\t—\n", sanitize.Text(e.Path()), src(e), e.Digest)
+			fmt.Fprintf(tw, "  %s\t%sdigest\t%s\t—\t—\t—\n", sanitize.Text(e.Path()), src(e), sanitize.Text(e.Digest))
 		default:
 			fmt.Fprintf(tw, "? %s\t%smalformed\t—\t—\t—\t—\n", sanitize.Text(orDash(e.LockID)), src(e))
 		}

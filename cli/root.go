@@ -15,6 +15,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+
+	"github.com/lockwarden/lockwarden/sanitize"
 )
 
 // Exit codes shared by every command.
@@ -67,11 +69,11 @@ func Main(args []string, env Env) int {
 	var ee *exitError
 	if errors.As(err, &ee) {
 		if ee.err != nil && ee.err.Error() != "" {
-			fmt.Fprintln(env.Stderr, "lockwarden: "+ee.err.Error())
+			fmt.Fprintln(env.Stderr, "lockwarden: "+sanitize.Text(ee.err.Error()))
 		}
 		return ee.code
 	}
-	fmt.Fprintln(env.Stderr, "lockwarden: "+oneLine(err.Error()))
+	fmt.Fprintln(env.Stderr, "lockwarden: "+sanitize.Text(oneLine(err.Error())))
 	var ue *usageError
 	if errors.As(err, &ue) || isCobraUsage(err) {
 		if !errors.As(err, &ue) {
@@ -94,8 +96,14 @@ func isCobraUsage(err error) bool {
 	return false
 }
 
+// oneLine folds a multi-line message onto one line. Only ASCII white
+// space is folded: a no-break space or a line separator quoted from a
+// lock item must reach sanitize.Text and show as its escape, not pass
+// for a plain space.
 func oneLine(s string) string {
-	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", " ")), " ")
+	return strings.Join(strings.FieldsFunc(s, func(r rune) bool {
+		return r == ' ' || r == '\n' || r == '\t' || r == '\r' || r == '\v' || r == '\f'
+	}), " ")
 }
 
 func newRoot(env *Env) *cobra.Command {

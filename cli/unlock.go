@@ -52,7 +52,7 @@ func newService(ctx context.Context, env *Env, s Settings) (*unlock.Service, err
 func auditLog(env *Env, path string) *audit.Log {
 	return &audit.Log{Path: path, Warn: func(msg string) {
 		if env.Stderr != nil {
-			fmt.Fprintf(env.Stderr, "lockwarden: warning: %s\n", msg)
+			fmt.Fprintf(env.Stderr, "lockwarden: warning: %s\n", sanitize.Text(msg))
 		}
 	}}
 }
@@ -170,7 +170,7 @@ func tableArgs(s Settings) string {
 	if s.S3Endpoint != "" {
 		out += " --s3-endpoint-url " + s.S3Endpoint
 	}
-	return out
+	return sanitize.Text(out)
 }
 
 // describeForRelease shows the lock about to go.
@@ -213,7 +213,7 @@ func confirm(env *Env, e model.Entry) error {
 	if !env.IsTerminal(env.Stdin) {
 		return refused("not released: no terminal to confirm on; pass --yes to confirm non-interactively")
 	}
-	want, what := e.ShortID(), "the first 8 characters of the lock ID ("+e.ShortID()+")"
+	want, what := e.ShortID(), "the first 8 characters of the lock ID ("+sanitize.Text(e.ShortID())+")"
 	if e.Kind == model.KindMalformed {
 		want, what = e.LockID, "the full LockID"
 	}
@@ -321,8 +321,8 @@ func newAuditCmd(env *Env) *cobra.Command {
 				if r.Phase == audit.PhaseIntent {
 					outcome = "no outcome recorded"
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.RecordID, r.Time.UTC().Format("2006-01-02 15:04:05"),
-					r.Action, outcome, sanitize.Text(r.LockID), sanitize.Text(r.Table), sanitize.Text(r.Actor))
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", sanitize.Text(r.RecordID), r.Time.UTC().Format("2006-01-02 15:04:05"),
+					sanitize.Text(r.Action), sanitize.Text(outcome), sanitize.Text(r.LockID), sanitize.Text(r.Table), sanitize.Text(r.Actor))
 			}
 			return tw.Flush()
 		},

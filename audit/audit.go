@@ -40,6 +40,9 @@ const (
 	OutcomeHeld     = "refused: held again"
 	OutcomeFailed   = "failed"
 	OutcomePartial  = "partial: lock file released, lock-table item not"
+	// OutcomeRestorePartial: a restore put the lock file back but not the
+	// item; restore run again completes it.
+	OutcomeRestorePartial = "partial: lock file restored, lock-table item not"
 )
 
 // Record is one line of the audit file. An action writes two records with

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -18,6 +19,7 @@ import (
 	lwaws "github.com/lockwarden/lockwarden/aws"
 	"github.com/lockwarden/lockwarden/model"
 	"github.com/lockwarden/lockwarden/sanitize"
+	"github.com/lockwarden/lockwarden/unlock"
 )
 
 func newDigestCmd(env *Env) *cobra.Command {
@@ -236,7 +238,8 @@ whatever the object holds, even a truncated or rolled-back state. The write
 is conditioned on the digest being unchanged since it was read, recorded
 in the audit log first, and undone by 'lockwarden restore RECORD_ID'.
 
-Exit codes: 0 repaired; 1 error; 2 usage; 3 refused (read-only, not
+Exit codes: 0 repaired; 1 error; 2 usage; 5 repaired, but the audit outcome
+could not be written; 3 refused (read-only, not
 confirmed, changed since read).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -279,6 +282,11 @@ confirmed, changed since read).`,
 				}
 			}
 			res, err := svc.RepairDigest(ctx, r, fmt.Sprintf("digest %s, state object MD5 %s", orDash(r.Stored), r.State.MD5))
+			var unrecorded *unlock.UnrecordedError
+			if errors.As(err, &unrecorded) {
+				fmt.Fprintf(env.Stdout, "\nDigest of %s set to %s.\nTo undo: lockwarden restore %s%s\n", sanitize.Text(path), r.State.MD5, res.RecordID, tableArgs(s))
+				return &exitError{code: ExitUnrecorded, err: err}
+			}
 			if err != nil {
 				if strings.HasPrefix(err.Error(), "not repaired") {
 					return &exitError{code: ExitRefused, err: err}

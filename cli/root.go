@@ -26,6 +26,9 @@ const (
 	ExitUsage   = 2
 	ExitListed  = 3 // list --exit-code found locks
 	ExitRefused = 3 // a guard refused a write
+	// ExitUnrecorded: the write happened, but its audit outcome could not
+	// be appended (the intent record holds what was changed).
+	ExitUnrecorded = 5
 )
 
 // Env is what a command touches of the outside world, injectable for tests.

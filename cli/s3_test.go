@@ -10,6 +10,7 @@ import (
 	"time"
 
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/lockwarden/lockwarden/internal/testenv"
@@ -123,5 +124,45 @@ func TestDigestRepairCLIGuards(t *testing.T) {
 	}
 	if !strings.HasSuffix(stored(), " ok") {
 		t.Error("the repair did not take")
+	}
+}
+
+// The CLI flags a lock file alone for a state with a digest item, as list
+// and the UI do, and refuses it (exit 3, naming the disagreement) unless
+// --allow-split.
+func TestUnlockRefusesAFlaggedLockWithoutAllowSplit(t *testing.T) {
+	t.Setenv("XDG_STATE_HOME", t.TempDir())
+	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	sb, err := sandbox.Start(context.Background(), sandbox.Options{Empty: true, Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Close()
+	li := sandbox.NewInfo("tfstate/app/terraform.tfstate", "OperationTypeApply", "alice@ci", "1.12.6", now.Add(-3*time.Hour))
+	raw, _ := li.Marshal()
+	if _, err := sb.S3.PutObject(context.Background(), &s3.PutObjectInput{Bucket: sdkaws.String(sandbox.Bucket),
+		Key: sdkaws.String("app/terraform.tfstate.tflock"), Body: strings.NewReader(raw)}); err != nil {
+		t.Fatal(err)
+	}
+	testenv.PutItem(t, sb.Dynamo, sandbox.Table, map[string]types.AttributeValue{
+		"LockID": &types.AttributeValueMemberS{Value: li.Path + model.DigestSuffix},
+		"Digest": &types.AttributeValueMemberS{Value: "0123456789abcdef0123456789abcdef"},
+	})
+	base := []string{"--table", sandbox.Table, "--endpoint-url", sb.DynamoURL, "--bucket", sandbox.Bucket, "--s3-endpoint-url", sb.S3URL}
+	out, _, _ := run(t, now, append([]string{"list"}, base...)...)
+	if !strings.Contains(out, "≠") {
+		t.Fatalf("list does not flag it:\n%s", out)
+	}
+	unlockArgs := append([]string{"unlock", li.Path, "--id", li.ID, "--yes"}, base...)
+	_, errOut, code := run(t, now, unlockArgs...)
+	if code != ExitRefused || !strings.Contains(errOut, "flagged ≠: held in the S3 lock file only") || !strings.Contains(errOut, "--allow-split") {
+		t.Fatalf("exit %d %q", code, errOut)
+	}
+	if _, err := sb.S3.HeadObject(context.Background(), &s3.HeadObjectInput{Bucket: sdkaws.String(sandbox.Bucket), Key: sdkaws.String("app/terraform.tfstate.tflock")}); err != nil {
+		t.Fatal("refused, yet the lock file is gone")
+	}
+	out, errOut, code = run(t, now, append(unlockArgs, "--allow-split")...)
+	if code != 0 || !strings.Contains(out, "Released "+li.Path) {
+		t.Fatalf("--allow-split: exit %d %s %s", code, out, errOut)
 	}
 }

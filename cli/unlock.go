@@ -64,7 +64,7 @@ func readOnlyRefusal() error {
 
 func newUnlockCmd(env *Env) *cobra.Command {
 	var holderID string
-	var allowFresh, yes bool
+	var allowFresh, allowSplit, yes bool
 	cmd := &cobra.Command{
 		Use:   "unlock LOCK_ID --id HOLDER_ID",
 		Short: "Force-release a stale lock, guarded and audited",
@@ -76,6 +76,10 @@ initialised backend — and more safely:
   - A digest (-md5) item is never deleted. A malformed item (for example
     non-JSON Info) can be removed by giving its full LockID as --id.
   - A lock younger than --stale-after is refused unless --allow-fresh.
+  - A lock flagged ≠ (its lock table item and S3 lock file disagree: two
+    different holders, or a lock file alone for a state that also locks
+    in the table) is refused unless --allow-split; with two holders, only
+    the place whose holder ID is given as --id is released.
   - You are asked to type the first 8 characters of the lock ID, unless
     --yes. Without a terminal and without --yes nothing is released.
   - The item is deleted only if it is still exactly as read; a lock that
@@ -83,9 +87,11 @@ initialised backend — and more safely:
   - The removal is recorded in the audit log first (no record, no delete)
     and can be undone with 'lockwarden restore RECORD_ID'.
 
-Exit codes: 0 released; 1 error; 2 usage; 3 refused by a guard (read-only,
-fresh, ID mismatch, changed since read, digest row, not confirmed);
-4 not found (already released).`,
+Exit codes: 0 released; 1 error (also a partial release: it says which
+place was and was not released); 2 usage; 3 refused by a guard (read-only,
+fresh, flagged ≠, ID mismatch, changed since read, digest row, not
+confirmed); 4 not found (already released); 5 released, but the audit
+outcome could not be written (restore still works from the intent record).`,
 		Example: `  lockwarden unlock tfstate/env:/prod/network/terraform.tfstate --id 8d1f6c0e-5a1b-2f3c-9d8e-7f6a5b4c3d2e --context prod
   lockwarden unlock tfstate/app/terraform.tfstate --id 2b7e4a91-… --allow-fresh --yes`,
 		Args: cobra.ExactArgs(1),
@@ -118,7 +124,10 @@ fresh, ID mismatch, changed since read, digest row, not confirmed);
 				return &exitError{code: ExitNotFound, err: fmt.Errorf("no lock %s in table %s: already released (or a different table, region or context)", lockID, s.Table)}
 			}
 			now := env.Now()
-			req := model.ReleaseRequest{ConfirmID: holderID, AllowFresh: allowFresh, Now: now, StaleAfter: s.StaleAfter}
+			req := model.ReleaseRequest{ConfirmID: holderID, AllowFresh: allowFresh, AllowSplit: allowSplit, Now: now, StaleAfter: s.StaleAfter}
+			if allowSplit {
+				observed = model.PlaceOf(observed, holderID)
+			}
 			if err := model.CheckRelease(observed, req); err != nil {
 				return &exitError{code: ExitRefused, err: err}
 			}
@@ -128,10 +137,14 @@ fresh, ID mismatch, changed since read, digest row, not confirmed);
 					return err
 				}
 			}
-			res, err := svc.Release(ctx, observed, req, releaseReason(observed, now, s.StaleAfter, allowFresh))
+			res, err := svc.Release(ctx, observed, req, releaseReason(observed, now, s.StaleAfter, allowFresh, allowSplit))
 			var changed *unlock.ChangedError
 			var partial *unlock.PartialError
+			var unrecorded *unlock.UnrecordedError
 			switch {
+			case errors.As(err, &unrecorded) && !errors.As(err, &partial):
+				fmt.Fprintf(env.Stdout, "\nReleased %s.\nTo undo: lockwarden restore %s%s\n", sanitize.Text(observed.LockID), res.RecordID, tableArgs(s))
+				return &exitError{code: ExitUnrecorded, err: err}
 			case errors.As(err, &partial):
 				return err
 			case errors.As(err, &changed) && changed.Current == nil:
@@ -148,6 +161,7 @@ fresh, ID mismatch, changed since read, digest row, not confirmed);
 	}
 	cmd.Flags().StringVar(&holderID, "id", "", "the holder's lock ID (required; the full LockID for a malformed item)")
 	cmd.Flags().BoolVar(&allowFresh, "allow-fresh", false, "release even a lock younger than --stale-after")
+	cmd.Flags().BoolVar(&allowSplit, "allow-split", false, "release even a lock flagged ≠ (its places disagree); with two holders, only --id's place")
 	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask for the typed confirmation")
 	return cmd
 }
@@ -195,7 +209,7 @@ func describeForRelease(w io.Writer, e model.Entry, now time.Time, staleAfter ti
 	}
 }
 
-func releaseReason(e model.Entry, now time.Time, staleAfter time.Duration, allowFresh bool) string {
+func releaseReason(e model.Entry, now time.Time, staleAfter time.Duration, allowFresh, allowSplit bool) string {
 	if e.Kind == model.KindMalformed {
 		return "malformed item (" + e.Problem + "), full LockID confirmed"
 	}
@@ -203,6 +217,9 @@ func releaseReason(e model.Entry, now time.Time, staleAfter time.Duration, allow
 	reason := fmt.Sprintf("held %s, stale threshold %s", age, model.FormatThreshold(staleAfter))
 	if allowFresh && !e.StaleAt(now, staleAfter) {
 		reason += "; not stale, released with --allow-fresh"
+	}
+	if allowSplit && e.Warning != "" {
+		reason += "; flagged ≠ (" + e.Warning + "), released with --allow-split"
 	}
 	return reason
 }
@@ -241,8 +258,14 @@ func newRestoreCmd(env *Env) *cobra.Command {
 its audit record. Nothing is written if someone holds the lock now; the
 restore is audited too. 'lockwarden audit' lists the records.
 
-Exit codes: 0 restored; 1 error; 2 usage; 3 refused (read-only, or the lock
-is held again).`,
+A partial restore (the lock file put back, the lock-table item not) is
+completed by running restore again: what is already back is left as it is.
+A release whose outcome was never recorded is restored from its intent
+record, only where the lock is absent.
+
+Exit codes: 0 restored; 1 error (also a partial restore, saying what is
+back); 2 usage; 3 refused (read-only, or the lock is held again); 5
+restored, but the audit outcome could not be written.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			s, err := settingsFor(cmd)
@@ -258,8 +281,14 @@ is held again).`,
 			}
 			res, err := svc.Restore(cmd.Context(), args[0])
 			var held *unlock.HeldError
-			if errors.As(err, &held) {
+			var unrecorded *unlock.UnrecordedError
+			var partial *unlock.RestorePartialError
+			switch {
+			case errors.As(err, &held):
 				return &exitError{code: ExitRefused, err: err}
+			case errors.As(err, &unrecorded) && !errors.As(err, &partial):
+				fmt.Fprintf(env.Stdout, "Restored %s: %s again.\n", sanitize.Text(res.Entry.LockID), sanitize.Text(unlock.Describe(res.Entry)))
+				return &exitError{code: ExitUnrecorded, err: err}
 			}
 			if err != nil {
 				return err

@@ -47,6 +47,10 @@ type ReleaseRequest struct {
 	ConfirmID string
 	// AllowFresh lets a lock younger than StaleAfter go.
 	AllowFresh bool
+	// AllowSplit lets a lock whose places disagree (Entry.Warning) go:
+	// --allow-split on the CLI, a second confirmation naming the
+	// disagreement in the UI.
+	AllowSplit bool
 	Now        time.Time
 	StaleAfter time.Duration
 }
@@ -65,8 +69,13 @@ func CheckRelease(e Entry, r ReleaseRequest) error {
 	if e.Kind == KindDigest || IsDigestKey(e.LockID) || (e.Kind == KindMalformed && e.LockID == "") {
 		return refuse(RefusedDigest, "%s is a digest (-md5) item, not a lock: lockwarden never deletes it as one", orNone(e.LockID))
 	}
-	if e.Warning != "" && e.Source != SourceBoth && e.File != nil && e.Item != nil {
-		return refuse(RefusedDisagree, "%s: %s. Release each place with terraform/tofu force-unlock after checking which run is alive", e.LockID, e.Warning)
+	if e.Warning != "" {
+		if !r.AllowSplit {
+			return refuse(RefusedDisagree, "%s is flagged ≠: %s. Nothing released: check which run is alive, then pass --allow-split to release it anyway", e.LockID, e.Warning)
+		}
+		if e.Split() {
+			return refuse(RefusedDisagree, "%s is held by two different locks (%s): give the lock ID of the one to release", e.LockID, e.Warning)
+		}
 	}
 	switch e.Kind {
 	case KindMalformed:
@@ -99,4 +108,26 @@ func orNone(s string) string {
 		return "(none)"
 	}
 	return s
+}
+
+// Split reports whether the lock table and the S3 lock file hold two
+// different locks for e's state: one entry, two holders.
+func (e Entry) Split() bool {
+	return e.Item != nil && e.File != nil && e.Source != SourceBoth
+}
+
+// PlaceOf narrows a split entry to the one place whose holder has lock ID
+// confirmID: the lock file when its holder has that ID and the table's
+// does not, else the table's item. The disagreement stays flagged. Any
+// other entry is returned as it is.
+func PlaceOf(e Entry, confirmID string) Entry {
+	if !e.Split() {
+		return e
+	}
+	if file := ClassifyLockFile(*e.File, ""); file.Kind == KindLock && file.Info.ID == confirmID && e.Info.ID != confirmID {
+		file.Workspace, file.Warning = e.Workspace, e.Warning
+		return file
+	}
+	e.File = nil
+	return e
 }

@@ -42,8 +42,8 @@ type unlockDialog struct {
 	repair *lwaws.DigestReport
 	input  textinput.Model
 	focus  int
-	// second is set once the typed confirmation of a fresh lock was
-	// accepted and the second confirmation is showing.
+	// second is set once the typed confirmation of a fresh lock, or of
+	// one flagged ≠, was accepted and the second confirmation is showing.
 	second bool
 	why    string // what Enter could not do, said plainly
 	busy   bool
@@ -107,12 +107,13 @@ func (m Model) onDialogKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 			return m, m.repairDigest(*d.repair)
 		}
 		fresh := d.entry.Kind == model.KindLock && !d.entry.StaleAt(m.cfg.Now(), m.cfg.StaleAfter)
-		if fresh && !d.second {
+		flagged := d.entry.Warning != ""
+		if (fresh || flagged) && !d.second {
 			d.second, d.focus, d.why = true, focusCancel, ""
 			return m, nil
 		}
 		d.busy = true
-		return m, m.release(d.entry, fresh)
+		return m, m.release(d.entry, fresh, flagged)
 	}
 	if d.second {
 		return m, nil
@@ -151,7 +152,7 @@ type (
 
 // release runs the guarded path in a command; the guards are checked
 // again there, and the delete is conditioned on the observed item.
-func (m Model) release(e model.Entry, fresh bool) tea.Cmd {
+func (m Model) release(e model.Entry, fresh, flagged bool) tea.Cmd {
 	rel, now, staleAfter := m.cfg.Releaser, m.cfg.Now(), m.cfg.StaleAfter
 	confirmID := e.Info.ID
 	reason := fmt.Sprintf("held %s, stale threshold %s; confirmed in the UI", e.AgeAt(now), model.FormatThreshold(staleAfter))
@@ -160,7 +161,10 @@ func (m Model) release(e model.Entry, fresh bool) tea.Cmd {
 	} else if fresh {
 		reason += "; not stale, second confirmation given"
 	}
-	req := model.ReleaseRequest{ConfirmID: confirmID, AllowFresh: fresh, Now: now, StaleAfter: staleAfter}
+	if flagged {
+		reason += "; flagged ≠ (" + e.Warning + "), second confirmation given"
+	}
+	req := model.ReleaseRequest{ConfirmID: confirmID, AllowFresh: fresh, AllowSplit: flagged, Now: now, StaleAfter: staleAfter}
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
@@ -174,9 +178,15 @@ func (m Model) onReleased(msg releasedMsg) (tea.Model, tea.Cmd) {
 	at := m.cfg.Now()
 	var changed *unlock.ChangedError
 	var partial *unlock.PartialError
+	var unrecorded *unlock.UnrecordedError
 	switch {
 	case errors.As(msg.err, &partial):
-		m.setStatus(at, partial.Error())
+		m.setStatus(at, msg.err.Error())
+	case errors.As(msg.err, &unrecorded):
+		// Released all the same: say so, and keep the undo on offer.
+		m.undo = &undoOffer{recordID: msg.res.RecordID, lockID: msg.entry.LockID, at: at}
+		m.keys.Undo.SetEnabled(true)
+		m.setStatus(at, unrecorded.Error()+" — u to undo")
 	case errors.As(msg.err, &changed):
 		m.setStatus(at, changed.Error())
 	case msg.err != nil:
@@ -193,6 +203,8 @@ func (m Model) onReleased(msg releasedMsg) (tea.Model, tea.Cmd) {
 type undoOffer struct {
 	recordID, lockID string
 	at               time.Time
+	// restoring is set while the restore runs: u again does nothing.
+	restoring bool
 }
 
 func (m Model) restore() tea.Cmd {
@@ -209,9 +221,13 @@ func (m Model) onRestored(msg restoredMsg) (tea.Model, tea.Cmd) {
 	at := m.cfg.Now()
 	m.undo = nil
 	m.keys.Undo.SetEnabled(false)
-	if msg.err != nil {
+	var unrecorded *unlock.UnrecordedError
+	switch {
+	case errors.As(msg.err, &unrecorded):
+		m.setStatus(at, unrecorded.Error())
+	case msg.err != nil:
 		m.setStatus(at, msg.err.Error())
-	} else {
+	default:
 		m.setStatus(at, fmt.Sprintf("restored %s: %s again (audit %s)", msg.res.Entry.Path(), unlock.Describe(msg.res.Entry), msg.res.RecordID))
 	}
 	return m, m.refreshNow()
@@ -265,13 +281,18 @@ func (m Model) repairDigest(r lwaws.DigestReport) tea.Cmd {
 func (m Model) onRepaired(msg repairedMsg) (tea.Model, tea.Cmd) {
 	m.dialog = nil
 	at := m.cfg.Now()
-	if msg.err != nil {
+	var unrecordedRepair *unlock.UnrecordedError
+	if msg.err != nil && !errors.As(msg.err, &unrecordedRepair) {
 		m.setStatus(at, "not repaired: "+msg.err.Error())
 		return m, m.refreshNow()
 	}
 	m.undo = &undoOffer{recordID: msg.res.RecordID, lockID: msg.path + model.DigestSuffix, at: at}
 	m.keys.Undo.SetEnabled(true)
 	m.setStatus(at, fmt.Sprintf("digest of %s repaired (audit %s) — u to undo", msg.path, msg.res.RecordID))
+	var unrecorded *unlock.UnrecordedError
+	if errors.As(msg.err, &unrecorded) {
+		m.setStatus(at, unrecorded.Error()+" — u to undo")
+	}
 	var reprobe tea.Cmd
 	if m.detail != nil {
 		reprobe = m.probe(m.detail)
@@ -301,6 +322,8 @@ func (m Model) dialogView(w int) []string {
 	switch {
 	case e.Kind == model.KindMalformed:
 		title = "Remove a malformed item"
+	case e.Warning != "":
+		title = "Force-unlock a lock whose places disagree (≠)"
 	case fresh:
 		title = "Force-unlock a lock that is NOT stale"
 	}
@@ -324,8 +347,16 @@ func (m Model) dialogView(w int) []string {
 		add("")
 	}
 	if d.second {
-		add(s.Stale.Render(fmt.Sprintf("This lock is only %s old, under the %s threshold: its run is probably still going.", age, model.FormatThreshold(m.cfg.StaleAfter))),
-			s.Stale.Render("Releasing it will make that run fail, and two writers may corrupt the state."), "")
+		if e.Warning != "" {
+			add(s.Warn.Render("≠ "+sanitize.Text(e.Warning)+"."), "")
+			if e.Split() {
+				add("Only the lock-table item held by ID "+sanitize.Text(e.Info.ID)+" is released; the S3 lock file stays.", "")
+			}
+		}
+		if fresh {
+			add(s.Stale.Render(fmt.Sprintf("This lock is only %s old, under the %s threshold: its run is probably still going.", age, model.FormatThreshold(m.cfg.StaleAfter))),
+				s.Stale.Render("Releasing it will make that run fail, and two writers may corrupt the state."), "")
+		}
 		add("Release it anyway?")
 	} else {
 		add("Type " + m.typeWhat() + " to confirm:")

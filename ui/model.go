@@ -388,6 +388,13 @@ func (m Model) onKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(msg, k.Refresh):
 		return m, m.refreshNow()
 	case key.Matches(msg, k.Undo) && m.undo != nil:
+		if m.undo.restoring {
+			// One restore at a time: a second u must not start another.
+			return m, nil
+		}
+		undo := *m.undo
+		undo.restoring = true
+		m.undo = &undo
 		m.setStatus(m.cfg.Now(), "restoring "+m.undo.lockID+"…")
 		return m, m.restore()
 	}

@@ -40,8 +40,7 @@ func (s *Service) RepairDigest(ctx context.Context, observed lwaws.DigestReport,
 	switch {
 	case errors.Is(err, lwaws.ErrConditionFailed):
 		out.Outcome = audit.OutcomeChanged
-		s.appendOutcome(out)
-		return Result{RecordID: id}, fmt.Errorf("not repaired: the digest of %s changed since you looked; check it again", observed.Path)
+		return s.record(out, Result{RecordID: id}, fmt.Errorf("not repaired: the digest of %s changed since you looked; check it again", observed.Path), "")
 	case err != nil:
 		return s.failed(out, err)
 	}
@@ -50,8 +49,7 @@ func (s *Service) RepairDigest(ctx context.Context, observed lwaws.DigestReport,
 		before = nil
 	}
 	out.Outcome, out.Item = audit.OutcomeRepaired, before
-	s.appendOutcome(out)
-	return Result{RecordID: id, Item: before}, nil
+	return s.record(out, Result{RecordID: id, Item: before}, nil, "repaired the digest of "+observed.Path)
 }
 
 // restoreDigest undoes a digest repair: the digest item goes back to what
@@ -73,16 +71,14 @@ func (s *Service) restoreDigest(ctx context.Context, recordID string, outcome *a
 	switch {
 	case errors.Is(err, lwaws.ErrConditionFailed):
 		out.Outcome = audit.OutcomeChanged
-		s.appendOutcome(out)
-		return Result{RecordID: id}, fmt.Errorf("not restored: the digest of %s changed since the repair (a state write since?); nothing was written", path)
+		return s.record(out, Result{RecordID: id}, fmt.Errorf("not restored: the digest of %s changed since the repair (a state write since?); nothing was written", path), "")
 	case err != nil:
 		return s.failed(out, err)
 	}
 	out.Outcome, out.Item = audit.OutcomeRestored, outcome.Item
-	s.appendOutcome(out)
 	e := model.Entry{LockID: outcome.LockID}
 	if outcome.Item != nil {
 		e = model.Classify(outcome.Item, s.Writer.WorkspaceKeyPrefix)
 	}
-	return Result{RecordID: id, Item: outcome.Item, Entry: e}, nil
+	return s.record(out, Result{RecordID: id, Item: outcome.Item, Entry: e}, nil, "restored the digest of "+path)
 }

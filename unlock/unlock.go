@@ -99,9 +99,26 @@ func (e *PartialError) Error() string {
 
 func (e *PartialError) Unwrap() error { return e.Err }
 
+// UnrecordedError says a write happened but its audit outcome could not be
+// appended. The intent record, written before the write, holds what was
+// changed: restore works from it.
+type UnrecordedError struct {
+	// Did says what happened, for the person: "released tfstate/app".
+	Did      string
+	RecordID string
+	Err      error
+}
+
+func (e *UnrecordedError) Error() string {
+	return fmt.Sprintf("%s; the audit outcome could not be written: %v (the intent record %s holds what was changed)", e.Did, e.Err, e.RecordID)
+}
+
+func (e *UnrecordedError) Unwrap() error { return e.Err }
+
 // Get reads a lock as it is now, in every place it may live: the lock
 // table (consistent read) and, when its bucket is watched, its S3 lock
-// file.
+// file. A lock file alone is flagged when the state has a digest item
+// (it locks in the table too), as list and the UI flag it.
 func (s *Service) Get(ctx context.Context, lockID string) (model.Entry, bool, error) {
 	item, found, err := s.Writer.Get(ctx, lockID)
 	if err != nil {
@@ -119,10 +136,16 @@ func (s *Service) Get(ctx context.Context, lockID string) (model.Entry, bool, er
 	if found {
 		items = append(items, item)
 	}
+	hasDigest := false
 	if fileFound {
 		files = append(files, file)
+		if !found {
+			if _, hasDigest, err = s.Writer.Get(ctx, lockID+model.DigestSuffix); err != nil {
+				return model.Entry{}, false, err
+			}
+		}
 	}
-	merged := model.MergeSources(items, files, nil)
+	merged := model.MergeSources(items, files, func(string) bool { return hasDigest })
 	if len(merged) == 0 {
 		return model.Entry{}, false, nil
 	}
@@ -153,15 +176,40 @@ func (s *Service) base(ctx context.Context, id, action, lockID string) audit.Rec
 	}
 }
 
+// record appends the one outcome of an intent and returns what the caller
+// should see. A write that happened is never reported as not done: if its
+// outcome cannot be appended, the result stands with an *UnrecordedError
+// (did says what happened). A failed write keeps its error, with the
+// audit failure added.
+func (s *Service) record(out audit.Record, res Result, err error, did string) (Result, error) {
+	aerr := s.Audit.Append(out)
+	switch {
+	case aerr == nil:
+		return res, err
+	case err == nil:
+		return res, &UnrecordedError{Did: did, RecordID: out.RecordID, Err: aerr}
+	default:
+		return res, fmt.Errorf("%w; its audit outcome could not be written either: %v", err, aerr)
+	}
+}
+
 // Release removes observed — the entry as the person saw and confirmed it —
 // after checking req's guards again. The intent is audited before the
 // delete (no record, no delete); the delete is conditioned on the observed
 // attributes, so a lock that was released and re-taken, or rewritten, in
 // the meantime is never removed: Release then returns a *ChangedError.
+// Every intent gets exactly one outcome record: released, refused, failed
+// or partial.
 func (s *Service) Release(ctx context.Context, observed model.Entry, req model.ReleaseRequest, reason string) (Result, error) {
 	req.ReadOnly = req.ReadOnly || s.ReadOnly
+	if req.AllowSplit {
+		observed = model.PlaceOf(observed, req.ConfirmID)
+	}
 	if err := model.CheckRelease(observed, req); err != nil {
 		return Result{}, err
+	}
+	if observed.Source.HasFile() && observed.File != nil && s.Files == nil {
+		return Result{}, fmt.Errorf("nothing released: %s has an S3 lock file, but no bucket is configured to reach it", observed.LockID)
 	}
 	id := audit.NewRecordID(s.now())
 	intent := s.base(ctx, id, audit.ActionForceUnlock, observed.LockID)
@@ -169,63 +217,66 @@ func (s *Service) Release(ctx context.Context, observed model.Entry, req model.R
 	if err := s.Audit.Append(intent); err != nil {
 		return Result{}, fmt.Errorf("nothing released: the audit record could not be written: %w", err)
 	}
-	outcome := s.base(ctx, id, audit.ActionForceUnlock, observed.LockID)
-	outcome.Phase = audit.PhaseOutcome
+	out := s.base(ctx, id, audit.ActionForceUnlock, observed.LockID)
+	out.Phase = audit.PhaseOutcome
+	res, err := s.release(ctx, observed, &out)
+	res.RecordID = id
+	return s.record(out, res, err, "released "+observed.LockID)
+}
 
+// release makes the writes of Release and fills in its outcome record; it
+// appends nothing, so that Release appends exactly one outcome.
+func (s *Service) release(ctx context.Context, observed model.Entry, out *audit.Record) (Result, error) {
 	changed := func() (Result, error) {
 		cur, found, gerr := s.Get(ctx, observed.LockID)
 		cerr := &ChangedError{LockID: observed.LockID}
-		outcome.Outcome = audit.OutcomeGone
+		out.Outcome = audit.OutcomeGone
 		if gerr == nil && found {
 			cerr.Current = &cur
-			outcome.Outcome, outcome.Item, outcome.File = audit.OutcomeChanged, cur.Item, cur.File
+			out.Outcome, out.Item, out.File = audit.OutcomeChanged, cur.Item, cur.File
 		}
-		s.appendOutcome(outcome)
-		return Result{RecordID: id}, cerr
+		return Result{}, cerr
+	}
+	failed := func(err error) (Result, error) {
+		out.Outcome, out.Error = audit.OutcomeFailed, err.Error()
+		return Result{}, err
 	}
 
 	// The lock file first, then the item: the order clients take them in,
 	// reversed would leave a window where only the file holds the lock.
 	var removedFile *model.LockFile
 	if observed.Source.HasFile() && observed.File != nil {
-		if s.Files == nil {
-			return Result{RecordID: id}, fmt.Errorf("%s has an S3 lock file, but no bucket is configured to reach it", observed.LockID)
-		}
 		how, err := s.Files.DeleteIfUnchanged(ctx, *observed.File)
 		switch {
 		case errors.Is(err, lwaws.ErrConditionFailed):
 			return changed()
 		case err != nil:
-			return s.failed(outcome, err)
+			return failed(err)
 		}
-		removedFile, outcome.FileDelete = observed.File, how
+		removedFile, out.FileDelete = observed.File, how
 	}
 	var removed model.Item
 	if observed.Source.HasItem() {
 		var err error
 		removed, err = s.Writer.DeleteIfUnchanged(ctx, observed)
 		if err != nil && removedFile != nil {
-			outcome.Outcome, outcome.File, outcome.Error = audit.OutcomePartial, removedFile, err.Error()
+			out.Outcome, out.File, out.Error = audit.OutcomePartial, removedFile, err.Error()
 			if errors.Is(err, lwaws.ErrConditionFailed) {
 				err = errors.New("the lock-table item changed since you looked")
 			}
-			s.appendOutcome(outcome)
-			return Result{RecordID: id}, &PartialError{LockID: observed.LockID, RecordID: id, Err: err}
+			return Result{}, &PartialError{LockID: observed.LockID, RecordID: out.RecordID, Err: err}
 		}
 		switch {
 		case errors.Is(err, lwaws.ErrConditionFailed):
 			return changed()
 		case err != nil:
-			return s.failed(outcome, err)
+			return failed(err)
 		}
 	}
-	outcome.Outcome, outcome.Item, outcome.File = audit.OutcomeReleased, removed, removedFile
-	res := Result{RecordID: id, Item: removed, Entry: observed}
+	out.Outcome, out.Item, out.File = audit.OutcomeReleased, removed, removedFile
+	res := Result{Item: removed, Entry: observed}
 	if removed != nil {
 		res.Entry = model.Classify(removed, s.Writer.WorkspaceKeyPrefix)
-	}
-	if err := s.Audit.Append(outcome); err != nil {
-		return res, fmt.Errorf("released %s, but the outcome could not be audited (the intent record %s holds what was removed): %w", observed.LockID, id, err)
 	}
 	return res, nil
 }
@@ -233,18 +284,28 @@ func (s *Service) Release(ctx context.Context, observed model.Entry, req model.R
 // failed records a write that failed with err and returns it.
 func (s *Service) failed(out audit.Record, err error) (Result, error) {
 	out.Outcome, out.Error = audit.OutcomeFailed, err.Error()
-	s.appendOutcome(out)
-	return Result{RecordID: out.RecordID}, err
+	return s.record(out, Result{RecordID: out.RecordID}, err, "")
 }
 
-// appendOutcome records an outcome after a write that did not happen; a
-// failure to record it changes nothing in the table, so it is only kept.
-func (s *Service) appendOutcome(r audit.Record) {
-	_ = s.Audit.Append(r)
+// RestorePartialError says a restore put the S3 lock file back but not the
+// lock-table item; running restore again completes it.
+type RestorePartialError struct {
+	LockID, RecordID, Of string
+	Err                  error
 }
 
-// Restore puts back the item that record recordID removed, byte for byte,
-// only if nobody holds the lock now. It is itself audited.
+func (e *RestorePartialError) Error() string {
+	return fmt.Sprintf("partly restored %s: the S3 lock file is back, but the lock-table item was not put back (%v); run lockwarden restore %s again to complete it (audit %s)", e.LockID, e.Err, e.Of, e.RecordID)
+}
+
+func (e *RestorePartialError) Unwrap() error { return e.Err }
+
+// Restore puts back what record recordID removed, byte for byte, only
+// where nothing holds the lock now. A place already holding exactly what
+// is restored (a partial restore, retried) is left as it is, so running
+// restore again completes a partial one. A release whose outcome was never
+// recorded is restored from its intent: what was observed before the
+// release, put back only where it is absent. It is itself audited.
 func (s *Service) Restore(ctx context.Context, recordID string) (Result, error) {
 	if s.ReadOnly {
 		return Result{}, &model.Refusal{Kind: model.RefusedReadOnly, Msg: "read-only: lockwarden makes no writes in this run (pass --write to allow them)"}
@@ -256,65 +317,106 @@ func (s *Service) Restore(ctx context.Context, recordID string) (Result, error) 
 	if outcome != nil && outcome.Action == audit.ActionDigestRepair {
 		return s.restoreDigest(ctx, recordID, outcome)
 	}
+	rec := outcome
+	if rec == nil {
+		rec = intent
+	}
+	if rec.Action != audit.ActionForceUnlock {
+		return Result{}, fmt.Errorf("audit record %s is a %s, not a force-unlock: nothing to restore", recordID, rec.Action)
+	}
+	var item model.Item
+	var file *model.LockFile
 	switch {
-	case intent != nil && intent.Action != audit.ActionForceUnlock:
-		return Result{}, fmt.Errorf("audit record %s is a %s, not a force-unlock: nothing to restore", recordID, intent.Action)
 	case outcome == nil:
-		return Result{}, fmt.Errorf("audit record %s has no outcome: the release may not have happened; check the table before restoring by hand (the observed item is in the record)", recordID)
-	case (outcome.Outcome != audit.OutcomeReleased && outcome.Outcome != audit.OutcomePartial) || (len(outcome.Item) == 0 && outcome.File == nil):
-		return Result{}, fmt.Errorf("audit record %s did not release anything (%s): nothing to restore", recordID, outcome.Outcome)
+		// The outcome was never written: restore from what the intent
+		// observed. The puts are conditioned on absence, so a lock that
+		// was never released is left alone.
+		item, file = intent.Observed, intent.ObservedFile
+	case outcome.Outcome == audit.OutcomeReleased:
+		item, file = outcome.Item, outcome.File
+	case outcome.Outcome == audit.OutcomePartial:
+		file = outcome.File // the item was never removed
 	}
-	if outcome.Table != s.Writer.Table {
-		return Result{}, fmt.Errorf("audit record %s is for table %s, not %s: use the same --table/--context", recordID, outcome.Table, s.Writer.Table)
+	if len(item) == 0 {
+		item = nil
 	}
-	item, file, lockID := outcome.Item, outcome.File, outcome.LockID
-	if outcome.Outcome == audit.OutcomePartial {
-		item = nil // the item was never removed
+	if item == nil && file == nil {
+		return Result{}, fmt.Errorf("audit record %s did not release anything (%s): nothing to restore", recordID, rec.Outcome)
+	}
+	if rec.Table != s.Writer.Table {
+		return Result{}, fmt.Errorf("audit record %s is for table %s, not %s: use the same --table/--context", recordID, rec.Table, s.Writer.Table)
 	}
 	if file != nil && s.Files == nil {
 		return Result{}, fmt.Errorf("audit record %s removed an S3 lock file; give its bucket (--bucket) to restore it", recordID)
 	}
+	lockID := rec.LockID
 	id := audit.NewRecordID(s.now())
 	in := s.base(ctx, id, audit.ActionRestore, lockID)
 	in.Phase, in.Item, in.File, in.RestoreOf = audit.PhaseIntent, item, file, recordID
+	if outcome == nil {
+		in.Reason = "restored from the intent record: the release's outcome was never recorded"
+	}
 	if err := s.Audit.Append(in); err != nil {
 		return Result{}, fmt.Errorf("nothing restored: the audit record could not be written: %w", err)
 	}
 	out := s.base(ctx, id, audit.ActionRestore, lockID)
 	out.Phase, out.RestoreOf = audit.PhaseOutcome, recordID
-	held := func() (Result, error) {
-		cur, _, gerr := s.Get(ctx, lockID)
+	res, err := s.restore(ctx, recordID, lockID, item, file, &out)
+	res.RecordID = id
+	return s.record(out, res, err, "restored "+lockID)
+}
+
+// restore makes the writes of Restore and fills in its outcome record.
+func (s *Service) restore(ctx context.Context, recordID, lockID string, item model.Item, file *model.LockFile, out *audit.Record) (Result, error) {
+	failed := func(err error) (Result, error) {
+		out.Outcome, out.Error = audit.OutcomeFailed, err.Error()
+		return Result{}, err
+	}
+	cur, _, err := s.Get(ctx, lockID)
+	if err != nil {
+		return failed(fmt.Errorf("not restored: %s could not be read: %w", lockID, err))
+	}
+	itemBack := item == nil || (cur.Item != nil && cur.Item.JSON() == item.JSON())
+	fileBack := file == nil || (cur.File != nil && cur.File.Body == file.Body)
+	held := func(cur model.Entry) (Result, error) {
 		out.Outcome, out.Item, out.File = audit.OutcomeHeld, cur.Item, cur.File
-		s.appendOutcome(out)
-		if gerr != nil {
-			return Result{RecordID: id}, fmt.Errorf("not restored: %s is held again: %w", lockID, gerr)
-		}
-		same := (item == nil || cur.Item.JSON() == item.JSON()) && (file == nil || (cur.File != nil && cur.File.Body == file.Body))
-		return Result{RecordID: id}, &HeldError{RecordID: recordID, Current: cur, Same: same}
+		return Result{}, &HeldError{RecordID: recordID, Current: cur, Same: itemBack && fileBack}
 	}
-	// Nothing is put back while anything holds the lock.
-	if cur, found, err := s.Get(ctx, lockID); err == nil && found && ((item != nil && cur.Item != nil) || (file != nil && cur.File != nil)) {
-		return held()
+	// Nothing is put back while anything else holds the lock.
+	if (!itemBack && cur.Item != nil) || (!fileBack && cur.File != nil) || (itemBack && fileBack) {
+		return held(cur)
 	}
-	if file != nil {
-		if err := s.Files.PutIfAbsent(ctx, *file); errors.Is(err, lwaws.ErrConditionFailed) {
-			return held()
-		} else if err != nil {
-			return s.failed(out, err)
-		}
-	}
-	if item != nil {
-		err := s.Writer.PutIfAbsent(ctx, item)
+	var putFile *model.LockFile
+	if !fileBack {
+		err := s.Files.PutIfAbsent(ctx, *file)
 		switch {
 		case errors.Is(err, lwaws.ErrConditionFailed):
-			return held()
+			now, _, _ := s.Get(ctx, lockID)
+			return held(now)
 		case err != nil:
-			return s.failed(out, err)
+			return failed(err)
+		}
+		putFile = file
+	}
+	if !itemBack {
+		err := s.Writer.PutIfAbsent(ctx, item)
+		if err != nil && putFile != nil {
+			out.Outcome, out.File, out.Error = audit.OutcomeRestorePartial, putFile, err.Error()
+			if errors.Is(err, lwaws.ErrConditionFailed) {
+				err = errors.New("a lock-table item appeared meanwhile")
+			}
+			return Result{}, &RestorePartialError{LockID: lockID, RecordID: out.RecordID, Of: recordID, Err: err}
+		}
+		switch {
+		case errors.Is(err, lwaws.ErrConditionFailed):
+			now, _, _ := s.Get(ctx, lockID)
+			return held(now)
+		case err != nil:
+			return failed(err)
 		}
 	}
 	out.Outcome, out.Item, out.File = audit.OutcomeRestored, item, file
-	s.appendOutcome(out)
-	res := Result{RecordID: id, Item: item}
+	res := Result{Item: item}
 	if item != nil {
 		res.Entry = model.Classify(item, s.Writer.WorkspaceKeyPrefix)
 	} else {

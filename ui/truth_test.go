@@ -1,0 +1,72 @@
+package ui
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/lockwarden/lockwarden/unlock"
+)
+
+// A lock flagged ≠ asks a second time, naming the disagreement, and only
+// then releases with AllowSplit.
+func TestFlaggedLockNeedsASecondConfirmationNamingTheDisagreement(t *testing.T) {
+	rel := &fakeReleaser{}
+	entries := seed()
+	entries[0].Warning = "held in the S3 lock file only, though this state also locks in the lock table (it has a digest item there)"
+	m := newModel(120, 30, entries, writable(rel)) // the stale network lock, flagged
+	m = typeText(press(m, "x"), entries[0].ShortID())
+	m = press(m, "enter")
+	if m.dialog == nil || !m.dialog.second || m.dialog.focus != focusCancel || len(rel.released) != 0 {
+		t.Fatal("a flagged lock must ask a second time, focus on Cancel")
+	}
+	out := plain(m)
+	for _, want := range []string{"places disagree", "≠ held in the S3 lock file only", "Release anyway"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("second confirmation lacks %q:\n%s", want, out)
+		}
+	}
+	if m2 := press(m, "enter"); m2.dialog != nil || len(rel.released) != 0 {
+		t.Fatal("Enter on Cancel at the second confirmation must cancel")
+	}
+	m, cmd := sendCmd(press(m, "tab"), keyMsg("enter"))
+	runCmd(m, cmd)
+	if len(rel.released) != 1 || !rel.released[0].AllowSplit || rel.released[0].AllowFresh {
+		t.Fatalf("want one release with AllowSplit only: %+v", rel.released)
+	}
+}
+
+// A release whose audit outcome could not be written is shown as
+// released, with the undo on offer — never as "not released".
+func TestUnrecordedReleaseIsShownAsReleased(t *testing.T) {
+	rel := &fakeReleaser{err: &unlock.UnrecordedError{Did: "released tfstate/env:/prod/network/terraform.tfstate", RecordID: "r-1", Err: errors.New("disk full")}}
+	m := newModel(120, 30, seed(), writable(rel))
+	m = typeText(press(m, "x"), seed()[0].ShortID())
+	m, cmd := sendCmd(m, keyMsg("enter"))
+	m = runCmd(m, cmd)
+	out := plain(m)
+	if strings.Contains(out, "not released") || !strings.Contains(out, "released tfstate/env:/prod/network/terraform.tfstate; the audit outcome could not be written: disk full") || m.undo == nil {
+		t.Fatalf("status:\n%s", out)
+	}
+}
+
+// u while a restore runs does not start another.
+func TestUndoIsIdempotentWhileRestoring(t *testing.T) {
+	rel := &fakeReleaser{}
+	m := newModel(120, 30, seed(), writable(rel))
+	m = typeText(press(m, "x"), seed()[0].ShortID())
+	m, cmd := sendCmd(m, keyMsg("enter"))
+	m = runCmd(m, cmd)
+	if m.undo == nil {
+		t.Fatal("no undo on offer")
+	}
+	m, first := sendCmd(m, keyMsg("u"))
+	m, second := sendCmd(m, keyMsg("u"))
+	if first == nil || second != nil {
+		t.Fatalf("first u gave %v, second %v: want one restore", first != nil, second != nil)
+	}
+	runCmd(m, first)
+	if len(rel.restored) != 1 {
+		t.Fatalf("%d restores", len(rel.restored))
+	}
+}

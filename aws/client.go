@@ -4,12 +4,14 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"time"
 
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
@@ -28,7 +30,17 @@ type Connection struct {
 	Endpoint string
 	// MaxAttempts bounds the SDK's retries of throttled or failed calls.
 	MaxAttempts int
+	// AttemptTimeout bounds one attempt of a call (0: DefaultAttemptTimeout).
+	AttemptTimeout time.Duration
 }
+
+// DefaultAttemptTimeout bounds one HTTP attempt: connecting, then waiting
+// for the answer to begin. Without it an endpoint that accepts a request
+// and never answers holds a call — and `lockwarden list` — forever. An
+// attempt that times out is retried like any other failure, so a whole
+// call is bounded by MaxAttempts of these. A variable so that tests can
+// shorten it.
+var DefaultAttemptTimeout = 10 * time.Second
 
 // fallbackRegion is used only against a local endpoint, where the region
 // is a formality.
@@ -58,6 +70,15 @@ func LoadConfig(ctx context.Context, c Connection) (sdkaws.Config, error) {
 	if attempts <= 0 {
 		attempts = 5
 	}
+	timeout := c.AttemptTimeout
+	if timeout <= 0 {
+		timeout = DefaultAttemptTimeout
+	}
+	// Only the wait for the answer to begin is bounded, not reading it: a
+	// large state object may take longer to download, and does not stall.
+	opts = append(opts, config.WithHTTPClient(awshttp.NewBuildableClient().
+		WithDialerOptions(func(d *net.Dialer) { d.Timeout = timeout }).
+		WithTransportOptions(func(t *http.Transport) { t.ResponseHeaderTimeout = timeout })))
 	opts = append(opts, config.WithRetryer(func() sdkaws.Retryer {
 		return retry.NewStandard(func(o *retry.StandardOptions) {
 			o.MaxAttempts = attempts

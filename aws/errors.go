@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"strings"
 	"syscall"
@@ -70,11 +71,23 @@ func Explain(err error, op Op) error {
 			return wrap("the AWS session has expired: log in again (for SSO: aws sso login --profile …)")
 		}
 		if isThrottle(code) {
+			// Fewer segments only helps a scan; a throttled write is
+			// simply tried again later.
+			advice := "try again in a minute"
+			if op.Action == "dynamodb:Scan" {
+				advice += ", or scan with fewer --segments"
+			}
 			var maxErr *retry.MaxAttemptsError
 			if errors.As(err, &maxErr) {
-				return wrap("DynamoDB throttled %s on %s and %d attempts did not get through: try again in a minute, or scan with fewer --segments", op.Action, op.where(), maxErr.Attempt)
+				return wrap("DynamoDB throttled %s on %s and %d attempts did not get through: %s", op.Action, op.where(), maxErr.Attempt, advice)
 			}
-			return wrap("DynamoDB throttled %s on %s: try again in a minute, or scan with fewer --segments", op.Action, op.where())
+			return wrap("DynamoDB throttled %s on %s: %s", op.Action, op.where(), advice)
+		}
+		var status interface{ HTTPStatusCode() int }
+		if errors.As(err, &status) && status.HTTPStatusCode() >= 500 {
+			// The service's fault, retried already: say so, and that
+			// waiting is the remedy, not changing anything.
+			return wrap("%s on %s failed on the server side%s: %s: %s; try again in a minute", op.Action, op.where(), attempts(err), code, firstLine(api.ErrorMessage()))
 		}
 		return wrap("%s on %s: %s: %s", op.Action, op.where(), code, firstLine(api.ErrorMessage()))
 	}
@@ -89,12 +102,22 @@ func Explain(err error, op Op) error {
 		return wrap("cannot reach %s: %s (check --endpoint-url, the network or a proxy)", endpoint, netReason(err))
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
-		return wrap("%s on %s timed out", op.Action, op.where())
+		return wrap("%s on %s timed out: no answer%s (check the endpoint, the network or a proxy)", op.Action, op.where(), attempts(err))
 	}
 	if errors.Is(err, context.Canceled) {
 		return wrap("%s on %s was cancelled", op.Action, op.where())
 	}
 	return wrap("%s on %s: %s", op.Action, op.where(), firstLine(err.Error()))
+}
+
+// attempts says how many attempts the SDK made, when it gave up after
+// retrying: " after 5 attempts", else "".
+func attempts(err error) string {
+	var maxErr *retry.MaxAttemptsError
+	if errors.As(err, &maxErr) && maxErr.Attempt > 1 {
+		return fmt.Sprintf(" after %d attempts", maxErr.Attempt)
+	}
+	return ""
 }
 
 func isThrottle(code string) bool {
@@ -120,7 +143,14 @@ func isCredentialsError(err error) bool {
 func isUnreachable(err error) bool {
 	var op *net.OpError
 	var dns *net.DNSError
-	return errors.As(err, &op) || errors.As(err, &dns) || errors.Is(err, syscall.ECONNREFUSED)
+	return errors.As(err, &op) || errors.As(err, &dns) || errors.Is(err, syscall.ECONNREFUSED) || droppedConnection(err)
+}
+
+// droppedConnection recognises a connection closed under a request: reset
+// by the peer, or closed before an answer came.
+func droppedConnection(err error) bool {
+	return errors.Is(err, syscall.ECONNRESET) || errors.Is(err, net.ErrClosed) ||
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
 }
 
 func netReason(err error) string {
@@ -129,6 +159,9 @@ func netReason(err error) string {
 		return "connection refused"
 	case errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH):
 		return "no route to host"
+	case droppedConnection(err):
+		// The socket addresses and read/write say nothing to a person.
+		return "the connection was dropped before an answer came"
 	}
 	var dns *net.DNSError
 	if errors.As(err, &dns) {

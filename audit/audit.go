@@ -128,30 +128,98 @@ func NewRecordID(now time.Time) string {
 // Append writes one record and fsyncs it before returning. The file is
 // created with mode 0600 (its directory 0700); an existing file readable
 // by others is refused rather than written to.
+//
+// Appends from concurrent lockwarden processes are serialized with an
+// advisory lock held from the check below to the fsync. A file that does
+// not end in a newline (an earlier append torn by a crash or a full disk)
+// gets one first, so the torn line stays one damaged line instead of
+// swallowing this record. Directories made for the file, and the file's
+// own name, are fsynced before the first record, so the record cannot
+// survive a crash while the file that holds it does not.
 func (l *Log) Append(r Record) error {
 	if l.Path == "" {
 		return errors.New("no audit file is configured (audit_file / --audit-file)")
-	}
-	if err := os.MkdirAll(filepath.Dir(l.Path), 0o700); err != nil {
-		return fmt.Errorf("audit log %s: %w", l.Path, err)
-	}
-	f, err := os.OpenFile(l.Path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
-	if err != nil {
-		return fmt.Errorf("audit log %s: %w", l.Path, err)
-	}
-	defer f.Close()
-	if st, err := f.Stat(); err == nil && st.Mode().Perm()&0o077 != 0 {
-		return fmt.Errorf("audit log %s is readable by others (mode %s): chmod 600 it first", l.Path, st.Mode().Perm())
 	}
 	line, err := encodeLine(r)
 	if err != nil {
 		return err
 	}
+	dir := filepath.Dir(l.Path)
+	if err := mkdirAll(dir); err != nil {
+		return fmt.Errorf("audit log %s: %w", l.Path, err)
+	}
+	// Read and write: the last byte is read to see whether it ends a line.
+	f, err := os.OpenFile(l.Path, os.O_CREATE|os.O_APPEND|os.O_RDWR, 0o600)
+	if err != nil {
+		return fmt.Errorf("audit log %s: %w", l.Path, err)
+	}
+	defer f.Close()
+	unlock, err := lockFile(f, true)
+	if err != nil {
+		return fmt.Errorf("audit log %s: lock: %w", l.Path, err)
+	}
+	err = l.appendLocked(f, dir, line)
+	unlock()
+	if err != nil {
+		return err
+	}
+	return f.Close()
+}
+
+// appendLocked writes line to f, which the caller has locked.
+func (l *Log) appendLocked(f *os.File, dir string, line []byte) error {
+	st, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("audit log %s: %w", l.Path, err)
+	}
+	if st.Mode().Perm()&0o077 != 0 {
+		return fmt.Errorf("audit log %s is readable by others (mode %s): chmod 600 it first", l.Path, st.Mode().Perm())
+	}
+	switch size := st.Size(); {
+	case size == 0:
+		// Just created (or left empty by a failed first append): make its
+		// name durable before anything is recorded in it.
+		if err := syncDir(dir); err != nil {
+			return fmt.Errorf("audit log %s: fsync %s: %w", l.Path, dir, err)
+		}
+	default:
+		var last [1]byte
+		if _, err := f.ReadAt(last[:], size-1); err != nil {
+			return fmt.Errorf("audit log %s: %w", l.Path, err)
+		}
+		if last[0] != '\n' {
+			line = append([]byte{'\n'}, line...)
+		}
+	}
+	// One write: with O_APPEND and the lock, nothing lands between the
+	// newline and the record.
 	if _, err := f.Write(line); err != nil {
 		return fmt.Errorf("audit log %s: %w", l.Path, err)
 	}
 	if err := f.Sync(); err != nil {
 		return fmt.Errorf("audit log %s: fsync: %w", l.Path, err)
 	}
-	return f.Close()
+	return nil
+}
+
+// mkdirAll makes dir (mode 0700) and any missing parents, and fsyncs the
+// parent of each directory it made, so that they survive a crash.
+func mkdirAll(dir string) error {
+	var missing []string
+	for d := dir; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(d); err == nil || !errors.Is(err, os.ErrNotExist) || filepath.Dir(d) == d {
+			break
+		}
+		missing = append(missing, d)
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	for i := len(missing) - 1; i >= 0; i-- {
+		parent := filepath.Dir(missing[i])
+		if err := syncDir(parent); err != nil {
+			return fmt.Errorf("fsync %s: %w", parent, err)
+		}
+	}
+	return nil
 }

@@ -39,6 +39,12 @@ func (l *Log) read() ([]Record, int, error) {
 		return nil, 0, fmt.Errorf("audit log %s: %w", l.Path, err)
 	}
 	defer f.Close()
+	// A shared lock waits out an append in progress, which would otherwise
+	// read as a torn line. Without it (a file system with no locks) that
+	// is the worst that can happen, so the read goes on.
+	if unlock, err := lockFile(f, false); err == nil {
+		defer unlock()
+	}
 	recs, damaged, err := readRecords(f, maxLine, l.damaged)
 	if err != nil {
 		return recs, damaged, fmt.Errorf("audit log %s: %w", l.Path, err)

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
 	"strings"
@@ -36,15 +37,23 @@ const (
 	ServerError
 	// Unavailable answers 503 ServiceUnavailable.
 	Unavailable
-	// Hold sends no answer until the client gives up (its timeout) or the
-	// fault is lifted, when the request is forwarded after all.
+	// Hold sends no answer: the request waits until the client gives up
+	// (its timeout) and is never forwarded. Lifting the fault resets the
+	// connections of requests still held, because the proxy cannot tell
+	// exactly when a client gave up, and a request that acted after its
+	// client had been told it failed would make a test's outcome a race
+	// (LoseAnswer is that case, on purpose).
 	Hold
 	// Deny answers 400 AccessDeniedException for the operation.
 	Deny
+	// LoseAnswer forwards the request, so that the upstream acts on it,
+	// then resets the connection instead of answering: a write that
+	// happened although the client was told the connection failed.
+	LoseAnswer
 )
 
 var modeNames = map[Mode]string{Pass: "pass", Refuse: "refuse", Reset: "reset", Throttle: "throttle",
-	ServerError: "500", Unavailable: "503", Hold: "hold", Deny: "deny"}
+	ServerError: "500", Unavailable: "503", Hold: "hold", Deny: "deny", LoseAnswer: "lose-answer"}
 
 func (m Mode) String() string { return modeNames[m] }
 
@@ -246,11 +255,13 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) {
 			"User: arn:aws:iam::123456789012:user/ci is not authorized to perform: dynamodb:%s on resource: arn:aws:dynamodb:us-east-1:123456789012:table/locks because no identity-based policy allows the dynamodb:%s action", op, op))
 	case Hold:
 		select {
-		case <-r.Context().Done():
-			return // the client gave up; it gets no answer
+		case <-r.Context().Done(): // the client gave up
 		case <-released:
-			p.upstream.ServeHTTP(w, r)
+			reset(w)
 		}
+	case LoseAnswer:
+		p.upstream.ServeHTTP(httptest.NewRecorder(), r)
+		reset(w)
 	default:
 		p.upstream.ServeHTTP(w, r)
 	}

@@ -109,20 +109,35 @@ func TestRefuseThenComeBackOnTheSamePort(t *testing.T) {
 	}
 }
 
-func TestResetDropsTheConnection(t *testing.T) {
-	p := New(t, upstream(t).URL)
-	if err := p.Set(Reset); err != nil {
-		t.Fatal(err)
+// Reset drops the request; LoseAnswer passes it on, then drops the
+// answer.
+func TestResetAndLoseAnswerDropTheConnection(t *testing.T) {
+	var seen []string
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		seen = append(seen, Operation(r))
+	}))
+	t.Cleanup(up.Close)
+	p := New(t, up.URL)
+	for _, mode := range []Mode{Reset, LoseAnswer} {
+		if err := p.Set(mode); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := call(context.Background(), p, mode.String()); err == nil {
+			t.Fatalf("%s: the connection gave an answer", mode)
+		}
 	}
-	if _, _, err := call(context.Background(), p, "Scan"); err == nil {
-		t.Fatal("a reset connection gave an answer")
+	if len(seen) != 1 || seen[0] != "lose-answer" {
+		t.Errorf("the upstream saw %v, want only the lost answer's request", seen)
 	}
 }
 
-// A held request gets no answer until the client gives up, or until the
-// fault is lifted, when it is forwarded after all.
-func TestHoldUntilTheClientGivesUpOrTheFaultIsLifted(t *testing.T) {
-	p := New(t, upstream(t).URL)
+// A held request gets no answer and never reaches the upstream: not while
+// the client waits, not after it gave up, not when the fault is lifted.
+func TestHoldNeverAnswersNorForwards(t *testing.T) {
+	up := upstream(t)
+	forwarded := 0
+	up.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { forwarded++ })
+	p := New(t, up.URL)
 	if err := p.Set(Hold); err != nil {
 		t.Fatal(err)
 	}
@@ -132,15 +147,10 @@ func TestHoldUntilTheClientGivesUpOrTheFaultIsLifted(t *testing.T) {
 		t.Fatalf("held: %v, want the client's deadline", err)
 	}
 
-	type result struct {
-		status int
-		body   string
-		err    error
-	}
-	done := make(chan result, 1)
+	done := make(chan error, 1)
 	go func() {
-		status, body, err := call(context.Background(), p, "Scan")
-		done <- result{status, body, err}
+		_, _, err := call(context.Background(), p, "Scan")
+		done <- err
 	}()
 	// Lift the fault once the proxy holds the second request.
 	for deadline := time.Now().Add(10 * time.Second); p.Count("Scan").Requests < 2; {
@@ -149,16 +159,16 @@ func TestHoldUntilTheClientGivesUpOrTheFaultIsLifted(t *testing.T) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	select {
-	case r := <-done:
-		t.Fatalf("a held request was answered: %+v", r)
-	default:
-	}
 	if err := p.Clear(); err != nil {
 		t.Fatal(err)
 	}
-	r := <-done
-	if r.err != nil || r.status != 200 || r.body != "upstream Scan" {
-		t.Fatalf("after the hold: %+v", r)
+	if err := <-done; err == nil {
+		t.Fatal("a held request was answered when the fault was lifted")
+	}
+	if status, _, err := call(context.Background(), p, "Scan"); err != nil || status != 200 {
+		t.Fatalf("after the hold: %d %v", status, err)
+	}
+	if forwarded != 1 {
+		t.Errorf("the upstream saw %d requests, want only the one after the hold", forwarded)
 	}
 }

@@ -1,7 +1,9 @@
 // Package audit keeps lockwarden's audit trail: every write it makes (a
 // force-unlock, a restore) is recorded before it happens and again after,
 // as JSON Lines appended to one file, fsynced, readable only by its owner.
-// If the record cannot be written, the write does not happen.
+// If the record cannot be written, the write does not happen. A damaged
+// line — an append torn by a crash or a full disk — is skipped and told,
+// and never hides the records around it.
 package audit
 
 import (

@@ -217,3 +217,20 @@ func FuzzSanitize(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkText is the cost per string the UI pays on every visible cell:
+// plain ASCII must stay a scan with no allocation.
+func BenchmarkText(b *testing.B) {
+	for _, c := range []struct{ name, in string }{
+		{"ascii", "org-tfstate/env:/ws001/team01/service-00001/terraform.tfstate"},
+		{"unicode", "org-tfstate/env:/ws001/équipe-ü/service-✓/terraform.tfstate"},
+		{"escapes", "org-tfstate/env:/ws001/\u202eteam01\u200b/service-00001/\x1b[2Jterraform.tfstate"},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				_ = Text(c.in)
+			}
+		})
+	}
+}

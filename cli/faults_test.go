@@ -188,3 +188,36 @@ func TestUnlockDuringAnOutageFailsClosed(t *testing.T) {
 		}
 	}
 }
+
+// A delete carried out whose answer was lost is a release: unlock says
+// Released and gives the record to undo it, which restore then does.
+func TestUnlockWhoseAnswerIsLost(t *testing.T) {
+	p, direct, li := faultyTable(t)
+	auditFile := t.TempDir() + "/audit.jsonl"
+	base := []string{"--table", "locks", "--region", "us-east-1", "--endpoint-url", p.URL, "--audit-file", auditFile}
+	if err := p.Set(faultproxy.LoseAnswer, "DeleteItem"); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code := runAt(t, "", false, append([]string{"unlock", li.Path, "--id", li.ID, "--yes"}, base...)...)
+	if code != 0 || !strings.Contains(out, "Released "+li.Path) {
+		t.Fatalf("exit %d, stderr %q, out %q", code, errOut, out)
+	}
+	w := &lwaws.LockWriter{Client: direct, Table: "locks", Region: "us-east-1"}
+	if _, found, _ := w.Get(t.Context(), li.Path); found {
+		t.Fatal("unlock said released, but the lock is there")
+	}
+	i := strings.Index(out, "lockwarden restore ")
+	if i < 0 {
+		t.Fatalf("no restore command in %q", out)
+	}
+	recordID := strings.Fields(out[i+len("lockwarden restore "):])[0]
+	if err := p.Clear(); err != nil {
+		t.Fatal(err)
+	}
+	if out, errOut, code := runAt(t, "", false, append([]string{"restore", recordID}, base...)...); code != 0 {
+		t.Fatalf("restore: exit %d, stderr %q, out %q", code, errOut, out)
+	}
+	if e, found, _ := w.Get(t.Context(), li.Path); !found || e.Info.ID != li.ID {
+		t.Fatal("restore did not put the lock back")
+	}
+}

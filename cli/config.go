@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -138,39 +139,22 @@ func loadSettings(flags *pflag.FlagSet, switchTo string) (Settings, error) {
 		path = DefaultConfigPath()
 	}
 	var fc fileConfig
+	var contexts map[string]contextConfig
 	var names []string
 	if path != "" {
-		v.SetConfigFile(path)
-		v.SetConfigType("yaml")
-		if err := v.ReadInConfig(); err != nil {
-			var notFound viper.ConfigFileNotFoundError
-			missing := errors.As(err, &notFound) || errors.Is(err, fs.ErrNotExist)
-			switch {
-			case missing && explicit:
-				return Settings{}, usagef("config file %s does not exist", path)
-			case missing:
-				path = ""
-			default:
-				return Settings{}, usagef("config file %s: %v", path, oneLine(err.Error()))
-			}
-		}
-		if path != "" {
-			raw, err := os.ReadFile(path)
-			if err != nil {
-				return Settings{}, usagef("config file %s: %v", path, err)
-			}
-			if names, err = checkKeys(path, raw); err != nil {
+		raw, err := os.ReadFile(path)
+		switch {
+		case errors.Is(err, fs.ErrNotExist) && explicit:
+			return Settings{}, usagef("config file %s does not exist", path)
+		case errors.Is(err, fs.ErrNotExist):
+			path = ""
+		case err != nil:
+			return Settings{}, usagef("config file %s: %v", path, err)
+		default:
+			if fc, contexts, names, err = decodeConfig(v, path, raw); err != nil {
 				return Settings{}, err
 			}
-			if err := v.UnmarshalExact(&fc, strictDecoding); err != nil {
-				return Settings{}, usagef("config file %s: %s", path, oneLine(err.Error()))
-			}
 		}
-	}
-	// viper lowercases every key; the context names are taken as written.
-	contexts := map[string]contextConfig{}
-	for _, name := range names {
-		contexts[name] = fc.Contexts[strings.ToLower(name)]
 	}
 
 	s := Settings{ConfigFile: path, Contexts: names}
@@ -254,6 +238,30 @@ func loadSettings(flags *pflag.FlagSet, switchTo string) (Settings, error) {
 		}
 	}
 	return s, nil
+}
+
+// decodeConfig reads a config file's bytes with viper, strictly: unknown
+// keys anywhere, and values of the wrong type, are errors. It returns the
+// contexts by their names as written (viper lowercases keys) and those
+// names, sorted.
+func decodeConfig(v *viper.Viper, path string, raw []byte) (fileConfig, map[string]contextConfig, []string, error) {
+	var fc fileConfig
+	names, err := checkKeys(path, raw)
+	if err != nil {
+		return fc, nil, nil, err
+	}
+	v.SetConfigType("yaml")
+	if err := v.ReadConfig(bytes.NewReader(raw)); err != nil {
+		return fc, nil, nil, usagef("config file %s: %s", path, oneLine(err.Error()))
+	}
+	if err := v.UnmarshalExact(&fc, strictDecoding); err != nil {
+		return fc, nil, nil, usagef("config file %s: %s", path, oneLine(err.Error()))
+	}
+	contexts := map[string]contextConfig{}
+	for _, name := range names {
+		contexts[name] = fc.Contexts[strings.ToLower(name)]
+	}
+	return fc, contexts, names, nil
 }
 
 // resolveReadOnly decides whether a run may write in context ctxName.

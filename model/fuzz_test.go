@@ -47,3 +47,43 @@ func FuzzClassify(f *testing.F) {
 		}
 	})
 }
+
+// FuzzLockFile feeds arbitrary lock-file keys and bodies (use_lockfile's
+// .tflock objects) through classification: it must never panic, the entry
+// always keeps the file's bytes and names its state, and a body that
+// parses as a lock round-trips through LockInfo without losing its ID.
+func FuzzLockFile(f *testing.F) {
+	f.Add("app/terraform.tfstate.tflock", goodInfo)
+	f.Add("env:/staging/network/terraform.tfstate.tflock", `{"ID":"1ae49c0f-dba0-1c3c-81fa-2756dd3e0470","Operation":"OperationTypeApply","Info":"","Who":"a@b","Version":"1.10.0","Created":"2026-11-26T03:14:07.123456789Z","Path":"tfstate/env:/staging/network/terraform.tfstate"}`)
+	f.Add("x.tflock", "")
+	f.Add(".tflock", `{"ID":""}`)
+	f.Add("a\u202e/terraform.tfstate.tflock", `{"ID":"\u200b"}`)
+	f.Add("k", "null")
+	f.Fuzz(func(t *testing.T, key, body string) {
+		e := ClassifyLockFile(LockFile{Bucket: "tfstate", Key: key, Body: body}, DefaultWorkspaceKeyPrefix)
+		if e.File == nil || e.File.Body != body || e.InfoRaw != body || e.Source != SourceS3 {
+			t.Fatalf("file lost: %+v", e)
+		}
+		if e.LockID != "tfstate/"+e.Key {
+			t.Fatalf("LockID %q for key %q", e.LockID, e.Key)
+		}
+		switch e.Kind {
+		case KindLock:
+			raw, err := e.Info.Marshal()
+			if err != nil {
+				t.Fatalf("a parsed LockInfo must marshal: %v", err)
+			}
+			again, err := ParseLockInfo(raw)
+			if err != nil || again.ID != e.Info.ID {
+				t.Fatalf("round trip: %v, ID %q → %q", err, e.Info.ID, again.ID)
+			}
+		case KindMalformed:
+			if e.Problem == "" {
+				t.Fatal("malformed without a reason")
+			}
+		default:
+			t.Fatalf("a lock file classified as %v", e.Kind)
+		}
+		_ = e.AgeAt(time.Now()).String()
+	})
+}

@@ -74,10 +74,10 @@ func (l *pollLoop) screen() string {
 
 // awsSource reads table locks at endpoint as lockwarden does, with two
 // attempts per call (the CLI tests cover the default five) and attempts
-// bounded at 300ms, so that a failing poll is quick.
+// bounded at 1s rather than 10s, so that a poll with no answer fails soon.
 func awsSource(t *testing.T, endpoint string) Source {
 	cfg, err := lwaws.LoadConfig(context.Background(), lwaws.Connection{Region: "us-east-1", Endpoint: endpoint,
-		MaxAttempts: 2, AttemptTimeout: 300 * time.Millisecond})
+		MaxAttempts: 2, AttemptTimeout: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}

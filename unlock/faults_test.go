@@ -27,7 +27,7 @@ func TestReleaseDuringAnOutageFailsClosed(t *testing.T) {
 	e := newEnv(t, endpoint) // its client goes straight to dynalite
 	li := e.lock(t, "tfstate/app/terraform.tfstate", "alice@ci", 3*time.Hour)
 	ctx := context.Background()
-	cfg, err := lwaws.LoadConfig(ctx, lwaws.Connection{Region: "us-east-1", Endpoint: p.URL, AttemptTimeout: 250 * time.Millisecond})
+	cfg, err := lwaws.LoadConfig(ctx, lwaws.Connection{Region: "us-east-1", Endpoint: p.URL, AttemptTimeout: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -134,7 +134,7 @@ func TestUnlockPromptAndErrorsAreSanitized(t *testing.T) {
 	// Errors printed by Main: one from a command (exit code carried), one
 	// from cobra. Unicode white space is not folded into a plain space.
 	_, notFound, code := runAt(t, "", false, append([]string{"unlock", "tfstate/\u202enone\x1b[2J", "--id", "x"}, base...)...)
-	if code != ExitNotFound || !strings.HasPrefix(notFound, "lockwarden: no lock tfstate/‹U+202E›none‹U+001B›[2J in table locks") {
+	if code != ExitNotFound || !strings.HasPrefix(notFound, "lockwarden: no lock is held on tfstate/‹U+202E›none‹U+001B›[2J in table locks") {
 		t.Errorf("not found: exit %d, stderr %q", code, notFound)
 	}
 	_, usage, code := runAt(t, "", false, "list", "--table", "locks", "--nope\u202e\u00a0x\u2028y")

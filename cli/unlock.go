@@ -66,13 +66,16 @@ func newUnlockCmd(env *Env) *cobra.Command {
 	var holderID string
 	var allowFresh, allowSplit, yes bool
 	cmd := &cobra.Command{
-		Use:   "unlock LOCK_ID --id HOLDER_ID",
+		Use:   "unlock LOCK_ID | STATE --id LOCK_ID",
 		Short: "Force-release a stale lock, guarded and audited",
 		Long: `Release a lock the way 'terraform force-unlock' does, without needing an
 initialised backend — and more safely:
 
-  - LOCK_ID is the lock_id that 'lockwarden list' shows (bucket/key);
-    --id must be the current holder's lock ID, as with force-unlock.
+  - Name the lock as you have it: the lock ID from Terraform's "Error
+    acquiring the state lock" (as 'terraform force-unlock LOCK_ID' takes
+    it), or its state — bucket/key as 'lockwarden list' shows it,
+    s3://bucket/key, or the backend's key with its bucket from --bucket or
+    the context. With a state, --id must be the current holder's lock ID.
   - A digest (-md5) item is never deleted. A malformed item (for example
     non-JSON Info) can be removed by giving its full LockID as --id.
   - A lock younger than --stale-after is refused unless --allow-fresh.
@@ -92,13 +95,20 @@ place was and was not released); 2 usage; 3 refused by a guard (read-only,
 fresh, flagged ≠, ID mismatch, changed since read, digest row, not
 confirmed); 4 not found (already released); 5 released, but the audit
 outcome could not be written (restore still works from the intent record).`,
-		Example: `  lockwarden unlock tfstate/env:/prod/network/terraform.tfstate --id 8d1f6c0e-5a1b-2f3c-9d8e-7f6a5b4c3d2e --context prod
-  lockwarden unlock tfstate/app/terraform.tfstate --id 2b7e4a91-… --allow-fresh --yes`,
-		Args: cobra.ExactArgs(1),
+		Example: `  lockwarden unlock 8d1f6c0e-5a1b-2f3c-9d8e-7f6a5b4c3d2e --context prod
+  lockwarden unlock tfstate/env:/prod/network/terraform.tfstate --id 8d1f6c0e-5a1b-2f3c-9d8e-7f6a5b4c3d2e --context prod
+  lockwarden unlock s3://tfstate/app/terraform.tfstate --id 2b7e4a91-… --allow-fresh --yes
+  lockwarden unlock app/terraform.tfstate --bucket tfstate --id 2b7e4a91-…`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usagef("unlock takes one lock: the lock ID from Terraform's error (lockwarden unlock 4536794d-…), or the state (bucket/key, s3://bucket/key) with --id; see 'lockwarden unlock --help'")
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			lockID := args[0]
-			if holderID == "" {
-				return usagef("--id is required: the holder's lock ID, as 'lockwarden list' shows it (or the full LockID for a malformed item)")
+			arg := args[0]
+			if holderID == "" && !lockIDLike(arg) {
+				return usagef("--id is required with a state: the holder's lock ID, as Terraform's error and 'lockwarden list' show it (or the full state for a malformed item); or give the lock ID alone: lockwarden unlock LOCK_ID")
 			}
 			s, err := settingsFor(cmd)
 			if err != nil {
@@ -108,21 +118,45 @@ outcome could not be written (restore still works from the intent record).`,
 			if s.ReadOnly {
 				return readOnlyRefusal()
 			}
-			if model.IsDigestKey(lockID) {
-				return refused("%s is a digest (-md5) item, not a lock: lockwarden never deletes it as one", lockID)
+			if model.IsDigestKey(arg) {
+				return refused("%s is a digest (-md5) item, not a lock: lockwarden never deletes it as one", arg)
 			}
 			ctx := cmd.Context()
 			svc, err := newService(ctx, env, s)
 			if err != nil {
 				return err
 			}
-			observed, found, err := svc.Get(ctx, lockID)
+			scan := func(ctx context.Context) ([]model.Entry, error) {
+				cfg, err := lwaws.LoadConfig(ctx, s.Connection())
+				if err != nil {
+					return nil, err
+				}
+				snap, err := openLocks(cfg, s).Scan(ctx, false)
+				return snap.Entries, err
+			}
+			found, err := findLock(ctx, svc.Get, scan, arg, s)
+			var notFound *notFoundError
+			if errors.As(err, &notFound) {
+				return &exitError{code: ExitNotFound, err: err}
+			}
 			if err != nil {
 				return err
 			}
-			if !found {
-				return &exitError{code: ExitNotFound, err: fmt.Errorf("no lock %s in table %s: already released (or a different table, region or context)", lockID, s.Table)}
+			if found.ByLockID {
+				if holderID != "" && !strings.EqualFold(holderID, arg) {
+					return refused("the lock ID %s and --id %s differ: give one of them", arg, holderID)
+				}
+				holderID = model.PlaceOf(found.Entry, arg).Info.ID
 			}
+			// Read it again, consistently, as it is now: a scan may lag.
+			observed, ok, err := svc.Get(ctx, found.Entry.LockID)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return &exitError{code: ExitNotFound, err: fmt.Errorf("no lock is held on %s now: it was released a moment ago", found.Entry.LockID)}
+			}
+			lockID := observed.LockID
 			now := env.Now()
 			req := model.ReleaseRequest{ConfirmID: holderID, AllowFresh: allowFresh, AllowSplit: allowSplit, Now: now, StaleAfter: s.StaleAfter}
 			if allowSplit {
@@ -251,12 +285,20 @@ func confirmTyped(env *Env, want, what string) error {
 }
 
 func newRestoreCmd(env *Env) *cobra.Command {
-	return &cobra.Command{
-		Use:   "restore RECORD_ID",
+	var allowOtherPlace bool
+	cmd := &cobra.Command{
+		Use:   "restore RECORD_ID | LOCK_ID | STATE",
 		Short: "Put back a lock that lockwarden released, exactly as it was",
 		Long: `Put back the item that a lockwarden force-unlock removed, byte for byte, from
 its audit record. Nothing is written if someone holds the lock now; the
-restore is audited too. 'lockwarden audit' lists the records.
+restore is audited too. 'lockwarden audit' lists the records. Instead of
+the record ID, the released lock's lock ID or state (as unlock takes them)
+finds its latest release not yet restored.
+
+The record's table, region, endpoint and (when both are known from STS)
+account must be this run's: restoring into another account's
+terraform-locks would lock the wrong state. --allow-other-place does it on
+purpose.
 
 A partial restore (the lock file put back, the lock-table item not) is
 completed by running restore again: what is already back is left as it is.
@@ -264,9 +306,14 @@ A release whose outcome was never recorded is restored from its intent
 record, only where the lock is absent.
 
 Exit codes: 0 restored; 1 error (also a partial restore, saying what is
-back); 2 usage; 3 refused (read-only, or the lock is held again); 5
-restored, but the audit outcome could not be written.`,
-		Args: cobra.ExactArgs(1),
+back); 2 usage; 3 refused (read-only, another place, or the lock is held
+again); 5 restored, but the audit outcome could not be written.`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usagef("restore takes one release: its audit record ID ('lockwarden audit' lists them), or the released lock's lock ID or state")
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			s, err := settingsFor(cmd)
 			if err != nil {
@@ -279,12 +326,18 @@ restored, but the audit outcome could not be written.`,
 			if err != nil {
 				return err
 			}
-			res, err := svc.Restore(cmd.Context(), args[0])
+			svc.AllowOtherPlace = allowOtherPlace
+			recordID, err := findRecord(svc.Audit, args[0], s)
+			if err != nil {
+				return err
+			}
+			res, err := svc.Restore(cmd.Context(), recordID)
 			var held *unlock.HeldError
+			var refusal *model.Refusal
 			var unrecorded *unlock.UnrecordedError
 			var partial *unlock.RestorePartialError
 			switch {
-			case errors.As(err, &held):
+			case errors.As(err, &held), errors.As(err, &refusal):
 				return &exitError{code: ExitRefused, err: err}
 			case errors.As(err, &unrecorded) && !errors.As(err, &partial):
 				fmt.Fprintf(env.Stdout, "Restored %s: %s again.\n", sanitize.Text(res.Entry.LockID), sanitize.Text(unlock.Describe(res.Entry)))
@@ -297,6 +350,8 @@ restored, but the audit outcome could not be written.`,
 			return nil
 		},
 	}
+	cmd.Flags().BoolVar(&allowOtherPlace, "allow-other-place", false, "restore into this run's table even if the record was written for another table, region, endpoint or account")
+	return cmd
 }
 
 func newAuditCmd(env *Env) *cobra.Command {

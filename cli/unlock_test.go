@@ -111,7 +111,7 @@ func TestUnlockCLI(t *testing.T) {
 		{"wrong holder ID", "", true, unlockArgs("tfstate/app/terraform.tfstate", "deadbeef"), ExitRefused, "is held with lock ID " + staleID + ", not deadbeef"},
 		{"fresh refused", "", true, unlockArgs("tfstate/web/terraform.tfstate", freshID), ExitRefused, "is not stale: held 2m00s by bob@ws"},
 		{"digest row", "", true, unlockArgs("tfstate/app/terraform.tfstate-md5", "x"), ExitRefused, "is a digest (-md5) item"},
-		{"not found", "", true, unlockArgs("tfstate/none/terraform.tfstate", "x"), ExitNotFound, "already released"},
+		{"not found", "", true, unlockArgs("tfstate/none/terraform.tfstate", "x"), ExitNotFound, "no lock is held on tfstate/none/terraform.tfstate in table locks: it is not locked now"},
 		{"no terminal, no --yes", "", false, unlockArgs("tfstate/app/terraform.tfstate", staleID), ExitRefused, "no terminal to confirm on"},
 		{"bare enter", "\n", true, unlockArgs("tfstate/app/terraform.tfstate", staleID), ExitRefused, "the confirmation did not match"},
 		{"wrong prefix", "00000000\n", true, unlockArgs("tfstate/app/terraform.tfstate", staleID), ExitRefused, "the confirmation did not match"},

@@ -25,6 +25,9 @@ const (
 	// RefusedDisagree: the lock table and the S3 lock file hold different
 	// locks for the state; which to release is not lockwarden's to guess.
 	RefusedDisagree
+	// RefusedOtherPlace: a restore would write into another table,
+	// region, endpoint or account than the record's.
+	RefusedOtherPlace
 )
 
 // Refusal is a guard's verdict, written for the person who asked.

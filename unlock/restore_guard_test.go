@@ -14,6 +14,7 @@ import (
 	"github.com/lockwarden/lockwarden/audit"
 	lwaws "github.com/lockwarden/lockwarden/aws"
 	"github.com/lockwarden/lockwarden/internal/testenv"
+	"github.com/lockwarden/lockwarden/model"
 	"github.com/lockwarden/lockwarden/sandbox"
 	"github.com/lockwarden/lockwarden/unlock"
 )
@@ -43,10 +44,44 @@ func TestRestoreGuards(t *testing.T) {
 	like := func() *unlock.Service {
 		return &unlock.Service{Writer: e.svc.Writer, Audit: e.svc.Audit, Actor: e.svc.Actor, Now: e.svc.Now}
 	}
-	other := like()
-	other.Writer = &lwaws.LockWriter{Client: e.c, Table: "some-other-table"}
-	if _, err := other.Restore(ctx, res.RecordID); err == nil || !strings.Contains(err.Error(), "is for table "+e.table) {
-		t.Errorf("other table: %v", err)
+	// A record of another place: table, region, endpoint or account.
+	w := *e.svc.Writer
+	places := map[string]func(*unlock.Service){
+		"table " + e.table + ", not some-other-table": func(s *unlock.Service) { w := w; w.Table = "some-other-table"; s.Writer = &w },
+		"region us-east-1, not eu-west-1":             func(s *unlock.Service) { w := w; w.Region = "eu-west-1"; s.Writer = &w },
+		"endpoint (none), not http://127.0.0.1:1":     func(s *unlock.Service) { w := w; w.Endpoint = "http://127.0.0.1:1"; s.Writer = &w },
+	}
+	for want, change := range places {
+		other := like()
+		change(other)
+		_, err := other.Restore(ctx, res.RecordID)
+		var refusal *model.Refusal
+		if !errors.As(err, &refusal) || refusal.Kind != model.RefusedOtherPlace || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "--allow-other-place") {
+			t.Errorf("other place (%s): %v", want, err)
+		}
+	}
+	// Accounts are compared when both actors are STS ARNs.
+	arnAt := func(acct string) string { return "arn:aws:sts::" + acct + ":assumed-role/admin/alice" }
+	acctSvc := like()
+	acctSvc.Actor = arnAt("111111111111")
+	li3 := e.lock(t, "tfstate/acct/terraform.tfstate", "alice@ci", 3*time.Hour)
+	obs3, _ := e.get(t, li3.Path)
+	rel3, err := acctSvc.Release(ctx, obs3, staleReq(li3.ID), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	elsewhere := like()
+	elsewhere.Actor = arnAt("222222222222")
+	if _, err := elsewhere.Restore(ctx, rel3.RecordID); err == nil || !strings.Contains(err.Error(), "account 111111111111, not 222222222222") {
+		t.Errorf("other account: %v", err)
+	}
+	if _, found := e.get(t, li3.Path); found {
+		t.Fatal("a refused restore wrote the lock back")
+	}
+	// --allow-other-place restores on purpose.
+	elsewhere.AllowOtherPlace = true
+	if _, err := elsewhere.Restore(ctx, rel3.RecordID); err != nil {
+		t.Errorf("--allow-other-place: %v", err)
 	}
 	// Read-only.
 	ro := like()

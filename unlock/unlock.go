@@ -33,6 +33,10 @@ type Service struct {
 	Context      string
 	Profile      string
 	Now          func() time.Time
+	// AllowOtherPlace lets Restore write a record's lock into another
+	// table, region, endpoint or account than the one it was taken from
+	// (--allow-other-place).
+	AllowOtherPlace bool
 }
 
 // Result is what a write did.
@@ -314,12 +318,17 @@ func (s *Service) Restore(ctx context.Context, recordID string) (Result, error) 
 	if err != nil {
 		return Result{}, err
 	}
-	if outcome != nil && outcome.Action == audit.ActionDigestRepair {
-		return s.restoreDigest(ctx, recordID, outcome)
-	}
 	rec := outcome
 	if rec == nil {
 		rec = intent
+	}
+	if !s.AllowOtherPlace {
+		if err := s.samePlace(ctx, rec); err != nil {
+			return Result{}, err
+		}
+	}
+	if outcome != nil && outcome.Action == audit.ActionDigestRepair {
+		return s.restoreDigest(ctx, recordID, outcome)
 	}
 	if rec.Action != audit.ActionForceUnlock {
 		return Result{}, fmt.Errorf("audit record %s is a %s, not a force-unlock: nothing to restore", recordID, rec.Action)
@@ -342,9 +351,6 @@ func (s *Service) Restore(ctx context.Context, recordID string) (Result, error) 
 	}
 	if item == nil && file == nil {
 		return Result{}, fmt.Errorf("audit record %s did not release anything (%s): nothing to restore", recordID, rec.Outcome)
-	}
-	if rec.Table != s.Writer.Table {
-		return Result{}, fmt.Errorf("audit record %s is for table %s, not %s: use the same --table/--context", recordID, rec.Table, s.Writer.Table)
 	}
 	if file != nil && s.Files == nil {
 		return Result{}, fmt.Errorf("audit record %s removed an S3 lock file; give its bucket (--bucket) to restore it", recordID)

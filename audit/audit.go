@@ -41,7 +41,10 @@ const (
 	OutcomeGone     = "refused: already gone"
 	OutcomeHeld     = "refused: held again"
 	OutcomeFailed   = "failed"
-	OutcomePartial  = "partial: lock file released, lock-table item not"
+	// OutcomeUnknown: no answer came and the read-back failed too; the
+	// write may or may not have happened. Restore works from the intent.
+	OutcomeUnknown = "unknown: no answer, and reading it back failed"
+	OutcomePartial = "partial: lock file released, lock-table item not"
 	// OutcomeRestorePartial: a restore put the lock file back but not the
 	// item; restore run again completes it.
 	OutcomeRestorePartial = "partial: lock file restored, lock-table item not"

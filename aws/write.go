@@ -138,11 +138,15 @@ func (w *LockWriter) readBack(ctx context.Context, lockID string) (model.Entry, 
 	return w.Get(ctx, lockID)
 }
 
+// ErrOutcomeUnknown marks a write that may or may not have happened: no
+// answer came, and reading the item back failed too.
+var ErrOutcomeUnknown = errors.New("the write's outcome is unknown")
+
 // unknownOutcome says that a write may or may not have happened.
 func unknownOutcome(failure error, what string) error {
 	return &UserError{
 		Msg: fmt.Sprintf("%s; whether the lock was %s is unknown, and reading it back failed too: check with 'lockwarden list' before trying again", failure.Error(), what),
-		Err: failure,
+		Err: fmt.Errorf("%w: %w", ErrOutcomeUnknown, failure),
 	}
 }
 

@@ -147,7 +147,7 @@ func findRecord(log *audit.Log, arg string, s Settings) (string, error) {
 		if restored[id] || rel.intent == nil {
 			continue
 		}
-		if o := rel.outcome; o != nil && o.Outcome != audit.OutcomeReleased && o.Outcome != audit.OutcomePartial {
+		if o := rel.outcome; o != nil && o.Outcome != audit.OutcomeReleased && o.Outcome != audit.OutcomePartial && o.Outcome != audit.OutcomeUnknown {
 			continue
 		}
 		in := rel.intent

@@ -24,7 +24,16 @@ import (
 // DeleteItem or PutItem; a hook's error fails that call unsent.
 type faultyWrites struct {
 	lwaws.WriteAPI
-	beforeDelete, beforePut func() error
+	beforeDelete, beforePut, beforeGet func() error
+}
+
+func (f *faultyWrites) GetItem(ctx context.Context, in *dynamodb.GetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error) {
+	if f.beforeGet != nil {
+		if err := f.beforeGet(); err != nil {
+			return nil, err
+		}
+	}
+	return f.WriteAPI.GetItem(ctx, in, opts...)
 }
 
 func (f *faultyWrites) DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error) {
@@ -113,6 +122,30 @@ func TestEveryIntentGetsExactlyOneOutcome(t *testing.T) {
 	}
 	want[res.RecordID] = audit.OutcomePartial
 
+	// Unknown: the delete's answer is lost (it went through) and the
+	// read-back fails too. Not "failed": it may have happened.
+	li = e.lock(t, "u/terraform.tfstate", "uma@ci", 2*time.Hour)
+	observedU := e.entry(t, li.Path)
+	faulty.beforeDelete = func() error {
+		_ = sandbox.Unlock(ctx, e.sb.Dynamo, sandbox.Table, li)
+		return errors.New("read tcp: connection reset by peer")
+	}
+	faulty.beforeGet = func() error { return errors.New("read tcp: connection reset by peer") }
+	res, err = e.svc.Release(ctx, observedU, staleReq(li.ID), "")
+	faulty.beforeDelete, faulty.beforeGet = nil, nil
+	if !errors.Is(err, lwaws.ErrOutcomeUnknown) || !strings.Contains(err.Error(), "is unknown") {
+		t.Fatalf("unknown outcome: %v", err)
+	}
+	want[res.RecordID] = audit.OutcomeUnknown
+	// Restore of an unknown outcome works from the intent: the lock is
+	// gone, so it is put back.
+	if _, err := e.svc.Restore(ctx, res.RecordID); err != nil {
+		t.Fatalf("restore of an unknown outcome: %v", err)
+	}
+	if cur, found, _ := e.svc.Writer.Get(ctx, li.Path); !found || cur.InfoRaw != observedU.InfoRaw {
+		t.Errorf("not put back: %+v", cur)
+	}
+
 	counts := phases(t, e.svc.Audit)
 	recs, _ := e.svc.Audit.Read()
 	for id, outcome := range want {
@@ -125,7 +158,7 @@ func TestEveryIntentGetsExactlyOneOutcome(t *testing.T) {
 			}
 		}
 	}
-	if len(counts) != len(want) {
+	if len(counts) != len(want)+1 { // and the restore's record
 		t.Errorf("%d record IDs in the audit, want %d", len(counts), len(want))
 	}
 }

@@ -242,7 +242,7 @@ func (s *Service) release(ctx context.Context, observed model.Entry, out *audit.
 		return Result{}, cerr
 	}
 	failed := func(err error) (Result, error) {
-		out.Outcome, out.Error = audit.OutcomeFailed, err.Error()
+		out.Outcome, out.Error = outcomeOf(err), err.Error()
 		return Result{}, err
 	}
 
@@ -285,9 +285,18 @@ func (s *Service) release(ctx context.Context, observed model.Entry, out *audit.
 	return res, nil
 }
 
+// outcomeOf is the outcome of a write that returned err: failed, or
+// unknown when it may have happened all the same.
+func outcomeOf(err error) string {
+	if errors.Is(err, lwaws.ErrOutcomeUnknown) {
+		return audit.OutcomeUnknown
+	}
+	return audit.OutcomeFailed
+}
+
 // failed records a write that failed with err and returns it.
 func (s *Service) failed(out audit.Record, err error) (Result, error) {
-	out.Outcome, out.Error = audit.OutcomeFailed, err.Error()
+	out.Outcome, out.Error = outcomeOf(err), err.Error()
 	return s.record(out, Result{RecordID: out.RecordID}, err, "")
 }
 
@@ -336,10 +345,10 @@ func (s *Service) Restore(ctx context.Context, recordID string) (Result, error) 
 	var item model.Item
 	var file *model.LockFile
 	switch {
-	case outcome == nil:
-		// The outcome was never written: restore from what the intent
-		// observed. The puts are conditioned on absence, so a lock that
-		// was never released is left alone.
+	case outcome == nil || (outcome.Outcome == audit.OutcomeUnknown && intent != nil):
+		// The outcome was never written, or is unknown: restore from what
+		// the intent observed. The puts are conditioned on absence, so a
+		// lock that was never released is left alone.
 		item, file = intent.Observed, intent.ObservedFile
 	case outcome.Outcome == audit.OutcomeReleased:
 		item, file = outcome.Item, outcome.File
@@ -375,7 +384,7 @@ func (s *Service) Restore(ctx context.Context, recordID string) (Result, error) 
 // restore makes the writes of Restore and fills in its outcome record.
 func (s *Service) restore(ctx context.Context, recordID, lockID string, item model.Item, file *model.LockFile, out *audit.Record) (Result, error) {
 	failed := func(err error) (Result, error) {
-		out.Outcome, out.Error = audit.OutcomeFailed, err.Error()
+		out.Outcome, out.Error = outcomeOf(err), err.Error()
 		return Result{}, err
 	}
 	cur, _, err := s.Get(ctx, lockID)

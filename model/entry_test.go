@@ -259,3 +259,92 @@ func TestJoinVisitsEachLockIDOnce(t *testing.T) {
 		t.Errorf("%v", got)
 	}
 }
+
+// The filter a person types: words, any order, any case, pasted with the
+// spaces a triple-click adds; every word must match one field.
+func TestQueryMatches(t *testing.T) {
+	t0 := time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC)
+	apply := lockAt("env:/prod/network", "ci@runner-7", "OperationTypeApply", t0)
+	apply.Info.ID = "8d1f6c0e-5a1b-2f3c-9d8e-7f6a5b4c3d2e"
+	plan := lockAt("env:/prod/dns", "alice@laptop", "OperationTypePlan", t0)
+	rm := lockAt("billing", "bob@ws-14", "state-rm", t0)
+	broken := Classify(Item{"LockID": String("b/broken"), "Info": String("nope")}, "")
+	unicode := lockAt("ünïcode/ŞTATE", "ÉRIN@box", "OperationTypeApply", t0)
+	entries := map[string]*Entry{"apply": &apply, "plan": &plan, "rm": &rm, "broken": &broken, "unicode": &unicode}
+	cases := []struct {
+		query, context string
+		want           []string
+	}{
+		{"", "", []string{"apply", "broken", "plan", "rm", "unicode"}},
+		{"   ", "", []string{"apply", "broken", "plan", "rm", "unicode"}},
+		{"  b/env:/prod/network ", "", []string{"apply"}},                            // a pasted path, padded
+		{"prod apply", "", []string{"apply"}},                                        // two words: both must match
+		{"apply prod", "", []string{"apply"}},                                        // in any order
+		{"PROD   Apply", "", []string{"apply"}},                                      // any case, any spacing
+		{"prod zzz", "", nil},                                                        // one word failing fails all
+		{"prod", "", []string{"apply", "plan"}},                                      // path
+		{"laptop", "", []string{"plan"}},                                             // who
+		{"operationtypeplan", "", []string{"plan"}},                                  // operation as stored
+		{"state rm", "", []string{"rm"}},                                             // operation as a word
+		{"8D1F6C0E", "", []string{"apply"}},                                          // holder lock ID
+		{"not lockinfo", "", []string{"broken"}},                                     // problem
+		{"prod-eu", "prod-eu", []string{"apply", "broken", "plan", "rm", "unicode"}}, // context name
+		{"prod-eu plan", "prod-eu", []string{"plan"}},
+		{"eu plan", "staging", nil},
+		{"érin", "", []string{"unicode"}}, // non-ASCII folds too
+		{"ştate", "", []string{"unicode"}},
+	}
+	for _, c := range cases {
+		q := ParseQuery(c.query)
+		var got []string
+		for _, name := range []string{"apply", "broken", "plan", "rm", "unicode"} {
+			if q.Matches(entries[name], c.context) {
+				got = append(got, name)
+			}
+		}
+		if strings.Join(got, ",") != strings.Join(c.want, ",") {
+			t.Errorf("%q in context %q matched %v, want %v", c.query, c.context, got, c.want)
+		}
+	}
+	if got := ParseQuery("  Prod \t apply ").String(); got != "prod apply" {
+		t.Errorf("ParseQuery kept %q", got)
+	}
+}
+
+func TestContainsFold(t *testing.T) {
+	for _, c := range []struct {
+		s, sub string
+		want   bool
+	}{
+		{"OperationTypeApply", "apply", true},
+		{"OperationTypeApply", "typeap", true},
+		{"abc", "abcd", false},
+		{"abc", "", true},
+		{"", "a", false},
+		{"aaab", "aab", true},
+		{"x\u212a", "xk", true}, // Kelvin sign lowercases to k
+		{"\u0130stanbul", "istanbul", true}, // Go folds U+0130 to a plain i
+		{"abc\u00e9", "bcé", true},
+		{"abc", "é", false},
+	} {
+		if got := containsFold(c.s, c.sub); got != c.want {
+			t.Errorf("containsFold(%q, %q) = %v, want %v", c.s, c.sub, got, c.want)
+		}
+	}
+}
+
+func BenchmarkQueryNoMatch100k(b *testing.B) {
+	t0 := time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC)
+	entries := make([]Entry, 100_000)
+	for i := range entries {
+		entries[i] = lockAt(fmt.Sprintf("org/env:/ws%03d/service-%05d/terraform.tfstate", i%50, i), fmt.Sprintf("ci@runner-%d", i%40), "OperationTypeApply", t0)
+	}
+	q := ParseQuery("prod apply")
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for j := range entries {
+			q.Matches(&entries[j], "demo")
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // SortKey names an order for the lock list.
@@ -48,32 +49,113 @@ func ParseSortKey(s string) (SortKey, bool) {
 	return SortAge, false
 }
 
-// Matches reports whether the entry contains query (case-insensitive) in
-// its path, holder, operation (raw or as a word), lock ID or problem.
-// An empty query matches everything.
+// Matches reports whether the entry matches query as the UI's filter
+// reads it (see ParseQuery and Query.Matches). An empty query matches
+// everything.
 func (e Entry) Matches(query string) bool {
-	if query == "" {
+	return ParseQuery(query).Matches(&e, "")
+}
+
+// Query is a parsed filter: the words typed, lowercased. An entry matches
+// when every word is found in one of its fields, so "prod apply" finds the
+// applies on prod states, and the spaces a triple-click copy adds around
+// a pasted path mean nothing.
+type Query struct {
+	words []string
+}
+
+// ParseQuery splits s into words at white space, dropping leading and
+// trailing space, and lowercases them: matching ignores case.
+func ParseQuery(s string) Query {
+	return Query{words: strings.Fields(strings.ToLower(s))}
+}
+
+// Empty reports whether the query has no word; it then matches everything.
+func (q Query) Empty() bool { return len(q.words) == 0 }
+
+// String is the query as matched: its words, lowercased, one space apart.
+func (q Query) String() string { return strings.Join(q.words, " ") }
+
+// Matches reports whether every word of q is found, ignoring case, in the
+// entry's state path (LockID), holder, operation (as stored or as a
+// word), holder lock ID or problem, or in context: the name of the
+// context the entry was read in.
+func (q Query) Matches(e *Entry, context string) bool {
+	for _, w := range q.words {
+		if !containsFold(context, w) && !e.hasWord(w) {
+			return false
+		}
+	}
+	return true
+}
+
+// hasWord reports whether one of the searched fields contains the
+// lowercase word w. The cheap, likely fields come first.
+func (e *Entry) hasWord(w string) bool {
+	return containsFold(e.LockID, w) || containsFold(e.Info.Who, w) || containsFold(e.Info.Operation, w) ||
+		containsFold(e.Info.ID, w) || containsFold(e.Problem, w) ||
+		(e.Info.Operation != "" && containsFold(OperationWord(e.Info.Operation), w))
+}
+
+// containsFold reports whether s contains the lowercase sub, ignoring the
+// case of s. ASCII text, nearly every field, is compared in place without
+// allocating: the filter runs over every entry on every keystroke.
+func containsFold(s, sub string) bool {
+	if sub == "" {
 		return true
 	}
-	q := strings.ToLower(query)
-	for _, field := range []string{e.LockID, e.Info.Who, e.Info.Operation, OperationWord(e.Info.Operation), e.Info.ID, e.Problem} {
-		if strings.Contains(strings.ToLower(field), q) {
+	n := len(sub)
+	first := sub[0]
+	for i := 0; i+n <= len(s); i++ {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			return strings.Contains(strings.ToLower(s), sub)
+		}
+		if lowerASCII(c) != first {
+			continue
+		}
+		j := 1
+		for ; j < n; j++ {
+			c := s[i+j]
+			if c >= utf8.RuneSelf {
+				return strings.Contains(strings.ToLower(s), sub)
+			}
+			if lowerASCII(c) != sub[j] {
+				break
+			}
+		}
+		if j == n {
 			return true
+		}
+	}
+	// The tail too short for a match may still hold a character whose
+	// lowercase form is shorter (U+0130 İ, U+212A K): fold it properly.
+	for i := max(0, len(s)-n+1); i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return strings.Contains(strings.ToLower(s), sub)
 		}
 	}
 	return false
 }
 
+func lowerASCII(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
+
 // Filter returns the entries that match query, in their order. It does not
 // modify entries.
 func Filter(entries []Entry, query string) []Entry {
-	if query == "" {
+	q := ParseQuery(query)
+	if q.Empty() {
 		return entries
 	}
 	out := make([]Entry, 0, len(entries))
-	for _, e := range entries {
-		if e.Matches(query) {
-			out = append(out, e)
+	for i := range entries {
+		if q.Matches(&entries[i], "") {
+			out = append(out, entries[i])
 		}
 	}
 	return out

@@ -327,9 +327,9 @@ func parsePositiveDuration(name, val string, def time.Duration) (time.Duration, 
 	if val == "" {
 		return def, nil
 	}
-	d, err := time.ParseDuration(val)
+	d, err := model.ParseDuration(val)
 	if err != nil || d <= 0 {
-		return 0, usagef("%s must be a positive duration such as 90m or 2h, not %q", name, val)
+		return 0, usagef("%s must be a positive duration such as 90m, 2h or 3d4h, not %q", name, val)
 	}
 	return d, nil
 }

@@ -102,6 +102,18 @@ func TestSettingsPrecedence(t *testing.T) {
 	}
 }
 
+// --stale-after reads durations as lockwarden shows them, days included.
+func TestStaleAfterAcceptsDays(t *testing.T) {
+	s, err := settingsWith(t, "", nil, "--table", "t", "--stale-after", "3d4h")
+	if err != nil || s.StaleAfter != 76*time.Hour {
+		t.Errorf("3d4h: %v, %v", s.StaleAfter, err)
+	}
+	s, err = settingsWith(t, "table: t\nstale_after: 1d\n", nil)
+	if err != nil || s.StaleAfter != 24*time.Hour {
+		t.Errorf("stale_after: 1d: %v, %v", s.StaleAfter, err)
+	}
+}
+
 func TestSettingsWithoutConfigFile(t *testing.T) {
 	s, err := settingsWith(t, "", nil, "--table", "locks", "--region", "eu-west-1", "--endpoint-url", "http://127.0.0.1:8000", "--stale-after", "90m")
 	if err != nil {
@@ -123,7 +135,7 @@ func TestSettingsErrors(t *testing.T) {
 		{"", []string{"--context", "prod"}, `context "prod": no contexts are configured`},
 		{"", []string{"--config", "/nonexistent/lockwarden.yaml"}, "config file /nonexistent/lockwarden.yaml does not exist"},
 		{"contexts: [1, 2", nil, "config file"},
-		{"stale_after: forever\ntable: t", nil, `stale-after must be a positive duration such as 90m or 2h, not "forever"`},
+		{"stale_after: forever\ntable: t", nil, `stale-after must be a positive duration such as 90m, 2h or 3d4h, not "forever"`},
 	}
 	for _, c := range cases {
 		_, err := settingsWith(t, c.cfg, nil, c.args...)

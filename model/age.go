@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -73,8 +74,17 @@ func FormatDuration(d time.Duration) string {
 }
 
 // FormatThreshold renders a configured duration without trailing zero
-// units: 1h, 90m, 1h30m, 45s.
+// units, with days as lockwarden shows ages: 1h, 90m, 1h30m, 45s, 2d,
+// 3d4h. ParseDuration reads it back.
 func FormatThreshold(d time.Duration) string {
+	var days string
+	if d >= 24*time.Hour {
+		days = fmt.Sprintf("%dd", d/(24*time.Hour))
+		d %= 24 * time.Hour
+		if d == 0 {
+			return days
+		}
+	}
 	s := d.String()
 	if strings.HasSuffix(s, "m0s") {
 		s = strings.TrimSuffix(s, "0s")
@@ -82,5 +92,30 @@ func FormatThreshold(d time.Duration) string {
 	if strings.HasSuffix(s, "h0m") {
 		s = strings.TrimSuffix(s, "0m")
 	}
-	return s
+	return days + s
+}
+
+// ParseDuration reads a duration as lockwarden shows them: Go's units
+// (90m, 2h30m) plus whole days in front (1d, 3d4h, "3d 4h").
+func ParseDuration(s string) (time.Duration, error) {
+	in := strings.ReplaceAll(strings.TrimSpace(s), " ", "")
+	var days time.Duration
+	if i := strings.IndexByte(in, 'd'); i >= 0 {
+		n, err := strconv.ParseUint(in[:i], 10, 16)
+		if err != nil {
+			return 0, fmt.Errorf("%q: days must be a whole number, as in 1d or 3d4h", s)
+		}
+		days, in = time.Duration(n)*24*time.Hour, in[i+1:]
+		if in == "" {
+			return days, nil
+		}
+	}
+	d, err := time.ParseDuration(in)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a duration such as 90m, 2h or 3d4h", s)
+	}
+	if days > 0 && d < 0 {
+		return 0, fmt.Errorf("%q mixes signs", s)
+	}
+	return days + d, nil
 }

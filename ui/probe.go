@@ -70,14 +70,7 @@ func (m Model) evidence(e *model.Entry) string {
 	if !ok || r.Err != nil || !r.State.Exists || e.Info.Created.IsZero() {
 		return ""
 	}
-	written := r.State.LastModified
-	if written.Before(e.Info.Created) {
-		return fmt.Sprintf("state last written %s, before the lock was taken: no sign of life from the holder", ago(m.now, written))
-	}
-	if m.now.Sub(written) < m.cfg.StaleAfter {
-		return fmt.Sprintf("state written %s, after the lock was taken — holder probably still running", ago(m.now, written))
-	}
-	return fmt.Sprintf("state last written %s, after the lock was taken, then nothing since", ago(m.now, written))
+	return model.StateEvidence(e.Info.Created, r.State.LastModified, m.now, m.cfg.StaleAfter)
 }
 
 // healthMsg carries a whole digest check back to Update.

@@ -37,6 +37,10 @@ func TestUnlockAndRestoreAcceptEveryForm(t *testing.T) {
 	byID := lock("payments/terraform.tfstate")
 	bySchemeURL := lock("dns/terraform.tfstate")
 	byKey := lock("iam/terraform.tfstate")
+	// The prompt shows what the state's last write says, as the UI does.
+	if err := sandbox.WriteState(ctx, sb, "dns/terraform.tfstate", sandbox.State(4, "lineage-1", "1.11.4")); err != nil {
+		t.Fatal(err)
+	}
 	cases := []struct {
 		name string
 		args []string
@@ -46,10 +50,17 @@ func TestUnlockAndRestoreAcceptEveryForm(t *testing.T) {
 		{"s3://bucket/key", unlockArgs("s3://tfstate/dns/terraform.tfstate", "--id", bySchemeURL.ID, "--yes"), bySchemeURL},
 		{"backend key with --bucket", unlockArgs("iam/terraform.tfstate", "--id", byKey.ID, "--yes"), byKey},
 	}
+	evidence := map[string]string{
+		byID.Path:        "state:      no state object at s3://tfstate/payments/terraform.tfstate yet",
+		bySchemeURL.Path: "after the lock was taken",
+	}
 	for _, c := range cases {
 		out, errOut, code := run(t, now, c.args...)
 		if code != 0 || !strings.Contains(out, "Released "+c.li.Path) {
 			t.Errorf("%s: exit %d\n%s%s", c.name, code, out, errOut)
+		}
+		if want := evidence[c.li.Path]; want != "" && !strings.Contains(out, want) {
+			t.Errorf("%s: the prompt lacks %q:\n%s", c.name, want, out)
 		}
 	}
 	// Not found says what was tried, not "already released".

@@ -11,6 +11,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/spf13/cobra"
 
 	"github.com/lockwarden/lockwarden/audit"
@@ -34,6 +35,11 @@ func newService(ctx context.Context, env *Env, s Settings) (*unlock.Service, err
 	if err != nil {
 		return nil, err
 	}
+	return serviceFor(cfg, env, s), nil
+}
+
+// serviceFor connects the guarded write path with an AWS config loaded.
+func serviceFor(cfg sdkaws.Config, env *Env, s Settings) *unlock.Service {
 	return &unlock.Service{
 		Files: lockFiles(cfg, s),
 		Writer: &lwaws.LockWriter{
@@ -43,7 +49,7 @@ func newService(ctx context.Context, env *Env, s Settings) (*unlock.Service, err
 		Audit: auditLog(env, s.AuditFile), ReadOnly: s.ReadOnly,
 		ResolveActor: func(ctx context.Context) string { return lwaws.Actor(ctx, cfg, lwaws.EffectiveEndpoint(s.Endpoint)) },
 		Context:      s.Context, Profile: s.Profile, Now: env.Now,
-	}, nil
+	}
 }
 
 // auditLog opens the audit file for a command: a damaged line in it is
@@ -122,15 +128,12 @@ outcome could not be written (restore still works from the intent record).`,
 				return refused("%s is a digest (-md5) item, not a lock: lockwarden never deletes it as one", arg)
 			}
 			ctx := cmd.Context()
-			svc, err := newService(ctx, env, s)
+			cfg, err := lwaws.LoadConfig(ctx, s.Connection())
 			if err != nil {
 				return err
 			}
+			svc := serviceFor(cfg, env, s)
 			scan := func(ctx context.Context) ([]model.Entry, error) {
-				cfg, err := lwaws.LoadConfig(ctx, s.Connection())
-				if err != nil {
-					return nil, err
-				}
 				snap, err := openLocks(cfg, s).Scan(ctx, false)
 				return snap.Entries, err
 			}
@@ -166,6 +169,7 @@ outcome could not be written (restore still works from the intent record).`,
 				return &exitError{code: ExitRefused, err: err}
 			}
 			describeForRelease(env.Stdout, observed, now, s.StaleAfter)
+			describeState(ctx, env.Stdout, lwaws.NewS3(cfg, s.S3Endpoint), observed, now, s.StaleAfter)
 			if !yes {
 				if err := confirm(env, observed); err != nil {
 					return err
@@ -240,6 +244,28 @@ func describeForRelease(w io.Writer, e model.Entry, now time.Time, staleAfter ti
 		age, model.FormatThreshold(staleAfter), sanitize.Text(e.Info.ID))
 	if !e.StaleAt(now, staleAfter) {
 		fmt.Fprintf(w, "\nWARNING: this lock is not stale. If that run is still going, releasing its lock\nlets a second run write the same state and may corrupt it.\n")
+	}
+}
+
+// describeState says what the state object's last write tells about the
+// holder, as the UI's detail view does: a write after the lock was taken,
+// and recent, means its run is probably alive.
+func describeState(ctx context.Context, w io.Writer, c lwaws.S3API, e model.Entry, now time.Time, staleAfter time.Duration) {
+	if e.Kind != model.KindLock || e.Bucket == "" {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	st, err := lwaws.ReadState(ctx, c, e.Bucket, e.Key)
+	switch {
+	case err != nil:
+		fmt.Fprintf(w, "  state:      not read (%s)\n", sanitize.Text(oneLine(err.Error())))
+	case !st.Exists:
+		fmt.Fprintf(w, "  state:      no state object at s3://%s/%s yet (a first apply?)\n", sanitize.Text(e.Bucket), sanitize.Text(e.Key))
+	default:
+		if ev := model.StateEvidence(e.Info.Created, st.LastModified, now, staleAfter); ev != "" {
+			fmt.Fprintf(w, "  state:      %s\n", ev)
+		}
 	}
 }
 

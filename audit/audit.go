@@ -80,6 +80,8 @@ type Record struct {
 	Digest string `json:"digest,omitempty"`
 	// Reason says why the write was allowed: age, threshold, overrides.
 	Reason string `json:"reason,omitempty"`
+	// OperatorReason is the operator's own words (unlock --reason).
+	OperatorReason string `json:"operator_reason,omitempty"`
 	// RestoreOf names the record a restore undoes.
 	RestoreOf string `json:"restore_of,omitempty"`
 	Outcome   string `json:"outcome,omitempty"`

@@ -39,7 +39,9 @@ type Settings struct {
 	Segments           int
 	WorkspaceKeyPrefix string
 	ReadOnly           bool
-	ConfigFile         string
+	// RequireReason makes --reason mandatory for a release.
+	RequireReason bool
+	ConfigFile    string
 	// AuditFile is where writes are recorded.
 	AuditFile string
 }
@@ -74,6 +76,7 @@ type contextConfig struct {
 	WorkspaceKeyPrefix *string  `mapstructure:"workspace_key_prefix"`
 	ReadOnly           *bool    `mapstructure:"readonly"`
 	AuditFile          string   `mapstructure:"audit_file"`
+	RequireReason      *bool    `mapstructure:"require_reason"`
 }
 
 // fileConfig is the whole config file: global defaults plus contexts.
@@ -217,6 +220,9 @@ func loadSettings(flags *pflag.FlagSet, switchTo string) (Settings, error) {
 	}
 	if s.ReadOnly, err = resolveReadOnly(flags, v, firstSet(cc.ReadOnly, g.ReadOnly), s.Context, ctxName == startCtx); err != nil {
 		return Settings{}, err
+	}
+	if b := firstSet(cc.RequireReason, g.RequireReason); b != nil {
+		s.RequireReason = *b
 	}
 	s.AuditFile = pick("audit-file", cc.AuditFile, g.AuditFile)
 	if s.AuditFile == "" {

@@ -3,12 +3,10 @@ package cli
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
@@ -46,7 +44,7 @@ func serviceFor(cfg sdkaws.Config, env *Env, s Settings) *unlock.Service {
 			Client: lwaws.NewDynamoDB(cfg, s.Endpoint), Table: s.Table, Region: cfg.Region,
 			Endpoint: lwaws.EffectiveEndpoint(s.Endpoint), WorkspaceKeyPrefix: s.WorkspaceKeyPrefix,
 		},
-		Audit: auditLog(env, s.AuditFile), ReadOnly: s.ReadOnly,
+		Audit: auditLog(env, s.AuditFile), ReadOnly: s.ReadOnly, RequireReason: s.RequireReason,
 		ResolveActor: func(ctx context.Context) string { return lwaws.Actor(ctx, cfg, lwaws.EffectiveEndpoint(s.Endpoint)) },
 		Context:      s.Context, Profile: s.Profile, Now: env.Now,
 	}
@@ -71,6 +69,7 @@ func readOnlyRefusal() error {
 func newUnlockCmd(env *Env) *cobra.Command {
 	var holderID string
 	var allowFresh, allowSplit, yes bool
+	var reason string
 	cmd := &cobra.Command{
 		Use:   "unlock LOCK_ID | STATE --id LOCK_ID",
 		Short: "Force-release a stale lock, guarded and audited",
@@ -161,7 +160,8 @@ outcome could not be written (restore still works from the intent record).`,
 			}
 			lockID := observed.LockID
 			now := env.Now()
-			req := model.ReleaseRequest{ConfirmID: holderID, AllowFresh: allowFresh, AllowSplit: allowSplit, Now: now, StaleAfter: s.StaleAfter}
+			req := model.ReleaseRequest{ConfirmID: holderID, AllowFresh: allowFresh, AllowSplit: allowSplit, Now: now, StaleAfter: s.StaleAfter,
+				Reason: reason, RequireReason: s.RequireReason}
 			if allowSplit {
 				observed = model.PlaceOf(observed, holderID)
 			}
@@ -198,6 +198,7 @@ outcome could not be written (restore still works from the intent record).`,
 		},
 	}
 	cmd.Flags().StringVar(&holderID, "id", "", "the holder's lock ID (required; the full LockID for a malformed item)")
+	cmd.Flags().StringVar(&reason, "reason", "", "why you release it, kept in the audit log (required where the context sets require_reason: true)")
 	cmd.Flags().BoolVar(&allowFresh, "allow-fresh", false, "release even a lock younger than --stale-after")
 	cmd.Flags().BoolVar(&allowSplit, "allow-split", false, "release even a lock flagged ≠ (its places disagree); with two holders, only --id's place")
 	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask for the typed confirmation")
@@ -377,66 +378,5 @@ again); 5 restored, but the audit outcome could not be written.`,
 		},
 	}
 	cmd.Flags().BoolVar(&allowOtherPlace, "allow-other-place", false, "restore into this run's table even if the record was written for another table, region, endpoint or account")
-	return cmd
-}
-
-func newAuditCmd(env *Env) *cobra.Command {
-	var output string
-	cmd := &cobra.Command{
-		Use:   "audit",
-		Short: "List the writes lockwarden has made (force-unlocks, restores, digest repairs)",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkOutput(output); err != nil {
-				return err
-			}
-			s, err := LoadSettings(cmd.Flags())
-			if err != nil {
-				return err
-			}
-			recs, err := auditLog(env, s.AuditFile).Read()
-			if errors.Is(err, audit.ErrNoLog) {
-				if output == "json" {
-					fmt.Fprintln(env.Stdout, "[]")
-					return nil
-				}
-				fmt.Fprintf(env.Stdout, "No writes recorded yet (%s).\n", s.AuditFile)
-				return nil
-			}
-			if err != nil {
-				return err
-			}
-			if output == "json" {
-				enc := json.NewEncoder(env.Stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(recs)
-			}
-			// One line per action: its outcome, or its intent when no
-			// outcome was recorded.
-			var order []string
-			last := map[string]audit.Record{}
-			for _, r := range recs {
-				if _, seen := last[r.RecordID]; !seen {
-					order = append(order, r.RecordID)
-				}
-				if r.Phase == audit.PhaseOutcome || last[r.RecordID].Phase != audit.PhaseOutcome {
-					last[r.RecordID] = r
-				}
-			}
-			tw := tabwriter.NewWriter(env.Stdout, 0, 0, 2, ' ', 0)
-			fmt.Fprintln(tw, "RECORD\tTIME (UTC)\tACTION\tOUTCOME\tLOCK ID\tTABLE\tACTOR")
-			for _, id := range order {
-				r := last[id]
-				outcome := r.Outcome
-				if r.Phase == audit.PhaseIntent {
-					outcome = "no outcome recorded"
-				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", sanitize.Text(r.RecordID), r.Time.UTC().Format("2006-01-02 15:04:05"),
-					sanitize.Text(r.Action), sanitize.Text(outcome), sanitize.Text(r.LockID), sanitize.Text(r.Table), sanitize.Text(r.Actor))
-			}
-			return tw.Flush()
-		},
-	}
-	cmd.Flags().StringVarP(&output, "output", "o", "table", "output format: table or json")
 	return cmd
 }

@@ -28,6 +28,8 @@ const (
 	// RefusedOtherPlace: a restore would write into another table,
 	// region, endpoint or account than the record's.
 	RefusedOtherPlace
+	// RefusedNoReason: the context requires a reason and none was given.
+	RefusedNoReason
 )
 
 // Refusal is a guard's verdict, written for the person who asked.
@@ -50,6 +52,10 @@ type ReleaseRequest struct {
 	ConfirmID string
 	// AllowFresh lets a lock younger than StaleAfter go.
 	AllowFresh bool
+	// Reason is the operator's own words for the release (--reason), kept
+	// in the audit; RequireReason makes it mandatory (require_reason).
+	Reason        string
+	RequireReason bool
 	// AllowSplit lets a lock whose places disagree (Entry.Warning) go:
 	// --allow-split on the CLI, a second confirmation naming the
 	// disagreement in the UI.
@@ -68,6 +74,9 @@ func CheckRelease(e Entry, r ReleaseRequest) error {
 	}
 	if r.ReadOnly {
 		return refuse(RefusedReadOnly, "read-only: lockwarden makes no writes in this run (pass --write, or set readonly: false for the context, to allow them)")
+	}
+	if r.RequireReason && strings.TrimSpace(r.Reason) == "" {
+		return refuse(RefusedNoReason, "this context requires a reason for every release: say why with --reason TEXT (it is kept in the audit log)")
 	}
 	if e.Kind == KindDigest || IsDigestKey(e.LockID) || (e.Kind == KindMalformed && e.LockID == "") {
 		return refuse(RefusedDigest, "%s is a digest (-md5) item, not a lock: lockwarden never deletes it as one", orNone(e.LockID))

@@ -33,6 +33,8 @@ type Service struct {
 	Context      string
 	Profile      string
 	Now          func() time.Time
+	// RequireReason refuses a release without the operator's reason.
+	RequireReason bool
 	// AllowOtherPlace lets Restore write a record's lock into another
 	// table, region, endpoint or account than the one it was taken from
 	// (--allow-other-place).
@@ -206,6 +208,7 @@ func (s *Service) record(out audit.Record, res Result, err error, did string) (R
 // or partial.
 func (s *Service) Release(ctx context.Context, observed model.Entry, req model.ReleaseRequest, reason string) (Result, error) {
 	req.ReadOnly = req.ReadOnly || s.ReadOnly
+	req.RequireReason = req.RequireReason || s.RequireReason
 	if req.AllowSplit {
 		observed = model.PlaceOf(observed, req.ConfirmID)
 	}
@@ -218,6 +221,7 @@ func (s *Service) Release(ctx context.Context, observed model.Entry, req model.R
 	id := audit.NewRecordID(s.now())
 	intent := s.base(ctx, id, audit.ActionForceUnlock, observed.LockID)
 	intent.Phase, intent.Observed, intent.ObservedFile, intent.Reason = audit.PhaseIntent, observed.Item, observed.File, reason
+	intent.OperatorReason = req.Reason
 	if err := s.Audit.Append(intent); err != nil {
 		return Result{}, fmt.Errorf("nothing released: the audit record could not be written: %w", err)
 	}

@@ -1,0 +1,194 @@
+package cli
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/lockwarden/lockwarden/audit"
+	"github.com/lockwarden/lockwarden/model"
+	"github.com/lockwarden/lockwarden/sanitize"
+)
+
+func newAuditCmd(env *Env) *cobra.Command {
+	var output, since, state string
+	cmd := &cobra.Command{
+		Use:   "audit",
+		Short: "List the writes lockwarden has made (force-unlocks, restores, digest repairs)",
+		Long: `List the writes recorded in the audit log, one line per action: when, what,
+its outcome, the state, who held the lock, where it lived (the lock table,
+the S3 lock file, or both), the context and who acted. -o json prints every
+record, intent and outcome, exactly as stored.`,
+		Example: `  lockwarden audit --since 1d
+  lockwarden audit --state tfstate/app/terraform.tfstate
+  lockwarden audit --since 2026-11-26 -o json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkOutput(output); err != nil {
+				return err
+			}
+			s, err := LoadSettings(cmd.Flags())
+			if err != nil {
+				return err
+			}
+			var from time.Time
+			if since != "" {
+				if from, err = parseSince(since, env.Now()); err != nil {
+					return err
+				}
+			}
+			recs, err := auditLog(env, s.AuditFile).Read()
+			if errors.Is(err, audit.ErrNoLog) {
+				if output == "json" {
+					fmt.Fprintln(env.Stdout, "[]")
+					return nil
+				}
+				fmt.Fprintf(env.Stdout, "No writes recorded yet (%s).\n", s.AuditFile)
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			var states []string
+			if state != "" {
+				states = stateCandidates(state, s.BucketPrefixes())
+			}
+			recs = slices.DeleteFunc(recs, func(r audit.Record) bool {
+				return r.Time.Before(from) || (states != nil && !slices.Contains(states, stateOf(r)))
+			})
+			if output == "json" {
+				enc := json.NewEncoder(env.Stdout)
+				enc.SetIndent("", "  ")
+				return enc.Encode(recs)
+			}
+			return auditTable(env, recs)
+		},
+	}
+	cmd.Flags().StringVarP(&output, "output", "o", "table", "output format: table or json")
+	cmd.Flags().StringVar(&since, "since", "", "only writes since this long ago (90m, 1d) or this time (2026-11-26, 2026-11-26T03:00:00Z)")
+	cmd.Flags().StringVar(&state, "state", "", "only writes to this state (bucket/key, s3://bucket/key, or a key in a watched bucket)")
+	return cmd
+}
+
+// parseSince reads --since: a duration back from now, or a date or time.
+func parseSince(val string, now time.Time) (time.Time, error) {
+	if d, err := model.ParseDuration(val); err == nil && d > 0 {
+		return now.Add(-d), nil
+	}
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04", "2006-01-02 15:04", "2006-01-02"} {
+		if t, err := time.ParseInLocation(layout, val, time.UTC); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, usagef("--since must be a duration back from now (90m, 1d) or a UTC date or time (2026-11-26, 2026-11-26T03:00:00Z), not %q", val)
+}
+
+// stateOf is the state a record wrote to: its LockID, less a digest's
+// suffix.
+func stateOf(r audit.Record) string {
+	if model.IsDigestKey(r.LockID) {
+		return r.LockID[:len(r.LockID)-len(model.DigestSuffix)]
+	}
+	return r.LockID
+}
+
+// action is one write: its intent and outcome records.
+type action struct{ intent, outcome *audit.Record }
+
+// auditTable prints one line per action: its outcome, or "no outcome
+// recorded" when only the intent is there.
+func auditTable(env *Env, recs []audit.Record) error {
+	var order []string
+	actions := map[string]*action{}
+	for i := range recs {
+		r := &recs[i]
+		a := actions[r.RecordID]
+		if a == nil {
+			a = &action{}
+			actions[r.RecordID] = a
+			order = append(order, r.RecordID)
+		}
+		if r.Phase == audit.PhaseIntent {
+			a.intent = r
+		} else {
+			a.outcome = r
+		}
+	}
+	tw := tabwriter.NewWriter(env.Stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "RECORD\tTIME (UTC)\tACTION\tOUTCOME\tSTATE\tHOLDER\tPLACE\tCONTEXT\tACTOR")
+	for _, id := range order {
+		a := actions[id]
+		r := a.outcome
+		outcome := ""
+		if r != nil {
+			outcome = r.Outcome
+		} else {
+			r, outcome = a.intent, "no outcome recorded"
+		}
+		if a.intent != nil && a.intent.RestoreOf != "" {
+			outcome += " (of " + a.intent.RestoreOf + ")"
+		}
+		holder, place := holderAndPlace(a)
+		ctx := r.Context
+		if ctx == "" {
+			ctx = "table " + r.Table
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", sanitize.Text(r.RecordID), r.Time.UTC().Format("2006-01-02 15:04:05"),
+			sanitize.Text(r.Action), sanitize.Text(outcome), sanitize.Text(stateOf(*r)), sanitize.Text(holder), place,
+			sanitize.Text(ctx), sanitize.Text(r.Actor))
+	}
+	return tw.Flush()
+}
+
+// holderAndPlace says who held the lock an action wrote and where it
+// lived: the lock table, the S3 lock file, or both.
+func holderAndPlace(a *action) (string, string) {
+	var item model.Item
+	var file *model.LockFile
+	for _, r := range []*audit.Record{a.intent, a.outcome} {
+		if r == nil {
+			continue
+		}
+		for _, it := range []model.Item{r.Observed, r.Item} {
+			if item == nil && len(it) > 0 {
+				item = it
+			}
+		}
+		for _, f := range []*model.LockFile{r.ObservedFile, r.File} {
+			if file == nil && f != nil {
+				file = f
+			}
+		}
+	}
+	holder := "—"
+	var e model.Entry
+	switch {
+	case item != nil:
+		e = model.Classify(item, "")
+	case file != nil:
+		e = model.ClassifyLockFile(*file, "")
+	}
+	switch {
+	case e.Kind == model.KindLock:
+		holder = orDash(e.Info.Who)
+	case e.Kind == model.KindDigest:
+		holder = "(digest)"
+	case e.Kind == model.KindMalformed && e.LockID != "":
+		holder = "(malformed)"
+	}
+	place := "—"
+	switch {
+	case item != nil && file != nil:
+		place = "table+file"
+	case item != nil:
+		place = "table"
+	case file != nil:
+		place = "file"
+	}
+	return holder, place
+}

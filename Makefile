@@ -4,6 +4,7 @@
 #                tests on minidyn and dynalite, end-to-end tests with real
 #                Terraform 1.5.7. Installs what it needs first.
 #   make bench   the list and UI benchmarks with their targets (BENCHMARKS.md).
+#   make fuzz    every fuzz target for FUZZTIME each (FUZZING.md).
 #   make demo    the TUI on the embedded sandbox.
 
 TERRAFORM_VERSION := 1.5.7
@@ -15,7 +16,7 @@ GO_TEST_FLAGS     ?= -race -count=1 -timeout 15m
 export LOCKWARDEN_TERRAFORM := $(TERRAFORM)
 export LOCKWARDEN_DYNALITE  := $(CURDIR)/$(DYNALITE)
 
-.PHONY: all build test deps check bench race demo clean
+.PHONY: all build test deps check bench race fuzz demo clean
 
 all: build
 
@@ -51,6 +52,10 @@ race: deps
 bench: deps build
 	go run ./internal/bench -items 100000 -locks 1000
 	go test -run '^$$' -bench . -benchtime 30x -count 3 ./ui | go run ./internal/bench uicheck
+
+# Every fuzz target for FUZZTIME each (default 60s); see FUZZING.md.
+fuzz:
+	tools/fuzz.sh
 
 demo:
 	go run . demo

@@ -223,7 +223,7 @@ func writeTable(w io.Writer, entries []model.Entry, snap lwaws.Snapshot, s Setti
 		return err
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "  PATH\t"+srcHead+"OPERATION\tWHO\tAGE\tVERSION\tID")
+	fmt.Fprintln(tw, "  STATE\t"+srcHead+"OPERATION\tWHO\tAGE\tVERSION\tLOCK ID")
 	for _, e := range entries {
 		switch e.Kind {
 		case model.KindLock:

@@ -168,8 +168,7 @@ outcome could not be written (restore still works from the intent record).`,
 			if err := model.CheckRelease(observed, req); err != nil {
 				return &exitError{code: ExitRefused, err: err}
 			}
-			describeForRelease(env.Stdout, observed, now, s.StaleAfter)
-			describeState(ctx, env.Stdout, lwaws.NewS3(cfg, s.S3Endpoint), observed, now, s.StaleAfter)
+			describeForRelease(env.Stdout, observed, now, s.StaleAfter, stateEvidence(ctx, lwaws.NewS3(cfg, s.S3Endpoint), observed, now, s.StaleAfter))
 			if !yes {
 				if err := confirm(env, observed); err != nil {
 					return err
@@ -227,7 +226,8 @@ func tableArgs(s Settings) string {
 }
 
 // describeForRelease shows the lock about to go.
-func describeForRelease(w io.Writer, e model.Entry, now time.Time, staleAfter time.Duration) {
+// state is what the state object's last write says (stateEvidence).
+func describeForRelease(w io.Writer, e model.Entry, now time.Time, staleAfter time.Duration, state string) {
 	fmt.Fprintf(w, "Lock %s\n", sanitize.Text(e.LockID))
 	if e.Kind == model.KindMalformed {
 		fmt.Fprintf(w, "  malformed:  %s\n  raw item:   %s\n", sanitize.Text(e.Problem), sanitize.Text(e.Item.JSON()))
@@ -243,31 +243,34 @@ func describeForRelease(w io.Writer, e model.Entry, now time.Time, staleAfter ti
 	fmt.Fprintf(w, "  held by:    %s\n  operation:  %s\n  version:    %s\n  held for:   %s (threshold %s)\n  lock ID:    %s\n",
 		sanitize.Text(e.Info.Who), sanitize.Text(model.OperationWord(e.Info.Operation)), sanitize.Text(e.Info.Version),
 		age, model.FormatThreshold(staleAfter), sanitize.Text(e.Info.ID))
+	if state != "" {
+		fmt.Fprintf(w, "  state:      %s\n", state)
+	}
+	if e.Warning != "" {
+		fmt.Fprintf(w, "  ≠ places:   %s\n", sanitize.Text(e.Warning))
+	}
 	if !e.StaleAt(now, staleAfter) {
 		fmt.Fprintf(w, "\nWARNING: this lock is not stale. If that run is still going, releasing its lock\nlets a second run write the same state and may corrupt it.\n")
 	}
 }
 
-// describeState says what the state object's last write tells about the
-// holder, as the UI's detail view does: a write after the lock was taken,
-// and recent, means its run is probably alive.
-func describeState(ctx context.Context, w io.Writer, c lwaws.S3API, e model.Entry, now time.Time, staleAfter time.Duration) {
+// stateEvidence says, sanitized, what the state object's last write tells
+// about the holder, as the UI's detail view does: a write after the lock
+// was taken, and recent, means its run is probably alive.
+func stateEvidence(ctx context.Context, c lwaws.S3API, e model.Entry, now time.Time, staleAfter time.Duration) string {
 	if e.Kind != model.KindLock || e.Bucket == "" {
-		return
+		return ""
 	}
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
 	st, err := lwaws.ReadState(ctx, c, e.Bucket, e.Key)
 	switch {
 	case err != nil:
-		fmt.Fprintf(w, "  state:      not read (%s)\n", sanitize.Text(oneLine(err.Error())))
+		return "not read (" + sanitize.Text(oneLine(err.Error())) + ")"
 	case !st.Exists:
-		fmt.Fprintf(w, "  state:      no state object at s3://%s/%s yet (a first apply?)\n", sanitize.Text(e.Bucket), sanitize.Text(e.Key))
-	default:
-		if ev := model.StateEvidence(e.Info.Created, st.LastModified, now, staleAfter); ev != "" {
-			fmt.Fprintf(w, "  state:      %s\n", ev)
-		}
+		return fmt.Sprintf("no state object at s3://%s/%s yet (a first apply?)", sanitize.Text(e.Bucket), sanitize.Text(e.Key))
 	}
+	return model.StateEvidence(e.Info.Created, st.LastModified, now, staleAfter)
 }
 
 func releaseReason(e model.Entry, now time.Time, staleAfter time.Duration, allowFresh, allowSplit bool) string {

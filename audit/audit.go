@@ -230,3 +230,39 @@ func mkdirAll(dir string) error {
 	}
 	return nil
 }
+
+// Action is one write as recorded: its intent and, when one was written,
+// its outcome.
+type Action struct {
+	Intent, Outcome *Record
+}
+
+// Last is the action's latest record: its outcome, else its intent.
+func (a Action) Last() *Record {
+	if a.Outcome != nil {
+		return a.Outcome
+	}
+	return a.Intent
+}
+
+// Group pairs records by record ID into actions, in the order each action
+// first appears. The actions point into recs.
+func Group(recs []Record) []Action {
+	var out []Action
+	index := map[string]int{}
+	for i := range recs {
+		r := &recs[i]
+		n, seen := index[r.RecordID]
+		if !seen {
+			n = len(out)
+			index[r.RecordID] = n
+			out = append(out, Action{})
+		}
+		if r.Phase == PhaseIntent {
+			out[n].Intent = r
+		} else {
+			out[n].Outcome = r
+		}
+	}
+	return out
+}

@@ -97,41 +97,19 @@ func stateOf(r audit.Record) string {
 	return r.LockID
 }
 
-// action is one write: its intent and outcome records.
-type action struct{ intent, outcome *audit.Record }
-
 // auditTable prints one line per action: its outcome, or "no outcome
 // recorded" when only the intent is there.
 func auditTable(env *Env, recs []audit.Record) error {
-	var order []string
-	actions := map[string]*action{}
-	for i := range recs {
-		r := &recs[i]
-		a := actions[r.RecordID]
-		if a == nil {
-			a = &action{}
-			actions[r.RecordID] = a
-			order = append(order, r.RecordID)
-		}
-		if r.Phase == audit.PhaseIntent {
-			a.intent = r
-		} else {
-			a.outcome = r
-		}
-	}
 	tw := tabwriter.NewWriter(env.Stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "RECORD\tTIME (UTC)\tACTION\tOUTCOME\tSTATE\tHOLDER\tPLACE\tCONTEXT\tACTOR")
-	for _, id := range order {
-		a := actions[id]
-		r := a.outcome
-		outcome := ""
-		if r != nil {
-			outcome = r.Outcome
-		} else {
-			r, outcome = a.intent, "no outcome recorded"
+	for _, a := range audit.Group(recs) {
+		r := a.Last()
+		outcome := r.Outcome
+		if a.Outcome == nil {
+			outcome = "no outcome recorded"
 		}
-		if a.intent != nil && a.intent.RestoreOf != "" {
-			outcome += " (of " + a.intent.RestoreOf + ")"
+		if a.Intent != nil && a.Intent.RestoreOf != "" {
+			outcome += " (of " + a.Intent.RestoreOf + ")"
 		}
 		holder, place := holderAndPlace(a)
 		ctx := r.Context
@@ -147,10 +125,10 @@ func auditTable(env *Env, recs []audit.Record) error {
 
 // holderAndPlace says who held the lock an action wrote and where it
 // lived: the lock table, the S3 lock file, or both.
-func holderAndPlace(a *action) (string, string) {
+func holderAndPlace(a audit.Action) (string, string) {
 	var item model.Item
 	var file *model.LockFile
-	for _, r := range []*audit.Record{a.intent, a.outcome} {
+	for _, r := range []*audit.Record{a.Intent, a.Outcome} {
 		if r == nil {
 			continue
 		}

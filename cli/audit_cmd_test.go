@@ -19,11 +19,7 @@ import (
 func TestReasonAndAuditFilters(t *testing.T) {
 	t.Setenv("XDG_STATE_HOME", t.TempDir())
 	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
-	sb, err := sandbox.Start(context.Background(), sandbox.Options{Empty: true, Now: func() time.Time { return now }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sb.Close()
+	sb := emptySandbox(t, now)
 	cfg := filepath.Join(t.TempDir(), "config.yaml")
 	body := "contexts:\n  prod:\n    table: " + sandbox.Table + "\n    region: " + sandbox.Region + "\n    endpoint: " + sb.DynamoURL +
 		"\n    s3_endpoint: " + sb.S3URL + "\n    buckets: [" + sandbox.Bucket + "]\n    require_reason: true\n"

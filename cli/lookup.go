@@ -119,44 +119,26 @@ func findRecord(log *audit.Log, arg string, s Settings) (string, error) {
 	}
 	cands := stateCandidates(arg, s.BucketPrefixes())
 	restored := map[string]bool{}
-	type release struct{ intent, outcome *audit.Record }
-	releases := map[string]*release{}
-	var order []string
-	for i := range recs {
-		r := &recs[i]
-		switch {
-		case r.Action == audit.ActionRestore && r.Phase == audit.PhaseOutcome && r.Outcome == audit.OutcomeRestored:
+	for _, r := range recs {
+		if r.Action == audit.ActionRestore && r.Phase == audit.PhaseOutcome && r.Outcome == audit.OutcomeRestored {
 			restored[r.RestoreOf] = true
-		case r.Action == audit.ActionForceUnlock:
-			rel := releases[r.RecordID]
-			if rel == nil {
-				rel = &release{}
-				releases[r.RecordID] = rel
-				order = append(order, r.RecordID)
-			}
-			if r.Phase == audit.PhaseIntent {
-				rel.intent = r
-			} else {
-				rel.outcome = r
-			}
 		}
 	}
 	var match []string
-	for _, id := range order {
-		rel := releases[id]
-		if restored[id] || rel.intent == nil {
+	for _, a := range audit.Group(recs) {
+		in := a.Intent
+		if in == nil || in.Action != audit.ActionForceUnlock || restored[in.RecordID] {
 			continue
 		}
-		if o := rel.outcome; o != nil && o.Outcome != audit.OutcomeReleased && o.Outcome != audit.OutcomePartial && o.Outcome != audit.OutcomeUnknown {
+		if o := a.Outcome; o != nil && o.Outcome != audit.OutcomeReleased && o.Outcome != audit.OutcomePartial && o.Outcome != audit.OutcomeUnknown {
 			continue
 		}
-		in := rel.intent
 		ok := slices.Contains(cands, in.LockID)
 		if lockIDLike(arg) {
 			ok = strings.EqualFold(observedID(in), arg)
 		}
 		if ok {
-			match = append(match, id)
+			match = append(match, in.RecordID)
 		}
 	}
 	switch len(match) {

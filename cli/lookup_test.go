@@ -18,11 +18,7 @@ import (
 func TestUnlockAndRestoreAcceptEveryForm(t *testing.T) {
 	t.Setenv("XDG_STATE_HOME", t.TempDir())
 	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
-	sb, err := sandbox.Start(context.Background(), sandbox.Options{Empty: true, Now: func() time.Time { return now }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sb.Close()
+	sb := emptySandbox(t, now)
 	ctx := context.Background()
 	lock := func(key string) model.LockInfo {
 		li := sandbox.NewInfo(sandbox.Bucket+"/"+key, "OperationTypeApply", "alice@ci", "1.11.4", now.Add(-3*time.Hour))
@@ -132,4 +128,16 @@ func TestFindLockRefusesToGuess(t *testing.T) {
 	if _, err = findLock(context.Background(), get, scan, "s3://c/app/terraform.tfstate", s); !errors.As(err, &nf) {
 		t.Errorf("unknown: %v", err)
 	}
+}
+
+// emptySandbox starts the in-process sandbox with nothing in it and its
+// clock at now, closed when the test ends.
+func emptySandbox(t *testing.T, now time.Time) *sandbox.Sandbox {
+	t.Helper()
+	sb, err := sandbox.Start(context.Background(), sandbox.Options{Empty: true, Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sb.Close)
+	return sb
 }

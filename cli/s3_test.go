@@ -133,11 +133,7 @@ func TestDigestRepairCLIGuards(t *testing.T) {
 func TestUnlockRefusesAFlaggedLockWithoutAllowSplit(t *testing.T) {
 	t.Setenv("XDG_STATE_HOME", t.TempDir())
 	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
-	sb, err := sandbox.Start(context.Background(), sandbox.Options{Empty: true, Now: func() time.Time { return now }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sb.Close()
+	sb := emptySandbox(t, now)
 	li := sandbox.NewInfo("tfstate/app/terraform.tfstate", "OperationTypeApply", "alice@ci", "1.12.6", now.Add(-3*time.Hour))
 	raw, _ := li.Marshal()
 	if _, err := sb.S3.PutObject(context.Background(), &s3.PutObjectInput{Bucket: sdkaws.String(sandbox.Bucket),

@@ -322,7 +322,7 @@ func TestContainsFold(t *testing.T) {
 		{"abc", "", true},
 		{"", "a", false},
 		{"aaab", "aab", true},
-		{"x\u212a", "xk", true}, // Kelvin sign lowercases to k
+		{"x\u212a", "xk", true},             // Kelvin sign lowercases to k
 		{"\u0130stanbul", "istanbul", true}, // Go folds U+0130 to a plain i
 		{"abc\u00e9", "bcé", true},
 		{"abc", "é", false},
@@ -345,6 +345,27 @@ func BenchmarkQueryNoMatch100k(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		for j := range entries {
 			q.Matches(&entries[j], "demo")
+		}
+	}
+}
+
+func TestQueryNarrows(t *testing.T) {
+	for _, c := range []struct {
+		q, wider string
+		want     bool
+	}{
+		{"prod", "", true},
+		{"prod", "pro", true},
+		{"prod a", "prod", true},
+		{"prod apply", "prod ap", true},
+		{"apply prod", "prod", true},
+		{"pro", "prod", false},
+		{"prod", "prod a", false},
+		{"prod", "rod", true},
+		{"", "a", false},
+	} {
+		if got := ParseQuery(c.q).Narrows(ParseQuery(c.wider)); got != c.want {
+			t.Errorf("%q narrows %q = %v, want %v", c.q, c.wider, got, c.want)
 		}
 	}
 }

@@ -76,6 +76,18 @@ func (q Query) Empty() bool { return len(q.words) == 0 }
 // String is the query as matched: its words, lowercased, one space apart.
 func (q Query) String() string { return strings.Join(q.words, " ") }
 
+// Narrows reports whether everything q matches is also matched by wider:
+// each word of wider is part of a word of q. Typing on at the end of a
+// query narrows it, so the UI filters the rows it has instead of all.
+func (q Query) Narrows(wider Query) bool {
+	for _, w := range wider.words {
+		if !slices.ContainsFunc(q.words, func(x string) bool { return strings.Contains(x, w) }) {
+			return false
+		}
+	}
+	return true
+}
+
 // Matches reports whether every word of q is found, ignoring case, in the
 // entry's state path (LockID), holder, operation (as stored or as a
 // word), holder lock ID or problem, or in context: the name of the
@@ -98,41 +110,33 @@ func (e *Entry) hasWord(w string) bool {
 }
 
 // containsFold reports whether s contains the lowercase sub, ignoring the
-// case of s. ASCII text, nearly every field, is compared in place without
-// allocating: the filter runs over every entry on every keystroke.
+// case of s, without allocating for ASCII text: the filter runs over
+// every entry on every keystroke. Most fields (paths, holders, IDs) are
+// lowercase already, so a plain search goes first; only a field with an
+// upper-case or non-ASCII letter is folded.
 func containsFold(s, sub string) bool {
-	if sub == "" {
+	if strings.Contains(s, sub) {
 		return true
 	}
-	n := len(sub)
-	first := sub[0]
-	for i := 0; i+n <= len(s); i++ {
-		c := s[i]
-		if c >= utf8.RuneSelf {
+	folded := false
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= utf8.RuneSelf {
 			return strings.Contains(strings.ToLower(s), sub)
+		} else if 'A' <= c && c <= 'Z' {
+			folded = true
 		}
-		if lowerASCII(c) != first {
-			continue
-		}
-		j := 1
-		for ; j < n; j++ {
-			c := s[i+j]
-			if c >= utf8.RuneSelf {
-				return strings.Contains(strings.ToLower(s), sub)
-			}
-			if lowerASCII(c) != sub[j] {
-				break
-			}
+	}
+	if !folded || sub == "" {
+		return false
+	}
+	n := len(sub)
+	for i := 0; i+n <= len(s); i++ {
+		j := 0
+		for j < n && lowerASCII(s[i+j]) == sub[j] {
+			j++
 		}
 		if j == n {
 			return true
-		}
-	}
-	// The tail too short for a match may still hold a character whose
-	// lowercase form is shorter (U+0130 İ, U+212A K): fold it properly.
-	for i := max(0, len(s)-n+1); i < len(s); i++ {
-		if s[i] >= utf8.RuneSelf {
-			return strings.Contains(strings.ToLower(s), sub)
 		}
 	}
 	return false

@@ -68,3 +68,16 @@ func BenchmarkFilterKeystroke100k(b *testing.B) {
 		_ = send(mm, keyMsg("backspace"))
 	}
 }
+
+// BenchmarkFilterTwoWords100k is the drill's query, pasted with spaces
+// around it: every word is looked for in every field of 100,000 locks, and
+// none of them is on a prod state.
+func BenchmarkFilterTwoWords100k(b *testing.B) {
+	m := typeText(press(newModel(160, 40, manyLocks(100_000)), "/"), "  prod appl")
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		mm := send(m, keyMsg("y"))
+		_ = send(mm, keyMsg("backspace"))
+	}
+}

@@ -81,7 +81,7 @@ func (m Model) detailView(w int) []string {
 			field("Warning", m.styles.Warn.Render(sanitize.Text(e.Warning)))
 		}
 		if !present {
-			field("Released", "this lock is no longer in the table")
+			field("Released", "this lock is no longer held (seen gone at "+m.goneAt(e).In(m.cfg.Location).Format("15:04:05")+"); nothing to release")
 		} else {
 			field("Release", m.releaseText(e)...)
 		}
@@ -160,43 +160,9 @@ func (m Model) releaseText(e *model.Entry) []string {
 		where += ", after: terraform workspace select " + sanitize.Text(e.Workspace)
 	}
 	lines := []string{"terraform force-unlock " + id, "tofu force-unlock " + id, m.styles.Dim.Render("(" + where + ")")}
-	if m.keys.Unlock.Enabled() {
+	if !m.readOnly() {
 		lines = append(lines, "or ctrl+d here — guarded, audited, undoable")
 	}
-	return lines
-}
-
-func (m Model) historyView(w, h int) []string {
-	s := m.styles
-	lines := []string{" " + s.Context.Render("Released this session") + s.Dim.Render(" (newest first; h or esc goes back)"), ""}
-	if len(m.history) == 0 {
-		return append(lines, " "+s.Dim.Render("No lock has been released since lockwarden started."))
-	}
-	for i := len(m.history) - 1; i >= 0 && len(lines) < h; i-- {
-		r := m.history[i]
-		lines = append(lines, fmt.Sprintf(" %s  %s", r.seen.In(m.cfg.Location).Format("15:04:05"), sanitize.Text(describeRelease(r.entry, r.seen))))
-	}
-	return lines
-}
-
-func (m Model) helpView(w int) []string {
-	s := m.styles
-	lines := []string{" " + s.Context.Render("Keys"), ""}
-	for _, l := range strings.Split(m.help.FullHelpView(m.keys.FullHelp()), "\n") {
-		lines = append(lines, " "+l)
-	}
-	lines = append(lines, "", " "+s.Context.Render("Markers"), "")
-	for _, l := range []string{
-		s.Stale.Render("!") + " stale: held at least " + model.FormatThreshold(m.cfg.StaleAfter),
-		s.New.Render("+") + " new since the previous refresh",
-		s.Malformed.Render("?") + " malformed item: neither a readable lock nor a digest",
-		s.Digest.Render("·") + " digest (-md5) item: not a lock (d shows or hides them)",
-		s.Warn.Render("!") + " on a digest: it does not match its state object (H checks them all)",
-		s.Warn.Render("≠") + " a state whose lock table item and S3 lock file disagree",
-	} {
-		lines = append(lines, "   "+l)
-	}
-	lines = append(lines, "", " "+s.Dim.Render(fmt.Sprintf("The table is re-read every %s; ages tick every second.", model.FormatThreshold(m.cfg.PollInterval))))
 	return lines
 }
 

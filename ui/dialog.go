@@ -2,10 +2,8 @@ package ui
 
 import (
 	"context"
-
 	"errors"
 	"fmt"
-	lwaws "github.com/lockwarden/lockwarden/aws"
 	"strings"
 	"time"
 
@@ -13,6 +11,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 
+	lwaws "github.com/lockwarden/lockwarden/aws"
 	"github.com/lockwarden/lockwarden/model"
 	"github.com/lockwarden/lockwarden/sanitize"
 	"github.com/lockwarden/lockwarden/unlock"
@@ -24,9 +23,6 @@ type Releaser interface {
 	Restore(ctx context.Context, recordID string) (unlock.Result, error)
 	RepairDigest(ctx context.Context, observed lwaws.DigestReport, reason string) (unlock.Result, error)
 }
-
-// undoFor is how long the status line offers u to undo a release.
-const undoFor = 2 * time.Minute
 
 // Buttons of the dialog. Focus starts on Cancel.
 const (
@@ -62,8 +58,16 @@ func (d *unlockDialog) expected() string {
 }
 
 func (m *Model) openUnlock(e *model.Entry) tea.Cmd {
+	if !m.writable() {
+		return nil
+	}
 	if e.Kind == model.KindDigest || model.IsDigestKey(e.LockID) {
 		m.setStatus(m.cfg.Now(), "a digest (-md5) item is not a lock: lockwarden never deletes it as one")
+		return nil
+	}
+	if m.find(e.LockID) == nil {
+		// A detail view outlives its lock: there is nothing to confirm.
+		m.setStatus(m.cfg.Now(), fmt.Sprintf("%s was already released (seen gone at %s)", e.Path(), m.goneAt(e).In(m.cfg.Location).Format("15:04:05")))
 		return nil
 	}
 	in := textinput.New()
@@ -137,18 +141,12 @@ func (m Model) typeWhat() string {
 	return "the first 8 characters of the lock ID (" + sanitize.Text(m.dialog.entry.ShortID()) + ")"
 }
 
-// Results of the guarded writes.
-type (
-	releasedMsg struct {
-		entry model.Entry
-		res   unlock.Result
-		err   error
-	}
-	restoredMsg struct {
-		res unlock.Result
-		err error
-	}
-)
+// releasedMsg is the result of a release.
+type releasedMsg struct {
+	entry model.Entry
+	res   unlock.Result
+	err   error
+}
 
 // release runs the guarded path in a command; the guards are checked
 // again there, and the delete is conditioned on the observed item.
@@ -181,72 +179,53 @@ func (m Model) onReleased(msg releasedMsg) (tea.Model, tea.Cmd) {
 	var unrecorded *unlock.UnrecordedError
 	switch {
 	case errors.As(msg.err, &partial):
+		// The lock file is gone, the item is not: written all the same.
+		m.recordWrite(Write{Kind: WriteRelease, Path: msg.entry.Path(), Holder: holderOf(msg.entry), RecordID: partial.RecordID,
+			Note: "partly: the lock-table item was not removed"}, msg.entry, at)
 		m.setStatus(at, msg.err.Error())
 	case errors.As(msg.err, &unrecorded):
 		// Released all the same: say so, and keep the undo on offer.
-		m.undo = &undoOffer{recordID: msg.res.RecordID, lockID: msg.entry.LockID, at: at}
-		m.keys.Undo.SetEnabled(true)
-		m.setStatus(at, unrecorded.Error()+" — u to undo")
+		m.released(msg.entry, msg.res.RecordID, "audit outcome not written", at)
+		m.setStatus(at, unrecorded.Error())
 	case errors.As(msg.err, &changed):
 		m.setStatus(at, changed.Error())
 	case msg.err != nil:
 		m.setStatus(at, "not released: "+msg.err.Error())
 	default:
-		m.undo = &undoOffer{recordID: msg.res.RecordID, lockID: msg.entry.LockID, at: at}
-		m.keys.Undo.SetEnabled(true)
-		m.setStatus(at, fmt.Sprintf("released %s (audit %s) — u to undo", msg.entry.Path(), msg.res.RecordID))
+		m.released(msg.entry, msg.res.RecordID, "", at)
+		m.setStatus(at, fmt.Sprintf("released %s (audit %s)", msg.entry.Path(), msg.res.RecordID))
 	}
 	return m, m.refreshNow()
 }
 
-// undoOffer is the release that u can still undo.
-type undoOffer struct {
-	recordID, lockID string
-	at               time.Time
-	// restoring is set while the restore runs: u again does nothing.
-	restoring bool
-}
-
-func (m Model) restore() tea.Cmd {
-	rel, id := m.cfg.Releaser, m.undo.recordID
-	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		res, err := rel.Restore(ctx, id)
-		return restoredMsg{res: res, err: err}
+// released notes a release of ours: in the writes, the history (the next
+// poll will not announce it again) and the undo offer.
+func (m *Model) released(e model.Entry, recordID, note string, at time.Time) {
+	m.recordWrite(Write{Kind: WriteRelease, Path: e.Path(), Holder: holderOf(e), RecordID: recordID, Note: note}, e, at)
+	ownGone := make(map[string]string, len(m.ownGone)+1)
+	for k, v := range m.ownGone {
+		ownGone[k] = v
 	}
-}
-
-func (m Model) onRestored(msg restoredMsg) (tea.Model, tea.Cmd) {
-	at := m.cfg.Now()
-	m.undo = nil
-	m.keys.Undo.SetEnabled(false)
-	var unrecorded *unlock.UnrecordedError
-	switch {
-	case errors.As(msg.err, &unrecorded):
-		m.setStatus(at, unrecorded.Error())
-	case msg.err != nil:
-		m.setStatus(at, msg.err.Error())
-	default:
-		m.setStatus(at, fmt.Sprintf("restored %s: %s again (audit %s)", msg.res.Entry.Path(), unlock.Describe(msg.res.Entry), msg.res.RecordID))
-	}
-	return m, m.refreshNow()
-}
-
-// expireUndo withdraws the undo offer after a while.
-func (m *Model) expireUndo() {
-	if m.undo != nil && m.now.Sub(m.undo.at) >= undoFor {
-		m.undo = nil
-		m.keys.Undo.SetEnabled(false)
-	}
+	ownGone[e.LockID] = e.Info.ID
+	m.ownGone = ownGone
+	m.undo = &undoOffer{recordID: recordID, entry: e, at: at}
 }
 
 // openRepair opens the digest repair dialog for a probed digest.
 func (m *Model) openRepair(e *model.Entry) tea.Cmd {
+	if !m.writable() {
+		return nil
+	}
 	r, ok := m.probes[e.Path()]
 	switch {
+	case e.Kind != model.KindDigest && !model.IsDigestKey(e.LockID):
+		m.setStatus(m.cfg.Now(), "R repairs a digest: open a digest (-md5) row (d shows them), then R")
+		return nil
 	case !ok || r.Err != nil:
 		m.setStatus(m.cfg.Now(), "the state object has not been read yet: wait for the State line, then R")
+		return nil
+	case !hasDigestItem(r):
+		m.setStatus(m.cfg.Now(), "this state has no digest item: nothing to repair")
 		return nil
 	case r.Status == lwaws.DigestOK:
 		m.setStatus(m.cfg.Now(), "this digest matches its state object: nothing to repair")
@@ -263,9 +242,9 @@ func (m *Model) openRepair(e *model.Entry) tea.Cmd {
 }
 
 type repairedMsg struct {
-	path string
-	res  unlock.Result
-	err  error
+	report lwaws.DigestReport // as observed when the repair was confirmed
+	res    unlock.Result
+	err    error
 }
 
 func (m Model) repairDigest(r lwaws.DigestReport) tea.Cmd {
@@ -274,24 +253,29 @@ func (m Model) repairDigest(r lwaws.DigestReport) tea.Cmd {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		res, err := rel.RepairDigest(ctx, r, fmt.Sprintf("digest %s, state object MD5 %s; confirmed in the UI", orDash(r.Stored), r.State.MD5))
-		return repairedMsg{path: r.Path, res: res, err: err}
+		return repairedMsg{report: r, res: res, err: err}
 	}
 }
 
 func (m Model) onRepaired(msg repairedMsg) (tea.Model, tea.Cmd) {
 	m.dialog = nil
 	at := m.cfg.Now()
-	var unrecordedRepair *unlock.UnrecordedError
-	if msg.err != nil && !errors.As(msg.err, &unrecordedRepair) {
+	var unrecorded *unlock.UnrecordedError
+	if msg.err != nil && !errors.As(msg.err, &unrecorded) {
 		m.setStatus(at, "not repaired: "+msg.err.Error())
 		return m, m.refreshNow()
 	}
-	m.undo = &undoOffer{recordID: msg.res.RecordID, lockID: msg.path + model.DigestSuffix, at: at}
-	m.keys.Undo.SetEnabled(true)
-	m.setStatus(at, fmt.Sprintf("digest of %s repaired (audit %s) — u to undo", msg.path, msg.res.RecordID))
-	var unrecorded *unlock.UnrecordedError
-	if errors.As(msg.err, &unrecorded) {
-		m.setStatus(at, unrecorded.Error()+" — u to undo")
+	path := msg.report.Path
+	digest := model.Entry{Kind: model.KindDigest, LockID: path + model.DigestSuffix, Digest: msg.report.Stored}
+	note := ""
+	if unrecorded != nil {
+		note = "audit outcome not written"
+	}
+	m.recordWrite(Write{Kind: WriteRepair, Path: path, RecordID: msg.res.RecordID, Note: note}, digest, at)
+	m.undo = &undoOffer{recordID: msg.res.RecordID, entry: digest, repair: true, at: at}
+	m.setStatus(at, fmt.Sprintf("digest of %s repaired (audit %s)", path, msg.res.RecordID))
+	if unrecorded != nil {
+		m.setStatus(at, unrecorded.Error())
 	}
 	var reprobe tea.Cmd
 	if m.detail != nil {
@@ -366,22 +350,29 @@ func (m Model) dialogView(w int) []string {
 	if d.second {
 		confirmLabel = "Release anyway"
 	}
-	return m.box(w, inner, title, body, confirmLabel)
+	return m.box(w, inner, title, body, buttons{focus: d.focus, cancel: "Cancel", confirm: confirmLabel, why: d.why, busy: d.busy})
+}
+
+// buttons are a dialog's two buttons and what ends its body.
+type buttons struct {
+	focus           int
+	cancel, confirm string
+	why             string // what Enter could not do
+	busy            bool   // a write is under way
 }
 
 // box frames a dialog's body with its buttons, centred. What Enter could
 // not do, and a write under way, end every body.
-func (m Model) box(w, inner int, title string, body []string, confirmLabel string) []string {
+func (m Model) box(w, inner int, title string, body []string, b buttons) []string {
 	s := m.styles
-	d := m.dialog
-	if d.why != "" {
-		body = append(body, wrap(s.Warn.Render(d.why), inner)...)
+	if b.why != "" {
+		body = append(body, wrap(s.Warn.Render(b.why), inner)...)
 	}
-	if d.busy {
+	if b.busy {
 		body = append(body, s.Dim.Render("working…"))
 	}
-	cancel, confirm := " Cancel ", " "+confirmLabel+" "
-	if d.focus == focusCancel {
+	cancel, confirm := " "+b.cancel+" ", " "+b.confirm+" "
+	if b.focus == focusCancel {
 		cancel = s.Selected.Render("[" + cancel + "]")
 		confirm = " " + confirm + " "
 	} else {
@@ -418,5 +409,5 @@ func (m Model) repairView(w, inner int) []string {
 	add("Check the state object first: after the repair Terraform accepts whatever it holds, even a truncated or rolled-back state. The digest is written only if it is still as shown; the change is audited and can be undone with u.", "")
 	add("Type " + m.typeWhat() + " to confirm:")
 	body = append(body, d.input.View())
-	return m.box(w, inner, "Repair a state digest", body, "Repair")
+	return m.box(w, inner, "Repair a state digest", body, buttons{focus: d.focus, cancel: "Cancel", confirm: "Repair", why: d.why, busy: d.busy})
 }

@@ -115,23 +115,30 @@ func TestUnlockDialogTypedConfirmation(t *testing.T) {
 	if rel.observed[0].InfoRaw != seed()[0].InfoRaw {
 		t.Error("the release must carry the observed item")
 	}
-	if m.dialog != nil || !strings.Contains(m.status, "released tfstate/env:/prod/network/terraform.tfstate (audit r-20261126-031407-abcdef) — u to undo") {
+	if m.dialog != nil || !strings.Contains(m.status, "released tfstate/env:/prod/network/terraform.tfstate (audit r-20261126-031407-abcdef)") {
 		t.Fatalf("status %q", m.status)
 	}
-	// The next poll sees the lock gone: the undo offer stays on screen and
-	// the release is in the history.
-	m = send(m, snapshotMsg{gen: m.gen, snap: snapshotOf(seed()[1:])})
-	if !strings.Contains(m.status, "u to undo") || len(m.history) != 1 {
-		t.Fatalf("the poll clobbered the undo offer: %q, history %d", m.status, len(m.history))
+	if !strings.Contains(plain(m), "u to undo the release of tfstate/env:/prod/network/terraform.tfstate (audit r-20261126-031407-abcdef) · 2m00s left") {
+		t.Fatalf("the undo offer is not on the status line:\n%s", plain(m))
 	}
-	// u undoes it.
+	// The next poll sees the lock gone: the undo offer stays on screen and
+	// the release is in the history, once.
+	m = send(m, snapshotMsg{gen: m.gen, snap: snapshotOf(seed()[1:])})
+	if !strings.Contains(plain(m), "u to undo the release of tfstate/env:/prod/network/terraform.tfstate (audit r-20261126-031407-abcdef)") || len(m.history) != 1 {
+		t.Fatalf("the poll clobbered the undo offer: %q, history %d", plain(m), len(m.history))
+	}
+	// u asks first; taking the offer restores it.
 	m, cmd = sendCmd(m, keyMsg("u"))
+	if cmd != nil || m.undoAsk == nil {
+		t.Fatal("u must ask before it restores")
+	}
+	m, cmd = sendCmd(press(m, "tab"), keyMsg("enter"))
 	m = runCmd(m, cmd)
 	if len(rel.restored) != 1 || rel.restored[0] != "r-20261126-031407-abcdef" || !strings.Contains(m.status, "restored tfstate/env:/prod/network/terraform.tfstate") {
 		t.Fatalf("undo: %v, status %q", rel.restored, m.status)
 	}
-	if _, cmd := sendCmd(m, keyMsg("u")); cmd != nil {
-		t.Error("u must do nothing once the undo is used")
+	if m, cmd := sendCmd(m, keyMsg("u")); cmd != nil || m.undoAsk != nil || !strings.Contains(m.status, "nothing to undo") {
+		t.Errorf("u must do nothing but say so once the undo is used: %q", m.status)
 	}
 }
 
@@ -190,7 +197,7 @@ func TestUnlockRefusalsAndChangedLock(t *testing.T) {
 	if !strings.Contains(m.status, "not released: the lock changed since you looked — now held by alice@laptop (apply, ID 2b7e4a91)") {
 		t.Errorf("status %q", m.status)
 	}
-	if m.keys.Undo.Enabled() {
+	if m.undo != nil {
 		t.Error("nothing to undo after a refused release")
 	}
 
@@ -207,21 +214,41 @@ func TestUnlockRefusalsAndChangedLock(t *testing.T) {
 	}
 }
 
+// Read-only: every write key says so and opens nothing; no write path is
+// called, whatever is pressed, on any screen.
 func TestReadOnlyUIOffersNoWrite(t *testing.T) {
 	rel := &fakeReleaser{}
-	m := newModel(120, 30, seed(), writable(rel), func(c *Config) { c.ReadOnly = true })
-	for _, k := range []string{"ctrl+d", "x", "u"} {
-		m2, cmd := sendCmd(m, keyMsg(k))
-		if m2.dialog != nil || cmd != nil {
-			t.Errorf("read-only: %s did something", k)
+	path := "tfstate/app/terraform.tfstate"
+	p := fakeProber{path: {Path: path, Status: lwaws.DigestMismatch, Stored: "06462db2ef044008b94260f6cb5ab7cb", Item: model.Item{},
+		State: lwaws.StateObject{Exists: true, MD5: "c016ff98e4a56a223b07c2a4c02512ac"}}}
+	// A releaser is wired in, as a buggy caller might: read-only still
+	// must not use it.
+	m := newModel(120, 30, seed(), writable(rel), probed(p), func(c *Config) { c.ReadOnly = true })
+	m = send(press(m, "d"), snapshotMsg{gen: m.gen + 1, snap: withDigests(seed())})
+	screens := map[string]Model{"main": m, "detail": press(m, "enter"), "digest detail": runCmd(sendCmd(press(m, "end", "k"), keyMsg("enter")))}
+	if d := screens["digest detail"].detail; d == nil || d.Kind != model.KindDigest {
+		t.Fatalf("not a digest's detail: %+v", d)
+	}
+	for name, mm := range screens {
+		for _, k := range []string{"ctrl+d", "x", "R", "u"} {
+			m2, cmd := sendCmd(mm, keyMsg(k))
+			if m2.dialog != nil || m2.undoAsk != nil || cmd != nil {
+				t.Errorf("read-only %s: %s opened something", name, k)
+			}
+			if !strings.Contains(m2.status, "read-only (use --write)") || !strings.Contains(plain(m2), "read-only (use --write)") {
+				t.Errorf("read-only %s: %s must say read-only, status %q", name, k, m2.status)
+			}
+			// Whatever follows — a typed prefix, enter, tab — writes nothing.
+			m2 = press(typeText(m2, "8d1f6c0e"), "tab", "enter", "tab", "enter")
+			_ = m2
 		}
 	}
-	m = press(m, "?")
-	if strings.Contains(plain(m), "unlock") {
-		t.Error("read-only help lists unlock")
+	help := flat(plain(press(m, "?")))
+	if !strings.Contains(help, "READ-ONLY ctrl+d/x, u and R need --write") {
+		t.Errorf("read-only help must say the write keys need --write:\n%s", help)
 	}
-	if len(rel.released)+len(rel.restored) != 0 {
-		t.Error("read-only UI wrote")
+	if len(rel.released)+len(rel.restored)+len(rel.repaired) != 0 {
+		t.Errorf("read-only UI wrote: %d releases, %d restores, %d repairs", len(rel.released), len(rel.restored), len(rel.repaired))
 	}
 }
 

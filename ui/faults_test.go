@@ -126,7 +126,7 @@ func survive(t *testing.T, o outage) {
 		s := l.screen()
 		for _, want := range append([]string{
 			first.Path, "alice@ci", // the last data stays on screen
-			"✗ not updating",
+			"⚠ not updating",
 			"⚠ refresh failed " + map[int]string{0: "1×", 1: "2×"}[i] + " — showing data from " + age + " ago, retrying in",
 		}, o.reason...) {
 			if !strings.Contains(s, want) {

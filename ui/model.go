@@ -6,6 +6,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"charm.land/bubbles/v2/help"
@@ -38,12 +39,6 @@ const (
 	// historyLimit bounds the session's release history.
 	historyLimit = 500
 )
-
-// release records a lock that vanished between two polls.
-type release struct {
-	entry model.Entry
-	seen  time.Time // when we noticed it gone
-}
 
 // Model is the one root model of the UI: it owns all state. Panes are
 // rendered by methods; no nested tea.Models.
@@ -83,22 +78,31 @@ type Model struct {
 
 	// What changed.
 	newSince map[string]newMark
-	history  []release
+	history  []event
 	status   string
 	statusAt time.Time
+	// ownGone holds the locks lockwarden released, by LockID (value: the
+	// holder's ID), until a poll sees them gone: the history already has
+	// them, with their audit record.
+	ownGone map[string]string
+	// writes is every write this session made, for Writes.
+	writes []Write
 
 	// View state.
 	screen      screen
 	filtering   bool
 	sortKey     model.SortKey
+	sortReverse bool // S: the key's usual direction turned around
 	showDigests bool
 	ordered     []*model.Entry // every shown entry, sorted; rows filters it
 	rows        []*model.Entry
+	rowsQuery   *model.Query // the filter rows were made with; nil: from scratch
 	cursor      int
 	offset      int
 	selected    string // LockID under the cursor, kept across polls
 	detail      *model.Entry
 	detailTop   int // first line of the detail view on screen
+	helpTop     int // first line of the help on screen
 	ctxCursor   int
 
 	// probes holds what the state objects said, by state path.
@@ -109,9 +113,11 @@ type Model struct {
 	// such a state held in one place only is flagged.
 	dual map[string]bool
 
-	// The force-unlock dialog, when open, and the undo on offer.
-	dialog *unlockDialog
-	undo   *undoOffer
+	// The force-unlock dialog, when open, the undo on offer, and the
+	// question whether to take it.
+	dialog  *unlockDialog
+	undo    *undoOffer
+	undoAsk *undoDialog
 }
 
 // New returns the UI for one lock table.
@@ -119,18 +125,16 @@ func New(cfg Config, src Source) Model {
 	cfg.defaults()
 	fi := textinput.New()
 	fi.Prompt = "/"
-	fi.Placeholder = "path, who, operation or ID"
+	fi.Placeholder = "words: path, who, operation, lock ID, context"
 	keys := DefaultKeyMap()
 	keys.Contexts.SetEnabled(len(cfg.Contexts) > 1 && cfg.Switch != nil)
-	// Read-only: the write keys are not bound at all.
-	keys.Unlock.SetEnabled(!cfg.ReadOnly && cfg.Releaser != nil)
-	keys.Repair.SetEnabled(!cfg.ReadOnly && cfg.Releaser != nil && cfg.Prober != nil)
+	// Repairs and checks need the state objects.
+	keys.Repair.SetEnabled(cfg.Prober != nil)
 	keys.Health.SetEnabled(cfg.Prober != nil)
-	keys.Undo.SetEnabled(false)
 	return Model{
 		cfg: cfg, src: src, keys: keys, styles: NewStyles(true), help: help.New(), filter: fi,
 		width: 80, height: 24, now: cfg.Now(), newSince: map[string]newMark{},
-		polling: true, probes: map[string]lwaws.DigestReport{}, dual: map[string]bool{},
+		polling: true, probes: map[string]lwaws.DigestReport{}, dual: map[string]bool{}, ownGone: map[string]string{},
 	}
 }
 
@@ -295,23 +299,35 @@ func (m *Model) rebuildRows() {
 		}
 	}
 	model.SortRefs(ordered, m.sortKey)
+	if m.sortReverse {
+		slices.Reverse(ordered)
+	}
 	m.ordered = ordered
+	m.rowsQuery = nil // new rows: filter them all
 	m.refilter()
 }
 
 // refilter applies the filter to the sorted rows. Typing in the filter
 // only calls this: filtering keeps the order, so nothing is sorted again.
+// Every word typed must match (see model.Query); the context's name
+// counts as a field of every entry.
 func (m *Model) refilter() {
-	query := m.filter.Value()
+	query := model.ParseQuery(m.filter.Value())
 	rows := m.ordered
-	if query != "" {
-		rows = make([]*model.Entry, 0, len(m.ordered))
-		for _, e := range m.ordered {
-			if e.Matches(query) {
+	if !query.Empty() {
+		// Typing on narrows the query: only the rows shown can match.
+		from := m.ordered
+		if m.rowsQuery != nil && query.Narrows(*m.rowsQuery) {
+			from = m.rows
+		}
+		rows = make([]*model.Entry, 0, len(from))
+		for _, e := range from {
+			if query.Matches(e, m.cfg.Context) {
 				rows = append(rows, e)
 			}
 		}
 	}
+	m.rowsQuery = &query
 	m.rows = rows
 	if m.selected != "" {
 		for i, e := range rows {
@@ -363,6 +379,9 @@ func (m Model) onKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	if msg.String() == "ctrl+c" {
 		return m, tea.Quit
 	}
+	if m.undoAsk != nil {
+		return m.onUndoDialogKey(msg)
+	}
 	if m.dialog != nil {
 		return m.onDialogKey(msg)
 	}
@@ -371,32 +390,26 @@ func (m Model) onKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	}
 	k := m.keys
 	switch {
+	case m.screen != screenMain && key.Matches(msg, k.Back):
+		// q too: from a detail view it goes back, never quits unseen.
+		m.screen = screenMain
+		return m, nil
 	case key.Matches(msg, k.Quit):
 		return m, tea.Quit
 	case key.Matches(msg, k.Back):
-		switch {
-		case m.screen != screenMain:
-			m.screen = screenMain
-		case m.filter.Value() != "":
+		if m.filter.Value() != "" {
 			m.filter.SetValue("")
 			m.refilter()
 		}
 		return m, nil
 	case key.Matches(msg, k.Help):
 		m.screen = toggle(m.screen, screenHelp)
+		m.helpTop = 0
 		return m, nil
 	case key.Matches(msg, k.Refresh):
 		return m, m.refreshNow()
-	case key.Matches(msg, k.Undo) && m.undo != nil:
-		if m.undo.restoring {
-			// One restore at a time: a second u must not start another.
-			return m, nil
-		}
-		undo := *m.undo
-		undo.restoring = true
-		m.undo = &undo
-		m.setStatus(m.cfg.Now(), "restoring "+m.undo.lockID+"…")
-		return m, m.restore()
+	case key.Matches(msg, k.Undo):
+		return m.askUndo()
 	}
 	switch m.screen {
 	case screenDetail:
@@ -407,24 +420,13 @@ func (m Model) onKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 			return m, m.openUnlock(m.detail)
 		case key.Matches(msg, k.Repair) && m.detail != nil:
 			return m, m.openRepair(m.detail)
-		case key.Matches(msg, k.Down):
-			m.detailTop++
-		case key.Matches(msg, k.Up):
-			m.detailTop--
-		case key.Matches(msg, k.PageDown):
-			m.detailTop += m.bodyHeight()
-		case key.Matches(msg, k.PageUp):
-			m.detailTop -= m.bodyHeight()
-		case key.Matches(msg, k.Home):
-			m.detailTop = 0
-		case key.Matches(msg, k.End):
-			m.detailTop = 1 << 20 // clamped when drawn
 		}
-		m.detailTop = max(0, m.detailTop)
+		m.detailTop = m.scroll(msg, m.detailTop)
 		return m, nil
 	case screenContexts:
 		return m.onContextsKey(msg)
 	case screenHelp:
+		m.helpTop = m.scroll(msg, m.helpTop)
 		return m, nil
 	case screenHistory:
 		if key.Matches(msg, k.History) {
@@ -461,11 +463,20 @@ func (m Model) onKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		if e := m.current(); e != nil {
 			return m, m.openUnlock(e)
 		}
+	case key.Matches(msg, k.Repair):
+		if e := m.current(); e != nil {
+			return m, m.openRepair(e)
+		}
 	case key.Matches(msg, k.Filter):
 		m.filtering = true
 		return m, m.filter.Focus()
 	case key.Matches(msg, k.Sort):
+		// A new key starts in its usual direction.
 		m.sortKey = model.SortKeys[(int(m.sortKey)+1)%len(model.SortKeys)]
+		m.sortReverse = false
+		m.rebuildRows()
+	case key.Matches(msg, k.Reverse):
+		m.sortReverse = !m.sortReverse
 		m.rebuildRows()
 	case key.Matches(msg, k.Digests):
 		m.showDigests = !m.showDigests
@@ -496,6 +507,41 @@ func (m Model) onKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	return m, nil
 }
 
+// scroll moves a scrolled view's first line by a movement key; the view
+// clamps the end when it draws.
+func (m Model) scroll(msg tea.KeyPressMsg, top int) int {
+	k := m.keys
+	switch {
+	case key.Matches(msg, k.Down):
+		top++
+	case key.Matches(msg, k.Up):
+		top--
+	case key.Matches(msg, k.PageDown):
+		top += m.bodyHeight()
+	case key.Matches(msg, k.PageUp):
+		top -= m.bodyHeight()
+	case key.Matches(msg, k.Home):
+		top = 0
+	case key.Matches(msg, k.End):
+		top = 1 << 20
+	}
+	return max(0, top)
+}
+
+// readOnly reports whether this run makes no writes. Read-only runs have
+// no Releaser at all: the write keys only say so.
+func (m Model) readOnly() bool { return m.cfg.ReadOnly || m.cfg.Releaser == nil }
+
+// writable reports whether this run may write; when it may not, it says
+// so on the status line.
+func (m *Model) writable() bool {
+	if m.readOnly() {
+		m.setStatus(m.cfg.Now(), "read-only (use --write)")
+		return false
+	}
+	return true
+}
+
 func toggle(cur, s screen) screen {
 	if cur == s {
 		return screenMain
@@ -524,9 +570,11 @@ func (m Model) onFilterKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return m, nil
 	}
 	var cmd tea.Cmd
-	before := m.filter.Value()
+	before := model.ParseQuery(m.filter.Value()).String()
 	m.filter, cmd = m.filter.Update(msg)
-	if m.filter.Value() != before {
+	// A space typed between words changes no match: do not filter
+	// 100,000 rows again for it.
+	if model.ParseQuery(m.filter.Value()).String() != before {
 		m.refilter()
 	}
 	return m, cmd
@@ -565,6 +613,9 @@ func (m Model) onSwitched(msg switchedMsg) (tea.Model, tea.Cmd) {
 	cfg.defaults()
 	next := New(cfg, msg.src)
 	next.width, next.height, next.styles, next.help = m.width, m.height, m.styles, m.help
+	// What was written stays listed for the summary after exit; the
+	// order a person chose stays too.
+	next.writes, next.sortKey, next.sortReverse = m.writes, m.sortKey, m.sortReverse
 	next.gen = m.gen + 1 // replies for the old context are dropped
 	next.setStatus(cfg.Now(), "switched to context "+cfg.Context)
 	next.polling = true

@@ -354,7 +354,7 @@ func TestPollFailureKeepsDataBacksOffAndRecovers(t *testing.T) {
 		t.Errorf("backoff %v", waits)
 	}
 	out := plain(m)
-	for _, want := range []string{"⚠ refresh failed 6× — showing data from just now, retrying in 1m00s: access denied: dynamodb:Scan", "✗ not updating"} {
+	for _, want := range []string{"⚠ refresh failed 6× — showing data from just now, retrying in 1m00s: access denied: dynamodb:Scan", "⚠ not updating"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("banner lacks %q", want)
 		}
@@ -402,7 +402,7 @@ func TestNewAndReleasedLocks(t *testing.T) {
 		t.Errorf("release not announced:\n%s", out)
 	}
 	m = press(m, "h")
-	if !strings.Contains(plain(m), "03:14:07  tfstate/env:/prod/network/terraform.tfstate — apply by ci@runner-7") {
+	if !strings.Contains(plain(m), "03:14:07  released tfstate/env:/prod/network/terraform.tfstate — apply by ci@runner-7, held 3d 4h · seen gone") {
 		t.Errorf("release not in history:\n%s", plain(m))
 	}
 	// The same path re-taken by someone else is a release and a new lock.

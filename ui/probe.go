@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -57,11 +58,25 @@ func (m Model) stateFields(e *model.Entry, field func(string, ...string)) {
 		field("State", fmt.Sprintf("serial %s · lineage %s · %d bytes · written %s (%s)", serial, sanitize.Text(orDash(r.State.Lineage)),
 			r.State.Size, r.State.LastModified.UTC().Format("2006-01-02 15:04:05 UTC"), ago(m.now, r.State.LastModified)))
 	}
+	if !hasDigestItem(r) {
+		// No verdict: a state whose first apply was killed, or one locked
+		// with S3 lock files only, has no digest item, and needs none.
+		field("Digest", "no digest item (Terraform writes one with each state write when it locks in the table); nothing to check")
+		return
+	}
 	digest := string(r.Status)
 	if r.Status == lwaws.DigestMismatch {
 		digest += fmt.Sprintf(": stored %s, state object %s — Terraform will refuse this state", sanitize.Text(r.Stored), r.State.MD5)
 	}
 	field("Digest", digest)
+}
+
+// hasDigestItem reports whether the probed state has a digest item. Only
+// then is there a digest to judge: "digest without state object" or
+// "state without digest" said of a state without one would send a person
+// to repair what is not broken.
+func hasDigestItem(r lwaws.DigestReport) bool {
+	return r.Item != nil || r.Stored != ""
 }
 
 // evidence says what the state's last write tells about the holder.
@@ -112,32 +127,49 @@ func (m Model) onHealth(msg healthMsg) (tea.Model, tea.Cmd) {
 	for k, v := range m.probes {
 		probes[k] = v
 	}
-	bad, failed := 0, 0
+	failed := 0
 	for _, r := range msg.reports {
 		probes[r.Path] = r
-		switch {
-		case r.Err != nil:
+		if r.Err != nil {
 			failed++
-		case r.Status != lwaws.DigestOK:
-			bad++
 		}
 	}
 	m.probes = probes
-	text := fmt.Sprintf("checked %d digests: ", len(msg.reports))
-	switch {
-	case bad == 0 && failed == 0:
-		text += "all match their state objects"
-	default:
-		text += fmt.Sprintf("%d need attention (marked !; enter shows why, R repairs)", bad)
-		if failed > 0 {
-			text += fmt.Sprintf(", %d could not be read", failed)
+	// The counts are the marks: counted from the rows as drawn, so the
+	// message says exactly what the screen shows.
+	marked, malformed := 0, 0
+	for i := range m.entries {
+		e := &m.entries[i]
+		switch {
+		case e.Kind == model.KindDigest:
+			if _, bad := m.digestHealth(e); bad {
+				marked++
+			}
+		case e.Kind == model.KindMalformed && model.IsDigestKey(e.LockID):
+			malformed++
 		}
 	}
-	m.setStatus(m.cfg.Now(), text)
+	text := fmt.Sprintf("checked %d digest%s: ", len(msg.reports), plural(len(msg.reports), "", "s"))
+	var parts []string
+	if marked > 0 {
+		parts = append(parts, fmt.Sprintf("%d need%s attention (marked ✗; enter shows why, R repairs)", marked, plural(marked, "s", "")))
+	}
+	if malformed > 0 {
+		parts = append(parts, fmt.Sprintf("%d malformed digest item%s (marked ?)", malformed, plural(malformed, "", "s")))
+	}
+	if failed > 0 {
+		parts = append(parts, fmt.Sprintf("%d could not be read", failed))
+	}
+	if len(parts) == 0 {
+		parts = append(parts, "all match their state objects")
+	}
+	m.setStatus(m.cfg.Now(), text+strings.Join(parts, ", "))
 	return m, nil
 }
 
-// digestHealth is a digest row's health word, once checked.
+// digestHealth is a digest row's health word, once checked, and whether
+// the row is marked ✗. A report that found no digest item (deleted since
+// the scan) gives no verdict.
 func (m Model) digestHealth(e *model.Entry) (string, bool) {
 	r, ok := m.probes[e.Path()]
 	if !ok {
@@ -145,6 +177,9 @@ func (m Model) digestHealth(e *model.Entry) (string, bool) {
 	}
 	if r.Err != nil {
 		return "not read", false
+	}
+	if !hasDigestItem(r) {
+		return "", false
 	}
 	return string(r.Status), r.Status != lwaws.DigestOK
 }

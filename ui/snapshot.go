@@ -74,24 +74,30 @@ func (m *Model) apply(entries []model.Entry, at time.Time) {
 	}
 	m.polls++
 	m.dual, m.counts = dual, cnt
-	if len(gone) > 0 {
-		for _, p := range gone[max(0, len(gone)-historyLimit):] {
-			m.history = append(m.history, release{entry: *p, seen: at})
-		}
-		if m.undo != nil {
-			// Our own release: its message, with the undo offer, stays.
-			gone = slices.DeleteFunc(gone, func(p *model.Entry) bool { return p.LockID == m.undo.lockID })
-		}
-		if len(gone) > 0 {
-			msg := "released: " + describeRelease(*gone[0], at)
-			if len(gone) > 1 {
-				msg += fmt.Sprintf(" (+%d more, h lists them)", len(gone)-1)
+	if len(gone) > 0 && len(m.ownGone) > 0 {
+		// Our own releases are in the history already, with their audit
+		// record; their message, and the undo offer, stay on screen.
+		ownGone := maps.Clone(m.ownGone)
+		gone = slices.DeleteFunc(gone, func(p *model.Entry) bool {
+			id, ours := ownGone[p.LockID]
+			if ours && id == p.Info.ID {
+				delete(ownGone, p.LockID)
 			}
-			m.setStatus(at, msg)
+			return ours && id == p.Info.ID
+		})
+		m.ownGone = ownGone
+	}
+	if len(gone) > 0 {
+		evs := make([]event, 0, min(len(gone), historyLimit))
+		for _, p := range gone[max(0, len(gone)-historyLimit):] {
+			evs = append(evs, event{kind: WriteRelease, entry: *p, at: at})
 		}
-		if len(m.history) > historyLimit {
-			m.history = slices.Clone(m.history[len(m.history)-historyLimit:])
+		m.addHistory(evs...)
+		msg := "released: " + describeRelease(*gone[0], at)
+		if len(gone) > 1 {
+			msg += fmt.Sprintf(" (+%d more, h lists them)", len(gone)-1)
 		}
+		m.setStatus(at, msg)
 	}
 	m.entries, m.loaded, m.lastOK = entries, true, at
 	if m.detail != nil {

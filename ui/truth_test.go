@@ -60,10 +60,10 @@ func TestUndoIsIdempotentWhileRestoring(t *testing.T) {
 	if m.undo == nil {
 		t.Fatal("no undo on offer")
 	}
-	m, first := sendCmd(m, keyMsg("u"))
+	m, first := sendCmd(press(m, "u", "tab"), keyMsg("enter"))
 	m, second := sendCmd(m, keyMsg("u"))
-	if first == nil || second != nil {
-		t.Fatalf("first u gave %v, second %v: want one restore", first != nil, second != nil)
+	if first == nil || second != nil || m.undoAsk != nil {
+		t.Fatalf("confirmed undo gave %v, u again %v (asking %v): want one restore", first != nil, second != nil, m.undoAsk != nil)
 	}
 	runCmd(m, first)
 	if len(rel.restored) != 1 {

@@ -2,13 +2,14 @@ package ui
 
 import (
 	"fmt"
-
-	"github.com/charmbracelet/x/ansi"
+	"slices"
 	"strings"
 	"time"
 
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/lockwarden/lockwarden/model"
 	"github.com/lockwarden/lockwarden/sanitize"
@@ -37,13 +38,16 @@ func (m Model) render() string {
 	case screenHistory:
 		body = m.historyView(w, bodyH)
 	case screenHelp:
-		body = m.helpView(w)
+		body = scrolled(m.helpView(w), m.helpTop, bodyH, m.styles)
 	case screenContexts:
 		body = m.contextsView(w)
 	default:
 		body = m.mainView(w, bodyH)
 	}
-	if m.dialog != nil {
+	switch {
+	case m.undoAsk != nil:
+		body = m.undoView(w)
+	case m.dialog != nil:
 		body = m.dialogView(w)
 	}
 	lines = append(lines, padLines(body, bodyH)...)
@@ -105,29 +109,50 @@ func (m Model) header() []string {
 	if m.cfg.ReadOnly {
 		badges = append(badges, s.Badge.Render(" READ-ONLY "))
 	}
-	stats := ""
+	// The right side, most important first: what stays when the line is
+	// narrow. The read-only badge and the order of the rows stay; the
+	// position goes before them, the scan figures first of all.
+	side := append(badges, s.Key.Render(m.sortLabel()))
+	if pos := m.position(); pos != "" {
+		// Where we are in a long list.
+		side = append(side, s.Dim.Render(pos))
+	}
 	if m.loaded {
 		scan := "scan " + m.scanTook.Round(time.Millisecond).String()
 		if m.rcu > 0 {
 			// Emulators report no capacity; DynamoDB always does.
 			scan = fmt.Sprintf("scan %.1f RCU, %s", m.rcu, m.scanTook.Round(time.Millisecond))
 		}
-		stats = s.Dim.Render("stale ≥ " + model.FormatThreshold(m.cfg.StaleAfter) + " · " + scan)
+		side = append(side, s.Dim.Render("stale ≥ "+model.FormatThreshold(m.cfg.StaleAfter)+" · "+scan))
 	}
-	if pos := m.position(); pos != "" {
-		// Where we are in a long list.
-		badges = append([]string{s.Dim.Render(pos)}, badges...)
+	var kept []string // in reading order: the most important last
+	room := m.width - lipgloss.Width(line2) - 3
+	for _, item := range side {
+		if w := lipgloss.Width(item) + 2; w <= room {
+			kept = append([]string{item}, kept...)
+			room -= w
+		}
 	}
-	right2 := strings.TrimSpace(stats + "  " + strings.Join(badges, " "))
-	if lipgloss.Width(line2)+lipgloss.Width(right2)+3 >= m.width {
-		// Narrow: the position and read-only badge stay, the scan figures go.
-		right2 = strings.Join(badges, " ")
-	}
+	right2 := strings.Join(kept, "  ")
 	return []string{
 		spread(left, right, m.width),
 		spread(line2, right2+" ", m.width),
 		s.Rule.Render(strings.Repeat("─", m.width)),
 	}
+}
+
+// sortArrow is the direction of the rows: ▼ descending, ▲ ascending.
+// Age sorts oldest first, that is by descending age, unless reversed.
+func (m Model) sortArrow() string {
+	if (m.sortKey == model.SortAge) != m.sortReverse {
+		return "▼"
+	}
+	return "▲"
+}
+
+// sortLabel is the header's order of the rows: "sort: age ▼".
+func (m Model) sortLabel() string {
+	return "sort: " + m.sortKey.String() + " " + m.sortArrow()
 }
 
 // position says which rows are on screen when not all of them fit.
@@ -145,7 +170,7 @@ func (m Model) liveness() string {
 	s := m.styles
 	switch {
 	case m.failures > 0:
-		return s.Error.Render("✗ not updating")
+		return s.Error.Render("⚠ not updating")
 	case m.polling && !m.loaded:
 		return s.Dim.Render("⟳ reading…")
 	case m.polling:
@@ -187,13 +212,34 @@ func (m Model) statusLines() []string {
 		text = "⚠ " + sanitize.Text(strings.Join(m.notes, "; "))
 		style = s.Warn
 	}
+	room := 2
+	undo := m.undoLine()
+	if undo != "" {
+		// The undo offer keeps its own line while it stands, whatever
+		// else the status line says.
+		room = 1
+	}
 	lines := wrap(text, max(10, m.width-2))
-	if len(lines) > 2 {
-		lines = lines[:2]
-		lines[1] = ansi.Truncate(lines[1], max(10, m.width-3), "") + "…"
+	if len(lines) > room {
+		lines = lines[:room]
+		lines[room-1] = ansi.Truncate(lines[room-1], max(10, m.width-3), "") + "…"
 	}
 	for i, l := range lines {
 		lines[i] = " " + style.Render(l)
+	}
+	if undo != "" {
+		if text == "" {
+			lines = nil
+		}
+		// Two lines at most, so that a narrow screen still shows the
+		// record ID and the time left.
+		offer := wrap(undo, max(10, m.width-2))
+		if len(offer) > 2 {
+			offer = offer[:2]
+		}
+		for _, l := range offer {
+			lines = append(lines, " "+s.Key.Render(l))
+		}
 	}
 	return lines
 }
@@ -207,18 +253,31 @@ func (m Model) footer() []string {
 	switch {
 	case m.filtering:
 		keys = m.filter.View() + s.Dim.Render("   enter keep · esc clear")
+	case m.undoAsk != nil:
+		keys = s.Dim.Render("tab: other button · enter: press it · esc: No")
 	case m.dialog != nil:
 		keys = s.Dim.Render("type to confirm · tab: other button · enter: press it · esc: cancel")
 	case m.screen == screenDetail:
-		bindings := nonNil(m.keys.Back, m.keys.Copy, m.keys.Unlock, m.keys.Undo, m.keys.Refresh, m.keys.Quit)
-		if m.detail != nil && (m.detail.Kind == model.KindDigest || model.IsDigestKey(m.detail.LockID)) {
-			bindings = nonNil(m.keys.Back, m.keys.Repair, m.keys.Undo, m.keys.Refresh, m.keys.Quit)
+		quit, undo := shown(m.keys.Quit, "ctrl+c", "quit"), shown(m.keys.Undo, "u", "undo")
+		bindings := nonNil(m.keys.Back, m.keys.Copy, m.keys.Unlock, undo, m.keys.Refresh, quit)
+		switch {
+		case m.detail != nil && (m.detail.Kind == model.KindDigest || model.IsDigestKey(m.detail.LockID)):
+			bindings = nonNil(m.keys.Back, m.keys.Repair, undo, m.keys.Refresh, quit)
+		case m.readOnly() || m.detail == nil || m.find(m.detail.LockID) == nil:
+			// Nothing to release: read-only, or the lock is gone.
+			bindings = nonNil(m.keys.Back, m.keys.Copy, m.keys.Refresh, quit)
 		}
 		keys = m.help.ShortHelpView(bindings)
 	case m.screen != screenMain:
-		keys = m.help.ShortHelpView(nonNil(m.keys.Back, m.keys.Quit))
+		keys = m.help.ShortHelpView(nonNil(m.keys.Back, shown(m.keys.Quit, "ctrl+c", "quit")))
 	default:
 		bindings := m.keys.ShortHelp()
+		if m.readOnly() {
+			// The write keys only say "read-only" here: room for the rest.
+			bindings = slices.DeleteFunc(bindings, func(b key.Binding) bool {
+				return slices.Equal(b.Keys(), m.keys.Unlock.Keys()) || slices.Equal(b.Keys(), m.keys.Undo.Keys())
+			})
+		}
 		if m.keys.Contexts.Enabled() {
 			bindings = append(bindings, m.keys.Contexts)
 		}
@@ -286,12 +345,19 @@ func layoutFor(width int, sources bool) columns {
 	return c
 }
 
-func (c columns) header() string {
-	cells := []string{fit("STATE", c.path)}
+// header names the columns; the sorted one carries the sort's arrow.
+func (c columns) header(sortKey model.SortKey, arrow string) string {
+	name := func(title string, key model.SortKey) string {
+		if key == sortKey {
+			return title + " " + arrow
+		}
+		return title
+	}
+	cells := []string{fit(name("STATE", model.SortPath), c.path)}
 	if c.src > 0 {
 		cells = append(cells, fit("SRC", c.src))
 	}
-	cells = append(cells, fit("OP", c.op), fit("WHO", c.who), fit("AGE", c.age))
+	cells = append(cells, fit(name("OP", model.SortOperation), c.op), fit(name("WHO", model.SortWho), c.who), fit(name("AGE", model.SortAge), c.age))
 	if c.ver > 0 {
 		cells = append(cells, fit("VER", c.ver))
 	}
@@ -308,7 +374,7 @@ func (m Model) mainView(w, h int) []string {
 	}
 	c := layoutFor(w, m.cfg.LockFiles)
 	end := min(len(m.rows), m.offset+h-1)
-	lines := []string{s.Header.Render(fit(c.header(), w))}
+	lines := []string{s.Header.Render(fit(c.header(m.sortKey, m.sortArrow()), w))}
 	if len(m.rows) == 0 {
 		return append(lines, m.emptyView(w)...)
 	}
@@ -351,7 +417,7 @@ func (m Model) row(e *model.Entry, c columns, selected bool, w int) string {
 		if health, bad := m.digestHealth(e); health != "" {
 			who = health + " · " + e.Digest
 			if bad {
-				marker, mark, whoStyle = "!", &s.Warn, &s.Warn
+				marker, mark, whoStyle = "✗", &s.Warn, &s.Warn
 			}
 		}
 	default:
@@ -393,8 +459,12 @@ func (m Model) row(e *model.Entry, c columns, selected bool, w int) string {
 
 func (m Model) emptyView(w int) []string {
 	s := m.styles
-	if q := m.filter.Value(); q != "" {
-		return []string{"", " " + fmt.Sprintf("Nothing matches %q.", sanitize.Text(q)) + s.Dim.Render(" esc clears the filter.")}
+	if q := model.ParseQuery(m.filter.Value()); !q.Empty() {
+		what := fmt.Sprintf("Nothing matches %q.", sanitize.Text(q.String()))
+		if strings.Contains(q.String(), " ") {
+			what = fmt.Sprintf("Nothing matches every word of %q.", sanitize.Text(q.String()))
+		}
+		return []string{"", " " + what + s.Dim.Render(" esc clears the filter.")}
 	}
 	msg := []string{"", " " + s.Context.Render("No locks in table "+sanitize.Text(m.cfg.Table)+".")}
 	if m.digests > 0 && !m.showDigests {

@@ -25,7 +25,7 @@ func TestGoldenViews(t *testing.T) {
 			return newModel(w, h, []model.Entry{digestEntry("tfstate/app/terraform.tfstate", "06462db2ef044008b94260f6cb5ab7cb")})
 		}},
 		{"seed", func(w, h int) Model { return newModel(w, h, seed()) }},
-		{"filter", func(w, h int) Model { return press(newModel(w, h, seed()), "/", "p", "r", "o", "d") }},
+		{"filter", func(w, h int) Model { return typeText(press(newModel(w, h, seed()), "/"), "  env:/prod apply ") }},
 		{"detail", func(w, h int) Model { return press(newModel(w, h, seed()), "enter") }},
 		{"malformed", func(w, h int) Model { return press(newModel(w, h, seed()), "end", "enter") }},
 		{"help", func(w, h int) Model { return press(newModel(w, h, seed()), "?") }},
@@ -61,7 +61,8 @@ func TestHelpFitsAt80x24WithEveryKey(t *testing.T) {
 		c.Switch = func(context.Context, string) (Source, Config, error) { return nil, Config{}, nil }
 	}), "?")
 	out := flat(plain(m))
-	for _, want := range []string{"ctrl+d/x unlock", "H check digests", "R repair digest", ": contexts", "≠ a state whose lock table item"} {
+	for _, want := range []string{"ctrl+d/x unlock", "H check digests", "R repair digest", ": contexts", "u undo last write", "S reverse sort",
+		"pgdown/ctrl+f page down", "pgup/ctrl+b page up", "esc/q back", "≠ lock table and S3 lock file disagree", "✗ digest not matching"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("help lacks %q:\n%s", want, out)
 		}

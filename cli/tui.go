@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"io"
 	"log"
 	"os"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/spf13/pflag"
 
 	lwaws "github.com/lockwarden/lockwarden/aws"
+	"github.com/lockwarden/lockwarden/sanitize"
 	"github.com/lockwarden/lockwarden/ui"
 )
 
@@ -62,11 +64,36 @@ func openUI(ctx context.Context, env *Env, s Settings, logf func(string, ...any)
 		cfg.Switch = switcher
 	}
 	p := tea.NewProgram(ui.New(cfg, src), tea.WithContext(ctx), tea.WithInput(env.Stdin), tea.WithOutput(env.Stdout))
-	_, err = p.Run()
+	final, err := p.Run()
+	// The alternate screen, and the undo offer on it, are gone: say what
+	// was written and how to undo it, whatever ended the UI.
+	if m, ok := final.(ui.Model); ok {
+		printWrites(env.Stdout, m.Writes(), s)
+	}
 	if err != nil && ctx.Err() == nil {
 		return fmt.Errorf("terminal UI: %w", err)
 	}
 	return nil
+}
+
+// printWrites lists the UI's writes of the session, each release and
+// repair with the command that undoes it. Nothing written, nothing said.
+func printWrites(w io.Writer, writes []ui.Write, s Settings) {
+	if len(writes) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "lockwarden wrote %d change%s this session:\n", len(writes), plural(len(writes)))
+	for _, wr := range writes {
+		fmt.Fprintf(w, "  %s  %s\n", wr.At.Format("15:04:05"), wr.String())
+		if wr.Undoable() {
+			where := tableArgs(s)
+			if wr.Context != s.Context {
+				// Written after a switch to another context.
+				where = " --context " + sanitize.Text(wr.Context)
+			}
+			fmt.Fprintf(w, "            to undo: lockwarden restore %s%s\n", sanitize.Text(wr.RecordID), where)
+		}
+	}
 }
 
 // connect builds the lock-table reader and the UI's config for settings.

@@ -61,7 +61,7 @@ func TestReadOnlyTUIMakesNoWrites(t *testing.T) {
 	}
 	tm.Send(tea.KeyPressMsg{Code: 'u', Text: "u"})
 	// Keys are handled in order: once the help shows, every key above was
-	// handled, and none of them started a command (none is bound).
+	// handled, and none of them started a write (the write keys only say "read-only").
 	tm.Send(tea.KeyPressMsg{Code: '?', Text: "?"})
 	waitScreen(t, tm, "Markers")
 	quit(t, tm)
@@ -76,11 +76,59 @@ func TestReadOnlyTUIMakesNoWrites(t *testing.T) {
 	tm.Type(staleID[:8])
 	tm.Send(tea.KeyPressMsg{Code: tea.KeyEnter})
 	waitScreen(t, tm, "u to undo")
+	// u asks first; only the explicit choice restores.
 	tm.Send(tea.KeyPressMsg{Code: 'u', Text: "u"})
-	waitScreen(t, tm, "restored tfstate/app/terraform.tfstate")
+	waitScreen(t, tm, "Restore")
+	tm.Send(tea.KeyPressMsg{Code: tea.KeyTab})
+	tm.Send(tea.KeyPressMsg{Code: tea.KeyEnter})
+	// The screen is redrawn cell by cell: "restored" over "released"
+	// reaches the output as "stored". "again" is new on that line.
+	waitScreen(t, tm, "again (audit")
 	quit(t, tm)
 	if w := strings.Join(rec.writes(), ","); w != "DeleteItem,PutItem" {
 		t.Fatalf("writable TUI: writes %s, want DeleteItem,PutItem", w)
+	}
+	// What openUI prints once the UI is gone: both writes, and no undo
+	// command for a release already undone.
+	var out bytes.Buffer
+	printWrites(&out, tm.FinalModel(t).(ui.Model).Writes(), Settings{Table: "locks"})
+	for _, want := range []string{"lockwarden wrote 2 changes this session:", "released tfstate/app/terraform.tfstate, held by", "restored tfstate/app/terraform.tfstate"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("summary lacks %q:\n%s", want, out.String())
+		}
+	}
+	if strings.Contains(out.String(), "to undo:") {
+		t.Errorf("a release undone in the session offers its undo again:\n%s", out.String())
+	}
+}
+
+// After the UI exits, each release and repair is listed with the command
+// that undoes it, in the context it was made in; nothing written, nothing
+// printed.
+func TestPrintWritesAfterTheUI(t *testing.T) {
+	var out bytes.Buffer
+	printWrites(&out, nil, Settings{Table: "locks"})
+	if out.Len() != 0 {
+		t.Errorf("no writes, yet printed %q", out.String())
+	}
+	at := time.Date(2026, 11, 26, 3, 14, 7, 0, time.UTC)
+	writes := []ui.Write{
+		{Kind: ui.WriteRelease, Path: "tfstate/app/terraform.tfstate", Holder: "held by bob@ws-14 (apply, ID 5e5e5e5e)", Context: "prod", RecordID: "r-1", At: at},
+		{Kind: ui.WriteRepair, Path: "tfstate/dns/terraform.tfstate", Context: "staging", RecordID: "r-2", At: at.Add(time.Minute)},
+		{Kind: ui.WriteRelease, Path: "tfstate/x/terraform.tfstate", Context: "prod", RecordID: "r-3", UndoneBy: "r-4", At: at},
+		{Kind: ui.WriteRestore, Path: "tfstate/x/terraform.tfstate", Context: "prod", RecordID: "r-4", Undoes: "r-3", At: at},
+	}
+	printWrites(&out, writes, Settings{Context: "prod", Table: "locks"})
+	want := `lockwarden wrote 4 changes this session:
+  03:14:07  released tfstate/app/terraform.tfstate, held by bob@ws-14 (apply, ID 5e5e5e5e) — audit r-1
+            to undo: lockwarden restore r-1 --context prod
+  03:15:07  repaired the digest of tfstate/dns/terraform.tfstate — audit r-2
+            to undo: lockwarden restore r-2 --context staging
+  03:14:07  released tfstate/x/terraform.tfstate — audit r-3, undone by r-4
+  03:14:07  restored tfstate/x/terraform.tfstate — audit r-4, undoing r-3
+`
+	if out.String() != want {
+		t.Errorf("got:\n%s\nwant:\n%s", out.String(), want)
 	}
 }
 
@@ -130,7 +178,7 @@ func TestTUISwitchRedecidesWrite(t *testing.T) {
 	tm.Send(tea.KeyPressMsg{Code: 'd', Mod: tea.ModCtrl})
 	tm.Type(staleID[:8])
 	tm.Send(tea.KeyPressMsg{Code: tea.KeyEnter})
-	// Read-only binds no write key: what was typed went to the table
+	// Read-only: ctrl+d only says so; what was typed went to the table
 	// (Enter opened the detail view); esc goes back.
 	tm.Send(tea.KeyPressMsg{Code: tea.KeyEscape})
 	if w := rec.writes(); len(w) != 0 {

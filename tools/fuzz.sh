@@ -11,7 +11,7 @@ printf '%-14s %-10s %12s  %s\n' TARGET PACKAGE EXECS RESULT
 for t in "${targets[@]}"; do
   pkg=${t%%:*} fn=${t##*:}
   log=$(mktemp)
-  go test -run '^$' -fuzz "^${fn}\$" -fuzztime "$fuzztime" "./$pkg" >"$log" 2>&1
+  go test -run '^$' -fuzz "^${fn}\$" -fuzztime "$fuzztime" -fuzzminimizetime "${FUZZMINIMIZETIME:-10x}" "./$pkg" >"$log" 2>&1
   rc=$?
   execs=$(grep -o 'execs: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*')
   result=pass

@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -366,6 +367,41 @@ func TestQueryNarrows(t *testing.T) {
 	} {
 		if got := ParseQuery(c.q).Narrows(ParseQuery(c.wider)); got != c.want {
 			t.Errorf("%q narrows %q = %v, want %v", c.q, c.wider, got, c.want)
+		}
+	}
+}
+
+// Reversed, the known values turn around and the unknown stay last.
+func TestReverseRefsKeepsUnknownLast(t *testing.T) {
+	t0 := time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC)
+	entries := []Entry{
+		lockAt("a", "w", "OperationTypePlan", t0.Add(2*time.Minute)),
+		lockAt("b", "w", "OperationTypePlan", t0),
+		lockAt("c", "", "OperationTypePlan", t0.Add(time.Minute)),
+		Classify(Item{"LockID": String("b/x"), "Info": String("bad")}, ""),
+		lockAt("d", "w", "OperationTypePlan", time.Time{}),
+	}
+	ids := func(refs []*Entry) string {
+		var s []string
+		for _, e := range refs {
+			s = append(s, e.LockID)
+		}
+		return strings.Join(s, ",")
+	}
+	for key, want := range map[SortKey]string{
+		SortAge:  "b/a,b/c,b/b,b/d,b/x",
+		SortPath: "b/x,b/d,b/c,b/b,b/a",
+		SortWho:  "b/d,b/b,b/a,b/c,b/x",
+	} {
+		refs := make([]*Entry, len(entries))
+		for i := range entries {
+			refs[i] = &entries[i]
+		}
+		slices.SortFunc(refs, func(a, b *Entry) int { return strings.Compare(a.LockID, b.LockID) })
+		SortRefs(refs, key)
+		ReverseRefs(refs, key)
+		if got := ids(refs); got != want {
+			t.Errorf("%v reversed: %s, want %s", key, got, want)
 		}
 	}
 }

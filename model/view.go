@@ -228,6 +228,38 @@ func SortRefs(entries []*Entry, key SortKey) {
 	}
 }
 
+// ReverseRefs turns an order made by SortRefs around, for the same key.
+// Entries without a value for the key — no Created time, no holder, no
+// operation — stay last, as in the usual order: "newest first" starts
+// with the newest lock, not with the malformed items.
+func ReverseRefs(entries []*Entry, key SortKey) {
+	known := make([]*Entry, 0, len(entries))
+	var unknown []*Entry
+	for _, e := range entries {
+		if e.lacks(key) {
+			unknown = append(unknown, e)
+		} else {
+			known = append(known, e)
+		}
+	}
+	slices.Reverse(known)
+	copy(entries, known)
+	copy(entries[len(known):], unknown)
+}
+
+// lacks reports whether the entry has no value to sort by key.
+func (e *Entry) lacks(key SortKey) bool {
+	switch key {
+	case SortAge:
+		return e.Kind != KindLock || e.Info.Created.IsZero()
+	case SortWho:
+		return e.Info.Who == ""
+	case SortOperation:
+		return e.Info.Operation == ""
+	}
+	return false
+}
+
 // createdForSort places locks without a known Created after every real one.
 func (e *Entry) createdForSort() time.Time {
 	if e.Kind != KindLock || e.Info.Created.IsZero() {

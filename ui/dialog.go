@@ -185,21 +185,22 @@ func (m Model) onReleased(msg releasedMsg) (tea.Model, tea.Cmd) {
 		m.setStatus(at, msg.err.Error())
 	case errors.As(msg.err, &unrecorded):
 		// Released all the same: say so, and keep the undo on offer.
-		m.released(msg.entry, msg.res.RecordID, "audit outcome not written", at)
 		m.setStatus(at, unrecorded.Error())
+		m.released(msg.entry, msg.res.RecordID, "audit outcome not written", at)
 	case errors.As(msg.err, &changed):
 		m.setStatus(at, changed.Error())
 	case msg.err != nil:
 		m.setStatus(at, "not released: "+msg.err.Error())
 	default:
-		m.released(msg.entry, msg.res.RecordID, "", at)
 		m.setStatus(at, fmt.Sprintf("released %s (audit %s)", msg.entry.Path(), msg.res.RecordID))
+		m.released(msg.entry, msg.res.RecordID, "", at)
 	}
 	return m, m.refreshNow()
 }
 
-// released notes a release of ours: in the writes, the history (the next
-// poll will not announce it again) and the undo offer.
+// released notes a release of ours, once announced on the status line: in
+// the writes, the history (the next poll will not announce it again) and
+// the undo offer.
 func (m *Model) released(e model.Entry, recordID, note string, at time.Time) {
 	m.recordWrite(Write{Kind: WriteRelease, Path: e.Path(), Holder: holderOf(e), RecordID: recordID, Note: note}, e, at)
 	ownGone := make(map[string]string, len(m.ownGone)+1)
@@ -208,7 +209,7 @@ func (m *Model) released(e model.Entry, recordID, note string, at time.Time) {
 	}
 	ownGone[e.LockID] = e.Info.ID
 	m.ownGone = ownGone
-	m.undo = &undoOffer{recordID: recordID, entry: e, at: at}
+	m.offerUndo(undoOffer{recordID: recordID, entry: e, at: at})
 }
 
 // openRepair opens the digest repair dialog for a probed digest.
@@ -272,11 +273,11 @@ func (m Model) onRepaired(msg repairedMsg) (tea.Model, tea.Cmd) {
 		note = "audit outcome not written"
 	}
 	m.recordWrite(Write{Kind: WriteRepair, Path: path, RecordID: msg.res.RecordID, Note: note}, digest, at)
-	m.undo = &undoOffer{recordID: msg.res.RecordID, entry: digest, repair: true, at: at}
 	m.setStatus(at, fmt.Sprintf("digest of %s repaired (audit %s)", path, msg.res.RecordID))
 	if unrecorded != nil {
 		m.setStatus(at, unrecorded.Error())
 	}
+	m.offerUndo(undoOffer{recordID: msg.res.RecordID, entry: digest, repair: true, at: at})
 	var reprobe tea.Cmd
 	if m.detail != nil {
 		reprobe = m.probe(m.detail)

@@ -118,13 +118,13 @@ func TestUnlockDialogTypedConfirmation(t *testing.T) {
 	if m.dialog != nil || !strings.Contains(m.status, "released tfstate/env:/prod/network/terraform.tfstate (audit r-20261126-031407-abcdef)") {
 		t.Fatalf("status %q", m.status)
 	}
-	if !strings.Contains(plain(m), "u to undo the release of tfstate/env:/prod/network/terraform.tfstate (audit r-20261126-031407-abcdef) · 2m00s left") {
+	if !strings.Contains(plain(m), "released tfstate/env:/prod/network/terraform.tfstate (audit r-20261126-031407-abcdef) — u to undo, 2m00s left") {
 		t.Fatalf("the undo offer is not on the status line:\n%s", plain(m))
 	}
 	// The next poll sees the lock gone: the undo offer stays on screen and
 	// the release is in the history, once.
 	m = send(m, snapshotMsg{gen: m.gen, snap: snapshotOf(seed()[1:])})
-	if !strings.Contains(plain(m), "u to undo the release of tfstate/env:/prod/network/terraform.tfstate (audit r-20261126-031407-abcdef)") || len(m.history) != 1 {
+	if !strings.Contains(plain(m), "released tfstate/env:/prod/network/terraform.tfstate (audit r-20261126-031407-abcdef) — u to undo") || len(m.history) != 1 {
 		t.Fatalf("the poll clobbered the undo offer: %q, history %d", plain(m), len(m.history))
 	}
 	// u asks first; taking the offer restores it.

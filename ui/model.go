@@ -6,7 +6,6 @@ package ui
 import (
 	"context"
 	"fmt"
-	"slices"
 	"time"
 
 	"charm.land/bubbles/v2/help"
@@ -300,7 +299,7 @@ func (m *Model) rebuildRows() {
 	}
 	model.SortRefs(ordered, m.sortKey)
 	if m.sortReverse {
-		slices.Reverse(ordered)
+		model.ReverseRefs(ordered, m.sortKey)
 	}
 	m.ordered = ordered
 	m.rowsQuery = nil // new rows: filter them all

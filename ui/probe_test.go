@@ -77,7 +77,7 @@ func TestRepairDigestFromTheDetailView(t *testing.T) {
 	m = runCmd(m, cmd)
 	if len(rel.repaired) != 1 || rel.repaired[0].State.MD5 != "c016ff98e4a56a223b07c2a4c02512ac" ||
 		!strings.Contains(m.status, "digest of tfstate/app/terraform.tfstate repaired (audit r-20261126-031409-aaaaaa)") ||
-		!strings.Contains(plain(m), "u to undo the digest repair of tfstate/app/terraform.tfstate (audit r-20261126-031409-aaaaaa)") {
+		!strings.Contains(plain(m), "digest of tfstate/app/terraform.tfstate repaired (audit r-20261126-031409-aaaaaa) — u to undo") {
 		t.Fatalf("repair: %v, status %q", rel.repaired, m.status)
 	}
 

@@ -27,6 +27,9 @@ type undoOffer struct {
 	at     time.Time
 	// restoring is set while the restore runs: u again does nothing.
 	restoring bool
+	// announced is the status text that announced the write: while it is
+	// still on the status line, the offer joins it on one line.
+	announced string
 }
 
 // what names the write for a person: "the release of tfstate/app".
@@ -173,12 +176,23 @@ func (m *Model) expireUndo() {
 	}
 }
 
+// offerUndo puts the write just announced on the status line on offer.
+func (m *Model) offerUndo(u undoOffer) {
+	u.announced = m.status
+	m.undo = &u
+}
+
 // undoLine is the status line's offer: what u would undo, with its audit
-// record, for as long as the offer stands.
-func (m Model) undoLine() string {
+// record, for as long as the offer stands. joined reports that it already
+// says what the status line would: the write's own announcement.
+func (m Model) undoLine() (line string, joined bool) {
 	u := m.undo
 	if u == nil {
-		return ""
+		return "", false
+	}
+	left := model.FormatDuration(max(0, undoFor-m.now.Sub(u.at)).Round(time.Second))
+	if !u.restoring && m.status != "" && m.status == u.announced {
+		return fmt.Sprintf("%s — u to undo, %s left", m.status, left), true
 	}
 	path := elidePath(sanitize.Text(u.entry.Path()), max(20, m.width-4))
 	what := "the release of " + path
@@ -186,10 +200,9 @@ func (m Model) undoLine() string {
 		what = "the digest repair of " + path
 	}
 	if u.restoring {
-		return fmt.Sprintf("undoing %s (audit %s)…", what, u.recordID)
+		return fmt.Sprintf("undoing %s (audit %s)…", what, u.recordID), false
 	}
-	left := undoFor - m.now.Sub(u.at)
-	return fmt.Sprintf("u to undo %s (audit %s) · %s left", what, u.recordID, model.FormatDuration(max(0, left).Round(time.Second)))
+	return fmt.Sprintf("u to undo %s (audit %s) · %s left", what, u.recordID, left), false
 }
 
 // undoView draws the undo question: which lock, whose, which record.

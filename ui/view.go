@@ -213,7 +213,11 @@ func (m Model) statusLines() []string {
 		style = s.Warn
 	}
 	room := 2
-	undo := m.undoLine()
+	undo, joined := m.undoLine()
+	if joined && m.failures == 0 {
+		// The offer says what the status line would.
+		text = ""
+	}
 	if undo != "" {
 		// The undo offer keeps its own line while it stands, whatever
 		// else the status line says.

@@ -81,6 +81,10 @@ const (
 	DigestNoDigest  DigestStatus = "state without digest"
 	DigestInvalid   DigestStatus = "invalid digest value"
 	DigestUnchecked DigestStatus = "not checked"
+	// DigestNone: neither a digest item nor a state object — a state whose
+	// first apply never wrote (killed), or one that locks with files only.
+	// Nothing to check, nothing to repair.
+	DigestNone DigestStatus = "no digest item, no state object"
 )
 
 // DigestReport is one state's digest check.
@@ -125,7 +129,9 @@ func CheckDigest(ctx context.Context, w *LockWriter, c S3API, path string) Diges
 // Judge compares a stored digest with a state object.
 func Judge(stored string, haveItem bool, st StateObject) DigestStatus {
 	switch {
-	case (!haveItem || stored == "") && !st.Exists:
+	case !haveItem && !st.Exists:
+		return DigestNone
+	case stored == "" && !st.Exists:
 		return DigestNoState
 	case !haveItem || stored == "":
 		return DigestNoDigest

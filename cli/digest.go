@@ -170,8 +170,8 @@ func writeDigestTable(w io.Writer, reports []lwaws.DigestReport) error {
 	bad := 0
 	for _, r := range reports {
 		marker := " "
-		if r.Status != lwaws.DigestOK {
-			marker, bad = "!", bad+1
+		if r.Status != lwaws.DigestOK && r.Status != lwaws.DigestNone {
+			marker, bad = "✗", bad+1
 		}
 		serial, written, size, sum := "—", "—", "—", "—"
 		if r.State.Exists {
@@ -187,7 +187,17 @@ func writeDigestTable(w io.Writer, reports []lwaws.DigestReport) error {
 		return err
 	}
 	if bad > 0 {
-		_, err := fmt.Fprintf(w, "\n%d of %d digests need attention (marked !). Check the state object first (serial, lineage, last write), then 'lockwarden digest repair STATE'.\n", bad, len(reports))
+		_, err := fmt.Fprintf(w, "\n%d of %d digests need attention (marked ✗). Check the state object first (serial, lineage, last write), then 'lockwarden digest repair STATE'.\n", bad, len(reports))
+		return err
+	}
+	none := 0
+	for _, r := range reports {
+		if r.Status == lwaws.DigestNone {
+			none++
+		}
+	}
+	if none > 0 {
+		_, err := fmt.Fprintf(w, "\n%d digests match their state objects; %d states have neither a digest item nor a state object (nothing to check).\n", len(reports)-none, none)
 		return err
 	}
 	_, err := fmt.Fprintf(w, "\nAll %d digests match their state objects.\n", len(reports))

@@ -24,6 +24,8 @@ func (s *Service) RepairDigest(ctx context.Context, observed lwaws.DigestReport,
 		return Result{}, fmt.Errorf("the digest of %s already matches its state object: nothing to repair", observed.Path)
 	case lwaws.DigestNoState:
 		return Result{}, fmt.Errorf("%s has no state object, so there is no digest to compute; if the state was removed on purpose, delete its digest item %s%s by hand", observed.Path, observed.Path, model.DigestSuffix)
+	case lwaws.DigestNone:
+		return Result{}, fmt.Errorf("%s has neither a digest item nor a state object: nothing to repair", observed.Path)
 	case lwaws.DigestUnchecked:
 		return Result{}, fmt.Errorf("the digest of %s was not checked: %v", observed.Path, observed.Err)
 	}

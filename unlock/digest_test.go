@@ -25,7 +25,11 @@ func TestJudgeEveryOutcome(t *testing.T) {
 		{"", false, st, lwaws.DigestNoDigest},
 		{"", true, st, lwaws.DigestNoDigest}, // Terragrunt's -md5 item without Digest
 		{"XYZ", true, st, lwaws.DigestInvalid},
-		{"", false, lwaws.StateObject{}, lwaws.DigestNoState},
+		// Neither: a killed first apply, a lock-file-only state. No
+		// verdict on a digest that is not there.
+		{"", false, lwaws.StateObject{}, lwaws.DigestNone},
+		// An item without a value and no state object.
+		{"", true, lwaws.StateObject{}, lwaws.DigestNoState},
 	}
 	for _, c := range cases {
 		if got := lwaws.Judge(c.stored, c.haveItem, c.state); got != c.want {

@@ -39,6 +39,9 @@ type Settings struct {
 	Segments           int
 	WorkspaceKeyPrefix string
 	ReadOnly           bool
+	// WriteLifted is set when --write lifted a configured read-only: a
+	// command printed for the operator to copy must say --write too.
+	WriteLifted bool
 	// RequireReason makes --reason mandatory for a release.
 	RequireReason bool
 	ConfigFile    string
@@ -218,9 +221,11 @@ func loadSettings(flags *pflag.FlagSet, switchTo string) (Settings, error) {
 	if p := firstSet(cc.WorkspaceKeyPrefix, g.WorkspaceKeyPrefix); p != nil && *p != "" {
 		s.WorkspaceKeyPrefix = *p
 	}
-	if s.ReadOnly, err = resolveReadOnly(flags, v, firstSet(cc.ReadOnly, g.ReadOnly), s.Context, ctxName == startCtx); err != nil {
+	configured := firstSet(cc.ReadOnly, g.ReadOnly)
+	if s.ReadOnly, err = resolveReadOnly(flags, v, configured, s.Context, ctxName == startCtx); err != nil {
 		return Settings{}, err
 	}
+	s.WriteLifted = !s.ReadOnly && configured != nil && *configured
 	if b := firstSet(cc.RequireReason, g.RequireReason); b != nil {
 		s.RequireReason = *b
 	}

@@ -206,10 +206,14 @@ outcome could not be written (restore still works from the intent record).`,
 
 // tableArgs repeats how the table was chosen, for a command to copy.
 func tableArgs(s Settings) string {
-	if s.Context != "" {
-		return " --context " + s.Context
+	out := ""
+	if s.WriteLifted {
+		out = " --write"
 	}
-	out := " --table " + s.Table
+	if s.Context != "" {
+		return out + " --context " + s.Context
+	}
+	out += " --table " + s.Table
 	if s.Region != "" {
 		out += " --region " + s.Region
 	}

@@ -222,9 +222,14 @@ func TestReadOnlyCLIMakesNoWrites(t *testing.T) {
 		t.Fatalf("read-only runs wrote: %v", w)
 	}
 	// --write lifts the context's read-only for one run.
-	_, errOut, code := runAt(t, "", false, "unlock", "tfstate/app/terraform.tfstate", "--id", staleID, "--yes", "--config", cfg, "--context", "prod", "--write")
+	out, errOut, code := runAt(t, "", false, "unlock", "tfstate/app/terraform.tfstate", "--id", staleID, "--yes", "--config", cfg, "--context", "prod", "--write")
 	if code != 0 {
 		t.Fatalf("--write: exit %d %s", code, errOut)
+	}
+	// The undo it prints works as printed: the context is read-only, so
+	// the restore needs --write too.
+	if !strings.Contains(out, " --write --context prod\n") {
+		t.Errorf("the printed restore lacks --write:\n%s", out)
 	}
 }
 

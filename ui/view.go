@@ -366,7 +366,7 @@ func (c columns) header(sortKey model.SortKey, arrow string) string {
 		cells = append(cells, fit("VER", c.ver))
 	}
 	if c.id > 0 {
-		cells = append(cells, fit("ID", c.id))
+		cells = append(cells, fit("LOCK ID", c.id))
 	}
 	return strings.Repeat(" ", markerWidth) + strings.Join(cells, strings.Repeat(" ", colGap))
 }

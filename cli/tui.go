@@ -109,7 +109,7 @@ func connect(ctx context.Context, env *Env, s Settings, logf func(string, ...any
 	src := openLocks(cfg, s)
 	uc := ui.Config{
 		Context: s.Context, Contexts: s.Contexts, Profile: profile, Region: cfg.Region, Table: s.Table,
-		Endpoint: s.Endpoint, StaleAfter: s.StaleAfter, PollInterval: s.PollInterval, ReadOnly: s.ReadOnly,
+		Endpoint: s.Endpoint, StaleAfter: s.StaleAfter, PollInterval: s.PollInterval, ReadOnly: s.ReadOnly, RequireReason: s.RequireReason,
 		LockFiles: len(s.Buckets) > 0, Now: env.Now, Logf: logf,
 	}
 	writer := &lwaws.LockWriter{Client: lwaws.NewDynamoDB(cfg, s.Endpoint), Table: s.Table, Region: cfg.Region,

@@ -31,6 +31,9 @@ type Config struct {
 	PollInterval time.Duration
 	// ReadOnly shows the read-only badge.
 	ReadOnly bool
+	// RequireReason makes the release dialog ask why, for the audit
+	// (require_reason in the context).
+	RequireReason bool
 	// LockFiles is set when S3 lock files are watched too: the table then
 	// shows where each lock lives.
 	LockFiles bool

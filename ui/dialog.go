@@ -41,8 +41,11 @@ type unlockDialog struct {
 	// second is set once the typed confirmation of a fresh lock, or of
 	// one flagged ≠, was accepted and the second confirmation is showing.
 	second bool
-	why    string // what Enter could not do, said plainly
-	busy   bool
+	// reasonStep is set once every confirmation is given in a context
+	// that requires a reason: input then holds the operator's words.
+	reasonStep bool
+	why        string // what Enter could not do, said plainly
+	busy       bool
 }
 
 // expected is what must be typed: the first 8 characters of the lock ID,
@@ -70,11 +73,7 @@ func (m *Model) openUnlock(e *model.Entry) tea.Cmd {
 		m.setStatus(m.cfg.Now(), fmt.Sprintf("%s was already released (seen gone at %s)", e.Path(), m.goneAt(e).In(m.cfg.Location).Format("15:04:05")))
 		return nil
 	}
-	in := textinput.New()
-	in.Prompt = "> "
-	in.CharLimit = 1024
-	in.SetWidth(40)
-	m.dialog = &unlockDialog{entry: *e, input: in, focus: focusCancel}
+	m.dialog = &unlockDialog{entry: *e, input: newDialogInput(), focus: focusCancel}
 	return m.dialog.input.Focus()
 }
 
@@ -102,6 +101,17 @@ func (m Model) onDialogKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 			m.setStatus(m.cfg.Now(), "force-unlock cancelled; nothing changed")
 			return m, nil
 		}
+		fresh := d.entry.Kind == model.KindLock && !d.entry.StaleAt(m.cfg.Now(), m.cfg.StaleAfter)
+		flagged := d.entry.Warning != ""
+		if d.reasonStep {
+			why := strings.TrimSpace(d.input.Value())
+			if why == "" {
+				d.why = "say why first: this context keeps a reason for every release"
+				return m, nil
+			}
+			d.busy = true
+			return m, m.release(d.entry, fresh, flagged, why)
+		}
 		if strings.TrimSpace(d.input.Value()) != d.expected() {
 			d.why = "type " + m.typeWhat() + " first"
 			return m, nil
@@ -110,25 +120,43 @@ func (m Model) onDialogKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 			d.busy = true
 			return m, m.repairDigest(*d.repair)
 		}
-		fresh := d.entry.Kind == model.KindLock && !d.entry.StaleAt(m.cfg.Now(), m.cfg.StaleAfter)
-		flagged := d.entry.Warning != ""
 		if (fresh || flagged) && !d.second {
 			d.second, d.focus, d.why = true, focusCancel, ""
 			return m, nil
 		}
+		if m.cfg.RequireReason {
+			d.reasonStep, d.focus, d.why = true, focusCancel, ""
+			d.input = newDialogInput()
+			d.input.Placeholder = "e.g. CI job 4711 was killed"
+			return m, d.input.Focus()
+		}
 		d.busy = true
-		return m, m.release(d.entry, fresh, flagged)
+		return m, m.release(d.entry, fresh, flagged, "")
 	}
-	if d.second {
+	if d.second && !d.reasonStep {
 		return m, nil
 	}
 	var cmd tea.Cmd
 	d.input, cmd = d.input.Update(msg)
 	d.why = ""
-	if strings.TrimSpace(d.input.Value()) == d.expected() {
+	switch {
+	case d.reasonStep && strings.TrimSpace(d.input.Value()) != "":
+		d.focus = focusConfirm
+	case d.reasonStep:
+		d.focus = focusCancel
+	case strings.TrimSpace(d.input.Value()) == d.expected():
 		d.focus = focusConfirm
 	}
 	return m, cmd
+}
+
+// newDialogInput is the text field of a dialog.
+func newDialogInput() textinput.Model {
+	in := textinput.New()
+	in.Prompt = "> "
+	in.CharLimit = 1024
+	in.SetWidth(40)
+	return in
 }
 
 func (m Model) typeWhat() string {
@@ -150,7 +178,7 @@ type releasedMsg struct {
 
 // release runs the guarded path in a command; the guards are checked
 // again there, and the delete is conditioned on the observed item.
-func (m Model) release(e model.Entry, fresh, flagged bool) tea.Cmd {
+func (m Model) release(e model.Entry, fresh, flagged bool, why string) tea.Cmd {
 	rel, now, staleAfter := m.cfg.Releaser, m.cfg.Now(), m.cfg.StaleAfter
 	confirmID := e.Info.ID
 	reason := fmt.Sprintf("held %s, stale threshold %s; confirmed in the UI", e.AgeAt(now), model.FormatThreshold(staleAfter))
@@ -162,7 +190,8 @@ func (m Model) release(e model.Entry, fresh, flagged bool) tea.Cmd {
 	if flagged {
 		reason += "; flagged ≠ (" + e.Warning + "), second confirmation given"
 	}
-	req := model.ReleaseRequest{ConfirmID: confirmID, AllowFresh: fresh, AllowSplit: flagged, Now: now, StaleAfter: staleAfter}
+	req := model.ReleaseRequest{ConfirmID: confirmID, AllowFresh: fresh, AllowSplit: flagged, Now: now, StaleAfter: staleAfter,
+		Reason: why, RequireReason: m.cfg.RequireReason}
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
@@ -235,10 +264,7 @@ func (m *Model) openRepair(e *model.Entry) tea.Cmd {
 		m.setStatus(m.cfg.Now(), "no state object: there is no digest to repair to")
 		return nil
 	}
-	in := textinput.New()
-	in.Prompt = "> "
-	in.SetWidth(40)
-	m.dialog = &unlockDialog{entry: *e, repair: &r, input: in, focus: focusCancel}
+	m.dialog = &unlockDialog{entry: *e, repair: &r, input: newDialogInput(), focus: focusCancel}
 	return m.dialog.input.Focus()
 }
 
@@ -331,7 +357,10 @@ func (m Model) dialogView(w int) []string {
 	if !d.second {
 		add("")
 	}
-	if d.second {
+	if d.reasonStep {
+		add("This context keeps a reason for every release. Why is this lock being released? (kept in the audit log)")
+		body = append(body, d.input.View())
+	} else if d.second {
 		if e.Warning != "" {
 			add(s.Warn.Render("≠ "+sanitize.Text(e.Warning)+"."), "")
 			if e.Split() {

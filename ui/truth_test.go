@@ -70,3 +70,41 @@ func TestUndoIsIdempotentWhileRestoring(t *testing.T) {
 		t.Fatalf("%d restores", len(rel.restored))
 	}
 }
+
+// A context that requires a reason asks for one after the confirmations;
+// an empty one is refused, and the words go to the guarded path.
+func TestRequireReasonAsksWhyBeforeReleasing(t *testing.T) {
+	rel := &fakeReleaser{}
+	m := newModel(120, 30, seed(), writable(rel), func(c *Config) { c.RequireReason = true })
+	m = typeText(press(m, "x"), seed()[0].ShortID())
+	m = press(m, "enter")
+	if m.dialog == nil || !m.dialog.reasonStep || m.dialog.focus != focusCancel || len(rel.released) != 0 {
+		t.Fatal("want the reason step, on Cancel, nothing released")
+	}
+	if out := plain(m); !strings.Contains(out, "Why is this lock being") {
+		t.Fatalf("no question:\n%s", out)
+	}
+	if m2 := press(m, "enter"); m2.dialog != nil || len(rel.released) != 0 {
+		t.Fatal("Enter on Cancel with no reason must cancel")
+	}
+	m = press(m, "tab", "enter")
+	if m.dialog == nil || !strings.Contains(m.dialog.why, "say why first") || len(rel.released) != 0 {
+		t.Fatal("an empty reason must be refused")
+	}
+	m = typeText(m, "CI job 4711 was killed")
+	m, cmd := sendCmd(m, keyMsg("enter"))
+	runCmd(m, cmd)
+	if len(rel.released) != 1 || rel.released[0].Reason != "CI job 4711 was killed" || !rel.released[0].RequireReason {
+		t.Fatalf("released %+v", rel.released)
+	}
+}
+
+// The reason step fits 80x24 with its buttons.
+func TestRequireReasonFits80x24(t *testing.T) {
+	m := newModel(80, 24, seed(), writable(&fakeReleaser{}), func(c *Config) { c.RequireReason = true })
+	m = press(typeText(press(m, "x"), seed()[0].ShortID()), "enter")
+	out := plain(m)
+	if lines := strings.Split(out, "\n"); len(lines) > 24 || !strings.Contains(out, "Cancel") || !strings.Contains(out, "Unlock") || !strings.Contains(out, "> ") {
+		t.Fatalf("%d lines:\n%s", len(lines), out)
+	}
+}

@@ -28,6 +28,9 @@ type Connection struct {
 	// Endpoint overrides the DynamoDB endpoint (--endpoint-url). Without
 	// it the SDK still honours AWS_ENDPOINT_URL_DYNAMODB and AWS_ENDPOINT_URL.
 	Endpoint string
+	// S3Endpoint overrides the S3 endpoint; a loopback one (an emulator,
+	// with no lock table beside it) needs no credentials either.
+	S3Endpoint string
 	// MaxAttempts bounds the SDK's retries of throttled or failed calls.
 	MaxAttempts int
 	// AttemptTimeout bounds one attempt of a call (0: DefaultAttemptTimeout).
@@ -55,7 +58,8 @@ func LoadConfig(ctx context.Context, c Connection) (sdkaws.Config, error) {
 	// on the user's terminal; lockwarden reports failures itself.
 	opts := []func(*config.LoadOptions) error{config.WithLogger(logging.Nop{})}
 	endpoint := EffectiveEndpoint(c.Endpoint)
-	if IsLoopback(endpoint) {
+	loopback := IsLoopback(endpoint) || IsLoopback(c.S3Endpoint)
+	if loopback {
 		// An emulator needs no instance credentials; asking the metadata
 		// service for them only costs seconds off AWS.
 		opts = append(opts, config.WithEC2IMDSClientEnableState(imds.ClientDisabled))
@@ -92,7 +96,7 @@ func LoadConfig(ctx context.Context, c Connection) (sdkaws.Config, error) {
 		}
 		return cfg, fmt.Errorf("AWS configuration: %w", err)
 	}
-	if IsLoopback(endpoint) {
+	if loopback {
 		if cfg.Region == "" {
 			cfg.Region = fallbackRegion
 		}

@@ -114,13 +114,32 @@ func auditTable(env *Env, recs []audit.Record) error {
 		holder, place := holderAndPlace(a)
 		ctx := r.Context
 		if ctx == "" {
-			ctx = "table " + r.Table
+			ctx = placeOf(a, r)
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", sanitize.Text(r.RecordID), r.Time.UTC().Format("2006-01-02 15:04:05"),
 			sanitize.Text(r.Action), sanitize.Text(outcome), sanitize.Text(stateOf(*r)), sanitize.Text(holder), place,
 			sanitize.Text(ctx), sanitize.Text(r.Actor))
 	}
 	return tw.Flush()
+}
+
+// placeOf names where an action without a context wrote: its table, or —
+// for a lock-file-only release, which has none — its bucket.
+func placeOf(a audit.Action, r *audit.Record) string {
+	if r.Table != "" {
+		return "table " + r.Table
+	}
+	for _, rec := range []*audit.Record{a.Intent, a.Outcome} {
+		if rec == nil {
+			continue
+		}
+		for _, f := range []*model.LockFile{rec.ObservedFile, rec.File} {
+			if f != nil {
+				return "bucket " + f.Bucket
+			}
+		}
+	}
+	return "no table"
 }
 
 // holderAndPlace says who held the lock an action wrote and where it

@@ -60,9 +60,26 @@ func (s Settings) BucketPrefixes() []lwaws.BucketPrefix {
 	return out
 }
 
+// Watched says what is watched, for headers and messages: "table T",
+// "bucket B", or both.
+func (s Settings) Watched() string {
+	var parts []string
+	if s.Table != "" {
+		parts = append(parts, "table "+s.Table)
+	}
+	switch len(s.Buckets) {
+	case 0:
+	case 1:
+		parts = append(parts, "bucket "+s.Buckets[0])
+	default:
+		parts = append(parts, "buckets "+strings.Join(s.Buckets, ", "))
+	}
+	return strings.Join(parts, " and ")
+}
+
 // Connection returns the AWS connection settings.
 func (s Settings) Connection() lwaws.Connection {
-	return lwaws.Connection{Profile: s.Profile, Region: s.Region, Endpoint: s.Endpoint}
+	return lwaws.Connection{Profile: s.Profile, Region: s.Region, Endpoint: s.Endpoint, S3Endpoint: s.S3Endpoint}
 }
 
 // contextConfig is one named context in the config file.

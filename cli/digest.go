@@ -65,7 +65,7 @@ Exit codes: 0; 1 error; 2 usage; 3 with --exit-code when a digest is not ok.`,
 			if err := checkOutput(output); err != nil {
 				return err
 			}
-			s, err := settingsFor(cmd)
+			s, err := requireTable(LoadSettings(cmd.Flags()))
 			if err != nil {
 				return err
 			}
@@ -254,7 +254,7 @@ confirmed, changed since read).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			path := strings.TrimSuffix(args[0], model.DigestSuffix)
-			s, err := settingsFor(cmd)
+			s, err := requireTable(LoadSettings(cmd.Flags()))
 			if err != nil {
 				return err
 			}

@@ -92,7 +92,10 @@ func scanTable(cmd *cobra.Command, s Settings, includeDigests bool) (lwaws.Snaps
 		return lwaws.Snapshot{}, err
 	}
 	locks := openLocks(cfg, s)
-	stop := showProgress(cmd, locks.Table)
+	stop := func() {}
+	if locks.Table != nil {
+		stop = showProgress(cmd, locks.Table)
+	}
 	snap, err := locks.Scan(ctx, includeDigests)
 	stop()
 	for _, n := range snap.Notes {
@@ -148,13 +151,16 @@ func showProgress(cmd *cobra.Command, t *lwaws.LockTable) (stop func()) {
 	}
 }
 
-// openLocks builds the reader of every place locks live.
+// openLocks builds the reader of every place locks live: the table when
+// one is named, the watched buckets' lock files when any is.
 func openLocks(cfg sdkaws.Config, s Settings) *lwaws.Locks {
-	l := &lwaws.Locks{Table: &lwaws.LockTable{
-		Client: lwaws.NewDynamoDB(cfg, s.Endpoint), Table: s.Table, Region: cfg.Region,
-		Endpoint: lwaws.EffectiveEndpoint(s.Endpoint), Segments: s.Segments, WorkspaceKeyPrefix: s.WorkspaceKeyPrefix,
-	}}
-	l.Files = lockFiles(cfg, s)
+	l := &lwaws.Locks{Files: lockFiles(cfg, s)}
+	if s.Table != "" {
+		l.Table = &lwaws.LockTable{
+			Client: lwaws.NewDynamoDB(cfg, s.Endpoint), Table: s.Table, Region: cfg.Region,
+			Endpoint: lwaws.EffectiveEndpoint(s.Endpoint), Segments: s.Segments, WorkspaceKeyPrefix: s.WorkspaceKeyPrefix,
+		}
+	}
 	return l
 }
 
@@ -219,7 +225,12 @@ func writeTable(w io.Writer, entries []model.Entry, snap lwaws.Snapshot, s Setti
 		if staleOnly {
 			what = "No stale locks"
 		}
-		_, err := fmt.Fprintf(w, "%s in table %s (%s).\n", what, sanitize.Text(s.Table), digestNote(snap.Digests))
+		if s.Table == "" {
+			// Lock files alone: there are no digests to count.
+			_, err := fmt.Fprintf(w, "%s in %s.\n", what, sanitize.Text(s.Watched()))
+			return err
+		}
+		_, err := fmt.Fprintf(w, "%s in %s (%s).\n", what, sanitize.Text(s.Watched()), digestNote(snap.Digests))
 		return err
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
@@ -266,14 +277,19 @@ func writeTable(w io.Writer, entries []model.Entry, snap lwaws.Snapshot, s Setti
 			}
 		}
 	}
-	summary := fmt.Sprintf("\n%d lock%s", locks, plural(locks))
+	// What was read comes first: a table, a bucket, or both.
+	watched := s.Watched()
+	summary := fmt.Sprintf("\n%s: %d lock%s", sanitize.Text(strings.ToUpper(watched[:1])+watched[1:]), locks, plural(locks))
 	if stale > 0 {
 		summary += fmt.Sprintf(" (%d stale: held %s or longer, marked !)", stale, model.FormatThreshold(s.StaleAfter))
 	}
 	if malformed > 0 {
 		summary += fmt.Sprintf(", %d malformed item%s (marked ?)", malformed, plural(malformed))
 	}
-	summary += ", " + digestNote(snap.Digests) + ".\n"
+	if s.Table != "" {
+		summary += ", " + digestNote(snap.Digests)
+	}
+	summary += ".\n"
 	_, err := io.WriteString(w, summary)
 	return err
 }

@@ -195,7 +195,7 @@ func TestListErrorsAreOneLine(t *testing.T) {
 		want string
 	}{
 		{[]string{"list", "--table", "missing", "--region", "eu-west-1", "--endpoint-url", endpoint}, ExitError, `table "missing" in region eu-west-1`},
-		{[]string{"list"}, ExitUsage, "no lock table given"},
+		{[]string{"list"}, ExitUsage, "no lock table or bucket given: pass --table NAME (and --region) for a DynamoDB lock table, --bucket NAME[/PREFIX]"},
 		{[]string{"list", "--table", "t", "-o", "yaml"}, ExitUsage, "--output must be table or json"},
 		{[]string{"list", "--nope"}, ExitUsage, "unknown flag: --nope"},
 		{[]string{"list", "--table", "t", "--stale-after", "soon"}, ExitUsage, "stale-after must be a positive duration"},

@@ -53,10 +53,7 @@ func (e *notFoundError) Error() string { return e.msg }
 // the table and watched buckets). Several matches are an error that
 // names them; none is a *notFoundError saying what was tried.
 func findLock(ctx context.Context, get func(context.Context, string) (model.Entry, bool, error), scan func(context.Context) ([]model.Entry, error), arg string, s Settings) (lookup, error) {
-	where := "table " + s.Table
-	if len(s.Buckets) > 0 {
-		where += " and bucket " + strings.Join(s.Buckets, ", ")
-	}
+	where := s.Watched()
 	if lockIDLike(arg) {
 		entries, err := scan(ctx)
 		if err != nil {

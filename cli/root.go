@@ -152,18 +152,32 @@ func addConnectionFlags(f *pflag.FlagSet) {
 	f.String("audit-file", "", "audit log of writes (default $XDG_STATE_HOME/lockwarden/audit.jsonl)")
 }
 
-// settingsFor resolves settings and checks that a table is named.
+// settingsFor resolves settings and checks that something is watched.
 func settingsFor(cmd *cobra.Command) (Settings, error) {
-	return requireTable(LoadSettings(cmd.Flags()))
+	return requirePlace(LoadSettings(cmd.Flags()))
 }
 
-// requireTable passes s on when it names a lock table.
-func requireTable(s Settings, err error) (Settings, error) {
+// requirePlace passes s on when it names a place locks live: a lock
+// table, a bucket of S3 lock files, or both. A team that locks with
+// use_lockfile alone has no table.
+func requirePlace(s Settings, err error) (Settings, error) {
 	if err != nil {
 		return s, err
 	}
+	if s.Table == "" && len(s.Buckets) == 0 {
+		return s, usagef("no lock table or bucket given: pass --table NAME (and --region) for a DynamoDB lock table, --bucket NAME[/PREFIX] for S3 lock files (use_lockfile), or both; choose a context with --context (see config.example.yaml), or try 'lockwarden demo'")
+	}
+	return s, nil
+}
+
+// requireTable passes s on when it names a lock table: digests live only
+// there.
+func requireTable(s Settings, err error) (Settings, error) {
+	if s, err = requirePlace(s, err); err != nil {
+		return s, err
+	}
 	if s.Table == "" {
-		return s, usagef("no lock table given: pass --table NAME (and --region), choose a context with --context (see config.example.yaml), or try 'lockwarden demo'")
+		return s, usagef("digests live in a DynamoDB lock table, and none is configured (only bucket %s): lock files have no digest to check or repair; give --table NAME to check a table's digests", strings.Join(s.Buckets, ", "))
 	}
 	return s, nil
 }

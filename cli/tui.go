@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/pflag"
 
 	lwaws "github.com/lockwarden/lockwarden/aws"
+	"github.com/lockwarden/lockwarden/model"
 	"github.com/lockwarden/lockwarden/sanitize"
 	"github.com/lockwarden/lockwarden/ui"
 )
@@ -37,7 +38,7 @@ func runTUI(cmd *cobra.Command, env *Env) error {
 func switcher(flags *pflag.FlagSet, env *Env, logf func(string, ...any)) func(context.Context, string) (ui.Source, ui.Config, error) {
 	var sw func(context.Context, string) (ui.Source, ui.Config, error)
 	sw = func(ctx context.Context, name string) (ui.Source, ui.Config, error) {
-		next, err := requireTable(LoadSettingsFor(flags, name))
+		next, err := requirePlace(LoadSettingsFor(flags, name))
 		if err != nil {
 			return nil, ui.Config{}, err
 		}
@@ -112,9 +113,7 @@ func connect(ctx context.Context, env *Env, s Settings, logf func(string, ...any
 		Endpoint: s.Endpoint, StaleAfter: s.StaleAfter, PollInterval: s.PollInterval, ReadOnly: s.ReadOnly, RequireReason: s.RequireReason,
 		LockFiles: len(s.Buckets) > 0, Now: env.Now, Logf: logf,
 	}
-	writer := &lwaws.LockWriter{Client: lwaws.NewDynamoDB(cfg, s.Endpoint), Table: s.Table, Region: cfg.Region,
-		Endpoint: lwaws.EffectiveEndpoint(s.Endpoint), WorkspaceKeyPrefix: s.WorkspaceKeyPrefix}
-	uc.Prober = prober{w: writer, c: lwaws.NewS3(cfg, s.S3Endpoint)}
+	uc.Prober = prober{w: lockWriter(cfg, s), c: lwaws.NewS3(cfg, s.S3Endpoint)}
 	if !s.ReadOnly {
 		// Read-only runs get no write path at all, not merely hidden keys.
 		svc, err := newService(ctx, env, s)
@@ -150,6 +149,8 @@ func isTerminal(w any) bool {
 }
 
 // prober reads a state's object and digest for the UI's detail view.
+// With no lock table (w nil) there is no digest: only the state object is
+// read, for the evidence a stale verdict rests on.
 type prober struct {
 	w *lwaws.LockWriter
 	c lwaws.S3API
@@ -157,5 +158,11 @@ type prober struct {
 
 // Probe implements ui.Prober.
 func (p prober) Probe(ctx context.Context, path string) lwaws.DigestReport {
+	if p.w == nil {
+		r := lwaws.DigestReport{Path: path, Status: lwaws.DigestUnchecked}
+		bucket, key := model.SplitPath(path)
+		r.State, r.Err = lwaws.ReadState(ctx, p.c, bucket, key)
+		return r
+	}
 	return lwaws.CheckDigest(ctx, p.w, p.c, path)
 }

@@ -39,14 +39,21 @@ func newService(ctx context.Context, env *Env, s Settings) (*unlock.Service, err
 // serviceFor connects the guarded write path with an AWS config loaded.
 func serviceFor(cfg sdkaws.Config, env *Env, s Settings) *unlock.Service {
 	return &unlock.Service{
-		Files: lockFiles(cfg, s),
-		Writer: &lwaws.LockWriter{
-			Client: lwaws.NewDynamoDB(cfg, s.Endpoint), Table: s.Table, Region: cfg.Region,
-			Endpoint: lwaws.EffectiveEndpoint(s.Endpoint), WorkspaceKeyPrefix: s.WorkspaceKeyPrefix,
-		},
+		Files: lockFiles(cfg, s), Writer: lockWriter(cfg, s),
 		Audit: auditLog(env, s.AuditFile), ReadOnly: s.ReadOnly, RequireReason: s.RequireReason,
 		ResolveActor: func(ctx context.Context) string { return lwaws.Actor(ctx, cfg, lwaws.EffectiveEndpoint(s.Endpoint)) },
 		Context:      s.Context, Profile: s.Profile, Now: env.Now,
+	}
+}
+
+// lockWriter reaches the lock table; nil when none is named.
+func lockWriter(cfg sdkaws.Config, s Settings) *lwaws.LockWriter {
+	if s.Table == "" {
+		return nil
+	}
+	return &lwaws.LockWriter{
+		Client: lwaws.NewDynamoDB(cfg, s.Endpoint), Table: s.Table, Region: cfg.Region,
+		Endpoint: lwaws.EffectiveEndpoint(s.Endpoint), WorkspaceKeyPrefix: s.WorkspaceKeyPrefix,
 	}
 }
 
@@ -213,7 +220,9 @@ func tableArgs(s Settings) string {
 	if s.Context != "" {
 		return out + " --context " + s.Context
 	}
-	out += " --table " + s.Table
+	if s.Table != "" {
+		out += " --table " + s.Table
+	}
 	if s.Region != "" {
 		out += " --region " + s.Region
 	}

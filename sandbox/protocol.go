@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"strings"
 	"time"
 
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
@@ -60,6 +61,27 @@ func Unlock(ctx context.Context, c *dynamodb.Client, table string, li model.Lock
 		ConditionExpression:       sdkaws.String("Info = :info"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":info": str(raw)},
 	})
+	return err
+}
+
+// LockFile takes a lock the way clients with use_lockfile do: the
+// LockInfo JSON put as <key>.tflock, only if no such object exists
+// (If-None-Match: *).
+func LockFile(ctx context.Context, c *s3.Client, li model.LockInfo) error {
+	raw, err := li.Marshal()
+	if err != nil {
+		return err
+	}
+	bucket, key := model.SplitPath(li.Path)
+	_, err = c.PutObject(ctx, &s3.PutObjectInput{Bucket: sdkaws.String(bucket), Key: sdkaws.String(key + model.LockFileSuffix),
+		Body: strings.NewReader(raw), IfNoneMatch: sdkaws.String("*")})
+	return err
+}
+
+// UnlockFile releases a lock file the way clients do: DeleteObject.
+func UnlockFile(ctx context.Context, c *s3.Client, li model.LockInfo) error {
+	bucket, key := model.SplitPath(li.Path)
+	_, err := c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: sdkaws.String(bucket), Key: sdkaws.String(key + model.LockFileSuffix)})
 	return err
 }
 

@@ -19,6 +19,9 @@ func (s *Service) RepairDigest(ctx context.Context, observed lwaws.DigestReport,
 	if s.ReadOnly {
 		return Result{}, &model.Refusal{Kind: model.RefusedReadOnly, Msg: "read-only: lockwarden makes no writes in this run (pass --write to allow them)"}
 	}
+	if s.Writer == nil {
+		return Result{}, noTable("nothing repaired: digests live in a lock table")
+	}
 	switch observed.Status {
 	case lwaws.DigestOK:
 		return Result{}, fmt.Errorf("the digest of %s already matches its state object: nothing to repair", observed.Path)
@@ -59,6 +62,9 @@ func (s *Service) RepairDigest(ctx context.Context, observed lwaws.DigestReport,
 func (s *Service) restoreDigest(ctx context.Context, recordID string, outcome *audit.Record) (Result, error) {
 	if outcome.Outcome != audit.OutcomeRepaired {
 		return Result{}, fmt.Errorf("audit record %s did not repair anything (%s): nothing to restore", recordID, outcome.Outcome)
+	}
+	if s.Writer == nil {
+		return Result{}, noTable("nothing restored: audit record " + recordID + " repaired a digest, and digests live in a lock table")
 	}
 	path := outcome.LockID[:len(outcome.LockID)-len(model.DigestSuffix)]
 	id := audit.NewRecordID(s.now())

@@ -14,16 +14,16 @@ import (
 // from STS caller ARNs — account. terraform-locks exists in every account
 // and region, so a matching table name alone proves nothing.
 func (s *Service) samePlace(ctx context.Context, rec *audit.Record) error {
-	w := s.Writer
+	here := s.place()
 	var diffs []string
 	differ := func(what, recorded, here string) {
 		if recorded != here {
 			diffs = append(diffs, fmt.Sprintf("%s %s, not %s", what, orNone(recorded), orNone(here)))
 		}
 	}
-	differ("table", rec.Table, w.Table)
-	differ("region", rec.Region, w.Region)
-	differ("endpoint", rec.Endpoint, w.Endpoint)
+	differ("table", rec.Table, here.table)
+	differ("region", rec.Region, here.region)
+	differ("endpoint", rec.Endpoint, here.endpoint)
 	if recAcct, hereAcct := AccountOf(rec.Actor), AccountOf(s.actor(ctx)); recAcct != "" && hereAcct != "" {
 		differ("account", recAcct, hereAcct)
 	}

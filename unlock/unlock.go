@@ -16,8 +16,13 @@ import (
 	"github.com/lockwarden/lockwarden/model"
 )
 
-// Service performs guarded writes on one lock table.
+// Service performs guarded writes on one lock table and the watched
+// buckets' lock files.
 type Service struct {
+	// Writer reaches the lock table; nil when none is configured (a team
+	// that locks with S3 lock files alone). Every guard of a lock file's
+	// release and restore holds without it; a lock-table item or a
+	// digest is then refused before anything is written.
 	Writer *lwaws.LockWriter
 	// Files reads and writes S3 lock files; nil when no bucket is watched.
 	Files *lwaws.LockFiles
@@ -126,9 +131,13 @@ func (e *UnrecordedError) Unwrap() error { return e.Err }
 // file. A lock file alone is flagged when the state has a digest item
 // (it locks in the table too), as list and the UI flag it.
 func (s *Service) Get(ctx context.Context, lockID string) (model.Entry, bool, error) {
-	item, found, err := s.Writer.Get(ctx, lockID)
-	if err != nil {
-		return model.Entry{}, false, err
+	var item model.Entry
+	var found bool
+	if s.Writer != nil {
+		var err error
+		if item, found, err = s.Writer.Get(ctx, lockID); err != nil {
+			return model.Entry{}, false, err
+		}
 	}
 	bucket, _ := model.SplitPath(lockID)
 	if s.Files == nil || !s.Files.Watches(bucket) || model.IsDigestKey(lockID) {
@@ -145,7 +154,7 @@ func (s *Service) Get(ctx context.Context, lockID string) (model.Entry, bool, er
 	hasDigest := false
 	if fileFound {
 		files = append(files, file)
-		if !found {
+		if !found && s.Writer != nil {
 			if _, hasDigest, err = s.Writer.Get(ctx, lockID+model.DigestSuffix); err != nil {
 				return model.Entry{}, false, err
 			}
@@ -175,11 +184,44 @@ func (s *Service) actor(ctx context.Context) string {
 }
 
 func (s *Service) base(ctx context.Context, id, action, lockID string) audit.Record {
-	w := s.Writer
+	p := s.place()
 	return audit.Record{
 		RecordID: id, Time: s.now().UTC(), Action: action, Actor: s.actor(ctx), Context: s.Context,
-		Profile: s.Profile, Region: w.Region, Endpoint: w.Endpoint, Table: w.Table, LockID: lockID,
+		Profile: s.Profile, Region: p.region, Endpoint: p.endpoint, Table: p.table, LockID: lockID,
 	}
+}
+
+// place is where this service writes, as an audit record names it.
+type place struct{ table, region, endpoint string }
+
+// place names the lock table's region and endpoint, or — with no table —
+// the S3 endpoint's, and the table "": a lock-file-only record is then
+// restored only where there is no table either, and only to that S3.
+func (s *Service) place() place {
+	switch {
+	case s.Writer != nil:
+		return place{s.Writer.Table, s.Writer.Region, s.Writer.Endpoint}
+	case s.Files != nil:
+		return place{"", s.Files.Region, s.Files.Endpoint}
+	}
+	return place{}
+}
+
+// workspaceKeyPrefix is the backend's workspace_key_prefix, from the
+// table's side or the buckets'.
+func (s *Service) workspaceKeyPrefix() string {
+	if s.Writer != nil {
+		return s.Writer.WorkspaceKeyPrefix
+	}
+	if s.Files != nil {
+		return s.Files.WorkspaceKeyPrefix
+	}
+	return ""
+}
+
+// noTable says why a write that needs the lock table cannot be made.
+func noTable(what string) error {
+	return fmt.Errorf("%s: no lock table is configured (give --table or a context with table)", what)
 }
 
 // record appends the one outcome of an intent and returns what the caller
@@ -217,6 +259,9 @@ func (s *Service) Release(ctx context.Context, observed model.Entry, req model.R
 	}
 	if observed.Source.HasFile() && observed.File != nil && s.Files == nil {
 		return Result{}, fmt.Errorf("nothing released: %s has an S3 lock file, but no bucket is configured to reach it", observed.LockID)
+	}
+	if observed.Source.HasItem() && s.Writer == nil {
+		return Result{}, noTable("nothing released: " + observed.LockID + " is a lock-table item")
 	}
 	id := audit.NewRecordID(s.now())
 	intent := s.base(ctx, id, audit.ActionForceUnlock, observed.LockID)
@@ -284,7 +329,7 @@ func (s *Service) release(ctx context.Context, observed model.Entry, out *audit.
 	out.Outcome, out.Item, out.File = audit.OutcomeReleased, removed, removedFile
 	res := Result{Item: removed, Entry: observed}
 	if removed != nil {
-		res.Entry = model.Classify(removed, s.Writer.WorkspaceKeyPrefix)
+		res.Entry = model.Classify(removed, s.workspaceKeyPrefix())
 	}
 	return res, nil
 }
@@ -368,6 +413,9 @@ func (s *Service) Restore(ctx context.Context, recordID string) (Result, error) 
 	if file != nil && s.Files == nil {
 		return Result{}, fmt.Errorf("audit record %s removed an S3 lock file; give its bucket (--bucket) to restore it", recordID)
 	}
+	if item != nil && s.Writer == nil {
+		return Result{}, noTable("nothing restored: audit record " + recordID + " removed a lock-table item")
+	}
 	lockID := rec.LockID
 	id := audit.NewRecordID(s.now())
 	in := s.base(ctx, id, audit.ActionRestore, lockID)
@@ -437,9 +485,9 @@ func (s *Service) restore(ctx context.Context, recordID, lockID string, item mod
 	out.Outcome, out.Item, out.File = audit.OutcomeRestored, item, file
 	res := Result{Item: item}
 	if item != nil {
-		res.Entry = model.Classify(item, s.Writer.WorkspaceKeyPrefix)
+		res.Entry = model.Classify(item, s.workspaceKeyPrefix())
 	} else {
-		res.Entry = model.ClassifyLockFile(*file, s.Writer.WorkspaceKeyPrefix)
+		res.Entry = model.ClassifyLockFile(*file, s.workspaceKeyPrefix())
 	}
 	return res, nil
 }

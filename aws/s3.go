@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"slices"
 	"strings"
 	"sync"
 
@@ -55,11 +54,21 @@ func ParseBucketPrefix(s string) (BucketPrefix, error) {
 }
 
 // LockFiles reads S3 lock files (.tflock) in the watched buckets.
+// Keep one LockFiles for a session and use it by pointer: List keeps the
+// bodies it read, so that the next List fetches only what changed.
 type LockFiles struct {
 	Client             S3API
 	Buckets            []BucketPrefix
 	Region, Endpoint   string
 	WorkspaceKeyPrefix string
+	// ListConcurrency and GetConcurrency bound the ListObjectsV2 and
+	// GetObject requests a List keeps in flight; zero means
+	// DefaultListConcurrency and DefaultGetConcurrency.
+	ListConcurrency, GetConcurrency int
+
+	mu                  sync.Mutex
+	cache               map[fileKey]cachedFile // by bucket and key, from the last List
+	lastLists, lastGets int
 }
 
 // S3Op describes a failed S3 call for Explain-like messages.
@@ -83,60 +92,10 @@ func s3Error(err error, action, bucket string) error {
 	return &UserError{Msg: fmt.Sprintf("%s on bucket %s: %s", action, bucket, firstLine(err.Error())), Err: err}
 }
 
-// List returns every lock file in the watched buckets as entries, sorted
-// by LockID. Buckets are read in parallel; a bucket that cannot be read is
-// reported in errs and the others are still listed.
-func (l *LockFiles) List(ctx context.Context) (entries []model.Entry, errs []error) {
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	for _, bp := range l.Buckets {
-		wg.Add(1)
-		go func(bp BucketPrefix) {
-			defer wg.Done()
-			found, err := l.listBucket(ctx, bp)
-			mu.Lock()
-			defer mu.Unlock()
-			entries = append(entries, found...)
-			if err != nil {
-				errs = append(errs, err)
-			}
-		}(bp)
-	}
-	wg.Wait()
-	slices.SortFunc(entries, func(a, b model.Entry) int { return strings.Compare(a.LockID, b.LockID) })
-	entries = slices.CompactFunc(entries, func(a, b model.Entry) bool { return a.LockID == b.LockID })
-	return entries, errs
-}
-
-func (l *LockFiles) listBucket(ctx context.Context, bp BucketPrefix) ([]model.Entry, error) {
-	var out []model.Entry
-	p := s3.NewListObjectsV2Paginator(l.Client, &s3.ListObjectsV2Input{Bucket: sdkaws.String(bp.Bucket), Prefix: sdkaws.String(bp.Prefix)})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return out, s3Error(err, "s3:ListBucket", bp.Bucket)
-		}
-		for _, obj := range page.Contents {
-			key := sdkaws.ToString(obj.Key)
-			if !strings.HasSuffix(key, model.LockFileSuffix) {
-				continue
-			}
-			f, err := l.Read(ctx, bp.Bucket, key)
-			if errors.Is(err, errNoObject) {
-				continue // released between the listing and the read
-			}
-			if err != nil {
-				return out, err
-			}
-			out = append(out, model.ClassifyLockFile(f, l.WorkspaceKeyPrefix))
-		}
-	}
-	return out, nil
-}
-
 var errNoObject = errors.New("no such object")
 
-// Read fetches one lock file with its ETag.
+// Read fetches one lock file with its ETag, always from S3: the guarded
+// release path relies on it, so it never answers from List's cache.
 func (l *LockFiles) Read(ctx context.Context, bucket, key string) (model.LockFile, error) {
 	obj, err := l.Client.GetObject(ctx, &s3.GetObjectInput{Bucket: sdkaws.String(bucket), Key: sdkaws.String(key)})
 	if err != nil {

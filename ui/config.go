@@ -21,10 +21,15 @@ type Config struct {
 	// Contexts lists every configured context; with more than one, ":"
 	// opens the context switcher.
 	Contexts []string
-	Profile  string
-	Region   string
+	Profile string
+	Region  string
+	// Table is the lock table; "" when only S3 lock files are watched
+	// (use_lockfile alone): there are no digests then.
 	Table    string
 	Endpoint string
+	// Buckets are the watched buckets (BUCKET or BUCKET/PREFIX), named in
+	// the header beside the table.
+	Buckets []string
 	// StaleAfter is the age from which a lock is called stale.
 	StaleAfter time.Duration
 	// PollInterval is the time between two reads of the table.

@@ -128,14 +128,24 @@ func New(cfg Config, src Source) Model {
 	keys := DefaultKeyMap()
 	keys.Contexts.SetEnabled(len(cfg.Contexts) > 1 && cfg.Switch != nil)
 	// Repairs and checks need the state objects.
-	keys.Repair.SetEnabled(cfg.Prober != nil)
-	keys.Health.SetEnabled(cfg.Prober != nil)
+	keys.Repair.SetEnabled(cfg.Prober != nil && cfg.Table != "")
+	keys.Health.SetEnabled(cfg.Prober != nil && cfg.Table != "")
+	// Digests live in a lock table: without one, d leaves the help too
+	// (and d, H, R only say why, see noDigests).
+	keys.Digests.SetEnabled(cfg.Table != "")
 	return Model{
 		cfg: cfg, src: src, keys: keys, styles: NewStyles(true), help: help.New(), filter: fi,
 		width: 80, height: 24, now: cfg.Now(), newSince: map[string]newMark{},
 		polling: true, probes: map[string]lwaws.DigestReport{}, dual: map[string]bool{}, ownGone: map[string]string{},
 	}
 }
+
+// noDigests are the digest keys (d, H, R). With no lock table they are
+// not offered, and pressing one says why instead of doing nothing.
+var noDigests = func() key.Binding {
+	k := DefaultKeyMap()
+	return key.NewBinding(key.WithKeys(append(append(k.Digests.Keys(), k.Health.Keys()...), k.Repair.Keys()...)...))
+}()
 
 // Messages. Each I/O result comes back as one of these.
 type (
@@ -409,6 +419,9 @@ func (m Model) onKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return m, m.refreshNow()
 	case key.Matches(msg, k.Undo):
 		return m.askUndo()
+	case m.cfg.Table == "" && key.Matches(msg, noDigests):
+		m.setStatus(m.cfg.Now(), "no digests here: digests live in a DynamoDB lock table, and only S3 lock files are watched")
+		return m, nil
 	}
 	switch m.screen {
 	case screenDetail:

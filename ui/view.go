@@ -23,7 +23,7 @@ const headerLines = 3
 func (m Model) View() tea.View {
 	v := tea.NewView(m.render())
 	v.AltScreen = true
-	v.WindowTitle = "lockwarden — " + sanitize.Text(m.cfg.Table)
+	v.WindowTitle = "lockwarden — " + sanitize.Text(m.watched())
 	return v
 }
 
@@ -74,7 +74,7 @@ func (m Model) header() []string {
 		conn = nil
 	}
 	right := m.liveness() + " "
-	table := "  table " + s.Context.Render(sanitize.Text(m.cfg.Table))
+	table := "  " + m.watchedStyled()
 	left := s.Title.Render(" lockwarden") + "  " + s.Context.Render(where)
 	if full := left + s.Dim.Render(" ("+strings.Join(conn, ", ")+")") + table; len(conn) > 0 && lipgloss.Width(full)+lipgloss.Width(right) < m.width {
 		left = full
@@ -96,13 +96,15 @@ func (m Model) header() []string {
 		if malformed > 0 {
 			counts = append(counts, s.Malformed.Render(fmt.Sprintf("%d malformed", malformed)))
 		}
-		d := fmt.Sprintf("%d digest%s", m.digests, plural(m.digests, "", "s"))
-		if !m.showDigests {
-			d += " hidden"
+		if m.cfg.Table != "" {
+			d := fmt.Sprintf("%d digest%s", m.digests, plural(m.digests, "", "s"))
+			if !m.showDigests {
+				d += " hidden"
+			}
+			counts = append(counts, s.Dim.Render(d))
 		}
-		counts = append(counts, s.Dim.Render(d))
 	} else {
-		counts = append(counts, "reading the table…")
+		counts = append(counts, "reading the "+m.placeWord()+"…")
 	}
 	line2 := " " + strings.Join(counts, " · ")
 	var badges []string
@@ -470,7 +472,7 @@ func (m Model) emptyView(w int) []string {
 		}
 		return []string{"", " " + what + s.Dim.Render(" esc clears the filter.")}
 	}
-	msg := []string{"", " " + s.Context.Render("No locks in table "+sanitize.Text(m.cfg.Table)+".")}
+	msg := []string{"", " " + s.Context.Render("No locks in "+sanitize.Text(m.watched())+".")}
 	if m.digests > 0 && !m.showDigests {
 		msg = append(msg, " "+s.Dim.Render(fmt.Sprintf("%d digest item%s hidden (d shows them).", m.digests, plural(m.digests, "", "s"))))
 	}
@@ -481,14 +483,56 @@ func (m Model) emptyView(w int) []string {
 	return msg
 }
 
+// watched says what the UI reads: "table T", "bucket B", or both.
+func (m Model) watched() string {
+	var parts []string
+	if m.cfg.Table != "" {
+		parts = append(parts, "table "+m.cfg.Table)
+	}
+	switch len(m.cfg.Buckets) {
+	case 0:
+	case 1:
+		parts = append(parts, "bucket "+m.cfg.Buckets[0])
+	default:
+		parts = append(parts, "buckets "+strings.Join(m.cfg.Buckets, ", "))
+	}
+	return strings.Join(parts, " and ")
+}
+
+// placeWord names the place read in a sentence: "table", or "lock
+// files" when there is no table.
+func (m Model) placeWord() string {
+	if m.cfg.Table == "" {
+		return "lock files"
+	}
+	return "table"
+}
+
+// watchedStyled is watched for the header, the names styled.
+func (m Model) watchedStyled() string {
+	s := m.styles
+	var parts []string
+	if m.cfg.Table != "" {
+		parts = append(parts, "table "+s.Context.Render(sanitize.Text(m.cfg.Table)))
+	}
+	if n := len(m.cfg.Buckets); n > 0 {
+		parts = append(parts, plural(n, "bucket ", "buckets ")+s.Context.Render(sanitize.Text(strings.Join(m.cfg.Buckets, ", "))))
+	}
+	return strings.Join(parts, " · ")
+}
+
 // noDataView is shown until the first read succeeds: a waiting line, or
 // the error and what to check.
 func (m Model) noDataView(w int) []string {
 	s := m.styles
 	if m.failures == 0 {
-		return []string{"", " Reading table " + sanitize.Text(m.cfg.Table) + "…"}
+		return []string{"", " Reading " + sanitize.Text(m.watched()) + "…"}
 	}
-	lines := []string{"", " " + s.Error.Render("Cannot read the lock table.")}
+	what := "the lock table"
+	if m.cfg.Table == "" {
+		what = "the lock files"
+	}
+	lines := []string{"", " " + s.Error.Render("Cannot read "+what+".")}
 	for _, l := range wrap(sanitize.Text(m.lastErr.Error()), w-2) {
 		lines = append(lines, " "+l)
 	}

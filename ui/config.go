@@ -21,8 +21,8 @@ type Config struct {
 	// Contexts lists every configured context; with more than one, ":"
 	// opens the context switcher.
 	Contexts []string
-	Profile string
-	Region  string
+	Profile  string
+	Region   string
 	// Table is the lock table; "" when only S3 lock files are watched
 	// (use_lockfile alone): there are no digests then.
 	Table    string

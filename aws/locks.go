@@ -3,6 +3,8 @@ package aws
 import (
 	"context"
 	"errors"
+	"slices"
+	"sync"
 
 	"github.com/lockwarden/lockwarden/model"
 )
@@ -15,6 +17,12 @@ type Locks struct {
 	Table *LockTable
 	// Files is nil when no bucket is watched.
 	Files *LockFiles
+
+	// The last listing of the buckets, for a poll that leaves them out.
+	mu        sync.Mutex
+	listed    bool
+	lastFiles []model.Entry
+	lastNotes []string
 }
 
 // Scan reads the table and the lock files in parallel and merges them:
@@ -23,40 +31,67 @@ type Locks struct {
 // files are all there is: a bucket that cannot be read is still a note,
 // but when no bucket could be read at all it is the error.
 func (l *Locks) Scan(ctx context.Context, includeDigests bool) (Snapshot, error) {
+	return l.ScanPlaces(ctx, includeDigests, true)
+}
+
+// ScanPlaces is Scan, with the buckets listed only when listFiles is set
+// (or never listed yet): otherwise the lock files of the last listing are
+// merged with a fresh read of the table. S3 bills every LIST request,
+// DynamoDB a scan by the capacity it reads, so the UI lists buckets at
+// their own, slower, interval.
+func (l *Locks) ScanPlaces(ctx context.Context, includeDigests, listFiles bool) (Snapshot, error) {
 	if l.Files == nil || len(l.Files.Buckets) == 0 {
 		if l.Table == nil {
 			return Snapshot{}, errors.New("nothing to read: no lock table and no bucket configured")
 		}
 		return l.Table.Scan(ctx, includeDigests)
 	}
-	if l.Table == nil {
-		entries, errs := l.Files.List(ctx)
-		if len(errs) == len(l.Files.Buckets) {
-			return Snapshot{}, errs[0]
-		}
-		snap := Snapshot{Entries: entries}
-		for _, e := range errs {
-			snap.Notes = append(snap.Notes, "S3 lock files not read: "+e.Error())
-		}
-		return snap, nil
-	}
+	l.mu.Lock()
+	listFiles = listFiles || !l.listed
+	cached, cachedNotes := l.lastFiles, l.lastNotes
+	l.mu.Unlock()
+
 	type fileResult struct {
 		entries []model.Entry
 		errs    []error
 	}
 	files := make(chan fileResult, 1)
-	go func() {
-		e, errs := l.Files.List(ctx)
-		files <- fileResult{e, errs}
-	}()
-	snap, err := l.Table.Scan(ctx, includeDigests)
-	fr := <-files
+	if listFiles {
+		go func() {
+			e, errs := l.Files.List(ctx)
+			files <- fileResult{e, errs}
+		}()
+	}
+	var snap Snapshot
+	var err error
+	if l.Table != nil {
+		snap, err = l.Table.Scan(ctx, includeDigests)
+	}
+	fileEntries, notes := cached, cachedNotes
+	if listFiles {
+		fr := <-files
+		if l.Table == nil && len(fr.errs) == len(l.Files.Buckets) {
+			// Nothing else to show: not one bucket could be read.
+			return Snapshot{}, fr.errs[0]
+		}
+		fileEntries, notes = fr.entries, nil
+		for _, e := range fr.errs {
+			notes = append(notes, "S3 lock files not read: "+e.Error())
+		}
+		l.mu.Lock()
+		l.listed, l.lastFiles, l.lastNotes = true, fileEntries, notes
+		l.mu.Unlock()
+		snap.FilesRead = true
+		snap.S3Lists, snap.S3Gets = l.Files.LastCost()
+	}
 	if err != nil {
 		return Snapshot{}, err
 	}
-	for _, e := range fr.errs {
-		snap.Notes = append(snap.Notes, "S3 lock files not read: "+e.Error())
+	snap.Notes = append(snap.Notes, notes...)
+	if l.Table == nil {
+		snap.Entries = slices.Clone(fileEntries) // the UI may change its copy
+		return snap, nil
 	}
-	snap.Entries = model.MergeSources(snap.Entries, fr.entries, snap.HasDigest)
+	snap.Entries = model.MergeSources(snap.Entries, fileEntries, snap.HasDigest)
 	return snap, nil
 }

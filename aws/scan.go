@@ -62,6 +62,11 @@ type Snapshot struct {
 	// ScannedCount is the number of items DynamoDB read, duplicates
 	// included.
 	ScannedCount int
+	// FilesRead is set when the watched buckets were listed for this
+	// snapshot; when not, its lock files are those of the last listing.
+	FilesRead bool
+	// S3Lists and S3Gets count the LIST and GET requests of that listing.
+	S3Lists, S3Gets int
 	// Notes say what could not be read while the rest was (a bucket of
 	// lock files access was denied to, say): the feature degrades, the
 	// listing goes on.

@@ -57,6 +57,10 @@ least one lock is listed (for monitors and cron).`,
 			if err != nil {
 				return err
 			}
+			if env.IsTerminal(env.Stderr) {
+				// For a person, not a script: what this read cost.
+				fmt.Fprintln(env.Stderr, pollCost(snap, s))
+			}
 			if exitCode && countLocks(entries) > 0 {
 				return &exitError{code: ExitListed, err: fmt.Errorf("")}
 			}
@@ -102,6 +106,32 @@ func scanTable(cmd *cobra.Command, s Settings, includeDigests bool) (lwaws.Snaps
 		fmt.Fprintln(cmd.ErrOrStderr(), "lockwarden: warning: "+sanitize.Text(oneLine(n)))
 	}
 	return snap, err
+}
+
+// pollCost says what one read cost: the table's read capacity, the
+// buckets' LIST and GET requests and, polled every s3_poll_interval as
+// the UI does, what that comes to in a day.
+func pollCost(snap lwaws.Snapshot, s Settings) string {
+	var parts []string
+	if s.Table != "" {
+		parts = append(parts, fmt.Sprintf("table %s %.1f RCU", s.Table, snap.ConsumedRCU))
+	}
+	if len(s.Buckets) > 0 {
+		parts = append(parts, fmt.Sprintf("%s %s", plural1(len(s.Buckets), "bucket", "buckets")+" "+strings.Join(s.Buckets, ", "),
+			lwaws.S3PollCost(snap.S3Lists, snap.S3Gets, s.S3PollInterval)))
+	}
+	line := "lockwarden: poll cost: " + sanitize.Text(strings.Join(parts, "; "))
+	if len(s.Buckets) > 0 {
+		line += " (s3_poll_interval sets how often the UI lists buckets)"
+	}
+	return line
+}
+
+func plural1(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 // checkOutput accepts the two output formats every listing command has.

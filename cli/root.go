@@ -131,6 +131,7 @@ sandbox with 'lockwarden demo'.`,
 	addConnectionFlags(root.PersistentFlags())
 	root.Flags().String("log-file", "", "write debug logs to this file (the UI never prints to the terminal)")
 	root.Flags().String("poll-interval", "", "how often the UI re-reads the table (default 5s)")
+	root.Flags().String("s3-poll-interval", "", "how often the UI re-lists the buckets' lock files (default 60s; each poll costs LIST requests)")
 
 	root.AddCommand(newListCmd(env), newUnlockCmd(env), newRestoreCmd(env), newAuditCmd(env), newDigestCmd(env), newSandboxCmd(env), newDemoCmd(env))
 	return root

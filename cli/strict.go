@@ -20,7 +20,7 @@ import (
 // contextKeys are the keys a context (or the top of the file) may hold.
 var contextKeys = []string{
 	"profile", "region", "table", "endpoint", "s3_endpoint", "buckets", "stale_after",
-	"poll_interval", "segments", "workspace_key_prefix", "readonly", "audit_file", "require_reason",
+	"poll_interval", "s3_poll_interval", "segments", "workspace_key_prefix", "readonly", "audit_file", "require_reason",
 }
 
 // topKeys are the keys only the top of the file may hold.
@@ -30,12 +30,12 @@ var topKeys = []string{"context", "contexts"}
 // names are the flags'.
 var envSettings = []string{
 	"config", "context", "profile", "region", "table", "endpoint-url", "s3-endpoint-url",
-	"stale-after", "poll-interval", "segments", "readonly", "write", "audit-file",
+	"stale-after", "poll-interval", "s3-poll-interval", "segments", "readonly", "write", "audit-file",
 }
 
 // envHarness are LOCKWARDEN_* variables read by the test harness and the
 // Makefile, not by lockwarden: they are known, so not an error.
-var envHarness = []string{"REQUIRE_INTEGRATION", "TERRAFORM", "DYNALITE"}
+var envHarness = []string{"REQUIRE_INTEGRATION", "TERRAFORM", "TERRAFORM_LOCKFILE", "DYNALITE", "MINIO"}
 
 // parseBool reads a boolean strictly: true or false in any case, 1 or 0.
 // Anything else ("yes", "on", "t", "") is an error, never false.

@@ -1,10 +1,14 @@
 package ui
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
+
+	lwaws "github.com/lockwarden/lockwarden/aws"
 	"github.com/lockwarden/lockwarden/model"
 )
 
@@ -65,5 +69,62 @@ func TestLockFilesOnlyHeaderAndNoDigestActions(t *testing.T) {
 	}
 	if next := press(both, "d"); !next.showDigests {
 		t.Error("d does not show digests when there is a table")
+	}
+}
+
+// placesSource counts the polls that list the buckets.
+type placesSource struct{ polls, listings int }
+
+func (p *placesSource) Scan(ctx context.Context, digests bool) (lwaws.Snapshot, error) {
+	return p.ScanPlaces(ctx, digests, true)
+}
+
+func (p *placesSource) ScanPlaces(_ context.Context, _ bool, listFiles bool) (lwaws.Snapshot, error) {
+	p.polls++
+	snap := lwaws.Snapshot{ConsumedRCU: 0.5}
+	if listFiles {
+		p.listings++
+		snap.FilesRead, snap.S3Lists, snap.S3Gets = true, 10, 0
+	}
+	return snap, nil
+}
+
+// The table is read every poll_interval, the buckets only every
+// s3_poll_interval (S3 bills each LIST); r lists them at once. The
+// header says what a listing costs.
+func TestBucketsAreListedEveryS3PollInterval(t *testing.T) {
+	testNow = t0
+	src := &placesSource{}
+	m := New(Config{Table: "terraform-locks", Buckets: []string{"tfstate"}, LockFiles: true, PollInterval: 5 * time.Second,
+		S3PollInterval: time.Minute, Now: func() time.Time { return testNow }, Location: time.UTC}, src)
+	m = send(m, tea.WindowSizeMsg{Width: 200, Height: 20})
+	poll := func(m Model) Model {
+		m, cmd := sendCmd(m, pollDueMsg{gen: m.gen})
+		if cmd == nil {
+			t.Fatal("a due poll started no read")
+		}
+		return send(m, cmd())
+	}
+	m = send(m, m.scan(m.gen)())
+	for range 36 { // three minutes of 5s polls
+		testNow = testNow.Add(5 * time.Second)
+		m = poll(m)
+	}
+	if src.polls != 37 || src.listings != 4 {
+		t.Errorf("%d polls, %d bucket listings; want 37 and 4 (at 0s, 60s, 120s, 180s)", src.polls, src.listings)
+	}
+	if head := strings.Split(plain(m), "\n")[1]; !strings.Contains(head, "S3 10 LIST + 0 GET per poll, every 1m: ≈ $0.072/day") {
+		t.Errorf("header: %q", head)
+	}
+	// r re-reads everything now, the buckets too.
+	m, cmd := sendCmd(m, keyMsg("r"))
+	m = send(m, cmd())
+	if src.listings != 5 {
+		t.Errorf("r: %d listings, want 5", src.listings)
+	}
+	// With lock files alone, the poll itself waits s3_poll_interval.
+	m.cfg.Table = ""
+	if m.cfg.pollEvery() != time.Minute {
+		t.Errorf("lock files alone poll every %s", m.cfg.pollEvery())
 	}
 }

@@ -58,9 +58,13 @@ type Model struct {
 	digests  int
 	rcu      float64
 	scanTook time.Duration
-	notes    []string
-	loaded   bool
-	lastOK   time.Time
+	// filesAt is when the buckets were last listed (zero: never), and
+	// s3Lists, s3Gets what that listing cost.
+	filesAt         time.Time
+	s3Lists, s3Gets int
+	notes           []string
+	loaded          bool
+	lastOK          time.Time
 
 	// Polling. gen tags every poll; replies and timers of an older
 	// generation are dropped.
@@ -156,6 +160,8 @@ type (
 		snap lwaws.Snapshot
 		err  error
 		took time.Duration
+		// start is when the read began: a bucket listing is dated by it.
+		start time.Time
 	}
 	switchedMsg struct {
 		src Source
@@ -174,17 +180,32 @@ func tick() tea.Cmd {
 	return tea.Tick(time.Second, func(t time.Time) tea.Msg { return tickMsg(t) })
 }
 
-// scan reads the table in a command; the reply carries gen.
+// scan reads the table in a command; the reply carries gen. The buckets
+// are listed only when S3PollInterval has passed since their last
+// listing: in between, their last lock files are shown with the fresh
+// table.
 func (m Model) scan(gen int) tea.Cmd {
 	src, digests, now := m.src, m.showDigests, m.cfg.Now
 	timeout := max(30*time.Second, 3*m.cfg.PollInterval)
+	listFiles := m.filesDue()
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), timeout)
 		defer cancel()
 		start := now()
-		snap, err := src.Scan(ctx, digests)
-		return snapshotMsg{gen: gen, snap: snap, err: err, took: now().Sub(start)}
+		var snap lwaws.Snapshot
+		var err error
+		if ps, ok := src.(PlacesSource); ok {
+			snap, err = ps.ScanPlaces(ctx, digests, listFiles)
+		} else {
+			snap, err = src.Scan(ctx, digests)
+		}
+		return snapshotMsg{gen: gen, snap: snap, err: err, took: now().Sub(start), start: start}
 	}
+}
+
+// filesDue reports whether the next poll lists the buckets.
+func (m Model) filesDue() bool {
+	return m.filesAt.IsZero() || !m.cfg.Now().Before(m.filesAt.Add(m.cfg.S3PollInterval))
 }
 
 func pollAfter(d time.Duration, gen int) tea.Cmd {
@@ -281,8 +302,11 @@ func (m Model) onSnapshot(msg snapshotMsg) (tea.Model, tea.Cmd) {
 	}
 	m.failures, m.lastErr = 0, nil
 	m.scanTook, m.rcu, m.digests, m.notes = msg.took, msg.snap.ConsumedRCU, msg.snap.Digests, msg.snap.Notes
+	if msg.snap.FilesRead {
+		m.filesAt, m.s3Lists, m.s3Gets = msg.start, msg.snap.S3Lists, msg.snap.S3Gets
+	}
 	m.apply(msg.snap.Entries, at)
-	next := pollAfter(m.cfg.PollInterval, m.gen)
+	next := pollAfter(m.cfg.pollEvery(), m.gen)
 	if m.healthPending && m.showDigests {
 		m.healthPending = false
 		m.setStatus(at, fmt.Sprintf("checking %d digests against their state objects…", m.digests))
@@ -416,6 +440,8 @@ func (m Model) onKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		m.helpTop = 0
 		return m, nil
 	case key.Matches(msg, k.Refresh):
+		// r re-reads everything now, the buckets too.
+		m.filesAt = time.Time{}
 		return m, m.refreshNow()
 	case key.Matches(msg, k.Undo):
 		return m.askUndo()

@@ -11,6 +11,7 @@ import (
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	lwaws "github.com/lockwarden/lockwarden/aws"
 	"github.com/lockwarden/lockwarden/model"
 	"github.com/lockwarden/lockwarden/sanitize"
 )
@@ -121,11 +122,18 @@ func (m Model) header() []string {
 	}
 	if m.loaded {
 		scan := "scan " + m.scanTook.Round(time.Millisecond).String()
-		if m.rcu > 0 {
+		if m.cfg.Table == "" {
+			scan = "read " + m.scanTook.Round(time.Millisecond).String()
+		} else if m.rcu > 0 {
 			// Emulators report no capacity; DynamoDB always does.
 			scan = fmt.Sprintf("scan %.1f RCU, %s", m.rcu, m.scanTook.Round(time.Millisecond))
 		}
 		side = append(side, s.Dim.Render("stale ≥ "+model.FormatThreshold(m.cfg.StaleAfter)+" · "+scan))
+		if m.cfg.LockFiles && !m.filesAt.IsZero() {
+			// What a bucket listing costs, and at its interval a day:
+			// S3 bills each request.
+			side = append(side, s.Dim.Render("S3 "+lwaws.S3PollCost(m.s3Lists, m.s3Gets, m.cfg.S3PollInterval)))
+		}
 	}
 	var kept []string // in reading order: the most important last
 	room := m.width - lipgloss.Width(line2) - 3

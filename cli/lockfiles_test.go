@@ -171,3 +171,24 @@ func readAudit(t *testing.T) []audit.Record {
 	}
 	return out
 }
+
+// The demo's lock-files-only setup names no table, and the command line
+// the sandbox prints for it lists the team's lock files.
+func TestDemoLockFilesOnly(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	env := &Env{Now: time.Now}
+	sb, s, err := startDemoSandboxWith(ctx, env, t.Logf, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Close()
+	if s.Table != "" || s.Endpoint != "" || len(s.Buckets) != 1 {
+		t.Errorf("settings: table %q, endpoint %q, buckets %v", s.Table, s.Endpoint, s.Buckets)
+	}
+	args := strings.Fields(sb.InspectCommand("list"))[1:]
+	out, errOut, code := run(t, time.Now(), args...)
+	if code != 0 || !strings.Contains(out, "tfstate/env:/prod/network/terraform.tfstate") || !strings.Contains(out, "Bucket tfstate: ") {
+		t.Errorf("%v: exit %d\n%s%s", args, code, out, errOut)
+	}
+}

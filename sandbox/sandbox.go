@@ -41,6 +41,11 @@ type Options struct {
 	Empty bool
 	// Now is the sandbox's clock; seed ages are relative to it.
 	Now func() time.Time
+	// LockFilesOnly sets the sandbox up as a team that finished migrating
+	// to S3-native locking (use_lockfile) has it: a bucket and no lock
+	// table. Seed locks and the team's locks are .tflock files, states
+	// have no digest items.
+	LockFilesOnly bool
 }
 
 // Sandbox is a running pair of emulators.
@@ -51,6 +56,8 @@ type Sandbox struct {
 	servers          []*http.Server
 	now              func() time.Time
 	s3clock          *shiftClock
+	// lockFiles: no lock table, locks are S3 lock files (LockFilesOnly).
+	lockFiles bool
 }
 
 // shiftClock is the S3 emulator's clock: the sandbox's clock, shifted.
@@ -85,7 +92,7 @@ func Start(ctx context.Context, o Options) (*Sandbox, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	sb := &Sandbox{now: o.Now}
+	sb := &Sandbox{now: o.Now, lockFiles: o.LockFilesOnly}
 	var err error
 	if sb.DynamoURL, err = sb.serve("DynamoDB", o.DynamoAddr, server.NewServer()); err != nil {
 		return nil, err
@@ -108,9 +115,11 @@ func Start(ctx context.Context, o Options) (*Sandbox, error) {
 		RequestChecksumCalculation: sdkaws.RequestChecksumCalculationWhenRequired,
 		ResponseChecksumValidation: sdkaws.ResponseChecksumValidationWhenRequired,
 	})
-	if err := lwaws.CreateLockTable(ctx, sb.Dynamo, Table); err != nil {
-		sb.Close()
-		return nil, err
+	if !sb.lockFiles {
+		if err := lwaws.CreateLockTable(ctx, sb.Dynamo, Table); err != nil {
+			sb.Close()
+			return nil, err
+		}
 	}
 	if _, err := sb.S3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: sdkaws.String(Bucket)}); err != nil {
 		sb.Close()
@@ -149,9 +158,17 @@ func (sb *Sandbox) Close() {
 	}
 }
 
+// LockFilesOnly reports whether the sandbox has no lock table: locks are
+// S3 lock files.
+func (sb *Sandbox) LockFilesOnly() bool { return sb.lockFiles }
+
 // BackendBlocks returns Terraform/OpenTofu backend blocks that point at the
-// sandbox: the >= 1.6 endpoints form and the 1.5 form.
+// sandbox: the >= 1.6 endpoints form and the 1.5 form; with lock files
+// only, the one block for Terraform >= 1.10 / OpenTofu >= 1.10.
 func (sb *Sandbox) BackendBlocks(key string) string {
+	if sb.lockFiles {
+		return "# Terraform >= 1.10 / OpenTofu >= 1.10 (S3-native locking)\n" + sb.LockFileBackendBlock(key)
+	}
 	return "# Terraform >= 1.6 / OpenTofu\n" + sb.BackendBlock(key) + "\n# Terraform 1.5 and older\n" + sb.LegacyBackendBlock(key)
 }
 
@@ -178,6 +195,31 @@ func (sb *Sandbox) BackendBlock(key string) string {
   }
 }
 `, Bucket, key, Region, Table, sb.S3URL, sb.DynamoURL)
+}
+
+// LockFileBackendBlock is the backend block of a team that locks with S3
+// lock files alone: use_lockfile, no dynamodb_table.
+func (sb *Sandbox) LockFileBackendBlock(key string) string {
+	return fmt.Sprintf(`terraform {
+  backend "s3" {
+    bucket       = %[1]q
+    key          = %[2]q
+    region       = %[3]q
+    use_lockfile = true
+    access_key   = "sandbox"
+    secret_key   = "sandbox"
+    endpoints = {
+      s3 = %[4]q
+    }
+    use_path_style              = true
+    skip_credentials_validation = true
+    skip_requesting_account_id  = true
+    skip_metadata_api_check     = true
+    skip_region_validation      = true
+    skip_s3_checksum            = true
+  }
+}
+`, Bucket, key, Region, sb.S3URL)
 }
 
 // LegacyBackendBlock is the backend block for Terraform 1.5 and older,
@@ -207,6 +249,9 @@ func (sb *Sandbox) InspectCommand(sub string) string {
 	cmd := "lockwarden"
 	if sub != "" {
 		cmd += " " + sub
+	}
+	if sb.lockFiles {
+		return fmt.Sprintf("%s --region %s --bucket %s --s3-endpoint-url %s", cmd, Region, Bucket, sb.S3URL)
 	}
 	return fmt.Sprintf("%s --table %s --region %s --endpoint-url %s --bucket %s --s3-endpoint-url %s", cmd, Table, Region, sb.DynamoURL, Bucket, sb.S3URL)
 }

@@ -3,6 +3,7 @@ package sandbox
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"time"
 
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
@@ -43,6 +44,9 @@ var statesWithDigests = []struct {
 }
 
 func (sb *Sandbox) seed(ctx context.Context) error {
+	if sb.lockFiles {
+		return sb.seedLockFiles(ctx)
+	}
 	now := sb.now()
 	for i, st := range statesWithDigests {
 		restore := sb.s3clock.setBack(st.age)
@@ -100,4 +104,28 @@ func (sb *Sandbox) seed(ctx context.Context) error {
 	return PutRaw(ctx, sb.Dynamo, Table, map[string]types.AttributeValue{
 		"LockID": str(Bucket + "/migrated/terraform.tfstate-md5"),
 	})
+}
+
+// seedLockFiles seeds a sandbox with no lock table: the same locks, held
+// in S3 lock files, and state objects with no digest items (clients that
+// lock with use_lockfile alone write none).
+func (sb *Sandbox) seedLockFiles(ctx context.Context) error {
+	now := sb.now()
+	for i, st := range statesWithDigests {
+		restore := sb.s3clock.setBack(st.age)
+		err := sb.putState(ctx, st.key, State(3+i*7, NewLockID(), "1.12.6"))
+		restore()
+		if err != nil {
+			return err
+		}
+	}
+	for _, l := range seedLocks {
+		if err := LockFile(ctx, sb.S3, NewInfo(Bucket+"/"+l.key, l.op, l.who, l.version, now.Add(-l.age))); err != nil {
+			return fmt.Errorf("lock file %s: %w", l.key, err)
+		}
+	}
+	// A lock file that is not LockInfo JSON blocks clients just the same.
+	_, err := sb.S3.PutObject(ctx, &s3.PutObjectInput{Bucket: sdkaws.String(Bucket), Key: sdkaws.String("broken/terraform.tfstate.tflock"),
+		Body: bytes.NewReader([]byte("lock held by hand-rolled script (not JSON)"))})
+	return err
 }

@@ -1,8 +1,9 @@
 # lockwarden — build, test, benchmark.
 #
 #   make test    everything CI runs: gofmt, go vet, unit tests, integration
-#                tests on minidyn and dynalite, end-to-end tests with real
-#                Terraform 1.5.7. Installs what it needs first.
+#                tests on minidyn, dynalite, gofakes3 and MinIO, end-to-end
+#                tests with real Terraform 1.5.7 (and Terraform >= 1.10 from
+#                PATH for S3 lock files). Installs what it needs first.
 #   make bench   the list and UI benchmarks with their targets (BENCHMARKS.md).
 #   make fuzz    every fuzz target for FUZZTIME each (FUZZING.md).
 #   make demo    the TUI on the embedded sandbox.
@@ -10,11 +11,15 @@
 TERRAFORM_VERSION := 1.5.7
 TF_CACHE          := $(HOME)/.cache/lockwarden/terraform-$(TERRAFORM_VERSION)
 TERRAFORM         := $(TF_CACHE)/terraform
+MINIO_VERSION     := v0.0.0-20260212201848-7aac2a2c5b7c
+MINIO_CACHE       := $(HOME)/.cache/lockwarden/minio-20260212201848
+MINIO             := $(MINIO_CACHE)/minio
 DYNALITE          := tools/dynalite/node_modules/dynalite/cli.js
 GO_TEST_FLAGS     ?= -race -count=1 -timeout 15m
 
 export LOCKWARDEN_TERRAFORM := $(TERRAFORM)
 export LOCKWARDEN_DYNALITE  := $(CURDIR)/$(DYNALITE)
+export LOCKWARDEN_MINIO     := $(MINIO)
 
 .PHONY: all build test deps check bench race fuzz demo clean
 
@@ -23,7 +28,7 @@ all: build
 build:
 	go build -o lockwarden .
 
-deps: $(DYNALITE) $(TERRAFORM)
+deps: $(DYNALITE) $(TERRAFORM) $(MINIO)
 
 # dynalite exactly as pinned by the lock file. The Go tests start it on a
 # free port and stop it when they finish.
@@ -35,6 +40,13 @@ $(DYNALITE): tools/dynalite/package.json tools/dynalite/package-lock.json
 $(TERRAFORM):
 	@echo "installing Terraform $(TERRAFORM_VERSION) into $(TF_CACHE) (once, about a minute)"
 	cd / && GOBIN=$(TF_CACHE) go install github.com/hashicorp/terraform@v$(TERRAFORM_VERSION)
+
+# MinIO, the real S3 server the lock-file tests run on beside gofakes3,
+# built from source once (3 to 5 minutes), then cached. The Go tests start
+# it on a free port with a temporary data directory and stop it after.
+$(MINIO):
+	@echo "installing MinIO $(MINIO_VERSION) into $(MINIO_CACHE) (once, 3 to 5 minutes)"
+	cd / && GOBIN=$(MINIO_CACHE) go install github.com/minio/minio@$(MINIO_VERSION)
 
 check:
 	@unformatted=$$(gofmt -l .); \

@@ -23,20 +23,26 @@ import (
 	"github.com/lockwarden/lockwarden/unlock"
 )
 
-// s3env is the sandbox (minidyn + gofakes3) with the guarded path on it.
+// s3env is the sandbox (minidyn + gofakes3, or minidyn + MinIO) with the
+// guarded path on it.
 type s3env struct {
 	sb    *sandbox.Sandbox
 	locks *lwaws.Locks
 	svc   *unlock.Service
 }
 
-func newS3Env(t *testing.T) s3env {
+// newS3Env is the sandbox with its own gofakes3.
+func newS3Env(t *testing.T) s3env { return newS3EnvOn(t, testenv.Gofakes3) }
+
+// newS3EnvOn is the sandbox with its S3 side on server.
+func newS3EnvOn(t *testing.T, server testenv.S3Server) s3env {
 	t.Helper()
 	sb, err := sandbox.Start(context.Background(), sandbox.Options{Empty: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(sb.Close)
+	sb = testenv.On(t, server, sb)
 	files := &lwaws.LockFiles{Client: sb.S3, Buckets: []lwaws.BucketPrefix{{Bucket: sandbox.Bucket}}}
 	writer := &lwaws.LockWriter{Client: sb.Dynamo, Table: sandbox.Table, Region: sandbox.Region}
 	return s3env{sb: sb,
@@ -90,7 +96,17 @@ func (e s3env) lockBoth(t *testing.T, key, who string, age time.Duration) model.
 	return li
 }
 
-func TestLockFileFixtureParsesAndItsETagIsItsMD5(t *testing.T) {
+// onS3Servers runs a lock-file test once on each S3 implementation (the
+// sandbox's gofakes3 and a real MinIO), each with a fresh environment.
+func onS3Servers(t *testing.T, test func(t *testing.T, e s3env)) {
+	for _, server := range testenv.S3Servers {
+		t.Run(string(server), func(t *testing.T) { test(t, newS3EnvOn(t, server)) })
+	}
+}
+
+func TestLockFileFixtureParsesAndItsETagIsItsMD5(t *testing.T) { onS3Servers(t, testLockFileFixture) }
+
+func testLockFileFixture(t *testing.T, e s3env) {
 	dir := filepath.Join(testenv.ModuleRoot(t), "model", "testdata", "real-clients")
 	body, err := os.ReadFile(filepath.Join(dir, "tflock-object-body.json"))
 	if err != nil {
@@ -101,7 +117,6 @@ func TestLockFileFixtureParsesAndItsETagIsItsMD5(t *testing.T) {
 	if err := json.Unmarshal(raw, &listing); err != nil {
 		t.Fatal(err)
 	}
-	e := newS3Env(t)
 	e.putFile(t, "env:/staging/network/terraform.tfstate.tflock", string(body))
 	en := e.entry(t, "tfstate/env:/staging/network/terraform.tfstate")
 	sum := md5.Sum(body)
@@ -117,8 +132,9 @@ func TestLockFileFixtureParsesAndItsETagIsItsMD5(t *testing.T) {
 	}
 }
 
-func TestListingMergesBothPlaces(t *testing.T) {
-	e := newS3Env(t)
+func TestListingMergesBothPlaces(t *testing.T) { onS3Servers(t, testListingMergesBothPlaces) }
+
+func testListingMergesBothPlaces(t *testing.T, e s3env) {
 	ctx := context.Background()
 	e.lockBoth(t, "both/terraform.tfstate", "alice@ci", 2*time.Hour)
 	// A lock file only, for a state that also uses the table (it has a digest).
@@ -149,8 +165,9 @@ func TestListingMergesBothPlaces(t *testing.T) {
 	}
 }
 
-func TestReleaseBothPlacesAndRestore(t *testing.T) {
-	e := newS3Env(t)
+func TestReleaseBothPlacesAndRestore(t *testing.T) { onS3Servers(t, testReleaseBothPlacesAndRestore) }
+
+func testReleaseBothPlacesAndRestore(t *testing.T, e s3env) {
 	ctx := context.Background()
 	li := e.lockBoth(t, "app/terraform.tfstate", "alice@ci", 2*time.Hour)
 	observed := e.entry(t, li.Path)
@@ -178,7 +195,10 @@ func TestReleaseBothPlacesAndRestore(t *testing.T) {
 }
 
 func TestAChangedLockFileIsNeverDeleted(t *testing.T) {
-	e := newS3Env(t)
+	onS3Servers(t, testAChangedLockFileIsNeverDeleted)
+}
+
+func testAChangedLockFileIsNeverDeleted(t *testing.T, e s3env) {
 	ctx := context.Background()
 	li := sandbox.NewInfo(sandbox.Bucket+"/app/terraform.tfstate", "OperationTypeApply", "alice@ci", "1.12.6", now.Add(-2*time.Hour))
 	raw, _ := li.Marshal()
@@ -199,7 +219,10 @@ func TestAChangedLockFileIsNeverDeleted(t *testing.T) {
 }
 
 func TestBothPlacesWithTheItemChangedIsReportedAsPartial(t *testing.T) {
-	e := newS3Env(t)
+	onS3Servers(t, testBothPlacesWithTheItemChangedIsReportedAsPartial)
+}
+
+func testBothPlacesWithTheItemChangedIsReportedAsPartial(t *testing.T, e s3env) {
 	ctx := context.Background()
 	li := e.lockBoth(t, "app/terraform.tfstate", "alice@ci", 2*time.Hour)
 	observed := e.entry(t, li.Path)
@@ -230,5 +253,133 @@ func TestBothPlacesWithTheItemChangedIsReportedAsPartial(t *testing.T) {
 	}
 	if body, ok := e.fileExists(t, "app/terraform.tfstate.tflock"); !ok || body != observed.File.Body {
 		t.Error("the lock file was not restored")
+	}
+}
+
+// filesOnly is the environment with no lock table, as a team that locks
+// with use_lockfile alone runs lockwarden: nothing reaches DynamoDB.
+func (e s3env) filesOnly() s3env {
+	e.locks = &lwaws.Locks{Files: e.svc.Files}
+	e.svc = &unlock.Service{Files: e.svc.Files, Audit: e.svc.Audit, Actor: e.svc.Actor, Now: e.svc.Now}
+	return e
+}
+
+func TestLockFileOnlyReleaseAndRestore(t *testing.T) {
+	onS3Servers(t, func(t *testing.T, e s3env) { testLockFileOnlyReleaseAndRestore(t, e.filesOnly()) })
+}
+
+// With no table a lock file is released with the guarded delete and put
+// back by restore with If-None-Match: *, which refuses to replace a lock
+// taken in between.
+func testLockFileOnlyReleaseAndRestore(t *testing.T, e s3env) {
+	ctx := context.Background()
+	li := sandbox.NewInfo(sandbox.Bucket+"/app/terraform.tfstate", "OperationTypeApply", "alice@ci", "1.11.4", now.Add(-2*time.Hour))
+	if err := sandbox.LockFile(ctx, e.sb.S3, li); err != nil {
+		t.Fatal(err)
+	}
+	// The client's own conditional put: a second lock is refused.
+	if err := sandbox.LockFile(ctx, e.sb.S3, sandbox.NewInfo(li.Path, "OperationTypePlan", "bob@ws", "1.11.4", now)); err == nil {
+		t.Fatal("the server let a second client take a held lock (If-None-Match: * ignored)")
+	}
+	observed := e.entry(t, li.Path)
+	if observed.Source != model.SourceS3 || observed.Info.ID != li.ID || observed.Info.Who != "alice@ci" {
+		t.Fatalf("observed %+v", observed)
+	}
+	res, err := e.svc.Release(ctx, observed, staleReq(li.ID), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := e.fileExists(t, "app/terraform.tfstate.tflock"); ok {
+		t.Fatal("the lock file is still there")
+	}
+	_, out, _ := e.svc.Audit.Find(res.RecordID)
+	if out == nil || out.Outcome != audit.OutcomeReleased || out.Table != "" || out.File == nil || !strings.Contains(out.FileDelete, "re-read unchanged") {
+		t.Fatalf("outcome %+v", out)
+	}
+	if _, err := e.svc.Restore(ctx, res.RecordID); err != nil {
+		t.Fatal(err)
+	}
+	if body, ok := e.fileExists(t, "app/terraform.tfstate.tflock"); !ok || body != observed.File.Body {
+		t.Fatalf("restored %q, want %q", body, observed.File.Body)
+	}
+
+	// Released again, then taken by bob: the restore must not replace his lock.
+	res, err = e.svc.Release(ctx, e.entry(t, li.Path), staleReq(li.ID), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bob := sandbox.NewInfo(li.Path, "OperationTypePlan", "bob@ws", "1.11.4", now)
+	if err := sandbox.LockFile(ctx, e.sb.S3, bob); err != nil {
+		t.Fatal(err)
+	}
+	var held *unlock.HeldError
+	if _, err := e.svc.Restore(ctx, res.RecordID); !errors.As(err, &held) {
+		t.Fatalf("restore over bob's lock: %v", err)
+	}
+	bobRaw, _ := bob.Marshal()
+	if body, ok := e.fileExists(t, "app/terraform.tfstate.tflock"); !ok || body != bobRaw {
+		t.Fatalf("bob's lock file was replaced: %q", body)
+	}
+}
+
+func TestAChangedLockFileIsNeverDeletedWithoutATable(t *testing.T) {
+	onS3Servers(t, func(t *testing.T, e s3env) { testChangedLockFileKept(t, e.filesOnly()) })
+}
+
+// The stores accept If-Match on DeleteObject and ignore it, so the re-read
+// is what keeps a changed lock file: every way the file can change between
+// observe and release is refused, and the file stays as it now is.
+func testChangedLockFileKept(t *testing.T, e s3env) {
+	ctx := context.Background()
+	for _, c := range []struct {
+		name   string
+		change func(li model.LockInfo) model.LockInfo // returns what is there after
+	}{
+		{"re-taken by another holder", func(li model.LockInfo) model.LockInfo {
+			return sandbox.NewInfo(li.Path, "OperationTypePlan", "bob@ws", "1.11.4", now)
+		}},
+		{"same lock ID, other bytes", func(li model.LockInfo) model.LockInfo {
+			li.Info = "rewritten by its holder"
+			return li
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			key := strings.ReplaceAll(c.name, " ", "-") + "/terraform.tfstate"
+			li := sandbox.NewInfo(sandbox.Bucket+"/"+key, "OperationTypeApply", "alice@ci", "1.11.4", now.Add(-2*time.Hour))
+			if err := sandbox.LockFile(ctx, e.sb.S3, li); err != nil {
+				t.Fatal(err)
+			}
+			observed := e.entry(t, li.Path)
+			after := c.change(li)
+			afterRaw, _ := after.Marshal()
+			e.putFile(t, key+".tflock", afterRaw)
+			if cur := e.entry(t, li.Path); cur.File.ETag == observed.File.ETag {
+				t.Fatalf("the rewrite kept the ETag %s", cur.File.ETag)
+			}
+			res, err := e.svc.Release(ctx, observed, staleReq(li.ID), "")
+			var changed *unlock.ChangedError
+			if !errors.As(err, &changed) {
+				t.Fatalf("a changed lock file was not refused: %v", err)
+			}
+			if body, ok := e.fileExists(t, key+".tflock"); !ok || body != afterRaw {
+				t.Fatalf("the changed lock file was deleted or altered: %q", body)
+			}
+			if _, out, _ := e.svc.Audit.Find(res.RecordID); out == nil || out.Outcome != audit.OutcomeChanged || out.FileDelete != "" {
+				t.Errorf("outcome %+v", out)
+			}
+		})
+	}
+	// Released by its holder after it was observed: gone, nothing deleted.
+	li := sandbox.NewInfo(sandbox.Bucket+"/gone/terraform.tfstate", "OperationTypeApply", "alice@ci", "1.11.4", now.Add(-2*time.Hour))
+	if err := sandbox.LockFile(ctx, e.sb.S3, li); err != nil {
+		t.Fatal(err)
+	}
+	observed := e.entry(t, li.Path)
+	if err := sandbox.UnlockFile(ctx, e.sb.S3, li); err != nil {
+		t.Fatal(err)
+	}
+	var changed *unlock.ChangedError
+	if _, err := e.svc.Release(ctx, observed, staleReq(li.ID), ""); !errors.As(err, &changed) || changed.Current != nil {
+		t.Fatalf("a lock file released meanwhile: %v", err)
 	}
 }

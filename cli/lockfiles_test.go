@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/lockwarden/lockwarden/audit"
+	"github.com/lockwarden/lockwarden/internal/testenv"
 	"github.com/lockwarden/lockwarden/model"
 	"github.com/lockwarden/lockwarden/sandbox"
 )
@@ -21,10 +22,17 @@ import (
 // A team that locks with S3 lock files alone has no lock table: --bucket
 // without --table lists, releases by lock ID and by state, restores and
 // audits, with every guard of the table path.
+// It runs on the sandbox's gofakes3 and on MinIO.
 func TestLockFilesOnlyNoTable(t *testing.T) {
+	for _, server := range testenv.S3Servers {
+		t.Run(string(server), func(t *testing.T) { testLockFilesOnlyNoTable(t, server) })
+	}
+}
+
+func testLockFilesOnlyNoTable(t *testing.T, server testenv.S3Server) {
 	t.Setenv("XDG_STATE_HOME", t.TempDir())
 	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
-	sb := emptySandbox(t, now)
+	sb := testenv.On(t, server, emptySandbox(t, now))
 	ctx := context.Background()
 	lock := func(key string) model.LockInfo {
 		li := sandbox.NewInfo(sandbox.Bucket+"/"+key, "OperationTypeApply", "alice@ci", "1.11.4", now.Add(-3*time.Hour))

@@ -20,13 +20,16 @@ import (
 
 // list shows S3 lock files beside the table's locks, as a user sees them
 // with --bucket, in JSON and as a table.
+// It runs on the sandbox's gofakes3 and on MinIO.
 func TestListIncludesS3LockFiles(t *testing.T) {
-	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
-	sb, err := sandbox.Start(context.Background(), sandbox.Options{Empty: true, Now: func() time.Time { return now }})
-	if err != nil {
-		t.Fatal(err)
+	for _, server := range testenv.S3Servers {
+		t.Run(string(server), func(t *testing.T) { testListIncludesS3LockFiles(t, server) })
 	}
-	defer sb.Close()
+}
+
+func testListIncludesS3LockFiles(t *testing.T, server testenv.S3Server) {
+	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	sb := testenv.On(t, server, emptySandbox(t, now))
 	body, err := os.ReadFile(filepath.Join(testenv.ModuleRoot(t), "model", "testdata", "real-clients", "tflock-object-body.json"))
 	if err != nil {
 		t.Fatal(err)

@@ -79,7 +79,14 @@ func (m Model) helpView(w int) []string {
 		hs = append(hs, mk.style(s).Render(mk.symbol)+" "+mk.meaning)
 	}
 	lines = append(lines, wrapItems(hs, w-2, "  ")...)
-	lines = append(lines, "", " "+s.Dim.Render(fmt.Sprintf("The table is re-read every %s; ages tick every second.", model.FormatThreshold(m.cfg.PollInterval))))
+	reread := fmt.Sprintf("The table is re-read every %s", model.FormatThreshold(m.cfg.PollInterval))
+	switch {
+	case m.cfg.LockFiles && m.cfg.Table == "":
+		reread = fmt.Sprintf("The buckets are re-listed every %s (s3_poll_interval)", model.FormatThreshold(m.cfg.S3PollInterval))
+	case m.cfg.LockFiles:
+		reread += fmt.Sprintf(", the buckets every %s (s3_poll_interval)", model.FormatThreshold(m.cfg.S3PollInterval))
+	}
+	lines = append(lines, "", " "+s.Dim.Render(reread+"; ages tick every second."))
 	return lines
 }
 

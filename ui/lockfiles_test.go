@@ -122,6 +122,9 @@ func TestBucketsAreListedEveryS3PollInterval(t *testing.T) {
 	if src.listings != 5 {
 		t.Errorf("r: %d listings, want 5", src.listings)
 	}
+	if help := plain(press(send(m, tea.WindowSizeMsg{Width: 200, Height: 80}), "?")); !strings.Contains(help, "The table is re-read every 5s, the buckets every 1m (s3_poll_interval)") {
+		t.Errorf("help does not say the two intervals:\n%s", help)
+	}
 	// With lock files alone, the poll itself waits s3_poll_interval.
 	m.cfg.Table = ""
 	if m.cfg.pollEvery() != time.Minute {

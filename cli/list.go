@@ -24,9 +24,11 @@ func newListCmd(env *Env) *cobra.Command {
 	var staleOnly, all, exitCode bool
 	cmd := &cobra.Command{
 		Use:   "list",
-		Short: "List the locks in the lock table",
-		Long: `List every lock in the table: state path, operation, holder, age, version
-and lock ID. Stale locks are marked with '!', malformed items with '?'.
+		Short: "List the locks in the lock table and the watched buckets",
+		Long: `List every lock in the table and the watched buckets' lock files: state
+path, operation, holder, age, version and lock ID. Stale locks are marked
+with '!', malformed items with '?'. On a terminal, stderr also says what
+the read cost (read capacity, S3 LIST and GET requests).
 
 Exit codes: 0 success; 1 error; 2 usage error; 3 with --exit-code when at
 least one lock is listed (for monitors and cron).`,

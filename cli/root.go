@@ -113,12 +113,14 @@ func newRoot(env *Env) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "lockwarden",
 		Short: "See and safely release Terraform/OpenTofu state locks",
-		Long: `lockwarden shows the S3 backend's DynamoDB lock table live: who holds each
-lock, which operation, since when, and whether it looks stale.
+		Long: `lockwarden shows the S3 backend's locks live — the DynamoDB lock table, the
+S3 lock files (use_lockfile), or both: who holds each lock, which operation,
+since when, and whether it looks stale.
 
 Without a command it opens the terminal UI. Point it at a table with --table
-and --region (or a context in the config file), or try it on the embedded
-sandbox with 'lockwarden demo'.`,
+and --region, at state buckets with --bucket (no table needed when Terraform
+locks with lock files alone), or at a context in the config file; or try it
+on the embedded sandbox with 'lockwarden demo'.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		RunE: func(cmd *cobra.Command, args []string) error {

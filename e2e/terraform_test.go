@@ -1,5 +1,7 @@
-// Package e2e runs real Terraform 1.5.7 against lockwarden's sandbox and
-// checks what the lockwarden binary reports, as a user would see it.
+// Package e2e runs real Terraform against lockwarden's sandbox and checks
+// what the lockwarden binary reports, as a user would see it: 1.5.7 for the
+// lock table, and a Terraform >= 1.10 from PATH for S3 lock files, on the
+// sandbox's gofakes3 and on MinIO.
 package e2e
 
 import (

@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"strings"
 	"sync"
 
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
 
@@ -35,6 +37,13 @@ func NewS3(cfg sdkaws.Config, endpoint string) *s3.Client {
 		// Lock files are tiny; the default CRC trailers trip emulators.
 		o.RequestChecksumCalculation = sdkaws.RequestChecksumCalculationWhenRequired
 		o.ResponseChecksumValidation = sdkaws.ResponseChecksumValidationWhenRequired
+		// List keeps up to 80 requests in flight; with the SDK's 10 idle
+		// connections per host, most would open a new TLS connection.
+		if bc, ok := o.HTTPClient.(*awshttp.BuildableClient); ok {
+			o.HTTPClient = bc.WithTransportOptions(func(t *http.Transport) {
+				t.MaxIdleConnsPerHost = max(t.MaxIdleConnsPerHost, DefaultListConcurrency+DefaultGetConcurrency)
+			})
+		}
 	})
 }
 

@@ -121,8 +121,8 @@ type prefixTask struct {
 }
 
 // keyRange is a run of sibling prefixes (each ending in "/") of one bucket,
-// listed flat in one paged listing: keys under prefix after start, up to
-// end, that lie under one of subs.
+// listed flat in one paged listing: keys under prefix after start (if
+// any), up to end, that lie under one of subs.
 type keyRange struct {
 	b                  int
 	prefix, start, end string
@@ -170,7 +170,7 @@ func (d *discovery) walk(ctx context.Context) {
 				}
 				continue
 			}
-			ranges = append(ranges, splitRanges(b, s, 2*d.listLimit)...)
+			ranges = append(ranges, splitRanges(b, s, 4*d.listLimit)...)
 		}
 	}
 	var flat errgroup.Group
@@ -185,13 +185,19 @@ func (d *discovery) walk(ctx context.Context) {
 }
 
 // splitRanges cuts sorted sibling prefixes into at most n ranges of about
-// equal numbers of prefixes.
+// equal numbers of prefixes. More ranges than requests in flight let a
+// large prefix be listed beside several small ones.
 func splitRanges(b int, subs []string, n int) []keyRange {
 	n = min(n, len(subs))
 	out := make([]keyRange, 0, n)
 	for i := 0; i < n; i++ {
 		group := subs[i*len(subs)/n : (i+1)*len(subs)/n]
 		first, last := group[0], group[len(group)-1]
+		if len(group) == 1 {
+			// One prefix is listed whole, and the listing ends with it.
+			out = append(out, keyRange{b: b, prefix: first, end: afterPrefix(first), subs: group})
+			continue
+		}
 		out = append(out, keyRange{b: b, prefix: commonPrefix(first, last), start: first,
 			end: afterPrefix(last), subs: group})
 	}
@@ -220,7 +226,7 @@ func (d *discovery) listDelimited(ctx context.Context, t prefixTask) (subs []str
 		Prefix: sdkaws.String(t.prefix), Delimiter: sdkaws.String("/"), MaxKeys: sdkaws.Int32(listPageKeys)})
 	for p.HasMorePages() && !d.hasFailed(t.b) {
 		d.lists.Add(1)
-		page, err := p.NextPage(ctx)
+		page, err := p.NextPage(ctx, keysOnly)
 		if err != nil {
 			d.fail(t.b, s3Error(err, "s3:ListBucket", bp.Bucket))
 			return nil
@@ -229,7 +235,7 @@ func (d *discovery) listDelimited(ctx context.Context, t prefixTask) (subs []str
 			d.found(ctx, t.b, sdkaws.ToString(obj.Key), sdkaws.ToString(obj.ETag))
 		}
 		for _, cp := range page.CommonPrefixes {
-			subs = append(subs, sdkaws.ToString(cp.Prefix))
+			subs = append(subs, strings.Clone(sdkaws.ToString(cp.Prefix)))
 		}
 	}
 	return subs
@@ -238,11 +244,14 @@ func (d *discovery) listDelimited(ctx context.Context, t prefixTask) (subs []str
 // listRange lists a range of sibling prefixes flat.
 func (d *discovery) listRange(ctx context.Context, r keyRange) {
 	bp := d.l.Buckets[r.b]
-	p := s3.NewListObjectsV2Paginator(d.l.Client, &s3.ListObjectsV2Input{Bucket: sdkaws.String(bp.Bucket),
-		Prefix: sdkaws.String(r.prefix), StartAfter: sdkaws.String(r.start), MaxKeys: sdkaws.Int32(listPageKeys)})
+	in := &s3.ListObjectsV2Input{Bucket: sdkaws.String(bp.Bucket), Prefix: sdkaws.String(r.prefix), MaxKeys: sdkaws.Int32(listPageKeys)}
+	if r.start != "" {
+		in.StartAfter = sdkaws.String(r.start)
+	}
+	p := s3.NewListObjectsV2Paginator(d.l.Client, in)
 	for p.HasMorePages() && !d.hasFailed(r.b) {
 		d.lists.Add(1)
-		page, err := p.NextPage(ctx)
+		page, err := p.NextPage(ctx, keysOnly)
 		if err != nil {
 			d.fail(r.b, s3Error(err, "s3:ListBucket", bp.Bucket))
 			return
@@ -270,6 +279,8 @@ func (d *discovery) found(ctx context.Context, b int, key, etag string) {
 		return
 	}
 	bucket := d.l.Buckets[b].Bucket
+	// Keys of a page share its memory; this one outlives it.
+	key, etag = strings.Clone(key), strings.Clone(etag)
 	k := fileKey{bucket, key}
 	if c, ok := d.prev[k]; ok && etag != "" && c.etag == etag {
 		d.keep(k, c)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,6 +18,7 @@ import (
 
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/lockwarden/lockwarden/internal/testenv"
 	"github.com/lockwarden/lockwarden/sandbox"
@@ -297,14 +299,56 @@ func testBothPlaces(t *testing.T, server testenv.S3Server) {
 // restored file — the restore put back exactly what Terraform wrote.
 func TestTerraformLockFileOnlyReleaseRestoreForceUnlock(t *testing.T) {
 	for _, server := range testenv.S3Servers {
-		t.Run(string(server), func(t *testing.T) { testLockFileOnly(t, server) })
+		t.Run(string(server), func(t *testing.T) { testLockFileOnly(t, newLockfileSetup(t, server, true)) })
 	}
 }
 
-func testLockFileOnly(t *testing.T, server testenv.S3Server) {
+// State buckets are usually versioned. There a release leaves a delete
+// marker over the lock file's old version: lockwarden lists neither as a
+// lock, restore and Terraform's force-unlock work the same, and the
+// released lock file's bytes stay in the bucket's history.
+func TestTerraformLockFileInAVersionedBucket(t *testing.T) {
+	s := newLockfileSetup(t, testenv.MinIO, true)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if _, err := s.s3.client.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: sdkaws.String(sandbox.Bucket),
+		VersioningConfiguration: &types.VersioningConfiguration{Status: types.BucketVersioningStatusEnabled}}); err != nil {
+		t.Fatalf("enable versioning on MinIO: %v", err)
+	}
+	id := testLockFileOnly(t, s)
+
+	versions, err := s.s3.client.ListObjectVersions(ctx, &s3.ListObjectVersionsInput{Bucket: sdkaws.String(sandbox.Bucket), Prefix: sdkaws.String(lockFileOnlyKey + ".tflock")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	latestIsMarker, keptApplys := false, false
+	for _, m := range versions.DeleteMarkers {
+		latestIsMarker = latestIsMarker || sdkaws.ToBool(m.IsLatest)
+	}
+	for _, v := range versions.Versions {
+		obj, err := s.s3.client.GetObject(ctx, &s3.GetObjectInput{Bucket: sdkaws.String(sandbox.Bucket), Key: v.Key, VersionId: v.VersionId})
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(obj.Body)
+		obj.Body.Close()
+		keptApplys = keptApplys || strings.Contains(string(body), id)
+	}
+	t.Logf("%s.tflock: %d versions, %d delete markers", lockFileOnlyKey, len(versions.Versions), len(versions.DeleteMarkers))
+	if !latestIsMarker || !keptApplys || len(versions.DeleteMarkers) < 2 {
+		t.Errorf("want delete markers over the lock file's versions, the apply's kept: %d versions, %d delete markers, latest a marker %v, apply's kept %v",
+			len(versions.Versions), len(versions.DeleteMarkers), latestIsMarker, keptApplys)
+	}
+}
+
+// lockFileOnlyKey is the state the use_lockfile-alone scenario locks.
+const lockFileOnlyKey = "e2e/files/terraform.tfstate"
+
+// testLockFileOnly runs the use_lockfile-alone scenario on s and returns
+// the killed apply's lock ID.
+func testLockFileOnly(t *testing.T, s lockfileSetup) string {
 	tf, version := terraformLockfile(t)
-	s := newLockfileSetup(t, server, true)
-	const key = "e2e/files/terraform.tfstate"
+	const key = lockFileOnlyKey
 	w := newLockfileWorkdir(t, tf, s.backend(key, false))
 	flags := s.flags(t, false)
 
@@ -333,6 +377,9 @@ func testLockFileOnly(t *testing.T, server testenv.S3Server) {
 	if s.lockFileExists(t, key) {
 		t.Fatal("the lock file is still in the bucket")
 	}
+	if left := listLocks(t, flags); len(left) != 0 {
+		t.Fatalf("after the release, still listed: %+v", left)
+	}
 	mustRun(t, w, "plan", "-input=false", "-no-color", "-lock-timeout=0s")
 
 	code, out, errOut = lockwarden(t, append([]string{"restore", record[1]}, flags...)...)
@@ -352,4 +399,5 @@ func testLockFileOnly(t *testing.T, server testenv.S3Server) {
 		t.Fatalf("after force-unlock, still listed: %+v", left)
 	}
 	mustRun(t, w, "plan", "-input=false", "-no-color", "-lock-timeout=0s")
+	return l.ID
 }

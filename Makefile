@@ -4,7 +4,8 @@
 #                tests on minidyn, dynalite, gofakes3 and MinIO, end-to-end
 #                tests with real Terraform 1.5.7 (and Terraform >= 1.10 from
 #                PATH for S3 lock files). Installs what it needs first.
-#   make bench   the list and UI benchmarks with their targets (BENCHMARKS.md).
+#   make bench   the list (lock table and S3 lock files) and UI benchmarks
+#                with their targets (BENCHMARKS.md).
 #   make fuzz    every fuzz target for FUZZTIME each (FUZZING.md).
 #   make demo    the TUI on the embedded sandbox.
 
@@ -62,7 +63,7 @@ race: deps
 	go test -count=1 -run TestRandomizedRaces -v ./unlock -race-rounds 1000 $(if $(RACE_SEED),-race-seed $(RACE_SEED))
 
 bench: deps build
-	go run ./internal/bench -items 100000 -locks 1000
+	go run ./internal/bench -items 100000 -locks 1000 -objects 100000 -lockfiles 1000
 	go test -run '^$$' -bench . -benchtime 30x -count 3 ./ui | go run ./internal/bench uicheck
 
 # Every fuzz target for FUZZTIME each (default 60s); see FUZZING.md.

@@ -186,12 +186,14 @@ outcome could not be written (restore still works from the intent record).`,
 			var partial *unlock.PartialError
 			var unrecorded *unlock.UnrecordedError
 			switch {
-			case errors.As(err, &unrecorded) && !errors.As(err, &partial):
+			case errors.As(err, &unrecorded):
 				fmt.Fprintf(env.Stdout, "\nReleased %s.\nTo undo: lockwarden restore %s%s\n", sanitize.Text(observed.LockID), res.RecordID, tableArgs(s))
 				return &exitError{code: ExitUnrecorded, err: err}
+			case errors.Is(err, lwaws.ErrOutcomeUnknown):
+				return fmt.Errorf("%w (audit %s; if it went, lockwarden restore %s%s puts it back)", err, res.RecordID, res.RecordID, tableArgs(s))
 			case errors.As(err, &partial):
 				return err
-			case errors.As(err, &changed) && changed.Current == nil:
+			case errors.As(err, &changed) && changed.Gone():
 				return &exitError{code: ExitNotFound, err: err}
 			case errors.As(err, &changed):
 				return &exitError{code: ExitRefused, err: err}
@@ -209,6 +211,14 @@ outcome could not be written (restore still works from the intent record).`,
 	cmd.Flags().BoolVar(&allowSplit, "allow-split", false, "release even a lock flagged ≠ (its places disagree); with two holders, only --id's place")
 	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask for the typed confirmation")
 	return cmd
+}
+
+// restoredLine says what a restore put back, for the person.
+func restoredLine(res unlock.Result) string {
+	if path, ok := strings.CutSuffix(res.Entry.LockID, model.DigestSuffix); ok {
+		return "Restored the digest of " + sanitize.Text(path) + " as it was before the repair."
+	}
+	return fmt.Sprintf("Restored %s: %s again.", sanitize.Text(res.Entry.LockID), sanitize.Text(unlock.Describe(res.Entry)))
 }
 
 // tableArgs repeats how the table was chosen, for a command to copy.
@@ -378,18 +388,18 @@ again); 5 restored, but the audit outcome could not be written.`,
 			var held *unlock.HeldError
 			var refusal *model.Refusal
 			var unrecorded *unlock.UnrecordedError
-			var partial *unlock.RestorePartialError
 			switch {
 			case errors.As(err, &held), errors.As(err, &refusal):
 				return &exitError{code: ExitRefused, err: err}
-			case errors.As(err, &unrecorded) && !errors.As(err, &partial):
-				fmt.Fprintf(env.Stdout, "Restored %s: %s again.\n", sanitize.Text(res.Entry.LockID), sanitize.Text(unlock.Describe(res.Entry)))
+			case errors.As(err, &unrecorded):
+				fmt.Fprintln(env.Stdout, restoredLine(res))
 				return &exitError{code: ExitUnrecorded, err: err}
-			}
-			if err != nil {
+			case errors.Is(err, lwaws.ErrOutcomeUnknown):
+				return fmt.Errorf("%w (audit %s: check with 'lockwarden list', then run this restore again)", err, res.RecordID)
+			case err != nil:
 				return err
 			}
-			fmt.Fprintf(env.Stdout, "Restored %s: %s again.\nAudit record %s.\n", sanitize.Text(res.Entry.LockID), sanitize.Text(unlock.Describe(res.Entry)), res.RecordID)
+			fmt.Fprintf(env.Stdout, "%s\nAudit record %s.\n", restoredLine(res), res.RecordID)
 			return nil
 		},
 	}

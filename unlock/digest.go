@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/lockwarden/lockwarden/audit"
 	lwaws "github.com/lockwarden/lockwarden/aws"
@@ -58,35 +59,61 @@ func (s *Service) RepairDigest(ctx context.Context, observed lwaws.DigestReport,
 }
 
 // restoreDigest undoes a digest repair: the digest item goes back to what
-// it was, only if it still holds the repaired value.
-func (s *Service) restoreDigest(ctx context.Context, recordID string, outcome *audit.Record) (Result, error) {
-	if outcome.Outcome != audit.OutcomeRepaired {
+// it was, only if it still holds the repaired value. With no outcome
+// recorded (or an unknown one) it works from the intent: what was observed
+// before, and the value the repair wrote.
+func (s *Service) restoreDigest(ctx context.Context, recordID string, intent, outcome *audit.Record, fromIntent bool) (Result, error) {
+	var before model.Item
+	var repaired, lockID string
+	switch {
+	case fromIntent:
+		before, repaired, lockID = intent.Observed, intent.Digest, intent.LockID
+	case outcome.Outcome == audit.OutcomeRepaired:
+		before, repaired, lockID = outcome.Item, outcome.Digest, outcome.LockID
+	default:
 		return Result{}, fmt.Errorf("audit record %s did not repair anything (%s): nothing to restore", recordID, outcome.Outcome)
+	}
+	if len(before) == 0 {
+		before = nil
+	}
+	path, ok := strings.CutSuffix(lockID, model.DigestSuffix)
+	if !ok || repaired == "" {
+		return Result{}, fmt.Errorf("audit record %s is damaged (lock_id %q, digest %q): nothing restored", recordID, lockID, repaired)
 	}
 	if s.Writer == nil {
 		return Result{}, noTable("nothing restored: audit record " + recordID + " repaired a digest, and digests live in a lock table")
 	}
-	path := outcome.LockID[:len(outcome.LockID)-len(model.DigestSuffix)]
 	id := audit.NewRecordID(s.now())
-	in := s.base(ctx, id, audit.ActionRestore, outcome.LockID)
-	in.Phase, in.Item, in.RestoreOf = audit.PhaseIntent, outcome.Item, recordID
+	in := s.base(ctx, id, audit.ActionRestore, lockID)
+	in.Phase, in.Item, in.RestoreOf = audit.PhaseIntent, before, recordID
+	if fromIntent {
+		in.Reason = "restored from the intent record: the repair's outcome was " + orNone(outcomeWord(outcome))
+	}
 	if err := s.Audit.Append(in); err != nil {
 		return Result{}, fmt.Errorf("nothing restored: the audit record could not be written: %w", err)
 	}
-	out := s.base(ctx, id, audit.ActionRestore, outcome.LockID)
+	out := s.base(ctx, id, audit.ActionRestore, lockID)
 	out.Phase, out.RestoreOf = audit.PhaseOutcome, recordID
-	err := s.Writer.ReplaceIfDigest(ctx, path, outcome.Item, outcome.Digest)
+	err := s.Writer.ReplaceIfDigest(ctx, path, before, repaired)
 	switch {
 	case errors.Is(err, lwaws.ErrConditionFailed):
 		out.Outcome = audit.OutcomeChanged
-		return s.record(out, Result{RecordID: id}, fmt.Errorf("not restored: the digest of %s changed since the repair (a state write since?); nothing was written", path), "")
+		return s.record(out, Result{RecordID: id}, fmt.Errorf("not restored: the digest of %s is not the repaired value %s (a state write since, or the repair never happened); nothing was written", path, repaired), "")
 	case err != nil:
 		return s.failed(out, err)
 	}
-	out.Outcome, out.Item = audit.OutcomeRestored, outcome.Item
-	e := model.Entry{LockID: outcome.LockID}
-	if outcome.Item != nil {
-		e = model.Classify(outcome.Item, s.Writer.WorkspaceKeyPrefix)
+	out.Outcome, out.Item = audit.OutcomeRestored, before
+	e := model.Entry{LockID: lockID, Kind: model.KindDigest}
+	if before != nil {
+		e = model.Classify(before, s.workspaceKeyPrefix())
 	}
-	return s.record(out, Result{RecordID: id, Item: outcome.Item, Entry: e}, nil, "restored the digest of "+path)
+	return s.record(out, Result{RecordID: id, Item: before, Entry: e}, nil, "restored the digest of "+path)
+}
+
+// outcomeWord is a record's outcome, "" for none.
+func outcomeWord(r *audit.Record) string {
+	if r == nil {
+		return ""
+	}
+	return r.Outcome
 }

@@ -27,9 +27,6 @@ func (s *Service) samePlace(ctx context.Context, rec *audit.Record) error {
 	if recAcct, hereAcct := AccountOf(rec.Actor), AccountOf(s.actor(ctx)); recAcct != "" && hereAcct != "" {
 		differ("account", recAcct, hereAcct)
 	}
-	if rec.File != nil && s.Files != nil && !s.Files.Watches(rec.File.Bucket) {
-		diffs = append(diffs, fmt.Sprintf("bucket %s is not watched here", rec.File.Bucket))
-	}
 	if len(diffs) == 0 {
 		return nil
 	}

@@ -56,13 +56,22 @@ type Result struct {
 }
 
 // ChangedError says the lock is no longer as observed; Current is what is
-// there now (nil when nothing is).
+// there now (nil when nothing is, or when reading it again failed:
+// ReadErr).
 type ChangedError struct {
 	LockID  string
 	Current *model.Entry
+	ReadErr error
 }
 
+// Gone reports whether the lock is known to be released: read again, and
+// nothing there.
+func (e *ChangedError) Gone() bool { return e.Current == nil && e.ReadErr == nil }
+
 func (e *ChangedError) Error() string {
+	if e.ReadErr != nil {
+		return fmt.Sprintf("not released: %s changed since you looked, and reading it again failed (%v)", e.LockID, e.ReadErr)
+	}
 	if e.Current == nil {
 		return fmt.Sprintf("not released: %s was already released", e.LockID)
 	}
@@ -87,9 +96,16 @@ type HeldError struct {
 	Current  model.Entry
 	// Same is set when what is there is the very item to restore.
 	Same bool
+	// ReadErr is set when a put was refused (something is there) and
+	// reading who holds it failed; LockID then names the lock.
+	LockID  string
+	ReadErr error
 }
 
 func (e *HeldError) Error() string {
+	if e.ReadErr != nil {
+		return fmt.Sprintf("not restored: %s is held again (the put was refused), and reading who holds it failed (%v)", e.LockID, e.ReadErr)
+	}
 	if e.Same {
 		return fmt.Sprintf("not restored: %s is already back as it was (%s)", e.Current.LockID, Describe(e.Current))
 	}
@@ -282,11 +298,16 @@ func (s *Service) Release(ctx context.Context, observed model.Entry, req model.R
 func (s *Service) release(ctx context.Context, observed model.Entry, out *audit.Record) (Result, error) {
 	changed := func() (Result, error) {
 		cur, found, gerr := s.Get(ctx, observed.LockID)
-		cerr := &ChangedError{LockID: observed.LockID}
-		out.Outcome = audit.OutcomeGone
-		if gerr == nil && found {
+		cerr := &ChangedError{LockID: observed.LockID, ReadErr: gerr}
+		switch {
+		case gerr != nil:
+			// Changed or gone: reading it again failed, so not "gone".
+			out.Outcome, out.Error = audit.OutcomeChanged, "reading it again failed: "+gerr.Error()
+		case found:
 			cerr.Current = &cur
 			out.Outcome, out.Item, out.File = audit.OutcomeChanged, cur.Item, cur.File
+		default:
+			out.Outcome = audit.OutcomeGone
 		}
 		return Result{}, cerr
 	}
@@ -312,6 +333,12 @@ func (s *Service) release(ctx context.Context, observed model.Entry, out *audit.
 	if observed.Source.HasItem() {
 		var err error
 		removed, err = s.Writer.DeleteIfUnchanged(ctx, observed)
+		if errors.Is(err, lwaws.ErrOutcomeUnknown) && removedFile != nil {
+			// The file is gone; whether the item went too is unknown.
+			// Restore works from the intent and puts back what is absent.
+			out.Outcome, out.File, out.Error = audit.OutcomeUnknown, removedFile, err.Error()
+			return Result{}, err
+		}
 		if err != nil && removedFile != nil {
 			out.Outcome, out.File, out.Error = audit.OutcomePartial, removedFile, err.Error()
 			if errors.Is(err, lwaws.ErrConditionFailed) {
@@ -347,149 +374,6 @@ func outcomeOf(err error) string {
 func (s *Service) failed(out audit.Record, err error) (Result, error) {
 	out.Outcome, out.Error = outcomeOf(err), err.Error()
 	return s.record(out, Result{RecordID: out.RecordID}, err, "")
-}
-
-// RestorePartialError says a restore put the S3 lock file back but not the
-// lock-table item; running restore again completes it.
-type RestorePartialError struct {
-	LockID, RecordID, Of string
-	Err                  error
-}
-
-func (e *RestorePartialError) Error() string {
-	return fmt.Sprintf("partly restored %s: the S3 lock file is back, but the lock-table item was not put back (%v); run lockwarden restore %s again to complete it (audit %s)", e.LockID, e.Err, e.Of, e.RecordID)
-}
-
-func (e *RestorePartialError) Unwrap() error { return e.Err }
-
-// Restore puts back what record recordID removed, byte for byte, only
-// where nothing holds the lock now. A place already holding exactly what
-// is restored (a partial restore, retried) is left as it is, so running
-// restore again completes a partial one. A release whose outcome was never
-// recorded is restored from its intent: what was observed before the
-// release, put back only where it is absent. It is itself audited.
-func (s *Service) Restore(ctx context.Context, recordID string) (Result, error) {
-	if s.ReadOnly {
-		return Result{}, &model.Refusal{Kind: model.RefusedReadOnly, Msg: "read-only: lockwarden makes no writes in this run (pass --write to allow them)"}
-	}
-	intent, outcome, err := s.Audit.Find(recordID)
-	if err != nil {
-		return Result{}, err
-	}
-	rec := outcome
-	if rec == nil {
-		rec = intent
-	}
-	if !s.AllowOtherPlace {
-		if err := s.samePlace(ctx, rec); err != nil {
-			return Result{}, err
-		}
-	}
-	if outcome != nil && outcome.Action == audit.ActionDigestRepair {
-		return s.restoreDigest(ctx, recordID, outcome)
-	}
-	if rec.Action != audit.ActionForceUnlock {
-		return Result{}, fmt.Errorf("audit record %s is a %s, not a force-unlock: nothing to restore", recordID, rec.Action)
-	}
-	var item model.Item
-	var file *model.LockFile
-	switch {
-	case outcome == nil || (outcome.Outcome == audit.OutcomeUnknown && intent != nil):
-		// The outcome was never written, or is unknown: restore from what
-		// the intent observed. The puts are conditioned on absence, so a
-		// lock that was never released is left alone.
-		item, file = intent.Observed, intent.ObservedFile
-	case outcome.Outcome == audit.OutcomeReleased:
-		item, file = outcome.Item, outcome.File
-	case outcome.Outcome == audit.OutcomePartial:
-		file = outcome.File // the item was never removed
-	}
-	if len(item) == 0 {
-		item = nil
-	}
-	if item == nil && file == nil {
-		return Result{}, fmt.Errorf("audit record %s did not release anything (%s): nothing to restore", recordID, rec.Outcome)
-	}
-	if file != nil && s.Files == nil {
-		return Result{}, fmt.Errorf("audit record %s removed an S3 lock file; give its bucket (--bucket) to restore it", recordID)
-	}
-	if item != nil && s.Writer == nil {
-		return Result{}, noTable("nothing restored: audit record " + recordID + " removed a lock-table item")
-	}
-	lockID := rec.LockID
-	id := audit.NewRecordID(s.now())
-	in := s.base(ctx, id, audit.ActionRestore, lockID)
-	in.Phase, in.Item, in.File, in.RestoreOf = audit.PhaseIntent, item, file, recordID
-	if outcome == nil {
-		in.Reason = "restored from the intent record: the release's outcome was never recorded"
-	}
-	if err := s.Audit.Append(in); err != nil {
-		return Result{}, fmt.Errorf("nothing restored: the audit record could not be written: %w", err)
-	}
-	out := s.base(ctx, id, audit.ActionRestore, lockID)
-	out.Phase, out.RestoreOf = audit.PhaseOutcome, recordID
-	res, err := s.restore(ctx, recordID, lockID, item, file, &out)
-	res.RecordID = id
-	return s.record(out, res, err, "restored "+lockID)
-}
-
-// restore makes the writes of Restore and fills in its outcome record.
-func (s *Service) restore(ctx context.Context, recordID, lockID string, item model.Item, file *model.LockFile, out *audit.Record) (Result, error) {
-	failed := func(err error) (Result, error) {
-		out.Outcome, out.Error = outcomeOf(err), err.Error()
-		return Result{}, err
-	}
-	cur, _, err := s.Get(ctx, lockID)
-	if err != nil {
-		return failed(fmt.Errorf("not restored: %s could not be read: %w", lockID, err))
-	}
-	itemBack := item == nil || (cur.Item != nil && cur.Item.JSON() == item.JSON())
-	fileBack := file == nil || (cur.File != nil && cur.File.Body == file.Body)
-	held := func(cur model.Entry) (Result, error) {
-		out.Outcome, out.Item, out.File = audit.OutcomeHeld, cur.Item, cur.File
-		return Result{}, &HeldError{RecordID: recordID, Current: cur, Same: itemBack && fileBack}
-	}
-	// Nothing is put back while anything else holds the lock.
-	if (!itemBack && cur.Item != nil) || (!fileBack && cur.File != nil) || (itemBack && fileBack) {
-		return held(cur)
-	}
-	var putFile *model.LockFile
-	if !fileBack {
-		err := s.Files.PutIfAbsent(ctx, *file)
-		switch {
-		case errors.Is(err, lwaws.ErrConditionFailed):
-			now, _, _ := s.Get(ctx, lockID)
-			return held(now)
-		case err != nil:
-			return failed(err)
-		}
-		putFile = file
-	}
-	if !itemBack {
-		err := s.Writer.PutIfAbsent(ctx, item)
-		if err != nil && putFile != nil {
-			out.Outcome, out.File, out.Error = audit.OutcomeRestorePartial, putFile, err.Error()
-			if errors.Is(err, lwaws.ErrConditionFailed) {
-				err = errors.New("a lock-table item appeared meanwhile")
-			}
-			return Result{}, &RestorePartialError{LockID: lockID, RecordID: out.RecordID, Of: recordID, Err: err}
-		}
-		switch {
-		case errors.Is(err, lwaws.ErrConditionFailed):
-			now, _, _ := s.Get(ctx, lockID)
-			return held(now)
-		case err != nil:
-			return failed(err)
-		}
-	}
-	out.Outcome, out.Item, out.File = audit.OutcomeRestored, item, file
-	res := Result{Item: item}
-	if item != nil {
-		res.Entry = model.Classify(item, s.workspaceKeyPrefix())
-	} else {
-		res.Entry = model.ClassifyLockFile(*file, s.workspaceKeyPrefix())
-	}
-	return res, nil
 }
 
 func orDash(s string) string {

@@ -90,3 +90,17 @@ func TestReasonAndAuditFilters(t *testing.T) {
 		t.Errorf("bad --since: exit %d %q", code, errOut)
 	}
 }
+
+// digest repair of a state with nothing to repair refuses before asking
+// (it used to slice an empty MD5 at the prompt).
+func TestDigestRepairRefusesBeforeAsking(t *testing.T) {
+	t.Setenv("XDG_STATE_HOME", t.TempDir())
+	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	sb := emptySandbox(t, now)
+	args := []string{"digest", "repair", "tfstate/nothing/terraform.tfstate", "--table", sandbox.Table, "--region", sandbox.Region,
+		"--endpoint-url", sb.DynamoURL, "--bucket", sandbox.Bucket, "--s3-endpoint-url", sb.S3URL}
+	out, errOut, code := runAt(t, "", true, args...)
+	if code != ExitRefused || !strings.Contains(errOut, "nothing to repair") || strings.Contains(out, "Type the first 8") {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+}

@@ -281,6 +281,11 @@ confirmed, changed since read).`,
 				fmt.Fprintln(env.Stdout, "Nothing to repair.")
 				return nil
 			}
+			// Refuse before asking: a prompt for a repair that cannot
+			// happen wastes the operator's attention.
+			if err := unlock.CheckRepair(r); err != nil {
+				return &exitError{code: ExitRefused, err: err}
+			}
 			fmt.Fprintf(env.Stdout, "\nBefore repairing, check that the state object is the state you want (serial %s, lineage %s,\nwritten %s): after the repair Terraform accepts it as it is.\n",
 				r.State.SerialText(), sanitize.Text(orDash(r.State.Lineage)), r.State.LastModified.UTC().Format("2006-01-02 15:04:05 UTC"))
 			if !yes {
@@ -297,10 +302,11 @@ confirmed, changed since read).`,
 				fmt.Fprintf(env.Stdout, "\nDigest of %s set to %s.\nTo undo: lockwarden restore %s%s\n", sanitize.Text(path), r.State.MD5, res.RecordID, tableArgs(s))
 				return &exitError{code: ExitUnrecorded, err: err}
 			}
+			var refusal *model.Refusal
+			if errors.As(err, &refusal) {
+				return &exitError{code: ExitRefused, err: err}
+			}
 			if err != nil {
-				if strings.HasPrefix(err.Error(), "not repaired") {
-					return &exitError{code: ExitRefused, err: err}
-				}
 				return err
 			}
 			fmt.Fprintf(env.Stdout, "\nDigest of %s set to %s.\nAudit record %s. To undo: lockwarden restore %s%s\n", sanitize.Text(path), r.State.MD5, res.RecordID, res.RecordID, tableArgs(s))

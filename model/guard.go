@@ -30,6 +30,8 @@ const (
 	RefusedOtherPlace
 	// RefusedNoReason: the context requires a reason and none was given.
 	RefusedNoReason
+	// RefusedNoRepair: a digest that needs no repair, or cannot have one.
+	RefusedNoRepair
 )
 
 // Refusal is a guard's verdict, written for the person who asked.

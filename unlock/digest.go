@@ -23,15 +23,8 @@ func (s *Service) RepairDigest(ctx context.Context, observed lwaws.DigestReport,
 	if s.Writer == nil {
 		return Result{}, noTable("nothing repaired: digests live in a lock table")
 	}
-	switch observed.Status {
-	case lwaws.DigestOK:
-		return Result{}, fmt.Errorf("the digest of %s already matches its state object: nothing to repair", observed.Path)
-	case lwaws.DigestNoState:
-		return Result{}, fmt.Errorf("%s has no state object, so there is no digest to compute; if the state was removed on purpose, delete its digest item %s%s by hand", observed.Path, observed.Path, model.DigestSuffix)
-	case lwaws.DigestNone:
-		return Result{}, fmt.Errorf("%s has neither a digest item nor a state object: nothing to repair", observed.Path)
-	case lwaws.DigestUnchecked:
-		return Result{}, fmt.Errorf("the digest of %s was not checked: %v", observed.Path, observed.Err)
+	if err := CheckRepair(observed); err != nil {
+		return Result{}, err
 	}
 	lockID := observed.Path + model.DigestSuffix
 	id := audit.NewRecordID(s.now())
@@ -46,7 +39,7 @@ func (s *Service) RepairDigest(ctx context.Context, observed lwaws.DigestReport,
 	switch {
 	case errors.Is(err, lwaws.ErrConditionFailed):
 		out.Outcome = audit.OutcomeChanged
-		return s.record(out, Result{RecordID: id}, fmt.Errorf("not repaired: the digest of %s changed since you looked; check it again", observed.Path), "")
+		return s.record(out, Result{RecordID: id}, &model.Refusal{Kind: model.RefusedChanged, Msg: fmt.Sprintf("not repaired: the digest of %s changed since you looked; check it again", observed.Path)}, "")
 	case err != nil:
 		return s.failed(out, err)
 	}
@@ -56,6 +49,34 @@ func (s *Service) RepairDigest(ctx context.Context, observed lwaws.DigestReport,
 	}
 	out.Outcome, out.Item = audit.OutcomeRepaired, before
 	return s.record(out, Result{RecordID: id, Item: before}, nil, "repaired the digest of "+observed.Path)
+}
+
+// CheckRepair says whether a checked digest can be repaired, as a
+// *model.Refusal when not. Only what is known to be wrong is repaired — a
+// mismatch, an invalid value, an item without a value — and only when the
+// state object is there to compute it from; any other status, including
+// one added later, is refused.
+func CheckRepair(r lwaws.DigestReport) error {
+	refuse := func(format string, a ...any) error {
+		return &model.Refusal{Kind: model.RefusedNoRepair, Msg: fmt.Sprintf(format, a...)}
+	}
+	switch {
+	case r.Status == lwaws.DigestUnchecked:
+		return refuse("the digest of %s was not checked: %v", r.Path, r.Err)
+	case r.Status == lwaws.DigestOK:
+		return refuse("the digest of %s already matches its state object: nothing to repair", r.Path)
+	case r.Status == lwaws.DigestNoState:
+		return refuse("%s has no state object, so there is no digest to compute; if the state was removed on purpose, delete its digest item %s%s by hand", r.Path, r.Path, model.DigestSuffix)
+	case r.Status == lwaws.DigestNone, r.Status == lwaws.DigestNoDigest && len(r.Item) == 0:
+		return refuse("%s has no digest item: Terraform checks nothing, so there is nothing to repair", r.Path)
+	case !r.State.Exists || len(r.State.MD5) != 32:
+		return refuse("the state object of %s was not read whole: nothing to repair to", r.Path)
+	}
+	switch r.Status {
+	case lwaws.DigestMismatch, lwaws.DigestInvalid, lwaws.DigestNoDigest:
+		return nil
+	}
+	return refuse("the digest of %s is %s: lockwarden does not repair that", r.Path, r.Status)
 }
 
 // restoreDigest undoes a digest repair: the digest item goes back to what

@@ -2,13 +2,16 @@ package unlock_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	lwaws "github.com/lockwarden/lockwarden/aws"
+	"github.com/lockwarden/lockwarden/model"
 	"github.com/lockwarden/lockwarden/sandbox"
+	"github.com/lockwarden/lockwarden/unlock"
 )
 
 func TestJudgeEveryOutcome(t *testing.T) {
@@ -85,5 +88,35 @@ func TestRepairDigestIsConditionalAuditedAndRestorable(t *testing.T) {
 	e.svc.ReadOnly = true
 	if _, err := e.svc.RepairDigest(ctx, r, ""); err == nil || !strings.Contains(err.Error(), "read-only") {
 		t.Errorf("read-only repair: %v", err)
+	}
+}
+
+// Only a digest known to be wrong, with a state object to compute it
+// from, is repaired; every other status is refused — including a state
+// without a digest item, where a repair would create one.
+func TestCheckRepairAllowsOnlyKnownRepairs(t *testing.T) {
+	st := lwaws.StateObject{Exists: true, MD5: "06462db2ef044008b94260f6cb5ab7cb"}
+	item := model.Item{"LockID": model.String("tfstate/a/terraform.tfstate-md5")}
+	cases := []struct {
+		r  lwaws.DigestReport
+		ok bool
+	}{
+		{lwaws.DigestReport{Status: lwaws.DigestMismatch, State: st, Item: item}, true},
+		{lwaws.DigestReport{Status: lwaws.DigestInvalid, State: st, Item: item}, true},
+		{lwaws.DigestReport{Status: lwaws.DigestNoDigest, State: st, Item: item}, true},
+		{lwaws.DigestReport{Status: lwaws.DigestNoDigest, State: st}, false},
+		{lwaws.DigestReport{Status: lwaws.DigestOK, State: st, Item: item}, false},
+		{lwaws.DigestReport{Status: lwaws.DigestNoState, Item: item}, false},
+		{lwaws.DigestReport{Status: lwaws.DigestNone}, false},
+		{lwaws.DigestReport{Status: lwaws.DigestUnchecked}, false},
+		{lwaws.DigestReport{Status: lwaws.DigestMismatch, Item: item}, false}, // no state object read
+		{lwaws.DigestReport{Status: "a status added later", State: st, Item: item}, false},
+	}
+	for _, c := range cases {
+		err := unlock.CheckRepair(c.r)
+		var refusal *model.Refusal
+		if (err == nil) != c.ok || (err != nil && (!errors.As(err, &refusal) || refusal.Kind != model.RefusedNoRepair)) {
+			t.Errorf("%s (item %v, state %v): %v, want ok=%v", c.r.Status, c.r.Item != nil, c.r.State.Exists, err, c.ok)
+		}
 	}
 }

@@ -139,7 +139,7 @@ func TestRepairDigestGuards(t *testing.T) {
 		t.Errorf("ok digest: %v", err)
 	}
 	orphan := lwaws.CheckDigest(ctx, e.svc.Writer, e.sb.S3, sandbox.Bucket+"/nothing/terraform.tfstate")
-	if _, err := e.svc.RepairDigest(ctx, orphan, ""); err == nil || !strings.Contains(err.Error(), "neither a digest item nor a state object: nothing to repair") {
+	if _, err := e.svc.RepairDigest(ctx, orphan, ""); err == nil || !strings.Contains(err.Error(), "has no digest item: Terraform checks nothing, so there is nothing to repair") {
 		t.Errorf("no state: %v", err)
 	}
 	bad := map[string]types.AttributeValue{"LockID": &types.AttributeValueMemberS{Value: path + "-md5"}, "Digest": &types.AttributeValueMemberS{Value: "0123456789abcdef0123456789abcdef"}}

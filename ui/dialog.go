@@ -218,13 +218,18 @@ func (m Model) onReleased(msg releasedMsg) (tea.Model, tea.Cmd) {
 		m.released(msg.entry, msg.res.RecordID, "audit outcome not written", at)
 	case errors.As(msg.err, &changed):
 		m.setStatus(at, changed.Error())
+	case errors.Is(msg.err, lwaws.ErrOutcomeUnknown):
+		// It may have gone: keep the record ID where the operator sees
+		// it, and in the session's writes.
+		m.setStatus(at, fmt.Sprintf("outcome unknown (audit %s): %s — press r to re-read; lockwarden restore %s puts it back if it went", msg.res.RecordID, msg.err.Error(), msg.res.RecordID))
+		m.recordWrite(Write{Kind: WriteRelease, Path: msg.entry.Path(), Holder: holderOf(msg.entry), RecordID: msg.res.RecordID, Note: "outcome unknown"}, msg.entry, at)
 	case msg.err != nil:
 		m.setStatus(at, "not released: "+msg.err.Error())
 	default:
 		m.setStatus(at, fmt.Sprintf("released %s (audit %s)", msg.entry.Path(), msg.res.RecordID))
 		m.released(msg.entry, msg.res.RecordID, "", at)
 	}
-	return m, m.refreshNow()
+	return m, m.refreshAfterWrite()
 }
 
 // released notes a release of ours, once announced on the status line: in
@@ -257,11 +262,10 @@ func (m *Model) openRepair(e *model.Entry) tea.Cmd {
 	case !hasDigestItem(r):
 		m.setStatus(m.cfg.Now(), "this state has no digest item: nothing to repair")
 		return nil
-	case r.Status == lwaws.DigestOK:
-		m.setStatus(m.cfg.Now(), "this digest matches its state object: nothing to repair")
-		return nil
-	case !r.State.Exists:
-		m.setStatus(m.cfg.Now(), "no state object: there is no digest to repair to")
+	}
+	// The service's own rule, asked before the dialog opens.
+	if err := unlock.CheckRepair(r); err != nil {
+		m.setStatus(m.cfg.Now(), err.Error())
 		return nil
 	}
 	m.dialog = &unlockDialog{entry: *e, repair: &r, input: newDialogInput(), focus: focusCancel}
@@ -290,7 +294,7 @@ func (m Model) onRepaired(msg repairedMsg) (tea.Model, tea.Cmd) {
 	var unrecorded *unlock.UnrecordedError
 	if msg.err != nil && !errors.As(msg.err, &unrecorded) {
 		m.setStatus(at, "not repaired: "+msg.err.Error())
-		return m, m.refreshNow()
+		return m, m.refreshAfterWrite()
 	}
 	path := msg.report.Path
 	digest := model.Entry{Kind: model.KindDigest, LockID: path + model.DigestSuffix, Digest: msg.report.Stored}
@@ -308,7 +312,7 @@ func (m Model) onRepaired(msg repairedMsg) (tea.Model, tea.Cmd) {
 	if m.detail != nil {
 		reprobe = m.probe(m.detail)
 	}
-	return m, tea.Batch(m.refreshNow(), reprobe)
+	return m, tea.Batch(m.refreshAfterWrite(), reprobe)
 }
 
 // dialogView draws the confirmation box.

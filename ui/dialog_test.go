@@ -27,7 +27,9 @@ func (f *fakeReleaser) Release(_ context.Context, e model.Entry, req model.Relea
 	f.observed = append(f.observed, e)
 	f.released = append(f.released, req)
 	if f.err != nil {
-		return unlock.Result{}, f.err
+		// As the service: once the intent is written, the record ID comes
+		// back with the error.
+		return unlock.Result{RecordID: "r-20261126-031407-abcdef"}, f.err
 	}
 	return unlock.Result{RecordID: "r-20261126-031407-abcdef", Item: e.Item, Entry: e}, nil
 }

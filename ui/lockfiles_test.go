@@ -10,6 +10,7 @@ import (
 
 	lwaws "github.com/lockwarden/lockwarden/aws"
 	"github.com/lockwarden/lockwarden/model"
+	"github.com/lockwarden/lockwarden/unlock"
 )
 
 // fileEntry is a lock held in an S3 lock file only.
@@ -129,5 +130,27 @@ func TestBucketsAreListedEveryS3PollInterval(t *testing.T) {
 	m.cfg.Table = ""
 	if m.cfg.pollEvery() != time.Minute {
 		t.Errorf("lock files alone poll every %s", m.cfg.pollEvery())
+	}
+}
+
+// After a write the buckets are read again at once: a reused listing would
+// show the lock file just released as still held.
+func TestAWriteReadsTheBucketsAgain(t *testing.T) {
+	testNow = t0
+	src := &placesSource{}
+	rel := &fakeReleaser{}
+	m := New(Config{Table: "terraform-locks", Buckets: []string{"tfstate"}, LockFiles: true, PollInterval: 5 * time.Second,
+		S3PollInterval: time.Minute, StaleAfter: time.Hour, Now: func() time.Time { return testNow }, Location: time.UTC, Releaser: rel}, src)
+	m = send(m, tea.WindowSizeMsg{Width: 200, Height: 30})
+	m = send(m, m.scan(m.gen)())
+	listed := src.listings
+	testNow = testNow.Add(5 * time.Second)
+	m, cmd := sendCmd(m, releasedMsg{entry: seed()[0], res: unlock.Result{RecordID: "r-1"}})
+	if cmd == nil {
+		t.Fatal("no read after the release")
+	}
+	send(m, cmd())
+	if src.listings != listed+1 {
+		t.Errorf("bucket listings %d → %d after a release; want one more", listed, src.listings)
 	}
 }

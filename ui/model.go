@@ -212,6 +212,14 @@ func pollAfter(d time.Duration, gen int) tea.Cmd {
 	return tea.Tick(d, func(time.Time) tea.Msg { return pollDueMsg{gen: gen} })
 }
 
+// refreshAfterWrite re-reads every place now, buckets included: a poll
+// that reused the last bucket listing would show a lock file just released
+// as still held (and the lock flagged ≠), or one just restored as missing.
+func (m *Model) refreshAfterWrite() tea.Cmd {
+	m.filesAt = time.Time{}
+	return m.refreshNow()
+}
+
 // refreshNow starts a new poll generation, dropping whatever is in flight.
 func (m *Model) refreshNow() tea.Cmd {
 	m.gen++

@@ -2,9 +2,11 @@ package ui
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
+	lwaws "github.com/lockwarden/lockwarden/aws"
 	"github.com/lockwarden/lockwarden/unlock"
 )
 
@@ -106,5 +108,22 @@ func TestRequireReasonFits80x24(t *testing.T) {
 	out := plain(m)
 	if lines := strings.Split(out, "\n"); len(lines) > 24 || !strings.Contains(out, "Cancel") || !strings.Contains(out, "Unlock") || !strings.Contains(out, "> ") {
 		t.Fatalf("%d lines:\n%s", len(lines), out)
+	}
+}
+
+// A release whose outcome is unknown is not shown as "not released": the
+// record ID stays on screen and in the session's writes.
+func TestUnknownOutcomeKeepsTheRecordID(t *testing.T) {
+	rel := &fakeReleaser{err: fmt.Errorf("timed out; whether the lock was released is unknown: %w", lwaws.ErrOutcomeUnknown)}
+	m := newModel(120, 30, seed(), writable(rel))
+	m = typeText(press(m, "x"), seed()[0].ShortID())
+	m, cmd := sendCmd(m, keyMsg("enter"))
+	m = runCmd(m, cmd)
+	out := plain(m)
+	if strings.Contains(out, "not released") || !strings.Contains(out, "outcome unknown (audit r-20261126-031407-abcdef)") {
+		t.Fatalf("status:\n%s", out)
+	}
+	if w := m.Writes(); len(w) != 1 || w[0].RecordID != "r-20261126-031407-abcdef" {
+		t.Errorf("writes %+v", w)
 	}
 }

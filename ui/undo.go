@@ -135,7 +135,7 @@ func (m Model) onRestored(msg restoredMsg) (tea.Model, tea.Cmd) {
 	var unrecorded *unlock.UnrecordedError
 	if msg.err != nil && !errors.As(msg.err, &unrecorded) {
 		m.setStatus(at, msg.err.Error())
-		return m, m.refreshNow()
+		return m, m.refreshAfterWrite()
 	}
 	w := Write{Kind: WriteRestore, Path: msg.offer.entry.Path(), RecordID: msg.res.RecordID, Undoes: msg.offer.recordID}
 	put := msg.offer.entry
@@ -165,7 +165,7 @@ func (m Model) onRestored(msg restoredMsg) (tea.Model, tea.Cmd) {
 	default:
 		m.setStatus(at, fmt.Sprintf("restored %s: %s again (audit %s)", msg.res.Entry.Path(), unlock.Describe(msg.res.Entry), msg.res.RecordID))
 	}
-	return m, m.refreshNow()
+	return m, m.refreshAfterWrite()
 }
 
 // expireUndo withdraws the undo offer after a while, but not while its

@@ -62,9 +62,9 @@ func (l *LockFiles) List(ctx context.Context) (entries []model.Entry, errs []err
 	l.mu.Lock()
 	prev := l.cache
 	l.mu.Unlock()
-	d := &discovery{l: l, prev: prev, next: map[fileKey]cachedFile{}, failed: make([]error, len(l.Buckets)),
-		listLimit: cmp0(l.ListConcurrency, DefaultListConcurrency)}
-	d.gets.SetLimit(cmp0(l.GetConcurrency, DefaultGetConcurrency))
+	d := &discovery{l: l, prev: prev, claimed: map[fileKey]bool{}, next: map[fileKey]cachedFile{}, failed: make([]error, len(l.Buckets)),
+		listLimit: orDefault(l.ListConcurrency, DefaultListConcurrency)}
+	d.gets.SetLimit(orDefault(l.GetConcurrency, DefaultGetConcurrency))
 	d.walk(ctx)
 	_ = d.gets.Wait() // tasks record their errors per bucket
 
@@ -92,7 +92,7 @@ func (l *LockFiles) List(ctx context.Context) (entries []model.Entry, errs []err
 	return entries, errs
 }
 
-func cmp0(v, dflt int) int {
+func orDefault(v, dflt int) int {
 	if v > 0 {
 		return v
 	}
@@ -109,6 +109,7 @@ type discovery struct {
 	getCalls  atomic.Int64
 
 	mu      sync.Mutex
+	claimed map[fileKey]bool // listed already, under another watched prefix too
 	next    map[fileKey]cachedFile
 	entries []model.Entry
 	failed  []error // by index in l.Buckets
@@ -279,6 +280,9 @@ func (d *discovery) found(ctx context.Context, b int, key, etag string) {
 		return
 	}
 	bucket := d.l.Buckets[b].Bucket
+	if !d.claim(fileKey{bucket, key}) {
+		return // watched twice, as bucket and bucket/prefix
+	}
 	// Keys of a page share its memory; this one outlives it.
 	key, etag = strings.Clone(key), strings.Clone(etag)
 	k := fileKey{bucket, key}
@@ -302,6 +306,17 @@ func (d *discovery) found(ctx context.Context, b int, key, etag string) {
 		}
 		return nil
 	})
+}
+
+// claim reports whether k is seen for the first time in this List.
+func (d *discovery) claim(k fileKey) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.claimed[k] {
+		return false
+	}
+	d.claimed[k] = true
+	return true
 }
 
 func (d *discovery) keep(k fileKey, c cachedFile) {

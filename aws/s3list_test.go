@@ -309,6 +309,24 @@ func TestListFetchesOnlyWhatChanged(t *testing.T) {
 	}
 }
 
+// The UI polls through Locks.Scan with one Locks for the session: the
+// lock files' bodies are read on the first poll only.
+func TestLocksScanReadsBodiesOnce(t *testing.T) {
+	fake := newFakeS3(1000)
+	want := seedNested(fake.put, "b")
+	locks := &lwaws.Locks{Files: &lwaws.LockFiles{Client: fake, Buckets: []lwaws.BucketPrefix{{Bucket: "b"}}}}
+	for poll, wantGets := range []int64{int64(len(want)), 0, 0} {
+		before := fake.gets.Load()
+		snap, err := locks.Scan(context.Background(), false)
+		if err != nil || len(snap.Entries) != len(want) {
+			t.Fatalf("poll %d: %d entries, %v", poll, len(snap.Entries), err)
+		}
+		if gets := fake.gets.Load() - before; gets != wantGets {
+			t.Errorf("poll %d: %d GETs, want %d", poll, gets, wantGets)
+		}
+	}
+}
+
 func TestReadNeverAnswersFromTheListCache(t *testing.T) {
 	ctx := context.Background()
 	fake := newFakeS3(1000)
@@ -340,6 +358,9 @@ func TestListBoundsConcurrency(t *testing.T) {
 	entries, errs := files.List(context.Background())
 	if len(errs) > 0 || !slices.Equal(lockIDs(entries), want) {
 		t.Fatalf("got %q %v", lockIDs(entries), errs)
+	}
+	if got := fake.gets.Load(); got != int64(len(want)) {
+		t.Errorf("%d GETs for %d lock files, some under both watched prefixes: want one each", got, len(want))
 	}
 	lists, gets := fake.maxInLists.Load(), fake.maxInGets.Load()
 	if lists > 3 || gets > 5 {

@@ -42,6 +42,13 @@ type Settings struct {
 	Segments           int
 	WorkspaceKeyPrefix string
 	ReadOnly           bool
+	// GivenArgs repeats the flags given on the command line that say
+	// where and as whom lockwarden works (--config, --profile, --region,
+	// --table, --endpoint-url, --bucket, --s3-endpoint-url, --audit-file),
+	// or, without a context, those that are not repeated from the
+	// resolved settings: a command printed to copy must reach the same
+	// place with the same audit log.
+	GivenArgs string
 	// WriteLifted is set when --write lifted a configured read-only: a
 	// command printed for the operator to copy must say --write too.
 	WriteLifted bool
@@ -255,6 +262,7 @@ func loadSettings(flags *pflag.FlagSet, switchTo string) (Settings, error) {
 		return Settings{}, err
 	}
 	s.WriteLifted = !s.ReadOnly && configured != nil && *configured
+	s.GivenArgs = givenArgs(flags, s.Context != "")
 	if b := firstSet(cc.RequireReason, g.RequireReason); b != nil {
 		s.RequireReason = *b
 	}
@@ -278,6 +286,44 @@ func loadSettings(flags *pflag.FlagSet, switchTo string) (Settings, error) {
 		}
 	}
 	return s, nil
+}
+
+// givenArgs repeats the connection flags set on the command line. With a
+// context all of them; without one, the table's and buckets' flags are
+// rebuilt from the resolved settings instead, so only the others.
+func givenArgs(flags *pflag.FlagSet, withContext bool) string {
+	if flags == nil {
+		return ""
+	}
+	names := []string{"config", "profile", "audit-file"}
+	if withContext {
+		names = append(names, "region", "table", "endpoint-url", "bucket", "s3-endpoint-url")
+	}
+	var out strings.Builder
+	for _, name := range names {
+		f := flags.Lookup(name)
+		if f == nil || !f.Changed {
+			continue
+		}
+		if name == "bucket" {
+			buckets, _ := flags.GetStringSlice("bucket")
+			for _, b := range buckets {
+				out.WriteString(" --bucket " + shellWord(b))
+			}
+			continue
+		}
+		out.WriteString(" --" + name + " " + shellWord(f.Value.String()))
+	}
+	return out.String()
+}
+
+// shellWord quotes s for a POSIX shell when it holds anything but plain
+// word characters, so a printed command can be pasted as it is.
+func shellWord(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./:@=+,-") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // decodeConfig reads a config file's bytes with viper, strictly: unknown
@@ -311,6 +357,11 @@ func decodeConfig(v *viper.Viper, path string, raw []byte) (fileConfig, map[stri
 // the context named at start (atStart).
 func resolveReadOnly(flags *pflag.FlagSet, v *viper.Viper, configured *bool, ctxName string, atStart bool) (bool, error) {
 	readOnly := configured != nil && *configured
+	for _, name := range []string{"readonly", "write"} {
+		if val, ok := os.LookupEnv(envName(name)); ok && strings.TrimSpace(val) == "" {
+			return true, usagef("%s is set but empty: set it to true or false, or unset it", envName(name))
+		}
+	}
 	roVal, roSet := flagOrEnv(flags, v, "readonly")
 	var roForced bool
 	if roSet {

@@ -33,7 +33,8 @@ contexts:
 func settingsWith(t *testing.T, cfg string, env map[string]string, args ...string) (Settings, error) {
 	t.Helper()
 	for _, k := range []string{"CONFIG", "CONTEXT", "TABLE", "REGION", "PROFILE", "ENDPOINT_URL", "STALE_AFTER", "SEGMENTS", "READONLY", "WRITE", "AUDIT_FILE", "POLL_INTERVAL", "S3_ENDPOINT_URL"} {
-		t.Setenv("LOCKWARDEN_"+k, "")
+		t.Setenv("LOCKWARDEN_"+k, "") // restored after the test
+		os.Unsetenv("LOCKWARDEN_" + k)
 	}
 	dir := t.TempDir()
 	t.Setenv("XDG_CONFIG_HOME", dir)
@@ -198,6 +199,12 @@ func TestStrictBooleans(t *testing.T) {
 			t.Errorf("LOCKWARDEN_WRITE=%s: error %v; want an error", val, err)
 		}
 	}
+	for _, name := range []string{"LOCKWARDEN_READONLY", "LOCKWARDEN_WRITE"} {
+		_, err := settingsWith(t, writableConfig, map[string]string{name: " "}, "--context", "dev")
+		if err == nil || !strings.Contains(err.Error(), name+" is set but empty") {
+			t.Errorf("%s set but empty: %v", name, err)
+		}
+	}
 	for _, val := range []string{"TRUE", "True", `"tRuE"`, "1", `"1"`} {
 		s, err := settingsWith(t, "table: t\nreadonly: "+val+"\n", nil)
 		if err != nil || !s.ReadOnly {
@@ -307,5 +314,24 @@ func TestWriteIsDecidedPerContext(t *testing.T) {
 	fs = flagsFor("--context", "dev", "--readonly")
 	if !readOnly(fs, "dev") || !readOnly(fs, "Prod-EU") {
 		t.Error("--readonly did not hold across switches")
+	}
+}
+
+// A command printed to copy reaches the same place with the same audit
+// log: flags that overrode the context are repeated, quoted for a shell.
+func TestPrintedCommandsRepeatWhatWasGiven(t *testing.T) {
+	s, err := settingsWith(t, writableConfig, nil, "--context", "Prod-EU", "--write", "--profile", "admin", "--audit-file", "/tmp/my audit.jsonl", "--region", "eu-west-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := tableArgs(s), " --write --context Prod-EU --profile admin --audit-file '/tmp/my audit.jsonl' --region eu-west-1"; got != want {
+		t.Errorf("with a context:\n got %q\nwant %q", got, want)
+	}
+	s, err = settingsWith(t, "", nil, "--table", "locks", "--audit-file", "/tmp/a.jsonl", "--bucket", "tf state")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := tableArgs(s), " --audit-file /tmp/a.jsonl --table locks --bucket 'tf state'"; got != want {
+		t.Errorf("without one:\n got %q\nwant %q", got, want)
 	}
 }

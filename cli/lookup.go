@@ -17,8 +17,10 @@ import (
 // --bucket or the context, or s3://bucket/key.
 
 // lockIDLike reports whether arg names a lock by its lock ID rather than
-// by its state: a state always has a "/" between bucket and key.
-func lockIDLike(arg string) bool { return !strings.Contains(arg, "/") }
+// by its state: a state has a "/" between bucket and key, and a backend key
+// at the bucket's root still has its file name's "." (terraform.tfstate);
+// Terraform's and OpenTofu's lock IDs are UUIDs, with neither.
+func lockIDLike(arg string) bool { return !strings.ContainsAny(arg, "/.") }
 
 // stateCandidates lists the state paths arg may name, most literal first.
 func stateCandidates(arg string, buckets []lwaws.BucketPrefix) []string {

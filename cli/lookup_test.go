@@ -120,6 +120,11 @@ func TestFindLockRefusesToGuess(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "app/terraform.tfstate is ambiguous: locks are held on a/app/terraform.tfstate, b/app/terraform.tfstate") {
 		t.Errorf("ambiguous key: %v", err)
 	}
+	// A backend key at the bucket's root is a state, not a lock ID.
+	held["a/terraform.tfstate"] = model.Entry{LockID: "a/terraform.tfstate", Kind: model.KindLock, Info: model.LockInfo{ID: "2"}}
+	if lk, err := findLock(context.Background(), get, scan, "terraform.tfstate", Settings{Table: "locks", Buckets: []string{"a"}}); err != nil || lk.ByLockID || lk.Entry.LockID != "a/terraform.tfstate" {
+		t.Errorf("root key: %+v %v", lk, err)
+	}
 	_, err = findLock(context.Background(), get, scan, "1", s)
 	if err == nil || !strings.Contains(err.Error(), "lock ID 1 is held on 2 states") {
 		t.Errorf("ambiguous lock ID: %v", err)

@@ -54,7 +54,7 @@ func TestReadOnlySpellingsGiveTheUINoWritePath(t *testing.T) {
 			t.Errorf("%v %q: UI read-only %v, write path %v", c.env, c.body, cfg.ReadOnly, cfg.Releaser != nil)
 		}
 		for k := range c.env {
-			t.Setenv(k, "")
+			os.Unsetenv(k) // t.Setenv above restores it after the test
 		}
 	}
 	if w := rec.writes(); len(w) != 0 {

@@ -228,22 +228,24 @@ func tableArgs(s Settings) string {
 		out = " --write"
 	}
 	if s.Context != "" {
-		return out + " --context " + s.Context
+		// The context, and whatever flags overrode it on this run.
+		return sanitize.Text(out + " --context " + shellWord(s.Context) + s.GivenArgs)
 	}
+	out += s.GivenArgs
 	if s.Table != "" {
-		out += " --table " + s.Table
+		out += " --table " + shellWord(s.Table)
 	}
 	if s.Region != "" {
-		out += " --region " + s.Region
+		out += " --region " + shellWord(s.Region)
 	}
 	if s.Endpoint != "" {
-		out += " --endpoint-url " + s.Endpoint
+		out += " --endpoint-url " + shellWord(s.Endpoint)
 	}
 	for _, b := range s.Buckets {
-		out += " --bucket " + b
+		out += " --bucket " + shellWord(b)
 	}
 	if s.S3Endpoint != "" {
-		out += " --s3-endpoint-url " + s.S3Endpoint
+		out += " --s3-endpoint-url " + shellWord(s.S3Endpoint)
 	}
 	return sanitize.Text(out)
 }

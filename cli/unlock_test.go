@@ -207,7 +207,7 @@ func TestReadOnlyCLIMakesNoWrites(t *testing.T) {
 			t.Errorf("LOCKWARDEN_READONLY=%s: exit %d %q", val, code, errOut)
 		}
 	}
-	t.Setenv("LOCKWARDEN_READONLY", "")
+	os.Unsetenv("LOCKWARDEN_READONLY") // t.Setenv above restores it after the test
 	for _, body := range []string{"    readonly: TRUE\n", "    readonly: \"True\"\n", "    readonly: 1\n"} {
 		if _, errOut, code := runAt(t, "", false, unlockWith(writeCfg(body))...); code != ExitRefused || !strings.Contains(errOut, "read-only") {
 			t.Errorf("%q: exit %d %q", body, code, errOut)
@@ -228,7 +228,7 @@ func TestReadOnlyCLIMakesNoWrites(t *testing.T) {
 	}
 	// The undo it prints works as printed: the context is read-only, so
 	// the restore needs --write too.
-	if !strings.Contains(out, " --write --context prod\n") {
+	if !strings.Contains(out, " --write --context prod --config "+cfg+"\n") {
 		t.Errorf("the printed restore lacks --write:\n%s", out)
 	}
 }

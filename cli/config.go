@@ -92,10 +92,10 @@ func (s Settings) Connection() lwaws.Connection {
 	return lwaws.Connection{Profile: s.Profile, Region: s.Region, Endpoint: s.Endpoint, S3Endpoint: s.S3Endpoint}
 }
 
-// DefaultS3PollInterval keeps a bucket of 10,000 objects — 10 LIST
+// DefaultS3PollInterval is model.DefaultS3PollInterval; it keeps a bucket of 10,000 objects — 10 LIST
 // requests a poll — at 14,400 LISTs a day, $0.072 at S3's $0.005 per
 // 1,000: well under a dollar a day.
-const DefaultS3PollInterval = 60 * time.Second
+const DefaultS3PollInterval = model.DefaultS3PollInterval
 
 // contextConfig is one named context in the config file.
 type contextConfig struct {

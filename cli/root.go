@@ -26,6 +26,8 @@ const (
 	ExitUsage   = 2
 	ExitListed  = 3 // list --exit-code found locks
 	ExitRefused = 3 // a guard refused a write
+	// ExitNotFound: unlock found no such lock held.
+	ExitNotFound = 4
 	// ExitUnrecorded: the write happened, but its audit outcome could not
 	// be appended (the intent record holds what was changed).
 	ExitUnrecorded = 5

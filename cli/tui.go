@@ -116,10 +116,7 @@ func connect(ctx context.Context, env *Env, s Settings, logf func(string, ...any
 	uc.Prober = prober{w: lockWriter(cfg, s), c: lwaws.NewS3(cfg, s.S3Endpoint)}
 	if !s.ReadOnly {
 		// Read-only runs get no write path at all, not merely hidden keys.
-		svc, err := newService(ctx, env, s)
-		if err != nil {
-			return nil, ui.Config{}, err
-		}
+		svc := serviceFor(cfg, env, s)
 		// The UI owns the terminal: damaged audit lines go to its log.
 		svc.Audit.Warn = func(msg string) { logf("warning: %s", msg) }
 		uc.Releaser = svc

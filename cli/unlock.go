@@ -19,9 +19,6 @@ import (
 	"github.com/lockwarden/lockwarden/unlock"
 )
 
-// ExitNotFound is unlock's exit code when there is no such lock.
-const ExitNotFound = 4
-
 // refused ends a command with exit code 3 and a message.
 func refused(format string, a ...any) error {
 	return &exitError{code: ExitRefused, err: fmt.Errorf(format, a...)}

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	lwaws "github.com/lockwarden/lockwarden/aws"
+	"github.com/lockwarden/lockwarden/model"
 )
 
 // Source reads the lock table. The aws package's LockTable is one; tests
@@ -74,7 +75,7 @@ type Config struct {
 // DefaultS3PollInterval is how often buckets are listed when the caller
 // does not say: a 10,000-object bucket then costs 14,400 LIST requests a
 // day, $0.072.
-const DefaultS3PollInterval = time.Minute
+const DefaultS3PollInterval = model.DefaultS3PollInterval
 
 // pollEvery is the wait between two polls: the table's interval, or with
 // lock files alone the buckets'.
@@ -93,7 +94,7 @@ func (c *Config) defaults() {
 		c.Location = time.Local
 	}
 	if c.StaleAfter <= 0 {
-		c.StaleAfter = time.Hour
+		c.StaleAfter = model.DefaultStaleAfter
 	}
 	if c.PollInterval <= 0 {
 		c.PollInterval = 5 * time.Second

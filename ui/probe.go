@@ -56,7 +56,7 @@ func (m Model) stateFields(e *model.Entry, field func(string, ...string)) {
 	default:
 		serial := r.State.SerialText()
 		field("State", fmt.Sprintf("serial %s · lineage %s · %d bytes · written %s (%s)", serial, sanitize.Text(orDash(r.State.Lineage)),
-			r.State.Size, r.State.LastModified.UTC().Format("2006-01-02 15:04:05 UTC"), ago(m.now, r.State.LastModified)))
+			r.State.Size, r.State.LastModified.UTC().Format("2006-01-02 15:04:05 UTC"), model.Ago(m.now, r.State.LastModified)))
 	}
 	if m.cfg.Table == "" {
 		return // no lock table, so no digest to speak of

@@ -217,7 +217,7 @@ func (m Model) undoView(w int) []string {
 			body = append(body, wrap(l, inner)...)
 		}
 	}
-	when := u.at.In(m.cfg.Location).Format("15:04:05") + ", " + ago(m.now, u.at)
+	when := u.at.In(m.cfg.Location).Format("15:04:05") + ", " + model.Ago(m.now, u.at)
 	title := "Undo the release: lock this state again?"
 	add(s.Context.Render(sanitize.Text(u.entry.Path())))
 	if u.repair {

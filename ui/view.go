@@ -184,19 +184,11 @@ func (m Model) liveness() string {
 	case m.polling && !m.loaded:
 		return s.Dim.Render("⟳ reading…")
 	case m.polling:
-		return s.Live.Render("⟳") + s.Dim.Render(" refreshing · updated "+ago(m.now, m.lastOK))
+		return s.Live.Render("⟳") + s.Dim.Render(" refreshing · updated "+model.Ago(m.now, m.lastOK))
 	case m.loaded:
-		return s.Live.Render("●") + " live" + s.Dim.Render(" · updated "+ago(m.now, m.lastOK))
+		return s.Live.Render("●") + " live" + s.Dim.Render(" · updated "+model.Ago(m.now, m.lastOK))
 	}
 	return ""
-}
-
-func ago(now, t time.Time) string {
-	d := now.Sub(t)
-	if d < time.Second {
-		return "just now"
-	}
-	return model.FormatDuration(d) + " ago"
 }
 
 // statusLines is the status line, or the error banner, wrapped to at most
@@ -210,14 +202,14 @@ func (m Model) statusLines() []string {
 		retry := m.nextRetry.Sub(m.now)
 		data := "no data yet"
 		if m.loaded {
-			data = "showing data from " + ago(m.now, m.lastOK)
+			data = "showing data from " + model.Ago(m.now, m.lastOK)
 		}
 		// What matters most comes first.
 		text = fmt.Sprintf("⚠ refresh failed %d× — %s, retrying in %s: %s",
 			m.failures, data, model.FormatDuration(max(0, retry)), sanitize.Text(m.lastErr.Error()))
 		style = s.Warn
 	case m.status != "":
-		text = m.status + " (" + ago(m.now, m.statusAt) + ")"
+		text = m.status + " (" + model.Ago(m.now, m.statusAt) + ")"
 	case len(m.notes) > 0:
 		text = "⚠ " + sanitize.Text(strings.Join(m.notes, "; "))
 		style = s.Warn

@@ -26,6 +26,8 @@ type Service struct {
 	Writer *lwaws.LockWriter
 	// Files reads and writes S3 lock files; nil when no bucket is watched.
 	Files *lwaws.LockFiles
+	// Audit receives an intent before every write and exactly one
+	// outcome after it; no intent record, no write.
 	Audit *audit.Log
 	// ReadOnly refuses every write, whatever else is asked.
 	ReadOnly bool
@@ -35,9 +37,12 @@ type Service struct {
 	Actor        string
 	ResolveActor func(context.Context) string
 	actorOnce    sync.Once
-	Context      string
-	Profile      string
-	Now          func() time.Time
+	// Context and Profile are recorded in the audit: where the operator
+	// said they were working.
+	Context string
+	Profile string
+	// Now is the clock (default time.Now).
+	Now func() time.Time
 	// RequireReason refuses a release without the operator's reason.
 	RequireReason bool
 	// AllowOtherPlace lets Restore write a record's lock into another

@@ -49,6 +49,10 @@ type Settings struct {
 	// resolved settings: a command printed to copy must reach the same
 	// place with the same audit log.
 	GivenArgs string
+	// ReadOnlyWhy says, when ReadOnly, why and what lifts it: --readonly
+	// cannot be lifted by --write; a context switched to is not lifted by
+	// the --write given for the start context.
+	ReadOnlyWhy string
 	// WriteLifted is set when --write lifted a configured read-only: a
 	// command printed for the operator to copy must say --write too.
 	WriteLifted bool
@@ -262,6 +266,7 @@ func loadSettings(flags *pflag.FlagSet, switchTo string) (Settings, error) {
 		return Settings{}, err
 	}
 	s.WriteLifted = !s.ReadOnly && configured != nil && *configured
+	s.ReadOnlyWhy = readOnlyWhy(flags, v, s, ctxName == startCtx)
 	s.GivenArgs = givenArgs(flags, s.Context != "")
 	if b := firstSet(cc.RequireReason, g.RequireReason); b != nil {
 		s.RequireReason = *b
@@ -348,6 +353,28 @@ func decodeConfig(v *viper.Viper, path string, raw []byte) (fileConfig, map[stri
 		contexts[name] = fc.Contexts[strings.ToLower(name)]
 	}
 	return fc, contexts, names, nil
+}
+
+// readOnlyWhy explains a read-only run in one line, with what lifts it.
+func readOnlyWhy(flags *pflag.FlagSet, v *viper.Viper, s Settings, atStart bool) string {
+	if !s.ReadOnly {
+		return ""
+	}
+	if val, set := flagOrEnv(flags, v, "readonly"); set {
+		if b, _ := parseBool(val); b {
+			return "read-only: --readonly (or " + envName("readonly") + ") is set for this run; without it, --write lifts a context's read-only"
+		}
+	}
+	where := "the config says readonly: true"
+	restart := "restart with --write"
+	if s.Context != "" {
+		where = "context " + s.Context + " is read-only in the config"
+		restart = "restart with --context " + shellWord(s.Context) + " --write"
+	}
+	if !atStart {
+		return "read-only: " + where + ", and --write lifts only the context named at start: " + restart
+	}
+	return "read-only: " + where + ": " + restart + " to allow writes for one run"
 }
 
 // resolveReadOnly decides whether a run may write in context ctxName.

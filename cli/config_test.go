@@ -315,6 +315,27 @@ func TestWriteIsDecidedPerContext(t *testing.T) {
 	if !readOnly(fs, "dev") || !readOnly(fs, "Prod-EU") {
 		t.Error("--readonly did not hold across switches")
 	}
+	// Each read-only says why and what lifts it: never "use --write" where
+	// --write cannot.
+	why := func(fs *pflag.FlagSet, name string) string {
+		s, err := LoadSettingsFor(fs, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s.ReadOnlyWhy
+	}
+	if w := why(flagsFor("--context", "dev", "--write"), "Prod-EU"); !strings.Contains(w, "--write lifts only the context named at start: restart with --context Prod-EU --write") {
+		t.Errorf("switched to a read-only context: %q", w)
+	}
+	if w := why(flagsFor("--context", "dev", "--readonly"), "dev"); !strings.Contains(w, "--readonly (or LOCKWARDEN_READONLY) is set for this run") {
+		t.Errorf("--readonly: %q", w)
+	}
+	if w := why(flagsFor("--context", "Prod-EU"), "Prod-EU"); !strings.Contains(w, "restart with --context Prod-EU --write to allow writes for one run") {
+		t.Errorf("configured: %q", w)
+	}
+	if w := why(flagsFor("--context", "dev"), "dev"); w != "" {
+		t.Errorf("writable, yet %q", w)
+	}
 }
 
 // A command printed to copy reaches the same place with the same audit

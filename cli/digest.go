@@ -259,7 +259,7 @@ confirmed, changed since read).`,
 				return err
 			}
 			if s.ReadOnly {
-				return readOnlyRefusal()
+				return readOnlyRefusal(s)
 			}
 			ctx := cmd.Context()
 			svc, err := newService(ctx, env, s)

@@ -66,8 +66,12 @@ func auditLog(env *Env, path string) *audit.Log {
 }
 
 // readOnlyRefusal is what every write command says in read-only mode.
-func readOnlyRefusal() error {
-	return refused("read-only: lockwarden makes no writes in this run. Pass --write (or set readonly: false in the context) to allow them")
+func readOnlyRefusal(s Settings) error {
+	why := s.ReadOnlyWhy
+	if why == "" {
+		why = "read-only: lockwarden makes no writes in this run. Pass --write (or set readonly: false in the context) to allow them"
+	}
+	return refused("%s", why)
 }
 
 func newUnlockCmd(env *Env) *cobra.Command {
@@ -125,7 +129,7 @@ outcome could not be written (restore still works from the intent record).`,
 			}
 			// Guards that need no network come first.
 			if s.ReadOnly {
-				return readOnlyRefusal()
+				return readOnlyRefusal(s)
 			}
 			if model.IsDigestKey(arg) {
 				return refused("%s is a digest (-md5) item, not a lock: lockwarden never deletes it as one", arg)
@@ -372,7 +376,7 @@ again); 5 restored, but the audit outcome could not be written.`,
 				return err
 			}
 			if s.ReadOnly {
-				return readOnlyRefusal()
+				return readOnlyRefusal(s)
 			}
 			svc, err := newService(cmd.Context(), env, s)
 			if err != nil {

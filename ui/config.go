@@ -49,6 +49,9 @@ type Config struct {
 	S3PollInterval time.Duration
 	// ReadOnly shows the read-only badge.
 	ReadOnly bool
+	// ReadOnlyWhy says why a read-only run is read-only and what lifts it;
+	// the write keys show it.
+	ReadOnlyWhy string
 	// RequireReason makes the release dialog ask why, for the audit
 	// (require_reason in the context).
 	RequireReason bool

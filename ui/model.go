@@ -582,7 +582,11 @@ func (m Model) readOnly() bool { return m.cfg.ReadOnly || m.cfg.Releaser == nil 
 // so on the status line.
 func (m *Model) writable() bool {
 	if m.readOnly() {
-		m.setStatus(m.cfg.Now(), "read-only (use --write)")
+		why := m.cfg.ReadOnlyWhy
+		if why == "" {
+			why = "read-only (use --write)"
+		}
+		m.setStatus(m.cfg.Now(), why)
 		return false
 	}
 	return true

@@ -148,7 +148,10 @@ func Judge(stored string, haveItem bool, st StateObject) DigestStatus {
 // SetDigest writes Digest = newValue on the state's digest item, only if
 // the item still holds oldValue (absent when oldValue is ""). It returns
 // the item as it was before, and ErrConditionFailed when it changed.
-func (w *LockWriter) SetDigest(ctx context.Context, path, oldValue, newValue string) (model.Item, error) {
+// observed is the digest item as read (nil when there was none): when the
+// write's answer is lost, the item is read back, and a write that happened
+// returns observed as the item before, as DeleteIfUnchanged does.
+func (w *LockWriter) SetDigest(ctx context.Context, path string, observed model.Item, oldValue, newValue string) (model.Item, error) {
 	in := &dynamodb.UpdateItemInput{
 		TableName:                 sdkaws.String(w.Table),
 		Key:                       map[string]types.AttributeValue{"LockID": &types.AttributeValueMemberS{Value: path + model.DigestSuffix}},
@@ -164,10 +167,48 @@ func (w *LockWriter) SetDigest(ctx context.Context, path, oldValue, newValue str
 		in.ExpressionAttributeValues[":old"] = &types.AttributeValueMemberS{Value: oldValue}
 	}
 	out, err := w.updateItem(ctx, in)
+	var lost *answerLost
+	if errors.As(err, &lost) {
+		switch now, gerr := w.readDigest(ctx, path); {
+		case gerr != nil:
+			return nil, digestUnknown(lost.failure, "repaired")
+		case now == newValue:
+			return observed, nil
+		case now == oldValue:
+			return nil, lost.failure
+		default:
+			return nil, ErrConditionFailed
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
 	return itemFromSDK(out.Attributes), nil
+}
+
+// answerLost wraps the failure of a conditional write that may have been
+// carried out: no answer, a dropped connection, a server error.
+type answerLost struct{ failure error }
+
+func (e *answerLost) Error() string { return e.failure.Error() }
+func (e *answerLost) Unwrap() error { return e.failure }
+
+// readDigest reads a state's stored digest back after a write whose answer
+// was lost ("" when there is no item or no value).
+func (w *LockWriter) readDigest(ctx context.Context, path string) (string, error) {
+	e, found, err := w.readBack(ctx, path+model.DigestSuffix)
+	if err != nil || !found {
+		return "", err
+	}
+	return e.Digest, nil
+}
+
+// digestUnknown says that a digest write may or may not have happened.
+func digestUnknown(failure error, what string) error {
+	return &UserError{
+		Msg: fmt.Sprintf("%s; whether the digest was %s is unknown, and reading it back failed too: check with 'lockwarden digest check' before trying again", failure.Error(), what),
+		Err: fmt.Errorf("%w: %w", ErrOutcomeUnknown, failure),
+	}
 }
 
 func (w *LockWriter) updateItem(ctx context.Context, in *dynamodb.UpdateItemInput) (*dynamodb.UpdateItemOutput, error) {
@@ -177,13 +218,17 @@ func (w *LockWriter) updateItem(ctx context.Context, in *dynamodb.UpdateItemInpu
 	if !ok {
 		return nil, fmt.Errorf("this DynamoDB client cannot update items")
 	}
-	out, err := u.UpdateItem(ctx, in)
+	out, err := u.UpdateItem(ctx, in, retryOnlyWhatWasNotCarriedOut)
 	if err != nil {
 		var ccf *types.ConditionalCheckFailedException
 		if errors.As(err, &ccf) {
 			return nil, ErrConditionFailed
 		}
-		return nil, Explain(err, w.op("dynamodb:UpdateItem"))
+		failure := Explain(err, w.op("dynamodb:UpdateItem"))
+		if !notCarriedOut(err) {
+			return nil, &answerLost{failure}
+		}
+		return nil, failure
 	}
 	return out, nil
 }
@@ -195,24 +240,52 @@ func (w *LockWriter) ReplaceIfDigest(ctx context.Context, path string, item mode
 	names := map[string]string{"#d": "Digest"}
 	values := map[string]types.AttributeValue{":cur": &types.AttributeValueMemberS{Value: digest}}
 	var err error
+	action := "dynamodb:PutItem"
 	if item == nil {
+		action = "dynamodb:DeleteItem"
 		_, err = w.Client.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: sdkaws.String(w.Table),
 			Key:                 map[string]types.AttributeValue{"LockID": &types.AttributeValueMemberS{Value: path + model.DigestSuffix}},
-			ConditionExpression: sdkaws.String(cond), ExpressionAttributeNames: names, ExpressionAttributeValues: values})
+			ConditionExpression: sdkaws.String(cond), ExpressionAttributeNames: names, ExpressionAttributeValues: values}, retryOnlyWhatWasNotCarriedOut)
 	} else {
 		raw := make(map[string]types.AttributeValue, len(item))
 		for k, v := range item {
 			raw[k] = AttrToSDK(v)
 		}
 		_, err = w.Client.PutItem(ctx, &dynamodb.PutItemInput{TableName: sdkaws.String(w.Table), Item: raw,
-			ConditionExpression: sdkaws.String(cond), ExpressionAttributeNames: names, ExpressionAttributeValues: values})
+			ConditionExpression: sdkaws.String(cond), ExpressionAttributeNames: names, ExpressionAttributeValues: values}, retryOnlyWhatWasNotCarriedOut)
 	}
 	var ccf *types.ConditionalCheckFailedException
 	if errors.As(err, &ccf) {
 		return ErrConditionFailed
 	}
-	if err != nil {
-		return Explain(err, w.op("dynamodb:PutItem"))
+	if err == nil {
+		return nil
 	}
-	return nil
+	failure := Explain(err, w.op(action))
+	if notCarriedOut(err) {
+		return failure
+	}
+	// The answer was lost: read back what is there now.
+	now, gerr := w.readDigest(ctx, path)
+	want := ""
+	if item != nil {
+		want = classifyDigest(item)
+	}
+	switch {
+	case gerr != nil:
+		return digestUnknown(failure, "put back")
+	case now == want:
+		return nil
+	case now == digest:
+		return failure
+	}
+	return ErrConditionFailed
+}
+
+// classifyDigest is the Digest value an item holds ("" for none).
+func classifyDigest(item model.Item) string {
+	if v, ok := item["Digest"]; ok {
+		return v.S
+	}
+	return ""
 }

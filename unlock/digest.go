@@ -35,7 +35,7 @@ func (s *Service) RepairDigest(ctx context.Context, observed lwaws.DigestReport,
 	}
 	out := s.base(ctx, id, audit.ActionDigestRepair, lockID)
 	out.Phase, out.Digest = audit.PhaseOutcome, observed.State.MD5
-	before, err := s.Writer.SetDigest(ctx, observed.Path, observed.Stored, observed.State.MD5)
+	before, err := s.Writer.SetDigest(ctx, observed.Path, observed.Item, observed.Stored, observed.State.MD5)
 	switch {
 	case errors.Is(err, lwaws.ErrConditionFailed):
 		out.Outcome = audit.OutcomeChanged

@@ -219,3 +219,61 @@ func TestWritePathGuardsRefuseBeforeAuditing(t *testing.T) {
 		}
 	})
 }
+
+// lostUpdates carries out each UpdateItem and then loses its answer; with
+// failGet, reading back fails too.
+type lostUpdates struct {
+	*dynamodb.Client
+	failGet bool
+}
+
+func (l *lostUpdates) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
+	if _, err := l.Client.UpdateItem(ctx, in, opts...); err != nil {
+		return nil, err
+	}
+	return nil, errors.New("read tcp 127.0.0.1:1->127.0.0.1:2: read: connection reset by peer")
+}
+
+func (l *lostUpdates) GetItem(ctx context.Context, in *dynamodb.GetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error) {
+	if l.failGet {
+		return nil, errors.New("read tcp 127.0.0.1:1->127.0.0.1:2: read: connection reset by peer")
+	}
+	return l.Client.GetItem(ctx, in, opts...)
+}
+
+// A digest repair whose answer was lost is read back: done is reported as
+// repaired (and restorable), unreadable as unknown — never "changed since
+// you looked" because of its own write.
+func TestDigestRepairWhoseAnswerIsLost(t *testing.T) {
+	for _, failGet := range []bool{false, true} {
+		e := newS3Env(t)
+		ctx := context.Background()
+		const key = "app/terraform.tfstate"
+		path := sandbox.Bucket + "/" + key
+		if err := sandbox.WriteState(ctx, e.sb, key, sandbox.State(7, "lin-1", "1.5.7")); err != nil {
+			t.Fatal(err)
+		}
+		const old = "0123456789abcdef0123456789abcdef"
+		if err := sandbox.PutRaw(ctx, e.sb.Dynamo, sandbox.Table, map[string]types.AttributeValue{
+			"LockID": &types.AttributeValueMemberS{Value: path + model.DigestSuffix}, "Digest": &types.AttributeValueMemberS{Value: old}}); err != nil {
+			t.Fatal(err)
+		}
+		r := lwaws.CheckDigest(ctx, e.svc.Writer, e.sb.S3, path)
+		e.svc.Writer.Client = &lostUpdates{Client: e.sb.Dynamo, failGet: failGet}
+		res, err := e.svc.RepairDigest(ctx, r, "")
+		_, out, _ := e.svc.Audit.Find(res.RecordID)
+		switch {
+		case !failGet && (err != nil || out == nil || out.Outcome != audit.OutcomeRepaired || out.Item == nil):
+			t.Fatalf("answer lost, read back: %v, outcome %+v", err, out)
+		case failGet && (!errors.Is(err, lwaws.ErrOutcomeUnknown) || out == nil || out.Outcome != audit.OutcomeUnknown):
+			t.Fatalf("answer lost, read back failed: %v, outcome %+v", err, out)
+		}
+		e.svc.Writer.Client = e.sb.Dynamo
+		if _, err := e.svc.Restore(ctx, res.RecordID); err != nil {
+			t.Fatalf("failGet=%v: restore: %v", failGet, err)
+		}
+		if back := lwaws.CheckDigest(ctx, e.svc.Writer, e.sb.S3, path); back.Stored != old {
+			t.Errorf("failGet=%v: after restore %q", failGet, back.Stored)
+		}
+	}
+}

@@ -279,13 +279,13 @@ func (d *discovery) found(ctx context.Context, b int, key, etag string) {
 	if !strings.HasSuffix(key, model.LockFileSuffix) {
 		return
 	}
-	bucket := d.l.Buckets[b].Bucket
-	if !d.claim(fileKey{bucket, key}) {
+	// Keys of a page share its memory; this one outlives the page, and
+	// must not keep it alive.
+	key, etag = strings.Clone(key), strings.Clone(etag)
+	k := fileKey{d.l.Buckets[b].Bucket, key}
+	if !d.claim(k) {
 		return // watched twice, as bucket and bucket/prefix
 	}
-	// Keys of a page share its memory; this one outlives it.
-	key, etag = strings.Clone(key), strings.Clone(etag)
-	k := fileKey{bucket, key}
 	if c, ok := d.prev[k]; ok && etag != "" && c.etag == etag {
 		d.keep(k, c)
 		return
@@ -295,7 +295,7 @@ func (d *discovery) found(ctx context.Context, b int, key, etag string) {
 			return nil
 		}
 		d.getCalls.Add(1)
-		f, err := d.l.Read(ctx, bucket, key)
+		f, err := d.l.Read(ctx, k.bucket, key)
 		switch {
 		case errors.Is(err, errNoObject):
 			// Released between the listing and the read.

@@ -141,11 +141,24 @@ func (l *LockFiles) DeleteIfUnchanged(ctx context.Context, f model.LockFile) (st
 		return "", ErrConditionFailed
 	}
 	in := &s3.DeleteObjectInput{Bucket: sdkaws.String(f.Bucket), Key: sdkaws.String(f.Key), IfMatch: sdkaws.String(f.ETag)}
-	_, err = l.Client.DeleteObject(ctx, in)
+	_, err = l.Client.DeleteObject(ctx, in, s3RetryOnlyWhatWasNotCarriedOut)
 	var api smithy.APIError
 	switch {
 	case err == nil:
 		return "re-read unchanged, then DeleteObject with If-Match " + f.ETag, nil
+	case !notCarriedOut(err):
+		// The delete may have happened: read back rather than retry (a
+		// retry would fail against our own delete and blame someone else).
+		failure := s3Error(err, "s3:DeleteObject", f.Bucket)
+		switch now, rerr := l.readBack(ctx, f); {
+		case errors.Is(rerr, errNoObject):
+			return "re-read unchanged, then DeleteObject with If-Match " + f.ETag + " (its answer was lost; read back: gone)", nil
+		case rerr != nil:
+			return "", fileUnknown(failure, "released")
+		case now.ETag == f.ETag && now.Body == f.Body:
+			return "", failure
+		}
+		return "", ErrConditionFailed
 	case errors.As(err, &api) && (api.ErrorCode() == "PreconditionFailed" || api.ErrorCode() == "412"):
 		return "", ErrConditionFailed
 	case errors.As(err, &api) && (api.ErrorCode() == "NotImplemented" || api.ErrorCode() == "InvalidArgument" || api.ErrorCode() == "InvalidRequest"):
@@ -162,15 +175,27 @@ func (l *LockFiles) DeleteIfUnchanged(ctx context.Context, f model.LockFile) (st
 // (If-None-Match: *), the way clients take the lock.
 func (l *LockFiles) PutIfAbsent(ctx context.Context, f model.LockFile) error {
 	_, err := l.Client.PutObject(ctx, &s3.PutObjectInput{Bucket: sdkaws.String(f.Bucket), Key: sdkaws.String(f.Key),
-		Body: strings.NewReader(f.Body), IfNoneMatch: sdkaws.String("*")})
+		Body: strings.NewReader(f.Body), IfNoneMatch: sdkaws.String("*")}, s3RetryOnlyWhatWasNotCarriedOut)
 	var api smithy.APIError
 	if errors.As(err, &api) && (api.ErrorCode() == "PreconditionFailed" || api.ErrorCode() == "412" || api.ErrorCode() == "ConditionalRequestConflict") {
 		return ErrConditionFailed
 	}
-	if err != nil {
-		return s3Error(err, "s3:PutObject", f.Bucket)
+	if err == nil {
+		return nil
 	}
-	return nil
+	failure := s3Error(err, "s3:PutObject", f.Bucket)
+	if notCarriedOut(err) {
+		return failure
+	}
+	switch now, rerr := l.readBack(ctx, f); {
+	case errors.Is(rerr, errNoObject):
+		return failure
+	case rerr != nil:
+		return fileUnknown(failure, "put back")
+	case now.Body == f.Body:
+		return nil
+	}
+	return ErrConditionFailed
 }
 
 // Watches reports whether bucket is one of the watched buckets.
@@ -194,4 +219,27 @@ func (l *LockFiles) ReadFor(ctx context.Context, path string) (model.Entry, bool
 		return model.Entry{}, false, err
 	}
 	return model.ClassifyLockFile(f, l.WorkspaceKeyPrefix), true, nil
+}
+
+// s3RetryOnlyWhatWasNotCarriedOut is retryOnlyWhatWasNotCarriedOut for S3:
+// a conditional write is retried only after a failure that proves it was
+// not carried out.
+func s3RetryOnlyWhatWasNotCarriedOut(o *s3.Options) {
+	o.Retryer = notCarriedOutRetryer{o.Retryer}
+}
+
+// readBack reads a lock file after a write whose answer did not come, with
+// its own deadline: the write's may be what ran out.
+func (l *LockFiles) readBack(ctx context.Context, f model.LockFile) (model.LockFile, error) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 3*DefaultAttemptTimeout)
+	defer cancel()
+	return l.Read(ctx, f.Bucket, f.Key)
+}
+
+// fileUnknown says that a lock-file write may or may not have happened.
+func fileUnknown(failure error, what string) error {
+	return &UserError{
+		Msg: fmt.Sprintf("%s; whether the lock file was %s is unknown, and reading it back failed too: check with 'lockwarden list' before trying again", failure.Error(), what),
+		Err: fmt.Errorf("%w: %w", ErrOutcomeUnknown, failure),
+	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/lockwarden/lockwarden/audit"
 	lwaws "github.com/lockwarden/lockwarden/aws"
@@ -275,5 +276,76 @@ func TestDigestRepairWhoseAnswerIsLost(t *testing.T) {
 		if back := lwaws.CheckDigest(ctx, e.svc.Writer, e.sb.S3, path); back.Stored != old {
 			t.Errorf("failGet=%v: after restore %q", failGet, back.Stored)
 		}
+	}
+}
+
+// lostS3 carries out each DeleteObject and PutObject and then loses the
+// answer; with failGet, reading back fails too.
+type lostS3 struct {
+	lwaws.S3API
+	failGet bool // once a write went through
+	wrote   bool
+}
+
+var errLost = errors.New("read tcp 127.0.0.1:1->127.0.0.1:2: read: connection reset by peer")
+
+func (l *lostS3) DeleteObject(ctx context.Context, in *s3.DeleteObjectInput, opts ...func(*s3.Options)) (*s3.DeleteObjectOutput, error) {
+	if _, err := l.S3API.DeleteObject(ctx, in, opts...); err != nil {
+		return nil, err
+	}
+	l.wrote = true
+	return nil, errLost
+}
+
+func (l *lostS3) PutObject(ctx context.Context, in *s3.PutObjectInput, opts ...func(*s3.Options)) (*s3.PutObjectOutput, error) {
+	if _, err := l.S3API.PutObject(ctx, in, opts...); err != nil {
+		return nil, err
+	}
+	l.wrote = true
+	return nil, errLost
+}
+
+func (l *lostS3) GetObject(ctx context.Context, in *s3.GetObjectInput, opts ...func(*s3.Options)) (*s3.GetObjectOutput, error) {
+	if l.failGet && l.wrote {
+		return nil, errLost
+	}
+	return l.S3API.GetObject(ctx, in, opts...)
+}
+
+// A lock file whose delete (or put back) went through with its answer lost
+// is read back: released and restored as they were, never "already
+// released by someone else"; unknown when the read-back fails too.
+func TestLockFileWritesWhoseAnswerIsLost(t *testing.T) {
+	e := newS3Env(t)
+	ctx := context.Background()
+	li := sandbox.NewInfo(sandbox.Bucket+"/app/terraform.tfstate", "OperationTypeApply", "alice@ci", "1.11.4", now.Add(-2*time.Hour))
+	raw, _ := li.Marshal()
+	e.putFile(t, "app/terraform.tfstate.tflock", raw)
+	observed := e.entry(t, li.Path)
+	real := e.svc.Files.Client
+	e.svc.Files.Client = &lostS3{S3API: real}
+	res, err := e.svc.Release(ctx, observed, staleReq(li.ID), "")
+	if err != nil {
+		t.Fatalf("lost delete answer: %v", err)
+	}
+	if _, out, _ := e.svc.Audit.Find(res.RecordID); out == nil || out.Outcome != audit.OutcomeReleased || out.File == nil || !strings.Contains(out.FileDelete, "answer was lost") {
+		t.Fatalf("outcome %+v", out)
+	}
+	if _, err := e.svc.Restore(ctx, res.RecordID); err != nil {
+		t.Fatalf("lost put answer: %v", err)
+	}
+	if body, ok := e.fileExists(t, "app/terraform.tfstate.tflock"); !ok || body != raw {
+		t.Fatal("not put back")
+	}
+	// Now the read-back fails too: unknown, not failed or gone.
+	e.svc.Files.Client = real
+	observed = e.entry(t, li.Path)
+	e.svc.Files.Client = &lostS3{S3API: real, failGet: true}
+	res, err = e.svc.Release(ctx, observed, staleReq(li.ID), "")
+	if !errors.Is(err, lwaws.ErrOutcomeUnknown) {
+		t.Fatalf("unreadable: %v", err)
+	}
+	if _, out, _ := e.svc.Audit.Find(res.RecordID); out == nil || out.Outcome != audit.OutcomeUnknown {
+		t.Fatalf("outcome %+v", out)
 	}
 }

@@ -156,4 +156,3 @@ func (m Model) row(e *model.Entry, c columns, selected bool, w int) string {
 	cells[whoCell+1] = styled(ageStyle, cells[whoCell+1])
 	return styled(mark, marker) + " " + strings.Join(cells, strings.Repeat(" ", colGap))
 }
-

@@ -3,12 +3,8 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
-	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
 	"io"
-	"os"
-	"runtime/debug"
 	"strings"
-	"sync/atomic"
 	"text/tabwriter"
 	"time"
 
@@ -81,54 +77,6 @@ least one lock is listed (for monitors and cron).`,
 // collects garbage sooner as the heap nears it and never fails for it.
 const listMemoryLimit = 24 << 20
 
-// limitMemory applies listMemoryLimit unless GOMEMLIMIT says otherwise.
-func limitMemory() {
-	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(listMemoryLimit)
-	}
-}
-
-// scanTable connects and reads the table, and the watched buckets' lock
-// files, once. What could not be read of the lock files is warned about
-// on stderr; the listing goes on.
-func scanTable(cmd *cobra.Command, s Settings, includeDigests bool) (lwaws.Snapshot, error) {
-	ctx := cmd.Context()
-	cfg, err := lwaws.LoadConfig(ctx, s.Connection())
-	if err != nil {
-		return lwaws.Snapshot{}, err
-	}
-	locks := openLocks(cfg, s)
-	stop := func() {}
-	if locks.Table != nil {
-		stop = showProgress(cmd, locks.Table)
-	}
-	snap, err := locks.Scan(ctx, includeDigests)
-	stop()
-	for _, n := range snap.Notes {
-		fmt.Fprintln(cmd.ErrOrStderr(), "lockwarden: warning: "+sanitize.Text(oneLine(n)))
-	}
-	return snap, err
-}
-
-// pollCost says what one read cost: the table's read capacity, the
-// buckets' LIST and GET requests and, polled every s3_poll_interval as
-// the UI does, what that comes to in a day.
-func pollCost(snap lwaws.Snapshot, s Settings) string {
-	var parts []string
-	if s.Table != "" {
-		parts = append(parts, fmt.Sprintf("table %s %.1f RCU", s.Table, snap.ConsumedRCU))
-	}
-	if len(s.Buckets) > 0 {
-		parts = append(parts, fmt.Sprintf("%s %s", plural1(len(s.Buckets), "bucket", "buckets")+" "+strings.Join(s.Buckets, ", "),
-			lwaws.S3PollCost(snap.S3Lists, snap.S3Gets, s.S3PollInterval)))
-	}
-	line := "lockwarden: poll cost: " + sanitize.Text(strings.Join(parts, "; "))
-	if len(s.Buckets) > 0 {
-		line += " (s3_poll_interval sets how often the UI lists buckets)"
-	}
-	return line
-}
-
 func plural1(n int, one, many string) string {
 	if n == 1 {
 		return one
@@ -142,68 +90,6 @@ func checkOutput(output string) error {
 		return usagef("--output must be table or json, not %q", output)
 	}
 	return nil
-}
-
-// showProgress tells a person at a terminal that a long scan is under way:
-// after a second, a line on stderr counts the items read. It prints nothing
-// when stderr is not a terminal, so scripts see only the result.
-func showProgress(cmd *cobra.Command, t *lwaws.LockTable) (stop func()) {
-	w := cmd.ErrOrStderr()
-	if !isTerminal(w) {
-		return func() {}
-	}
-	var scanned atomic.Int64
-	t.Progress = func(n int) { scanned.Store(int64(n)) }
-	done := make(chan struct{})
-	finished := make(chan struct{})
-	go func() {
-		defer close(finished)
-		tick := time.NewTicker(250 * time.Millisecond)
-		defer tick.Stop()
-		start, shown := time.Now(), false
-		for {
-			select {
-			case <-done:
-				if shown {
-					fmt.Fprint(w, "\r\x1b[2K")
-				}
-				return
-			case <-tick.C:
-				if time.Since(start) < time.Second {
-					continue
-				}
-				shown = true
-				fmt.Fprintf(w, "\rreading table %s… %d items", sanitize.Text(t.Table), scanned.Load())
-			}
-		}
-	}()
-	return func() {
-		close(done)
-		<-finished
-	}
-}
-
-// openLocks builds the reader of every place locks live: the table when
-// one is named, the watched buckets' lock files when any is.
-func openLocks(cfg sdkaws.Config, s Settings) *lwaws.Locks {
-	l := &lwaws.Locks{Files: lockFiles(cfg, s)}
-	if s.Table != "" {
-		l.Table = &lwaws.LockTable{
-			Client: lwaws.NewDynamoDB(cfg, s.Endpoint), Table: s.Table, Region: cfg.Region,
-			Endpoint: lwaws.EffectiveEndpoint(s.Endpoint), Segments: s.Segments, WorkspaceKeyPrefix: s.WorkspaceKeyPrefix,
-		}
-	}
-	return l
-}
-
-// lockFiles reads the watched buckets' lock files; nil when none is watched.
-func lockFiles(cfg sdkaws.Config, s Settings) *lwaws.LockFiles {
-	buckets := s.BucketPrefixes()
-	if len(buckets) == 0 {
-		return nil
-	}
-	return &lwaws.LockFiles{Client: lwaws.NewS3(cfg, s.S3Endpoint), Buckets: buckets, Region: cfg.Region,
-		Endpoint: s.S3Endpoint, WorkspaceKeyPrefix: s.WorkspaceKeyPrefix}
 }
 
 // selectEntries orders entries oldest first and applies --stale.

@@ -1,0 +1,54 @@
+package ui
+
+import (
+	"context"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+)
+
+// This file is the context switcher (':'): choosing another configured
+// context, and taking over its connection when the switch comes back.
+
+func (m Model) onContextsKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+	switch {
+	case key.Matches(msg, m.keys.Up):
+		m.ctxCursor = max(0, m.ctxCursor-1)
+	case key.Matches(msg, m.keys.Down):
+		m.ctxCursor = min(len(m.cfg.Contexts)-1, m.ctxCursor+1)
+	case key.Matches(msg, m.keys.Detail):
+		name := m.cfg.Contexts[m.ctxCursor]
+		m.screen = screenMain
+		if name == m.cfg.Context {
+			return m, nil
+		}
+		m.setStatus(m.cfg.Now(), "switching to context "+name+"…")
+		sw := m.cfg.Switch
+		return m, func() tea.Msg {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			src, cfg, err := sw(ctx, name)
+			return switchedMsg{src: src, cfg: cfg, err: err}
+		}
+	}
+	return m, nil
+}
+
+func (m Model) onSwitched(msg switchedMsg) (tea.Model, tea.Cmd) {
+	if msg.err != nil {
+		m.setStatus(m.cfg.Now(), "cannot switch context: "+msg.err.Error())
+		return m, nil
+	}
+	cfg := msg.cfg
+	cfg.defaults()
+	next := New(cfg, msg.src)
+	next.width, next.height, next.styles, next.help = m.width, m.height, m.styles, m.help
+	// What was written stays listed for the summary after exit; the
+	// order a person chose stays too.
+	next.writes, next.sortKey, next.sortReverse = m.writes, m.sortKey, m.sortReverse
+	next.gen = m.gen + 1 // replies for the old context are dropped
+	next.setStatus(cfg.Now(), "switched to context "+cfg.Context)
+	next.polling = true
+	return next, next.scan(next.gen)
+}

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -112,8 +114,13 @@ func TestRefuseThenComeBackOnTheSamePort(t *testing.T) {
 // Reset drops the request; LoseAnswer passes it on, then drops the
 // answer.
 func TestResetAndLoseAnswerDropTheConnection(t *testing.T) {
+	// The upstream's handler and the test share seen across a network
+	// round trip, which the race detector cannot see: lock it.
+	var mu sync.Mutex
 	var seen []string
 	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
 		seen = append(seen, Operation(r))
 	}))
 	t.Cleanup(up.Close)
@@ -126,6 +133,8 @@ func TestResetAndLoseAnswerDropTheConnection(t *testing.T) {
 			t.Fatalf("%s: the connection gave an answer", mode)
 		}
 	}
+	mu.Lock()
+	defer mu.Unlock()
 	if len(seen) != 1 || seen[0] != "lose-answer" {
 		t.Errorf("the upstream saw %v, want only the lost answer's request", seen)
 	}
@@ -135,8 +144,8 @@ func TestResetAndLoseAnswerDropTheConnection(t *testing.T) {
 // the client waits, not after it gave up, not when the fault is lifted.
 func TestHoldNeverAnswersNorForwards(t *testing.T) {
 	up := upstream(t)
-	forwarded := 0
-	up.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { forwarded++ })
+	var forwarded atomic.Int32 // written by the upstream's handler
+	up.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { forwarded.Add(1) })
 	p := New(t, up.URL)
 	if err := p.Set(Hold); err != nil {
 		t.Fatal(err)
@@ -168,7 +177,7 @@ func TestHoldNeverAnswersNorForwards(t *testing.T) {
 	if status, _, err := call(context.Background(), p, "Scan"); err != nil || status != 200 {
 		t.Fatalf("after the hold: %d %v", status, err)
 	}
-	if forwarded != 1 {
-		t.Errorf("the upstream saw %d requests, want only the one after the hold", forwarded)
+	if n := forwarded.Load(); n != 1 {
+		t.Errorf("the upstream saw %d requests, want only the one after the hold", n)
 	}
 }

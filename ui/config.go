@@ -47,6 +47,9 @@ type Config struct {
 	// S3PollInterval is the time between two listings of the buckets
 	// (default DefaultS3PollInterval).
 	S3PollInterval time.Duration
+	// ReadBudget bounds what polling reads of the table (max_read_share,
+	// max_read_units_per_hour); a zero field takes the default.
+	ReadBudget model.ReadBudget
 	// ReadOnly shows the read-only badge.
 	ReadOnly bool
 	// ReadOnlyWhy says why a read-only run is read-only and what lifts it;
@@ -104,6 +107,12 @@ func (c *Config) defaults() {
 	}
 	if c.S3PollInterval <= 0 {
 		c.S3PollInterval = DefaultS3PollInterval
+	}
+	if c.ReadBudget.Share <= 0 {
+		c.ReadBudget.Share = model.DefaultMaxReadShare
+	}
+	if c.ReadBudget.UnitsPerHour <= 0 {
+		c.ReadBudget.UnitsPerHour = model.DefaultMaxReadUnitsPerHour
 	}
 	if c.Logf == nil {
 		c.Logf = func(string, ...any) {}

@@ -48,7 +48,8 @@ func (m Model) onSwitched(msg switchedMsg) (tea.Model, tea.Cmd) {
 	// order a person chose stays too.
 	next.writes, next.sortKey, next.sortReverse = m.writes, m.sortKey, m.sortReverse
 	next.gen = m.gen + 1 // replies for the old context are dropped
+	next.switches = m.switches + 1
 	next.setStatus(cfg.Now(), "switched to context "+cfg.Context)
 	next.polling = true
-	return next, next.scan(next.gen)
+	return next, tea.Batch(next.scan(next.gen), next.describe())
 }

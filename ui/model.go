@@ -73,6 +73,19 @@ type Model struct {
 	failures  int
 	lastErr   error
 	nextRetry time.Time
+	// The read budget: the table's capacity (read once per context, see
+	// budget.go), throttled polls not yet lived down, when the last poll
+	// ended and when the next one comes and why it waits longer than the
+	// poll interval. budgetNote says the capacity could not be read.
+	capacity   model.TableCapacity
+	throttles  int
+	polledAt   time.Time
+	nextPoll   time.Time
+	paceReason string
+	budgetNote string
+	// switches counts context switches, to drop a description of the
+	// table of a context left.
+	switches int
 
 	// counts are recomputed when data or time changes, not every frame.
 	counts counts
@@ -173,7 +186,7 @@ type (
 // Init starts the first poll, the second ticker and asks the terminal for
 // its background colour.
 func (m Model) Init() tea.Cmd {
-	return tea.Batch(m.scan(m.gen), tick(), tea.RequestBackgroundColor)
+	return tea.Batch(m.scan(m.gen), m.describe(), tick(), tea.RequestBackgroundColor)
 }
 
 func tick() tea.Cmd {
@@ -267,6 +280,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.onSnapshot(msg)
 	case switchedMsg:
 		return m.onSwitched(msg)
+	case capacityMsg:
+		return m.onCapacity(msg)
 	case probeMsg:
 		probes := make(map[string]lwaws.DigestReport, len(m.probes)+1)
 		for k, v := range m.probes {
@@ -296,14 +311,20 @@ func (m Model) onSnapshot(msg snapshotMsg) (tea.Model, tea.Cmd) {
 	}
 	m.polling = false
 	at := m.cfg.Now()
-	m.now = at
+	m.now, m.polledAt = at, at
 	if msg.err != nil {
 		m.failures++
 		m.lastErr = msg.err
 		wait := m.backoff(m.failures)
+		if lwaws.IsThrottled(msg.err) {
+			// The table refused reads for their rate: wait at least
+			// twice the budgeted spacing, more with each throttle.
+			m.throttles++
+			wait = max(wait, m.pace().Wait)
+		}
 		m.nextRetry = at.Add(wait)
 		m.cfg.Logf("poll %d failed (%d in a row): %v; retry in %s", msg.gen, m.failures, msg.err, wait)
-		return m, pollAfter(wait, m.gen)
+		return m, m.schedule(at, wait, "")
 	}
 	if m.failures > 0 {
 		m.setStatus(at, fmt.Sprintf("reconnected after %d failed refresh%s", m.failures, plural(m.failures, "", "es")))
@@ -314,7 +335,11 @@ func (m Model) onSnapshot(msg snapshotMsg) (tea.Model, tea.Cmd) {
 		m.filesAt, m.s3Lists, m.s3Gets = msg.start, msg.snap.S3Lists, msg.snap.S3Gets
 	}
 	m.apply(msg.snap.Entries, at)
-	next := pollAfter(m.cfg.pollEvery(), m.gen)
+	// The scan's consumed capacity spaces the next one within the read
+	// budget; a throttle is lived down one good poll at a time.
+	pace := m.pace()
+	m.throttles = max(0, m.throttles-1)
+	next := m.schedule(at, pace.Wait, pace.Reason)
 	if m.healthPending && m.showDigests {
 		m.healthPending = false
 		m.setStatus(at, fmt.Sprintf("checking %d digests against their state objects…", m.digests))

@@ -116,6 +116,10 @@ func (m Model) header() []string {
 	// narrow. The read-only badge and the order of the rows stay; the
 	// position goes before them, the scan figures first of all.
 	side := append(badges, s.Key.Render(m.sortLabel()))
+	if budget := m.budgetLine(); budget != "" {
+		// Why the data is older than the poll interval promises.
+		side = append(side, s.Dim.Render(budget))
+	}
 	if pos := m.position(); pos != "" {
 		// Where we are in a long list.
 		side = append(side, s.Dim.Render(pos))

@@ -1,0 +1,105 @@
+package model
+
+import (
+	"fmt"
+	"time"
+)
+
+// BillingMode is how a lock table pays for its reads.
+type BillingMode int
+
+// The billing modes DescribeTable can report; BillingUnknown when it was
+// not asked, was denied, or did not say.
+const (
+	BillingUnknown BillingMode = iota
+	BillingProvisioned
+	BillingOnDemand
+)
+
+// TableCapacity is what a table's description says about its reads.
+type TableCapacity struct {
+	Mode BillingMode
+	// ReadUnits is the provisioned read capacity in RCU; 0 on demand or
+	// when unknown.
+	ReadUnits float64
+}
+
+// ReadBudget bounds what polling may read, so that lockwarden never takes
+// the capacity Terraform's own lock and digest reads need.
+type ReadBudget struct {
+	// Share is the part of a provisioned table's read capacity that
+	// polling may use on average (max_read_share).
+	Share float64
+	// UnitsPerHour bounds the read request units polling an on-demand
+	// table may use (max_read_units_per_hour).
+	UnitsPerHour float64
+}
+
+// DefaultMaxReadShare leaves three quarters of a provisioned table's read
+// capacity to Terraform.
+const DefaultMaxReadShare = 0.25
+
+// DefaultMaxReadUnitsPerHour bounds polling of an on-demand table: 36,000
+// RRU an hour, 864,000 a day, ≈ $0.11 a day at $0.125 per million (us-east-1).
+const DefaultMaxReadUnitsPerHour = 36000
+
+// maxThrottleDoublings caps how far throttling slows polling: 64× the
+// budgeted spacing.
+const maxThrottleDoublings = 6
+
+// PollPace is the wait before the next poll and, when it is longer than
+// the poll interval, why.
+type PollPace struct {
+	Wait time.Duration
+	// Reason is "" when the poll interval is kept, else e.g.
+	// "read budget: 25% of 5 RCU" or "throttled: 2× slower".
+	Reason string
+}
+
+// PacePolls spaces polls so that the capacity a scan consumed is spread
+// over enough time to stay within the budget: consumed / (share × RCU)
+// seconds on a provisioned table, consumed / (units per hour / 3600) on
+// demand. It never returns less than interval; with the capacity unknown
+// or nothing consumed (emulators report none), interval is kept. Each
+// throttled poll in a row doubles the wait.
+func PacePolls(interval time.Duration, consumedRCU float64, capacity TableCapacity, budget ReadBudget, throttles int) PollPace {
+	var rate float64 // RCU per second polling may use
+	var why string
+	switch capacity.Mode {
+	case BillingProvisioned:
+		if capacity.ReadUnits > 0 && budget.Share > 0 {
+			rate = budget.Share * capacity.ReadUnits
+			why = fmt.Sprintf("read budget: %g%% of %g RCU", budget.Share*100, capacity.ReadUnits)
+		}
+	case BillingOnDemand:
+		if budget.UnitsPerHour > 0 {
+			rate = budget.UnitsPerHour / 3600
+			why = fmt.Sprintf("read budget: %s RRU/hour", thousands(budget.UnitsPerHour))
+		}
+	}
+	pace := PollPace{Wait: interval}
+	if rate > 0 && consumedRCU > 0 {
+		if spaced := time.Duration(consumedRCU / rate * float64(time.Second)); spaced > interval {
+			pace = PollPace{Wait: spaced.Round(time.Second), Reason: why}
+		}
+	}
+	if throttles > 0 {
+		n := min(throttles, maxThrottleDoublings)
+		pace.Wait <<= n
+		slower := fmt.Sprintf("throttled: %d× slower", 1<<n)
+		if pace.Reason != "" {
+			slower = pace.Reason + " · " + slower
+		}
+		pace.Reason = slower
+	}
+	return pace
+}
+
+// thousands writes a whole number with thousands separators: 36,000.
+func thousands(f float64) string {
+	s := fmt.Sprintf("%.0f", f)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}

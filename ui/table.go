@@ -45,15 +45,16 @@ func layoutFor(width int, sources bool) columns {
 	return c
 }
 
-// header names the columns; the sorted one carries the sort's arrow.
-func (c columns) header(sortKey model.SortKey, arrow string) string {
+// header names the columns; the sorted one carries the sort's arrow. state
+// is the STATE column's own header, from statePaths.
+func (c columns) header(sortKey model.SortKey, arrow, state string) string {
 	name := func(title string, key model.SortKey) string {
 		if key == sortKey {
 			return title + " " + arrow
 		}
 		return title
 	}
-	cells := []string{fit(name("STATE", model.SortPath), c.path)}
+	cells := []string{fit(state, c.path)}
 	if c.src > 0 {
 		cells = append(cells, fit("SRC", c.src))
 	}
@@ -74,19 +75,41 @@ func (m Model) mainView(w, h int) []string {
 	}
 	c := layoutFor(w, m.cfg.LockFiles)
 	end := min(len(m.rows), m.offset+h-1)
-	lines := []string{s.Header.Render(fit(c.header(m.sortKey, m.sortArrow()), w))}
+	visible := m.rows[min(m.offset, end):end]
+	paths := make([]string, len(visible))
+	for i, e := range visible {
+		paths[i] = shownPath(e)
+	}
+	arrow := ""
+	if m.sortKey == model.SortPath {
+		arrow = m.sortArrow()
+	}
+	// What the visible rows share goes to the header, once.
+	cells, state := statePaths(paths, c.path, arrow)
+	lines := []string{s.Header.Render(fit(c.header(m.sortKey, m.sortArrow(), state), w))}
 	if len(m.rows) == 0 {
 		return append(lines, m.emptyView(w)...)
 	}
-	for i := m.offset; i < end; i++ {
-		lines = append(lines, m.row(m.rows[i], c, i == m.cursor, w))
+	for i, e := range visible {
+		lines = append(lines, m.row(e, cells[i], c, m.offset+i == m.cursor, w))
 	}
 	return lines
 }
 
-// row renders one entry. Stale, new and malformed rows carry a marker
-// symbol and a style, never colour alone.
-func (m Model) row(e *model.Entry, c columns, selected bool, w int) string {
+// shownPath is the state path a row stands for, sanitized: a malformed
+// row's key as stored, -md5 and all.
+func shownPath(e *model.Entry) string {
+	p := e.Path()
+	if e.Kind == model.KindMalformed {
+		p = e.LockID
+	}
+	return sanitize.Text(orDash(p))
+}
+
+// row renders one entry, its state path shown as path (from statePaths).
+// Stale, new and malformed rows carry a marker symbol and a style, never
+// colour alone.
+func (m Model) row(e *model.Entry, path string, c columns, selected bool, w int) string {
 	s := m.styles
 	marker, op, who, age, ver, id := " ", "", "", "", "", ""
 	var mark, ageStyle, whoStyle *lipgloss.Style
@@ -124,11 +147,6 @@ func (m Model) row(e *model.Entry, c columns, selected bool, w int) string {
 		marker, op, who, age, ver, id = "?", "malformed", e.Problem, "—", "—", "—"
 		mark, whoStyle = &s.Malformed, &s.Malformed
 	}
-	p := e.Path()
-	if e.Kind == model.KindMalformed {
-		p = e.LockID // the key as stored, -md5 and all
-	}
-	path := elidePath(sanitize.Text(orDash(p)), c.path)
 	cells := []string{fit(path, c.path)}
 	if c.src > 0 {
 		cells = append(cells, fit(e.Label(), c.src))

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -38,7 +39,10 @@ type Settings struct {
 	PollInterval time.Duration
 	// S3PollInterval is how often the UI re-lists the buckets: S3 bills
 	// every LIST and GET, DynamoDB a scan by the capacity it reads.
-	S3PollInterval     time.Duration
+	S3PollInterval time.Duration
+	// ReadBudget bounds what the UI's polls read of the table
+	// (max_read_share, max_read_units_per_hour).
+	ReadBudget         model.ReadBudget
 	Segments           int
 	WorkspaceKeyPrefix string
 	ReadOnly           bool
@@ -112,6 +116,8 @@ type contextConfig struct {
 	StaleAfter         string   `mapstructure:"stale_after"`
 	PollInterval       string   `mapstructure:"poll_interval"`
 	S3PollInterval     string   `mapstructure:"s3_poll_interval"`
+	MaxReadShare       *float64 `mapstructure:"max_read_share"`
+	MaxReadUnitsPerHr  *float64 `mapstructure:"max_read_units_per_hour"`
 	Segments           int      `mapstructure:"segments"`
 	WorkspaceKeyPrefix *string  `mapstructure:"workspace_key_prefix"`
 	ReadOnly           *bool    `mapstructure:"readonly"`
@@ -246,6 +252,9 @@ func loadSettings(flags *pflag.FlagSet, switchTo string) (Settings, error) {
 		return Settings{}, err
 	}
 	if s.S3PollInterval, err = parsePositiveDuration("s3-poll-interval", pick("s3-poll-interval", cc.S3PollInterval, g.S3PollInterval), DefaultS3PollInterval); err != nil {
+		return Settings{}, err
+	}
+	if s.ReadBudget, err = readBudget(cc, g); err != nil {
 		return Settings{}, err
 	}
 	segments := pick("segments", intString(cc.Segments), intString(g.Segments))
@@ -487,4 +496,24 @@ func expandHome(path string) string {
 		return path
 	}
 	return filepath.Join(home, rest)
+}
+
+// readBudget resolves max_read_share and max_read_units_per_hour, the
+// context's over the file's, strictly: a share outside (0, 1] or a rate
+// that is not positive is a usage error, never a silent default.
+func readBudget(cc, g contextConfig) (model.ReadBudget, error) {
+	b := model.ReadBudget{Share: model.DefaultMaxReadShare, UnitsPerHour: model.DefaultMaxReadUnitsPerHour}
+	if share := firstSet(cc.MaxReadShare, g.MaxReadShare); share != nil {
+		if !(*share > 0 && *share <= 1) {
+			return b, usagef("max_read_share must be a fraction of the provisioned read capacity above 0 and at most 1 (0.25 is a quarter), not %v", *share)
+		}
+		b.Share = *share
+	}
+	if units := firstSet(cc.MaxReadUnitsPerHr, g.MaxReadUnitsPerHr); units != nil {
+		if !(*units > 0) || math.IsInf(*units, 0) {
+			return b, usagef("max_read_units_per_hour must be a positive number of read request units, not %v", *units)
+		}
+		b.UnitsPerHour = *units
+	}
+	return b, nil
 }

@@ -356,3 +356,33 @@ func TestPrintedCommandsRepeatWhatWasGiven(t *testing.T) {
 		t.Errorf("without one:\n got %q\nwant %q", got, want)
 	}
 }
+
+// The read budget comes from the file, the context's over the global one,
+// with defaults; a value out of range or of the wrong type is a usage
+// error (exit 2), never a silent default.
+func TestReadBudgetSettings(t *testing.T) {
+	s, err := settingsWith(t, "table: t\n", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.ReadBudget.Share != 0.25 || s.ReadBudget.UnitsPerHour != 36000 {
+		t.Errorf("defaults: %+v", s.ReadBudget)
+	}
+	s, err = settingsWith(t, "context: a\nmax_read_share: 0.5\nmax_read_units_per_hour: 1000\ncontexts:\n  a:\n    table: t\n    max_read_share: 0.1\n", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.ReadBudget.Share != 0.1 || s.ReadBudget.UnitsPerHour != 1000 {
+		t.Errorf("context over global: %+v", s.ReadBudget)
+	}
+	for _, cfg := range []string{
+		"max_read_share: 0\n", "max_read_share: 1.5\n", "max_read_share: -0.25\n", "max_read_share: 25%\n", "max_read_share: \"0.25\"\n",
+		"max_read_units_per_hour: 0\n", "max_read_units_per_hour: -1\n", "max_read_units_per_hour: lots\n", "max_read_units_per_hour: .inf\n",
+	} {
+		_, err := settingsWith(t, "table: t\n"+cfg, nil)
+		var ue *usageError
+		if !errors.As(err, &ue) {
+			t.Errorf("%q: %v, want a usage error (exit 2)", cfg, err)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"runtime/debug"
@@ -12,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	lwaws "github.com/lockwarden/lockwarden/aws"
+	"github.com/lockwarden/lockwarden/model"
 	"github.com/lockwarden/lockwarden/sanitize"
 )
 
@@ -40,12 +42,50 @@ func scanTable(cmd *cobra.Command, s Settings, includeDigests bool) (lwaws.Snaps
 	if locks.Table != nil {
 		stop = showProgress(cmd, locks.Table)
 	}
+	// The table's capacity is only asked to say, when it cannot be read,
+	// that the UI would poll without a read budget: beside the scan, so
+	// that it costs the listing no time.
+	described := make(chan error, 1)
+	dctx, cancelDescribe := context.WithCancel(ctx)
+	defer cancelDescribe()
+	go func() {
+		_, err := locks.Capacity(dctx)
+		described <- err
+	}()
 	snap, err := locks.Scan(ctx, includeDigests)
 	stop()
 	for _, n := range snap.Notes {
 		fmt.Fprintln(cmd.ErrOrStderr(), "lockwarden: warning: "+sanitize.Text(oneLine(n)))
 	}
+	if err == nil {
+		if note := capacityNote(described, s); note != "" {
+			fmt.Fprintln(cmd.ErrOrStderr(), note)
+		}
+	}
 	return snap, err
+}
+
+// describeGrace is how long a listing waits for the table's description
+// after its scan: a note is never worth holding the result up for long.
+const describeGrace = 3 * time.Second
+
+// capacityNote is the one line said when DescribeTable was refused or
+// failed; "" when it answered, or did not in time.
+func capacityNote(described <-chan error, s Settings) string {
+	select {
+	case err := <-described:
+		if err == nil {
+			return ""
+		}
+		what := "failed"
+		if lwaws.IsAccessDenied(err) {
+			what = "is not allowed"
+		}
+		return fmt.Sprintf("lockwarden: note: dynamodb:DescribeTable %s on table %s: the UI polls every %s without a read budget (max_read_share)",
+			what, sanitize.Text(s.Table), model.FormatThreshold(s.PollInterval))
+	case <-time.After(describeGrace):
+		return ""
+	}
 }
 
 // pollCost says what one read cost: the table's read capacity, the

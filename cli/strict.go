@@ -20,7 +20,7 @@ import (
 // contextKeys are the keys a context (or the top of the file) may hold.
 var contextKeys = []string{
 	"profile", "region", "table", "endpoint", "s3_endpoint", "buckets", "stale_after",
-	"poll_interval", "s3_poll_interval", "segments", "workspace_key_prefix", "readonly", "audit_file", "require_reason",
+	"poll_interval", "s3_poll_interval", "max_read_share", "max_read_units_per_hour", "segments", "workspace_key_prefix", "readonly", "audit_file", "require_reason",
 }
 
 // topKeys are the keys only the top of the file may hold.

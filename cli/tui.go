@@ -110,7 +110,7 @@ func connect(ctx context.Context, env *Env, s Settings, logf func(string, ...any
 	src := openLocks(cfg, s)
 	uc := ui.Config{
 		Context: s.Context, Contexts: s.Contexts, Profile: profile, Region: cfg.Region, Table: s.Table,
-		Endpoint: s.Endpoint, StaleAfter: s.StaleAfter, PollInterval: s.PollInterval, S3PollInterval: s.S3PollInterval, ReadOnly: s.ReadOnly, ReadOnlyWhy: s.ReadOnlyWhy, RequireReason: s.RequireReason,
+		Endpoint: s.Endpoint, StaleAfter: s.StaleAfter, PollInterval: s.PollInterval, S3PollInterval: s.S3PollInterval, ReadBudget: s.ReadBudget, ReadOnly: s.ReadOnly, ReadOnlyWhy: s.ReadOnlyWhy, RequireReason: s.RequireReason,
 		LockFiles: len(s.Buckets) > 0, Buckets: s.Buckets, Now: env.Now, Logf: logf,
 	}
 	uc.Prober = prober{w: lockWriter(cfg, s), c: lwaws.NewS3(cfg, s.S3Endpoint)}

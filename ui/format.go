@@ -7,6 +7,8 @@ import (
 
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/lockwarden/lockwarden/model"
 )
 
 // fit pads or truncates s (plain or styled) to exactly width cells.
@@ -128,6 +130,10 @@ func statePaths(paths []string, width int, arrow string) (cells []string, label 
 			middles := make([]string, len(segs))
 			for i, s := range segs {
 				middles[i] = strings.Join(s[lead:len(s)-file], "/")
+				if file > 0 && strings.HasSuffix(s[len(s)-1], model.DigestSuffix) {
+					// A digest's key as stored: the shared file name, -md5.
+					middles[i] += "/…" + model.DigestSuffix
+				}
 			}
 			return cutApart(middles, width), l
 		}
@@ -153,12 +159,12 @@ func stateLabel(arrow, shared string, width int) (label string, ok bool) {
 	if l := title + " (" + shared + ")"; lipgloss.Width(l) <= width {
 		return l, true
 	}
-	// Narrow: the shared path alone says which column this is.
-	label = shared
-	if arrow != "" {
-		label += " " + arrow
+	// Narrow: the shared path alone says which column this is; the arrow
+	// goes before any of it (the header's "sort: path ▲" stays).
+	if l := shared + " " + arrow; arrow != "" && lipgloss.Width(l) <= width {
+		return l, true
 	}
-	return label, lipgloss.Width(label) <= width
+	return shared, lipgloss.Width(shared) <= width
 }
 
 // sharedSegments counts the leading segments every path has (lead) and
@@ -182,7 +188,7 @@ func sharedSegments(segs [][]string) (lead, file int) {
 	for lead < shortest-1 && allEqual(segs, func(s []string) string { return s[lead] }) {
 		lead++
 	}
-	if !allEqual(segs, func(s []string) string { return s[len(s)-1] }) {
+	if !allEqual(segs, fileName) {
 		return lead, 0
 	}
 	for _, s := range segs {
@@ -203,36 +209,46 @@ func allEqual(segs [][]string, part func([]string) string) bool {
 	return true
 }
 
+// fileName is a path's last segment; a digest's key as stored
+// ("terraform.tfstate-md5") has its state's file name.
+func fileName(segs []string) string {
+	return strings.TrimSuffix(segs[len(segs)-1], model.DigestSuffix)
+}
+
 // sharedTemplate names what is left out: "tfstate/env:/…/terraform.tfstate".
 func sharedTemplate(segs []string, lead, file int) string {
 	parts := append(slices.Clip(segs[:lead]), "…")
 	if file > 0 {
-		parts = append(parts, segs[len(segs)-1])
+		parts = append(parts, fileName(segs))
 	}
 	return strings.Join(parts, "/")
 }
 
 // cutApart cuts each row's own part of its path to width. Whole leading
 // segments are cut first, as elidePath does: that reads best and usually
-// keeps the rows apart. When it makes different rows look the same, each is
-// cut on the side all the rows share instead, so that what differs stays.
+// keeps the rows apart. Rows that it makes look the same although they
+// differ are cut on the side they share instead, so that what differs stays.
 func cutApart(middles []string, width int) []string {
 	out := make([]string, len(middles))
-	from := make(map[string]string, len(middles))
-	apart := true
+	alike := make(map[string][]int, len(middles))
 	for i, m := range middles {
 		out[i] = elidePath(m, width)
-		if prev, seen := from[out[i]]; seen && prev != m {
-			apart = false
+		alike[out[i]] = append(alike[out[i]], i)
+	}
+	for _, rows := range alike {
+		group := make([]string, len(rows))
+		differ := false
+		for k, i := range rows {
+			group[k] = middles[i]
+			differ = differ || group[k] != group[0]
 		}
-		from[out[i]] = m
-	}
-	if apart {
-		return out
-	}
-	head, tail := commonEnds(middles)
-	for i, m := range middles {
-		out[i] = cutAround(m, head, tail, width)
+		if !differ {
+			continue
+		}
+		head, tail := commonEnds(group)
+		for k, i := range rows {
+			out[i] = cutAround(group[k], head, tail, width)
+		}
 	}
 	return out
 }
@@ -284,7 +300,15 @@ func cutAround(s string, head, tail, width int) string {
 		// What differs is at the end: cut the shared start.
 		return "…" + ansi.TruncateLeft(s, w-(width-1), "")
 	case lipgloss.Width(s[:len(s)-tail]) < width:
-		// What differs is at the start: cut the shared end.
+		// What differs is at the start: cut the shared end, at a segment
+		// when one ends there.
+		for j := len(s) - 1; j >= len(s)-tail; j-- {
+			if s[j] == '/' && lipgloss.Width(s[:j])+2 <= width {
+				return s[:j] + "/…"
+			}
+		}
+		return ansi.Truncate(s, width, "…")
+	case head == 0:
 		return ansi.Truncate(s, width, "…")
 	}
 	// What differs is wider than the column: show where the rows part.

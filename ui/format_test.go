@@ -107,9 +107,18 @@ func TestSharedBucketAndFileNameGoToTheHeader(t *testing.T) {
 	if label != "STATE ▲ (tfstate/…/terraform.tfstate)" {
 		t.Errorf("label %q", label)
 	}
+	// Narrower still: the arrow goes before the bucket does.
+	if _, label = statePaths(paths, 28, "▲"); label != "tfstate/…/terraform.tfstate" {
+		t.Errorf("label %q", label)
+	}
 	// Common leading segments go too, when the header can name them.
 	cells, label = statePaths([]string{"b/env:/prod/network/x.tfstate", "b/env:/prod/dns/x.tfstate", "b/env:/prod/eks-cluster-long-name/x.tfstate"}, 32, "")
 	if label != "STATE (b/env:/prod/…/x.tfstate)" || !slices.Equal(cells, []string{"network", "dns", "eks-cluster-long-name"}) {
+		t.Errorf("label %q, cells %q", label, cells)
+	}
+	// A digest's key as stored shares the file name, -md5 added.
+	cells, label = statePaths(append(slices.Clip(paths), "tfstate/migrated/terraform.tfstate-md5"), 30, "")
+	if label != "tfstate/…/terraform.tfstate" || cells[3] != "migrated/…-md5" {
 		t.Errorf("label %q, cells %q", label, cells)
 	}
 	// Paths that fit are shown whole.
@@ -142,7 +151,7 @@ func TestALongDifferenceIsCutOnTheSharedSide(t *testing.T) {
 	// Too long for that: the shared end goes.
 	base := "production-eu-west-%d/platform-team/networking/transit-gateway-attachments"
 	cells, _ = statePaths([]string{"b/" + fmt.Sprintf(base, 1) + "/s.tfstate", "b/" + fmt.Sprintf(base, 2) + "/s.tfstate"}, 32, "")
-	if want := []string{"production-eu-west-1/platform-t…", "production-eu-west-2/platform-t…"}; !slices.Equal(cells, want) {
+	if want := []string{"production-eu-west-1/…", "production-eu-west-2/…"}; !slices.Equal(cells, want) {
 		t.Errorf("cells %q, want %q", cells, want)
 	}
 	// The part that differs is wider than the column: it starts where the

@@ -151,6 +151,10 @@ func (t *LockTable) Scan(ctx context.Context, includeDigests bool) (Snapshot, er
 		}
 	}
 
+	var pacer *pagePacer
+	if rate := pageRate(ctx); rate > 0 {
+		pacer = &pagePacer{rate: rate}
+	}
 	for seg := 0; seg < segments; seg++ {
 		wg.Add(1)
 		go func(seg int) {
@@ -184,6 +188,11 @@ func (t *LockTable) Scan(ctx context.Context, includeDigests bool) (Snapshot, er
 					rcu = sdkaws.ToFloat64(out.ConsumedCapacity.CapacityUnits)
 				}
 				add(out.Items, rcu)
+				if err := pacer.after(ctx, rcu, p.HasMorePages()); err != nil {
+					errs[seg] = err
+					cancel()
+					return
+				}
 			}
 		}(seg)
 	}

@@ -63,19 +63,13 @@ type PollPace struct {
 // or nothing consumed (emulators report none), interval is kept. Each
 // throttled poll in a row doubles the wait.
 func PacePolls(interval time.Duration, consumedRCU float64, capacity TableCapacity, budget ReadBudget, throttles int) PollPace {
-	var rate float64 // RCU per second polling may use
+	rate := ReadRate(capacity, budget)
 	var why string
-	switch capacity.Mode {
-	case BillingProvisioned:
-		if capacity.ReadUnits > 0 && budget.Share > 0 {
-			rate = budget.Share * capacity.ReadUnits
-			why = fmt.Sprintf("read budget: %g%% of %g RCU", budget.Share*100, capacity.ReadUnits)
-		}
-	case BillingOnDemand:
-		if budget.UnitsPerHour > 0 {
-			rate = budget.UnitsPerHour / 3600
-			why = fmt.Sprintf("read budget: %s RRU/hour", thousands(budget.UnitsPerHour))
-		}
+	switch {
+	case rate > 0 && capacity.Mode == BillingProvisioned:
+		why = fmt.Sprintf("read budget: %g%% of %g RCU", budget.Share*100, capacity.ReadUnits)
+	case rate > 0:
+		why = fmt.Sprintf("read budget: %s RRU/hour", thousands(budget.UnitsPerHour))
 	}
 	pace := PollPace{Wait: interval}
 	if rate > 0 && consumedRCU > 0 {
@@ -93,6 +87,23 @@ func PacePolls(interval time.Duration, consumedRCU float64, capacity TableCapaci
 		pace.Reason = slower
 	}
 	return pace
+}
+
+// ReadRate is the average read capacity, in units per second, that
+// polling may use: share × RCU on a provisioned table, units per hour /
+// 3600 on demand, 0 (no pacing) when the capacity is unknown.
+func ReadRate(capacity TableCapacity, budget ReadBudget) float64 {
+	switch capacity.Mode {
+	case BillingProvisioned:
+		if capacity.ReadUnits > 0 && budget.Share > 0 {
+			return budget.Share * capacity.ReadUnits
+		}
+	case BillingOnDemand:
+		if budget.UnitsPerHour > 0 {
+			return budget.UnitsPerHour / 3600
+		}
+	}
+	return 0
 }
 
 // thousands writes a whole number with thousands separators: 36,000.

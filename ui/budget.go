@@ -72,6 +72,15 @@ func (m Model) pace() model.PollPace {
 	return model.PacePolls(m.cfg.pollEvery(), m.rcu, m.capacity, m.cfg.ReadBudget, m.throttles)
 }
 
+// pageRate is the rate a scan keeps to between its pages: the budget's,
+// slowed by throttling, once the first read (which may use burst) is done.
+func (m Model) pageRate() float64 {
+	if !m.loaded {
+		return 0
+	}
+	return model.ReadRate(m.capacity, m.cfg.ReadBudget) / float64(int(1)<<min(m.throttles, 6))
+}
+
 // schedule arms the next poll after wait and remembers when it comes and
 // why it is later than the poll interval, for the header.
 func (m *Model) schedule(at time.Time, wait time.Duration, reason string) tea.Cmd {

@@ -201,8 +201,13 @@ func (m Model) scan(gen int) tea.Cmd {
 	src, digests, now := m.src, m.showDigests, m.cfg.Now
 	timeout := max(30*time.Second, 3*m.cfg.PollInterval)
 	listFiles := m.filesDue()
+	rate := m.pageRate()
+	if rate > 0 {
+		// A paced scan takes about consumed / rate by design.
+		timeout += 2 * time.Duration(m.rcu/rate*float64(time.Second))
+	}
 	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		ctx, cancel := context.WithTimeout(lwaws.WithPageRate(context.Background(), rate), timeout)
 		defer cancel()
 		start := now()
 		var snap lwaws.Snapshot
@@ -337,7 +342,11 @@ func (m Model) onSnapshot(msg snapshotMsg) (tea.Model, tea.Cmd) {
 	m.apply(msg.snap.Entries, at)
 	// The scan's consumed capacity spaces the next one within the read
 	// budget; a throttle is lived down one good poll at a time.
+	// A scan paced page by page already spent part of that spacing.
 	pace := m.pace()
+	if pace.Reason != "" {
+		pace.Wait = max(m.cfg.pollEvery(), pace.Wait-msg.took)
+	}
 	m.throttles = max(0, m.throttles-1)
 	next := m.schedule(at, pace.Wait, pace.Reason)
 	if m.healthPending && m.showDigests {

@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"math"
 	"time"
 )
 
@@ -73,8 +74,9 @@ func PacePolls(interval time.Duration, consumedRCU float64, capacity TableCapaci
 	}
 	pace := PollPace{Wait: interval}
 	if rate > 0 && consumedRCU > 0 {
-		if spaced := time.Duration(consumedRCU / rate * float64(time.Second)); spaced > interval {
-			pace = PollPace{Wait: spaced.Round(time.Second), Reason: why}
+		// Whole seconds, rounded up: rounding down would overspend.
+		if spaced := time.Duration(math.Ceil(consumedRCU/rate-1e-9)) * time.Second; spaced > interval {
+			pace = PollPace{Wait: spaced, Reason: why}
 		}
 	}
 	if throttles > 0 {

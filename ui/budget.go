@@ -89,13 +89,20 @@ func (m *Model) schedule(at time.Time, wait time.Duration, reason string) tea.Cm
 }
 
 // budgetLine is the header's note on the pacing: when the next read
-// comes and why it is slower than asked, or that the budget is unknown.
-func (m Model) budgetLine() string {
+// comes and why it is slower than asked, or that the budget is unknown;
+// short for a narrow terminal.
+func (m Model) budgetLine(short bool) string {
 	switch {
+	case m.budgetNote != "" && short:
+		return "read budget unknown"
 	case m.budgetNote != "":
 		return m.budgetNote
 	case m.paceReason == "" || m.polling || m.failures > 0:
 		return ""
 	}
-	return fmt.Sprintf("next read in %s · %s", model.FormatDuration(max(0, m.nextPoll.Sub(m.now))), m.paceReason)
+	next := "next read in " + model.FormatDuration(max(0, m.nextPoll.Sub(m.now)))
+	if short {
+		return next + " (budget)"
+	}
+	return next + " · " + m.paceReason
 }

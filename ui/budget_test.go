@@ -121,6 +121,9 @@ func TestPollingStaysWithinTheReadBudget(t *testing.T) {
 	if head := strings.Split(plain(m), "\n")[1]; !strings.Contains(head, "next read in 3m36s · read budget: 25% of 5 RCU") {
 		t.Errorf("header: %q", head)
 	}
+	if head := strings.Split(plain(send(m, tea.WindowSizeMsg{Width: 80, Height: 20})), "\n")[1]; !strings.Contains(head, "next read in 3m36s (budget)") {
+		t.Errorf("header at 80 columns: %q", head)
+	}
 	start := testNow
 	m = pollUntil(t, m, start.Add(time.Hour))
 	elapsed := testNow.Sub(start).Seconds()

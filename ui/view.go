@@ -116,8 +116,12 @@ func (m Model) header() []string {
 	// narrow. The read-only badge and the order of the rows stay; the
 	// position goes before them, the scan figures first of all.
 	side := append(badges, s.Key.Render(m.sortLabel()))
-	if budget := m.budgetLine(); budget != "" {
-		// Why the data is older than the poll interval promises.
+	if budget := m.budgetLine(false); budget != "" {
+		// Why the data is older than the poll interval promises; said
+		// short when the whole of it does not fit beside the counts.
+		if lipgloss.Width(budget)+2 > m.width-lipgloss.Width(line2)-3-lipgloss.Width(strings.Join(side, "  "))-2 {
+			budget = m.budgetLine(true)
+		}
 		side = append(side, s.Dim.Render(budget))
 	}
 	if pos := m.position(); pos != "" {

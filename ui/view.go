@@ -152,6 +152,11 @@ func (m Model) header() []string {
 		}
 	}
 	right2 := strings.Join(kept, "  ")
+	// How current the data is outranks the rest of the first line: cut
+	// what is being watched before dropping "● live".
+	if room := m.width - lipgloss.Width(right) - 1; lipgloss.Width(left) > room && room >= 20 {
+		left = fit(left, room)
+	}
 	return []string{
 		spread(left, right, m.width),
 		spread(line2, right2+" ", m.width),

@@ -13,6 +13,8 @@ import (
 	"github.com/charmbracelet/x/exp/teatest/v2"
 	"github.com/spf13/pflag"
 
+	"github.com/lockwarden/lockwarden/internal/testenv"
+	"github.com/lockwarden/lockwarden/sandbox"
 	"github.com/lockwarden/lockwarden/ui"
 )
 
@@ -137,10 +139,19 @@ func TestPrintWritesAfterTheUI(t *testing.T) {
 // keeps working after the first switch.
 func TestTUISwitchRedecidesWrite(t *testing.T) {
 	rec, staleID, _ := seededTable(t)
+	// dev has a table of its own, with dave's lock: each context's rows
+	// are told apart on screen, so a wait can see the switch land.
+	c := testenv.DynamoClient(rec.URL)
+	testenv.CreateLockTable(t, c, "locks-dev")
+	dave := sandbox.NewInfo("tfstate/dev/terraform.tfstate", "OperationTypeApply", "dave@dev", "1.11.4", fixtureNow.Add(-5*time.Hour))
+	if err := sandbox.Lock(t.Context(), c, "locks-dev", dave); err != nil {
+		t.Fatal(err)
+	}
+	rec.reset()
 	cfgPath := filepath.Join(t.TempDir(), "config.yaml")
 	body := "audit_file: " + filepath.Join(t.TempDir(), "audit.jsonl") + "\nstale_after: 1h\ncontexts:\n" +
 		"  Prod-EU:\n    table: locks\n    endpoint: " + rec.URL + "\n    s3_endpoint: " + rec.URL + "\n    readonly: true\n" +
-		"  dev:\n    table: locks\n    endpoint: " + rec.URL + "\n    s3_endpoint: " + rec.URL + "\n"
+		"  dev:\n    table: locks-dev\n    endpoint: " + rec.URL + "\n    s3_endpoint: " + rec.URL + "\n"
 	if err := os.WriteFile(cfgPath, []byte(body), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -161,9 +172,11 @@ func TestTUISwitchRedecidesWrite(t *testing.T) {
 	}
 	cfg.Switch = switcher(fs, env, logf)
 	tm := teatest.NewTestModel(t, ui.New(cfg, src), teatest.WithInitialTermSize(120, 30))
-	waitScreen(t, tm, "alice@ci")
+	waitScreen(t, tm, "dave@dev")
 
-	switchTo := func(up bool, want string) {
+	// A switch draws the new context's header at once and its rows after
+	// its first read: wait for both, or a key may land before the rows.
+	switchTo := func(up bool, want, row string) {
 		tm.Send(tea.KeyPressMsg{Code: ':', Text: ":"})
 		if up {
 			tm.Send(tea.KeyPressMsg{Code: tea.KeyUp})
@@ -171,10 +184,12 @@ func TestTUISwitchRedecidesWrite(t *testing.T) {
 			tm.Send(tea.KeyPressMsg{Code: tea.KeyDown})
 		}
 		tm.Send(tea.KeyPressMsg{Code: tea.KeyEnter})
-		waitScreen(t, tm, want)
+		teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
+			return bytes.Contains(b, []byte(want)) && bytes.Contains(b, []byte(row))
+		}, teatest.WithDuration(10*time.Second))
 	}
 	// Contexts are listed Prod-EU, dev: up from dev is Prod-EU.
-	switchTo(true, "READ-ONLY")
+	switchTo(true, "READ-ONLY", "alice@ci")
 	tm.Send(tea.KeyPressMsg{Code: 'd', Mod: tea.ModCtrl})
 	tm.Type(staleID[:8])
 	tm.Send(tea.KeyPressMsg{Code: tea.KeyEnter})
@@ -185,9 +200,9 @@ func TestTUISwitchRedecidesWrite(t *testing.T) {
 		t.Fatalf("read-only context after a switch wrote: %v", w)
 	}
 	// Back to dev (a second switch): --write applies there again.
-	switchTo(false, "dev (us-east-1)")
+	switchTo(false, "dev (us-east-1)", "dave@dev")
 	tm.Send(tea.KeyPressMsg{Code: 'd', Mod: tea.ModCtrl})
-	tm.Type(staleID[:8])
+	tm.Type(dave.ID[:8])
 	tm.Send(tea.KeyPressMsg{Code: tea.KeyEnter})
 	waitScreen(t, tm, "u to undo")
 	quit(t, tm)

@@ -147,9 +147,10 @@ func isUnreachable(err error) bool {
 }
 
 // droppedConnection recognises a connection closed under a request: reset
-// by the peer, or closed before an answer came.
+// by the peer, closed while the request was being written (broken pipe),
+// or closed before an answer came.
 func droppedConnection(err error) bool {
-	return errors.Is(err, syscall.ECONNRESET) || errors.Is(err, net.ErrClosed) ||
+	return errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) || errors.Is(err, net.ErrClosed) ||
 		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
 }
 

@@ -3,9 +3,12 @@ package aws_test
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -141,6 +144,19 @@ func TestIsLoopback(t *testing.T) {
 	} {
 		if got := lwaws.IsLoopback(ep); got != want {
 			t.Errorf("IsLoopback(%q) = %v", ep, got)
+		}
+	}
+}
+
+// A connection closed under a request is said plainly, however the kernel
+// names it: reset by the peer, or a broken pipe while writing.
+func TestDroppedConnectionsAreSaidPlainly(t *testing.T) {
+	op := lwaws.Op{Action: "dynamodb:Scan", Table: "locks", Region: "us-east-1", Endpoint: "http://127.0.0.1:1"}
+	for _, errno := range []syscall.Errno{syscall.ECONNRESET, syscall.EPIPE} {
+		err := &net.OpError{Op: "write", Net: "tcp", Err: &os.SyscallError{Syscall: "write", Err: errno}}
+		msg := lwaws.Explain(err, op).Error()
+		if !strings.Contains(msg, "the connection was dropped before an answer came") || strings.Contains(msg, "tcp") {
+			t.Errorf("%v: %q", errno, msg)
 		}
 	}
 }

@@ -60,16 +60,7 @@ func breakAuditDuring(t *testing.T, log *audit.Log) (hook func() error, mend fun
 func TestUnrecordedDigestRepairIsRestorable(t *testing.T) {
 	e := newS3Env(t)
 	ctx := context.Background()
-	const key = "app/terraform.tfstate"
-	path := sandbox.Bucket + "/" + key
-	if err := sandbox.WriteState(ctx, e.sb, key, sandbox.State(7, "lin-1", "1.5.7")); err != nil {
-		t.Fatal(err)
-	}
-	const old = "0123456789abcdef0123456789abcdef"
-	if err := sandbox.PutRaw(ctx, e.sb.Dynamo, sandbox.Table, map[string]types.AttributeValue{
-		"LockID": &types.AttributeValueMemberS{Value: path + model.DigestSuffix}, "Digest": &types.AttributeValueMemberS{Value: old}}); err != nil {
-		t.Fatal(err)
-	}
+	path := e.mismatchedDigest(t)
 	if err := e.svc.Audit.Append(audit.Record{RecordID: audit.NewRecordID(now), Phase: audit.PhaseIntent, Action: audit.ActionForceUnlock,
 		Table: sandbox.Table, Region: sandbox.Region, LockID: "x/y"}); err != nil { // the file exists before the hook moves it
 		t.Fatal(err)
@@ -89,8 +80,8 @@ func TestUnrecordedDigestRepairIsRestorable(t *testing.T) {
 	if _, err := e.svc.Restore(ctx, res.RecordID); err != nil {
 		t.Fatalf("restore from the intent: %v", err)
 	}
-	if back := lwaws.CheckDigest(ctx, e.svc.Writer, e.sb.S3, path); back.Stored != old {
-		t.Errorf("digest after restore %q, want %q", back.Stored, old)
+	if back := lwaws.CheckDigest(ctx, e.svc.Writer, e.sb.S3, path); back.Stored != staleDigest {
+		t.Errorf("digest after restore %q, want %q", back.Stored, staleDigest)
 	}
 }
 
@@ -249,16 +240,7 @@ func TestDigestRepairWhoseAnswerIsLost(t *testing.T) {
 	for _, failGet := range []bool{false, true} {
 		e := newS3Env(t)
 		ctx := context.Background()
-		const key = "app/terraform.tfstate"
-		path := sandbox.Bucket + "/" + key
-		if err := sandbox.WriteState(ctx, e.sb, key, sandbox.State(7, "lin-1", "1.5.7")); err != nil {
-			t.Fatal(err)
-		}
-		const old = "0123456789abcdef0123456789abcdef"
-		if err := sandbox.PutRaw(ctx, e.sb.Dynamo, sandbox.Table, map[string]types.AttributeValue{
-			"LockID": &types.AttributeValueMemberS{Value: path + model.DigestSuffix}, "Digest": &types.AttributeValueMemberS{Value: old}}); err != nil {
-			t.Fatal(err)
-		}
+		path := e.mismatchedDigest(t)
 		r := lwaws.CheckDigest(ctx, e.svc.Writer, e.sb.S3, path)
 		e.svc.Writer.Client = &lostUpdates{Client: e.sb.Dynamo, failGet: failGet}
 		res, err := e.svc.RepairDigest(ctx, r, "")
@@ -273,7 +255,7 @@ func TestDigestRepairWhoseAnswerIsLost(t *testing.T) {
 		if _, err := e.svc.Restore(ctx, res.RecordID); err != nil {
 			t.Fatalf("failGet=%v: restore: %v", failGet, err)
 		}
-		if back := lwaws.CheckDigest(ctx, e.svc.Writer, e.sb.S3, path); back.Stored != old {
+		if back := lwaws.CheckDigest(ctx, e.svc.Writer, e.sb.S3, path); back.Stored != staleDigest {
 			t.Errorf("failGet=%v: after restore %q", failGet, back.Stored)
 		}
 	}
@@ -348,4 +330,24 @@ func TestLockFileWritesWhoseAnswerIsLost(t *testing.T) {
 	if _, out, _ := e.svc.Audit.Find(res.RecordID); out == nil || out.Outcome != audit.OutcomeUnknown {
 		t.Fatalf("outcome %+v", out)
 	}
+}
+
+// staleDigest is the value mismatchedDigest stores.
+const staleDigest = "0123456789abcdef0123456789abcdef"
+
+// mismatchedDigest writes a state object and a digest item that does not
+// match it, and returns the state's path.
+func (e s3env) mismatchedDigest(t *testing.T) string {
+	t.Helper()
+	ctx := context.Background()
+	const key = "app/terraform.tfstate"
+	path := sandbox.Bucket + "/" + key
+	if err := sandbox.WriteState(ctx, e.sb, key, sandbox.State(7, "lin-1", "1.5.7")); err != nil {
+		t.Fatal(err)
+	}
+	if err := sandbox.PutRaw(ctx, e.sb.Dynamo, sandbox.Table, map[string]types.AttributeValue{
+		"LockID": &types.AttributeValueMemberS{Value: path + model.DigestSuffix}, "Digest": &types.AttributeValueMemberS{Value: staleDigest}}); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }

@@ -137,17 +137,22 @@ func dynamoCase(lw, self string, items, locks, runs, segments int, serve bool) b
 	fmt.Printf("\n| command | median wall | peak RSS |\n|---|---|---|\n")
 	fmt.Printf("| plain SDK parallel scan (%d segments) | %s | %.1f MiB |\n", segments, pr.wall.Round(time.Millisecond), pr.rssMiB)
 	fmt.Printf("| lockwarden list -o json | %s | %.1f MiB |\n\n", lwr.wall.Round(time.Millisecond), lwr.rssMiB)
-	ok := true
-	verdict := func(pass bool, format string, a ...any) {
-		word := "PASS"
-		if !pass {
-			word, ok = "FAIL", false
-		}
-		fmt.Printf("%s  %s\n", word, fmt.Sprintf(format, a...))
+	var v verdicts
+	v.check(ratio <= 1.2, "wall time %.2f× the plain scan (target ≤ 1.2×)", ratio)
+	v.check(lwr.rssMiB <= 40, "peak RSS %.1f MiB (target ≤ 40 MiB)", lwr.rssMiB)
+	return !v.failed
+}
+
+// verdicts prints one PASS or FAIL line per target and remembers a miss,
+// so that make bench exits non-zero.
+type verdicts struct{ failed bool }
+
+func (v *verdicts) check(pass bool, format string, a ...any) {
+	word := "PASS"
+	if !pass {
+		word, v.failed = "FAIL", true
 	}
-	verdict(ratio <= 1.2, "wall time %.2f× the plain scan (target ≤ 1.2×)", ratio)
-	verdict(lwr.rssMiB <= 40, "peak RSS %.1f MiB (target ≤ 40 MiB)", lwr.rssMiB)
-	return ok
+	fmt.Printf("%s  %s\n", word, fmt.Sprintf(format, a...))
 }
 
 type result struct {
@@ -313,17 +318,10 @@ func uiCheck(r io.Reader) int {
 		fmt.Println("FAIL  benchmark figures missing from the input")
 		return 1
 	}
-	ok := true
-	report := func(pass bool, format string, a ...any) {
-		word := "PASS"
-		if !pass {
-			word, ok = "FAIL", false
-		}
-		fmt.Printf("%s  %s\n", word, fmt.Sprintf(format, a...))
-	}
-	report(v100k <= 2*v100, "View at 100,000 locks %.2f ms, %.2f× View at 100 (%.2f ms); target ≤ 2×", v100k/1e6, v100k/v100, v100/1e6)
-	report(apply <= 50e6, "100,000-item snapshot applied in %.1f ms; target ≤ 50 ms", apply/1e6)
-	if !ok {
+	var v verdicts
+	v.check(v100k <= 2*v100, "View at 100,000 locks %.2f ms, %.2f× View at 100 (%.2f ms); target ≤ 2×", v100k/1e6, v100k/v100, v100/1e6)
+	v.check(apply <= 50e6, "100,000-item snapshot applied in %.1f ms; target ≤ 50 ms", apply/1e6)
+	if v.failed {
 		return 1
 	}
 	return 0

@@ -118,19 +118,12 @@ func s3Case(self, lw string, objects, lockFiles, runs int, delay time.Duration) 
 		fmt.Printf("| UI poll %d (in process, one LockFiles) | %s | | | %d LIST, %d GET; %d lock files |\n", i+1, p.took.Round(time.Millisecond), p.lists, p.gets, p.found)
 	}
 	fmt.Println()
-	ok := true
-	verdict := func(pass bool, format string, a ...any) {
-		word := "PASS"
-		if !pass {
-			word, ok = "FAIL", false
-		}
-		fmt.Printf("%s  %s\n", word, fmt.Sprintf(format, a...))
-	}
-	verdict(ratio <= 0.3, "lockwarden list --bucket %.2f× the sequential pass (target ≤ 0.3×)", ratio)
-	verdict(lwr.rssMiB <= 40, "peak RSS %.1f MiB (target ≤ 40 MiB)", lwr.rssMiB)
-	verdict(polls[0].found == lockFiles && polls[1].found == lockFiles, "both polls found %d and %d of %d lock files", polls[0].found, polls[1].found, lockFiles)
-	verdict(polls[1].gets == 0, "second poll of the unchanged bucket: %d GET (target 0)", polls[1].gets)
-	return ok
+	var v verdicts
+	v.check(ratio <= 0.3, "lockwarden list --bucket %.2f× the sequential pass (target ≤ 0.3×)", ratio)
+	v.check(lwr.rssMiB <= 40, "peak RSS %.1f MiB (target ≤ 40 MiB)", lwr.rssMiB)
+	v.check(polls[0].found == lockFiles && polls[1].found == lockFiles, "both polls found %d and %d of %d lock files", polls[0].found, polls[1].found, lockFiles)
+	v.check(polls[1].gets == 0, "second poll of the unchanged bucket: %d GET (target 0)", polls[1].gets)
+	return !v.failed
 }
 
 // countsPath is where the proxy answers with its LIST and GET counts.

@@ -62,7 +62,10 @@ type Settings struct {
 	WriteLifted bool
 	// RequireReason makes --reason mandatory for a release.
 	RequireReason bool
-	ConfigFile    string
+	// Label is the context's short mark in a fleet's CONTEXT column
+	// (default its name); Color the label's colour ("" for none).
+	Label, Color string
+	ConfigFile   string
 	// AuditFile is where writes are recorded.
 	AuditFile string
 }
@@ -123,6 +126,9 @@ type contextConfig struct {
 	ReadOnly           *bool    `mapstructure:"readonly"`
 	AuditFile          string   `mapstructure:"audit_file"`
 	RequireReason      *bool    `mapstructure:"require_reason"`
+	// Label and Color mark a context's rows in a fleet (contexts only).
+	Label string `mapstructure:"label"`
+	Color string `mapstructure:"color"`
 }
 
 // fileConfig is the whole config file: global defaults plus contexts.
@@ -160,7 +166,7 @@ const envPrefix = "LOCKWARDEN"
 // LoadSettings resolves the settings for one run. flags are the command's
 // flags; an explicitly set flag always wins.
 func LoadSettings(flags *pflag.FlagSet) (Settings, error) {
-	return loadSettings(flags, "")
+	return loadSettings(flags, "", roleStart)
 }
 
 // LoadSettingsFor resolves the settings for context name, as the UI's
@@ -171,10 +177,20 @@ func LoadSettingsFor(flags *pflag.FlagSet, name string) (Settings, error) {
 	if name == "" {
 		return Settings{}, usagef("no context named to switch to")
 	}
-	return loadSettings(flags, name)
+	return loadSettings(flags, name, roleSwitched)
 }
 
-func loadSettings(flags *pflag.FlagSet, switchTo string) (Settings, error) {
+// role is how a context comes to be used: named at start (the only one
+// --write lifts), switched to in the UI, or one of a fleet.
+type role int
+
+const (
+	roleStart role = iota
+	roleSwitched
+	roleFleet
+)
+
+func loadSettings(flags *pflag.FlagSet, switchTo string, how role) (Settings, error) {
 	if err := checkEnv(); err != nil {
 		return Settings{}, err
 	}
@@ -208,10 +224,18 @@ func loadSettings(flags *pflag.FlagSet, switchTo string) (Settings, error) {
 
 	s := Settings{ConfigFile: path, Contexts: names}
 	startCtx, _ := flagOrEnv(flags, v, "context")
+	if how == roleStart {
+		if err := oneContext(flags, v, startCtx); err != nil {
+			return Settings{}, err
+		}
+	}
 	if startCtx == "" {
 		startCtx = fc.Context
 	}
 	ctxName := startCtx
+	if how == roleFleet && switchTo == "" {
+		ctxName = "" // the file alone: which contexts there are
+	}
 	if switchTo != "" {
 		ctxName = switchTo
 	}
@@ -271,11 +295,20 @@ func loadSettings(flags *pflag.FlagSet, switchTo string) (Settings, error) {
 		s.WorkspaceKeyPrefix = *p
 	}
 	configured := firstSet(cc.ReadOnly, g.ReadOnly)
-	if s.ReadOnly, err = resolveReadOnly(flags, v, configured, s.Context, ctxName == startCtx); err != nil {
+	atStart := how != roleFleet && ctxName == startCtx
+	if s.ReadOnly, err = resolveReadOnly(flags, v, configured, s.Context, atStart); err != nil {
 		return Settings{}, err
 	}
 	s.WriteLifted = !s.ReadOnly && configured != nil && *configured
-	s.ReadOnlyWhy = readOnlyWhy(flags, v, s, ctxName == startCtx)
+	whyRole := how
+	if atStart {
+		whyRole = roleStart // a switch back to the start context
+	}
+	s.ReadOnlyWhy = readOnlyWhy(flags, v, s, whyRole)
+	if err := checkMark(s.Context, cc.Label, cc.Color); err != nil {
+		return Settings{}, err
+	}
+	s.Label, s.Color = cc.Label, cc.Color
 	s.GivenArgs = givenArgs(flags, s.Context != "")
 	if b := firstSet(cc.RequireReason, g.RequireReason); b != nil {
 		s.RequireReason = *b
@@ -365,7 +398,7 @@ func decodeConfig(v *viper.Viper, path string, raw []byte) (fileConfig, map[stri
 }
 
 // readOnlyWhy explains a read-only run in one line, with what lifts it.
-func readOnlyWhy(flags *pflag.FlagSet, v *viper.Viper, s Settings, atStart bool) string {
+func readOnlyWhy(flags *pflag.FlagSet, v *viper.Viper, s Settings, how role) string {
 	if !s.ReadOnly {
 		return ""
 	}
@@ -380,7 +413,10 @@ func readOnlyWhy(flags *pflag.FlagSet, v *viper.Viper, s Settings, atStart bool)
 		where = "context " + s.Context + " is read-only in the config"
 		restart = "restart with --context " + shellWord(s.Context) + " --write"
 	}
-	if !atStart {
+	switch how {
+	case roleFleet:
+		return "read-only: " + where + ", and --write is for one context: " + restart
+	case roleSwitched:
 		return "read-only: " + where + ", and --write lifts only the context named at start: " + restart
 	}
 	return "read-only: " + where + ": " + restart + " to allow writes for one run"

@@ -32,7 +32,14 @@ contexts:
 // file holding cfg, with no LOCKWARDEN_* variables but those given.
 func settingsWith(t *testing.T, cfg string, env map[string]string, args ...string) (Settings, error) {
 	t.Helper()
-	for _, k := range []string{"CONFIG", "CONTEXT", "TABLE", "REGION", "PROFILE", "ENDPOINT_URL", "STALE_AFTER", "SEGMENTS", "READONLY", "WRITE", "AUDIT_FILE", "POLL_INTERVAL", "S3_ENDPOINT_URL"} {
+	return LoadSettings(flagsWith(t, cfg, env, args...))
+}
+
+// flagsWith is settingsWith's set-up: the parsed flags, the config file
+// and the environment.
+func flagsWith(t *testing.T, cfg string, env map[string]string, args ...string) *pflag.FlagSet {
+	t.Helper()
+	for _, k := range []string{"CONFIG", "CONTEXT", "ALL_CONTEXTS", "TABLE", "REGION", "PROFILE", "ENDPOINT_URL", "STALE_AFTER", "SEGMENTS", "READONLY", "WRITE", "AUDIT_FILE", "POLL_INTERVAL", "S3_ENDPOINT_URL"} {
 		t.Setenv("LOCKWARDEN_"+k, "") // restored after the test
 		os.Unsetenv("LOCKWARDEN_" + k)
 	}
@@ -56,7 +63,7 @@ func settingsWith(t *testing.T, cfg string, env map[string]string, args ...strin
 	if err := fs.Parse(args); err != nil {
 		t.Fatal(err)
 	}
-	return LoadSettings(fs)
+	return fs
 }
 
 func TestSettingsPrecedence(t *testing.T) {

@@ -143,7 +143,8 @@ on the embedded sandbox with 'lockwarden demo'.`,
 
 func addConnectionFlags(f *pflag.FlagSet) {
 	f.String("config", "", "config file (default $XDG_CONFIG_HOME/lockwarden/config.yaml)")
-	f.String("context", "", "named context from the config file")
+	f.String("context", "", "named context from the config file; the UI, list and exporter take several: a,b")
+	f.Bool("all-contexts", false, "watch every configured context at once (the UI, list and exporter)")
 	f.String("profile", "", "AWS profile (default: AWS_PROFILE or the default chain)")
 	f.String("region", "", "AWS region of the lock table (default: AWS_REGION or the profile's)")
 	f.String("table", "", "DynamoDB lock table name")

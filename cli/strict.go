@@ -23,6 +23,10 @@ var contextKeys = []string{
 	"poll_interval", "s3_poll_interval", "max_read_share", "max_read_units_per_hour", "segments", "workspace_key_prefix", "readonly", "audit_file", "require_reason",
 }
 
+// contextOnlyKeys are the keys only a context may hold: they mark its
+// rows among others'.
+var contextOnlyKeys = []string{"label", "color"}
+
 // topKeys are the keys only the top of the file may hold.
 var topKeys = []string{"context", "contexts"}
 
@@ -30,7 +34,7 @@ var topKeys = []string{"context", "contexts"}
 // names are the flags'.
 var envSettings = []string{
 	"config", "context", "profile", "region", "table", "endpoint-url", "s3-endpoint-url",
-	"stale-after", "poll-interval", "s3-poll-interval", "segments", "readonly", "write", "audit-file",
+	"stale-after", "poll-interval", "s3-poll-interval", "segments", "readonly", "write", "audit-file", "all-contexts",
 }
 
 // envHarness are LOCKWARDEN_* variables read by the test harness and the
@@ -83,6 +87,9 @@ func checkKeys(path string, raw []byte) ([]string, error) {
 	}
 	top := append(slices.Clone(contextKeys), topKeys...)
 	for key := range doc {
+		if slices.Contains(contextOnlyKeys, key) {
+			return nil, usagef("config file %s: %q marks one context's rows: set it inside a context, not at the top of the file", path, key)
+		}
 		if !slices.Contains(top, key) {
 			return nil, unknownKey(path, "", key, top)
 		}
@@ -105,9 +112,10 @@ func checkKeys(path string, raw []byte) ([]string, error) {
 		if !ok {
 			return nil, usagef("config file %s: context %q must be a map of settings", path, name)
 		}
+		inContext := append(slices.Clone(contextKeys), contextOnlyKeys...)
 		for key := range keys {
-			if !slices.Contains(contextKeys, key) {
-				hint := contextKeys
+			if !slices.Contains(inContext, key) {
+				hint := inContext
 				if slices.Contains(topKeys, key) {
 					return nil, usagef("config file %s: %q is not allowed inside context %q: it belongs at the top of the file", path, key, name)
 				}
@@ -173,24 +181,30 @@ func nearest(key string, known []string) string {
 	return best
 }
 
-// editDistance is the Levenshtein distance between a and b, by rune.
+// editDistance is the edit distance between a and b, by rune, counting a
+// swap of two neighbours as one edit (optimal string alignment): "tabel"
+// is one typo from "table", as from "label", and the earlier key wins.
 func editDistance(a, b string) int {
 	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
+	d := make([][]int, len(ra)+1)
+	for i := range d {
+		d[i] = make([]int, len(rb)+1)
+		d[i][0] = i
+	}
+	for j := range d[0] {
+		d[0][j] = j
 	}
 	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
 		for j := 1; j <= len(rb); j++ {
 			cost := 1
 			if ra[i-1] == rb[j-1] {
 				cost = 0
 			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
 		}
-		prev, cur = cur, prev
 	}
-	return prev[len(rb)]
+	return d[len(ra)][len(rb)]
 }

@@ -1,0 +1,168 @@
+package cli
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/pflag"
+	"github.com/spf13/viper"
+
+	"github.com/lockwarden/lockwarden/sanitize"
+)
+
+// This file resolves a fleet: several configured contexts watched at once
+// (--context a,b or --all-contexts), each with its own settings.
+
+// maxLabel bounds a context's label: it is a mark in a column, not a name.
+const maxLabel = 12
+
+// labelColor is what color may say: a colour name, an ANSI number or
+// #rrggbb.
+var labelColor = regexp.MustCompile(`^(black|red|green|yellow|blue|magenta|cyan|white|gray|grey|#[0-9a-fA-F]{6})$`)
+
+// fleetNames returns the contexts named by --context a,b (or its variable)
+// or --all-contexts, in the order given (all: the config's, sorted); nil
+// when neither asks for more than one context.
+func fleetNames(flags *pflag.FlagSet, v *viper.Viper, configured []string) ([]string, error) {
+	all, err := allContexts(flags, v)
+	if err != nil {
+		return nil, err
+	}
+	list, _ := flagOrEnv(flags, v, "context")
+	switch {
+	case all && list != "":
+		return nil, usagef("--context and --all-contexts contradict each other: give one")
+	case all:
+		if len(configured) == 0 {
+			return nil, usagef("--all-contexts: no contexts are configured (see config.example.yaml)")
+		}
+		return configured, nil
+	case !strings.Contains(list, ","):
+		return nil, nil
+	}
+	var names []string
+	for _, n := range strings.Split(list, ",") {
+		n = strings.TrimSpace(n)
+		switch {
+		case n == "":
+			return nil, usagef("--context %q names an empty context: separate names with single commas", list)
+		case slices.Contains(names, n):
+			return nil, usagef("--context %q names context %s twice", list, n)
+		}
+		names = append(names, n)
+	}
+	return names, nil
+}
+
+// allContexts reads --all-contexts (or LOCKWARDEN_ALL_CONTEXTS), strictly.
+func allContexts(flags *pflag.FlagSet, v *viper.Viper) (bool, error) {
+	val, set := flagOrEnv(flags, v, "all-contexts")
+	if !set {
+		return false, nil
+	}
+	b, err := parseBool(val)
+	if err != nil {
+		return false, usagef("--all-contexts / %s: %v", envName("all-contexts"), err)
+	}
+	return b, nil
+}
+
+// oneContext refuses a fleet where a command works on one context.
+func oneContext(flags *pflag.FlagSet, v *viper.Viper, name string) error {
+	all, err := allContexts(flags, v)
+	if err != nil {
+		return err
+	}
+	if all || strings.Contains(name, ",") {
+		return usagef("this command works on one context at a time: give --context NAME (several contexts are for the UI, list and exporter)")
+	}
+	return nil
+}
+
+// placeFlags say where one context's locks live: given on the command
+// line with several contexts they would point every context at the same
+// place, so they are refused.
+var placeFlags = []string{"profile", "region", "table", "endpoint-url", "bucket", "s3-endpoint-url"}
+
+// LoadFleet resolves the contexts a run watches: several with --context
+// a,b or --all-contexts, else the one LoadSettings resolves. Each context
+// has its own settings — credentials, place, read budget and read-only —
+// and none is lifted by --write, which is for one context: with several it
+// is a usage error.
+func LoadFleet(flags *pflag.FlagSet) ([]Settings, error) {
+	if err := checkEnv(); err != nil {
+		return nil, err
+	}
+	v := viper.New()
+	v.SetEnvPrefix(envPrefix)
+	v.SetEnvKeyReplacer(strings.NewReplacer("-", "_"))
+	v.AutomaticEnv()
+	// The file alone, no context: what contexts are configured.
+	file, err := loadSettings(flags, "", roleFleet)
+	if err != nil {
+		return nil, err
+	}
+	names, err := fleetNames(flags, v, file.Contexts)
+	if err != nil {
+		return nil, err
+	}
+	if names == nil {
+		s, err := requirePlace(LoadSettings(flags))
+		return []Settings{s}, err
+	}
+	if val, set := flagOrEnv(flags, v, "write"); set {
+		if b, _ := parseBool(val); b {
+			return nil, usagef("--write lifts read-only for one context: name one with --context NAME, not %d", len(names))
+		}
+	}
+	for _, f := range placeFlags {
+		if given, _ := flagOrEnv(flags, v, f); given != "" {
+			return nil, usagef("--%s would point every context at the same place: with several contexts, set it in each context of the config", f)
+		}
+	}
+	fleet := make([]Settings, 0, len(names))
+	labels := map[string]string{}
+	for _, name := range names {
+		s, err := requirePlace(loadSettings(flags, name, roleFleet))
+		if err != nil {
+			return nil, fmt.Errorf("context %s: %w", name, err)
+		}
+		mark := strings.ToLower(s.Mark())
+		if other, ok := labels[mark]; ok {
+			return nil, usagef("contexts %s and %s would both show as %q: give one a different label", other, s.Context, s.Mark())
+		}
+		labels[mark] = s.Context
+		fleet = append(fleet, s)
+	}
+	return fleet, nil
+}
+
+// checkMark refuses a label too long for its column or unprintable, and a
+// colour the terminal would not know.
+func checkMark(name, label, color string) error {
+	if n := len([]rune(label)); n > maxLabel {
+		return usagef("context %s: label %q is %d characters; keep it to %d (it marks rows in a column)", name, label, n, maxLabel)
+	}
+	if label != "" && sanitize.Text(label) != label {
+		return usagef("context %s: label %q holds characters a terminal cannot show plainly", name, label)
+	}
+	if color == "" {
+		return nil
+	}
+	if n, err := strconv.Atoi(color); err == nil && n <= 255 || err != nil && labelColor.MatchString(color) {
+		return nil
+	}
+	return usagef("context %s: color %q is not a colour: use a name (red, yellow, …), an ANSI number (0–255) or #rrggbb", name, color)
+}
+
+// Mark is how the context shows in a fleet's CONTEXT column: its label,
+// else its name.
+func (s Settings) Mark() string {
+	if s.Label != "" {
+		return s.Label
+	}
+	return s.Context
+}

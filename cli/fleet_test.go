@@ -1,0 +1,122 @@
+package cli
+
+import (
+	"strings"
+	"testing"
+)
+
+const fleetConfig = `
+context: dev
+contexts:
+  prod:
+    region: eu-west-1
+    table: prod-locks
+    readonly: true
+    label: PROD
+    color: red
+  staging:
+    region: us-east-2
+    table: staging-locks
+  dev:
+    buckets: [dev-state]
+`
+
+func TestFleetResolvesEachContextOnItsOwn(t *testing.T) {
+	fleet, err := LoadFleet(flagsWith(t, fleetConfig, nil, "--context", "prod,staging"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fleet) != 2 || fleet[0].Context != "prod" || fleet[1].Context != "staging" {
+		t.Fatalf("fleet: %+v", fleet)
+	}
+	prod, staging := fleet[0], fleet[1]
+	if prod.Table != "prod-locks" || prod.Region != "eu-west-1" || !prod.ReadOnly || prod.Mark() != "PROD" || prod.Color != "red" {
+		t.Errorf("prod: %+v", prod)
+	}
+	if staging.Table != "staging-locks" || staging.Region != "us-east-2" || staging.ReadOnly || staging.Mark() != "staging" {
+		t.Errorf("staging: %+v", staging)
+	}
+	if !strings.Contains(prod.ReadOnlyWhy, "--write is for one context") {
+		t.Errorf("prod's read-only says %q", prod.ReadOnlyWhy)
+	}
+
+	all, err := LoadFleet(flagsWith(t, fleetConfig, nil, "--all-contexts"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, s := range all {
+		names = append(names, s.Context)
+	}
+	if strings.Join(names, ",") != "dev,prod,staging" {
+		t.Errorf("--all-contexts: %v", names)
+	}
+	if all[0].Table != "" || len(all[0].Buckets) != 1 {
+		t.Errorf("dev watches its bucket alone: %+v", all[0])
+	}
+
+	// One context stays the one-context run it always was.
+	one, err := LoadFleet(flagsWith(t, fleetConfig, nil, "--context", "staging"))
+	if err != nil || len(one) != 1 || one[0].Context != "staging" {
+		t.Errorf("one context: %+v, %v", one, err)
+	}
+	// And the environment names a fleet as the flag does.
+	env, err := LoadFleet(flagsWith(t, fleetConfig, map[string]string{"LOCKWARDEN_ALL_CONTEXTS": "true"}))
+	if err != nil || len(env) != 3 {
+		t.Errorf("LOCKWARDEN_ALL_CONTEXTS: %d contexts, %v", len(env), err)
+	}
+}
+
+func TestFleetRefusesWhatItCannotHonour(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		env  map[string]string
+		cfg  string
+		want string
+	}{
+		{args: []string{"--context", "prod,staging", "--write"}, want: "--write lifts read-only for one context"},
+		{args: []string{"--all-contexts"}, env: map[string]string{"LOCKWARDEN_WRITE": "1"}, want: "--write lifts read-only for one context"},
+		{args: []string{"--context", "prod,staging", "--table", "x"}, want: "--table would point every context at the same place"},
+		{args: []string{"--all-contexts", "--bucket", "b"}, want: "--bucket would point every context"},
+		{args: []string{"--all-contexts", "--region", "us-west-2"}, want: "--region would point every context"},
+		{args: []string{"--context", "prod,nope"}, want: `context "nope" is not configured`},
+		{args: []string{"--context", "prod,,dev"}, want: "empty context"},
+		{args: []string{"--context", "prod,prod"}, want: "names context prod twice"},
+		{args: []string{"--context", "prod", "--all-contexts"}, want: "contradict"},
+		{args: []string{"--all-contexts"}, cfg: "table: t\n", want: "no contexts are configured"},
+		{env: map[string]string{"LOCKWARDEN_ALL_CONTEXTS": "yes"}, want: "LOCKWARDEN_ALL_CONTEXTS"},
+		{args: []string{"--all-contexts"}, cfg: "contexts:\n  a: {table: t, label: X}\n  b: {table: u, label: x}\n", want: `would both show as`},
+		{args: []string{"--all-contexts"}, cfg: "contexts:\n  a: {table: t, label: B}\n  b: {table: u}\n", want: `would both show as`},
+		{args: []string{"--all-contexts"}, cfg: "contexts:\n  a: {table: t}\n  b: {region: x}\n", want: "context b: no lock table or bucket given"},
+		{args: []string{"--context", "a"}, cfg: "contexts:\n  a: {table: t, label: PRODUCTION-EU-WEST}\n", want: "keep it to 12"},
+		{args: []string{"--context", "a"}, cfg: "contexts:\n  a: {table: t, label: \"P\\u202eX\"}\n", want: "cannot show plainly"},
+		{args: []string{"--context", "a"}, cfg: "contexts:\n  a: {table: t, color: crimson}\n", want: `color "crimson" is not a colour`},
+		{args: []string{"--context", "a"}, cfg: "contexts:\n  a: {table: t, color: \"256\"}\n", want: `color "256" is not a colour`},
+		{args: []string{"--context", "a"}, cfg: "label: X\ncontexts:\n  a: {table: t}\n", want: "set it inside a context"},
+	} {
+		cfg := tc.cfg
+		if cfg == "" {
+			cfg = fleetConfig
+		}
+		_, err := LoadFleet(flagsWith(t, cfg, tc.env, tc.args...))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v %v: got %v, want %q", tc.args, tc.env, err, tc.want)
+		}
+	}
+}
+
+func TestOneContextCommandsRefuseAFleet(t *testing.T) {
+	for _, args := range [][]string{{"--context", "prod,staging"}, {"--all-contexts"}} {
+		_, err := settingsWith(t, fleetConfig, nil, args...)
+		if err == nil || !strings.Contains(err.Error(), "works on one context at a time") {
+			t.Errorf("%v: %v", args, err)
+		}
+	}
+	// Colours that are colours pass.
+	for _, c := range []string{"red", "#ff0000", "9", "255"} {
+		cfg := "contexts:\n  a: {table: t, label: P, color: \"" + c + "\"}\n"
+		if _, err := settingsWith(t, cfg, nil, "--context", "a"); err != nil {
+			t.Errorf("color %s: %v", c, err)
+		}
+	}
+}

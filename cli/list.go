@@ -26,21 +26,33 @@ path, operation, holder, age, version and lock ID. Stale locks are marked
 with '!', malformed items with '?'. On a terminal, stderr also says what
 the read cost (read capacity, S3 LIST and GET requests).
 
-Exit codes: 0 success; 1 error; 2 usage error; 3 with --exit-code when at
-least one lock is listed (for monitors and cron).`,
+With several contexts (--context a,b or --all-contexts) they are read at
+once, each with its own settings; a CONTEXT column (JSON: "context") says
+where each lock is. A context that cannot be read does not hide the others:
+they are listed, stderr names the one that failed and why, and the exit
+code is 1.
+
+Exit codes: 0 success; 1 error (with several contexts: at least one could
+not be read); 2 usage error; 3 with --exit-code when at least one lock is
+listed (for monitors and cron).`,
 		Example: `  lockwarden list --table terraform-locks --region eu-west-1
   lockwarden list --context prod -o json --stale
-  lockwarden list --stale --exit-code   # exit 3 if a stale lock exists`,
+  lockwarden list --stale --exit-code   # exit 3 if a stale lock exists
+  lockwarden list --all-contexts        # every configured context, a CONTEXT column`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := checkOutput(output); err != nil {
 				return err
 			}
-			s, err := settingsFor(cmd)
+			fleet, err := LoadFleet(cmd.Flags())
 			if err != nil {
 				return err
 			}
 			limitMemory()
+			if len(fleet) > 1 {
+				return listFleet(cmd, env, fleet, listOptions{output: output, staleOnly: staleOnly, all: all, exitCode: exitCode})
+			}
+			s := fleet[0]
 			snap, err := scanTable(cmd, s, all)
 			if err != nil {
 				return err
@@ -48,7 +60,7 @@ least one lock is listed (for monitors and cron).`,
 			now := env.Now()
 			entries := selectEntries(snap.Entries, now, s.StaleAfter, staleOnly)
 			if output == "json" {
-				err = writeJSON(env.Stdout, entries, s, now)
+				err = writeJSON(env.Stdout, entries, func(*model.Entry) *Settings { return &s }, now)
 			} else {
 				err = writeTable(env.Stdout, entries, snap, s, now, staleOnly)
 			}
@@ -232,7 +244,9 @@ func orDash(s string) string {
 
 // baseRecord holds the fields every JSON entry has.
 type baseRecord struct {
-	Source string `json:"source"`
+	// Context is the configured context the entry was read in.
+	Context string `json:"context,omitempty"`
+	Source  string `json:"source"`
 	// ObjectKey and ETag are the S3 lock file's, when there is one.
 	ObjectKey string `json:"object_key,omitempty"`
 	ETag      string `json:"etag,omitempty"`
@@ -271,10 +285,13 @@ type malformedRecord struct {
 	Item      json.RawMessage `json:"item"`
 }
 
-func writeJSON(w io.Writer, entries []model.Entry, s Settings, now time.Time) error {
+// writeJSON writes entries as one JSON array; settingsOf gives the
+// settings of the context an entry was read in.
+func writeJSON(w io.Writer, entries []model.Entry, settingsOf func(*model.Entry) *Settings, now time.Time) error {
 	out := make([]any, 0, len(entries))
-	for _, e := range entries {
-		base := baseRecord{Source: e.Source.String(), Kind: e.Kind.String(), Table: s.Table, LockID: e.LockID,
+	for i := range entries {
+		e, s := entries[i], settingsOf(&entries[i])
+		base := baseRecord{Context: s.Context, Source: e.Source.String(), Kind: e.Kind.String(), Table: s.Table, LockID: e.LockID,
 			Path: e.Path(), Bucket: e.Bucket, Key: e.Key, Workspace: e.Workspace, Warning: e.Warning}
 		if e.File != nil {
 			base.ObjectKey, base.ETag = e.File.Key, e.File.ETag

@@ -65,6 +65,20 @@ func scanTable(cmd *cobra.Command, s Settings, includeDigests bool) (lwaws.Snaps
 	return snap, err
 }
 
+// readContext reads one context of a fleet once — its table and buckets —
+// and marks every entry with the context's name.
+func readContext(ctx context.Context, s Settings, includeDigests bool) (lwaws.Snapshot, error) {
+	cfg, err := lwaws.LoadConfig(ctx, s.Connection())
+	if err != nil {
+		return lwaws.Snapshot{}, err
+	}
+	snap, err := openLocks(cfg, s).Scan(ctx, includeDigests)
+	for i := range snap.Entries {
+		snap.Entries[i].Context = s.Context
+	}
+	return snap, err
+}
+
 // describeGrace is how long a listing waits for the table's description
 // after its scan: a note is never worth holding the result up for long.
 const describeGrace = 3 * time.Second

@@ -84,6 +84,9 @@ type Entry struct {
 	File *LockFile
 	// Warning flags a lock whose two places disagree.
 	Warning string
+	// Context is the configured context the entry was read in, when
+	// several are watched at once; "" with one.
+	Context string
 }
 
 // Source is where a lock is held.

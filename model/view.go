@@ -20,9 +20,13 @@ const (
 	SortWho
 	// SortOperation orders by operation.
 	SortOperation
+	// SortContext orders by context, oldest first within each: only
+	// where several contexts are watched.
+	SortContext
 )
 
-// SortKeys lists the orders in the sequence a UI cycles through them.
+// SortKeys lists the orders in the sequence a UI cycles through them
+// (with several contexts, SortContext comes last).
 var SortKeys = []SortKey{SortAge, SortPath, SortWho, SortOperation}
 
 // String names the sort key.
@@ -34,6 +38,8 @@ func (k SortKey) String() string {
 		return "who"
 	case SortOperation:
 		return "operation"
+	case SortContext:
+		return "context"
 	default:
 		return "age"
 	}
@@ -179,11 +185,18 @@ func Compare(a, b *Entry, key SortKey) int {
 		c = cmp.Compare(lastIfEmpty(a.Info.Who), lastIfEmpty(b.Info.Who))
 	case SortOperation:
 		c = cmp.Compare(OperationWord(a.Info.Operation), OperationWord(b.Info.Operation))
+	case SortContext:
+		if c = cmp.Compare(a.Context, b.Context); c == 0 {
+			c = a.createdForSort().Compare(b.createdForSort())
+		}
 	}
 	if c != 0 {
 		return c
 	}
-	return cmp.Compare(a.LockID, b.LockID)
+	if c = cmp.Compare(a.LockID, b.LockID); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.Context, b.Context)
 }
 
 // Sort returns a sorted copy of entries (see Compare).

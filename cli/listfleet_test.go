@@ -30,7 +30,6 @@ func fleetOf(t *testing.T, endpoint string) string {
 	return path
 }
 
-
 func TestListOverAFleetShowsEveryContextThatAnswered(t *testing.T) {
 	endpoint := testenv.Minidyn(t)
 	cfg := fleetOf(t, endpoint)

@@ -20,7 +20,7 @@ import (
 
 // runTUI opens the terminal UI on the configured table.
 func runTUI(cmd *cobra.Command, env *Env) error {
-	s, err := settingsFor(cmd)
+	fleet, err := LoadFleet(cmd.Flags())
 	if err != nil {
 		return err
 	}
@@ -29,7 +29,60 @@ func runTUI(cmd *cobra.Command, env *Env) error {
 		return err
 	}
 	defer closeLog()
-	return openUI(cmd.Context(), env, s, logf, switcher(cmd.Flags(), env, logf))
+	if len(fleet) > 1 {
+		return openFleetUI(cmd.Context(), env, fleet, logf)
+	}
+	return openUI(cmd.Context(), env, fleet[0], logf, switcher(cmd.Flags(), env, logf))
+}
+
+// openFleetUI runs the UI over several contexts at once until the user
+// quits. A context that cannot even be connected to (a profile that does
+// not exist) is shown failing, with why; it does not keep the others off
+// the screen.
+func openFleetUI(ctx context.Context, env *Env, fleet []Settings, logf func(string, ...any)) error {
+	if !env.IsTerminal(env.Stdout) {
+		return usagef("the terminal UI needs a terminal; for scripts use 'lockwarden list' (-o json)")
+	}
+	p := tea.NewProgram(fleetModel(ctx, env, fleet, logf), tea.WithContext(ctx), tea.WithInput(env.Stdin), tea.WithOutput(env.Stdout))
+	final, err := p.Run()
+	if m, ok := final.(ui.Model); ok {
+		printWrites(env.Stdout, m.Writes(), func(name string) Settings {
+			for _, s := range fleet {
+				if s.Context == name {
+					return s
+				}
+			}
+			return Settings{Context: name}
+		})
+	}
+	if err != nil && ctx.Err() == nil {
+		return fmt.Errorf("terminal UI: %w", err)
+	}
+	return nil
+}
+
+// fleetModel connects every context of a fleet, each with its own
+// credentials, reader and write path (none where it is read-only).
+func fleetModel(ctx context.Context, env *Env, fleet []Settings, logf func(string, ...any)) ui.Model {
+	members := make([]ui.Member, len(fleet))
+	for i, s := range fleet {
+		src, cfg, err := connect(ctx, env, s, logf)
+		if err != nil {
+			logf("context %s: %v", s.Context, err)
+			src, cfg = failedSource{err}, uiConfig(s, "", "", env, logf)
+		}
+		members[i] = ui.Member{Config: cfg, Source: src}
+	}
+	return ui.NewFleet(ui.Config{Now: env.Now, Logf: logf}, members)
+}
+
+// failedSource stands for a context that could not be connected to: every
+// read fails with why.
+type failedSource struct{ err error }
+
+// Scan implements ui.Source.
+func (f failedSource) Scan(context.Context, bool) (lwaws.Snapshot, error) {
+	return lwaws.Snapshot{}, f.err
 }
 
 // switcher connects the UI to another configured context. Each switch
@@ -69,7 +122,7 @@ func openUI(ctx context.Context, env *Env, s Settings, logf func(string, ...any)
 	// The alternate screen, and the undo offer on it, are gone: say what
 	// was written and how to undo it, whatever ended the UI.
 	if m, ok := final.(ui.Model); ok {
-		printWrites(env.Stdout, m.Writes(), s)
+		printWrites(env.Stdout, m.Writes(), settingsIn(s))
 	}
 	if err != nil && ctx.Err() == nil {
 		return fmt.Errorf("terminal UI: %w", err)
@@ -77,9 +130,21 @@ func openUI(ctx context.Context, env *Env, s Settings, logf func(string, ...any)
 	return nil
 }
 
+// settingsIn gives the settings of the context a write of a one-context
+// UI was made in: s, or only the name of a context switched to.
+func settingsIn(s Settings) func(string) Settings {
+	return func(name string) Settings {
+		if name == s.Context {
+			return s
+		}
+		return Settings{Context: name}
+	}
+}
+
 // printWrites lists the UI's writes of the session, each release and
-// repair with the command that undoes it. Nothing written, nothing said.
-func printWrites(w io.Writer, writes []ui.Write, s Settings) {
+// repair with the command that undoes it, in the context written to
+// (settingsOf gives its settings). Nothing written, nothing said.
+func printWrites(w io.Writer, writes []ui.Write, settingsOf func(context string) Settings) {
 	if len(writes) == 0 {
 		return
 	}
@@ -87,11 +152,7 @@ func printWrites(w io.Writer, writes []ui.Write, s Settings) {
 	for _, wr := range writes {
 		fmt.Fprintf(w, "  %s  %s\n", wr.At.Format("15:04:05"), wr.String())
 		if wr.Undoable() {
-			where := tableArgs(s)
-			if wr.Context != s.Context {
-				// Written after a switch to another context.
-				where = " --context " + sanitize.Text(wr.Context)
-			}
+			where := tableArgs(settingsOf(wr.Context))
 			fmt.Fprintf(w, "            to undo: lockwarden restore %s%s\n", sanitize.Text(wr.RecordID), where)
 		}
 	}
@@ -108,11 +169,7 @@ func connect(ctx context.Context, env *Env, s Settings, logf func(string, ...any
 		profile = os.Getenv("AWS_PROFILE")
 	}
 	src := openLocks(cfg, s)
-	uc := ui.Config{
-		Context: s.Context, Contexts: s.Contexts, Profile: profile, Region: cfg.Region, Table: s.Table,
-		Endpoint: s.Endpoint, StaleAfter: s.StaleAfter, PollInterval: s.PollInterval, S3PollInterval: s.S3PollInterval, ReadBudget: s.ReadBudget, ReadOnly: s.ReadOnly, ReadOnlyWhy: s.ReadOnlyWhy, RequireReason: s.RequireReason,
-		LockFiles: len(s.Buckets) > 0, Buckets: s.Buckets, Now: env.Now, Logf: logf,
-	}
+	uc := uiConfig(s, profile, cfg.Region, env, logf)
 	uc.Prober = prober{w: lockWriter(cfg, s), c: lwaws.NewS3(cfg, s.S3Endpoint)}
 	if !s.ReadOnly {
 		// Read-only runs get no write path at all, not merely hidden keys.
@@ -122,6 +179,20 @@ func connect(ctx context.Context, env *Env, s Settings, logf func(string, ...any
 		uc.Releaser = svc
 	}
 	return src, uc, nil
+}
+
+// uiConfig is what the UI is told of a context's settings: no write
+// path, no prober (connect adds them).
+func uiConfig(s Settings, profile, region string, env *Env, logf func(string, ...any)) ui.Config {
+	if region == "" {
+		region = s.Region
+	}
+	return ui.Config{
+		Context: s.Context, Contexts: s.Contexts, Label: s.Label, Color: s.Color, Profile: profile, Region: region, Table: s.Table,
+		Endpoint: s.Endpoint, StaleAfter: s.StaleAfter, PollInterval: s.PollInterval, S3PollInterval: s.S3PollInterval, ReadBudget: s.ReadBudget,
+		ReadOnly: s.ReadOnly, ReadOnlyWhy: s.ReadOnlyWhy, RequireReason: s.RequireReason,
+		LockFiles: len(s.Buckets) > 0, Buckets: s.Buckets, Now: env.Now, Logf: logf,
+	}
 }
 
 // openLog opens --log-file for debug lines; without it, lines are dropped.

@@ -93,7 +93,7 @@ func TestReadOnlyTUIMakesNoWrites(t *testing.T) {
 	// What openUI prints once the UI is gone: both writes, and no undo
 	// command for a release already undone.
 	var out bytes.Buffer
-	printWrites(&out, tm.FinalModel(t).(ui.Model).Writes(), Settings{Table: "locks"})
+	printWrites(&out, tm.FinalModel(t).(ui.Model).Writes(), settingsIn(Settings{Table: "locks"}))
 	for _, want := range []string{"lockwarden wrote 2 changes this session:", "released tfstate/app/terraform.tfstate, held by", "restored tfstate/app/terraform.tfstate"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("summary lacks %q:\n%s", want, out.String())
@@ -109,7 +109,7 @@ func TestReadOnlyTUIMakesNoWrites(t *testing.T) {
 // printed.
 func TestPrintWritesAfterTheUI(t *testing.T) {
 	var out bytes.Buffer
-	printWrites(&out, nil, Settings{Table: "locks"})
+	printWrites(&out, nil, settingsIn(Settings{Table: "locks"}))
 	if out.Len() != 0 {
 		t.Errorf("no writes, yet printed %q", out.String())
 	}
@@ -120,7 +120,7 @@ func TestPrintWritesAfterTheUI(t *testing.T) {
 		{Kind: ui.WriteRelease, Path: "tfstate/x/terraform.tfstate", Context: "prod", RecordID: "r-3", UndoneBy: "r-4", At: at},
 		{Kind: ui.WriteRestore, Path: "tfstate/x/terraform.tfstate", Context: "prod", RecordID: "r-4", Undoes: "r-3", At: at},
 	}
-	printWrites(&out, writes, Settings{Context: "prod", Table: "locks"})
+	printWrites(&out, writes, settingsIn(Settings{Context: "prod", Table: "locks"}))
 	want := `lockwarden wrote 4 changes this session:
   03:14:07  released tfstate/app/terraform.tfstate, held by bob@ws-14 (apply, ID 5e5e5e5e) — audit r-1
             to undo: lockwarden restore r-1 --context prod

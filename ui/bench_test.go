@@ -50,7 +50,7 @@ func BenchmarkApplySnapshot100k(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		msg := snaps[(i+1)%2]
-		msg.gen = m.gen
+		msg.gen = m.one().gen
 		var mm tea.Model
 		mm, _ = m.Update(msg)
 		m = mm.(Model)

@@ -18,18 +18,19 @@ type CapacitySource interface {
 	Capacity(ctx context.Context) (model.TableCapacity, error)
 }
 
-// capacityMsg is the table's capacity, read once per context.
+// capacityMsg is a table's capacity, read once per context.
 type capacityMsg struct {
-	switches int
-	capacity model.TableCapacity
-	err      error
+	member, switches int
+	capacity         model.TableCapacity
+	err              error
 }
 
-// describe reads the table's capacity in a command; nil when the source
-// cannot tell or there is no table.
-func (m Model) describe() tea.Cmd {
-	cs, ok := m.src.(CapacitySource)
-	if !ok || m.cfg.Table == "" {
+// describe reads member i's table capacity in a command; nil when the
+// source cannot tell or there is no table.
+func (m Model) describe(i int) tea.Cmd {
+	mem := &m.members[i]
+	cs, ok := mem.src.(CapacitySource)
+	if !ok || mem.cfg.Table == "" {
 		return nil
 	}
 	switches := m.switches
@@ -37,7 +38,7 @@ func (m Model) describe() tea.Cmd {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		c, err := cs.Capacity(ctx)
-		return capacityMsg{switches: switches, capacity: c, err: err}
+		return capacityMsg{member: i, switches: switches, capacity: c, err: err}
 	}
 }
 
@@ -48,61 +49,55 @@ func (m Model) onCapacity(msg capacityMsg) (tea.Model, tea.Cmd) {
 	if msg.switches != m.switches {
 		return m, nil
 	}
+	mem := &m.members[msg.member]
 	if msg.err != nil {
 		what := "failed"
 		if lwaws.IsAccessDenied(msg.err) {
 			what = "not allowed"
 		}
-		m.budgetNote = fmt.Sprintf("read budget unknown (DescribeTable %s): every %s", what, model.FormatThreshold(m.cfg.pollEvery()))
-		m.cfg.Logf("describe table: %v; polling every %s", msg.err, m.cfg.pollEvery())
+		mem.budgetNote = fmt.Sprintf("read budget unknown (DescribeTable %s): every %s", what, model.FormatThreshold(mem.cfg.pollEvery()))
+		m.cfg.Logf("describe table of %s: %v; polling every %s", orDash(mem.cfg.Context), msg.err, mem.cfg.pollEvery())
 		return m, nil
 	}
-	m.capacity = msg.capacity
-	if m.polling || !m.loaded || m.failures > 0 {
+	mem.capacity = msg.capacity
+	if mem.polling || !mem.loaded || mem.failures > 0 {
 		return m, nil
 	}
-	pace := m.pace()
-	wait := max(0, m.polledAt.Add(pace.Wait).Sub(m.cfg.Now()))
-	m.gen++ // the timer armed without the capacity is dropped
-	return m, m.schedule(m.cfg.Now(), wait, pace.Reason)
+	pace := mem.pace()
+	wait := max(0, mem.polledAt.Add(pace.Wait).Sub(m.cfg.Now()))
+	mem.gen++ // the timer armed without the capacity is dropped
+	return m, mem.schedule(msg.member, m.cfg.Now(), wait, pace.Reason)
 }
 
-// pace is the wait after a poll that read m.rcu, within the read budget.
-func (m Model) pace() model.PollPace {
-	return model.PacePolls(m.cfg.pollEvery(), m.rcu, m.capacity, m.cfg.ReadBudget, m.throttles)
+// pace is the wait after a poll that read mem.rcu, within the read budget.
+func (mem *member) pace() model.PollPace {
+	return model.PacePolls(mem.cfg.pollEvery(), mem.rcu, mem.capacity, mem.cfg.ReadBudget, mem.throttles)
 }
 
 // pageRate is the rate a scan keeps to between its pages: the budget's,
 // slowed by throttling, once the first read (which may use burst) is done.
-func (m Model) pageRate() float64 {
-	if !m.loaded {
+func (mem *member) pageRate() float64 {
+	if !mem.loaded {
 		return 0
 	}
-	return model.ReadRate(m.capacity, m.cfg.ReadBudget) / float64(int(1)<<min(m.throttles, 6))
-}
-
-// schedule arms the next poll after wait and remembers when it comes and
-// why it is later than the poll interval, for the header.
-func (m *Model) schedule(at time.Time, wait time.Duration, reason string) tea.Cmd {
-	m.nextPoll, m.paceReason = at.Add(wait), reason
-	return pollAfter(wait, m.gen)
+	return model.ReadRate(mem.capacity, mem.cfg.ReadBudget) / float64(int(1)<<min(mem.throttles, 6))
 }
 
 // budgetLine is the header's note on the pacing: when the next read
 // comes and why it is slower than asked, or that the budget is unknown;
 // short for a narrow terminal.
-func (m Model) budgetLine(short bool) string {
+func (mem *member) budgetLine(now time.Time, short bool) string {
 	switch {
-	case m.budgetNote != "" && short:
+	case mem.budgetNote != "" && short:
 		return "read budget unknown"
-	case m.budgetNote != "":
-		return m.budgetNote
-	case m.paceReason == "" || m.polling || m.failures > 0:
+	case mem.budgetNote != "":
+		return mem.budgetNote
+	case mem.paceReason == "" || mem.polling || mem.failures > 0:
 		return ""
 	}
-	next := "next read in " + model.FormatDuration(max(0, m.nextPoll.Sub(m.now)))
+	next := "next read in " + model.FormatDuration(max(0, mem.nextPoll.Sub(now)))
 	if short {
 		return next + " (budget)"
 	}
-	return next + " · " + m.paceReason
+	return next + " · " + mem.paceReason
 }

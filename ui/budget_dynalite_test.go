@@ -65,17 +65,17 @@ func TestDynaliteScansStayWithinTheReadBudget(t *testing.T) {
 	testNow = t0
 	m := New(Config{Table: "locks", PollInterval: time.Second, Now: func() time.Time { return testNow }, Location: time.UTC}, awsSource(t, p.URL))
 	m = send(m, tea.WindowSizeMsg{Width: 200, Height: 20})
-	m = send(m, m.scan(m.gen)())
-	m = send(m, m.describe()())
-	if m.capacity != (model.TableCapacity{Mode: model.BillingProvisioned, ReadUnits: 5}) {
-		t.Fatalf("capacity %+v, want provisioned 5 RCU", m.capacity)
+	m = send(m, m.scan(0)())
+	m = send(m, m.describe(0)())
+	if m.one().capacity != (model.TableCapacity{Mode: model.BillingProvisioned, ReadUnits: 5}) {
+		t.Fatalf("capacity %+v, want provisioned 5 RCU", m.one().capacity)
 	}
-	perScan := m.rcu
+	perScan := m.one().rcu
 	if perScan < 5 {
 		t.Fatalf("a scan consumed %.1f RCU; dynalite should report about 25", perScan)
 	}
 	spacing := time.Duration(math.Ceil(perScan/1.25)) * time.Second
-	if wait := m.nextPoll.Sub(testNow); wait != spacing {
+	if wait := m.one().nextPoll.Sub(testNow); wait != spacing {
 		t.Errorf("next poll in %s; want %s (%.1f RCU / 1.25 RCU/s)", wait, spacing, perScan)
 	}
 	start := testNow
@@ -92,10 +92,10 @@ func TestDynaliteScansStayWithinTheReadBudget(t *testing.T) {
 	if err := p.Set(faultproxy.Throttle); err != nil {
 		t.Fatal(err)
 	}
-	testNow = m.nextPoll
-	m, cmd := sendCmd(m, pollDueMsg{gen: m.gen})
+	testNow = m.one().nextPoll
+	m, cmd := sendCmd(m, pollDueMsg{gen: m.one().gen})
 	m = send(m, cmd())
-	if m.throttles != 1 || m.nextPoll.Sub(testNow) != 2*spacing {
-		t.Errorf("throttled: throttles %d, next poll in %s; want 1 and %s", m.throttles, m.nextPoll.Sub(testNow), 2*spacing)
+	if m.one().throttles != 1 || m.one().nextPoll.Sub(testNow) != 2*spacing {
+		t.Errorf("throttled: throttles %d, next poll in %s; want 1 and %s", m.one().throttles, m.one().nextPoll.Sub(testNow), 2*spacing)
 	}
 }

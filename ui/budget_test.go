@@ -74,11 +74,11 @@ func budgetModel(t *testing.T, d *recordingDynamo) Model {
 	src := &lwaws.Locks{Table: &lwaws.LockTable{Client: d, Table: "terraform-locks", Segments: 1}}
 	m := New(Config{Table: "terraform-locks", PollInterval: time.Second, Now: func() time.Time { return testNow }, Location: time.UTC}, src)
 	m = send(m, tea.WindowSizeMsg{Width: 200, Height: 20})
-	if rate := m.pageRate(); rate != 0 {
+	if rate := m.one().pageRate(); rate != 0 {
 		t.Errorf("the first read is paced at %g RCU/s; it may use burst", rate)
 	}
-	m = send(m, m.scan(m.gen)())
-	return send(m, m.describe()())
+	m = send(m, m.scan(0)())
+	return send(m, m.describe(0)())
 }
 
 // pollUntil runs the UI's poll loop on the fake clock: each armed poll
@@ -86,15 +86,15 @@ func budgetModel(t *testing.T, d *recordingDynamo) Model {
 func pollUntil(t *testing.T, m Model, end time.Time) Model {
 	t.Helper()
 	for {
-		if m.nextPoll.IsZero() || m.nextPoll.Before(testNow) {
-			t.Fatalf("no poll armed (next %s, now %s)", m.nextPoll, testNow)
+		if m.one().nextPoll.IsZero() || m.one().nextPoll.Before(testNow) {
+			t.Fatalf("no poll armed (next %s, now %s)", m.one().nextPoll, testNow)
 		}
-		if m.nextPoll.After(end) {
+		if m.one().nextPoll.After(end) {
 			return m
 		}
-		testNow = m.nextPoll
+		testNow = m.one().nextPoll
 		var cmd tea.Cmd
-		if m, cmd = sendCmd(m, pollDueMsg{gen: m.gen}); cmd == nil {
+		if m, cmd = sendCmd(m, pollDueMsg{gen: m.one().gen}); cmd == nil {
 			t.Fatal("a due poll started no read")
 		}
 		m = send(m, cmd())
@@ -107,15 +107,15 @@ func pollUntil(t *testing.T, m Model, end time.Time) Model {
 func TestPollingStaysWithinTheReadBudget(t *testing.T) {
 	d := &recordingDynamo{rcu: 5, pageRCU: 270, pages: 1}
 	m := budgetModel(t, d)
-	if d.describeCalls != 1 || m.capacity.ReadUnits != 5 {
-		t.Fatalf("capacity %+v after %d DescribeTable calls", m.capacity, d.describeCalls)
+	if d.describeCalls != 1 || m.one().capacity.ReadUnits != 5 {
+		t.Fatalf("capacity %+v after %d DescribeTable calls", m.one().capacity, d.describeCalls)
 	}
-	if wait := m.nextPoll.Sub(testNow); wait != 216*time.Second {
+	if wait := m.one().nextPoll.Sub(testNow); wait != 216*time.Second {
 		t.Errorf("the second read comes %s after the first; want 216s", wait)
 	}
 	// Later scans keep to the budget between their pages too (one page a
 	// scan here: aws's TestScanPagesArePaced shows the waits).
-	if rate := m.pageRate(); rate != 1.25 {
+	if rate := m.one().pageRate(); rate != 1.25 {
 		t.Errorf("later scans paced at %g RCU/s; want 1.25", rate)
 	}
 	if head := strings.Split(plain(m), "\n")[1]; !strings.Contains(head, "next read in 3m36s · read budget: 25% of 5 RCU") {
@@ -146,28 +146,28 @@ func TestAThrottledPollDoublesTheSpacing(t *testing.T) {
 	d := &recordingDynamo{rcu: 5, pageRCU: 270, pages: 1}
 	m := budgetModel(t, d)
 	d.throttleNext = 1
-	testNow = m.nextPoll
-	m, cmd := sendCmd(m, pollDueMsg{gen: m.gen})
+	testNow = m.one().nextPoll
+	m, cmd := sendCmd(m, pollDueMsg{gen: m.one().gen})
 	m = send(m, cmd())
-	if m.failures != 1 || m.throttles != 1 {
-		t.Fatalf("failures %d, throttles %d after a throttled poll", m.failures, m.throttles)
+	if m.one().failures != 1 || m.one().throttles != 1 {
+		t.Fatalf("failures %d, throttles %d after a throttled poll", m.one().failures, m.one().throttles)
 	}
-	if wait := m.nextPoll.Sub(testNow); wait != 432*time.Second {
+	if wait := m.one().nextPoll.Sub(testNow); wait != 432*time.Second {
 		t.Errorf("retry after a throttle in %s; want 432s (2 × 216s)", wait)
 	}
-	testNow = m.nextPoll
-	m, cmd = sendCmd(m, pollDueMsg{gen: m.gen})
+	testNow = m.one().nextPoll
+	m, cmd = sendCmd(m, pollDueMsg{gen: m.one().gen})
 	m = send(m, cmd())
-	if wait := m.nextPoll.Sub(testNow); wait != 432*time.Second {
+	if wait := m.one().nextPoll.Sub(testNow); wait != 432*time.Second {
 		t.Errorf("first good poll after a throttle waits %s; want 432s", wait)
 	}
 	if head := strings.Split(plain(m), "\n")[1]; !strings.Contains(head, "throttled: 2× slower") {
 		t.Errorf("header does not say the throttle: %q", head)
 	}
-	testNow = m.nextPoll
-	m, cmd = sendCmd(m, pollDueMsg{gen: m.gen})
+	testNow = m.one().nextPoll
+	m, cmd = sendCmd(m, pollDueMsg{gen: m.one().gen})
 	m = send(m, cmd())
-	if wait := m.nextPoll.Sub(testNow); wait != 216*time.Second {
+	if wait := m.one().nextPoll.Sub(testNow); wait != 216*time.Second {
 		t.Errorf("then %s; want the budget's 216s again", wait)
 	}
 }
@@ -176,7 +176,7 @@ func TestAThrottledPollDoublesTheSpacing(t *testing.T) {
 func TestDescribeDeniedKeepsTheIntervalWithANote(t *testing.T) {
 	d := &recordingDynamo{rcu: 5, pageRCU: 270, pages: 1, describeDenied: true}
 	m := budgetModel(t, d)
-	if wait := m.nextPoll.Sub(testNow); wait != time.Second {
+	if wait := m.one().nextPoll.Sub(testNow); wait != time.Second {
 		t.Errorf("next poll in %s; want the poll interval, 1s", wait)
 	}
 	if head := strings.Split(plain(m), "\n")[1]; !strings.Contains(head, "read budget unknown (DescribeTable not allowed): every 1s") {
@@ -191,17 +191,17 @@ func TestALateDescriptionReArmsThePoll(t *testing.T) {
 	testNow = t0
 	src := &lwaws.Locks{Table: &lwaws.LockTable{Client: d, Table: "terraform-locks", Segments: 1}}
 	m := New(Config{Table: "terraform-locks", PollInterval: time.Second, Now: func() time.Time { return testNow }, Location: time.UTC}, src)
-	m = send(m, m.scan(m.gen)())
-	stale := m.gen
+	m = send(m, m.scan(0)())
+	stale := m.one().gen
 	testNow = testNow.Add(10 * time.Second)
-	m, cmd := sendCmd(m, m.describe()())
-	if cmd == nil || m.gen == stale {
+	m, cmd := sendCmd(m, m.describe(0)())
+	if cmd == nil || m.one().gen == stale {
 		t.Fatal("the poll was not re-armed")
 	}
-	if m2, cmd := sendCmd(m, pollDueMsg{gen: stale}); cmd != nil || m2.polling {
+	if m2, cmd := sendCmd(m, pollDueMsg{gen: stale}); cmd != nil || m2.one().polling {
 		t.Error("the timer armed before the description still polls")
 	}
-	if got := m.nextPoll.Sub(t0); got != 216*time.Second {
+	if got := m.one().nextPoll.Sub(t0); got != 216*time.Second {
 		t.Errorf("next poll %s after the first read; want 216s", got)
 	}
 }

@@ -28,6 +28,10 @@ type PlacesSource interface {
 type Config struct {
 	// Context names the configured context in use ("" for none).
 	Context string
+	// Label marks the context's rows in a fleet's CONTEXT column (default
+	// its name); Color is the label's colour ("" none): a colour name, an
+	// ANSI number or #rrggbb. The label is the mark; colour only adds.
+	Label, Color string
 	// Contexts lists every configured context; with more than one, ":"
 	// opens the context switcher.
 	Contexts []string

@@ -9,16 +9,28 @@ import (
 )
 
 // This file is the context switcher (':'): choosing another configured
-// context, and taking over its connection when the switch comes back.
+// context, and taking over its connection when the switch comes back; in
+// a fleet, narrowing the rows to one context, or back to all.
 
 func (m Model) onContextsKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+	choices := m.contextChoices()
 	switch {
 	case key.Matches(msg, m.keys.Up):
 		m.ctxCursor = max(0, m.ctxCursor-1)
 	case key.Matches(msg, m.keys.Down):
-		m.ctxCursor = min(len(m.cfg.Contexts)-1, m.ctxCursor+1)
+		m.ctxCursor = min(len(choices)-1, m.ctxCursor+1)
+	case key.Matches(msg, m.keys.Detail) && m.fleet:
+		m.screen = screenMain
+		m.only = choices[m.ctxCursor]
+		m.rebuildRows()
+		if m.only == "" {
+			m.setStatus(m.cfg.Now(), "showing every context")
+		} else {
+			m.setStatus(m.cfg.Now(), "showing context "+m.only+" only (: shows every context again)")
+		}
+		return m, nil
 	case key.Matches(msg, m.keys.Detail):
-		name := m.cfg.Contexts[m.ctxCursor]
+		name := choices[m.ctxCursor]
 		m.screen = screenMain
 		if name == m.cfg.Context {
 			return m, nil
@@ -47,9 +59,8 @@ func (m Model) onSwitched(msg switchedMsg) (tea.Model, tea.Cmd) {
 	// What was written stays listed for the summary after exit; the
 	// order a person chose stays too.
 	next.writes, next.sortKey, next.sortReverse = m.writes, m.sortKey, m.sortReverse
-	next.gen = m.gen + 1 // replies for the old context are dropped
+	next.one().gen = m.one().gen + 1 // replies for the old context are dropped
 	next.switches = m.switches + 1
 	next.setStatus(cfg.Now(), "switched to context "+cfg.Context)
-	next.polling = true
-	return next, tea.Batch(next.scan(next.gen), next.describe())
+	return next, tea.Batch(next.scan(0), next.describe(0))
 }

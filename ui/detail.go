@@ -17,7 +17,8 @@ func (m Model) detailView(w int) []string {
 	if e == nil {
 		return nil
 	}
-	present := m.find(e.LockID) != nil
+	present := m.find(e) != nil
+	cfg := m.cfgOf(e)
 	var verdict string
 	switch e.Kind {
 	case model.KindLock:
@@ -25,7 +26,7 @@ func (m Model) detailView(w int) []string {
 		switch {
 		case !present:
 			verdict = s.Live.Render("RELEASED")
-		case e.StaleAt(m.now, m.cfg.StaleAfter):
+		case e.StaleAt(m.now, cfg.StaleAfter):
 			verdict = s.Stale.Render("STALE (" + a.String() + ")")
 		case a.ClockAhead:
 			verdict = s.Warn.Render("CLOCK AHEAD")
@@ -51,6 +52,9 @@ func (m Model) detailView(w int) []string {
 			lines = append(lines, prefix+l)
 		}
 	}
+	if m.fleet {
+		field("Context", m.contextMark(e)+" · "+sanitize.Text(m.memberOf(e).watched()))
+	}
 	where := fmt.Sprintf("%s · bucket %s · key %s", sanitize.Text(e.Workspace), sanitize.Text(e.Bucket), sanitize.Text(e.Key))
 	switch e.Kind {
 	case model.KindLock:
@@ -73,7 +77,7 @@ func (m Model) detailView(w int) []string {
 		verdict := m.verdictText(e, a)
 		if ev := m.evidence(e); ev != "" {
 			verdict += "; " + ev
-		} else if e.StaleAt(m.now, m.cfg.StaleAfter) {
+		} else if e.StaleAt(m.now, cfg.StaleAfter) {
 			verdict += ". Check that no run is still going before releasing it."
 		}
 		field("Verdict", verdict)
@@ -122,7 +126,7 @@ func (m Model) detailView(w int) []string {
 
 // sourceFields says where the lock lives and whether the places agree.
 func (m Model) sourceFields(e *model.Entry, field func(string, ...string)) {
-	if !m.cfg.LockFiles && e.File == nil {
+	if !m.cfgOf(e).LockFiles && e.File == nil {
 		return
 	}
 	switch e.Source {
@@ -140,13 +144,14 @@ func (m Model) sourceFields(e *model.Entry, field func(string, ...string)) {
 }
 
 func (m Model) verdictText(e *model.Entry, a model.Age) string {
-	threshold := model.FormatThreshold(m.cfg.StaleAfter)
+	cfg := m.cfgOf(e)
+	threshold := model.FormatThreshold(cfg.StaleAfter)
 	switch {
 	case a.ClockAhead:
 		return fmt.Sprintf("the holder's clock is %s ahead of ours, so its age is unknown; not called stale", model.FormatDuration(a.Ahead))
 	case !a.Known:
 		return "age unknown: the lock carries no Created time"
-	case e.StaleAt(m.now, m.cfg.StaleAfter):
+	case e.StaleAt(m.now, cfg.StaleAfter):
 		return fmt.Sprintf("stale: held %s, at least the %s threshold", a, threshold)
 	default:
 		return fmt.Sprintf("not stale: held %s, under the %s threshold", a, threshold)
@@ -160,13 +165,16 @@ func (m Model) releaseText(e *model.Entry) []string {
 		where += ", after: terraform workspace select " + sanitize.Text(e.Workspace)
 	}
 	lines := []string{"terraform force-unlock " + id, "tofu force-unlock " + id, m.styles.Dim.Render("(" + where + ")")}
-	if !m.readOnly() {
+	if !m.cfgOf(e).readOnly() {
 		lines = append(lines, "or ctrl+d here — guarded, audited, undoable")
 	}
 	return lines
 }
 
 func (m Model) contextsView(w int) []string {
+	if m.fleet {
+		return m.fleetContextsView(w)
+	}
 	s := m.styles
 	lines := []string{" " + s.Context.Render("Switch context") + s.Dim.Render(" (enter switches, esc goes back)"), ""}
 	for i, c := range m.cfg.Contexts {

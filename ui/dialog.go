@@ -61,14 +61,14 @@ func (d *unlockDialog) expected() string {
 }
 
 func (m *Model) openUnlock(e *model.Entry) tea.Cmd {
-	if !m.writable() {
+	if !m.writable(e) {
 		return nil
 	}
 	if e.Kind == model.KindDigest || model.IsDigestKey(e.LockID) {
 		m.setStatus(m.cfg.Now(), "a digest (-md5) item is not a lock: lockwarden never deletes it as one")
 		return nil
 	}
-	if m.find(e.LockID) == nil {
+	if m.find(e) == nil {
 		// A detail view outlives its lock: there is nothing to confirm.
 		m.setStatus(m.cfg.Now(), fmt.Sprintf("%s was already released (seen gone at %s)", e.Path(), m.goneAt(e).In(m.cfg.Location).Format("15:04:05")))
 		return nil
@@ -101,7 +101,8 @@ func (m Model) onDialogKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 			m.setStatus(m.cfg.Now(), "force-unlock cancelled; nothing changed")
 			return m, nil
 		}
-		fresh := d.entry.Kind == model.KindLock && !d.entry.StaleAt(m.cfg.Now(), m.cfg.StaleAfter)
+		cfg := m.cfgOf(&d.entry)
+		fresh := d.entry.Kind == model.KindLock && !d.entry.StaleAt(m.cfg.Now(), cfg.StaleAfter)
 		flagged := d.entry.Warning != ""
 		if d.reasonStep {
 			why := strings.TrimSpace(d.input.Value())
@@ -118,13 +119,13 @@ func (m Model) onDialogKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		}
 		if d.repair != nil {
 			d.busy = true
-			return m, m.repairDigest(*d.repair)
+			return m, m.repairDigest(d.entry.Context, *d.repair)
 		}
 		if (fresh || flagged) && !d.second {
 			d.second, d.focus, d.why = true, focusCancel, ""
 			return m, nil
 		}
-		if m.cfg.RequireReason {
+		if cfg.RequireReason {
 			d.reasonStep, d.focus, d.why = true, focusCancel, ""
 			d.input = newDialogInput()
 			d.input.Placeholder = "e.g. CI job 4711 was killed"
@@ -179,7 +180,8 @@ type releasedMsg struct {
 // release runs the guarded path in a command; the guards are checked
 // again there, and the delete is conditioned on the observed item.
 func (m Model) release(e model.Entry, fresh, flagged bool, why string) tea.Cmd {
-	rel, now, staleAfter := m.cfg.Releaser, m.cfg.Now(), m.cfg.StaleAfter
+	cfg := m.cfgOf(&e)
+	rel, now, staleAfter := cfg.Releaser, m.cfg.Now(), cfg.StaleAfter
 	confirmID := e.Info.ID
 	reason := fmt.Sprintf("held %s, stale threshold %s; confirmed in the UI", e.AgeAt(now), model.FormatThreshold(staleAfter))
 	if e.Kind == model.KindMalformed {
@@ -191,7 +193,7 @@ func (m Model) release(e model.Entry, fresh, flagged bool, why string) tea.Cmd {
 		reason += "; flagged ≠ (" + e.Warning + "), second confirmation given"
 	}
 	req := model.ReleaseRequest{ConfirmID: confirmID, AllowFresh: fresh, AllowSplit: flagged, Now: now, StaleAfter: staleAfter,
-		Reason: why, RequireReason: m.cfg.RequireReason}
+		Reason: why, RequireReason: cfg.RequireReason}
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
@@ -229,7 +231,7 @@ func (m Model) onReleased(msg releasedMsg) (tea.Model, tea.Cmd) {
 		m.setStatus(at, fmt.Sprintf("released %s (audit %s)", msg.entry.Path(), msg.res.RecordID))
 		m.released(msg.entry, msg.res.RecordID, "", at)
 	}
-	return m, m.refreshAfterWrite()
+	return m, m.refreshAfterWrite(msg.entry.Context)
 }
 
 // released notes a release of ours, once announced on the status line: in
@@ -237,21 +239,21 @@ func (m Model) onReleased(msg releasedMsg) (tea.Model, tea.Cmd) {
 // the undo offer.
 func (m *Model) released(e model.Entry, recordID, note string, at time.Time) {
 	m.recordWrite(Write{Kind: WriteRelease, Path: e.Path(), Holder: holderOf(e), RecordID: recordID, Note: note}, e, at)
-	ownGone := make(map[string]string, len(m.ownGone)+1)
+	ownGone := make(map[rowKey]string, len(m.ownGone)+1)
 	for k, v := range m.ownGone {
 		ownGone[k] = v
 	}
-	ownGone[e.LockID] = e.Info.ID
+	ownGone[keyOf(&e)] = e.Info.ID
 	m.ownGone = ownGone
 	m.offerUndo(undoOffer{recordID: recordID, entry: e, at: at})
 }
 
 // openRepair opens the digest repair dialog for a probed digest.
 func (m *Model) openRepair(e *model.Entry) tea.Cmd {
-	if !m.writable() {
+	if !m.writable(e) {
 		return nil
 	}
-	r, ok := m.probes[e.Path()]
+	r, ok := m.probes[pathKey(e)]
 	switch {
 	case e.Kind != model.KindDigest && !model.IsDigestKey(e.LockID):
 		m.setStatus(m.cfg.Now(), "R repairs a digest: open a digest (-md5) row (d shows them), then R")
@@ -273,18 +275,19 @@ func (m *Model) openRepair(e *model.Entry) tea.Cmd {
 }
 
 type repairedMsg struct {
-	report lwaws.DigestReport // as observed when the repair was confirmed
-	res    unlock.Result
-	err    error
+	context string             // the digest's context
+	report  lwaws.DigestReport // as observed when the repair was confirmed
+	res     unlock.Result
+	err     error
 }
 
-func (m Model) repairDigest(r lwaws.DigestReport) tea.Cmd {
-	rel := m.cfg.Releaser
+func (m Model) repairDigest(ctxName string, r lwaws.DigestReport) tea.Cmd {
+	rel := m.members[max(0, m.memberIndex(ctxName))].cfg.Releaser
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		res, err := rel.RepairDigest(ctx, r, fmt.Sprintf("digest %s, state object MD5 %s; confirmed in the UI", orDash(r.Stored), r.State.MD5))
-		return repairedMsg{report: r, res: res, err: err}
+		return repairedMsg{context: ctxName, report: r, res: res, err: err}
 	}
 }
 
@@ -294,10 +297,10 @@ func (m Model) onRepaired(msg repairedMsg) (tea.Model, tea.Cmd) {
 	var unrecorded *unlock.UnrecordedError
 	if msg.err != nil && !errors.As(msg.err, &unrecorded) {
 		m.setStatus(at, "not repaired: "+msg.err.Error())
-		return m, m.refreshAfterWrite()
+		return m, m.refreshAfterWrite(msg.context)
 	}
 	path := msg.report.Path
-	digest := model.Entry{Kind: model.KindDigest, LockID: path + model.DigestSuffix, Digest: msg.report.Stored}
+	digest := model.Entry{Kind: model.KindDigest, LockID: path + model.DigestSuffix, Digest: msg.report.Stored, Context: msg.context}
 	note := ""
 	if unrecorded != nil {
 		note = "audit outcome not written"
@@ -312,7 +315,7 @@ func (m Model) onRepaired(msg repairedMsg) (tea.Model, tea.Cmd) {
 	if m.detail != nil {
 		reprobe = m.probe(m.detail)
 	}
-	return m, tea.Batch(m.refreshAfterWrite(), reprobe)
+	return m, tea.Batch(m.refreshAfterWrite(msg.context), reprobe)
 }
 
 // dialogView draws the confirmation box.
@@ -333,7 +336,8 @@ func (m Model) dialogView(w int) []string {
 	title := "Force-unlock a stale lock"
 	now := m.cfg.Now()
 	age := e.AgeAt(now)
-	fresh := e.Kind == model.KindLock && !e.StaleAt(now, m.cfg.StaleAfter)
+	staleAfter := m.cfgOf(&e).StaleAfter
+	fresh := e.Kind == model.KindLock && !e.StaleAt(now, staleAfter)
 	switch {
 	case e.Kind == model.KindMalformed:
 		title = "Remove a malformed item"
@@ -342,13 +346,17 @@ func (m Model) dialogView(w int) []string {
 	case fresh:
 		title = "Force-unlock a lock that is NOT stale"
 	}
+	if m.fleet {
+		// Several contexts on screen: say which account this write goes to.
+		add("in context " + m.contextMark(&e))
+	}
 	add(s.Context.Render(sanitize.Text(e.LockID)))
 	if e.Kind == model.KindMalformed {
 		add(s.Malformed.Render("malformed: "+sanitize.Text(e.Problem)), "")
 		add("It blocks Terraform like a lock, and no client can release it. The item is deleted only if it is still exactly as shown; the removal is audited and can be undone with u.")
 	} else {
 		add(fmt.Sprintf("held by %s · %s · %s · for %s (threshold %s)", sanitize.Text(e.Info.Who), sanitize.Text(model.OperationWord(e.Info.Operation)),
-			sanitize.Text(e.Info.Version), age, model.FormatThreshold(m.cfg.StaleAfter)), "ID "+sanitize.Text(e.Info.ID), "")
+			sanitize.Text(e.Info.Version), age, model.FormatThreshold(staleAfter)), "ID "+sanitize.Text(e.Info.ID), "")
 		switch {
 		case d.second:
 			// The warning below says it plainly; the buttons must fit.
@@ -372,7 +380,7 @@ func (m Model) dialogView(w int) []string {
 			}
 		}
 		if fresh {
-			add(s.Stale.Render(fmt.Sprintf("This lock is only %s old, under the %s threshold: its run is probably still going.", age, model.FormatThreshold(m.cfg.StaleAfter))),
+			add(s.Stale.Render(fmt.Sprintf("This lock is only %s old, under the %s threshold: its run is probably still going.", age, model.FormatThreshold(staleAfter))),
 				s.Stale.Render("Releasing it will make that run fail, and two writers may corrupt the state."), "")
 		}
 		add("Release it anyway?")

@@ -125,7 +125,7 @@ func TestUnlockDialogTypedConfirmation(t *testing.T) {
 	}
 	// The next poll sees the lock gone: the undo offer stays on screen and
 	// the release is in the history, once.
-	m = send(m, snapshotMsg{gen: m.gen, snap: snapshotOf(seed()[1:])})
+	m = send(m, snapshotMsg{gen: m.one().gen, snap: snapshotOf(seed()[1:])})
 	if !strings.Contains(plain(m), "released tfstate/env:/prod/network/terraform.tfstate (audit r-20261126-031407-abcdef) — u to undo") || len(m.history) != 1 {
 		t.Fatalf("the poll clobbered the undo offer: %q, history %d", plain(m), len(m.history))
 	}
@@ -206,7 +206,7 @@ func TestUnlockRefusalsAndChangedLock(t *testing.T) {
 	// Digest rows open no dialog.
 	m = newModel(120, 30, seed(), writable(rel))
 	m = send(m, keyMsg("d"))
-	m = send(m, snapshotMsg{gen: m.gen, snap: withDigests(seed())})
+	m = send(m, snapshotMsg{gen: m.one().gen, snap: withDigests(seed())})
 	for m.current() != nil && m.current().Kind != model.KindDigest {
 		m = press(m, "j")
 	}
@@ -226,7 +226,7 @@ func TestReadOnlyUIOffersNoWrite(t *testing.T) {
 	// A releaser is wired in, as a buggy caller might: read-only still
 	// must not use it.
 	m := newModel(120, 30, seed(), writable(rel), probed(p), func(c *Config) { c.ReadOnly = true })
-	m = send(press(m, "d"), snapshotMsg{gen: m.gen + 1, snap: withDigests(seed())})
+	m = send(press(m, "d"), snapshotMsg{gen: m.one().gen + 1, snap: withDigests(seed())})
 	screens := map[string]Model{"main": m, "detail": press(m, "enter"), "digest detail": runCmd(sendCmd(press(m, "end", "k"), keyMsg("enter")))}
 	if d := screens["digest detail"].detail; d == nil || d.Kind != model.KindDigest {
 		t.Fatalf("not a digest's detail: %+v", d)

@@ -38,7 +38,7 @@ func newPollLoop(t *testing.T, src Source) *pollLoop {
 	l := &pollLoop{t: t, m: New(cfg, src), clock: &clock}
 	l.m = send(l.m, tea.WindowSizeMsg{Width: 160, Height: 30})
 	// The first poll, as Init starts it.
-	l.m, l.next = sendCmd(l.m, l.m.scan(l.m.gen)())
+	l.m, l.next = sendCmd(l.m, l.m.scan(0)())
 	return l
 }
 

@@ -60,10 +60,10 @@ func transitStates() []model.Entry {
 // stateCells is the STATE column of each table row on the screen.
 func stateCells(t *testing.T, m Model) (header string, rows []string) {
 	t.Helper()
-	c := layoutFor(m.width, m.cfg.LockFiles)
+	c := layoutFor(m.width, m.cfg.LockFiles, 0)
 	lines := strings.Split(plain(m), "\n")
-	header = strings.TrimSpace(ansi.Cut(lines[headerLines], markerWidth, markerWidth+c.path))
-	for _, l := range lines[headerLines+1 : headerLines+1+len(m.rows)] {
+	header = strings.TrimSpace(ansi.Cut(lines[m.headerLines()], markerWidth, markerWidth+c.path))
+	for _, l := range lines[m.headerLines()+1 : m.headerLines()+1+len(m.rows)] {
 		rows = append(rows, strings.TrimSpace(ansi.Cut(l, markerWidth, markerWidth+c.path)))
 	}
 	return header, rows

@@ -19,8 +19,12 @@ type marker struct {
 
 // markers are the row markers, in the first column of the table.
 func (m Model) markers() []marker {
+	stale := "stale: held at least " + model.FormatThreshold(m.cfg.StaleAfter)
+	if m.fleet {
+		stale = "stale: held at least its context's stale_after"
+	}
 	return []marker{
-		{"!", func(s Styles) lipgloss.Style { return s.Stale }, "stale: held at least " + model.FormatThreshold(m.cfg.StaleAfter)},
+		{"!", func(s Styles) lipgloss.Style { return s.Stale }, stale},
 		{"+", func(s Styles) lipgloss.Style { return s.New }, "new since the previous refresh"},
 		{"?", func(s Styles) lipgloss.Style { return s.Malformed }, "malformed: not a lock, not a digest"},
 		{"·", func(s Styles) lipgloss.Style { return s.Digest }, "digest (-md5) item: not a lock (d)"},
@@ -45,8 +49,11 @@ func (m Model) headerSymbols() []marker {
 func (m Model) helpView(w int) []string {
 	s := m.styles
 	title := " " + s.Context.Render("Keys") + s.Dim.Render("  esc or q goes back; the movement keys also scroll details and help")
-	if m.cfg.ReadOnly || m.cfg.Releaser == nil {
+	switch {
+	case m.readOnly():
 		title = " " + s.Context.Render("Keys") + "  " + s.Badge.Render(" READ-ONLY ") + s.Dim.Render(" ctrl+d/x, u and R need --write")
+	case m.fleet && m.readOnlyCount() > 0:
+		title = " " + s.Context.Render("Keys") + s.Dim.Render(fmt.Sprintf("  ctrl+d/x, u and R work on rows of the contexts that may write; %d of %d are read-only (: shows which)", m.readOnlyCount(), len(m.members)))
 	}
 	lines := []string{title}
 	var cols [][]string
@@ -85,6 +92,9 @@ func (m Model) helpView(w int) []string {
 		reread = fmt.Sprintf("The buckets are re-listed every %s (s3_poll_interval)", model.FormatThreshold(m.cfg.S3PollInterval))
 	case m.cfg.LockFiles:
 		reread += fmt.Sprintf(", the buckets every %s (s3_poll_interval)", model.FormatThreshold(m.cfg.S3PollInterval))
+	}
+	if m.fleet {
+		reread = "Each context is read on its own schedule (its poll_interval, s3_poll_interval and read budget); : shows each one's health"
 	}
 	lines = append(lines, "", " "+s.Dim.Render(reread+"; ages tick every second."))
 	return lines

@@ -95,7 +95,7 @@ func (m Model) Writes() []Write { return slices.Clone(m.writes) }
 // recordWrite adds a write of ours to the writes and to the history; e is
 // the entry it concerns (the lock released or put back, the digest item).
 func (m *Model) recordWrite(w Write, e model.Entry, at time.Time) {
-	w.Context, w.At = m.cfg.Context, at.In(m.cfg.Location)
+	w.Context, w.At = m.cfgOf(&e).Context, at.In(m.cfg.Location)
 	writes := slices.Clone(m.writes)
 	if w.Kind == WriteRestore {
 		for i := range writes {
@@ -138,11 +138,11 @@ func (m *Model) addHistory(evs ...event) {
 // forgotten it.
 func (m Model) goneAt(e *model.Entry) time.Time {
 	for i := len(m.history) - 1; i >= 0; i-- {
-		if ev := m.history[i]; ev.kind == WriteRelease && ev.entry.LockID == e.LockID {
+		if ev := m.history[i]; ev.kind == WriteRelease && keyOf(&ev.entry) == keyOf(e) {
 			return ev.at
 		}
 	}
-	return m.lastOK
+	return m.memberOf(e).lastOK
 }
 
 // describe is the history line of an event, raw (the view sanitizes).

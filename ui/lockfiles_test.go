@@ -100,13 +100,13 @@ func TestBucketsAreListedEveryS3PollInterval(t *testing.T) {
 		S3PollInterval: time.Minute, Now: func() time.Time { return testNow }, Location: time.UTC}, src)
 	m = send(m, tea.WindowSizeMsg{Width: 200, Height: 20})
 	poll := func(m Model) Model {
-		m, cmd := sendCmd(m, pollDueMsg{gen: m.gen})
+		m, cmd := sendCmd(m, pollDueMsg{gen: m.one().gen})
 		if cmd == nil {
 			t.Fatal("a due poll started no read")
 		}
 		return send(m, cmd())
 	}
-	m = send(m, m.scan(m.gen)())
+	m = send(m, m.scan(0)())
 	for range 36 { // three minutes of 5s polls
 		testNow = testNow.Add(5 * time.Second)
 		m = poll(m)
@@ -142,7 +142,7 @@ func TestAWriteReadsTheBucketsAgain(t *testing.T) {
 	m := New(Config{Table: "terraform-locks", Buckets: []string{"tfstate"}, LockFiles: true, PollInterval: 5 * time.Second,
 		S3PollInterval: time.Minute, StaleAfter: time.Hour, Now: func() time.Time { return testNow }, Location: time.UTC, Releaser: rel}, src)
 	m = send(m, tea.WindowSizeMsg{Width: 200, Height: 30})
-	m = send(m, m.scan(m.gen)())
+	m = send(m, m.scan(0)())
 	listed := src.listings
 	testNow = testNow.Add(5 * time.Second)
 	m, cmd := sendCmd(m, releasedMsg{entry: seed()[0], res: unlock.Result{RecordID: "r-1"}})

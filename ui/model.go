@@ -6,6 +6,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"charm.land/bubbles/v2/help"
@@ -42,8 +43,10 @@ const (
 // Model is the one root model of the UI: it owns all state. Panes are
 // rendered by methods; no nested tea.Models.
 type Model struct {
+	// cfg is the UI's own configuration; with one context it is that
+	// context's, with several (a fleet) the clock, log and switcher,
+	// while each member keeps its context's.
 	cfg    Config
-	src    Source
 	keys   KeyMap
 	styles Styles
 	help   help.Model
@@ -52,37 +55,14 @@ type Model struct {
 	width, height int
 	now           time.Time
 
-	// Data, replaced by each successful poll.
-	// entries is sorted by LockID.
-	entries  []model.Entry
-	digests  int
-	rcu      float64
-	scanTook time.Duration
-	// filesAt is when the buckets were last listed (zero: never), and
-	// s3Lists, s3Gets what that listing cost.
-	filesAt         time.Time
-	s3Lists, s3Gets int
-	notes           []string
-	loaded          bool
-	lastOK          time.Time
-
-	// Polling. gen tags every poll; replies and timers of an older
-	// generation are dropped.
-	gen       int
-	polling   bool
-	failures  int
-	lastErr   error
-	nextRetry time.Time
-	// The read budget: the table's capacity (read once per context, see
-	// budget.go), throttled polls not yet lived down, when the last poll
-	// ended and when the next one comes and why it waits longer than the
-	// poll interval. budgetNote says the capacity could not be read.
-	capacity   model.TableCapacity
-	throttles  int
-	polledAt   time.Time
-	nextPoll   time.Time
-	paceReason string
-	budgetNote string
+	// members are the contexts read, each on its own schedule: one, or
+	// several in a fleet. Their entries are the data.
+	members []member
+	// fleet is set when several contexts are shown at once: rows carry
+	// a CONTEXT column and each row's context decides what can be done.
+	fleet bool
+	// only narrows a fleet's rows to one context (":"); "" shows all.
+	only string
 	// switches counts context switches, to drop a description of the
 	// table of a context left.
 	switches int
@@ -92,15 +72,15 @@ type Model struct {
 	// polls counts the snapshots applied, to date new marks.
 	polls int
 
-	// What changed.
-	newSince map[string]newMark
+	// What changed, by row: a context's LockID.
+	newSince map[rowKey]newMark
 	history  []event
 	status   string
 	statusAt time.Time
-	// ownGone holds the locks lockwarden released, by LockID (value: the
-	// holder's ID), until a poll sees them gone: the history already has
-	// them, with their audit record.
-	ownGone map[string]string
+	// ownGone holds the locks lockwarden released (value: the holder's
+	// ID) until a poll sees them gone: the history already has them,
+	// with their audit record.
+	ownGone map[rowKey]string
 	// writes is every write this session made, for Writes.
 	writes []Write
 
@@ -115,19 +95,19 @@ type Model struct {
 	rowsQuery   *model.Query // the filter rows were made with; nil: from scratch
 	cursor      int
 	offset      int
-	selected    string // LockID under the cursor, kept across polls
+	selected    rowKey // the row under the cursor, kept across polls
 	detail      *model.Entry
 	detailTop   int // first line of the detail view on screen
 	helpTop     int // first line of the help on screen
 	ctxCursor   int
 
-	// probes holds what the state objects said, by state path.
-	probes map[string]lwaws.DigestReport
+	// probes holds what the state objects said, by context and state path.
+	probes map[rowKey]lwaws.DigestReport
 	// healthPending: H was pressed before digests were loaded.
 	healthPending bool
 	// dual remembers the states seen locked in both places this session:
 	// such a state held in one place only is flagged.
-	dual map[string]bool
+	dual map[rowKey]bool
 
 	// The force-unlock dialog, when open, the undo on offer, and the
 	// question whether to take it.
@@ -139,21 +119,33 @@ type Model struct {
 // New returns the UI for one lock table.
 func New(cfg Config, src Source) Model {
 	cfg.defaults()
+	m := assemble(cfg, []member{newMember(cfg, src)})
+	m.keys.Contexts.SetEnabled(len(cfg.Contexts) > 1 && cfg.Switch != nil)
+	return m
+}
+
+// assemble is the model shared by New and NewFleet, over members whose
+// configs have their defaults.
+func assemble(cfg Config, members []member) Model {
 	fi := textinput.New()
 	fi.Prompt = "/"
 	fi.Placeholder = "words: path, who, operation, lock ID, context"
 	keys := DefaultKeyMap()
-	keys.Contexts.SetEnabled(len(cfg.Contexts) > 1 && cfg.Switch != nil)
+	tables, probed := false, false
+	for _, mem := range members {
+		tables = tables || mem.cfg.Table != ""
+		probed = probed || mem.cfg.Prober != nil && mem.cfg.Table != ""
+	}
 	// Repairs and checks need the state objects.
-	keys.Repair.SetEnabled(cfg.Prober != nil && cfg.Table != "")
-	keys.Health.SetEnabled(cfg.Prober != nil && cfg.Table != "")
+	keys.Repair.SetEnabled(probed)
+	keys.Health.SetEnabled(probed)
 	// Digests live in a lock table: without one, d leaves the help too
 	// (and d, H, R only say why, see noDigests).
-	keys.Digests.SetEnabled(cfg.Table != "")
+	keys.Digests.SetEnabled(tables)
 	return Model{
-		cfg: cfg, src: src, keys: keys, styles: NewStyles(true), help: help.New(), filter: fi,
-		width: 80, height: 24, now: cfg.Now(), newSince: map[string]newMark{},
-		polling: true, probes: map[string]lwaws.DigestReport{}, dual: map[string]bool{}, ownGone: map[string]string{},
+		cfg: cfg, members: members, keys: keys, styles: NewStyles(true), help: help.New(), filter: fi,
+		width: 80, height: 24, now: cfg.Now(), newSince: map[rowKey]newMark{},
+		probes: map[rowKey]lwaws.DigestReport{}, dual: map[rowKey]bool{}, ownGone: map[rowKey]string{},
 	}
 }
 
@@ -164,15 +156,17 @@ var noDigests = func() key.Binding {
 	return key.NewBinding(key.WithKeys(append(append(k.Digests.Keys(), k.Health.Keys()...), k.Repair.Keys()...)...))
 }()
 
-// Messages. Each I/O result comes back as one of these.
+// Messages. Each I/O result comes back as one of these. A poll's reply
+// names its member (the index of its context) and that member's poll
+// generation.
 type (
 	tickMsg     time.Time
-	pollDueMsg  struct{ gen int }
+	pollDueMsg  struct{ member, gen int }
 	snapshotMsg struct {
-		gen  int
-		snap lwaws.Snapshot
-		err  error
-		took time.Duration
+		member, gen int
+		snap        lwaws.Snapshot
+		err         error
+		took        time.Duration
 		// start is when the read began: a bucket listing is dated by it.
 		start time.Time
 	}
@@ -183,29 +177,35 @@ type (
 	}
 )
 
-// Init starts the first poll, the second ticker and asks the terminal for
-// its background colour.
+// Init starts the first poll of every context, the second ticker and
+// asks the terminal for its background colour.
 func (m Model) Init() tea.Cmd {
-	return tea.Batch(m.scan(m.gen), m.describe(), tick(), tea.RequestBackgroundColor)
+	cmds := []tea.Cmd{tick(), tea.RequestBackgroundColor}
+	for i := range m.members {
+		cmds = append(cmds, m.scan(i), m.describe(i))
+	}
+	return tea.Batch(cmds...)
 }
 
 func tick() tea.Cmd {
 	return tea.Tick(time.Second, func(t time.Time) tea.Msg { return tickMsg(t) })
 }
 
-// scan reads the table in a command; the reply carries gen. The buckets
-// are listed only when S3PollInterval has passed since their last
-// listing: in between, their last lock files are shown with the fresh
-// table.
-func (m Model) scan(gen int) tea.Cmd {
-	src, digests, now := m.src, m.showDigests, m.cfg.Now
-	timeout := max(30*time.Second, 3*m.cfg.PollInterval)
-	listFiles := m.filesDue()
-	rate := m.pageRate()
+// scan reads member i's places in a command; the reply carries its
+// current generation. The buckets are listed only when S3PollInterval
+// has passed since their last listing: in between, their last lock files
+// are shown with the fresh table.
+func (m Model) scan(i int) tea.Cmd {
+	mem := &m.members[i]
+	src, digests, now, gen, name := mem.src, m.showDigests, m.cfg.Now, mem.gen, mem.cfg.Context
+	timeout := max(30*time.Second, 3*mem.cfg.PollInterval)
+	listFiles := mem.filesDue(now())
+	rate := mem.pageRate()
 	if rate > 0 {
 		// A paced scan takes about consumed / rate by design.
-		timeout += 2 * time.Duration(m.rcu/rate*float64(time.Second))
+		timeout += 2 * time.Duration(mem.rcu/rate*float64(time.Second))
 	}
+	fleet := m.fleet
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(lwaws.WithPageRate(context.Background(), rate), timeout)
 		defer cancel()
@@ -217,46 +217,55 @@ func (m Model) scan(gen int) tea.Cmd {
 		} else {
 			snap, err = src.Scan(ctx, digests)
 		}
-		return snapshotMsg{gen: gen, snap: snap, err: err, took: now().Sub(start), start: start}
+		if fleet {
+			// Rows of a fleet know their context.
+			for j := range snap.Entries {
+				snap.Entries[j].Context = name
+			}
+		}
+		return snapshotMsg{member: i, gen: gen, snap: snap, err: err, took: now().Sub(start), start: start}
 	}
 }
 
-// filesDue reports whether the next poll lists the buckets.
-func (m Model) filesDue() bool {
-	return m.filesAt.IsZero() || !m.cfg.Now().Before(m.filesAt.Add(m.cfg.S3PollInterval))
+func pollAfter(d time.Duration, member, gen int) tea.Cmd {
+	return tea.Tick(d, func(time.Time) tea.Msg { return pollDueMsg{member: member, gen: gen} })
 }
 
-func pollAfter(d time.Duration, gen int) tea.Cmd {
-	return tea.Tick(d, func(time.Time) tea.Msg { return pollDueMsg{gen: gen} })
+// refreshAfterWrite re-reads the context written to now, buckets
+// included: a poll that reused the last bucket listing would show a lock
+// file just released as still held (and the lock flagged ≠), or one just
+// restored as missing.
+func (m *Model) refreshAfterWrite(context string) tea.Cmd {
+	i := m.memberIndex(context)
+	if i < 0 {
+		return nil
+	}
+	m.members[i].filesAt = time.Time{}
+	return m.refreshMember(i)
 }
 
-// refreshAfterWrite re-reads every place now, buckets included: a poll
-// that reused the last bucket listing would show a lock file just released
-// as still held (and the lock flagged ≠), or one just restored as missing.
-func (m *Model) refreshAfterWrite() tea.Cmd {
-	m.filesAt = time.Time{}
-	return m.refreshNow()
-}
-
-// refreshNow starts a new poll generation, dropping whatever is in flight.
+// refreshNow starts a new poll of every context, dropping whatever is in
+// flight.
 func (m *Model) refreshNow() tea.Cmd {
-	m.gen++
-	m.polling = true
-	return m.scan(m.gen)
+	cmds := make([]tea.Cmd, len(m.members))
+	for i := range m.members {
+		cmds[i] = m.refreshMember(i)
+	}
+	return tea.Batch(cmds...)
 }
 
-// backoff is the wait before retry n (1-based) after failures: doubling
-// from the poll interval, capped.
-func (m Model) backoff(n int) time.Duration {
-	d := m.cfg.PollInterval
-	for i := 0; i < n && d < maxBackoff; i++ {
-		d *= 2
-	}
-	return min(d, maxBackoff)
+// refreshMember starts a new poll generation of member i.
+func (m *Model) refreshMember(i int) tea.Cmd {
+	m.members[i].gen++
+	m.members[i].polling = true
+	return m.scan(i)
 }
 
 // Update routes a message. It does no I/O: reads happen in commands.
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	// The model is a value: the members it changes are its own copy, so
+	// an older copy of the model never sees this message.
+	m.members = slices.Clone(m.members)
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
@@ -276,11 +285,12 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.recount()
 		return m, tick()
 	case pollDueMsg:
-		if msg.gen != m.gen {
+		mem := &m.members[msg.member]
+		if msg.gen != mem.gen {
 			return m, nil
 		}
-		m.polling = true
-		return m, m.scan(m.gen)
+		mem.polling = true
+		return m, m.scan(msg.member)
 	case snapshotMsg:
 		return m.onSnapshot(msg)
 	case switchedMsg:
@@ -288,11 +298,11 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case capacityMsg:
 		return m.onCapacity(msg)
 	case probeMsg:
-		probes := make(map[string]lwaws.DigestReport, len(m.probes)+1)
+		probes := make(map[rowKey]lwaws.DigestReport, len(m.probes)+1)
 		for k, v := range m.probes {
 			probes[k] = v
 		}
-		probes[msg.path] = msg.report
+		probes[msg.key] = msg.report
 		m.probes = probes
 		return m, nil
 	case releasedMsg:
@@ -310,48 +320,53 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 }
 
 func (m Model) onSnapshot(msg snapshotMsg) (tea.Model, tea.Cmd) {
-	if msg.gen != m.gen {
-		m.cfg.Logf("dropped reply of poll %d (current %d)", msg.gen, m.gen)
+	mem := &m.members[msg.member]
+	if msg.gen != mem.gen {
+		m.cfg.Logf("dropped reply of poll %d of %s (current %d)", msg.gen, orDash(mem.cfg.Context), mem.gen)
 		return m, nil
 	}
-	m.polling = false
+	mem.polling = false
 	at := m.cfg.Now()
-	m.now, m.polledAt = at, at
+	m.now, mem.polledAt = at, at
 	if msg.err != nil {
-		m.failures++
-		m.lastErr = msg.err
-		wait := m.backoff(m.failures)
+		mem.failures++
+		mem.lastErr = msg.err
+		wait := mem.backoff(mem.failures)
 		if lwaws.IsThrottled(msg.err) {
 			// The table refused reads for their rate: wait at least
 			// twice the budgeted spacing, more with each throttle.
-			m.throttles++
-			wait = max(wait, m.pace().Wait)
+			mem.throttles++
+			wait = max(wait, mem.pace().Wait)
 		}
-		m.nextRetry = at.Add(wait)
-		m.cfg.Logf("poll %d failed (%d in a row): %v; retry in %s", msg.gen, m.failures, msg.err, wait)
-		return m, m.schedule(at, wait, "")
+		mem.nextRetry = at.Add(wait)
+		m.cfg.Logf("poll %d of %s failed (%d in a row): %v; retry in %s", msg.gen, orDash(mem.cfg.Context), mem.failures, msg.err, wait)
+		return m, mem.schedule(msg.member, at, wait, "")
 	}
-	if m.failures > 0 {
-		m.setStatus(at, fmt.Sprintf("reconnected after %d failed refresh%s", m.failures, plural(m.failures, "", "es")))
+	if mem.failures > 0 {
+		what := fmt.Sprintf("reconnected after %d failed refresh%s", mem.failures, plural(mem.failures, "", "es"))
+		if m.fleet {
+			what = mem.cfg.Context + ": " + what
+		}
+		m.setStatus(at, what)
 	}
-	m.failures, m.lastErr = 0, nil
-	m.scanTook, m.rcu, m.digests, m.notes = msg.took, msg.snap.ConsumedRCU, msg.snap.Digests, msg.snap.Notes
+	mem.failures, mem.lastErr = 0, nil
+	mem.scanTook, mem.rcu, mem.digests, mem.notes = msg.took, msg.snap.ConsumedRCU, msg.snap.Digests, msg.snap.Notes
 	if msg.snap.FilesRead {
-		m.filesAt, m.s3Lists, m.s3Gets = msg.start, msg.snap.S3Lists, msg.snap.S3Gets
+		mem.filesAt, mem.s3Lists, mem.s3Gets = msg.start, msg.snap.S3Lists, msg.snap.S3Gets
 	}
-	m.apply(msg.snap.Entries, at)
+	m.apply(msg.member, msg.snap.Entries, at)
 	// The scan's consumed capacity spaces the next one within the read
 	// budget; a throttle is lived down one good poll at a time.
 	// A scan paced page by page already spent part of that spacing.
-	pace := m.pace()
+	pace := mem.pace()
 	if pace.Reason != "" {
-		pace.Wait = max(m.cfg.pollEvery(), pace.Wait-msg.took)
+		pace.Wait = max(mem.cfg.pollEvery(), pace.Wait-msg.took)
 	}
-	m.throttles = max(0, m.throttles-1)
-	next := m.schedule(at, pace.Wait, pace.Reason)
-	if m.healthPending && m.showDigests {
+	mem.throttles = max(0, mem.throttles-1)
+	next := mem.schedule(msg.member, at, pace.Wait, pace.Reason)
+	if m.healthPending && m.showDigests && !m.anyPolling() {
 		m.healthPending = false
-		m.setStatus(at, fmt.Sprintf("checking %d digests against their state objects…", m.digests))
+		m.setStatus(at, fmt.Sprintf("checking %d digests against their state objects…", m.digestCount()))
 		return m, tea.Batch(next, m.checkDigests())
 	}
 	return m, next
@@ -367,10 +382,15 @@ func (m *Model) setStatus(at time.Time, s string) {
 // rebuildRows sorts the shown entries and filters them into the rows, keeping
 // the selection on the same LockID when it is still there.
 func (m *Model) rebuildRows() {
-	ordered := make([]*model.Entry, 0, len(m.entries))
-	for i := range m.entries {
-		if e := &m.entries[i]; e.Kind != model.KindDigest || m.showDigests {
-			ordered = append(ordered, e)
+	ordered := make([]*model.Entry, 0, m.entryCount())
+	for _, mem := range m.members {
+		if m.only != "" && mem.cfg.Context != m.only {
+			continue
+		}
+		for i := range mem.entries {
+			if e := &mem.entries[i]; e.Kind != model.KindDigest || m.showDigests {
+				ordered = append(ordered, e)
+			}
 		}
 	}
 	model.SortRefs(ordered, m.sortKey)
@@ -397,16 +417,16 @@ func (m *Model) refilter() {
 		}
 		rows = make([]*model.Entry, 0, len(from))
 		for _, e := range from {
-			if query.Matches(e, m.cfg.Context) {
+			if query.Matches(e, m.contextWords(e)) {
 				rows = append(rows, e)
 			}
 		}
 	}
 	m.rowsQuery = &query
 	m.rows = rows
-	if m.selected != "" {
+	if m.selected != (rowKey{}) {
 		for i, e := range rows {
-			if e.LockID == m.selected {
+			if keyOf(e) == m.selected {
 				m.cursor = i
 				break
 			}
@@ -417,7 +437,7 @@ func (m *Model) refilter() {
 
 // bodyHeight is the number of table rows that fit.
 func (m Model) bodyHeight() int {
-	return max(1, m.height-headerLines-m.footerHeight()-1)
+	return max(1, m.height-m.headerLines()-m.footerHeight()-1)
 }
 
 func (m *Model) clampCursor() {
@@ -432,9 +452,9 @@ func (m *Model) clampCursor() {
 	}
 	m.offset = max(0, min(m.offset, max(0, n-h)))
 	if n > 0 {
-		m.selected = m.rows[m.cursor].LockID
+		m.selected = keyOf(m.rows[m.cursor])
 	} else {
-		m.selected = ""
+		m.selected = rowKey{}
 	}
 }
 
@@ -483,11 +503,13 @@ func (m Model) onKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case key.Matches(msg, k.Refresh):
 		// r re-reads everything now, the buckets too.
-		m.filesAt = time.Time{}
+		for i := range m.members {
+			m.members[i].filesAt = time.Time{}
+		}
 		return m, m.refreshNow()
 	case key.Matches(msg, k.Undo):
 		return m.askUndo()
-	case m.cfg.Table == "" && key.Matches(msg, noDigests):
+	case !m.keys.Digests.Enabled() && key.Matches(msg, noDigests):
 		m.setStatus(m.cfg.Now(), "no digests here: digests live in a DynamoDB lock table, and only S3 lock files are watched")
 		return m, nil
 	}
@@ -552,7 +574,11 @@ func (m Model) onKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return m, m.filter.Focus()
 	case key.Matches(msg, k.Sort):
 		// A new key starts in its usual direction.
-		m.sortKey = model.SortKeys[(int(m.sortKey)+1)%len(model.SortKeys)]
+		keys := model.SortKeys
+		if m.fleet {
+			keys = append(slices.Clone(keys), model.SortContext)
+		}
+		m.sortKey = keys[(slices.Index(keys, m.sortKey)+1)%len(keys)]
 		m.sortReverse = false
 		m.rebuildRows()
 	case key.Matches(msg, k.Reverse):
@@ -572,14 +598,15 @@ func (m Model) onKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 			m.setStatus(m.cfg.Now(), "reading digests to check them…")
 			return m, m.refreshNow()
 		}
-		m.setStatus(m.cfg.Now(), fmt.Sprintf("checking %d digests against their state objects…", m.digests))
+		m.setStatus(m.cfg.Now(), fmt.Sprintf("checking %d digests against their state objects…", m.digestCount()))
 		return m, m.checkDigests()
 	case key.Matches(msg, k.History):
 		m.screen = screenHistory
 	case key.Matches(msg, k.Contexts):
 		m.screen = screenContexts
-		for i, c := range m.cfg.Contexts {
-			if c == m.cfg.Context {
+		m.ctxCursor = 0
+		for i, c := range m.contextChoices() {
+			if c == m.cfg.Context && !m.fleet || m.fleet && c == m.only {
 				m.ctxCursor = i
 			}
 		}
@@ -608,17 +635,29 @@ func (m Model) scroll(msg tea.KeyPressMsg, top int) int {
 	return max(0, top)
 }
 
-// readOnly reports whether this run makes no writes. Read-only runs have
-// no Releaser at all: the write keys only say so.
-func (m Model) readOnly() bool { return m.cfg.ReadOnly || m.cfg.Releaser == nil }
+// readOnly reports whether this run makes no writes at all: no context
+// may write. Read-only contexts have no Releaser: the write keys only say
+// so.
+func (m Model) readOnly() bool {
+	for _, mem := range m.members {
+		if !mem.cfg.readOnly() {
+			return false
+		}
+	}
+	return true
+}
 
-// writable reports whether this run may write; when it may not, it says
-// so on the status line.
-func (m *Model) writable() bool {
-	if m.readOnly() {
-		why := m.cfg.ReadOnlyWhy
+// writable reports whether e's context may write; when it may not, it
+// says so on the status line.
+func (m *Model) writable(e *model.Entry) bool {
+	cfg := m.cfgOf(e)
+	if cfg.readOnly() {
+		why := cfg.ReadOnlyWhy
 		if why == "" {
 			why = "read-only (use --write)"
+		}
+		if m.fleet && cfg.ReadOnlyWhy == "" {
+			why = cfg.Context + " is " + why
 		}
 		m.setStatus(m.cfg.Now(), why)
 		return false

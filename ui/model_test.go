@@ -67,7 +67,7 @@ func newModel(w, h int, entries []model.Entry, cfgs ...func(*Config)) Model {
 	m := New(cfg, &fakeSource{})
 	m = send(m, tea.WindowSizeMsg{Width: w, Height: h})
 	if entries != nil {
-		m = send(m, snapshotMsg{gen: m.gen, snap: snapshotOf(entries), took: 12 * time.Millisecond})
+		m = send(m, snapshotMsg{gen: m.one().gen, snap: snapshotOf(entries), took: 12 * time.Millisecond})
 	}
 	return m
 }
@@ -173,7 +173,7 @@ func TestSelectionFollowsTheLockAcrossPolls(t *testing.T) {
 	}
 	// A new, older lock arrives and shifts the rows down.
 	older := append(seed(), lockEntry("tfstate/old/terraform.tfstate", "00000000-1111-2222-3333-444444444444", "OperationTypeApply", "x@y", "1.5.7", t0.Add(-100*time.Hour)))
-	m = send(m, snapshotMsg{gen: m.gen, snap: snapshotOf(older)})
+	m = send(m, snapshotMsg{gen: m.one().gen, snap: snapshotOf(older)})
 	if selectedPath(m) != "tfstate/billing/terraform.tfstate" {
 		t.Errorf("selection jumped to %s", selectedPath(m))
 	}
@@ -259,13 +259,13 @@ func TestSortCycles(t *testing.T) {
 
 func TestDigestsToggleRefetches(t *testing.T) {
 	m := newModel(120, 30, seed())
-	gen := m.gen
+	gen := m.one().gen
 	m, cmd := sendCmd(m, keyMsg("d"))
-	if !m.showDigests || cmd == nil || m.gen != gen+1 {
-		t.Fatalf("d must show digests and refetch now (gen %d→%d)", gen, m.gen)
+	if !m.showDigests || cmd == nil || m.one().gen != gen+1 {
+		t.Fatalf("d must show digests and refetch now (gen %d→%d)", gen, m.one().gen)
 	}
 	withDigests := seed()
-	m = send(m, snapshotMsg{gen: m.gen, snap: lwaws.Snapshot{Entries: withDigests, Digests: 1}})
+	m = send(m, snapshotMsg{gen: m.one().gen, snap: lwaws.Snapshot{Entries: withDigests, Digests: 1}})
 	// The rows share the bucket and the file name: the header names them.
 	if !strings.Contains(plain(m), "· app ") {
 		t.Errorf("digest row not shown with its marker:\n%s", plain(m))
@@ -334,8 +334,8 @@ func TestHelpHistoryAndContextKeys(t *testing.T) {
 		t.Fatal("enter on another context must switch")
 	}
 	m = send(m, cmd())
-	if switched != "staging" || m.cfg.Context != "staging" || m.cfg.Table != "other" || m.loaded {
-		t.Errorf("switched %q, context %q, table %q, loaded %v", switched, m.cfg.Context, m.cfg.Table, m.loaded)
+	if switched != "staging" || m.cfg.Context != "staging" || m.cfg.Table != "other" || m.one().loaded {
+		t.Errorf("switched %q, context %q, table %q, loaded %v", switched, m.cfg.Context, m.cfg.Table, m.one().loaded)
 	}
 }
 
@@ -345,8 +345,8 @@ func TestPollFailureKeepsDataBacksOffAndRecovers(t *testing.T) {
 	boom := errors.New(`access denied: dynamodb:Scan on table "terraform-locks" in region eu-west-1 is not allowed`)
 	var waits []time.Duration
 	for i := 1; i <= 6; i++ {
-		m = send(m, snapshotMsg{gen: m.gen, err: boom})
-		waits = append(waits, m.nextRetry.Sub(m.cfg.Now()))
+		m = send(m, snapshotMsg{gen: m.one().gen, err: boom})
+		waits = append(waits, m.one().nextRetry.Sub(m.cfg.Now()))
 		if len(m.rows) != rows {
 			t.Fatal("a failed poll must keep the last data")
 		}
@@ -360,17 +360,17 @@ func TestPollFailureKeepsDataBacksOffAndRecovers(t *testing.T) {
 			t.Errorf("banner lacks %q", want)
 		}
 	}
-	m = send(m, snapshotMsg{gen: m.gen, snap: snapshotOf(seed())})
-	if m.failures != 0 || !strings.Contains(plain(m), "reconnected after 6 failed refreshes") || !strings.Contains(plain(m), "● live") {
+	m = send(m, snapshotMsg{gen: m.one().gen, snap: snapshotOf(seed())})
+	if m.one().failures != 0 || !strings.Contains(plain(m), "reconnected after 6 failed refreshes") || !strings.Contains(plain(m), "● live") {
 		t.Error("a good poll must clear the banner and say so")
 	}
 }
 
 func TestStaleRepliesAreDropped(t *testing.T) {
 	m := newModel(120, 30, seed())
-	old := m.gen
+	old := m.one().gen
 	m, cmd := sendCmd(m, keyMsg("r"))
-	if cmd == nil || m.gen != old+1 {
+	if cmd == nil || m.one().gen != old+1 {
 		t.Fatal("r must start a new poll generation")
 	}
 	m = send(m, snapshotMsg{gen: old, snap: lwaws.Snapshot{}})
@@ -378,13 +378,13 @@ func TestStaleRepliesAreDropped(t *testing.T) {
 		t.Error("a reply of an older poll replaced the data")
 	}
 	m = send(m, snapshotMsg{gen: old, err: errors.New("late failure")})
-	if m.failures != 0 {
+	if m.one().failures != 0 {
 		t.Error("a late failure of an older poll was counted")
 	}
 	if _, cmd := sendCmd(m, pollDueMsg{gen: old}); cmd != nil {
 		t.Error("a timer of an older poll started a scan")
 	}
-	m = send(m, snapshotMsg{gen: m.gen, snap: lwaws.Snapshot{}})
+	m = send(m, snapshotMsg{gen: m.one().gen, snap: lwaws.Snapshot{}})
 	if len(m.rows) != 0 {
 		t.Error("the current reply was not applied")
 	}
@@ -394,7 +394,7 @@ func TestNewAndReleasedLocks(t *testing.T) {
 	m := newModel(120, 30, seed())
 	next := seed()[1:] // network released
 	next = append(next, lockEntry("tfstate/new/terraform.tfstate", "99999999-1111-2222-3333-444444444444", "OperationTypeApply", "erin@box", "1.5.7", t0.Add(-4*time.Second)))
-	m = send(m, snapshotMsg{gen: m.gen, snap: snapshotOf(next)})
+	m = send(m, snapshotMsg{gen: m.one().gen, snap: snapshotOf(next)})
 	out := plain(m)
 	if !strings.Contains(out, "+ new ") || !strings.Contains(out, "1 new") {
 		t.Errorf("new lock not marked:\n%s", out)
@@ -409,7 +409,7 @@ func TestNewAndReleasedLocks(t *testing.T) {
 	// The same path re-taken by someone else is a release and a new lock.
 	retaken := seed()
 	retaken[2] = lockEntry("tfstate/env:/staging/dns/terraform.tfstate", "55555555-aaaa-bbbb-cccc-dddddddddddd", "OperationTypeApply", "dave@ci-2", "1.12.6", t0)
-	m = send(press(m, "esc"), snapshotMsg{gen: m.gen, snap: snapshotOf(retaken)})
+	m = send(press(m, "esc"), snapshotMsg{gen: m.one().gen, snap: snapshotOf(retaken)})
 	if !strings.Contains(plain(m), "released: tfstate/env:/staging/dns/terraform.tfstate — plan by ci@runner-2, held 1m03s (+1 more, h lists them)") {
 		t.Errorf("a re-taken lock must announce the release:\n%s", plain(m))
 	}

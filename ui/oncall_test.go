@@ -30,7 +30,7 @@ func releaseNetwork(t *testing.T, m Model) Model {
 	if m.undo == nil {
 		t.Fatalf("no undo on offer after the release: %q", m.status)
 	}
-	return send(m, snapshotMsg{gen: m.gen, snap: snapshotOf(seed()[1:])})
+	return send(m, snapshotMsg{gen: m.one().gen, snap: snapshotOf(seed()[1:])})
 }
 
 // u asks, naming the lock it would restore, and starts on No: a stray u
@@ -102,7 +102,7 @@ func TestUndoOfferStaysOnTheStatusLine(t *testing.T) {
 		t.Fatalf("the offer must stay beside other status:\n%s", out)
 	}
 	// Another lock released by someone else is announced; the offer stays.
-	m = send(m, snapshotMsg{gen: m.gen, snap: snapshotOf(seed()[2:])})
+	m = send(m, snapshotMsg{gen: m.one().gen, snap: snapshotOf(seed()[2:])})
 	if out := flat(plain(m)); !strings.Contains(out, "released: tfstate/env:/prod/eks-cluster") || !strings.Contains(out, offer) {
 		t.Fatalf("a poll's release announcement hid the offer:\n%s", out)
 	}
@@ -180,7 +180,7 @@ func TestWritesAreKeptForTheExitSummary(t *testing.T) {
 	m, cmd := sendCmd(press(m, "u", "tab"), keyMsg("enter"))
 	m = runCmd(m, cmd)
 	// Repair a digest.
-	m = send(press(m, "d"), snapshotMsg{gen: m.gen + 1, snap: withDigests(seed())})
+	m = send(press(m, "d"), snapshotMsg{gen: m.one().gen + 1, snap: withDigests(seed())})
 	for m.current().Kind != model.KindDigest {
 		m = press(m, "j")
 	}
@@ -227,7 +227,7 @@ func TestUnlockingAReleasedLockSaysItIsGone(t *testing.T) {
 	rel := &fakeReleaser{}
 	m := press(newModel(120, 30, seed(), writable(rel)), "enter") // the network lock's detail
 	testNow = t0.Add(5 * time.Second)
-	m = send(m, snapshotMsg{gen: m.gen, snap: snapshotOf(seed()[1:])}) // its holder released it
+	m = send(m, snapshotMsg{gen: m.one().gen, snap: snapshotOf(seed()[1:])}) // its holder released it
 	if m.detail == nil || m.detail.LockID != networkPath || !strings.Contains(plain(m), "RELEASED") {
 		t.Fatalf("the detail must stay on the released lock:\n%s", plain(m))
 	}
@@ -276,7 +276,7 @@ func TestSortIsShownReversibleAndSurvivesPolls(t *testing.T) {
 		t.Errorf("reversed:\n%s\nwant\n%s", got, strings.Join(ids, ","))
 	}
 	reversed := order(m)
-	m = send(m, snapshotMsg{gen: m.gen, snap: snapshotOf(seed())})
+	m = send(m, snapshotMsg{gen: m.one().gen, snap: snapshotOf(seed())})
 	if order(m) != reversed || !strings.Contains(plain(m), "sort: age ▲") {
 		t.Error("a poll lost the reversed order")
 	}
@@ -370,7 +370,7 @@ func TestEachMarkerHasOneMeaning(t *testing.T) {
 		State: lwaws.StateObject{Exists: true, MD5: "c016ff98e4a56a223b07c2a4c02512ac"}}}
 	m = newModel(160, 40, seed(), probed(p), func(c *Config) { c.PollInterval = time.Millisecond })
 	m = press(m, "H") // shows digests, checks them once read
-	m = runCmd(sendCmd(m, snapshotMsg{gen: m.gen, snap: withDigests(seed())}))
+	m = runCmd(sendCmd(m, snapshotMsg{gen: m.one().gen, snap: withDigests(seed())}))
 	out := plain(press(m, "j"))
 	if !strings.Contains(out, "✗ tfstate/app/terraform.tfstate") || !strings.Contains(out, "! tfstate/env:/prod/network/terraform.tfstate") {
 		t.Errorf("stale and bad digest must be told apart:\n%s", out)
@@ -420,7 +420,7 @@ func TestHistoryListsRestoresAndWhoReleased(t *testing.T) {
 	rel := &fakeReleaser{}
 	m := releaseNetwork(t, newModel(160, 40, seed(), writable(rel)))
 	m = runCmd(sendCmd(press(m, "u", "tab"), keyMsg("enter")))
-	m = send(m, snapshotMsg{gen: m.gen, snap: snapshotOf(seed()[2:])}) // eks released by its holder; network back
+	m = send(m, snapshotMsg{gen: m.one().gen, snap: snapshotOf(seed()[2:])}) // eks released by its holder; network back
 	if len(m.history) != 3 {
 		t.Fatalf("history has %d events, want 3 (release, restore, release seen)", len(m.history))
 	}
@@ -497,7 +497,7 @@ func TestHealthCountsEqualMarks(t *testing.T) {
 	m = press(m, "H")
 	snap := withDigests(entries)
 	snap.Digests = 4
-	m = runCmd(sendCmd(m, snapshotMsg{gen: m.gen, snap: snap}))
+	m = runCmd(sendCmd(m, snapshotMsg{gen: m.one().gen, snap: snap}))
 	out := plain(press(m, "end")) // the cursor off the first digest row
 	marks := 0
 	for _, l := range strings.Split(out, "\n") {
@@ -540,7 +540,7 @@ func TestFilterNarrowingAgreesWithAFreshFilter(t *testing.T) {
 		}
 	}
 	// A poll brings new rows: the filter applies to all of them.
-	m = send(m, snapshotMsg{gen: m.gen, snap: snapshotOf(seed())})
+	m = send(m, snapshotMsg{gen: m.one().gen, snap: snapshotOf(seed())})
 	// "prod" is in the context's name (prod-eu): every apply matches.
 	if len(m.rows) != 3 {
 		t.Errorf("after a poll %d rows match %q, want 3", len(m.rows), m.filter.Value())

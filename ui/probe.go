@@ -21,29 +21,32 @@ type Prober interface {
 
 // probeMsg carries a probe's result back to Update.
 type probeMsg struct {
-	path   string
+	key    rowKey // the context and state path probed
 	report lwaws.DigestReport
 }
 
-// probe reads the state behind an entry in a command.
+// probe reads the state behind an entry in a command, with its context's
+// credentials.
 func (m Model) probe(e *model.Entry) tea.Cmd {
-	if m.cfg.Prober == nil || e.LockID == "" {
+	p := m.cfgOf(e).Prober
+	if p == nil || e.LockID == "" {
 		return nil
 	}
-	p, path := m.cfg.Prober, e.Path()
+	k := pathKey(e)
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()
-		return probeMsg{path: path, report: p.Probe(ctx, path)}
+		return probeMsg{key: k, report: p.Probe(ctx, k.id)}
 	}
 }
 
 // stateFields adds what the state object says to the detail view.
 func (m Model) stateFields(e *model.Entry, field func(string, ...string)) {
-	if m.cfg.Prober == nil {
+	cfg := m.cfgOf(e)
+	if cfg.Prober == nil {
 		return
 	}
-	r, ok := m.probes[e.Path()]
+	r, ok := m.probes[pathKey(e)]
 	switch {
 	case !ok:
 		field("State", m.styles.Dim.Render("reading the state object…"))
@@ -58,7 +61,7 @@ func (m Model) stateFields(e *model.Entry, field func(string, ...string)) {
 		field("State", fmt.Sprintf("serial %s · lineage %s · %d bytes · written %s (%s)", serial, sanitize.Text(orDash(r.State.Lineage)),
 			r.State.Size, r.State.LastModified.UTC().Format("2006-01-02 15:04:05 UTC"), model.Ago(m.now, r.State.LastModified)))
 	}
-	if m.cfg.Table == "" {
+	if cfg.Table == "" {
 		return // no lock table, so no digest to speak of
 	}
 	if !hasDigestItem(r) {
@@ -84,55 +87,57 @@ func hasDigestItem(r lwaws.DigestReport) bool {
 
 // evidence says what the state's last write tells about the holder.
 func (m Model) evidence(e *model.Entry) string {
-	r, ok := m.probes[e.Path()]
+	r, ok := m.probes[pathKey(e)]
 	if !ok || r.Err != nil || !r.State.Exists || e.Info.Created.IsZero() {
 		return ""
 	}
-	return model.StateEvidence(e.Info.Created, r.State.LastModified, m.now, m.cfg.StaleAfter)
+	return model.StateEvidence(e.Info.Created, r.State.LastModified, m.now, m.cfgOf(e).StaleAfter)
 }
 
 // healthMsg carries a whole digest check back to Update.
 type healthMsg struct {
+	keys    []rowKey // the context and state path of each report
 	reports []lwaws.DigestReport
 }
 
-// checkDigests probes every digest loaded, eight at a time, in a command.
+// checkDigests probes every digest loaded, eight at a time, in a
+// command, each with its context's prober.
 func (m Model) checkDigests() tea.Cmd {
-	var paths []string
-	for i := range m.entries {
-		if e := &m.entries[i]; e.Kind == model.KindDigest || model.IsDigestKey(e.LockID) {
-			paths = append(paths, e.Path())
+	var keys []rowKey
+	var probers []Prober
+	m.each(func(e *model.Entry) {
+		if p := m.cfgOf(e).Prober; p != nil && (e.Kind == model.KindDigest || model.IsDigestKey(e.LockID)) {
+			keys, probers = append(keys, pathKey(e)), append(probers, p)
 		}
-	}
-	p := m.cfg.Prober
+	})
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 		defer cancel()
-		out := make([]lwaws.DigestReport, len(paths))
+		out := make([]lwaws.DigestReport, len(keys))
 		sem := make(chan struct{}, 8)
 		done := make(chan struct{})
-		for i, path := range paths {
+		for i, k := range keys {
 			sem <- struct{}{}
 			go func(i int, path string) {
 				defer func() { <-sem; done <- struct{}{} }()
-				out[i] = p.Probe(ctx, path)
-			}(i, path)
+				out[i] = probers[i].Probe(ctx, path)
+			}(i, k.id)
 		}
-		for range paths {
+		for range keys {
 			<-done
 		}
-		return healthMsg{reports: out}
+		return healthMsg{keys: keys, reports: out}
 	}
 }
 
 func (m Model) onHealth(msg healthMsg) (tea.Model, tea.Cmd) {
-	probes := make(map[string]lwaws.DigestReport, len(m.probes)+len(msg.reports))
+	probes := make(map[rowKey]lwaws.DigestReport, len(m.probes)+len(msg.reports))
 	for k, v := range m.probes {
 		probes[k] = v
 	}
 	failed := 0
-	for _, r := range msg.reports {
-		probes[r.Path] = r
+	for i, r := range msg.reports {
+		probes[msg.keys[i]] = r
 		if r.Err != nil {
 			failed++
 		}
@@ -141,8 +146,7 @@ func (m Model) onHealth(msg healthMsg) (tea.Model, tea.Cmd) {
 	// The counts are the marks: counted from the rows as drawn, so the
 	// message says exactly what the screen shows.
 	marked, malformed := 0, 0
-	for i := range m.entries {
-		e := &m.entries[i]
+	m.each(func(e *model.Entry) {
 		switch {
 		case e.Kind == model.KindDigest:
 			if _, bad := m.digestHealth(e); bad {
@@ -151,7 +155,7 @@ func (m Model) onHealth(msg healthMsg) (tea.Model, tea.Cmd) {
 		case e.Kind == model.KindMalformed && model.IsDigestKey(e.LockID):
 			malformed++
 		}
-	}
+	})
 	text := fmt.Sprintf("checked %d digest%s: ", len(msg.reports), plural(len(msg.reports), "", "s"))
 	var parts []string
 	if marked > 0 {
@@ -174,7 +178,7 @@ func (m Model) onHealth(msg healthMsg) (tea.Model, tea.Cmd) {
 // the row is marked ✗. A report that found no digest item (deleted since
 // the scan) gives no verdict.
 func (m Model) digestHealth(e *model.Entry) (string, bool) {
-	r, ok := m.probes[e.Path()]
+	r, ok := m.probes[pathKey(e)]
 	if !ok {
 		return "", false
 	}

@@ -53,7 +53,7 @@ func TestRepairDigestFromTheDetailView(t *testing.T) {
 	rel := &fakeReleaser{}
 	build := func() Model {
 		m := newModel(100, 30, seed(), writable(rel), probed(fakeProber{path: bad}))
-		m = send(press(m, "d"), snapshotMsg{gen: m.gen + 1, snap: withDigests(seed())})
+		m = send(press(m, "d"), snapshotMsg{gen: m.one().gen + 1, snap: withDigests(seed())})
 		for m.current().Kind != model.KindDigest {
 			m = press(m, "j")
 		}
@@ -100,7 +100,7 @@ func TestHealthCheckMarksBadDigests(t *testing.T) {
 	if !m.showDigests || cmd == nil || !m.healthPending {
 		t.Fatal("H must load digests first")
 	}
-	m, cmd = sendCmd(m, snapshotMsg{gen: m.gen, snap: withDigests(seed())})
+	m, cmd = sendCmd(m, snapshotMsg{gen: m.one().gen, snap: withDigests(seed())})
 	m = runCmd(m, cmd)
 	out := plain(m)
 	if !strings.Contains(out, "✗ tfstate/app/terraform.tfstate") || !strings.Contains(out, "mismatch · 06462db2") ||
@@ -119,7 +119,7 @@ func TestALockSeenInBothPlacesThenInOneIsFlagged(t *testing.T) {
 		t.Fatal("nothing to flag yet")
 	}
 	half := seed()[:3] // the same lock, in the table only now
-	m = send(m, snapshotMsg{gen: m.gen, snap: snapshotOf(half)})
+	m = send(m, snapshotMsg{gen: m.one().gen, snap: snapshotOf(half)})
 	out := plain(m)
 	if !strings.Contains(out, "≠ tfstate/env:/staging/dns/terraform.tfstate") {
 		t.Errorf("not flagged:\n%s", out)

@@ -92,7 +92,7 @@ func TestStatusLineIsSanitizedOnce(t *testing.T) {
 	m := newModel(200, 30, []model.Entry{
 		lockEntry(evil, "0a0b0c0d-1111-2222-3333-444444444444", "OperationTypeApply", "mallory\x1b]0;pwned\x07", "1.12.6", t0.Add(-time.Minute)),
 	})
-	m = send(m, snapshotMsg{gen: m.gen, snap: snapshotOf(nil)})
+	m = send(m, snapshotMsg{gen: m.one().gen, snap: snapshotOf(nil)})
 	check := func(what, want string) {
 		t.Helper()
 		raw := m.render()

@@ -13,18 +13,19 @@ import (
 // This file keeps the bookkeeping of snapshots: what appeared, what
 // vanished, what is new, the header's counts.
 
-// apply installs a new snapshot: marks what appeared, announces what
-// vanished, and rebuilds the visible rows. Both snapshots are sorted by
-// LockID (the Source contract), so one merge pass finds the changes
-// without a map of 100,000 keys.
-func (m *Model) apply(entries []model.Entry, at time.Time) {
+// apply installs a new snapshot of member i: marks what appeared,
+// announces what vanished, and rebuilds the visible rows. Both snapshots
+// are sorted by LockID (the Source contract), so one merge pass finds the
+// changes without a map of 100,000 keys.
+func (m *Model) apply(i int, entries []model.Entry, at time.Time) {
 	m.expireNew()
+	mem := &m.members[i]
 	// One pass over both snapshots does the diff, the new marks, the
-	// one-place flags and the header's counts: at 100,000 entries every
+	// one-place flags and this context's counts: at 100,000 entries every
 	// pass is memory traffic, so they share one.
 	var prev []model.Entry
-	if m.loaded {
-		prev = m.entries
+	if mem.loaded {
+		prev = mem.entries
 	}
 	var gone []*model.Entry
 	var cnt counts
@@ -44,44 +45,35 @@ func (m *Model) apply(entries []model.Entry, at time.Time) {
 		case model.KindDigest:
 			return
 		}
-		if changed && m.loaded {
-			m.newSince[n.LockID] = newMark{id: n.Info.ID, at: at, poll: m.polls}
-			cnt.fresh++
+		if changed && mem.loaded {
+			m.newSince[keyOf(n)] = newMark{id: n.Info.ID, at: at, poll: m.polls}
 		}
 		cnt.locks++
-		if n.StaleAt(m.now, m.cfg.StaleAfter) {
+		if n.StaleAt(m.now, mem.cfg.StaleAfter) {
 			cnt.stale++
 		}
 		switch {
 		case n.Source == model.SourceBoth:
-			if !dual[n.LockID] {
+			if k := keyOf(n); !dual[k] {
 				if !cloned {
 					dual, cloned = maps.Clone(m.dual), true
 				}
-				dual[n.LockID] = true
+				dual[k] = true
 			}
-		case dual[n.LockID] && n.Warning == "":
+		case len(dual) > 0 && n.Warning == "" && dual[keyOf(n)]:
 			n.Warning = onePlaceWarning(n)
 		}
 	})
-	// Marks from earlier polls count while their lock is still held.
-	for lockID, mark := range m.newSince {
-		if mark.poll != m.polls {
-			if e := m.findIn(entries, lockID); e != nil && e.Info.ID == mark.id {
-				cnt.fresh++
-			}
-		}
-	}
 	m.polls++
-	m.dual, m.counts = dual, cnt
+	m.dual, mem.counts = dual, cnt
 	if len(gone) > 0 && len(m.ownGone) > 0 {
 		// Our own releases are in the history already, with their audit
 		// record; their message, and the undo offer, stay on screen.
 		ownGone := maps.Clone(m.ownGone)
 		gone = slices.DeleteFunc(gone, func(p *model.Entry) bool {
-			id, ours := ownGone[p.LockID]
+			id, ours := ownGone[keyOf(p)]
 			if ours && id == p.Info.ID {
-				delete(ownGone, p.LockID)
+				delete(ownGone, keyOf(p))
 			}
 			return ours && id == p.Info.ID
 		})
@@ -94,25 +86,38 @@ func (m *Model) apply(entries []model.Entry, at time.Time) {
 		}
 		m.addHistory(evs...)
 		msg := "released: " + describeRelease(*gone[0], at)
+		if m.fleet {
+			msg = mem.cfg.Context + " " + msg
+		}
 		if len(gone) > 1 {
 			msg += fmt.Sprintf(" (+%d more, h lists them)", len(gone)-1)
 		}
 		m.setStatus(at, msg)
 	}
-	m.entries, m.loaded, m.lastOK = entries, true, at
+	mem.entries, mem.loaded, mem.lastOK = entries, true, at
 	if m.detail != nil {
-		if e := m.find(m.detail.LockID); e != nil {
+		if e := m.find(m.detail); e != nil {
 			m.detail = e
 		}
 	}
+	m.sumCounts()
 	m.rebuildRows()
 }
 
-// find returns the current entry with lockID, or nil.
-func (m *Model) find(lockID string) *model.Entry { return m.findIn(m.entries, lockID) }
+// find returns the current entry of e's context with e's LockID, or nil.
+func (m Model) find(e *model.Entry) *model.Entry { return m.findKey(keyOf(e)) }
+
+// findKey returns the current entry of a row, or nil.
+func (m Model) findKey(k rowKey) *model.Entry {
+	i := m.memberIndex(k.ctx)
+	if i < 0 {
+		return nil
+	}
+	return findIn(m.members[i].entries, k.id)
+}
 
 // findIn searches entries, sorted by LockID.
-func (m *Model) findIn(entries []model.Entry, lockID string) *model.Entry {
+func findIn(entries []model.Entry, lockID string) *model.Entry {
 	i, ok := slices.BinarySearchFunc(entries, lockID, func(e model.Entry, id string) int { return strings.Compare(e.LockID, id) })
 	if !ok {
 		return nil
@@ -139,7 +144,7 @@ func (m *Model) isNew(e *model.Entry) bool {
 	if len(m.newSince) == 0 || e.Kind != model.KindLock {
 		return false
 	}
-	n, ok := m.newSince[e.LockID]
+	n, ok := m.newSince[keyOf(e)]
 	return ok && n.id == e.Info.ID
 }
 
@@ -159,39 +164,60 @@ type counts struct {
 	locks, stale, fresh, malformed int
 }
 
-// recount walks all entries once; View only reads the result.
+// recount walks all entries once, each judged by its context's stale
+// threshold, as time passes; View only reads the result.
 func (m *Model) recount() {
-	var c counts
-	for i := range m.entries {
-		e := &m.entries[i]
-		switch e.Kind {
-		case model.KindLock:
-			c.locks++
-			if e.StaleAt(m.now, m.cfg.StaleAfter) {
-				c.stale++
+	for i := range m.members {
+		mem := &m.members[i]
+		var c counts
+		for j := range mem.entries {
+			switch e := &mem.entries[j]; e.Kind {
+			case model.KindLock:
+				c.locks++
+				if e.StaleAt(m.now, mem.cfg.StaleAfter) {
+					c.stale++
+				}
+			case model.KindMalformed:
+				c.malformed++
 			}
-		case model.KindMalformed:
-			c.malformed++
+		}
+		mem.counts = c
+	}
+	m.sumCounts()
+}
+
+// sumCounts adds up the counts of the contexts shown, and counts the new
+// marks whose lock is still held: by looking each mark up when there are
+// few (the usual case), by one pass of hash lookups when a poll brought
+// many.
+func (m *Model) sumCounts() {
+	var c counts
+	for i := range m.members {
+		if mem := &m.members[i]; m.shows(mem.cfg.Context) {
+			c.locks += mem.counts.locks
+			c.stale += mem.counts.stale
+			c.malformed += mem.counts.malformed
 		}
 	}
-	// Count new marks whose lock is still held: by looking each mark up
-	// when there are few (the usual case), by one pass of hash lookups
-	// when a poll brought many.
 	if len(m.newSince) > 0 && len(m.newSince) < 1000 {
-		for lockID, n := range m.newSince {
-			if e := m.find(lockID); e != nil && e.Info.ID == n.id {
+		for k, n := range m.newSince {
+			if e := m.findKey(k); e != nil && e.Info.ID == n.id && m.shows(k.ctx) {
 				c.fresh++
 			}
 		}
 	} else if len(m.newSince) > 0 {
-		for i := range m.entries {
-			if m.isNew(&m.entries[i]) {
+		m.each(func(e *model.Entry) {
+			if m.isNew(e) && m.shows(e.Context) {
 				c.fresh++
 			}
-		}
+		})
 	}
 	m.counts = c
 }
+
+// shows reports whether a context's rows are shown: every context's,
+// unless ':' narrowed a fleet to one.
+func (m Model) shows(context string) bool { return m.only == "" || !m.fleet || context == m.only }
 
 // onePlaceWarning explains a lock held in one place only when its state
 // was seen locked in both this session: with use_lockfile and

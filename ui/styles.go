@@ -52,3 +52,24 @@ func NewStyles(isDark bool) Styles {
 		Dialog:   lipgloss.NewStyle().Border(lipgloss.RoundedBorder()).BorderForeground(accent).Padding(0, 1),
 	}
 }
+
+// ansiNames are the colour names a context's color may use, as ANSI
+// colour numbers: the terminal's own palette.
+var ansiNames = map[string]string{
+	"black": "0", "red": "1", "green": "2", "yellow": "3", "blue": "4",
+	"magenta": "5", "cyan": "6", "white": "7", "gray": "8", "grey": "8",
+}
+
+// ContextMark is the style of a context's mark in a fleet: bold, in the
+// context's configured colour (a name, an ANSI number or #rrggbb) when it
+// has one. The mark is text first: without colour it still reads.
+func (s Styles) ContextMark(colour string) lipgloss.Style {
+	st := lipgloss.NewStyle().Bold(true)
+	if n, ok := ansiNames[colour]; ok {
+		colour = n
+	}
+	if colour != "" {
+		st = st.Foreground(lipgloss.Color(colour))
+	}
+	return st
+}

@@ -14,7 +14,7 @@ import (
 
 // columns is the table layout for one width.
 type columns struct {
-	path, src, op, who, age, ver, id int
+	ctx, path, src, op, who, age, ver, id int
 }
 
 const (
@@ -22,8 +22,10 @@ const (
 	colGap      = 2
 )
 
-func layoutFor(width int, sources bool) columns {
-	c := columns{op: 12, age: 11}
+// layoutFor lays the columns out for width: a SRC column when lock files
+// are watched, a CONTEXT column ctx wide in a fleet (0: none).
+func layoutFor(width int, sources bool, ctx int) columns {
+	c := columns{op: 12, age: 11, ctx: ctx}
 	if sources {
 		c.src = 4
 	}
@@ -33,8 +35,8 @@ func layoutFor(width int, sources bool) columns {
 	if width >= 110 {
 		c.id = 8
 	}
-	fixed := markerWidth + c.src + c.op + c.age + c.ver + c.id + colGap*2
-	for _, w := range []int{c.src, c.ver, c.id} {
+	fixed := markerWidth + c.ctx + c.src + c.op + c.age + c.ver + c.id + colGap*2
+	for _, w := range []int{c.ctx, c.src, c.ver, c.id} {
 		if w > 0 {
 			fixed += colGap
 		}
@@ -54,7 +56,11 @@ func (c columns) header(sortKey model.SortKey, arrow, state string) string {
 		}
 		return title
 	}
-	cells := []string{fit(state, c.path)}
+	var cells []string
+	if c.ctx > 0 {
+		cells = append(cells, fit(name("CONTEXT", model.SortContext), c.ctx))
+	}
+	cells = append(cells, fit(state, c.path))
 	if c.src > 0 {
 		cells = append(cells, fit("SRC", c.src))
 	}
@@ -70,10 +76,10 @@ func (c columns) header(sortKey model.SortKey, arrow, state string) string {
 
 func (m Model) mainView(w, h int) []string {
 	s := m.styles
-	if !m.loaded {
+	if !m.anyLoaded() {
 		return m.noDataView(w)
 	}
-	c := layoutFor(w, m.cfg.LockFiles)
+	c := layoutFor(w, m.lockFiles(), m.contextWidth())
 	end := min(len(m.rows), m.offset+h-1)
 	visible := m.rows[min(m.offset, end):end]
 	paths := make([]string, len(visible))
@@ -129,7 +135,7 @@ func (m Model) row(e *model.Entry, path string, c columns, selected bool, w int)
 		case e.Warning != "":
 			// The two places disagree: that matters more than age.
 			marker, mark = "≠", &s.Warn
-		case e.StaleAt(m.now, m.cfg.StaleAfter):
+		case e.StaleAt(m.now, m.cfgOf(e).StaleAfter):
 			marker, mark, ageStyle = "!", &s.Stale, &s.Stale
 		case m.isNew(e):
 			marker, mark = "+", &s.New
@@ -147,7 +153,13 @@ func (m Model) row(e *model.Entry, path string, c columns, selected bool, w int)
 		marker, op, who, age, ver, id = "?", "malformed", e.Problem, "—", "—", "—"
 		mark, whoStyle = &s.Malformed, &s.Malformed
 	}
-	cells := []string{fit(path, c.path)}
+	var cells []string
+	ctxCell := -1
+	if c.ctx > 0 {
+		ctxCell = len(cells)
+		cells = append(cells, fit(sanitize.Text(m.cfgOf(e).mark()), c.ctx))
+	}
+	cells = append(cells, fit(path, c.path))
 	if c.src > 0 {
 		cells = append(cells, fit(e.Label(), c.src))
 	}
@@ -169,6 +181,10 @@ func (m Model) row(e *model.Entry, path string, c columns, selected bool, w int)
 			return text
 		}
 		return st.Render(text)
+	}
+	if ctxCell >= 0 {
+		mark := s.ContextMark(m.cfgOf(e).Color)
+		cells[ctxCell] = styled(&mark, cells[ctxCell])
 	}
 	cells[whoCell] = styled(whoStyle, cells[whoCell])
 	cells[whoCell+1] = styled(ageStyle, cells[whoCell+1])

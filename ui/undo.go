@@ -77,13 +77,16 @@ func (d *undoDialog) handleKey(msg tea.KeyPressMsg) undoAnswer {
 // askUndo answers u: it opens the question, or says why there is none.
 func (m Model) askUndo() (tea.Model, tea.Cmd) {
 	switch {
-	case !m.writable():
+	case m.undo == nil && m.readOnly():
+		m.writable(&model.Entry{Context: m.cfg.Context})
 		return m, nil
 	case m.undo == nil:
 		m.setStatus(m.cfg.Now(), fmt.Sprintf("nothing to undo: u undoes lockwarden's last write for %s after it", model.FormatDuration(undoFor)))
 		return m, nil
 	case m.undo.restoring:
 		// One restore at a time: a second u must not start another.
+		return m, nil
+	case !m.writable(&m.undo.entry):
 		return m, nil
 	}
 	m.undoAsk = &undoDialog{offer: *m.undo, focus: focusCancel}
@@ -120,7 +123,7 @@ type restoredMsg struct {
 }
 
 func (m Model) restore() tea.Cmd {
-	rel, offer := m.cfg.Releaser, *m.undo
+	rel, offer := m.cfgOf(&m.undo.entry).Releaser, *m.undo
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
@@ -135,18 +138,19 @@ func (m Model) onRestored(msg restoredMsg) (tea.Model, tea.Cmd) {
 	var unrecorded *unlock.UnrecordedError
 	if msg.err != nil && !errors.As(msg.err, &unrecorded) {
 		m.setStatus(at, msg.err.Error())
-		return m, m.refreshAfterWrite()
+		return m, m.refreshAfterWrite(msg.offer.entry.Context)
 	}
 	w := Write{Kind: WriteRestore, Path: msg.offer.entry.Path(), RecordID: msg.res.RecordID, Undoes: msg.offer.recordID}
 	put := msg.offer.entry
 	if !msg.offer.repair {
 		put = msg.res.Entry
+		put.Context = msg.offer.entry.Context
 		w.Holder = holderOf(put)
 		// Put back before any poll saw it gone: not ours to announce.
-		if _, ok := m.ownGone[put.LockID]; ok {
-			ownGone := make(map[string]string, len(m.ownGone))
+		if _, ok := m.ownGone[keyOf(&put)]; ok {
+			ownGone := make(map[rowKey]string, len(m.ownGone))
 			for k, v := range m.ownGone {
-				if k != put.LockID {
+				if k != keyOf(&put) {
 					ownGone[k] = v
 				}
 			}
@@ -165,7 +169,7 @@ func (m Model) onRestored(msg restoredMsg) (tea.Model, tea.Cmd) {
 	default:
 		m.setStatus(at, fmt.Sprintf("restored %s: %s again (audit %s)", msg.res.Entry.Path(), unlock.Describe(msg.res.Entry), msg.res.RecordID))
 	}
-	return m, m.refreshAfterWrite()
+	return m, m.refreshAfterWrite(msg.offer.entry.Context)
 }
 
 // expireUndo withdraws the undo offer after a while, but not while its

@@ -16,8 +16,14 @@ import (
 	"github.com/lockwarden/lockwarden/sanitize"
 )
 
-// headerLines is the title, the counts and a rule.
-const headerLines = 3
+// headerLines is the title, the counts and a rule; a fleet's header adds
+// a line of each context's health.
+func (m Model) headerLines() int {
+	if m.fleet {
+		return 4
+	}
+	return 3
+}
 
 // View renders the whole screen. Only the visible rows are rendered, so
 // the cost does not grow with the size of the table.
@@ -32,7 +38,7 @@ func (m Model) render() string {
 	w := m.width
 	lines := m.header()
 	var body []string
-	bodyH := m.height - headerLines - m.footerHeight()
+	bodyH := m.height - m.headerLines() - m.footerHeight()
 	switch m.screen {
 	case screenDetail:
 		body = scrolled(m.detailView(w), m.detailTop, bodyH, m.styles)
@@ -60,7 +66,11 @@ func (m Model) render() string {
 }
 
 func (m Model) header() []string {
+	if m.fleet {
+		return m.fleetHeader()
+	}
 	s := m.styles
+	mem := m.one()
 	// Without a named context the region is what tells accounts apart.
 	where := sanitize.Text(m.cfg.Context)
 	var conn []string
@@ -75,7 +85,7 @@ func (m Model) header() []string {
 		conn = nil
 	}
 	right := m.liveness() + " "
-	table := "  " + m.watchedStyled()
+	table := "  " + mem.watchedStyled(s)
 	left := s.Title.Render(" lockwarden") + "  " + s.Context.Render(where)
 	if full := left + s.Dim.Render(" ("+strings.Join(conn, ", ")+")") + table; len(conn) > 0 && lipgloss.Width(full)+lipgloss.Width(right) < m.width {
 		left = full
@@ -85,27 +95,17 @@ func (m Model) header() []string {
 	}
 
 	var counts []string
-	if m.loaded {
-		locks, stale, fresh, malformed := m.counts.locks, m.counts.stale, m.counts.fresh, m.counts.malformed
-		counts = append(counts, fmt.Sprintf("%d lock%s", locks, plural(locks, "", "s")))
-		if stale > 0 {
-			counts = append(counts, s.Stale.Render(fmt.Sprintf("%d stale", stale)))
-		}
-		if fresh > 0 {
-			counts = append(counts, s.New.Render(fmt.Sprintf("%d new", fresh)))
-		}
-		if malformed > 0 {
-			counts = append(counts, s.Malformed.Render(fmt.Sprintf("%d malformed", malformed)))
-		}
+	if mem.loaded {
+		counts = m.countWords()
 		if m.cfg.Table != "" {
-			d := fmt.Sprintf("%d digest%s", m.digests, plural(m.digests, "", "s"))
+			d := fmt.Sprintf("%d digest%s", mem.digests, plural(mem.digests, "", "s"))
 			if !m.showDigests {
 				d += " hidden"
 			}
 			counts = append(counts, s.Dim.Render(d))
 		}
 	} else {
-		counts = append(counts, "reading the "+m.placeWord()+"…")
+		counts = append(counts, "reading the "+mem.placeWord()+"…")
 	}
 	line2 := " " + strings.Join(counts, " · ")
 	var badges []string
@@ -116,11 +116,11 @@ func (m Model) header() []string {
 	// narrow. The read-only badge and the order of the rows stay; the
 	// position goes before them, the scan figures first of all.
 	side := append(badges, s.Key.Render(m.sortLabel()))
-	if budget := m.budgetLine(false); budget != "" {
+	if budget := mem.budgetLine(m.now, false); budget != "" {
 		// Why the data is older than the poll interval promises; said
 		// short when the whole of it does not fit beside the counts.
 		if lipgloss.Width(budget)+2 > m.width-lipgloss.Width(line2)-3-lipgloss.Width(strings.Join(side, "  "))-2 {
-			budget = m.budgetLine(true)
+			budget = mem.budgetLine(m.now, true)
 		}
 		side = append(side, s.Dim.Render(budget))
 	}
@@ -128,30 +128,22 @@ func (m Model) header() []string {
 		// Where we are in a long list.
 		side = append(side, s.Dim.Render(pos))
 	}
-	if m.loaded {
-		scan := "scan " + m.scanTook.Round(time.Millisecond).String()
+	if mem.loaded {
+		scan := "scan " + mem.scanTook.Round(time.Millisecond).String()
 		if m.cfg.Table == "" {
-			scan = "read " + m.scanTook.Round(time.Millisecond).String()
-		} else if m.rcu > 0 {
+			scan = "read " + mem.scanTook.Round(time.Millisecond).String()
+		} else if mem.rcu > 0 {
 			// Emulators report no capacity; DynamoDB always does.
-			scan = fmt.Sprintf("scan %.1f RCU, %s", m.rcu, m.scanTook.Round(time.Millisecond))
+			scan = fmt.Sprintf("scan %.1f RCU, %s", mem.rcu, mem.scanTook.Round(time.Millisecond))
 		}
 		side = append(side, s.Dim.Render("stale ≥ "+model.FormatThreshold(m.cfg.StaleAfter)+" · "+scan))
-		if m.cfg.LockFiles && !m.filesAt.IsZero() {
+		if m.cfg.LockFiles && !mem.filesAt.IsZero() {
 			// What a bucket listing costs, and at its interval a day:
 			// S3 bills each request.
-			side = append(side, s.Dim.Render("S3 "+lwaws.S3PollCost(m.s3Lists, m.s3Gets, m.cfg.S3PollInterval)))
+			side = append(side, s.Dim.Render("S3 "+lwaws.S3PollCost(mem.s3Lists, mem.s3Gets, m.cfg.S3PollInterval)))
 		}
 	}
-	var kept []string // in reading order: the most important last
-	room := m.width - lipgloss.Width(line2) - 3
-	for _, item := range side {
-		if w := lipgloss.Width(item) + 2; w <= room {
-			kept = append([]string{item}, kept...)
-			room -= w
-		}
-	}
-	right2 := strings.Join(kept, "  ")
+	right2 := keepFitting(side, m.width-lipgloss.Width(line2)-3)
 	// How current the data is outranks the rest of the first line: cut
 	// what is being watched before dropping "● live".
 	if room := m.width - lipgloss.Width(right) - 1; lipgloss.Width(left) > room && room >= 20 {
@@ -162,6 +154,37 @@ func (m Model) header() []string {
 		spread(line2, right2+" ", m.width),
 		s.Rule.Render(strings.Repeat("─", m.width)),
 	}
+}
+
+// countWords are the header's counts of the rows shown: locks, and how
+// many are stale, new or malformed.
+func (m Model) countWords() []string {
+	s := m.styles
+	locks, stale, fresh, malformed := m.counts.locks, m.counts.stale, m.counts.fresh, m.counts.malformed
+	counts := []string{fmt.Sprintf("%d lock%s", locks, plural(locks, "", "s"))}
+	if stale > 0 {
+		counts = append(counts, s.Stale.Render(fmt.Sprintf("%d stale", stale)))
+	}
+	if fresh > 0 {
+		counts = append(counts, s.New.Render(fmt.Sprintf("%d new", fresh)))
+	}
+	if malformed > 0 {
+		counts = append(counts, s.Malformed.Render(fmt.Sprintf("%d malformed", malformed)))
+	}
+	return counts
+}
+
+// keepFitting keeps, from items listed most important first, those that
+// fit in room, and joins them in reading order: the most important last.
+func keepFitting(items []string, room int) string {
+	var kept []string
+	for _, item := range items {
+		if w := lipgloss.Width(item) + 2; w <= room {
+			kept = append([]string{item}, kept...)
+			room -= w
+		}
+	}
+	return strings.Join(kept, "  ")
 }
 
 // sortArrow is the direction of the rows: ▼ descending, ▲ ascending.
@@ -191,15 +214,16 @@ func (m Model) position() string {
 // or failing.
 func (m Model) liveness() string {
 	s := m.styles
+	mem := m.one()
 	switch {
-	case m.failures > 0:
+	case mem.failures > 0:
 		return s.Error.Render("⚠ not updating")
-	case m.polling && !m.loaded:
+	case mem.polling && !mem.loaded:
 		return s.Dim.Render("⟳ reading…")
-	case m.polling:
-		return s.Live.Render("⟳") + s.Dim.Render(" refreshing · updated "+model.Ago(m.now, m.lastOK))
-	case m.loaded:
-		return s.Live.Render("●") + " live" + s.Dim.Render(" · updated "+model.Ago(m.now, m.lastOK))
+	case mem.polling:
+		return s.Live.Render("⟳") + s.Dim.Render(" refreshing · updated "+model.Ago(m.now, mem.lastOK))
+	case mem.loaded:
+		return s.Live.Render("●") + " live" + s.Dim.Render(" · updated "+model.Ago(m.now, mem.lastOK))
 	}
 	return ""
 }
@@ -210,26 +234,45 @@ func (m Model) statusLines() []string {
 	s := m.styles
 	var text string
 	style := s.Status
+	failing := m.failing()
+	// In a fleet a failing context must not hide what was just said of
+	// another (a release, a refusal): a fresh message goes first, and the
+	// failure is named after it.
+	fresh := m.fleet && m.status != "" && m.now.Sub(m.statusAt) < freshStatus
 	switch {
-	case m.failures > 0:
-		retry := m.nextRetry.Sub(m.now)
+	case len(failing) > 0 && fresh:
+		names := make([]string, len(failing))
+		for i, mem := range failing {
+			names[i] = sanitize.Text(mem.cfg.Context)
+		}
+		text = m.status + " (" + model.Ago(m.now, m.statusAt) + ") · ⚠ not updating: " + strings.Join(names, ", ") + " (: shows why)"
+	case len(failing) > 0:
+		mem := failing[0]
+		retry := mem.nextRetry.Sub(m.now)
 		data := "no data yet"
-		if m.loaded {
-			data = "showing data from " + model.Ago(m.now, m.lastOK)
+		if mem.loaded {
+			data = "showing data from " + model.Ago(m.now, mem.lastOK)
 		}
 		// What matters most comes first.
 		text = fmt.Sprintf("⚠ refresh failed %d× — %s, retrying in %s: %s",
-			m.failures, data, model.FormatDuration(max(0, retry)), sanitize.Text(m.lastErr.Error()))
+			mem.failures, data, model.FormatDuration(max(0, retry)), sanitize.Text(mem.lastErr.Error()))
+		if m.fleet {
+			text = fmt.Sprintf("⚠ %s: refresh failed %d× — %s, retrying in %s: %s", sanitize.Text(mem.cfg.Context),
+				mem.failures, data, model.FormatDuration(max(0, retry)), sanitize.Text(mem.lastErr.Error()))
+			if len(failing) > 1 {
+				text = fmt.Sprintf("⚠ %d contexts failing (: lists them) — ", len(failing)) + strings.TrimPrefix(text, "⚠ ")
+			}
+		}
 		style = s.Warn
 	case m.status != "":
 		text = m.status + " (" + model.Ago(m.now, m.statusAt) + ")"
-	case len(m.notes) > 0:
-		text = "⚠ " + sanitize.Text(strings.Join(m.notes, "; "))
+	case len(m.notes()) > 0:
+		text = "⚠ " + sanitize.Text(strings.Join(m.notes(), "; "))
 		style = s.Warn
 	}
 	room := 2
 	undo, joined := m.undoLine()
-	if joined && m.failures == 0 {
+	if joined && len(failing) == 0 {
 		// The offer says what the status line would.
 		text = ""
 	}
@@ -263,6 +306,10 @@ func (m Model) statusLines() []string {
 	return lines
 }
 
+// freshStatus is how long, in a fleet, a status message goes before a
+// failing context's banner.
+const freshStatus = 15 * time.Second
+
 // footerHeight is the rule, the status (one or two lines) and the keys.
 func (m Model) footerHeight() int { return 2 + len(m.statusLines()) }
 
@@ -282,7 +329,7 @@ func (m Model) footer() []string {
 		switch {
 		case m.detail != nil && (m.detail.Kind == model.KindDigest || model.IsDigestKey(m.detail.LockID)):
 			bindings = nonNil(m.keys.Back, m.keys.Repair, undo, m.keys.Refresh, quit)
-		case m.readOnly() || m.detail == nil || m.find(m.detail.LockID) == nil:
+		case m.detail == nil || m.cfgOf(m.detail).readOnly() || m.find(m.detail) == nil:
 			// Nothing to release: read-only, or the lock is gone.
 			bindings = nonNil(m.keys.Back, m.keys.Copy, m.keys.Refresh, quit)
 		}
@@ -292,7 +339,8 @@ func (m Model) footer() []string {
 	default:
 		bindings := m.keys.ShortHelp()
 		if m.readOnly() {
-			// The write keys only say "read-only" here: room for the rest.
+			// No context may write: the write keys only say
+			// "read-only" here, room for the rest.
 			bindings = slices.DeleteFunc(bindings, func(b key.Binding) bool {
 				return slices.Equal(b.Keys(), m.keys.Unlock.Keys()) || slices.Equal(b.Keys(), m.keys.Undo.Keys())
 			})
@@ -341,8 +389,8 @@ func (m Model) emptyView(w int) []string {
 		return []string{"", " " + what + s.Dim.Render(" esc clears the filter.")}
 	}
 	msg := []string{"", " " + s.Context.Render("No locks in "+sanitize.Text(m.watched())+".")}
-	if m.digests > 0 && !m.showDigests {
-		msg = append(msg, " "+s.Dim.Render(fmt.Sprintf("%d digest item%s hidden (d shows them).", m.digests, plural(m.digests, "", "s"))))
+	if n := m.digestCount(); n > 0 && !m.showDigests {
+		msg = append(msg, " "+s.Dim.Render(fmt.Sprintf("%d digest item%s hidden (d shows them).", n, plural(n, "", "s"))))
 	}
 	msg = append(msg, "")
 	for _, l := range wrap("If Terraform still says the state is locked, check that this is the table, region and account its backend uses (dynamodb_table, region, profile), or whether it locks with S3 lock files (use_lockfile).", w-2) {
@@ -351,40 +399,51 @@ func (m Model) emptyView(w int) []string {
 	return msg
 }
 
-// watched says what the UI reads: "table T", "bucket B", or both.
+// watched says what the UI reads: "table T", "bucket B", or both; in a
+// fleet, how many contexts (or the one ':' narrowed it to).
 func (m Model) watched() string {
-	var parts []string
-	if m.cfg.Table != "" {
-		parts = append(parts, "table "+m.cfg.Table)
+	if !m.fleet {
+		return m.one().watched()
 	}
-	switch len(m.cfg.Buckets) {
+	if m.only != "" {
+		return "context " + m.only
+	}
+	return fmt.Sprintf("%d contexts", len(m.members))
+}
+
+// watched says what a context reads: "table T", "bucket B", or both.
+func (mem *member) watched() string {
+	var parts []string
+	if mem.cfg.Table != "" {
+		parts = append(parts, "table "+mem.cfg.Table)
+	}
+	switch len(mem.cfg.Buckets) {
 	case 0:
 	case 1:
-		parts = append(parts, "bucket "+m.cfg.Buckets[0])
+		parts = append(parts, "bucket "+mem.cfg.Buckets[0])
 	default:
-		parts = append(parts, "buckets "+strings.Join(m.cfg.Buckets, ", "))
+		parts = append(parts, "buckets "+strings.Join(mem.cfg.Buckets, ", "))
 	}
 	return strings.Join(parts, " and ")
 }
 
 // placeWord names the place read in a sentence: "table", or "lock
 // files" when there is no table.
-func (m Model) placeWord() string {
-	if m.cfg.Table == "" {
+func (mem *member) placeWord() string {
+	if mem.cfg.Table == "" {
 		return "lock files"
 	}
 	return "table"
 }
 
 // watchedStyled is watched for the header, the names styled.
-func (m Model) watchedStyled() string {
-	s := m.styles
+func (mem *member) watchedStyled(s Styles) string {
 	var parts []string
-	if m.cfg.Table != "" {
-		parts = append(parts, "table "+s.Context.Render(sanitize.Text(m.cfg.Table)))
+	if mem.cfg.Table != "" {
+		parts = append(parts, "table "+s.Context.Render(sanitize.Text(mem.cfg.Table)))
 	}
-	if n := len(m.cfg.Buckets); n > 0 {
-		parts = append(parts, plural(n, "bucket ", "buckets ")+s.Context.Render(sanitize.Text(strings.Join(m.cfg.Buckets, ", "))))
+	if n := len(mem.cfg.Buckets); n > 0 {
+		parts = append(parts, plural(n, "bucket ", "buckets ")+s.Context.Render(sanitize.Text(strings.Join(mem.cfg.Buckets, ", "))))
 	}
 	return strings.Join(parts, " · ")
 }
@@ -393,17 +452,50 @@ func (m Model) watchedStyled() string {
 // the error and what to check.
 func (m Model) noDataView(w int) []string {
 	s := m.styles
-	if m.failures == 0 {
+	failing := m.failing()
+	if len(failing) == 0 {
 		return []string{"", " Reading " + sanitize.Text(m.watched()) + "…"}
 	}
-	what := "the lock table"
-	if m.cfg.Table == "" {
-		what = "the lock files"
+	var lines []string
+	for _, mem := range failing {
+		what := "the lock table"
+		if mem.cfg.Table == "" {
+			what = "the lock files"
+		}
+		if m.fleet {
+			what += " of " + mem.cfg.Context
+		}
+		lines = append(lines, "", " "+s.Error.Render("Cannot read "+sanitize.Text(what)+"."))
+		for _, l := range wrap(sanitize.Text(mem.lastErr.Error()), w-2) {
+			lines = append(lines, " "+l)
+		}
 	}
-	lines := []string{"", " " + s.Error.Render("Cannot read "+what+".")}
-	for _, l := range wrap(sanitize.Text(m.lastErr.Error()), w-2) {
-		lines = append(lines, " "+l)
-	}
-	lines = append(lines, "", " "+s.Dim.Render(fmt.Sprintf("lockwarden keeps retrying (next in %s); r retries now, q quits.", model.FormatDuration(max(0, m.nextRetry.Sub(m.now))))))
+	lines = append(lines, "", " "+s.Dim.Render(fmt.Sprintf("lockwarden keeps retrying (next in %s); r retries now, q quits.", model.FormatDuration(max(0, failing[0].nextRetry.Sub(m.now))))))
 	return lines
+}
+
+// failing are the contexts whose last read failed, in order.
+func (m Model) failing() []*member {
+	var out []*member
+	for i := range m.members {
+		if m.members[i].failures > 0 {
+			out = append(out, &m.members[i])
+		}
+	}
+	return out
+}
+
+// notes are the warnings of the last reads (what could not be read of
+// the lock files), each context's named in a fleet.
+func (m Model) notes() []string {
+	var out []string
+	for i := range m.members {
+		for _, n := range m.members[i].notes {
+			if m.fleet {
+				n = m.members[i].cfg.Context + ": " + n
+			}
+			out = append(out, n)
+		}
+	}
+	return out
 }

@@ -33,13 +33,13 @@ func TestGoldenViews(t *testing.T) {
 			m := newModel(w, h, seed())
 			testNow = t0.Add(47 * time.Second)
 			for i := 0; i < 3; i++ {
-				m = send(m, snapshotMsg{gen: m.gen, err: errors.New(`access denied: dynamodb:Scan on table "terraform-locks" in region eu-west-1 is not allowed for these credentials`)})
+				m = send(m, snapshotMsg{gen: m.one().gen, err: errors.New(`access denied: dynamodb:Scan on table "terraform-locks" in region eu-west-1 is not allowed for these credentials`)})
 			}
 			return m
 		}},
 		{"no-table", func(w, h int) Model {
 			m := newModel(w, h, nil)
-			return send(m, snapshotMsg{gen: m.gen, err: errors.New(`table "terraform-locks" in region eu-west-1 not found: check --table and --region (or the context's table and region)`)})
+			return send(m, snapshotMsg{gen: m.one().gen, err: errors.New(`table "terraform-locks" in region eu-west-1 not found: check --table and --region (or the context's table and region)`)})
 		}},
 		{"readonly", func(w, h int) Model {
 			return newModel(w, h, seed(), func(c *Config) { c.ReadOnly = true })

@@ -1,0 +1,246 @@
+package ui
+
+import (
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/lockwarden/lockwarden/model"
+	"github.com/lockwarden/lockwarden/sanitize"
+)
+
+// This file holds the contexts the UI reads — one, or several at once in
+// a fleet — each with its own source, schedule, backoff and read budget,
+// and finds the context a row belongs to.
+
+// Member is one context of a fleet: its resolved config and its reader.
+type Member struct {
+	Config Config
+	Source Source
+}
+
+// NewFleet returns the UI for several contexts at once: one merged table
+// with a CONTEXT column, each context read on its own schedule, and each
+// row's own context deciding what can be done with it. ui is the UI's own
+// config (clock, time zone, log); each member's config is its context's.
+func NewFleet(ui Config, members []Member) Model {
+	ui.defaults()
+	ms := make([]member, len(members))
+	names := make([]string, len(members))
+	for i, mb := range members {
+		cfg := mb.Config
+		cfg.Now, cfg.Location, cfg.Logf = ui.Now, ui.Location, ui.Logf
+		cfg.defaults()
+		ms[i] = newMember(cfg, mb.Source)
+		names[i] = cfg.Context
+	}
+	ui.Contexts, ui.Context, ui.Switch = names, "", nil
+	m := assemble(ui, ms)
+	m.fleet = true
+	m.keys.Contexts.SetEnabled(len(ms) > 1)
+	return m
+}
+
+// rowKey identifies a row among several contexts': a context's LockID.
+// Probes use it with the state path in place of the LockID.
+type rowKey struct{ ctx, id string }
+
+func keyOf(e *model.Entry) rowKey { return rowKey{e.Context, e.LockID} }
+
+// pathKey is the key of what was read of the state behind e.
+func pathKey(e *model.Entry) rowKey { return rowKey{e.Context, e.Path()} }
+
+// contextMark is the context of e as a person reads it: its name, and its
+// label when it has one.
+func (m Model) contextMark(e *model.Entry) string {
+	cfg := m.cfgOf(e)
+	if cfg.Label != "" {
+		return sanitize.Text(cfg.Context) + " (" + sanitize.Text(cfg.Label) + ")"
+	}
+	return sanitize.Text(cfg.Context)
+}
+
+// member is one context being read: its config, source and data, and the
+// state of its polling.
+type member struct {
+	cfg Config
+	src Source
+	// words are the context's name and label, for the filter.
+	words string
+
+	// Data, replaced by each successful poll; entries sorted by LockID.
+	entries  []model.Entry
+	digests  int
+	rcu      float64
+	scanTook time.Duration
+	// filesAt is when the buckets were last listed (zero: never), and
+	// s3Lists, s3Gets what that listing cost.
+	filesAt         time.Time
+	s3Lists, s3Gets int
+	notes           []string
+	loaded          bool
+	lastOK          time.Time
+	// counts are this context's, as of its last poll or the last tick.
+	counts counts
+
+	// Polling. gen tags every poll; replies and timers of an older
+	// generation are dropped.
+	gen       int
+	polling   bool
+	failures  int
+	lastErr   error
+	nextRetry time.Time
+	// The read budget: the table's capacity (read once, see budget.go),
+	// throttled polls not yet lived down, when the last poll ended and
+	// when the next one comes and why it waits longer than the poll
+	// interval. budgetNote says the capacity could not be read.
+	capacity   model.TableCapacity
+	throttles  int
+	polledAt   time.Time
+	nextPoll   time.Time
+	paceReason string
+	budgetNote string
+}
+
+func newMember(cfg Config, src Source) member {
+	words := cfg.Context
+	if cfg.Label != "" {
+		words += " " + cfg.Label
+	}
+	return member{cfg: cfg, src: src, words: words, polling: true}
+}
+
+// filesDue reports whether the next poll lists the buckets.
+func (mem *member) filesDue(now time.Time) bool {
+	return mem.filesAt.IsZero() || !now.Before(mem.filesAt.Add(mem.cfg.S3PollInterval))
+}
+
+// backoff is the wait before retry n (1-based) after failures: doubling
+// from the poll interval, capped.
+func (mem *member) backoff(n int) time.Duration {
+	d := mem.cfg.PollInterval
+	for i := 0; i < n && d < maxBackoff; i++ {
+		d *= 2
+	}
+	return min(d, maxBackoff)
+}
+
+// schedule arms member i's next poll after wait and remembers when it
+// comes and why it is later than the poll interval, for the header.
+func (mem *member) schedule(i int, at time.Time, wait time.Duration, reason string) tea.Cmd {
+	mem.nextPoll, mem.paceReason = at.Add(wait), reason
+	return pollAfter(wait, i, mem.gen)
+}
+
+// one is the first (with one context, the only) member.
+func (m Model) one() *member { return &m.members[0] }
+
+// memberIndex is the index of the member reading context name, -1 when
+// none does. With one context every row is its.
+func (m Model) memberIndex(name string) int {
+	if !m.fleet {
+		return 0
+	}
+	for i := range m.members {
+		if m.members[i].cfg.Context == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// memberOf is the member an entry was read by.
+func (m Model) memberOf(e *model.Entry) *member {
+	if i := m.memberIndex(e.Context); i >= 0 {
+		return &m.members[i]
+	}
+	return m.one()
+}
+
+// cfgOf is the config of the context an entry was read in: its stale
+// threshold, its write path, its read-only.
+func (m Model) cfgOf(e *model.Entry) *Config { return &m.memberOf(e).cfg }
+
+// readOnly reports whether the context may not write: read-only, or no
+// write path at all.
+func (c Config) readOnly() bool { return c.ReadOnly || c.Releaser == nil }
+
+// contextWords is what the filter matches of an entry's context: its name
+// and label.
+func (m Model) contextWords(e *model.Entry) string { return m.memberOf(e).words }
+
+// mark is how a context shows in the CONTEXT column: its label, else
+// its name.
+func (c Config) mark() string {
+	if c.Label != "" {
+		return c.Label
+	}
+	return c.Context
+}
+
+// anyLoaded reports whether some context has been read.
+func (m Model) anyLoaded() bool {
+	for i := range m.members {
+		if m.members[i].loaded {
+			return true
+		}
+	}
+	return false
+}
+
+// anyPolling reports whether a read is in flight.
+func (m Model) anyPolling() bool {
+	for i := range m.members {
+		if m.members[i].polling {
+			return true
+		}
+	}
+	return false
+}
+
+// entryCount is the number of entries read, every context's.
+func (m Model) entryCount() int {
+	n := 0
+	for i := range m.members {
+		n += len(m.members[i].entries)
+	}
+	return n
+}
+
+// digestCount is the number of digest items read, every context's.
+func (m Model) digestCount() int {
+	n := 0
+	for i := range m.members {
+		n += m.members[i].digests
+	}
+	return n
+}
+
+// hasTable reports whether some context reads a lock table (where
+// digests live).
+func (m Model) hasTable() bool {
+	for i := range m.members {
+		if m.members[i].cfg.Table != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// each calls fn on every entry read, context by context.
+func (m Model) each(fn func(e *model.Entry)) {
+	for i := range m.members {
+		for j := range m.members[i].entries {
+			fn(&m.members[i].entries[j])
+		}
+	}
+}
+
+// contextChoices are what ':' offers: the configured contexts to switch
+// to, or in a fleet "" (all of them) and each context to narrow to.
+func (m Model) contextChoices() []string {
+	if m.fleet {
+		return append([]string{""}, m.cfg.Contexts...)
+	}
+	return m.cfg.Contexts
+}

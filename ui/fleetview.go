@@ -1,0 +1,243 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/lockwarden/lockwarden/model"
+	"github.com/lockwarden/lockwarden/sanitize"
+)
+
+// This file draws what a fleet adds to the screen: a header with each
+// context's health, the CONTEXT column's width, and the ':' list of
+// contexts with why each is, or is not, live.
+
+// maxContextWidth bounds the CONTEXT column: labels are short (at most
+// 12 characters), names are cut.
+const maxContextWidth = 12
+
+// contextWidth is the CONTEXT column's width: the widest mark of a
+// context shown, or 0 (no column) with one context.
+func (m Model) contextWidth() int {
+	if !m.fleet {
+		return 0
+	}
+	w := len("CONTEXT")
+	for i := range m.members {
+		if c := &m.members[i].cfg; m.shows(c.Context) {
+			w = max(w, lipgloss.Width(sanitize.Text(c.mark())))
+		}
+	}
+	return min(w, maxContextWidth)
+}
+
+// lockFiles reports whether some context watches S3 lock files: the
+// table then shows where each lock lives.
+func (m Model) lockFiles() bool {
+	for i := range m.members {
+		if m.members[i].cfg.LockFiles {
+			return true
+		}
+	}
+	return false
+}
+
+// fleetHeader is the header of several contexts: how many and how live,
+// the counts of the rows shown, and a line with each context's health.
+func (m Model) fleetHeader() []string {
+	s := m.styles
+	where := fmt.Sprintf("%d contexts", len(m.members))
+	if m.only != "" {
+		where = "context " + sanitize.Text(m.only) + s.Dim.Render(fmt.Sprintf(" of %d (: shows all)", len(m.members)))
+	}
+	left := s.Title.Render(" lockwarden") + "  " + s.Context.Render(where)
+	right := m.fleetLiveness() + " "
+
+	var counts []string
+	if m.anyLoaded() {
+		counts = m.countWords()
+		if n := m.shownDigests(); m.hasTable() {
+			d := fmt.Sprintf("%d digest%s", n, plural(n, "", "s"))
+			if !m.showDigests {
+				d += " hidden"
+			}
+			counts = append(counts, s.Dim.Render(d))
+		}
+	} else {
+		counts = append(counts, "reading…")
+	}
+	line2 := " " + strings.Join(counts, " · ")
+	var side []string
+	switch n := m.readOnlyCount(); {
+	case n == len(m.members):
+		side = append(side, s.Badge.Render(" READ-ONLY "))
+	case n > 0:
+		side = append(side, s.Badge.Render(fmt.Sprintf(" %d READ-ONLY ", n)))
+	}
+	side = append(side, s.Key.Render(m.sortLabel()))
+	if pos := m.position(); pos != "" {
+		side = append(side, s.Dim.Render(pos))
+	}
+	right2 := keepFitting(side, m.width-lipgloss.Width(line2)-3)
+	if room := m.width - lipgloss.Width(right) - 1; lipgloss.Width(left) > room && room >= 20 {
+		left = fit(left, room)
+	}
+	return []string{
+		spread(left, right, m.width),
+		spread(line2, right2+" ", m.width),
+		" " + m.healthStrip(m.width-2),
+		s.Rule.Render(strings.Repeat("─", m.width)),
+	}
+}
+
+// fleetLiveness sums up how current the fleet's data is: failing
+// contexts first, else the oldest good read.
+func (m Model) fleetLiveness() string {
+	s := m.styles
+	if failing := m.failing(); len(failing) > 0 {
+		return s.Error.Render(fmt.Sprintf("⚠ %d of %d not updating", len(failing), len(m.members)))
+	}
+	if !m.anyLoaded() {
+		return s.Dim.Render("⟳ reading…")
+	}
+	oldest := m.members[0].lastOK
+	for i := range m.members {
+		if mem := &m.members[i]; mem.loaded && mem.lastOK.Before(oldest) || oldest.IsZero() {
+			oldest = mem.lastOK
+		}
+	}
+	return s.Live.Render("●") + " live" + s.Dim.Render(" · oldest read "+model.Ago(m.now, oldest))
+}
+
+// shownDigests is the number of digest items of the contexts shown.
+func (m Model) shownDigests() int {
+	n := 0
+	for i := range m.members {
+		if mem := &m.members[i]; m.shows(mem.cfg.Context) {
+			n += mem.digests
+		}
+	}
+	return n
+}
+
+// readOnlyCount is the number of contexts that may not write.
+func (m Model) readOnlyCount() int {
+	n := 0
+	for i := range m.members {
+		if m.members[i].cfg.readOnly() {
+			n++
+		}
+	}
+	return n
+}
+
+// healthStrip is one line of every context's health, as wide as room:
+// its mark, a symbol (● live, ⟳ reading, ⚠ failing) and the age of its
+// last good read. What does not fit is counted, and ':' lists it all.
+func (m Model) healthStrip(room int) string {
+	s := m.styles
+	var parts []string
+	used := 0
+	for i := range m.members {
+		mem := &m.members[i]
+		text := mem.healthWord(m)
+		part := s.ContextMark(mem.cfg.Color).Render(sanitize.Text(mem.cfg.mark())) + " " + text
+		w := lipgloss.Width(part) + 2
+		rest := len(m.members) - i
+		if used+w > room-len(" +99 more (:)") && rest > 1 || used+w > room {
+			parts = append(parts, s.Dim.Render(fmt.Sprintf("+%d more (:)", rest)))
+			break
+		}
+		parts = append(parts, part)
+		used += w
+	}
+	return strings.Join(parts, "  ")
+}
+
+// healthWord is a context's health in a few characters: "● 4s", "⟳",
+// "⚠ 3×", with "ro" for read-only and "⏱" when the read budget spaces its
+// reads beyond the poll interval.
+func (mem *member) healthWord(m Model) string {
+	s := m.styles
+	var w string
+	switch {
+	case mem.failures > 0:
+		w = s.Error.Render(fmt.Sprintf("⚠ %d×", mem.failures))
+	case !mem.loaded:
+		w = s.Dim.Render("⟳")
+	case mem.polling:
+		w = s.Live.Render("⟳") + s.Dim.Render(" "+model.Ago(m.now, mem.lastOK))
+	default:
+		w = s.Live.Render("●") + s.Dim.Render(" "+model.Ago(m.now, mem.lastOK))
+	}
+	if mem.paceReason != "" && mem.failures == 0 {
+		w += s.Dim.Render(" ⏱")
+	}
+	if mem.cfg.readOnly() {
+		w += s.Dim.Render(" ro")
+	}
+	return w
+}
+
+// fleetContextsView is ':' in a fleet: every context with its health, what
+// it reads and why it is slow or failing; enter narrows the rows to one
+// context, or shows all again.
+func (m Model) fleetContextsView(w int) []string {
+	s := m.styles
+	lines := []string{" " + s.Context.Render("Contexts") + s.Dim.Render(" (enter shows only that context's rows, esc goes back)"), ""}
+	choices := m.contextChoices()
+	for i, c := range choices {
+		var text string
+		if c == "" {
+			text = fmt.Sprintf("every context (%d)", len(m.members))
+		} else {
+			mem := &m.members[m.memberIndex(c)]
+			text = fit(sanitize.Text(mem.cfg.mark()), maxContextWidth) + "  " + mem.healthLine(m)
+		}
+		prefix := "   "
+		if c == m.only {
+			prefix = " • "
+		}
+		line := prefix + text
+		if i == m.ctxCursor {
+			line = s.Selected.Render(fit(" ▸ "+ansi.Strip(text), w-1))
+		}
+		lines = append(lines, line)
+	}
+	return lines
+}
+
+// healthLine is a context's whole health for the ':' list: its name,
+// what it reads, live or failing and why, the age of its last good read,
+// the read budget and read-only.
+func (mem *member) healthLine(m Model) string {
+	var parts []string
+	name := sanitize.Text(mem.cfg.Context)
+	if mem.cfg.Label != "" {
+		name += " (" + sanitize.Text(mem.cfg.Label) + ")"
+	}
+	parts = append(parts, name, sanitize.Text(mem.watched()))
+	switch {
+	case mem.failures > 0:
+		last := "never read"
+		if mem.loaded {
+			last = "last read " + model.Ago(m.now, mem.lastOK)
+		}
+		parts = append(parts, fmt.Sprintf("⚠ failing %d× (%s, retry in %s): %s", mem.failures, last,
+			model.FormatDuration(max(0, mem.nextRetry.Sub(m.now))), sanitize.Text(mem.lastErr.Error())))
+	case !mem.loaded:
+		parts = append(parts, "⟳ reading…")
+	default:
+		parts = append(parts, "● live, read "+model.Ago(m.now, mem.lastOK))
+	}
+	if b := mem.budgetLine(m.now, false); b != "" {
+		parts = append(parts, b)
+	}
+	if mem.cfg.readOnly() {
+		parts = append(parts, "read-only")
+	}
+	return strings.Join(parts, " · ")
+}

@@ -22,6 +22,7 @@ func (m Model) onContextsKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(msg, m.keys.Detail) && m.fleet:
 		m.screen = screenMain
 		m.only = choices[m.ctxCursor]
+		m.sumCounts()
 		m.rebuildRows()
 		if m.only == "" {
 			m.setStatus(m.cfg.Now(), "showing every context")

@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/lockwarden/lockwarden/buildinfo"
 	"github.com/lockwarden/lockwarden/sanitize"
 )
 
@@ -125,10 +126,12 @@ locks with lock files alone), or at a context in the config file; or try it
 on the embedded sandbox with 'lockwarden demo'.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       buildinfo.Read().String(),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runTUI(cmd, env)
 		},
 	}
+	root.SetVersionTemplate("{{.Version}}\n")
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
 		return &usageError{fmt.Sprintf("%v (see '%s --help')", err, cmd.CommandPath())}
 	})
@@ -137,7 +140,7 @@ on the embedded sandbox with 'lockwarden demo'.`,
 	root.Flags().String("poll-interval", "", "how often the UI re-reads the table (default 5s)")
 	root.Flags().String("s3-poll-interval", "", "how often the UI re-lists the buckets' lock files (default 60s; each poll costs LIST requests)")
 
-	root.AddCommand(newListCmd(env), newUnlockCmd(env), newRestoreCmd(env), newAuditCmd(env), newDigestCmd(env), newSandboxCmd(env), newDemoCmd(env))
+	root.AddCommand(newListCmd(env), newUnlockCmd(env), newRestoreCmd(env), newAuditCmd(env), newDigestCmd(env), newSandboxCmd(env), newDemoCmd(env), newVersionCmd(env))
 	return root
 }
 

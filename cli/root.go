@@ -141,6 +141,7 @@ on the embedded sandbox with 'lockwarden demo'.`,
 	root.Flags().String("s3-poll-interval", "", "how often the UI re-lists the buckets' lock files (default 60s; each poll costs LIST requests)")
 
 	root.AddCommand(newListCmd(env), newUnlockCmd(env), newRestoreCmd(env), newAuditCmd(env), newDigestCmd(env), newSandboxCmd(env), newDemoCmd(env), newVersionCmd(env))
+	registerCompletions(root)
 	return root
 }
 

@@ -8,6 +8,7 @@
 #                with their targets (BENCHMARKS.md).
 #   make fuzz    every fuzz target for FUZZTIME each (FUZZING.md).
 #   make demo    the TUI on the embedded sandbox.
+#   make man     man pages for every command into ./man (not kept in git).
 
 TERRAFORM_VERSION := 1.5.7
 TF_CACHE          := $(HOME)/.cache/lockwarden/terraform-$(TERRAFORM_VERSION)
@@ -22,7 +23,7 @@ export LOCKWARDEN_TERRAFORM := $(TERRAFORM)
 export LOCKWARDEN_DYNALITE  := $(CURDIR)/$(DYNALITE)
 export LOCKWARDEN_MINIO     := $(MINIO)
 
-.PHONY: all build test deps check bench race fuzz demo clean
+.PHONY: all build test deps check bench race fuzz demo clean man
 
 all: build
 
@@ -73,5 +74,9 @@ fuzz:
 demo:
 	go run . demo
 
+man:
+	go run ./internal/man -dir man
+
 clean:
 	rm -f lockwarden
+	rm -rf man

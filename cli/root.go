@@ -90,6 +90,14 @@ func Main(args []string, env Env) int {
 	return ExitError
 }
 
+// Command returns lockwarden's command tree as Main runs it, with cobra's
+// completion command, for tools that document it (the man pages).
+func Command() *cobra.Command {
+	root := newRoot(&Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Now: time.Now, IsTerminal: isTerminal})
+	root.InitDefaultCompletionCmd()
+	return root
+}
+
 // isCobraUsage recognises cobra's and pflag's own argument errors, which
 // have no type of their own.
 func isCobraUsage(err error) bool {

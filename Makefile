@@ -9,6 +9,9 @@
 #   make fuzz    every fuzz target for FUZZTIME each (FUZZING.md).
 #   make demo    the TUI on the embedded sandbox.
 #   make man     man pages for every command into ./man (not kept in git).
+#   make release-snapshot
+#                the release archives for every platform into ./dist, as a
+#                tagged release would build them (needs goreleaser v2).
 
 TERRAFORM_VERSION := 1.5.7
 TF_CACHE          := $(HOME)/.cache/lockwarden/terraform-$(TERRAFORM_VERSION)
@@ -18,12 +21,15 @@ MINIO_CACHE       := $(HOME)/.cache/lockwarden/minio-20260212201848
 MINIO             := $(MINIO_CACHE)/minio
 DYNALITE          := tools/dynalite/node_modules/dynalite/cli.js
 GO_TEST_FLAGS     ?= -race -count=1 -timeout 15m
+# Release tools: from PATH, else where `go install` puts them.
+GOBIN_DIR          = $(or $(shell go env GOBIN),$(shell go env GOPATH)/bin)
+GORELEASER        ?= $(or $(shell command -v goreleaser 2>/dev/null),$(GOBIN_DIR)/goreleaser)
 
 export LOCKWARDEN_TERRAFORM := $(TERRAFORM)
 export LOCKWARDEN_DYNALITE  := $(CURDIR)/$(DYNALITE)
 export LOCKWARDEN_MINIO     := $(MINIO)
 
-.PHONY: all build test deps check bench race fuzz demo clean man
+.PHONY: all build test deps check bench race fuzz demo clean man release-snapshot
 
 all: build
 
@@ -77,6 +83,11 @@ demo:
 man:
 	go run ./internal/man -dir man
 
+# goreleaser v2: go install github.com/goreleaser/goreleaser/v2@v2.15.1
+release-snapshot:
+	$(GORELEASER) check
+	$(GORELEASER) release --snapshot --clean
+
 clean:
 	rm -f lockwarden
-	rm -rf man
+	rm -rf man dist

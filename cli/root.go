@@ -140,6 +140,9 @@ on the embedded sandbox with 'lockwarden demo'.`,
 		},
 	}
 	root.SetVersionTemplate("{{.Version}}\n")
+	// Declared here, not left to cobra, for its help line; and with no -v,
+	// which people expect to mean verbose.
+	root.Flags().Bool("version", false, "print the version on one line ('lockwarden version' says more)")
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
 		return &usageError{fmt.Sprintf("%v (see '%s --help')", err, cmd.CommandPath())}
 	})

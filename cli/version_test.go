@@ -26,6 +26,14 @@ func TestVersionCommandAndFlag(t *testing.T) {
 		t.Errorf("--version %q does not name lockwarden and the Go version %s", out, runtime.Version())
 	}
 
+	// -v is not --version: people expect it to mean verbose.
+	if _, errOut, code = run(t, now, "-v"); code != ExitUsage {
+		t.Errorf("-v: exit %d %q, want usage", code, errOut)
+	}
+	if out, _, _ = run(t, now, "--help"); !strings.Contains(out, "--version   ") || !strings.Contains(out, "'lockwarden version' says more") {
+		t.Errorf("--help does not describe --version:\n%s", out)
+	}
+
 	out, _, code = run(t, now, "version")
 	if code != ExitOK {
 		t.Fatalf("version: exit %d", code)

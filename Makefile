@@ -12,6 +12,7 @@
 #   make release-snapshot
 #                the release archives for every platform into ./dist, as a
 #                tagged release would build them (needs goreleaser v2).
+#   make lint-ci the CI workflow checked with actionlint.
 
 TERRAFORM_VERSION := 1.5.7
 TF_CACHE          := $(HOME)/.cache/lockwarden/terraform-$(TERRAFORM_VERSION)
@@ -24,12 +25,13 @@ GO_TEST_FLAGS     ?= -race -count=1 -timeout 15m
 # Release tools: from PATH, else where `go install` puts them.
 GOBIN_DIR          = $(or $(shell go env GOBIN),$(shell go env GOPATH)/bin)
 GORELEASER        ?= $(or $(shell command -v goreleaser 2>/dev/null),$(GOBIN_DIR)/goreleaser)
+ACTIONLINT        ?= $(or $(shell command -v actionlint 2>/dev/null),$(GOBIN_DIR)/actionlint)
 
 export LOCKWARDEN_TERRAFORM := $(TERRAFORM)
 export LOCKWARDEN_DYNALITE  := $(CURDIR)/$(DYNALITE)
 export LOCKWARDEN_MINIO     := $(MINIO)
 
-.PHONY: all build test deps check bench race fuzz demo clean man release-snapshot
+.PHONY: all build test deps check bench race fuzz demo clean man release-snapshot lint-ci
 
 all: build
 
@@ -87,6 +89,10 @@ man:
 release-snapshot:
 	$(GORELEASER) check
 	$(GORELEASER) release --snapshot --clean
+
+# actionlint: go install github.com/rhysd/actionlint/cmd/actionlint@v1.7.12
+lint-ci:
+	$(ACTIONLINT) .github/workflows/*.yml
 
 clean:
 	rm -f lockwarden

@@ -62,6 +62,7 @@ check:
 	@unformatted=$$(gofmt -l .); \
 	if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	go vet ./...
+	go mod tidy -diff
 
 test: deps check
 	go test $(GO_TEST_FLAGS) ./...

@@ -8,6 +8,11 @@
 #                with their targets (BENCHMARKS.md).
 #   make fuzz    every fuzz target for FUZZTIME each (FUZZING.md).
 #   make demo    the TUI on the embedded sandbox.
+#   make man     man pages for every command into ./man (not kept in git).
+#   make release-snapshot
+#                the release archives for every platform into ./dist, as a
+#                tagged release would build them (needs goreleaser v2).
+#   make lint-ci the CI workflow checked with actionlint.
 
 TERRAFORM_VERSION := 1.5.7
 TF_CACHE          := $(HOME)/.cache/lockwarden/terraform-$(TERRAFORM_VERSION)
@@ -17,12 +22,16 @@ MINIO_CACHE       := $(HOME)/.cache/lockwarden/minio-20260212201848
 MINIO             := $(MINIO_CACHE)/minio
 DYNALITE          := tools/dynalite/node_modules/dynalite/cli.js
 GO_TEST_FLAGS     ?= -race -count=1 -timeout 15m
+# Release tools: from PATH, else where `go install` puts them.
+GOBIN_DIR          = $(or $(shell go env GOBIN),$(shell go env GOPATH)/bin)
+GORELEASER        ?= $(or $(shell command -v goreleaser 2>/dev/null),$(GOBIN_DIR)/goreleaser)
+ACTIONLINT        ?= $(or $(shell command -v actionlint 2>/dev/null),$(GOBIN_DIR)/actionlint)
 
 export LOCKWARDEN_TERRAFORM := $(TERRAFORM)
 export LOCKWARDEN_DYNALITE  := $(CURDIR)/$(DYNALITE)
 export LOCKWARDEN_MINIO     := $(MINIO)
 
-.PHONY: all build test deps check bench race fuzz demo clean
+.PHONY: all build test deps check bench race fuzz demo clean man release-snapshot lint-ci
 
 all: build
 
@@ -53,6 +62,7 @@ check:
 	@unformatted=$$(gofmt -l .); \
 	if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	go vet ./...
+	go mod tidy -diff
 
 test: deps check
 	go test $(GO_TEST_FLAGS) ./...
@@ -73,5 +83,18 @@ fuzz:
 demo:
 	go run . demo
 
+man:
+	go run ./internal/man -dir man
+
+# goreleaser v2: go install github.com/goreleaser/goreleaser/v2@v2.15.1
+release-snapshot:
+	$(GORELEASER) check
+	$(GORELEASER) release --snapshot --clean
+
+# actionlint: go install github.com/rhysd/actionlint/cmd/actionlint@v1.7.12
+lint-ci:
+	$(ACTIONLINT) .github/workflows/*.yml
+
 clean:
 	rm -f lockwarden
+	rm -rf man dist

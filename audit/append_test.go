@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/lockwarden/lockwarden/buildinfo"
 )
 
 // appenderEnv makes the test binary a child process that appends records
@@ -128,9 +130,11 @@ func TestAppendAfterTornLine(t *testing.T) {
 	if err := l.Append(Record{RecordID: "r-3", Phase: PhaseIntent}); err != nil {
 		t.Fatal(err)
 	}
+	// Append stamps each record with the version that wrote it.
+	v := buildinfo.Version()
 	want := []string{strings.TrimSuffix(good, "\n"), tornLine,
-		strings.TrimSuffix(line(t, Record{RecordID: "r-2", Phase: PhaseIntent}), "\n"),
-		strings.TrimSuffix(line(t, Record{RecordID: "r-3", Phase: PhaseIntent}), "\n")}
+		strings.TrimSuffix(line(t, Record{RecordID: "r-2", Phase: PhaseIntent, LockwardenVersion: v}), "\n"),
+		strings.TrimSuffix(line(t, Record{RecordID: "r-3", Phase: PhaseIntent, LockwardenVersion: v}), "\n")}
 	if got := rawLines(t, l.Path); strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("file:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}

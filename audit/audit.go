@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/lockwarden/lockwarden/buildinfo"
 	"github.com/lockwarden/lockwarden/model"
 )
 
@@ -86,6 +87,10 @@ type Record struct {
 	RestoreOf string `json:"restore_of,omitempty"`
 	Outcome   string `json:"outcome,omitempty"`
 	Error     string `json:"error,omitempty"`
+	// LockwardenVersion is the version of the lockwarden that wrote the
+	// record (buildinfo), set by Append. Records written before it was
+	// recorded have none.
+	LockwardenVersion string `json:"lockwarden_version,omitempty"`
 }
 
 // DefaultPath is $XDG_STATE_HOME/lockwarden/audit.jsonl, or
@@ -147,6 +152,10 @@ func (l *Log) Append(r Record) error {
 	if l.Path == "" {
 		return errors.New("no audit file is configured (audit_file / --audit-file)")
 	}
+	// The binary writing the record says which it is, whatever the
+	// caller filled in: a bug found later in one version must be traceable
+	// to the writes it made.
+	r.LockwardenVersion = buildinfo.Version()
 	line, err := encodeLine(r)
 	if err != nil {
 		return err

@@ -117,19 +117,10 @@ func findRecord(log *audit.Log, arg string, s Settings) (string, error) {
 		return "", err
 	}
 	cands := stateCandidates(arg, s.BucketPrefixes())
-	restored := map[string]bool{}
-	for _, r := range recs {
-		if r.Action == audit.ActionRestore && r.Phase == audit.PhaseOutcome && r.Outcome == audit.OutcomeRestored {
-			restored[r.RestoreOf] = true
-		}
-	}
 	var match []string
-	for _, a := range audit.Group(recs) {
+	for _, a := range restorable(recs) {
 		in := a.Intent
-		if in == nil || in.Action != audit.ActionForceUnlock || restored[in.RecordID] {
-			continue
-		}
-		if o := a.Outcome; o != nil && o.Outcome != audit.OutcomeReleased && o.Outcome != audit.OutcomePartial && o.Outcome != audit.OutcomeUnknown {
+		if in.Action != audit.ActionForceUnlock {
 			continue
 		}
 		ok := slices.Contains(cands, in.LockID)
@@ -148,6 +139,40 @@ func findRecord(log *audit.Log, arg string, s Settings) (string, error) {
 	}
 	slices.Reverse(match)
 	return "", fmt.Errorf("%d releases of %s can still be restored (newest first: %s): give the record ID", len(match), arg, strings.Join(match, ", "))
+}
+
+// restorable are the actions in recs that restore can still undo, oldest
+// first: a release that removed something (wholly, in part, or with its
+// outcome unknown) or a digest repair that wrote (or may have), not
+// restored since. Each has its intent record.
+func restorable(recs []audit.Record) []audit.Action {
+	restored := map[string]bool{}
+	for _, r := range recs {
+		if r.Action == audit.ActionRestore && r.Phase == audit.PhaseOutcome && r.Outcome == audit.OutcomeRestored {
+			restored[r.RestoreOf] = true
+		}
+	}
+	var out []audit.Action
+	for _, a := range audit.Group(recs) {
+		in := a.Intent
+		if in == nil || restored[in.RecordID] {
+			continue
+		}
+		var undoable []string
+		switch in.Action {
+		case audit.ActionForceUnlock:
+			undoable = []string{audit.OutcomeReleased, audit.OutcomePartial, audit.OutcomeUnknown}
+		case audit.ActionDigestRepair:
+			undoable = []string{audit.OutcomeRepaired, audit.OutcomeUnknown}
+		default:
+			continue
+		}
+		if o := a.Outcome; o != nil && !slices.Contains(undoable, o.Outcome) {
+			continue
+		}
+		out = append(out, a)
+	}
+	return out
 }
 
 // observedID is the lock ID of the lock a release record observed.

@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/lockwarden/lockwarden/buildinfo"
 	"github.com/lockwarden/lockwarden/sanitize"
 )
 
@@ -89,6 +90,14 @@ func Main(args []string, env Env) int {
 	return ExitError
 }
 
+// Command returns lockwarden's command tree as Main runs it, with cobra's
+// completion command, for tools that document it (the man pages).
+func Command() *cobra.Command {
+	root := newRoot(&Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Now: time.Now, IsTerminal: isTerminal})
+	root.InitDefaultCompletionCmd()
+	return root
+}
+
 // isCobraUsage recognises cobra's and pflag's own argument errors, which
 // have no type of their own.
 func isCobraUsage(err error) bool {
@@ -125,10 +134,15 @@ locks with lock files alone), or at a context in the config file; or try it
 on the embedded sandbox with 'lockwarden demo'.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       buildinfo.Read().String(),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runTUI(cmd, env)
 		},
 	}
+	root.SetVersionTemplate("{{.Version}}\n")
+	// Declared here, not left to cobra, for its help line; and with no -v,
+	// which people expect to mean verbose.
+	root.Flags().Bool("version", false, "print the version on one line ('lockwarden version' says more)")
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
 		return &usageError{fmt.Sprintf("%v (see '%s --help')", err, cmd.CommandPath())}
 	})
@@ -137,7 +151,8 @@ on the embedded sandbox with 'lockwarden demo'.`,
 	root.Flags().String("poll-interval", "", "how often the UI re-reads the table (default 5s)")
 	root.Flags().String("s3-poll-interval", "", "how often the UI re-lists the buckets' lock files (default 60s; each poll costs LIST requests)")
 
-	root.AddCommand(newListCmd(env), newUnlockCmd(env), newRestoreCmd(env), newAuditCmd(env), newDigestCmd(env), newSandboxCmd(env), newDemoCmd(env))
+	root.AddCommand(newListCmd(env), newUnlockCmd(env), newRestoreCmd(env), newAuditCmd(env), newDigestCmd(env), newSandboxCmd(env), newDemoCmd(env), newVersionCmd(env))
+	registerCompletions(root)
 	return root
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/pflag"
 
 	lwaws "github.com/lockwarden/lockwarden/aws"
+	"github.com/lockwarden/lockwarden/buildinfo"
 	"github.com/lockwarden/lockwarden/model"
 	"github.com/lockwarden/lockwarden/sanitize"
 	"github.com/lockwarden/lockwarden/ui"
@@ -206,6 +207,9 @@ func openLog(cmd *cobra.Command) (func(string, ...any), func(), error) {
 		return nil, nil, usagef("--log-file: %v", err)
 	}
 	l := log.New(f, "", log.LstdFlags|log.Lmicroseconds)
+	// First, which build wrote what follows: a log attached to a bug
+	// report must say it.
+	l.Printf("%s", buildinfo.Read())
 	return l.Printf, func() { _ = f.Close() }, nil
 }
 

@@ -6,6 +6,7 @@ package exporter
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"time"
 
@@ -195,14 +196,22 @@ func (t *target) due(now time.Time) (due, list bool) {
 	return !now.Before(t.nextRead), list
 }
 
-// read reads t once and records the result, its cost and when the next
-// read may come.
+// read reads t once, records what it read, and logs what changed.
 func (c *Collector) read(t *target, started time.Time, list bool, done chan struct{}) {
 	defer close(done)
 	snap, took, err := c.scan(t, list)
+	if news := c.record(t, started, list, snap, took, err); news != "" {
+		c.opts.Logf("%s", news)
+	}
+}
 
+// record keeps a read's result and cost, and sets when the next read may
+// come: min-interval, spaced further by the read budget and throttling.
+// It returns what to log.
+func (c *Collector) record(t *target, started time.Time, list bool, snap lwaws.Snapshot, took time.Duration, err error) string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	news := c.news(t, err)
 	t.inFlight = nil
 	t.rcuTotal += snap.ConsumedRCU
 	if snap.FilesRead {
@@ -221,11 +230,11 @@ func (c *Collector) read(t *target, started time.Time, list bool, done chan stru
 	if list || !t.Table {
 		t.nextList = started.Add(max(c.opts.MinInterval, t.ListEvery, pace.Wait))
 	}
-	c.report(t, err)
 	t.last = readResult{done: true, err: err, duration: took}
 	if err == nil {
 		t.last.entries = snap.Entries
 	}
+	return news
 }
 
 // scan takes a read slot, describes the table while its capacity is
@@ -296,14 +305,18 @@ func (c *Collector) describe(t *target) {
 	// Any other failure: asked again before the next read.
 }
 
-// report logs a context that starts failing, fails differently, or
-// recovers; a context failing the same way again is not repeated.
-func (c *Collector) report(t *target, err error) {
+// news is what to log of a read's outcome: a context that starts
+// failing, fails differently, or recovers; "" for a context failing the
+// same way again, and for reads ended by Close.
+func (c *Collector) news(t *target, err error) string {
 	prev := t.last
 	switch {
+	case c.ctx.Err() != nil:
+		return ""
 	case err != nil && (!prev.done || prev.err == nil || prev.err.Error() != err.Error()):
-		c.opts.Logf("context %s: read failed: %v", t.Context, err)
+		return fmt.Sprintf("context %s: read failed: %v", t.Context, err)
 	case err == nil && prev.done && prev.err != nil:
-		c.opts.Logf("context %s: read again after a failure", t.Context)
+		return fmt.Sprintf("context %s: read again after a failure", t.Context)
 	}
+	return ""
 }

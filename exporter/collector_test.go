@@ -465,3 +465,48 @@ func TestNoLockIDLabel(t *testing.T) {
 		}
 	}
 }
+
+// countingReader counts the reads under way at once.
+type countingReader struct {
+	mu          sync.Mutex
+	now, most   int
+	hold        time.Duration
+	description model.TableCapacity
+}
+
+func (r *countingReader) ScanPlaces(ctx context.Context, _, _ bool) (lwaws.Snapshot, error) {
+	r.mu.Lock()
+	r.now++
+	r.most = max(r.most, r.now)
+	r.mu.Unlock()
+	time.Sleep(r.hold)
+	r.mu.Lock()
+	r.now--
+	r.mu.Unlock()
+	return lwaws.Snapshot{}, nil
+}
+
+func (r *countingReader) Capacity(context.Context) (model.TableCapacity, error) {
+	return r.description, nil
+}
+
+// Contexts are read in parallel, never more than Parallel at once.
+func TestContextsAreReadInParallelWithinTheBound(t *testing.T) {
+	clk := &clock{now: t0}
+	r := &countingReader{hold: 50 * time.Millisecond}
+	var targets []Target
+	for i := range 6 {
+		targets = append(targets, Target{Context: fmt.Sprintf("c%d", i), Reader: r, Table: true, StaleAfter: time.Hour})
+	}
+	c := newCollector(clk, Options{Parallel: 2, ReadTimeout: 10 * time.Second}, targets...)
+	defer c.Close()
+	fams := scrape(t, c)
+	for _, tg := range targets {
+		if value(t, fams, "lockwarden_up", ctxLabel(tg.Context)) != 1 {
+			t.Errorf("%s is not up", tg.Context)
+		}
+	}
+	if r.most != 2 {
+		t.Errorf("%d reads at once, want 2", r.most)
+	}
+}

@@ -59,8 +59,9 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 }
 
 // collect sends t's metrics. A context whose last read failed, or that
-// has not been read yet, has lockwarden_up 0 and no lock series: an alert
-// must not fire, nor resolve, on what is no longer known. Its cost
+// has not been read yet, has lockwarden_up 0 and no lock series: no alert
+// may fire on what is no longer known (LockwardenContextDown says that
+// the context is not watched). Its cost
 // counters stay: what it cost is still true, and a counter that vanishes
 // breaks rate().
 func (t *target) collect(ch chan<- prometheus.Metric, now time.Time) {

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -11,39 +10,21 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/lockwarden/lockwarden/internal/testenv"
 	"github.com/lockwarden/lockwarden/sandbox"
 )
-
-// syncBuffer is a command's output, read while the command runs.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 var servingLine = regexp.MustCompile(`serving (http://\S+/metrics)`)
 
 // startExporter runs `lockwarden exporter args…` until the test ends and
 // returns its metrics URL, from the line it prints once it listens.
-func startExporter(t *testing.T, now time.Time, args ...string) (url string, stderr *syncBuffer) {
+func startExporter(t *testing.T, now time.Time, args ...string) (url string, stderr *testenv.LockedBuffer) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	stderr = &syncBuffer{}
+	stderr = &testenv.LockedBuffer{}
 	exited := make(chan int, 1)
 	go func() {
 		exited <- mainContext(ctx, append([]string{"exporter", "--listen", "127.0.0.1:0"}, args...),

@@ -17,7 +17,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -74,15 +73,12 @@ contexts:
 		_ = cmd.Wait()
 	})
 	addr := make(chan string, 1)
-	var log strings.Builder
-	var mu sync.Mutex
+	var log testenv.LockedBuffer
 	go func() {
 		serving := regexp.MustCompile(`serving http://(\S+)/metrics`)
 		sc := bufio.NewScanner(stderr)
 		for sc.Scan() {
-			mu.Lock()
-			log.WriteString(sc.Text() + "\n")
-			mu.Unlock()
+			fmt.Fprintln(&log, sc.Text())
 			if m := serving.FindStringSubmatch(sc.Text()); m != nil {
 				addr <- m[1]
 			}
@@ -96,8 +92,6 @@ contexts:
 		}
 	case <-time.After(30 * time.Second):
 	}
-	mu.Lock()
-	defer mu.Unlock()
 	t.Fatalf("the exporter did not start:\n%s", log.String())
 	return now, ""
 }
@@ -228,7 +222,7 @@ scrape_configs:
 	cmd := exec.Command(bin, "--config.file="+config, "--storage.tsdb.path="+filepath.Join(dir, "data"),
 		"--web.listen-address="+addr, "--log.level=warn")
 	cmd.Dir = dir
-	var log bytes.Buffer
+	var log testenv.LockedBuffer
 	cmd.Stdout, cmd.Stderr = &log, &log
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -18,6 +18,9 @@ func WithPageRate(ctx context.Context, rcuPerSecond float64) context.Context {
 	return context.WithValue(ctx, pageRateKey{}, rcuPerSecond)
 }
 
+// PageRate is the rate WithPageRate set on ctx; 0 when none was.
+func PageRate(ctx context.Context) float64 { return pageRate(ctx) }
+
 func pageRate(ctx context.Context) float64 {
 	r, _ := ctx.Value(pageRateKey{}).(float64)
 	return r

@@ -54,15 +54,20 @@ func (e *exitError) Error() string { return e.err.Error() }
 
 // Main runs lockwarden with args and returns the process exit code.
 func Main(args []string, env Env) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return mainContext(ctx, args, env)
+}
+
+// mainContext is Main until ctx ends: a signal, or a test that stops a
+// command that runs until interrupted (the exporter, the sandbox).
+func mainContext(ctx context.Context, args []string, env Env) int {
 	if env.Now == nil {
 		env.Now = time.Now
 	}
 	if env.IsTerminal == nil {
 		env.IsTerminal = isTerminal
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-
 	root := newRoot(&env)
 	root.SetArgs(args)
 	root.SetIn(env.Stdin)
@@ -151,7 +156,7 @@ on the embedded sandbox with 'lockwarden demo'.`,
 	root.Flags().String("poll-interval", "", "how often the UI re-reads the table (default 5s)")
 	root.Flags().String("s3-poll-interval", "", "how often the UI re-lists the buckets' lock files (default 60s; each poll costs LIST requests)")
 
-	root.AddCommand(newListCmd(env), newUnlockCmd(env), newRestoreCmd(env), newAuditCmd(env), newDigestCmd(env), newSandboxCmd(env), newDemoCmd(env), newVersionCmd(env))
+	root.AddCommand(newListCmd(env), newUnlockCmd(env), newRestoreCmd(env), newAuditCmd(env), newDigestCmd(env), newSandboxCmd(env), newDemoCmd(env), newExporterCmd(env), newVersionCmd(env))
 	registerCompletions(root)
 	return root
 }

@@ -81,7 +81,7 @@ func startMinioAt(bin, dataDir string, port, consolePort int) (string, func(), e
 		"--address", fmt.Sprintf("127.0.0.1:%d", port), "--console-address", fmt.Sprintf("127.0.0.1:%d", consolePort), "--quiet")
 	cmd.Env = append(os.Environ(), "MINIO_ROOT_USER="+MinioUser, "MINIO_ROOT_PASSWORD="+MinioPassword,
 		"MINIO_BROWSER=off", "MINIO_UPDATE=off")
-	var logs lockedBuffer
+	var logs LockedBuffer
 	cmd.Stdout, cmd.Stderr = &logs, &logs
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
@@ -173,19 +173,20 @@ func On(t *testing.T, server S3Server, sb *sandbox.Sandbox) *sandbox.Sandbox {
 	return &moved
 }
 
-// lockedBuffer collects a process's output from two goroutines.
-type lockedBuffer struct {
+// LockedBuffer collects output written by one goroutine (a process, a
+// command) while another reads it.
+type LockedBuffer struct {
 	mu  sync.Mutex
 	buf bytes.Buffer
 }
 
-func (b *lockedBuffer) Write(p []byte) (int, error) {
+func (b *LockedBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.Write(p)
 }
 
-func (b *lockedBuffer) String() string {
+func (b *LockedBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()

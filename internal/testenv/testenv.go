@@ -36,11 +36,18 @@ func RequireIntegration() bool { return os.Getenv("LOCKWARDEN_REQUIRE_INTEGRATIO
 // tests are required.
 func Unavailable(t testing.TB, format string, a ...any) {
 	t.Helper()
+	Missing(t, "run `make test` to install it", format, a...)
+}
+
+// Missing is Unavailable for a tool that make does not install: install
+// says how to get it.
+func Missing(t testing.TB, install, format string, a ...any) {
+	t.Helper()
 	why := fmt.Sprintf(format, a...)
 	if RequireIntegration() {
 		t.Fatalf("LOCKWARDEN_REQUIRE_INTEGRATION=1 but %s", why)
 	}
-	t.Skipf("skipping: %s (run `make test` to install it)", why)
+	t.Skipf("skipping: %s (%s)", why, install)
 }
 
 // ModuleRoot finds the directory holding go.mod above the working directory.

@@ -1,0 +1,164 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	lwaws "github.com/lockwarden/lockwarden/aws"
+	"github.com/lockwarden/lockwarden/exporter"
+	"github.com/lockwarden/lockwarden/model"
+	"github.com/lockwarden/lockwarden/sanitize"
+)
+
+// DefaultListen is where the exporter listens unless told otherwise:
+// loopback, because lock holders' names and state paths are not for every
+// network the host is on. Prometheus's list of exporter ports is full;
+// this one is lockwarden's own choice.
+const DefaultListen = "127.0.0.1:9858"
+
+// unnamedContext labels the one context of a run that names none (its
+// table and buckets given as flags).
+const unnamedContext = "default"
+
+func newExporterCmd(env *Env) *cobra.Command {
+	var listen, minInterval, readTimeout string
+	cmd := &cobra.Command{
+		Use:   "exporter",
+		Short: "Serve the locks as Prometheus metrics on /metrics (read-only)",
+		Long: `Serve Prometheus metrics about the locks of one context or several
+(--context a,b, --all-contexts): who holds which state since when, stale
+and malformed counts, and what reading cost. It has no write path at all.
+
+A scrape reads a context again only when its last read is older than
+--min-interval and its read budget allows (max_read_share of a
+provisioned table, max_read_units_per_hour on demand); otherwise it is
+served from the last read, so several Prometheus servers scraping often
+cost no more than one. Buckets are listed at most every s3_poll_interval.
+A context that fails, or gives no answer within --read-timeout, has
+lockwarden_up 0 and no lock series; the others are served.
+
+The metrics, alert rules and a systemd unit: README, "Alerting", and
+deploy/prometheus/lockwarden-alerts.yml.`,
+		Example: `  lockwarden exporter --context prod
+  lockwarden exporter --all-contexts --listen :9858
+  lockwarden exporter --table terraform-locks --region eu-west-1 --min-interval 1m`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if f := cmd.Flags().Lookup("write"); f != nil && f.Changed && f.Value.String() == "true" {
+				return usagef("the exporter never writes: --write has no meaning here")
+			}
+			opts, err := exporterOptions(minInterval, readTimeout)
+			if err != nil {
+				return err
+			}
+			if _, _, err := net.SplitHostPort(listen); err != nil {
+				return usagef("--listen %q is not an address: give HOST:PORT or :PORT (%v)", listen, err)
+			}
+			fleet, err := LoadFleet(cmd.Flags())
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			targets, err := exporterTargets(ctx, fleet)
+			if err != nil {
+				return err
+			}
+			logf := func(format string, a ...any) {
+				fmt.Fprintln(env.Stderr, "lockwarden exporter: "+sanitize.Text(oneLine(fmt.Sprintf(format, a...))))
+			}
+			opts.Logf = logf
+			opts.Now = env.Now
+			return serveExporter(ctx, env, listen, targets, opts)
+		},
+	}
+	cmd.Flags().StringVar(&listen, "listen", DefaultListen, "address to serve /metrics on, HOST:PORT (:PORT for every interface)")
+	cmd.Flags().StringVar(&minInterval, "min-interval", model.FormatThreshold(exporter.DefaultMinInterval), "serve a context from its last read until that read is this old")
+	cmd.Flags().StringVar(&readTimeout, "read-timeout", model.FormatThreshold(exporter.DefaultReadTimeout), "a context that has not answered by then is down for this scrape")
+	return cmd
+}
+
+// exporterOptions reads --min-interval and --read-timeout.
+func exporterOptions(minInterval, readTimeout string) (exporter.Options, error) {
+	var opts exporter.Options
+	for _, f := range []struct {
+		name, value string
+		into        *time.Duration
+	}{{"min-interval", minInterval, &opts.MinInterval}, {"read-timeout", readTimeout, &opts.ReadTimeout}} {
+		d, err := model.ParseDuration(f.value)
+		if err != nil {
+			return opts, usagef("--%s: %v", f.name, err)
+		}
+		if d <= 0 {
+			return opts, usagef("--%s must be longer than 0, not %s", f.name, f.value)
+		}
+		*f.into = d
+	}
+	return opts, nil
+}
+
+// exporterTargets connects every context's reader. Nothing that writes is
+// built: the exporter has no write path.
+func exporterTargets(ctx context.Context, fleet []Settings) ([]exporter.Target, error) {
+	targets := make([]exporter.Target, 0, len(fleet))
+	for _, s := range fleet {
+		name := s.Context
+		if name == "" {
+			name = unnamedContext
+		}
+		cfg, err := lwaws.LoadConfig(ctx, s.Connection())
+		if err != nil {
+			return nil, fmt.Errorf("context %s: %w", name, err)
+		}
+		targets = append(targets, exporter.Target{
+			Context: name, Reader: openLocks(cfg, s), Table: s.Table != "", Buckets: len(s.Buckets) > 0,
+			ListEvery: s.S3PollInterval, StaleAfter: s.StaleAfter, Budget: s.ReadBudget,
+		})
+	}
+	return targets, nil
+}
+
+// serveExporter listens on addr and serves the metrics until ctx ends.
+func serveExporter(ctx context.Context, env *Env, addr string, targets []exporter.Target, opts exporter.Options) error {
+	collector := exporter.New(targets, opts)
+	defer collector.Close()
+	handler, err := exporter.Handler(collector, opts.Logf)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", addr)
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return fmt.Errorf("--listen %s: the address is already in use (another exporter?): stop it, or choose another address with --listen", addr)
+	}
+	if err != nil {
+		return fmt.Errorf("--listen %s: %w", addr, err)
+	}
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	names := make([]string, len(targets))
+	for i, t := range targets {
+		names[i] = t.Context
+	}
+	opts.Logf("serving http://%s/metrics for %s %s (read-only; a context is read at most every %s)",
+		ln.Addr(), plural1(len(names), "context", "contexts"), strings.Join(names, ", "), model.FormatThreshold(opts.MinInterval))
+	select {
+	case err := <-served:
+		return fmt.Errorf("serving metrics: %w", err)
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdown); err != nil {
+		return fmt.Errorf("stopping the exporter: %w", err)
+	}
+	opts.Logf("stopped")
+	return nil
+}

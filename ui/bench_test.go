@@ -81,3 +81,29 @@ func BenchmarkFilterTwoWords100k(b *testing.B) {
 		_ = send(mm, keyMsg("backspace"))
 	}
 }
+
+// benchFleetView measures View over contexts sharing rows between them:
+// the same rows whether one context holds them or ten.
+func benchFleetView(b *testing.B, contexts, rows int) {
+	members := make([]Member, contexts)
+	for i := range members {
+		members[i] = Member{Config: Config{Context: fmt.Sprintf("context-%02d", i), Table: "locks", StaleAfter: time.Hour}, Source: &fakeSource{}}
+	}
+	m := NewFleet(Config{Now: func() time.Time { return t0 }, Location: time.UTC}, members)
+	m = send(m, tea.WindowSizeMsg{Width: 160, Height: 40})
+	all := manyLocks(rows)
+	per := rows / contexts
+	for i := range members {
+		m = polled(m, i, all[i*per:(i+1)*per], nil)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		_ = m.View()
+	}
+}
+
+// View must cost the same whatever the number of contexts: 100,000 rows
+// of ten contexts within 1.5× of 100,000 rows of one.
+func BenchmarkViewFleet1(b *testing.B)  { benchFleetView(b, 1, 100_000) }
+func BenchmarkViewFleet10(b *testing.B) { benchFleetView(b, 10, 100_000) }

@@ -1,8 +1,11 @@
 package ui
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -227,4 +230,67 @@ func TestFleetAt80Columns(t *testing.T) {
 		t.Errorf("rows not told apart at 80 columns:\n%s", strings.Join(lines, "\n"))
 	}
 	_ = lwaws.Snapshot{}
+}
+
+// A terminal too small for the header and footer (or one that reports no
+// size at all) draws what fits, never panics, in a fleet and without.
+func TestTinyTerminalsDoNotPanic(t *testing.T) {
+	for _, size := range [][2]int{{0, 0}, {10, 3}, {40, 5}, {80, 6}} {
+		one := send(newModel(120, 30, seed()), tea.WindowSizeMsg{Width: size[0], Height: size[1]})
+		fleet := send(newFleet(120, 30, &fakeReleaser{}), tea.WindowSizeMsg{Width: size[0], Height: size[1]})
+		fleet = polled(fleet, 0, seed(), nil)
+		for _, m := range []Model{one, fleet, press(one, ":"), press(fleet, "?"), press(fleet, ":")} {
+			if lines := strings.Count(m.render(), "\n") + 1; size[1] > 0 && lines > max(size[1], m.headerLines()+3) {
+				t.Errorf("%dx%d: %d lines", size[0], size[1], lines)
+			}
+		}
+	}
+}
+
+// gatedSource counts the reads in flight and holds each until released.
+type gatedSource struct {
+	inFlight, most *atomic.Int32
+	release        chan struct{}
+}
+
+func (g gatedSource) Scan(context.Context, bool) (lwaws.Snapshot, error) {
+	n := g.inFlight.Add(1)
+	for {
+		if m := g.most.Load(); n <= m || g.most.CompareAndSwap(m, n) {
+			break
+		}
+	}
+	<-g.release
+	g.inFlight.Add(-1)
+	return lwaws.Snapshot{}, nil
+}
+
+// However many contexts a fleet has, at most maxReads are read at once.
+func TestFleetReadsAreBounded(t *testing.T) {
+	var inFlight, most atomic.Int32
+	release := make(chan struct{})
+	members := make([]Member, maxReads+2)
+	for i := range members {
+		members[i] = Member{Config: Config{Context: fmt.Sprintf("c%d", i), Table: "t"}, Source: gatedSource{&inFlight, &most, release}}
+	}
+	m := NewFleet(Config{Now: func() time.Time { return t0 }}, members)
+	done := make(chan struct{})
+	for i := range members {
+		go func() { m.scan(i)(); done <- struct{}{} }()
+	}
+	deadline := time.After(10 * time.Second)
+	for inFlight.Load() < maxReads {
+		select {
+		case <-deadline:
+			t.Fatalf("only %d reads started", inFlight.Load())
+		case <-time.After(time.Millisecond):
+		}
+	}
+	for range members {
+		release <- struct{}{}
+		<-done
+	}
+	if got := most.Load(); got != maxReads {
+		t.Errorf("at most %d reads at once, want %d", got, maxReads)
+	}
 }

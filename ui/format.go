@@ -81,8 +81,10 @@ func wrap(s string, width int) []string {
 	return append(lines, line)
 }
 
-// padLines makes lines exactly n long, cutting or adding empty lines.
+// padLines makes lines exactly n long, cutting or adding empty lines; a
+// terminal too short for any (n below zero) gets none.
 func padLines(lines []string, n int) []string {
+	n = max(0, n)
 	if len(lines) > n {
 		return lines[:n]
 	}

@@ -38,6 +38,8 @@ const (
 	maxBackoff = time.Minute
 	// historyLimit bounds the session's release history.
 	historyLimit = 500
+	// maxReads bounds how many contexts of a fleet are read at once.
+	maxReads = 4
 )
 
 // Model is the one root model of the UI: it owns all state. Panes are
@@ -66,6 +68,9 @@ type Model struct {
 	// switches counts context switches, to drop a description of the
 	// table of a context left.
 	switches int
+	// reads bounds the contexts read at once: a token is held for each
+	// read in flight (shared by every copy of the model).
+	reads chan struct{}
 
 	// counts are recomputed when data or time changes, not every frame.
 	counts counts
@@ -143,7 +148,7 @@ func assemble(cfg Config, members []member) Model {
 	// (and d, H, R only say why, see noDigests).
 	keys.Digests.SetEnabled(tables)
 	return Model{
-		cfg: cfg, members: members, keys: keys, styles: NewStyles(true), help: help.New(), filter: fi,
+		cfg: cfg, members: members, reads: make(chan struct{}, maxReads), keys: keys, styles: NewStyles(true), help: help.New(), filter: fi,
 		width: 80, height: 24, now: cfg.Now(), newSince: map[rowKey]newMark{},
 		probes: map[rowKey]lwaws.DigestReport{}, dual: map[rowKey]bool{}, ownGone: map[rowKey]string{},
 	}
@@ -205,8 +210,12 @@ func (m Model) scan(i int) tea.Cmd {
 		// A paced scan takes about consumed / rate by design.
 		timeout += 2 * time.Duration(mem.rcu/rate*float64(time.Second))
 	}
-	fleet := m.fleet
+	fleet, reads := m.fleet, m.reads
 	return func() tea.Msg {
+		// At most maxReads contexts are read at once; a context waiting
+		// its turn is not timed out for it.
+		reads <- struct{}{}
+		defer func() { <-reads }()
 		ctx, cancel := context.WithTimeout(lwaws.WithPageRate(context.Background(), rate), timeout)
 		defer cancel()
 		start := now()
@@ -350,6 +359,7 @@ func (m Model) onSnapshot(msg snapshotMsg) (tea.Model, tea.Cmd) {
 		m.setStatus(at, what)
 	}
 	mem.failures, mem.lastErr = 0, nil
+	m.cfg.Logf("poll %d of %s: %d entries in %s", msg.gen, orDash(mem.cfg.Context), len(msg.snap.Entries), msg.took.Round(time.Millisecond))
 	mem.scanTook, mem.rcu, mem.digests, mem.notes = msg.took, msg.snap.ConsumedRCU, msg.snap.Digests, msg.snap.Notes
 	if msg.snap.FilesRead {
 		mem.filesAt, mem.s3Lists, mem.s3Gets = msg.start, msg.snap.S3Lists, msg.snap.S3Gets

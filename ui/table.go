@@ -80,7 +80,7 @@ func (m Model) mainView(w, h int) []string {
 		return m.noDataView(w)
 	}
 	c := layoutFor(w, m.lockFiles(), m.contextWidth())
-	end := min(len(m.rows), m.offset+h-1)
+	end := max(0, min(len(m.rows), m.offset+h-1))
 	visible := m.rows[min(m.offset, end):end]
 	paths := make([]string, len(visible))
 	for i, e := range visible {

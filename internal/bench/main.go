@@ -5,6 +5,10 @@
 // table in dynalite against a plain AWS SDK parallel scan of the same
 // table; wall time within 1.2× of the scan, peak RSS at most 40 MiB.
 //
+// The fleet case (fleet.go): the UI over 10 contexts × 10,000 items, one
+// dynalite table each; peak RSS at most 100 MiB, every context read again
+// within its interval.
+//
 // The S3 case: `lockwarden list --bucket` on a 100,000-object bucket in
 // gofakes3 behind a 50 ms delay proxy against a plain sequential
 // ListObjectsV2 pass; wall time at most 0.3× the pass, peak RSS at most
@@ -55,7 +59,11 @@ func main() {
 	if len(os.Args) > 1 && os.Args[1] == "uicheck" {
 		os.Exit(uiCheck(os.Stdin))
 	}
-	which := flag.String("case", "all", "which case to run: dynamodb, s3 or all")
+	if len(os.Args) > 1 && os.Args[1] == "fleetui" {
+		fleetUI(os.Args[2:])
+		return
+	}
+	which := flag.String("case", "all", "which case to run: dynamodb, s3, fleet or all")
 	items := flag.Int("items", 100000, "items in the table")
 	locks := flag.Int("locks", 1000, "of which locks (the rest are digests)")
 	runs := flag.Int("runs", 7, "runs of each command")
@@ -65,9 +73,12 @@ func main() {
 	lockFiles := flag.Int("lockfiles", 1000, "of which lock files (the rest are state objects)")
 	s3Delay := flag.Duration("s3-delay", 50*time.Millisecond, "delay the proxy adds to every S3 request")
 	s3Runs := flag.Int("s3-runs", 5, "runs of each command in the S3 case")
+	fleetContexts := flag.Int("fleet-contexts", 10, "contexts in the fleet case, one table each")
+	fleetItems := flag.Int("fleet-items", 10000, "items in each fleet table")
+	fleetFor := flag.Duration("fleet-for", 70*time.Second, "how long the fleet UI runs")
 	flag.Parse()
-	if *which != "all" && *which != "dynamodb" && *which != "s3" {
-		check(fmt.Errorf("-case must be dynamodb, s3 or all, not %q", *which))
+	if !slices.Contains([]string{"all", "dynamodb", "s3", "fleet"}, *which) {
+		check(fmt.Errorf("-case must be dynamodb, s3, fleet or all, not %q", *which))
 	}
 
 	dir, err := os.MkdirTemp("", "lockwarden-bench")
@@ -79,12 +90,16 @@ func main() {
 	build(self, "./internal/bench")
 
 	ok := true
-	if *which != "s3" {
+	if *which == "all" || *which == "dynamodb" {
 		ok = dynamoCase(lw, self, *items, *locks, *runs, *segments, *serve) && ok
 	}
-	if *which != "dynamodb" {
+	if *which == "all" || *which == "s3" {
 		fmt.Println()
 		ok = s3Case(self, lw, *objects, *lockFiles, *s3Runs, *s3Delay) && ok
+	}
+	if *which == "all" || *which == "fleet" {
+		fmt.Println()
+		ok = fleetCase(self, dir, *fleetContexts, *fleetItems, *fleetFor) && ok
 	}
 	if !ok {
 		stopS3()
@@ -199,7 +214,10 @@ func client(url string) *dynamodb.Client {
 }
 
 // seed writes the table with eight concurrent BatchWriteItem streams.
-func seed(ctx context.Context, c *dynamodb.Client, items, locks int) {
+func seed(ctx context.Context, c *dynamodb.Client, items, locks int) { seedTable(ctx, c, table, items, locks) }
+
+// seedTable writes items into table name, the first locks of them locks.
+func seedTable(ctx context.Context, c *dynamodb.Client, name string, items, locks int) {
 	jobs := make(chan []types.WriteRequest)
 	var wg sync.WaitGroup
 	for w := 0; w < 8; w++ {
@@ -207,7 +225,7 @@ func seed(ctx context.Context, c *dynamodb.Client, items, locks int) {
 		go func() {
 			defer wg.Done()
 			for batch := range jobs {
-				req := map[string][]types.WriteRequest{table: batch}
+				req := map[string][]types.WriteRequest{name: batch}
 				for len(req) > 0 {
 					out, err := c.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: req})
 					check(err)
@@ -292,8 +310,9 @@ func check(err error) {
 }
 
 // uiCheck reads `go test -bench` output of the ui package and checks its
-// targets: View at 100,000 locks within 2× of View at 100, and a
-// 100,000-item snapshot applied in at most 50 ms. It prints the figures and
+// targets: View at 100,000 locks within 2× of View at 100, a 100,000-item
+// snapshot applied in at most 50 ms, and View of 100,000 rows from ten
+// contexts within 1.5× of the same rows from one. It prints the figures and
 // returns the exit code.
 func uiCheck(r io.Reader) int {
 	ns := map[string]float64{}
@@ -314,13 +333,15 @@ func uiCheck(r io.Reader) int {
 		}
 	}
 	v100, v100k, apply := ns["BenchmarkView100"], ns["BenchmarkView100k"], ns["BenchmarkApplySnapshot100k"]
-	if v100 == 0 || v100k == 0 || apply == 0 {
+	fleet1, fleet10 := ns["BenchmarkViewFleet1"], ns["BenchmarkViewFleet10"]
+	if v100 == 0 || v100k == 0 || apply == 0 || fleet1 == 0 || fleet10 == 0 {
 		fmt.Println("FAIL  benchmark figures missing from the input")
 		return 1
 	}
 	var v verdicts
 	v.check(v100k <= 2*v100, "View at 100,000 locks %.2f ms, %.2f× View at 100 (%.2f ms); target ≤ 2×", v100k/1e6, v100k/v100, v100/1e6)
 	v.check(apply <= 50e6, "100,000-item snapshot applied in %.1f ms; target ≤ 50 ms", apply/1e6)
+	v.check(fleet10 <= 1.5*fleet1, "View of 100,000 rows from 10 contexts %.2f ms, %.2f× from 1 context (%.2f ms); target ≤ 1.5×", fleet10/1e6, fleet10/fleet1, fleet1/1e6)
 	if v.failed {
 		return 1
 	}

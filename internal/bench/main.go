@@ -214,7 +214,9 @@ func client(url string) *dynamodb.Client {
 }
 
 // seed writes the table with eight concurrent BatchWriteItem streams.
-func seed(ctx context.Context, c *dynamodb.Client, items, locks int) { seedTable(ctx, c, table, items, locks) }
+func seed(ctx context.Context, c *dynamodb.Client, items, locks int) {
+	seedTable(ctx, c, table, items, locks)
+}
 
 // seedTable writes items into table name, the first locks of them locks.
 func seedTable(ctx context.Context, c *dynamodb.Client, name string, items, locks int) {

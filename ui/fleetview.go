@@ -189,23 +189,37 @@ func (m Model) fleetContextsView(w int) []string {
 	s := m.styles
 	lines := []string{" " + s.Context.Render("Contexts") + s.Dim.Render(" (enter shows only that context's rows, esc goes back)"), ""}
 	choices := m.contextChoices()
+	indent := strings.Repeat(" ", 3+maxContextWidth+2)
 	for i, c := range choices {
-		var text string
-		if c == "" {
-			text = fmt.Sprintf("every context (%d)", len(m.members))
-		} else {
-			mem := &m.members[m.memberIndex(c)]
-			text = fit(sanitize.Text(mem.cfg.mark()), maxContextWidth) + "  " + mem.healthLine(m)
-		}
 		prefix := "   "
 		if c == m.only {
 			prefix = " • "
 		}
-		line := prefix + text
 		if i == m.ctxCursor {
-			line = s.Selected.Render(fit(" ▸ "+ansi.Strip(text), w-1))
+			prefix = " ▸ "
 		}
-		lines = append(lines, line)
+		if c == "" {
+			line := prefix + fmt.Sprintf("every context (%d)", len(m.members))
+			if i == m.ctxCursor {
+				line = s.Selected.Render(fit(line, w-1))
+			}
+			lines = append(lines, line)
+			continue
+		}
+		// A context's health is wrapped, never cut: why it fails is the
+		// part a person came here for.
+		mem := &m.members[m.memberIndex(c)]
+		mark := fit(sanitize.Text(mem.cfg.mark()), maxContextWidth)
+		for j, l := range wrap(mem.healthLine(m), max(20, w-len(indent)-1)) {
+			line := indent + l
+			if j == 0 {
+				line = prefix + mark + "  " + l
+				if i == m.ctxCursor {
+					line = s.Selected.Render(fit(ansi.Strip(line), w-1))
+				}
+			}
+			lines = append(lines, line)
+		}
 	}
 	return lines
 }

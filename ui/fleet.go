@@ -132,12 +132,15 @@ func (mem *member) schedule(i int, at time.Time, wait time.Duration, reason stri
 	return pollAfter(wait, i, mem.gen)
 }
 
+// The lookups below take the model by pointer: they run per entry in
+// the filter, and a Model copied per call costs more than the lookup.
+
 // one is the first (with one context, the only) member.
-func (m Model) one() *member { return &m.members[0] }
+func (m *Model) one() *member { return &m.members[0] }
 
 // memberIndex is the index of the member reading context name, -1 when
 // none does. With one context every row is its.
-func (m Model) memberIndex(name string) int {
+func (m *Model) memberIndex(name string) int {
 	if !m.fleet {
 		return 0
 	}
@@ -150,7 +153,7 @@ func (m Model) memberIndex(name string) int {
 }
 
 // memberOf is the member an entry was read by.
-func (m Model) memberOf(e *model.Entry) *member {
+func (m *Model) memberOf(e *model.Entry) *member {
 	if i := m.memberIndex(e.Context); i >= 0 {
 		return &m.members[i]
 	}
@@ -159,7 +162,7 @@ func (m Model) memberOf(e *model.Entry) *member {
 
 // cfgOf is the config of the context an entry was read in: its stale
 // threshold, its write path, its read-only.
-func (m Model) cfgOf(e *model.Entry) *Config { return &m.memberOf(e).cfg }
+func (m *Model) cfgOf(e *model.Entry) *Config { return &m.memberOf(e).cfg }
 
 // readOnly reports whether the context may not write: read-only, or no
 // write path at all.
@@ -167,7 +170,7 @@ func (c Config) readOnly() bool { return c.ReadOnly || c.Releaser == nil }
 
 // contextWords is what the filter matches of an entry's context: its name
 // and label.
-func (m Model) contextWords(e *model.Entry) string { return m.memberOf(e).words }
+func (m *Model) contextWords(e *model.Entry) string { return m.memberOf(e).words }
 
 // mark is how a context shows in the CONTEXT column: its label, else
 // its name.

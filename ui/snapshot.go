@@ -105,10 +105,10 @@ func (m *Model) apply(i int, entries []model.Entry, at time.Time) {
 }
 
 // find returns the current entry of e's context with e's LockID, or nil.
-func (m Model) find(e *model.Entry) *model.Entry { return m.findKey(keyOf(e)) }
+func (m *Model) find(e *model.Entry) *model.Entry { return m.findKey(keyOf(e)) }
 
 // findKey returns the current entry of a row, or nil.
-func (m Model) findKey(k rowKey) *model.Entry {
+func (m *Model) findKey(k rowKey) *model.Entry {
 	i := m.memberIndex(k.ctx)
 	if i < 0 {
 		return nil
@@ -217,7 +217,7 @@ func (m *Model) sumCounts() {
 
 // shows reports whether a context's rows are shown: every context's,
 // unless ':' narrowed a fleet to one.
-func (m Model) shows(context string) bool { return m.only == "" || !m.fleet || context == m.only }
+func (m *Model) shows(context string) bool { return m.only == "" || !m.fleet || context == m.only }
 
 // onePlaceWarning explains a lock held in one place only when its state
 // was seen locked in both this session: with use_lockfile and

@@ -226,7 +226,7 @@ func TestReadOnlyUIOffersNoWrite(t *testing.T) {
 	// A releaser is wired in, as a buggy caller might: read-only still
 	// must not use it.
 	m := newModel(120, 30, seed(), writable(rel), probed(p), func(c *Config) { c.ReadOnly = true })
-	m = send(press(m, "d"), snapshotMsg{gen: m.one().gen + 1, snap: withDigests(seed())})
+	m = answered(press(m, "d"), withDigests(seed()))
 	screens := map[string]Model{"main": m, "detail": press(m, "enter"), "digest detail": runCmd(sendCmd(press(m, "end", "k"), keyMsg("enter")))}
 	if d := screens["digest detail"].detail; d == nil || d.Kind != model.KindDigest {
 		t.Fatalf("not a digest's detail: %+v", d)

@@ -85,8 +85,11 @@ type member struct {
 
 	// Polling. gen tags every poll; replies and timers of an older
 	// generation are dropped.
-	gen       int
-	polling   bool
+	gen     int
+	polling bool
+	// owed is set when a read was asked for (r, a write, d) while one was
+	// in flight: it starts as soon as that one answers.
+	owed      bool
 	failures  int
 	lastErr   error
 	nextRetry time.Time

@@ -294,3 +294,66 @@ func TestFleetReadsAreBounded(t *testing.T) {
 		t.Errorf("at most %d reads at once, want %d", got, maxReads)
 	}
 }
+
+// A context has one read at a time: r pressed while one is in flight asks
+// for another, which starts when that one answers — never a second scan
+// beside it.
+func TestOneReadAtATimePerContext(t *testing.T) {
+	m := newFleet(120, 30, &fakeReleaser{})
+	gen := m.members[1].gen
+	m, cmd := sendCmd(m, keyMsg("r"))
+	if cmd != nil || m.members[1].gen != gen || !m.members[1].owed {
+		t.Fatalf("r while every context is being read started new reads (gen %d→%d)", gen, m.members[1].gen)
+	}
+	// staging answers: its owed read starts at once, a new generation.
+	snap := snapshotOf(nil)
+	m, cmd = sendCmd(m, snapshotMsg{member: 1, gen: gen, snap: snap})
+	if cmd == nil || m.members[1].gen != gen+1 || !m.members[1].polling || m.members[1].owed {
+		t.Fatalf("the owed read did not start: gen %d, polling %v", m.members[1].gen, m.members[1].polling)
+	}
+	if msg, ok := cmd().(snapshotMsg); !ok || msg.member != 1 || msg.gen != gen+1 {
+		t.Errorf("the owed read is %+v", msg)
+	}
+	// Answered and not owed again: back to the interval.
+	m = send(m, snapshotMsg{member: 1, gen: gen + 1, snap: snap})
+	if m.members[1].polling || m.members[1].nextPoll.Sub(t0) != 5*time.Second {
+		t.Errorf("after the owed read: polling %v, next in %s", m.members[1].polling, m.members[1].nextPoll.Sub(t0))
+	}
+}
+
+// Reads paced by a read budget hold no turn: four long paced scans do not
+// keep a fifth context unread.
+func TestPacedReadsDoNotStarveTheOthers(t *testing.T) {
+	var inFlight, most atomic.Int32
+	release := make(chan struct{})
+	members := make([]Member, maxReads+1)
+	for i := range members {
+		members[i] = Member{Config: Config{Context: fmt.Sprintf("c%d", i), Table: "t"}, Source: gatedSource{&inFlight, &most, release}}
+	}
+	members[maxReads].Source = &fakeSource{}
+	m := NewFleet(Config{Now: func() time.Time { return t0 }}, members)
+	for i := range maxReads {
+		// Read once, on a provisioned table: later reads are paced.
+		m.members[i].loaded, m.members[i].capacity = true, model.TableCapacity{Mode: model.BillingProvisioned, ReadUnits: 5}
+		go m.scan(i)()
+	}
+	deadline := time.After(10 * time.Second)
+	for inFlight.Load() < maxReads {
+		select {
+		case <-deadline:
+			t.Fatalf("only %d paced reads started", inFlight.Load())
+		case <-time.After(time.Millisecond):
+		}
+	}
+	got := make(chan tea.Msg, 1)
+	go func() { got <- m.scan(maxReads)() }()
+	select {
+	case msg := <-got:
+		if s, ok := msg.(snapshotMsg); !ok || s.err != nil {
+			t.Errorf("the fifth context's read: %+v", msg)
+		}
+	case <-time.After(10 * time.Second):
+		t.Error("four paced reads kept a fifth context unread")
+	}
+	close(release)
+}

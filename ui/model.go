@@ -212,10 +212,15 @@ func (m Model) scan(i int) tea.Cmd {
 	}
 	fleet, reads := m.fleet, m.reads
 	return func() tea.Msg {
-		// At most maxReads contexts are read at once; a context waiting
-		// its turn is not timed out for it.
-		reads <- struct{}{}
-		defer func() { <-reads }()
+		// At most maxReads contexts are read at once — the first reads
+		// of a fleet, and any read not paced by a read budget; a context
+		// waiting its turn is not timed out for it. A paced read spends
+		// most of its time waiting between pages, so it holds no turn:
+		// four long paced scans must not keep every other context unread.
+		if rate == 0 {
+			reads <- struct{}{}
+			defer func() { <-reads }()
+		}
 		ctx, cancel := context.WithTimeout(lwaws.WithPageRate(context.Background(), rate), timeout)
 		defer cancel()
 		start := now()
@@ -263,11 +268,29 @@ func (m *Model) refreshNow() tea.Cmd {
 	return tea.Batch(cmds...)
 }
 
-// refreshMember starts a new poll generation of member i.
+// refreshMember starts a new poll generation of member i. A context has
+// one read at a time: while one is in flight, the new read is owed and
+// starts when that one answers (see next), so pressing r at a hanging
+// context never piles scans onto it, and a paced table is never scanned
+// twice at once behind its read budget's back.
 func (m *Model) refreshMember(i int) tea.Cmd {
+	if m.members[i].polling {
+		m.members[i].owed = true
+		return nil
+	}
 	m.members[i].gen++
 	m.members[i].polling = true
 	return m.scan(i)
+}
+
+// next arms member i's next poll after a read ended at at: now, when a
+// read was asked for while that one was in flight, else after wait.
+func (m *Model) next(i int, at time.Time, wait time.Duration, reason string) tea.Cmd {
+	if mem := &m.members[i]; mem.owed {
+		mem.owed = false
+		return m.refreshMember(i)
+	}
+	return m.members[i].schedule(i, at, wait, reason)
 }
 
 // Update routes a message. It does no I/O: reads happen in commands.
@@ -349,7 +372,14 @@ func (m Model) onSnapshot(msg snapshotMsg) (tea.Model, tea.Cmd) {
 		}
 		mem.nextRetry = at.Add(wait)
 		m.cfg.Logf("poll %d of %s failed (%d in a row): %v; retry in %s", msg.gen, orDash(mem.cfg.Context), mem.failures, msg.err, wait)
-		return m, mem.schedule(msg.member, at, wait, "")
+		cmd := m.next(msg.member, at, wait, "")
+		if m.healthPending && m.showDigests && !m.anyPolling() {
+			// H waits for every context's answer, a failure included.
+			m.healthPending = false
+			m.setStatus(at, fmt.Sprintf("checking %d digests against their state objects…", m.digestCount()))
+			return m, tea.Batch(cmd, m.checkDigests())
+		}
+		return m, cmd
 	}
 	if mem.failures > 0 {
 		what := fmt.Sprintf("reconnected after %d failed refresh%s", mem.failures, plural(mem.failures, "", "es"))
@@ -373,7 +403,7 @@ func (m Model) onSnapshot(msg snapshotMsg) (tea.Model, tea.Cmd) {
 		pace.Wait = max(mem.cfg.pollEvery(), pace.Wait-msg.took)
 	}
 	mem.throttles = max(0, mem.throttles-1)
-	next := mem.schedule(msg.member, at, pace.Wait, pace.Reason)
+	next := m.next(msg.member, at, pace.Wait, pace.Reason)
 	if m.healthPending && m.showDigests && !m.anyPolling() {
 		m.healthPending = false
 		m.setStatus(at, fmt.Sprintf("checking %d digests against their state objects…", m.digestCount()))

@@ -490,3 +490,12 @@ func TestDetailShowsEveryLockInfoField(t *testing.T) {
 		}
 	}
 }
+
+// answered answers the reads asked of the one context with snap: the one
+// in flight, and one owed when a key asked again while it was.
+func answered(m Model, snap lwaws.Snapshot) Model {
+	for m.one().owed {
+		m = send(m, snapshotMsg{gen: m.one().gen, snap: snap})
+	}
+	return send(m, snapshotMsg{gen: m.one().gen, snap: snap})
+}

@@ -180,7 +180,7 @@ func TestWritesAreKeptForTheExitSummary(t *testing.T) {
 	m, cmd := sendCmd(press(m, "u", "tab"), keyMsg("enter"))
 	m = runCmd(m, cmd)
 	// Repair a digest.
-	m = send(press(m, "d"), snapshotMsg{gen: m.one().gen + 1, snap: withDigests(seed())})
+	m = answered(press(m, "d"), withDigests(seed()))
 	for m.current().Kind != model.KindDigest {
 		m = press(m, "j")
 	}

@@ -53,7 +53,7 @@ func TestRepairDigestFromTheDetailView(t *testing.T) {
 	rel := &fakeReleaser{}
 	build := func() Model {
 		m := newModel(100, 30, seed(), writable(rel), probed(fakeProber{path: bad}))
-		m = send(press(m, "d"), snapshotMsg{gen: m.one().gen + 1, snap: withDigests(seed())})
+		m = answered(press(m, "d"), withDigests(seed()))
 		for m.current().Kind != model.KindDigest {
 			m = press(m, "j")
 		}

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/viper"
 
 	"github.com/lockwarden/lockwarden/sanitize"
+	"github.com/lockwarden/lockwarden/ui"
 )
 
 // This file resolves a fleet: several configured contexts watched at once
@@ -130,9 +131,12 @@ func LoadFleet(flags *pflag.FlagSet) ([]Settings, error) {
 		if err != nil {
 			return nil, fmt.Errorf("context %s: %w", name, err)
 		}
-		mark := strings.ToLower(s.Mark())
+		// Told apart as the CONTEXT column shows them: a long name is
+		// cut there, and a read-only account's row must never look like a
+		// writable one's.
+		mark := strings.ToLower(ui.ShownMark(s.Mark()))
 		if other, ok := labels[mark]; ok {
-			return nil, usagef("contexts %s and %s would both show as %q: give one a different label", other, s.Context, s.Mark())
+			return nil, usagef("contexts %s and %s would both show as %q: give one a different label (at most %d characters)", other, s.Context, ui.ShownMark(s.Mark()), maxLabel)
 		}
 		labels[mark] = s.Context
 		fleet = append(fleet, s)
@@ -152,7 +156,7 @@ func checkMark(name, label, color string) error {
 	if color == "" {
 		return nil
 	}
-	if n, err := strconv.Atoi(color); err == nil && n <= 255 || err != nil && labelColor.MatchString(color) {
+	if n, err := strconv.Atoi(color); err == nil && n >= 0 && n <= 255 || err != nil && labelColor.MatchString(color) {
 		return nil
 	}
 	return usagef("context %s: color %q is not a colour: use a name (red, yellow, …), an ANSI number (0–255) or #rrggbb", name, color)

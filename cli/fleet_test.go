@@ -92,6 +92,9 @@ func TestFleetRefusesWhatItCannotHonour(t *testing.T) {
 		{args: []string{"--context", "a"}, cfg: "contexts:\n  a: {table: t, label: \"P\\u202eX\"}\n", want: "cannot show plainly"},
 		{args: []string{"--context", "a"}, cfg: "contexts:\n  a: {table: t, color: crimson}\n", want: `color "crimson" is not a colour`},
 		{args: []string{"--context", "a"}, cfg: "contexts:\n  a: {table: t, color: \"256\"}\n", want: `color "256" is not a colour`},
+		{args: []string{"--context", "a"}, cfg: "contexts:\n  a: {table: t, color: \"-3\"}\n", want: `color "-3" is not a colour`},
+		// Cut in the middle at 12 cells, these two would show alike.
+		{args: []string{"--all-contexts"}, cfg: "contexts:\n  prod-eu-west-1-primary: {table: t}\n  prod-eu-east-1-primary: {table: u}\n", want: "would both show as"},
 		{args: []string{"--context", "a"}, cfg: "label: X\ncontexts:\n  a: {table: t}\n", want: "set it inside a context"},
 	} {
 		cfg := tc.cfg

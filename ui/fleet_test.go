@@ -10,6 +10,7 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 
 	lwaws "github.com/lockwarden/lockwarden/aws"
 	"github.com/lockwarden/lockwarden/model"
@@ -356,4 +357,20 @@ func TestPacedReadsDoNotStarveTheOthers(t *testing.T) {
 		t.Error("four paced reads kept a fifth context unread")
 	}
 	close(release)
+}
+
+// Long context names are cut in the middle, keeping the end that tells
+// accounts apart.
+func TestShownMarkKeepsTheEnds(t *testing.T) {
+	for in, want := range map[string]string{
+		"prod":                 "prod",
+		"prod-eu-west":         "prod-eu-west",
+		"prod-eu-west-1":       "prod-…west-1",
+		"prod-eu-west-2":       "prod-…west-2",
+		"staging-us-east-2-ok": "stagi…t-2-ok",
+	} {
+		if got := ShownMark(in); got != want || lipgloss.Width(got) > maxContextWidth {
+			t.Errorf("ShownMark(%q) = %q, want %q", in, got, want)
+		}
+	}
 }

@@ -19,6 +19,21 @@ import (
 // 12 characters), names are cut.
 const maxContextWidth = 12
 
+// ShownMark is a context's mark as the CONTEXT column shows it: whole up to
+// maxContextWidth cells, else cut in the middle, so that names differing
+// at their end (prod-eu-west-1, prod-eu-west-2) stay told apart. The config
+// refuses two contexts that would still show alike.
+func ShownMark(mark string) string {
+	mark = sanitize.Text(mark)
+	w := lipgloss.Width(mark)
+	if w <= maxContextWidth {
+		return mark
+	}
+	head := ansi.Truncate(mark, (maxContextWidth-1)/2, "")
+	tail := ansi.TruncateLeft(mark, w-(maxContextWidth-1-lipgloss.Width(head)), "")
+	return head + "…" + tail
+}
+
 // contextWidth is the CONTEXT column's width: the widest mark of a
 // context shown, or 0 (no column) with one context.
 func (m Model) contextWidth() int {
@@ -28,7 +43,7 @@ func (m Model) contextWidth() int {
 	w := len("CONTEXT")
 	for i := range m.members {
 		if c := &m.members[i].cfg; m.shows(c.Context) {
-			w = max(w, lipgloss.Width(sanitize.Text(c.mark())))
+			w = max(w, lipgloss.Width(ShownMark(c.mark())))
 		}
 	}
 	return min(w, maxContextWidth)
@@ -144,7 +159,7 @@ func (m Model) healthStrip(room int) string {
 	for i := range m.members {
 		mem := &m.members[i]
 		text := mem.healthWord(m)
-		part := s.ContextMark(mem.cfg.Color).Render(sanitize.Text(mem.cfg.mark())) + " " + text
+		part := s.ContextMark(mem.cfg.Color).Render(ShownMark(mem.cfg.mark())) + " " + text
 		w := lipgloss.Width(part) + 2
 		rest := len(m.members) - i
 		if used+w > room-len(" +99 more (:)") && rest > 1 || used+w > room {
@@ -209,7 +224,7 @@ func (m Model) fleetContextsView(w int) []string {
 		// A context's health is wrapped, never cut: why it fails is the
 		// part a person came here for.
 		mem := &m.members[m.memberIndex(c)]
-		mark := fit(sanitize.Text(mem.cfg.mark()), maxContextWidth)
+		mark := fit(ShownMark(mem.cfg.mark()), maxContextWidth)
 		for j, l := range wrap(mem.healthLine(m), max(20, w-len(indent)-1)) {
 			line := indent + l
 			if j == 0 {

@@ -157,7 +157,7 @@ func (m Model) row(e *model.Entry, path string, c columns, selected bool, w int)
 	ctxCell := -1
 	if c.ctx > 0 {
 		ctxCell = len(cells)
-		cells = append(cells, fit(sanitize.Text(m.cfgOf(e).mark()), c.ctx))
+		cells = append(cells, fit(ShownMark(m.cfgOf(e).mark()), c.ctx))
 	}
 	cells = append(cells, fit(path, c.path))
 	if c.src > 0 {

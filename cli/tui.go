@@ -71,6 +71,7 @@ func fleetModel(ctx context.Context, env *Env, fleet []Settings, logf func(strin
 		if err != nil {
 			logf("context %s: %v", s.Context, err)
 			src, cfg = failedSource{err}, uiConfig(s, "", "", env, logf)
+			cfg.ReadOnlyWhy = "context " + s.Context + " is not connected: " + err.Error()
 		}
 		members[i] = ui.Member{Config: cfg, Source: src}
 	}

@@ -49,6 +49,12 @@ func (m Model) onContextsKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 }
 
 func (m Model) onSwitched(msg switchedMsg) (tea.Model, tea.Cmd) {
+	if msg.err == nil && (m.dialog != nil || m.undoAsk != nil || m.undo != nil && m.undo.restoring) {
+		// A confirmation or a write of this context is under way: the
+		// switch must not take its answer to another context.
+		m.setStatus(m.cfg.Now(), "switch to "+msg.cfg.Context+" not made: a write of "+orDash(m.cfg.Context)+" is open or under way; press : again when it is done")
+		return m, nil
+	}
 	if msg.err != nil {
 		m.setStatus(m.cfg.Now(), "cannot switch context: "+msg.err.Error())
 		return m, nil

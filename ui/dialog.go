@@ -205,6 +205,8 @@ func (m Model) release(e model.Entry, fresh, flagged bool, why string) tea.Cmd {
 func (m Model) onReleased(msg releasedMsg) (tea.Model, tea.Cmd) {
 	m.dialog = nil
 	at := m.cfg.Now()
+	// In a fleet every message says which account it was.
+	where := m.contextPrefix(&msg.entry)
 	var changed *unlock.ChangedError
 	var partial *unlock.PartialError
 	var unrecorded *unlock.UnrecordedError
@@ -213,22 +215,22 @@ func (m Model) onReleased(msg releasedMsg) (tea.Model, tea.Cmd) {
 		// The lock file is gone, the item is not: written all the same.
 		m.recordWrite(Write{Kind: WriteRelease, Path: msg.entry.Path(), Holder: holderOf(msg.entry), RecordID: partial.RecordID,
 			Note: "partly: the lock-table item was not removed"}, msg.entry, at)
-		m.setStatus(at, msg.err.Error())
+		m.setStatus(at, where+msg.err.Error())
 	case errors.As(msg.err, &unrecorded):
 		// Released all the same: say so, and keep the undo on offer.
-		m.setStatus(at, unrecorded.Error())
+		m.setStatus(at, where+unrecorded.Error())
 		m.released(msg.entry, msg.res.RecordID, "audit outcome not written", at)
 	case errors.As(msg.err, &changed):
-		m.setStatus(at, changed.Error())
+		m.setStatus(at, where+changed.Error())
 	case errors.Is(msg.err, lwaws.ErrOutcomeUnknown):
 		// It may have gone: keep the record ID where the operator sees
 		// it, and in the session's writes.
-		m.setStatus(at, fmt.Sprintf("outcome unknown (audit %s): %s — press r to re-read; lockwarden restore %s puts it back if it went", msg.res.RecordID, msg.err.Error(), msg.res.RecordID))
+		m.setStatus(at, where+fmt.Sprintf("outcome unknown (audit %s): %s — press r to re-read; lockwarden restore %s puts it back if it went", msg.res.RecordID, msg.err.Error(), msg.res.RecordID))
 		m.recordWrite(Write{Kind: WriteRelease, Path: msg.entry.Path(), Holder: holderOf(msg.entry), RecordID: msg.res.RecordID, Note: "outcome unknown"}, msg.entry, at)
 	case msg.err != nil:
-		m.setStatus(at, "not released: "+msg.err.Error())
+		m.setStatus(at, where+"not released: "+msg.err.Error())
 	default:
-		m.setStatus(at, fmt.Sprintf("released %s (audit %s)", msg.entry.Path(), msg.res.RecordID))
+		m.setStatus(at, where+fmt.Sprintf("released %s (audit %s)", msg.entry.Path(), msg.res.RecordID))
 		m.released(msg.entry, msg.res.RecordID, "", at)
 	}
 	return m, m.refreshAfterWrite(msg.entry.Context)
@@ -282,7 +284,14 @@ type repairedMsg struct {
 }
 
 func (m Model) repairDigest(ctxName string, r lwaws.DigestReport) tea.Cmd {
-	rel := m.members[max(0, m.memberIndex(ctxName))].cfg.Releaser
+	i := m.memberIndex(ctxName)
+	if i < 0 || m.members[i].cfg.readOnly() {
+		// Never another context's write path: refuse.
+		return func() tea.Msg {
+			return repairedMsg{context: ctxName, report: r, err: fmt.Errorf("context %q may not write here", ctxName)}
+		}
+	}
+	rel := m.members[i].cfg.Releaser
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
@@ -296,7 +305,7 @@ func (m Model) onRepaired(msg repairedMsg) (tea.Model, tea.Cmd) {
 	at := m.cfg.Now()
 	var unrecorded *unlock.UnrecordedError
 	if msg.err != nil && !errors.As(msg.err, &unrecorded) {
-		m.setStatus(at, "not repaired: "+msg.err.Error())
+		m.setStatus(at, m.contextPrefix(&model.Entry{Context: msg.context})+"not repaired: "+msg.err.Error())
 		return m, m.refreshAfterWrite(msg.context)
 	}
 	path := msg.report.Path
@@ -306,9 +315,9 @@ func (m Model) onRepaired(msg repairedMsg) (tea.Model, tea.Cmd) {
 		note = "audit outcome not written"
 	}
 	m.recordWrite(Write{Kind: WriteRepair, Path: path, RecordID: msg.res.RecordID, Note: note}, digest, at)
-	m.setStatus(at, fmt.Sprintf("digest of %s repaired (audit %s)", path, msg.res.RecordID))
+	m.setStatus(at, m.contextPrefix(&digest)+fmt.Sprintf("digest of %s repaired (audit %s)", path, msg.res.RecordID))
 	if unrecorded != nil {
-		m.setStatus(at, unrecorded.Error())
+		m.setStatus(at, m.contextPrefix(&digest)+unrecorded.Error())
 	}
 	m.offerUndo(undoOffer{recordID: msg.res.RecordID, entry: digest, repair: true, at: at})
 	var reprobe tea.Cmd
@@ -444,6 +453,9 @@ func (m Model) repairView(w, inner int) []string {
 		}
 	}
 	serial := r.State.SerialText()
+	if m.fleet {
+		add("in context " + m.contextMark(&d.entry))
+	}
 	add(s.Context.Render(sanitize.Text(r.Path)),
 		fmt.Sprintf("digest %s (%s)", sanitize.Text(orDash(r.Stored)), r.Status),
 		fmt.Sprintf("state object: MD5 %s · serial %s · lineage %s · written %s", r.State.MD5, serial, sanitize.Text(orDash(r.State.Lineage)),

@@ -155,12 +155,23 @@ func (m *Model) memberIndex(name string) int {
 	return -1
 }
 
-// memberOf is the member an entry was read by.
+// memberOf is the member an entry was read by. An entry of no context
+// read here (none is, today) gets a member that may not write: never
+// another context's write path.
 func (m *Model) memberOf(e *model.Entry) *member {
 	if i := m.memberIndex(e.Context); i >= 0 {
 		return &m.members[i]
 	}
-	return m.one()
+	return &member{cfg: Config{Context: e.Context, ReadOnly: true, ReadOnlyWhy: "context " + e.Context + " is not one read here", StaleAfter: model.DefaultStaleAfter}}
+}
+
+// contextPrefix begins a message about e: in a fleet its context's name,
+// so that every message says which account; with one context nothing.
+func (m *Model) contextPrefix(e *model.Entry) string {
+	if !m.fleet {
+		return ""
+	}
+	return e.Context + ": "
 }
 
 // cfgOf is the config of the context an entry was read in: its stale

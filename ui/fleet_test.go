@@ -95,9 +95,20 @@ func TestFleetRowsAreTheirContexts(t *testing.T) {
 	if len(rel.observed) != 1 || rel.observed[0].Context != "staging" || rel.released[0].StaleAfter != 10*time.Minute {
 		t.Fatalf("released %+v with %+v", rel.observed, rel.released)
 	}
-	if len(m.writes) != 1 || m.writes[0].Context != "staging" {
-		t.Errorf("writes %+v: the write belongs to staging", m.writes)
+	if len(m.writes) != 1 || m.writes[0].Context != "staging" || !strings.HasPrefix(m.status, "staging: released") {
+		t.Errorf("writes %+v, status %q: the write belongs to staging", m.writes, m.status)
 	}
+	// u undoes it through staging's own write path, and says where.
+	m = press(m, "u")
+	if !strings.Contains(plain(m), "in context staging") {
+		t.Errorf("the undo question does not name the context:\n%s", plain(m))
+	}
+	m, cmd = sendCmd(press(m, "tab"), keyMsg("enter"))
+	m = runCmd(m, cmd)
+	if len(rel.restored) != 1 || !strings.HasPrefix(m.status, "staging: restored") {
+		t.Fatalf("restored %v, status %q", rel.restored, m.status)
+	}
+	m = press(m, "ctrl+d", "esc")
 	// staging's next poll no longer has it; prod's row stays, unannounced.
 	m = polled(m, 1, nil, nil)
 	if len(m.rows) != 1 || m.rows[0].Context != "prod" || m.find(m.rows[0]) == nil {
@@ -372,5 +383,19 @@ func TestShownMarkKeepsTheEnds(t *testing.T) {
 		if got := ShownMark(in); got != want || lipgloss.Width(got) > maxContextWidth {
 			t.Errorf("ShownMark(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// A switch that lands while a confirmation is open is not made: the
+// answer must not go to another context.
+func TestSwitchWaitsForAnOpenWrite(t *testing.T) {
+	m := newModel(120, 30, seed(), writable(&fakeReleaser{}))
+	m = press(m, "ctrl+d")
+	if m.dialog == nil {
+		t.Fatal("no dialog on the stale row")
+	}
+	m = send(m, switchedMsg{src: &fakeSource{}, cfg: Config{Context: "staging", Table: "other"}})
+	if m.cfg.Context != "prod-eu" || m.dialog == nil || !strings.Contains(m.status, "switch to staging not made") {
+		t.Errorf("context %q, dialog open %v, status %q", m.cfg.Context, m.dialog != nil, m.status)
 	}
 }

@@ -177,7 +177,7 @@ func (m Model) onHealth(msg healthMsg) (tea.Model, tea.Cmd) {
 // digestHealth is a digest row's health word, once checked, and whether
 // the row is marked ✗. A report that found no digest item (deleted since
 // the scan) gives no verdict.
-func (m Model) digestHealth(e *model.Entry) (string, bool) {
+func (m *Model) digestHealth(e *model.Entry) (string, bool) {
 	r, ok := m.probes[pathKey(e)]
 	if !ok {
 		return "", false

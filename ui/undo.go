@@ -136,8 +136,9 @@ func (m Model) onRestored(msg restoredMsg) (tea.Model, tea.Cmd) {
 	at := m.cfg.Now()
 	m.undo = nil
 	var unrecorded *unlock.UnrecordedError
+	where := m.contextPrefix(&msg.offer.entry)
 	if msg.err != nil && !errors.As(msg.err, &unrecorded) {
-		m.setStatus(at, msg.err.Error())
+		m.setStatus(at, where+msg.err.Error())
 		return m, m.refreshAfterWrite(msg.offer.entry.Context)
 	}
 	w := Write{Kind: WriteRestore, Path: msg.offer.entry.Path(), RecordID: msg.res.RecordID, Undoes: msg.offer.recordID}
@@ -163,11 +164,11 @@ func (m Model) onRestored(msg restoredMsg) (tea.Model, tea.Cmd) {
 	m.recordWrite(w, put, at)
 	switch {
 	case unrecorded != nil:
-		m.setStatus(at, unrecorded.Error())
+		m.setStatus(at, where+unrecorded.Error())
 	case msg.offer.repair:
-		m.setStatus(at, fmt.Sprintf("restored the digest of %s as it was (audit %s)", w.Path, msg.res.RecordID))
+		m.setStatus(at, where+fmt.Sprintf("restored the digest of %s as it was (audit %s)", w.Path, msg.res.RecordID))
 	default:
-		m.setStatus(at, fmt.Sprintf("restored %s: %s again (audit %s)", msg.res.Entry.Path(), unlock.Describe(msg.res.Entry), msg.res.RecordID))
+		m.setStatus(at, where+fmt.Sprintf("restored %s: %s again (audit %s)", msg.res.Entry.Path(), unlock.Describe(msg.res.Entry), msg.res.RecordID))
 	}
 	return m, m.refreshAfterWrite(msg.offer.entry.Context)
 }
@@ -199,6 +200,9 @@ func (m Model) undoLine() (line string, joined bool) {
 		return fmt.Sprintf("%s — u to undo, %s left", m.status, left), true
 	}
 	path := elidePath(sanitize.Text(u.entry.Path()), max(20, m.width-4))
+	if m.fleet {
+		path = sanitize.Text(u.entry.Context) + ": " + path
+	}
 	what := "the release of " + path
 	if u.repair {
 		what = "the digest repair of " + path
@@ -223,6 +227,9 @@ func (m Model) undoView(w int) []string {
 	}
 	when := u.at.In(m.cfg.Location).Format("15:04:05") + ", " + model.Ago(m.now, u.at)
 	title := "Undo the release: lock this state again?"
+	if m.fleet {
+		add("in context " + m.contextMark(&u.entry))
+	}
 	add(s.Context.Render(sanitize.Text(u.entry.Path())))
 	if u.repair {
 		title = "Undo the digest repair?"

@@ -325,17 +325,17 @@ func (m Model) footer() []string {
 		keys = s.Dim.Render("type to confirm · tab: other button · enter: press it · esc: cancel")
 	case m.screen == screenDetail:
 		quit, undo := shown(m.keys.Quit, "ctrl+c", "quit"), shown(m.keys.Undo, "u", "undo")
-		bindings := nonNil(m.keys.Back, m.keys.Copy, m.keys.Unlock, undo, m.keys.Refresh, quit)
+		bindings := []key.Binding{m.keys.Back, m.keys.Copy, m.keys.Unlock, undo, m.keys.Refresh, quit}
 		switch {
 		case m.detail != nil && (m.detail.Kind == model.KindDigest || model.IsDigestKey(m.detail.LockID)):
-			bindings = nonNil(m.keys.Back, m.keys.Repair, undo, m.keys.Refresh, quit)
+			bindings = []key.Binding{m.keys.Back, m.keys.Repair, undo, m.keys.Refresh, quit}
 		case m.detail == nil || m.cfgOf(m.detail).readOnly() || m.find(m.detail) == nil:
 			// Nothing to release: read-only, or the lock is gone.
-			bindings = nonNil(m.keys.Back, m.keys.Copy, m.keys.Refresh, quit)
+			bindings = []key.Binding{m.keys.Back, m.keys.Copy, m.keys.Refresh, quit}
 		}
 		keys = m.help.ShortHelpView(bindings)
 	case m.screen != screenMain:
-		keys = m.help.ShortHelpView(nonNil(m.keys.Back, shown(m.keys.Quit, "ctrl+c", "quit")))
+		keys = m.help.ShortHelpView([]key.Binding{m.keys.Back, shown(m.keys.Quit, "ctrl+c", "quit")})
 	default:
 		bindings := m.keys.ShortHelp()
 		if m.readOnly() {
@@ -357,8 +357,6 @@ func (m Model) footer() []string {
 	lines = append(lines, m.statusLines()...)
 	return append(lines, " "+keys)
 }
-
-func nonNil[T any](xs ...T) []T { return xs }
 
 // scrolled shows lines from top in h rows. When they do not all fit, the
 // last row says where the view is and how to move, and holds no content.

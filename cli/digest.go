@@ -180,8 +180,8 @@ func writeDigestTable(w io.Writer, reports []lwaws.DigestReport) error {
 			}
 			written, size, sum = r.State.LastModified.UTC().Format("2006-01-02 15:04:05"), fmt.Sprint(r.State.Size), r.State.MD5
 		}
-		fmt.Fprintf(tw, "%s %s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", marker, sanitize.Text(r.Path), r.Status, sanitize.Text(orDash(r.Stored)),
-			sum, serial, sanitize.Text(orDash(r.State.Lineage)), size, written)
+		fmt.Fprintf(tw, "%s %s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", marker, sanitize.Text(r.Path), r.Status, sanitize.Text(sanitize.OrDash(r.Stored)),
+			sum, serial, sanitize.Text(sanitize.OrDash(r.State.Lineage)), size, written)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -287,7 +287,7 @@ confirmed, changed since read).`,
 				return &exitError{code: ExitRefused, err: err}
 			}
 			fmt.Fprintf(env.Stdout, "\nBefore repairing, check that the state object is the state you want (serial %s, lineage %s,\nwritten %s): after the repair Terraform accepts it as it is.\n",
-				r.State.SerialText(), sanitize.Text(orDash(r.State.Lineage)), r.State.LastModified.UTC().Format("2006-01-02 15:04:05 UTC"))
+				r.State.SerialText(), sanitize.Text(sanitize.OrDash(r.State.Lineage)), r.State.LastModified.UTC().Format("2006-01-02 15:04:05 UTC"))
 			if !yes {
 				if !env.IsTerminal(env.Stdin) {
 					return refused("not repaired: no terminal to confirm on; pass --yes to confirm non-interactively")
@@ -296,7 +296,7 @@ confirmed, changed since read).`,
 					return err
 				}
 			}
-			res, err := svc.RepairDigest(ctx, r, fmt.Sprintf("digest %s, state object MD5 %s", orDash(r.Stored), r.State.MD5))
+			res, err := svc.RepairDigest(ctx, r, fmt.Sprintf("digest %s, state object MD5 %s", sanitize.OrDash(r.Stored), r.State.MD5))
 			var unrecorded *unlock.UnrecordedError
 			if errors.As(err, &unrecorded) {
 				fmt.Fprintf(env.Stdout, "\nDigest of %s set to %s.\nTo undo: lockwarden restore %s%s\n", sanitize.Text(path), r.State.MD5, res.RecordID, tableArgs(s))

@@ -176,12 +176,12 @@ func writeTable(w io.Writer, entries []model.Entry, snap lwaws.Snapshot, s Setti
 				marker = "≠"
 			}
 			fmt.Fprintf(tw, "%s %s\t%s%s\t%s\t%s\t%s\t%s\n", marker, sanitize.Text(e.Path()), src(e),
-				sanitize.Text(model.OperationWord(e.Info.Operation)), sanitize.Text(orDash(e.Info.Who)),
-				e.AgeAt(now), sanitize.Text(orDash(e.Info.Version)), sanitize.Text(e.ShortID()))
+				sanitize.Text(model.OperationWord(e.Info.Operation)), sanitize.Text(sanitize.OrDash(e.Info.Who)),
+				e.AgeAt(now), sanitize.Text(sanitize.OrDash(e.Info.Version)), sanitize.Text(e.ShortID()))
 		case model.KindDigest:
 			fmt.Fprintf(tw, "  %s\t%sdigest\t%s\t—\t—\t—\n", sanitize.Text(e.Path()), src(e), sanitize.Text(e.Digest))
 		default:
-			fmt.Fprintf(tw, "? %s\t%smalformed\t—\t—\t—\t—\n", sanitize.Text(orDash(e.LockID)), src(e))
+			fmt.Fprintf(tw, "? %s\t%smalformed\t—\t—\t—\t—\n", sanitize.Text(sanitize.OrDash(e.LockID)), src(e))
 		}
 	}
 	if err := tw.Flush(); err != nil {
@@ -203,7 +203,7 @@ func writeTable(w io.Writer, entries []model.Entry, snap lwaws.Snapshot, s Setti
 		fmt.Fprintln(w, "\nMalformed items (neither a readable lock nor a digest):")
 		for _, e := range entries {
 			if e.Kind == model.KindMalformed {
-				fmt.Fprintf(w, "? %s: %s\n", sanitize.Text(orDash(e.LockID)), sanitize.Text(e.Problem))
+				fmt.Fprintf(w, "? %s: %s\n", sanitize.Text(sanitize.OrDash(e.LockID)), sanitize.Text(e.Problem))
 			}
 		}
 	}
@@ -233,13 +233,6 @@ func plural(n int) string {
 		return ""
 	}
 	return "s"
-}
-
-func orDash(s string) string {
-	if strings.TrimSpace(s) == "" {
-		return "—"
-	}
-	return s
 }
 
 // baseRecord holds the fields every JSON entry has.

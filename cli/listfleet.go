@@ -140,12 +140,12 @@ func writeFleetTable(w io.Writer, entries []model.Entry, reads []contextRead, se
 					marker = "≠"
 				}
 				fmt.Fprintf(tw, "%s %s\t%s\t%s%s\t%s\t%s\t%s\t%s\n", marker, mark, sanitize.Text(e.Path()), src(e),
-					sanitize.Text(model.OperationWord(e.Info.Operation)), sanitize.Text(orDash(e.Info.Who)),
-					e.AgeAt(now), sanitize.Text(orDash(e.Info.Version)), sanitize.Text(e.ShortID()))
+					sanitize.Text(model.OperationWord(e.Info.Operation)), sanitize.Text(sanitize.OrDash(e.Info.Who)),
+					e.AgeAt(now), sanitize.Text(sanitize.OrDash(e.Info.Version)), sanitize.Text(e.ShortID()))
 			case model.KindDigest:
 				fmt.Fprintf(tw, "  %s\t%s\t%sdigest\t%s\t—\t—\t—\n", mark, sanitize.Text(e.Path()), src(e), sanitize.Text(e.Digest))
 			default:
-				fmt.Fprintf(tw, "? %s\t%s\t%smalformed\t—\t—\t—\t—\n", mark, sanitize.Text(orDash(e.LockID)), src(e))
+				fmt.Fprintf(tw, "? %s\t%s\t%smalformed\t—\t—\t—\t—\n", mark, sanitize.Text(sanitize.OrDash(e.LockID)), src(e))
 			}
 		}
 		if err := tw.Flush(); err != nil {
@@ -171,7 +171,7 @@ func writeFleetTable(w io.Writer, entries []model.Entry, reads []contextRead, se
 		for _, e := range entries {
 			if e.Kind == model.KindMalformed {
 				malformedHead()
-				fmt.Fprintf(w, "? %s %s: %s\n", sanitize.Text(settingsOf(&e).Mark()), sanitize.Text(orDash(e.LockID)), sanitize.Text(e.Problem))
+				fmt.Fprintf(w, "? %s %s: %s\n", sanitize.Text(settingsOf(&e).Mark()), sanitize.Text(sanitize.OrDash(e.LockID)), sanitize.Text(e.Problem))
 			}
 		}
 		fmt.Fprintln(w)

@@ -286,7 +286,7 @@ func (m Model) repairDigest(ctxName string, r lwaws.DigestReport) tea.Cmd {
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		res, err := rel.RepairDigest(ctx, r, fmt.Sprintf("digest %s, state object MD5 %s; confirmed in the UI", orDash(r.Stored), r.State.MD5))
+		res, err := rel.RepairDigest(ctx, r, fmt.Sprintf("digest %s, state object MD5 %s; confirmed in the UI", sanitize.OrDash(r.Stored), r.State.MD5))
 		return repairedMsg{context: ctxName, report: r, res: res, err: err}
 	}
 }
@@ -445,8 +445,8 @@ func (m Model) repairView(w, inner int) []string {
 	}
 	serial := r.State.SerialText()
 	add(s.Context.Render(sanitize.Text(r.Path)),
-		fmt.Sprintf("digest %s (%s)", sanitize.Text(orDash(r.Stored)), r.Status),
-		fmt.Sprintf("state object: MD5 %s · serial %s · lineage %s · written %s", r.State.MD5, serial, sanitize.Text(orDash(r.State.Lineage)),
+		fmt.Sprintf("digest %s (%s)", sanitize.Text(sanitize.OrDash(r.Stored)), r.Status),
+		fmt.Sprintf("state object: MD5 %s · serial %s · lineage %s · written %s", r.State.MD5, serial, sanitize.Text(sanitize.OrDash(r.State.Lineage)),
 			r.State.LastModified.UTC().Format("2006-01-02 15:04:05 UTC")), "")
 	add("Check the state object first: after the repair Terraform accepts whatever it holds, even a truncated or rolled-back state. The digest is written only if it is still as shown; the change is audited and can be undone with u.", "")
 	add("Type " + m.typeWhat() + " to confirm:")

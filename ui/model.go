@@ -322,7 +322,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 func (m Model) onSnapshot(msg snapshotMsg) (tea.Model, tea.Cmd) {
 	mem := &m.members[msg.member]
 	if msg.gen != mem.gen {
-		m.cfg.Logf("dropped reply of poll %d of %s (current %d)", msg.gen, orDash(mem.cfg.Context), mem.gen)
+		m.cfg.Logf("dropped reply of poll %d of %s (current %d)", msg.gen, sanitize.OrDash(mem.cfg.Context), mem.gen)
 		return m, nil
 	}
 	mem.polling = false
@@ -339,7 +339,7 @@ func (m Model) onSnapshot(msg snapshotMsg) (tea.Model, tea.Cmd) {
 			wait = max(wait, mem.pace().Wait)
 		}
 		mem.nextRetry = at.Add(wait)
-		m.cfg.Logf("poll %d of %s failed (%d in a row): %v; retry in %s", msg.gen, orDash(mem.cfg.Context), mem.failures, msg.err, wait)
+		m.cfg.Logf("poll %d of %s failed (%d in a row): %v; retry in %s", msg.gen, sanitize.OrDash(mem.cfg.Context), mem.failures, msg.err, wait)
 		return m, mem.schedule(msg.member, at, wait, "")
 	}
 	if mem.failures > 0 {
@@ -718,11 +718,4 @@ func plural(n int, one, many string) string {
 		return one
 	}
 	return many
-}
-
-func orDash(s string) string {
-	if s == "" {
-		return "—"
-	}
-	return s
 }

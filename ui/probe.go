@@ -58,7 +58,7 @@ func (m Model) stateFields(e *model.Entry, field func(string, ...string)) {
 		field("State", "no state object at s3://"+sanitize.Text(e.Bucket)+"/"+sanitize.Text(e.Key))
 	default:
 		serial := r.State.SerialText()
-		field("State", fmt.Sprintf("serial %s · lineage %s · %d bytes · written %s (%s)", serial, sanitize.Text(orDash(r.State.Lineage)),
+		field("State", fmt.Sprintf("serial %s · lineage %s · %d bytes · written %s (%s)", serial, sanitize.Text(sanitize.OrDash(r.State.Lineage)),
 			r.State.Size, r.State.LastModified.UTC().Format("2006-01-02 15:04:05 UTC"), model.Ago(m.now, r.State.LastModified)))
 	}
 	if cfg.Table == "" {

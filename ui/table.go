@@ -109,7 +109,7 @@ func shownPath(e *model.Entry) string {
 	if e.Kind == model.KindMalformed {
 		p = e.LockID
 	}
-	return sanitize.Text(orDash(p))
+	return sanitize.Text(sanitize.OrDash(p))
 }
 
 // row renders one entry, its state path shown as path (from statePaths).
@@ -122,14 +122,14 @@ func (m Model) row(e *model.Entry, path string, c columns, selected bool, w int)
 	switch e.Kind {
 	case model.KindLock:
 		op = model.OperationWord(e.Info.Operation)
-		who = orDash(e.Info.Who)
+		who = sanitize.OrDash(e.Info.Who)
 		a := e.AgeAt(m.now)
 		age = a.String()
 		if a.ClockAhead {
 			age = "ahead " + model.FormatDuration(a.Ahead)
 			ageStyle = &s.Warn
 		}
-		ver = orDash(e.Info.Version)
+		ver = sanitize.OrDash(e.Info.Version)
 		id = e.ShortID()
 		switch {
 		case e.Warning != "":

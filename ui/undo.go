@@ -227,7 +227,7 @@ func (m Model) undoView(w int) []string {
 	if u.repair {
 		title = "Undo the digest repair?"
 		add(fmt.Sprintf("repaired %s · audit %s", when, u.recordID), "")
-		add("The digest goes back to " + sanitize.Text(orDash(u.entry.Digest)) + ", the value Terraform refused. It is written only if the digest is still the repaired one.")
+		add("The digest goes back to " + sanitize.Text(sanitize.OrDash(u.entry.Digest)) + ", the value Terraform refused. It is written only if the digest is still the repaired one.")
 	} else {
 		add(sanitize.Text(unlock.Describe(u.entry)), fmt.Sprintf("released %s · audit %s", when, u.recordID), "")
 		add("The lock is put back exactly as it was, only if nothing holds the state now. Until it is released again, no Terraform run can take this state.")

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"golang.org/x/sync/errgroup"
 
 	lwaws "github.com/lockwarden/lockwarden/aws"
 	"github.com/lockwarden/lockwarden/model"
@@ -114,18 +115,17 @@ func (m Model) checkDigests() tea.Cmd {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 		defer cancel()
 		out := make([]lwaws.DigestReport, len(keys))
-		sem := make(chan struct{}, 8)
-		done := make(chan struct{})
+		// A probe reports its failure in its report: none returns an
+		// error, so the group only bounds and waits.
+		var g errgroup.Group
+		g.SetLimit(8)
 		for i, k := range keys {
-			sem <- struct{}{}
-			go func(i int, path string) {
-				defer func() { <-sem; done <- struct{}{} }()
-				out[i] = probers[i].Probe(ctx, path)
-			}(i, k.id)
+			g.Go(func() error {
+				out[i] = probers[i].Probe(ctx, k.id)
+				return nil
+			})
 		}
-		for range keys {
-			<-done
-		}
+		_ = g.Wait()
 		return healthMsg{keys: keys, reports: out}
 	}
 }

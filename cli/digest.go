@@ -93,7 +93,7 @@ Exit codes: 0; 1 error; 2 usage; 3 with --exit-code when a digest is not ok.`,
 				if r.Err != nil {
 					return fmt.Errorf("%s: %v", r.Path, r.Err)
 				}
-				if exitCode && r.Status != lwaws.DigestOK {
+				if exitCode && r.Status != model.DigestOK {
 					return &exitError{code: ExitListed, err: fmt.Errorf("")}
 				}
 			}
@@ -170,7 +170,7 @@ func writeDigestTable(w io.Writer, reports []lwaws.DigestReport) error {
 	bad := 0
 	for _, r := range reports {
 		marker := " "
-		if r.Status != lwaws.DigestOK && r.Status != lwaws.DigestNone {
+		if r.Status != model.DigestOK && r.Status != model.DigestNone {
 			marker, bad = "✗", bad+1
 		}
 		serial, written, size, sum := "—", "—", "—", "—"
@@ -192,7 +192,7 @@ func writeDigestTable(w io.Writer, reports []lwaws.DigestReport) error {
 	}
 	none := 0
 	for _, r := range reports {
-		if r.Status == lwaws.DigestNone {
+		if r.Status == model.DigestNone {
 			none++
 		}
 	}
@@ -277,7 +277,7 @@ confirmed, changed since read).`,
 			if err := writeDigestTable(env.Stdout, []lwaws.DigestReport{r}); err != nil {
 				return err
 			}
-			if r.Status == lwaws.DigestOK {
+			if r.Status == model.DigestOK {
 				fmt.Fprintln(env.Stdout, "Nothing to repair.")
 				return nil
 			}

@@ -231,7 +231,7 @@ type prober struct {
 // Probe implements ui.Prober.
 func (p prober) Probe(ctx context.Context, path string) lwaws.DigestReport {
 	if p.w == nil {
-		r := lwaws.DigestReport{Path: path, Status: lwaws.DigestUnchecked}
+		r := lwaws.DigestReport{Path: path, Status: model.DigestUnchecked}
 		bucket, key := model.SplitPath(path)
 		r.State, r.Err = lwaws.ReadState(ctx, p.c, bucket, key)
 		return r

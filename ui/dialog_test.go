@@ -221,8 +221,8 @@ func TestUnlockRefusalsAndChangedLock(t *testing.T) {
 func TestReadOnlyUIOffersNoWrite(t *testing.T) {
 	rel := &fakeReleaser{}
 	path := "tfstate/app/terraform.tfstate"
-	p := fakeProber{path: {Path: path, Status: lwaws.DigestMismatch, Stored: "06462db2ef044008b94260f6cb5ab7cb", Item: model.Item{},
-		State: lwaws.StateObject{Exists: true, MD5: "c016ff98e4a56a223b07c2a4c02512ac"}}}
+	p := fakeProber{path: {Path: path, Status: model.DigestMismatch, Stored: "06462db2ef044008b94260f6cb5ab7cb", Item: model.Item{},
+		State: model.StateObject{Exists: true, MD5: "c016ff98e4a56a223b07c2a4c02512ac"}}}
 	// A releaser is wired in, as a buggy caller might: read-only still
 	// must not use it.
 	m := newModel(120, 30, seed(), writable(rel), probed(p), func(c *Config) { c.ReadOnly = true })

@@ -72,7 +72,7 @@ func (m Model) stateFields(e *model.Entry, field func(string, ...string)) {
 		return
 	}
 	digest := string(r.Status)
-	if r.Status == lwaws.DigestMismatch {
+	if r.Status == model.DigestMismatch {
 		digest += fmt.Sprintf(": stored %s, state object %s — Terraform will refuse this state", sanitize.Text(r.Stored), r.State.MD5)
 	}
 	field("Digest", digest)
@@ -188,5 +188,5 @@ func (m Model) digestHealth(e *model.Entry) (string, bool) {
 	if !hasDigestItem(r) {
 		return "", false
 	}
-	return string(r.Status), r.Status != lwaws.DigestOK
+	return string(r.Status), r.Status != model.DigestOK
 }

@@ -1,0 +1,30 @@
+package model
+
+import "testing"
+
+func TestJudgeEveryOutcome(t *testing.T) {
+	st := StateObject{Exists: true, MD5: "06462db2ef044008b94260f6cb5ab7cb"}
+	cases := []struct {
+		stored   string
+		haveItem bool
+		state    StateObject
+		want     DigestStatus
+	}{
+		{"06462db2ef044008b94260f6cb5ab7cb", true, st, DigestOK},
+		{"0123456789abcdef0123456789abcdef", true, st, DigestMismatch},
+		{"06462db2ef044008b94260f6cb5ab7cb", true, StateObject{}, DigestNoState},
+		{"", false, st, DigestNoDigest},
+		{"", true, st, DigestNoDigest}, // Terragrunt's -md5 item without Digest
+		{"XYZ", true, st, DigestInvalid},
+		// Neither: a killed first apply, a lock-file-only state. No
+		// verdict on a digest that is not there.
+		{"", false, StateObject{}, DigestNone},
+		// An item without a value and no state object.
+		{"", true, StateObject{}, DigestNoState},
+	}
+	for _, c := range cases {
+		if got := JudgeDigest(c.stored, c.haveItem, c.state); got != c.want {
+			t.Errorf("JudgeDigest(%q, %v, exists=%v) = %s, want %s", c.stored, c.haveItem, c.state.Exists, got, c.want)
+		}
+	}
+}

@@ -187,15 +187,6 @@ func keepFitting(items []string, room int) string {
 	return strings.Join(kept, "  ")
 }
 
-// sortArrow is the direction of the rows: ▼ descending, ▲ ascending.
-// Age sorts oldest first, that is by descending age, unless reversed.
-func (m Model) sortArrow() string {
-	if (m.sortKey == model.SortAge) != m.sortReverse {
-		return "▼"
-	}
-	return "▲"
-}
-
 // sortLabel is the header's order of the rows: "sort: age ▼".
 func (m Model) sortLabel() string {
 	return "sort: " + m.sortKey.String() + " " + m.sortArrow()
@@ -377,26 +368,6 @@ func scrolled(lines []string, top, h int, s Styles) []string {
 	return append(out, s.Dim.Render(hint))
 }
 
-func (m Model) emptyView(w int) []string {
-	s := m.styles
-	if q := model.ParseQuery(m.filter.Value()); !q.Empty() {
-		what := fmt.Sprintf("Nothing matches %q.", sanitize.Text(q.String()))
-		if strings.Contains(q.String(), " ") {
-			what = fmt.Sprintf("Nothing matches every word of %q.", sanitize.Text(q.String()))
-		}
-		return []string{"", " " + what + s.Dim.Render(" esc clears the filter.")}
-	}
-	msg := []string{"", " " + s.Context.Render("No locks in "+sanitize.Text(m.watched())+".")}
-	if n := m.digestCount(); n > 0 && !m.showDigests {
-		msg = append(msg, " "+s.Dim.Render(fmt.Sprintf("%d digest item%s hidden (d shows them).", n, plural(n, "", "s"))))
-	}
-	msg = append(msg, "")
-	for _, l := range wrap("If Terraform still says the state is locked, check that this is the table, region and account its backend uses (dynamodb_table, region, profile), or whether it locks with S3 lock files (use_lockfile).", w-2) {
-		msg = append(msg, " "+l)
-	}
-	return msg
-}
-
 // watched says what the UI reads: "table T", "bucket B", or both; in a
 // fleet, how many contexts (or the one ':' narrowed it to).
 func (m Model) watched() string {
@@ -444,32 +415,6 @@ func (mem *member) watchedStyled(s Styles) string {
 		parts = append(parts, plural(n, "bucket ", "buckets ")+s.Context.Render(sanitize.Text(strings.Join(mem.cfg.Buckets, ", "))))
 	}
 	return strings.Join(parts, " · ")
-}
-
-// noDataView is shown until the first read succeeds: a waiting line, or
-// the error and what to check.
-func (m Model) noDataView(w int) []string {
-	s := m.styles
-	failing := m.failing()
-	if len(failing) == 0 {
-		return []string{"", " Reading " + sanitize.Text(m.watched()) + "…"}
-	}
-	var lines []string
-	for _, mem := range failing {
-		what := "the lock table"
-		if mem.cfg.Table == "" {
-			what = "the lock files"
-		}
-		if m.fleet {
-			what += " of " + mem.cfg.Context
-		}
-		lines = append(lines, "", " "+s.Error.Render("Cannot read "+sanitize.Text(what)+"."))
-		for _, l := range wrap(sanitize.Text(mem.lastErr.Error()), w-2) {
-			lines = append(lines, " "+l)
-		}
-	}
-	lines = append(lines, "", " "+s.Dim.Render(fmt.Sprintf("lockwarden keeps retrying (next in %s); r retries now, q quits.", model.FormatDuration(max(0, failing[0].nextRetry.Sub(m.now))))))
-	return lines
 }
 
 // failing are the contexts whose last read failed, in order.

@@ -1,11 +1,8 @@
 package ui
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
@@ -16,13 +13,6 @@ import (
 	"github.com/lockwarden/lockwarden/sanitize"
 	"github.com/lockwarden/lockwarden/unlock"
 )
-
-// Releaser is the guarded write path (unlock.Service).
-type Releaser interface {
-	Release(ctx context.Context, observed model.Entry, req model.ReleaseRequest, reason string) (unlock.Result, error)
-	Restore(ctx context.Context, recordID string) (unlock.Result, error)
-	RepairDigest(ctx context.Context, observed lwaws.DigestReport, reason string) (unlock.Result, error)
-}
 
 // Buttons of the dialog. Focus starts on Cancel.
 const (
@@ -170,84 +160,6 @@ func (m Model) typeWhat() string {
 	return "the first 8 characters of the lock ID (" + sanitize.Text(m.dialog.entry.ShortID()) + ")"
 }
 
-// releasedMsg is the result of a release.
-type releasedMsg struct {
-	entry model.Entry
-	res   unlock.Result
-	err   error
-}
-
-// release runs the guarded path in a command; the guards are checked
-// again there, and the delete is conditioned on the observed item.
-func (m Model) release(e model.Entry, fresh, flagged bool, why string) tea.Cmd {
-	cfg := m.cfgOf(&e)
-	rel, now, staleAfter := cfg.Releaser, m.cfg.Now(), cfg.StaleAfter
-	confirmID := e.Info.ID
-	reason := fmt.Sprintf("held %s, stale threshold %s; confirmed in the UI", e.AgeAt(now), model.FormatThreshold(staleAfter))
-	if e.Kind == model.KindMalformed {
-		confirmID, reason = e.LockID, "malformed item ("+e.Problem+"), full LockID typed in the UI"
-	} else if fresh {
-		reason += "; not stale, second confirmation given"
-	}
-	if flagged {
-		reason += "; flagged ≠ (" + e.Warning + "), second confirmation given"
-	}
-	req := model.ReleaseRequest{ConfirmID: confirmID, AllowFresh: fresh, AllowSplit: flagged, Now: now, StaleAfter: staleAfter,
-		Reason: why, RequireReason: cfg.RequireReason}
-	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		res, err := rel.Release(ctx, e, req, reason)
-		return releasedMsg{entry: e, res: res, err: err}
-	}
-}
-
-func (m Model) onReleased(msg releasedMsg) (tea.Model, tea.Cmd) {
-	m.dialog = nil
-	at := m.cfg.Now()
-	var changed *unlock.ChangedError
-	var partial *unlock.PartialError
-	var unrecorded *unlock.UnrecordedError
-	switch {
-	case errors.As(msg.err, &partial):
-		// The lock file is gone, the item is not: written all the same.
-		m.recordWrite(Write{Kind: WriteRelease, Path: msg.entry.Path(), Holder: holderOf(msg.entry), RecordID: partial.RecordID,
-			Note: "partly: the lock-table item was not removed"}, msg.entry, at)
-		m.setStatus(at, msg.err.Error())
-	case errors.As(msg.err, &unrecorded):
-		// Released all the same: say so, and keep the undo on offer.
-		m.setStatus(at, unrecorded.Error())
-		m.released(msg.entry, msg.res.RecordID, "audit outcome not written", at)
-	case errors.As(msg.err, &changed):
-		m.setStatus(at, changed.Error())
-	case errors.Is(msg.err, lwaws.ErrOutcomeUnknown):
-		// It may have gone: keep the record ID where the operator sees
-		// it, and in the session's writes.
-		m.setStatus(at, fmt.Sprintf("outcome unknown (audit %s): %s — press r to re-read; lockwarden restore %s puts it back if it went", msg.res.RecordID, msg.err.Error(), msg.res.RecordID))
-		m.recordWrite(Write{Kind: WriteRelease, Path: msg.entry.Path(), Holder: holderOf(msg.entry), RecordID: msg.res.RecordID, Note: "outcome unknown"}, msg.entry, at)
-	case msg.err != nil:
-		m.setStatus(at, "not released: "+msg.err.Error())
-	default:
-		m.setStatus(at, fmt.Sprintf("released %s (audit %s)", msg.entry.Path(), msg.res.RecordID))
-		m.released(msg.entry, msg.res.RecordID, "", at)
-	}
-	return m, m.refreshAfterWrite(msg.entry.Context)
-}
-
-// released notes a release of ours, once announced on the status line: in
-// the writes, the history (the next poll will not announce it again) and
-// the undo offer.
-func (m *Model) released(e model.Entry, recordID, note string, at time.Time) {
-	m.recordWrite(Write{Kind: WriteRelease, Path: e.Path(), Holder: holderOf(e), RecordID: recordID, Note: note}, e, at)
-	ownGone := make(map[rowKey]string, len(m.ownGone)+1)
-	for k, v := range m.ownGone {
-		ownGone[k] = v
-	}
-	ownGone[keyOf(&e)] = e.Info.ID
-	m.ownGone = ownGone
-	m.offerUndo(undoOffer{recordID: recordID, entry: e, at: at})
-}
-
 // openRepair opens the digest repair dialog for a probed digest.
 func (m *Model) openRepair(e *model.Entry) tea.Cmd {
 	if !m.writable(e) {
@@ -272,50 +184,6 @@ func (m *Model) openRepair(e *model.Entry) tea.Cmd {
 	}
 	m.dialog = &unlockDialog{entry: *e, repair: &r, input: newDialogInput(), focus: focusCancel}
 	return m.dialog.input.Focus()
-}
-
-type repairedMsg struct {
-	context string             // the digest's context
-	report  lwaws.DigestReport // as observed when the repair was confirmed
-	res     unlock.Result
-	err     error
-}
-
-func (m Model) repairDigest(ctxName string, r lwaws.DigestReport) tea.Cmd {
-	rel := m.members[max(0, m.memberIndex(ctxName))].cfg.Releaser
-	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		res, err := rel.RepairDigest(ctx, r, fmt.Sprintf("digest %s, state object MD5 %s; confirmed in the UI", sanitize.OrDash(r.Stored), r.State.MD5))
-		return repairedMsg{context: ctxName, report: r, res: res, err: err}
-	}
-}
-
-func (m Model) onRepaired(msg repairedMsg) (tea.Model, tea.Cmd) {
-	m.dialog = nil
-	at := m.cfg.Now()
-	var unrecorded *unlock.UnrecordedError
-	if msg.err != nil && !errors.As(msg.err, &unrecorded) {
-		m.setStatus(at, "not repaired: "+msg.err.Error())
-		return m, m.refreshAfterWrite(msg.context)
-	}
-	path := msg.report.Path
-	digest := model.Entry{Kind: model.KindDigest, LockID: path + model.DigestSuffix, Digest: msg.report.Stored, Context: msg.context}
-	note := ""
-	if unrecorded != nil {
-		note = "audit outcome not written"
-	}
-	m.recordWrite(Write{Kind: WriteRepair, Path: path, RecordID: msg.res.RecordID, Note: note}, digest, at)
-	m.setStatus(at, fmt.Sprintf("digest of %s repaired (audit %s)", path, msg.res.RecordID))
-	if unrecorded != nil {
-		m.setStatus(at, unrecorded.Error())
-	}
-	m.offerUndo(undoOffer{recordID: msg.res.RecordID, entry: digest, repair: true, at: at})
-	var reprobe tea.Cmd
-	if m.detail != nil {
-		reprobe = m.probe(m.detail)
-	}
-	return m, tea.Batch(m.refreshAfterWrite(msg.context), reprobe)
 }
 
 // dialogView draws the confirmation box.

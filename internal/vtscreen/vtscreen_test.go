@@ -1,0 +1,76 @@
+package vtscreen
+
+import (
+	"bytes"
+	"fmt"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// lockedBuffer is what teatest's output is: a buffer written while read.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) Read(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Read(p)
+}
+
+// A word redrawn over another by its changed cells only is on the screen,
+// though never in the bytes; the word it replaced is gone from the screen,
+// though still in the bytes.
+func TestScreenShowsWhatWasDrawnNotWhatWasWritten(t *testing.T) {
+	var out lockedBuffer
+	scr := New(t, &out, 40, 5)
+	out.Write([]byte("\x1b[?1049h\x1b[2;1Hreleased tfstate/app (audit r-1)"))
+	scr.WaitText(t, "released tfstate/app")
+	// "restored" over "released": only the cells that differ are sent.
+	out.Write([]byte("\x1b[2;3Hstor"))
+	scr.WaitText(t, "restored tfstate/app (audit r-1)")
+	if strings.Contains(scr.Text(), "released") {
+		t.Errorf("an overwritten word is still on the screen:\n%s", scr.Text())
+	}
+	if got := strings.Split(scr.Text(), "\n")[1]; got != "restored tfstate/app (audit r-1)" {
+		t.Errorf("row 2 is %q", got)
+	}
+}
+
+// A wait that is not met fails the test, showing the screen.
+func TestWaitForFailsWithTheScreen(t *testing.T) {
+	var out lockedBuffer
+	out.Write([]byte("nothing here"))
+	ft := &fakeTB{TB: t}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		New(ft, &out, 20, 2).WaitFor(ft, "«x»", func(string) bool { return false }, 50*time.Millisecond)
+	}()
+	<-done
+	if !strings.Contains(ft.msg, "nothing here") || !strings.Contains(ft.msg, "«x»") {
+		t.Errorf("failure message %q", ft.msg)
+	}
+}
+
+type fakeTB struct {
+	testing.TB
+	msg string
+}
+
+func (f *fakeTB) Helper() {}
+
+func (f *fakeTB) Fatalf(format string, args ...any) {
+	f.msg = fmt.Sprintf(format, args...)
+	runtime.Goexit()
+}

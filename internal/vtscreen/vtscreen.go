@@ -7,6 +7,7 @@
 package vtscreen
 
 import (
+	"bytes"
 	"io"
 	"strings"
 	"sync"
@@ -46,7 +47,7 @@ func (s *Screen) Text() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	// The output is a buffer, read to its end: nothing to wait for.
-	_, _ = io.Copy(s.em, s.out)
+	_, _ = io.Copy(onlcr{s.em}, s.out)
 	rows := strings.Split(s.em.String(), "\n")
 	for i, r := range rows {
 		rows[i] = strings.TrimRight(r, " ")
@@ -83,6 +84,19 @@ func (s *Screen) WaitText(tb testing.TB, want ...string) {
 		}
 		return true
 	}, DefaultTimeout)
+}
+
+// onlcr does what a terminal's line discipline does on output (ONLCR):
+// a line feed goes out as carriage return and line feed. Bubble Tea's
+// renderer counts on it; the emulator, which has no tty in front, does
+// not do it itself.
+type onlcr struct{ w io.Writer }
+
+func (o onlcr) Write(p []byte) (int, error) {
+	if _, err := o.w.Write(bytes.ReplaceAll(p, []byte("\n"), []byte("\r\n"))); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }
 
 func quoteAll(want []string) string {

@@ -45,6 +45,12 @@ func TestScreenShowsWhatWasDrawnNotWhatWasWritten(t *testing.T) {
 	if got := strings.Split(scr.Text(), "\n")[1]; got != "restored tfstate/app (audit r-1)" {
 		t.Errorf("row 2 is %q", got)
 	}
+	// A bare line feed starts the next row at its left edge, as the
+	// terminal's line discipline makes it.
+	out.Write([]byte("\x1b[3;1Hone\ntwo"))
+	if got := strings.Split(scr.Text(), "\n")[2:4]; got[0] != "one" || got[1] != "two" {
+		t.Errorf("rows 3 and 4 are %q", got)
+	}
 }
 
 // A wait that is not met fails the test, showing the screen.

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"charm.land/bubbles/v2/textinput"
@@ -271,8 +272,8 @@ type buttons struct {
 	busy            bool   // a write is under way
 }
 
-// box frames a dialog's body with its buttons, centred. What Enter could
-// not do, and a write under way, end every body.
+// box frames a dialog's body with its buttons; render lays it over the
+// screen. What Enter could not do, and a write under way, end every body.
 func (m Model) box(w, inner int, title string, body []string, b buttons) []string {
 	s := m.styles
 	if b.why != "" {
@@ -292,12 +293,44 @@ func (m Model) box(w, inner int, title string, body []string, b buttons) []strin
 	buttons := cancel + "   " + confirm
 	body = append(body, "", strings.Repeat(" ", max(0, inner-lipgloss.Width(buttons)))+buttons)
 	box := s.Dialog.Width(inner + 4).Render(s.Title.Render(title) + "\n\n" + strings.Join(body, "\n"))
-	lines := strings.Split(box, "\n")
-	pad := strings.Repeat(" ", max(0, (w-lipgloss.Width(lines[0]))/2))
-	for i, l := range lines {
-		lines[i] = pad + l
+	return strings.Split(box, "\n")
+}
+
+// overDialog lays a dialog's box over the screen's body (h rows of w
+// cells), centred across, so that what the dialog is about stays in sight
+// above or below it. The row at anchor (the body's row of the lock being
+// released; -1 for none) is kept clear: the box goes below it when it fits
+// there, else above it, else a row from the top as with no anchor.
+func overDialog(body, box []string, anchor, w, h int) []string {
+	y := 1
+	switch boxH := len(box); {
+	case anchor < 0:
+	case anchor+1+boxH <= h:
+		y = anchor + 1
+	case anchor-boxH >= 0:
+		y = anchor - boxH
 	}
-	return append([]string{""}, lines...)
+	x := max(0, (w-lipgloss.Width(box[0]))/2)
+	// The rows the box stands on are cleared across: a row cut by the box
+	// reads as another row ("! env:/pro"), so only whole rows show.
+	body = slices.Clone(body)
+	for i := y; i < min(len(body), y+len(box)); i++ {
+		body[i] = ""
+	}
+	layers := lipgloss.NewCompositor(
+		lipgloss.NewLayer(strings.Join(body, "\n")),
+		lipgloss.NewLayer(strings.Join(box, "\n")).X(x).Y(y).Z(1),
+	)
+	return padLines(strings.Split(lipgloss.NewCanvas(w, h).Compose(layers).Render(), "\n"), h)
+}
+
+// dialogAnchor is the body's row of the lock a dialog is about: the
+// cursor's row when the dialog opened from the table, else -1.
+func (m Model) dialogAnchor() int {
+	if m.dialog == nil || m.undoAsk != nil || m.screen != screenMain {
+		return -1
+	}
+	return 1 + m.cursor - m.offset // under the table's header
 }
 
 // repairView draws the digest repair dialog.

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -299,6 +300,59 @@ func TestDialogsFit80x24(t *testing.T) {
 		out := plain(build())
 		if !strings.Contains(out, "Cancel") || !strings.Contains(out, "╰") {
 			t.Errorf("%s: the buttons or the box's end are cut off:\n%s", name, out)
+		}
+	}
+}
+
+// A dialog is drawn over the table, not instead of it: the row being
+// released stays on screen, whole, above the box, with the table's
+// header; the rows the box stands on are not shown cut in two.
+func TestDialogKeepsTheRowInSight(t *testing.T) {
+	for _, size := range [][2]int{{100, 30}, {120, 40}, {80, 24}} {
+		m := press(newModel(size[0], size[1], seed(), writable(&fakeReleaser{})), "ctrl+d")
+		lines := strings.Split(plain(m), "\n")
+		row, top := -1, -1
+		for i, l := range lines {
+			if row < 0 && strings.Contains(l, "env:/prod/network") && strings.Contains(l, "ci@runner-7") && strings.Contains(l, "3d 4h") {
+				row = i
+			}
+			if top < 0 && strings.Contains(l, "╭") {
+				top = i
+			}
+		}
+		if row < 0 || top < 0 || row > top || !strings.Contains(lines[row-1], "WHO") {
+			t.Errorf("%dx%d: the released row (line %d) is not whole above the box (line %d):\n%s", size[0], size[1], row, top, plain(m))
+		}
+		for _, l := range lines[top:] {
+			if strings.Contains(l, "eks-cluster") {
+				t.Errorf("%dx%d: a row cut by the box shows beside it: %q", size[0], size[1], l)
+			}
+		}
+	}
+}
+
+// The box goes below its row when it fits there, above it when only that
+// fits, and a row from the top with no row to keep.
+func TestOverDialogPlacesTheBoxClearOfItsRow(t *testing.T) {
+	body := make([]string, 10)
+	for i := range body {
+		body[i] = fmt.Sprintf("row%d", i)
+	}
+	box := []string{"+--+", "|ok|", "+--+"}
+	for _, c := range []struct{ anchor, top int }{{2, 3}, {8, 5}, {-1, 1}} {
+		got := overDialog(body, box, c.anchor, 20, len(body))
+		for i, l := range got {
+			l = strings.TrimRight(l, " ")
+			var want string
+			switch {
+			case i >= c.top && i < c.top+len(box):
+				want = strings.Repeat(" ", 8) + box[i-c.top]
+			default:
+				want = body[i]
+			}
+			if l != want {
+				t.Errorf("anchor %d: line %d is %q, want %q", c.anchor, i, l, want)
+			}
 		}
 	}
 }

@@ -51,13 +51,14 @@ func (m Model) render() string {
 	default:
 		body = m.mainView(w, bodyH)
 	}
+	body = padLines(body, bodyH)
 	switch {
 	case m.undoAsk != nil:
-		body = m.undoView(w)
+		body = overDialog(body, m.undoView(w), -1, w, bodyH)
 	case m.dialog != nil:
-		body = m.dialogView(w)
+		body = overDialog(body, m.dialogView(w), m.dialogAnchor(), w, bodyH)
 	}
-	lines = append(lines, padLines(body, bodyH)...)
+	lines = append(lines, body...)
 	lines = append(lines, m.footer()...)
 	for i, l := range lines {
 		lines[i] = fit(l, w)

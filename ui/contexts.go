@@ -25,9 +25,9 @@ func (m Model) onContextsKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		m.sumCounts()
 		m.rebuildRows()
 		if m.only == "" {
-			m.setStatus(m.cfg.Now(), "showing every context")
+			m.setStatus(statusInfo, m.cfg.Now(), "showing every context")
 		} else {
-			m.setStatus(m.cfg.Now(), "showing context "+m.only+" only (: shows every context again)")
+			m.setStatus(statusInfo, m.cfg.Now(), "showing context "+m.only+" only (: shows every context again)")
 		}
 		return m, nil
 	case key.Matches(msg, m.keys.Detail):
@@ -36,7 +36,7 @@ func (m Model) onContextsKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		if name == m.cfg.Context {
 			return m, nil
 		}
-		m.setStatus(m.cfg.Now(), "switching to context "+name+"…")
+		m.setStatus(statusInfo, m.cfg.Now(), "switching to context "+name+"…")
 		sw := m.cfg.Switch
 		return m, func() tea.Msg {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -50,7 +50,7 @@ func (m Model) onContextsKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 
 func (m Model) onSwitched(msg switchedMsg) (tea.Model, tea.Cmd) {
 	if msg.err != nil {
-		m.setStatus(m.cfg.Now(), "cannot switch context: "+msg.err.Error())
+		m.setStatus(statusError, m.cfg.Now(), "cannot switch context: "+msg.err.Error())
 		return m, nil
 	}
 	cfg := msg.cfg
@@ -62,6 +62,6 @@ func (m Model) onSwitched(msg switchedMsg) (tea.Model, tea.Cmd) {
 	next.writes, next.sortKey, next.sortReverse = m.writes, m.sortKey, m.sortReverse
 	next.one().gen = m.one().gen + 1 // replies for the old context are dropped
 	next.switches = m.switches + 1
-	next.setStatus(cfg.Now(), "switched to context "+cfg.Context)
+	next.setStatus(statusInfo, cfg.Now(), "switched to context "+cfg.Context)
 	return next, tea.Batch(next.scan(0), next.describe(0))
 }

@@ -56,12 +56,12 @@ func (m *Model) openUnlock(e *model.Entry) tea.Cmd {
 		return nil
 	}
 	if e.Kind == model.KindDigest || model.IsDigestKey(e.LockID) {
-		m.setStatus(m.cfg.Now(), "a digest (-md5) item is not a lock: lockwarden never deletes it as one")
+		m.setStatus(statusWarning, m.cfg.Now(), "a digest (-md5) item is not a lock: lockwarden never deletes it as one")
 		return nil
 	}
 	if m.find(e) == nil {
 		// A detail view outlives its lock: there is nothing to confirm.
-		m.setStatus(m.cfg.Now(), fmt.Sprintf("%s was already released (seen gone at %s)", e.Path(), m.goneAt(e).In(m.cfg.Location).Format("15:04:05")))
+		m.setStatus(statusWarning, m.cfg.Now(), fmt.Sprintf("%s was already released (seen gone at %s)", e.Path(), m.goneAt(e).In(m.cfg.Location).Format("15:04:05")))
 		return nil
 	}
 	m.dialog = &unlockDialog{entry: *e, input: newDialogInput(), focus: focusCancel}
@@ -80,7 +80,7 @@ func (m Model) onDialogKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	switch msg.String() {
 	case "esc":
 		m.dialog = nil
-		m.setStatus(m.cfg.Now(), "force-unlock cancelled; nothing changed")
+		m.setStatus(statusInfo, m.cfg.Now(), "force-unlock cancelled; nothing changed")
 		return m, nil
 	case "tab", "shift+tab", "left", "right":
 		d.focus = 1 - d.focus
@@ -89,7 +89,7 @@ func (m Model) onDialogKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		if d.focus == focusCancel {
 			// A bare Enter lands here: it cancels, never confirms.
 			m.dialog = nil
-			m.setStatus(m.cfg.Now(), "force-unlock cancelled; nothing changed")
+			m.setStatus(statusInfo, m.cfg.Now(), "force-unlock cancelled; nothing changed")
 			return m, nil
 		}
 		cfg := m.cfgOf(&d.entry)
@@ -169,18 +169,18 @@ func (m *Model) openRepair(e *model.Entry) tea.Cmd {
 	r, ok := m.probes[pathKey(e)]
 	switch {
 	case e.Kind != model.KindDigest && !model.IsDigestKey(e.LockID):
-		m.setStatus(m.cfg.Now(), "R repairs a digest: open a digest (-md5) row (d shows them), then R")
+		m.setStatus(statusWarning, m.cfg.Now(), "R repairs a digest: open a digest (-md5) row (d shows them), then R")
 		return nil
 	case !ok || r.Err != nil:
-		m.setStatus(m.cfg.Now(), "the state object has not been read yet: wait for the State line, then R")
+		m.setStatus(statusWarning, m.cfg.Now(), "the state object has not been read yet: wait for the State line, then R")
 		return nil
 	case !hasDigestItem(r):
-		m.setStatus(m.cfg.Now(), "this state has no digest item: nothing to repair")
+		m.setStatus(statusWarning, m.cfg.Now(), "this state has no digest item: nothing to repair")
 		return nil
 	}
 	// The service's own rule, asked before the dialog opens.
 	if err := unlock.CheckRepair(r); err != nil {
-		m.setStatus(m.cfg.Now(), err.Error())
+		m.setStatus(statusWarning, m.cfg.Now(), err.Error())
 		return nil
 	}
 	m.dialog = &unlockDialog{entry: *e, repair: &r, input: newDialogInput(), focus: focusCancel}

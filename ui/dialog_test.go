@@ -84,7 +84,7 @@ func TestUnlockDialogTypedConfirmation(t *testing.T) {
 
 	// A bare Enter never confirms: focus is on Cancel.
 	m2 := press(m, "enter")
-	if m2.dialog != nil || len(rel.released) != 0 || !strings.Contains(m2.status, "cancelled") {
+	if m2.dialog != nil || len(rel.released) != 0 || !strings.Contains(m2.status.text, "cancelled") {
 		t.Fatal("a bare Enter must cancel, not confirm")
 	}
 	// Unlock focused with nothing typed: Enter says why and does nothing.
@@ -118,8 +118,8 @@ func TestUnlockDialogTypedConfirmation(t *testing.T) {
 	if rel.observed[0].InfoRaw != seed()[0].InfoRaw {
 		t.Error("the release must carry the observed item")
 	}
-	if m.dialog != nil || !strings.Contains(m.status, "released tfstate/env:/prod/network/terraform.tfstate (audit r-20261126-031407-abcdef)") {
-		t.Fatalf("status %q", m.status)
+	if m.dialog != nil || !strings.Contains(m.status.text, "released tfstate/env:/prod/network/terraform.tfstate (audit r-20261126-031407-abcdef)") {
+		t.Fatalf("status %q", m.status.text)
 	}
 	if !strings.Contains(plain(m), "released tfstate/env:/prod/network/terraform.tfstate (audit r-20261126-031407-abcdef) — u to undo, 2m00s left") {
 		t.Fatalf("the undo offer is not on the status line:\n%s", plain(m))
@@ -137,11 +137,11 @@ func TestUnlockDialogTypedConfirmation(t *testing.T) {
 	}
 	m, cmd = sendCmd(press(m, "tab"), keyMsg("enter"))
 	m = runCmd(m, cmd)
-	if len(rel.restored) != 1 || rel.restored[0] != "r-20261126-031407-abcdef" || !strings.Contains(m.status, "restored tfstate/env:/prod/network/terraform.tfstate") {
-		t.Fatalf("undo: %v, status %q", rel.restored, m.status)
+	if len(rel.restored) != 1 || rel.restored[0] != "r-20261126-031407-abcdef" || !strings.Contains(m.status.text, "restored tfstate/env:/prod/network/terraform.tfstate") {
+		t.Fatalf("undo: %v, status %q", rel.restored, m.status.text)
 	}
-	if m, cmd := sendCmd(m, keyMsg("u")); cmd != nil || m.undoAsk != nil || !strings.Contains(m.status, "nothing to undo") {
-		t.Errorf("u must do nothing but say so once the undo is used: %q", m.status)
+	if m, cmd := sendCmd(m, keyMsg("u")); cmd != nil || m.undoAsk != nil || !strings.Contains(m.status.text, "nothing to undo") {
+		t.Errorf("u must do nothing but say so once the undo is used: %q", m.status.text)
 	}
 }
 
@@ -197,8 +197,8 @@ func TestUnlockRefusalsAndChangedLock(t *testing.T) {
 	m := typeText(press(newModel(120, 30, seed(), writable(rel)), "ctrl+d"), "8d1f6c0e")
 	m, cmd := sendCmd(m, keyMsg("enter"))
 	m = runCmd(m, cmd)
-	if !strings.Contains(m.status, "not released: the lock changed since you looked — now held by alice@laptop (apply, ID 2b7e4a91)") {
-		t.Errorf("status %q", m.status)
+	if !strings.Contains(m.status.text, "not released: the lock changed since you looked — now held by alice@laptop (apply, ID 2b7e4a91)") {
+		t.Errorf("status %q", m.status.text)
 	}
 	if m.undo != nil {
 		t.Error("nothing to undo after a refused release")
@@ -212,8 +212,8 @@ func TestUnlockRefusalsAndChangedLock(t *testing.T) {
 		m = press(m, "j")
 	}
 	m = press(m, "ctrl+d")
-	if m.dialog != nil || !strings.Contains(m.status, "never deletes it") {
-		t.Errorf("a digest row must not open the dialog; status %q", m.status)
+	if m.dialog != nil || !strings.Contains(m.status.text, "never deletes it") {
+		t.Errorf("a digest row must not open the dialog; status %q", m.status.text)
 	}
 }
 
@@ -238,8 +238,8 @@ func TestReadOnlyUIOffersNoWrite(t *testing.T) {
 			if m2.dialog != nil || m2.undoAsk != nil || cmd != nil {
 				t.Errorf("read-only %s: %s opened something", name, k)
 			}
-			if !strings.Contains(m2.status, "read-only (use --write)") || !strings.Contains(plain(m2), "read-only (use --write)") {
-				t.Errorf("read-only %s: %s must say read-only, status %q", name, k, m2.status)
+			if !strings.Contains(m2.status.text, "read-only (use --write)") || !strings.Contains(plain(m2), "read-only (use --write)") {
+				t.Errorf("read-only %s: %s must say read-only, status %q", name, k, m2.status.text)
 			}
 			// Whatever follows — a typed prefix, enter, tab — writes nothing.
 			m2 = press(typeText(m2, "8d1f6c0e"), "tab", "enter", "tab", "enter")

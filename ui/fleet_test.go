@@ -77,8 +77,8 @@ func TestFleetRowsAreTheirContexts(t *testing.T) {
 	}
 	// The prod row: read-only, ctrl+d only says so.
 	m = selectContext(t, m, "prod")
-	if m = press(m, "ctrl+d"); m.dialog != nil || !strings.Contains(m.status, "context prod is read-only") {
-		t.Fatalf("ctrl+d on a read-only context's row: dialog %v, status %q", m.dialog != nil, m.status)
+	if m = press(m, "ctrl+d"); m.dialog != nil || !strings.Contains(m.status.text, "context prod is read-only") {
+		t.Fatalf("ctrl+d on a read-only context's row: dialog %v, status %q", m.dialog != nil, m.status.text)
 	}
 	// The staging row: its own releaser, its own threshold.
 	m = selectContext(t, m, "staging")

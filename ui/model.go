@@ -75,8 +75,8 @@ type Model struct {
 	// What changed, by row: a context's LockID.
 	newSince map[rowKey]newMark
 	history  []event
-	status   string
-	statusAt time.Time
+	// status is the status line's message (status.go).
+	status statusMsg
 	// ownGone holds the locks lockwarden released (value: the holder's
 	// ID) until a poll sees them gone: the history already has them,
 	// with their audit record.
@@ -347,7 +347,7 @@ func (m Model) onSnapshot(msg snapshotMsg) (tea.Model, tea.Cmd) {
 		if m.fleet {
 			what = mem.cfg.Context + ": " + what
 		}
-		m.setStatus(at, what)
+		m.setStatus(statusInfo, at, what)
 	}
 	mem.failures, mem.lastErr = 0, nil
 	mem.scanTook, mem.rcu, mem.digests, mem.notes = msg.took, msg.snap.ConsumedRCU, msg.snap.Digests, msg.snap.Notes
@@ -366,17 +366,10 @@ func (m Model) onSnapshot(msg snapshotMsg) (tea.Model, tea.Cmd) {
 	next := mem.schedule(msg.member, at, pace.Wait, pace.Reason)
 	if m.healthPending && m.showDigests && !m.anyPolling() {
 		m.healthPending = false
-		m.setStatus(at, fmt.Sprintf("checking %d digests against their state objects…", m.digestCount()))
+		m.setStatus(statusInfo, at, fmt.Sprintf("checking %d digests against their state objects…", m.digestCount()))
 		return m, tea.Batch(next, m.checkDigests())
 	}
 	return m, next
-}
-
-// setStatus shows s on the status line. Status text quotes lock items,
-// errors and context names, so it is sanitized here, once, and callers
-// pass it raw: sanitizing twice would escape the marks of the first pass.
-func (m *Model) setStatus(at time.Time, s string) {
-	m.status, m.statusAt = sanitize.Text(s), at
 }
 
 // rebuildRows sorts the shown entries and filters them into the rows, keeping
@@ -510,7 +503,7 @@ func (m Model) onKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(msg, k.Undo):
 		return m.askUndo()
 	case !m.keys.Digests.Enabled() && key.Matches(msg, noDigests):
-		m.setStatus(m.cfg.Now(), "no digests here: digests live in a DynamoDB lock table, and only S3 lock files are watched")
+		m.setStatus(statusWarning, m.cfg.Now(), "no digests here: digests live in a DynamoDB lock table, and only S3 lock files are watched")
 		return m, nil
 	}
 	switch m.screen {
@@ -595,10 +588,10 @@ func (m Model) onKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 			m.showDigests = true
 			m.rebuildRows()
 			m.healthPending = true
-			m.setStatus(m.cfg.Now(), "reading digests to check them…")
+			m.setStatus(statusInfo, m.cfg.Now(), "reading digests to check them…")
 			return m, m.refreshNow()
 		}
-		m.setStatus(m.cfg.Now(), fmt.Sprintf("checking %d digests against their state objects…", m.digestCount()))
+		m.setStatus(statusInfo, m.cfg.Now(), fmt.Sprintf("checking %d digests against their state objects…", m.digestCount()))
 		return m, m.checkDigests()
 	case key.Matches(msg, k.History):
 		m.screen = screenHistory
@@ -659,7 +652,7 @@ func (m *Model) writable(e *model.Entry) bool {
 		if m.fleet && cfg.ReadOnlyWhy == "" {
 			why = cfg.Context + " is " + why
 		}
-		m.setStatus(m.cfg.Now(), why)
+		m.setStatus(statusWarning, m.cfg.Now(), why)
 		return false
 	}
 	return true
@@ -709,7 +702,7 @@ func (m *Model) copyID(e *model.Entry) tea.Cmd {
 	if id == "" {
 		id, what = e.LockID, "LockID"
 	}
-	m.setStatus(m.cfg.Now(), fmt.Sprintf("copied %s %s to the clipboard", what, id))
+	m.setStatus(statusInfo, m.cfg.Now(), fmt.Sprintf("copied %s %s to the clipboard", what, id))
 	return tea.SetClipboard(id)
 }
 

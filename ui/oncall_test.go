@@ -28,7 +28,7 @@ func releaseNetwork(t *testing.T, m Model) Model {
 	m, cmd := sendCmd(m, keyMsg("enter"))
 	m = runCmd(m, cmd)
 	if m.undo == nil {
-		t.Fatalf("no undo on offer after the release: %q", m.status)
+		t.Fatalf("no undo on offer after the release: %q", m.status.text)
 	}
 	return send(m, snapshotMsg{gen: m.one().gen, snap: snapshotOf(seed()[1:])})
 }
@@ -55,8 +55,8 @@ func TestUndoAsksNamingTheLockAndStartsOnNo(t *testing.T) {
 	}
 	for _, no := range [][]string{{"enter"}, {"esc"}, {"q"}, {"n"}, {"tab", "tab", "enter"}} {
 		m2, cmd := sendCmd(press(m, no[:len(no)-1]...), keyMsg(no[len(no)-1]))
-		if m2.undoAsk != nil || cmd != nil || !strings.Contains(m2.status, "undo not taken; nothing changed") {
-			t.Errorf("%v must answer No: asking %v, status %q", no, m2.undoAsk != nil, m2.status)
+		if m2.undoAsk != nil || cmd != nil || !strings.Contains(m2.status.text, "undo not taken; nothing changed") {
+			t.Errorf("%v must answer No: asking %v, status %q", no, m2.undoAsk != nil, m2.status.text)
 		}
 		if m2.undo == nil {
 			t.Errorf("%v: answering No must keep the offer", no)
@@ -122,8 +122,8 @@ func TestUndoOfferStaysOnTheStatusLine(t *testing.T) {
 	if m.undo != nil || strings.Contains(plain(m), offer) {
 		t.Errorf("the offer must expire:\n%s", plain(m))
 	}
-	if m, _ = sendCmd(m, keyMsg("u")); !strings.Contains(m.status, "nothing to undo") || m.undoAsk != nil {
-		t.Errorf("u with nothing on offer must say so: %q", m.status)
+	if m, _ = sendCmd(m, keyMsg("u")); !strings.Contains(m.status.text, "nothing to undo") || m.undoAsk != nil {
+		t.Errorf("u with nothing on offer must say so: %q", m.status.text)
 	}
 }
 
@@ -236,8 +236,8 @@ func TestUnlockingAReleasedLockSaysItIsGone(t *testing.T) {
 		if m2.dialog != nil || cmd != nil {
 			t.Errorf("%s on a released lock opened the dialog", k)
 		}
-		if want := networkPath + " was already released (seen gone at 03:14:12)"; !strings.Contains(m2.status, want) {
-			t.Errorf("%s: status %q, want %q", k, m2.status, want)
+		if want := networkPath + " was already released (seen gone at 03:14:12)"; !strings.Contains(m2.status.text, want) {
+			t.Errorf("%s: status %q, want %q", k, m2.status.text, want)
 		}
 	}
 	if out := flat(plain(m)); !strings.Contains(out, "seen gone at 03:14:12") || strings.Contains(out, "or ctrl+d here") || strings.Contains(out, "ctrl+d/x unlock") {

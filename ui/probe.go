@@ -167,10 +167,11 @@ func (m Model) onHealth(msg healthMsg) (tea.Model, tea.Cmd) {
 	if failed > 0 {
 		parts = append(parts, fmt.Sprintf("%d could not be read", failed))
 	}
+	kind := statusWarning
 	if len(parts) == 0 {
-		parts = append(parts, "all match their state objects")
+		kind, parts = statusInfo, append(parts, "all match their state objects")
 	}
-	m.setStatus(m.cfg.Now(), text+strings.Join(parts, ", "))
+	m.setStatus(kind, m.cfg.Now(), text+strings.Join(parts, ", "))
 	return m, nil
 }
 

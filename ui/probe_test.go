@@ -76,9 +76,9 @@ func TestRepairDigestFromTheDetailView(t *testing.T) {
 	m, cmd := sendCmd(m, keyMsg("enter"))
 	m = runCmd(m, cmd)
 	if len(rel.repaired) != 1 || rel.repaired[0].State.MD5 != "c016ff98e4a56a223b07c2a4c02512ac" ||
-		!strings.Contains(m.status, "digest of tfstate/app/terraform.tfstate repaired (audit r-20261126-031409-aaaaaa)") ||
+		!strings.Contains(m.status.text, "digest of tfstate/app/terraform.tfstate repaired (audit r-20261126-031409-aaaaaa)") ||
 		!strings.Contains(plain(m), "digest of tfstate/app/terraform.tfstate repaired (audit r-20261126-031409-aaaaaa) — u to undo") {
-		t.Fatalf("repair: %v, status %q", rel.repaired, m.status)
+		t.Fatalf("repair: %v, status %q", rel.repaired, m.status.text)
 	}
 
 	// Read-only: R only says so (TestReadOnlyUIOffersNoWrite).

@@ -93,7 +93,7 @@ func (m *Model) apply(i int, entries []model.Entry, at time.Time) {
 		if len(gone) > 1 {
 			msg += fmt.Sprintf(" (+%d more, h lists them)", len(gone)-1)
 		}
-		m.setStatus(at, msg)
+		m.setStatus(statusInfo, at, msg)
 	}
 	mem.entries, mem.loaded, mem.lastOK = entries, true, at
 	if m.detail != nil {

@@ -81,7 +81,7 @@ func (m Model) askUndo() (tea.Model, tea.Cmd) {
 		m.writable(&model.Entry{Context: m.cfg.Context})
 		return m, nil
 	case m.undo == nil:
-		m.setStatus(m.cfg.Now(), fmt.Sprintf("nothing to undo: u undoes lockwarden's last write for %s after it", model.FormatDuration(undoFor)))
+		m.setStatus(statusWarning, m.cfg.Now(), fmt.Sprintf("nothing to undo: u undoes lockwarden's last write for %s after it", model.FormatDuration(undoFor)))
 		return m, nil
 	case m.undo.restoring:
 		// One restore at a time: a second u must not start another.
@@ -100,7 +100,7 @@ func (m Model) onUndoDialogKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	switch d.handleKey(msg) {
 	case undoNo:
 		m.undoAsk = nil
-		m.setStatus(m.cfg.Now(), "undo not taken; nothing changed")
+		m.setStatus(statusInfo, m.cfg.Now(), "undo not taken; nothing changed")
 	case undoYes:
 		m.undoAsk = nil
 		if m.undo == nil || m.undo.recordID != d.offer.recordID || m.undo.restoring {
@@ -109,7 +109,7 @@ func (m Model) onUndoDialogKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		undo := *m.undo
 		undo.restoring = true
 		m.undo = &undo
-		m.setStatus(m.cfg.Now(), "undoing "+undo.what()+"…")
+		m.setStatus(statusInfo, m.cfg.Now(), "undoing "+undo.what()+"…")
 		return m, m.restore()
 	}
 	return m, nil
@@ -137,7 +137,7 @@ func (m Model) onRestored(msg restoredMsg) (tea.Model, tea.Cmd) {
 	m.undo = nil
 	var unrecorded *unlock.UnrecordedError
 	if msg.err != nil && !errors.As(msg.err, &unrecorded) {
-		m.setStatus(at, msg.err.Error())
+		m.setStatus(statusError, at, msg.err.Error())
 		return m, m.refreshAfterWrite(msg.offer.entry.Context)
 	}
 	w := Write{Kind: WriteRestore, Path: msg.offer.entry.Path(), RecordID: msg.res.RecordID, Undoes: msg.offer.recordID}
@@ -163,11 +163,11 @@ func (m Model) onRestored(msg restoredMsg) (tea.Model, tea.Cmd) {
 	m.recordWrite(w, put, at)
 	switch {
 	case unrecorded != nil:
-		m.setStatus(at, unrecorded.Error())
+		m.setStatus(statusWarning, at, unrecorded.Error())
 	case msg.offer.repair:
-		m.setStatus(at, fmt.Sprintf("restored the digest of %s as it was (audit %s)", w.Path, msg.res.RecordID))
+		m.setStatus(statusInfo, at, fmt.Sprintf("restored the digest of %s as it was (audit %s)", w.Path, msg.res.RecordID))
 	default:
-		m.setStatus(at, fmt.Sprintf("restored %s: %s again (audit %s)", msg.res.Entry.Path(), unlock.Describe(msg.res.Entry), msg.res.RecordID))
+		m.setStatus(statusInfo, at, fmt.Sprintf("restored %s: %s again (audit %s)", msg.res.Entry.Path(), unlock.Describe(msg.res.Entry), msg.res.RecordID))
 	}
 	return m, m.refreshAfterWrite(msg.offer.entry.Context)
 }
@@ -182,7 +182,7 @@ func (m *Model) expireUndo() {
 
 // offerUndo puts the write just announced on the status line on offer.
 func (m *Model) offerUndo(u undoOffer) {
-	u.announced = m.status
+	u.announced = m.status.text
 	m.undo = &u
 }
 
@@ -195,8 +195,8 @@ func (m Model) undoLine() (line string, joined bool) {
 		return "", false
 	}
 	left := model.FormatDuration(max(0, undoFor-m.now.Sub(u.at)).Round(time.Second))
-	if !u.restoring && m.status != "" && m.status == u.announced {
-		return fmt.Sprintf("%s — u to undo, %s left", m.status, left), true
+	if status := m.status.shownAt(m.now); !u.restoring && status != "" && status == u.announced {
+		return fmt.Sprintf("%s — u to undo, %s left", status, left), true
 	}
 	path := elidePath(sanitize.Text(u.entry.Path()), max(20, m.width-4))
 	what := "the release of " + path

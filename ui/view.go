@@ -230,14 +230,15 @@ func (m Model) statusLines() []string {
 	// In a fleet a failing context must not hide what was just said of
 	// another (a release, a refusal): a fresh message goes first, and the
 	// failure is named after it.
-	fresh := m.fleet && m.status != "" && m.now.Sub(m.statusAt) < freshStatus
+	status := m.status.shownAt(m.now)
+	fresh := m.fleet && status != "" && m.now.Sub(m.status.at) < freshStatus
 	switch {
 	case len(failing) > 0 && fresh:
 		names := make([]string, len(failing))
 		for i, mem := range failing {
 			names[i] = sanitize.Text(mem.cfg.Context)
 		}
-		text = m.status + " (" + model.Ago(m.now, m.statusAt) + ") · ⚠ not updating: " + strings.Join(names, ", ") + " (: shows why)"
+		text = status + " (" + model.Ago(m.now, m.status.at) + ") · ⚠ not updating: " + strings.Join(names, ", ") + " (: shows why)"
 	case len(failing) > 0:
 		mem := failing[0]
 		retry := mem.nextRetry.Sub(m.now)
@@ -256,8 +257,9 @@ func (m Model) statusLines() []string {
 			}
 		}
 		style = s.Warn
-	case m.status != "":
-		text = m.status + " (" + model.Ago(m.now, m.statusAt) + ")"
+	case status != "":
+		text = status + " (" + model.Ago(m.now, m.status.at) + ")"
+		style = m.status.style(s)
 	case len(m.notes()) > 0:
 		text = "⚠ " + sanitize.Text(strings.Join(m.notes(), "; "))
 		style = s.Warn

@@ -71,22 +71,22 @@ func (m Model) onReleased(msg releasedMsg) (tea.Model, tea.Cmd) {
 		// The lock file is gone, the item is not: written all the same.
 		m.recordWrite(Write{Kind: WriteRelease, Path: msg.entry.Path(), Holder: holderOf(msg.entry), RecordID: partial.RecordID,
 			Note: "partly: the lock-table item was not removed"}, msg.entry, at)
-		m.setStatus(at, msg.err.Error())
+		m.setStatus(statusError, at, msg.err.Error())
 	case errors.As(msg.err, &unrecorded):
 		// Released all the same: say so, and keep the undo on offer.
-		m.setStatus(at, unrecorded.Error())
+		m.setStatus(statusWarning, at, unrecorded.Error())
 		m.released(msg.entry, msg.res.RecordID, "audit outcome not written", at)
 	case errors.As(msg.err, &changed):
-		m.setStatus(at, changed.Error())
+		m.setStatus(statusError, at, changed.Error())
 	case errors.Is(msg.err, lwaws.ErrOutcomeUnknown):
 		// It may have gone: keep the record ID where the operator sees
 		// it, and in the session's writes.
-		m.setStatus(at, fmt.Sprintf("outcome unknown (audit %s): %s — press r to re-read; lockwarden restore %s puts it back if it went", msg.res.RecordID, msg.err.Error(), msg.res.RecordID))
+		m.setStatus(statusError, at, fmt.Sprintf("outcome unknown (audit %s): %s — press r to re-read; lockwarden restore %s puts it back if it went", msg.res.RecordID, msg.err.Error(), msg.res.RecordID))
 		m.recordWrite(Write{Kind: WriteRelease, Path: msg.entry.Path(), Holder: holderOf(msg.entry), RecordID: msg.res.RecordID, Note: "outcome unknown"}, msg.entry, at)
 	case msg.err != nil:
-		m.setStatus(at, "not released: "+msg.err.Error())
+		m.setStatus(statusError, at, "not released: "+msg.err.Error())
 	default:
-		m.setStatus(at, fmt.Sprintf("released %s (audit %s)", msg.entry.Path(), msg.res.RecordID))
+		m.setStatus(statusInfo, at, fmt.Sprintf("released %s (audit %s)", msg.entry.Path(), msg.res.RecordID))
 		m.released(msg.entry, msg.res.RecordID, "", at)
 	}
 	return m, m.refreshAfterWrite(msg.entry.Context)
@@ -133,7 +133,7 @@ func (m Model) onRepaired(msg repairedMsg) (tea.Model, tea.Cmd) {
 	at := m.cfg.Now()
 	var unrecorded *unlock.UnrecordedError
 	if msg.err != nil && !errors.As(msg.err, &unrecorded) {
-		m.setStatus(at, "not repaired: "+msg.err.Error())
+		m.setStatus(statusError, at, "not repaired: "+msg.err.Error())
 		return m, m.refreshAfterWrite(msg.context)
 	}
 	path := msg.report.Path
@@ -143,9 +143,9 @@ func (m Model) onRepaired(msg repairedMsg) (tea.Model, tea.Cmd) {
 		note = "audit outcome not written"
 	}
 	m.recordWrite(Write{Kind: WriteRepair, Path: path, RecordID: msg.res.RecordID, Note: note}, digest, at)
-	m.setStatus(at, fmt.Sprintf("digest of %s repaired (audit %s)", path, msg.res.RecordID))
+	m.setStatus(statusInfo, at, fmt.Sprintf("digest of %s repaired (audit %s)", path, msg.res.RecordID))
 	if unrecorded != nil {
-		m.setStatus(at, unrecorded.Error())
+		m.setStatus(statusWarning, at, unrecorded.Error())
 	}
 	m.offerUndo(undoOffer{recordID: msg.res.RecordID, entry: digest, repair: true, at: at})
 	var reprobe tea.Cmd

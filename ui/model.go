@@ -6,6 +6,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -298,12 +299,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case capacityMsg:
 		return m.onCapacity(msg)
 	case probeMsg:
-		probes := make(map[rowKey]lwaws.DigestReport, len(m.probes)+1)
-		for k, v := range m.probes {
-			probes[k] = v
-		}
-		probes[msg.key] = msg.report
-		m.probes = probes
+		m.probes = with(m.probes, msg.key, msg.report)
 		return m, nil
 	case releasedMsg:
 		return m.onReleased(msg)
@@ -704,6 +700,16 @@ func (m *Model) copyID(e *model.Entry) tea.Cmd {
 	}
 	m.setStatus(statusInfo, m.cfg.Now(), fmt.Sprintf("copied %s %s to the clipboard", what, id))
 	return tea.SetClipboard(id)
+}
+
+// with returns a copy of m with k set to v. Update works on a copy of the
+// Model, and the copy shares its maps: they are replaced, never changed in
+// place, or a Model still held elsewhere would change with them.
+func with[K comparable, V any](m map[K]V, k K, v V) map[K]V {
+	out := make(map[K]V, len(m)+1)
+	maps.Copy(out, m)
+	out[k] = v
+	return out
 }
 
 func plural(n int, one, many string) string {

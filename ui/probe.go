@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"maps"
 	"strings"
 	"time"
 
@@ -131,10 +132,9 @@ func (m Model) checkDigests() tea.Cmd {
 }
 
 func (m Model) onHealth(msg healthMsg) (tea.Model, tea.Cmd) {
+	// A copy, as with does: the Model's maps are never changed in place.
 	probes := make(map[rowKey]lwaws.DigestReport, len(m.probes)+len(msg.reports))
-	for k, v := range m.probes {
-		probes[k] = v
-	}
+	maps.Copy(probes, m.probes)
 	failed := 0
 	for i, r := range msg.reports {
 		probes[msg.keys[i]] = r

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -148,12 +149,8 @@ func (m Model) onRestored(msg restoredMsg) (tea.Model, tea.Cmd) {
 		w.Holder = holderOf(put)
 		// Put back before any poll saw it gone: not ours to announce.
 		if _, ok := m.ownGone[keyOf(&put)]; ok {
-			ownGone := make(map[rowKey]string, len(m.ownGone))
-			for k, v := range m.ownGone {
-				if k != keyOf(&put) {
-					ownGone[k] = v
-				}
-			}
+			ownGone := maps.Clone(m.ownGone) // see with
+			delete(ownGone, keyOf(&put))
 			m.ownGone = ownGone
 		}
 	}

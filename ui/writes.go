@@ -97,12 +97,7 @@ func (m Model) onReleased(msg releasedMsg) (tea.Model, tea.Cmd) {
 // the undo offer.
 func (m *Model) released(e model.Entry, recordID, note string, at time.Time) {
 	m.recordWrite(Write{Kind: WriteRelease, Path: e.Path(), Holder: holderOf(e), RecordID: recordID, Note: note}, e, at)
-	ownGone := make(map[rowKey]string, len(m.ownGone)+1)
-	for k, v := range m.ownGone {
-		ownGone[k] = v
-	}
-	ownGone[keyOf(&e)] = e.Info.ID
-	m.ownGone = ownGone
+	m.ownGone = with(m.ownGone, keyOf(&e), e.Info.ID)
 	m.offerUndo(undoOffer{recordID: recordID, entry: e, at: at})
 }
 

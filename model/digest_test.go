@@ -28,3 +28,24 @@ func TestJudgeEveryOutcome(t *testing.T) {
 		}
 	}
 }
+
+// FuzzJudgeDigest: a digest is judged ok only when the item exists, holds
+// a valid value and that value is the existing state object's MD5; every
+// input gets one of the statuses a check can give.
+func FuzzJudgeDigest(f *testing.F) {
+	f.Add("06462db2ef044008b94260f6cb5ab7cb", true, true, "06462db2ef044008b94260f6cb5ab7cb")
+	f.Add("", false, false, "")
+	f.Add("XYZ", true, true, "06462db2ef044008b94260f6cb5ab7cb")
+	f.Fuzz(func(t *testing.T, stored string, haveItem, exists bool, md5 string) {
+		got := JudgeDigest(stored, haveItem, StateObject{Exists: exists, MD5: md5})
+		ok := haveItem && exists && IsDigestValue(stored) && stored == md5
+		if (got == DigestOK) != ok {
+			t.Fatalf("JudgeDigest(%q, %v, exists %v, MD5 %q) = %s", stored, haveItem, exists, md5, got)
+		}
+		switch got {
+		case DigestOK, DigestMismatch, DigestNoState, DigestNoDigest, DigestInvalid, DigestNone:
+		default:
+			t.Fatalf("JudgeDigest gave %q", got)
+		}
+	})
+}

@@ -1,38 +1,20 @@
 package vtscreen
 
 import (
-	"bytes"
 	"fmt"
 	"runtime"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/lockwarden/lockwarden/internal/testenv"
 )
-
-// lockedBuffer is what teatest's output is: a buffer written while read.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) Read(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Read(p)
-}
 
 // A word redrawn over another by its changed cells only is on the screen,
 // though never in the bytes; the word it replaced is gone from the screen,
 // though still in the bytes.
 func TestScreenShowsWhatWasDrawnNotWhatWasWritten(t *testing.T) {
-	var out lockedBuffer
+	var out testenv.LockedBuffer
 	scr := New(t, &out, 40, 5)
 	out.Write([]byte("\x1b[?1049h\x1b[2;1Hreleased tfstate/app (audit r-1)"))
 	scr.WaitText(t, "released tfstate/app")
@@ -55,7 +37,7 @@ func TestScreenShowsWhatWasDrawnNotWhatWasWritten(t *testing.T) {
 
 // A wait that is not met fails the test, showing the screen.
 func TestWaitForFailsWithTheScreen(t *testing.T) {
-	var out lockedBuffer
+	var out testenv.LockedBuffer
 	out.Write([]byte("nothing here"))
 	ft := &fakeTB{TB: t}
 	done := make(chan struct{})

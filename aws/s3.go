@@ -80,7 +80,8 @@ type LockFiles struct {
 	lastLists, lastGets int
 }
 
-// S3Op describes a failed S3 call for Explain-like messages.
+// s3Error explains a failed S3 call the way Explain does a DynamoDB one:
+// what was refused on which bucket, and what to check next.
 func s3Error(err error, action, bucket string) error {
 	var api smithy.APIError
 	if errors.As(err, &api) {

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"time"
 
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -19,46 +18,24 @@ import (
 	"github.com/lockwarden/lockwarden/model"
 )
 
-// StateObject is what lockwarden learns of a state file in S3.
-type StateObject struct {
-	Exists       bool
-	Size         int64
-	LastModified time.Time
-	// MD5 is the hex MD5 of the object's bytes, what a digest must hold.
-	MD5 string
-	// Serial and Lineage come from the state's JSON, when it parses.
-	Serial  *int64
-	Lineage string
-	Version string // terraform_version
-}
-
-// SerialText is the state's serial for people: "unknown" when the state
-// did not say.
-func (st StateObject) SerialText() string {
-	if st.Serial == nil {
-		return "unknown"
-	}
-	return fmt.Sprint(*st.Serial)
-}
-
 // ReadState fetches a state object and digests it. A missing object is
 // not an error: Exists is false.
-func ReadState(ctx context.Context, c S3API, bucket, key string) (StateObject, error) {
+func ReadState(ctx context.Context, c S3API, bucket, key string) (model.StateObject, error) {
 	obj, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: sdkaws.String(bucket), Key: sdkaws.String(key)})
 	if err != nil {
 		var api smithy.APIError
 		if errors.As(err, &api) && (api.ErrorCode() == "NoSuchKey" || api.ErrorCode() == "NotFound") {
-			return StateObject{}, nil
+			return model.StateObject{}, nil
 		}
-		return StateObject{}, s3Error(err, "s3:GetObject", bucket)
+		return model.StateObject{}, s3Error(err, "s3:GetObject", bucket)
 	}
 	defer obj.Body.Close()
 	h := md5.New()
 	body, err := io.ReadAll(io.TeeReader(obj.Body, h))
 	if err != nil {
-		return StateObject{}, s3Error(err, "s3:GetObject", bucket)
+		return model.StateObject{}, s3Error(err, "s3:GetObject", bucket)
 	}
-	st := StateObject{Exists: true, Size: int64(len(body)), LastModified: sdkaws.ToTime(obj.LastModified), MD5: hex.EncodeToString(h.Sum(nil))}
+	st := model.StateObject{Exists: true, Size: int64(len(body)), LastModified: sdkaws.ToTime(obj.LastModified), MD5: hex.EncodeToString(h.Sum(nil))}
 	var head struct {
 		Serial           *int64 `json:"serial"`
 		Lineage          string `json:"lineage"`
@@ -70,30 +47,13 @@ func ReadState(ctx context.Context, c S3API, bucket, key string) (StateObject, e
 	return st, nil
 }
 
-// DigestStatus is the health of one state's digest.
-type DigestStatus string
-
-// The outcomes of a digest check.
-const (
-	DigestOK        DigestStatus = "ok"
-	DigestMismatch  DigestStatus = "mismatch"
-	DigestNoState   DigestStatus = "digest without state object"
-	DigestNoDigest  DigestStatus = "state without digest"
-	DigestInvalid   DigestStatus = "invalid digest value"
-	DigestUnchecked DigestStatus = "not checked"
-	// DigestNone: neither a digest item nor a state object — a state whose
-	// first apply never wrote (killed), or one that locks with files only.
-	// Nothing to check, nothing to repair.
-	DigestNone DigestStatus = "no digest item, no state object"
-)
-
 // DigestReport is one state's digest check.
 type DigestReport struct {
 	Path   string // "<bucket>/<key>"
-	Status DigestStatus
+	Status model.DigestStatus
 	// Stored is the Digest attribute as stored ("" when absent).
 	Stored string
-	State  StateObject
+	State  model.StateObject
 	// Item is the digest item as read, nil when there is none.
 	Item model.Item
 	// Err says why the state could not be read (Status unchecked).
@@ -103,7 +63,7 @@ type DigestReport struct {
 // CheckDigest reads a state's digest item and object and compares them,
 // the way Terraform does on every state read.
 func CheckDigest(ctx context.Context, w *LockWriter, c S3API, path string) DigestReport {
-	r := DigestReport{Path: path, Status: DigestUnchecked}
+	r := DigestReport{Path: path, Status: model.DigestUnchecked}
 	e, found, err := w.Get(ctx, path+model.DigestSuffix)
 	if err != nil {
 		r.Err = err
@@ -122,27 +82,8 @@ func CheckDigest(ctx context.Context, w *LockWriter, c S3API, path string) Diges
 		return r
 	}
 	r.State = st
-	r.Status = Judge(r.Stored, found, st)
+	r.Status = model.JudgeDigest(r.Stored, found, st)
 	return r
-}
-
-// Judge compares a stored digest with a state object.
-func Judge(stored string, haveItem bool, st StateObject) DigestStatus {
-	switch {
-	case !haveItem && !st.Exists:
-		return DigestNone
-	case stored == "" && !st.Exists:
-		return DigestNoState
-	case !haveItem || stored == "":
-		return DigestNoDigest
-	case !model.IsDigestValue(stored):
-		return DigestInvalid
-	case !st.Exists:
-		return DigestNoState
-	case stored != st.MD5:
-		return DigestMismatch
-	}
-	return DigestOK
 }
 
 // SetDigest writes Digest = newValue on the state's digest item, only if

@@ -172,7 +172,7 @@ func holderAndPlace(a audit.Action) (string, string) {
 	}
 	switch {
 	case e.Kind == model.KindLock:
-		holder = orDash(e.Info.Who)
+		holder = sanitize.OrDash(e.Info.Who)
 	case e.Kind == model.KindDigest:
 		holder = "(digest)"
 	case e.Kind == model.KindMalformed && e.LockID != "":

@@ -93,7 +93,7 @@ Exit codes: 0; 1 error; 2 usage; 3 with --exit-code when a digest is not ok.`,
 				if r.Err != nil {
 					return fmt.Errorf("%s: %v", r.Path, r.Err)
 				}
-				if exitCode && r.Status != lwaws.DigestOK {
+				if exitCode && r.Status != model.DigestOK {
 					return &exitError{code: ExitListed, err: fmt.Errorf("")}
 				}
 			}
@@ -170,7 +170,7 @@ func writeDigestTable(w io.Writer, reports []lwaws.DigestReport) error {
 	bad := 0
 	for _, r := range reports {
 		marker := " "
-		if r.Status != lwaws.DigestOK && r.Status != lwaws.DigestNone {
+		if r.Status != model.DigestOK && r.Status != model.DigestNone {
 			marker, bad = "✗", bad+1
 		}
 		serial, written, size, sum := "—", "—", "—", "—"
@@ -180,8 +180,8 @@ func writeDigestTable(w io.Writer, reports []lwaws.DigestReport) error {
 			}
 			written, size, sum = r.State.LastModified.UTC().Format("2006-01-02 15:04:05"), fmt.Sprint(r.State.Size), r.State.MD5
 		}
-		fmt.Fprintf(tw, "%s %s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", marker, sanitize.Text(r.Path), r.Status, sanitize.Text(orDash(r.Stored)),
-			sum, serial, sanitize.Text(orDash(r.State.Lineage)), size, written)
+		fmt.Fprintf(tw, "%s %s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", marker, sanitize.Text(r.Path), r.Status, sanitize.Text(sanitize.OrDash(r.Stored)),
+			sum, serial, sanitize.Text(sanitize.OrDash(r.State.Lineage)), size, written)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -192,7 +192,7 @@ func writeDigestTable(w io.Writer, reports []lwaws.DigestReport) error {
 	}
 	none := 0
 	for _, r := range reports {
-		if r.Status == lwaws.DigestNone {
+		if r.Status == model.DigestNone {
 			none++
 		}
 	}
@@ -277,7 +277,7 @@ confirmed, changed since read).`,
 			if err := writeDigestTable(env.Stdout, []lwaws.DigestReport{r}); err != nil {
 				return err
 			}
-			if r.Status == lwaws.DigestOK {
+			if r.Status == model.DigestOK {
 				fmt.Fprintln(env.Stdout, "Nothing to repair.")
 				return nil
 			}
@@ -287,7 +287,7 @@ confirmed, changed since read).`,
 				return &exitError{code: ExitRefused, err: err}
 			}
 			fmt.Fprintf(env.Stdout, "\nBefore repairing, check that the state object is the state you want (serial %s, lineage %s,\nwritten %s): after the repair Terraform accepts it as it is.\n",
-				r.State.SerialText(), sanitize.Text(orDash(r.State.Lineage)), r.State.LastModified.UTC().Format("2006-01-02 15:04:05 UTC"))
+				r.State.SerialText(), sanitize.Text(sanitize.OrDash(r.State.Lineage)), r.State.LastModified.UTC().Format("2006-01-02 15:04:05 UTC"))
 			if !yes {
 				if !env.IsTerminal(env.Stdin) {
 					return refused("not repaired: no terminal to confirm on; pass --yes to confirm non-interactively")
@@ -296,7 +296,7 @@ confirmed, changed since read).`,
 					return err
 				}
 			}
-			res, err := svc.RepairDigest(ctx, r, fmt.Sprintf("digest %s, state object MD5 %s", orDash(r.Stored), r.State.MD5))
+			res, err := svc.RepairDigest(ctx, r, fmt.Sprintf("digest %s, state object MD5 %s", sanitize.OrDash(r.Stored), r.State.MD5))
 			var unrecorded *unlock.UnrecordedError
 			if errors.As(err, &unrecorded) {
 				fmt.Fprintf(env.Stdout, "\nDigest of %s set to %s.\nTo undo: lockwarden restore %s%s\n", sanitize.Text(path), r.State.MD5, res.RecordID, tableArgs(s))

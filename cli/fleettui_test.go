@@ -11,7 +11,6 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"github.com/lockwarden/lockwarden/internal/testenv"
 	"github.com/lockwarden/lockwarden/sandbox"
@@ -46,12 +45,9 @@ func TestFleetTUIWritesOnlyWhereTheRowsContextMay(t *testing.T) {
 		t.Fatal(err)
 	}
 	env := &Env{Now: func() time.Time { return fixtureNow }}
-	tm := teatest.NewTestModel(t, fleetModel(context.Background(), env, fleet, func(string, ...any) {}), teatest.WithInitialTermSize(120, 30))
+	tm := runUI(t, fleetModel(context.Background(), env, fleet, func(string, ...any) {}))
 	// Both live contexts' rows, and the dead one failing, on one screen.
-	teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
-		s := string(b)
-		return strings.Contains(s, "alice@ci") && strings.Contains(s, "dave@dev") && strings.Contains(s, "⚠ 1 of 3 not updating")
-	}, teatest.WithDuration(10*time.Second))
+	waitScreen(t, tm, "alice@ci", "dave@dev", "⚠ 1 of 3 not updating")
 
 	filter := func(word string) {
 		tm.Send(tea.KeyPressMsg{Code: tea.KeyEscape}) // clears the last filter

@@ -130,23 +130,8 @@ func writeFleetTable(w io.Writer, entries []model.Entry, reads []contextRead, se
 		for _, e := range entries {
 			s := settingsOf(&e)
 			mark := sanitize.Text(s.Mark())
-			switch e.Kind {
-			case model.KindLock:
-				marker := " "
-				if e.StaleAt(now, s.StaleAfter) {
-					marker = "!"
-				}
-				if e.Warning != "" {
-					marker = "≠"
-				}
-				fmt.Fprintf(tw, "%s %s\t%s\t%s%s\t%s\t%s\t%s\t%s\n", marker, mark, sanitize.Text(e.Path()), src(e),
-					sanitize.Text(model.OperationWord(e.Info.Operation)), sanitize.Text(orDash(e.Info.Who)),
-					e.AgeAt(now), sanitize.Text(orDash(e.Info.Version)), sanitize.Text(e.ShortID()))
-			case model.KindDigest:
-				fmt.Fprintf(tw, "  %s\t%s\t%sdigest\t%s\t—\t—\t—\n", mark, sanitize.Text(e.Path()), src(e), sanitize.Text(e.Digest))
-			default:
-				fmt.Fprintf(tw, "? %s\t%s\t%smalformed\t—\t—\t—\t—\n", mark, sanitize.Text(orDash(e.LockID)), src(e))
-			}
+			marker, cells := textRow(e, now, s.StaleAfter, src)
+			fmt.Fprintf(tw, "%s %s\t%s\n", marker, mark, cells)
 		}
 		if err := tw.Flush(); err != nil {
 			return err
@@ -171,7 +156,7 @@ func writeFleetTable(w io.Writer, entries []model.Entry, reads []contextRead, se
 		for _, e := range entries {
 			if e.Kind == model.KindMalformed {
 				malformedHead()
-				fmt.Fprintf(w, "? %s %s: %s\n", sanitize.Text(settingsOf(&e).Mark()), sanitize.Text(orDash(e.LockID)), sanitize.Text(e.Problem))
+				fmt.Fprintf(w, "? %s %s: %s\n", sanitize.Text(settingsOf(&e).Mark()), sanitize.Text(sanitize.OrDash(e.LockID)), sanitize.Text(e.Problem))
 			}
 		}
 		fmt.Fprintln(w)

@@ -21,6 +21,11 @@ import (
 // table and the buckets wired from settings, with what a read costs, its
 // progress on a terminal, and a memory ceiling for big tables.
 
+// listMemoryLimit is a soft heap limit for one-shot list runs. Monitors and
+// cron jobs run list often, so it should stay light; the Go runtime only
+// collects garbage sooner as the heap nears it and never fails for it.
+const listMemoryLimit = 24 << 20
+
 // limitMemory applies listMemoryLimit unless GOMEMLIMIT says otherwise.
 func limitMemory() {
 	if os.Getenv("GOMEMLIMIT") == "" {

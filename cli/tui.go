@@ -191,7 +191,7 @@ func uiConfig(s Settings, profile, region string, env *Env, logf func(string, ..
 	}
 	return ui.Config{
 		Context: s.Context, Contexts: s.Contexts, Label: s.Label, Color: s.Color, Profile: profile, Region: region, Table: s.Table,
-		Endpoint: s.Endpoint, StaleAfter: s.StaleAfter, PollInterval: s.PollInterval, S3PollInterval: s.S3PollInterval, ReadBudget: s.ReadBudget,
+		StaleAfter: s.StaleAfter, PollInterval: s.PollInterval, S3PollInterval: s.S3PollInterval, ReadBudget: s.ReadBudget,
 		ReadOnly: s.ReadOnly, ReadOnlyWhy: s.ReadOnlyWhy, RequireReason: s.RequireReason,
 		LockFiles: len(s.Buckets) > 0, Buckets: s.Buckets, Now: env.Now, Logf: logf,
 	}
@@ -232,7 +232,7 @@ type prober struct {
 // Probe implements ui.Prober.
 func (p prober) Probe(ctx context.Context, path string) lwaws.DigestReport {
 	if p.w == nil {
-		r := lwaws.DigestReport{Path: path, Status: lwaws.DigestUnchecked}
+		r := lwaws.DigestReport{Path: path, Status: model.DigestUnchecked}
 		bucket, key := model.SplitPath(path)
 		r.State, r.Err = lwaws.ReadState(ctx, p.c, bucket, key)
 		return r

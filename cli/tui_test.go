@@ -14,13 +14,14 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/lockwarden/lockwarden/internal/testenv"
+	"github.com/lockwarden/lockwarden/internal/vtscreen"
 	"github.com/lockwarden/lockwarden/sandbox"
 	"github.com/lockwarden/lockwarden/ui"
 )
 
 // startTUI runs the real UI program (teatest) against the recording
 // endpoint and waits until the seeded stale lock is on screen.
-func startTUI(t *testing.T, rec *recorder, readOnly bool) *teatest.TestModel {
+func startTUI(t *testing.T, rec *recorder, readOnly bool) *uiRun {
 	t.Helper()
 	// S3 calls (the detail view probes the state object) stay on this
 	// machine too.
@@ -31,18 +32,31 @@ func startTUI(t *testing.T, rec *recorder, readOnly bool) *teatest.TestModel {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tm := teatest.NewTestModel(t, ui.New(cfg, src), teatest.WithInitialTermSize(120, 30))
+	tm := runUI(t, ui.New(cfg, src))
 	waitScreen(t, tm, "alice@ci")
 	return tm
 }
 
-func waitScreen(t *testing.T, tm *teatest.TestModel, want string) {
-	t.Helper()
-	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte(want)) },
-		teatest.WithDuration(10*time.Second))
+// uiRun is the real UI program under teatest and the screen it draws.
+type uiRun struct {
+	*teatest.TestModel
+	screen *vtscreen.Screen
 }
 
-func quit(t *testing.T, tm *teatest.TestModel) {
+// runUI starts m on a 120×30 terminal whose screen the waits read.
+func runUI(t *testing.T, m tea.Model) *uiRun {
+	t.Helper()
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(120, 30))
+	return &uiRun{TestModel: tm, screen: vtscreen.New(t, tm.Output(), 120, 30)}
+}
+
+// waitScreen waits until every one of want is on the screen at once.
+func waitScreen(t *testing.T, tm *uiRun, want ...string) {
+	t.Helper()
+	tm.screen.WaitText(t, want...)
+}
+
+func quit(t *testing.T, tm *uiRun) {
 	t.Helper()
 	if err := tm.Quit(); err != nil {
 		t.Fatal(err)
@@ -83,9 +97,9 @@ func TestReadOnlyTUIMakesNoWrites(t *testing.T) {
 	waitScreen(t, tm, "Restore")
 	tm.Send(tea.KeyPressMsg{Code: tea.KeyTab})
 	tm.Send(tea.KeyPressMsg{Code: tea.KeyEnter})
-	// The screen is redrawn cell by cell: "restored" over "released"
-	// reaches the output as "stored". "again" is new on that line.
-	waitScreen(t, tm, "again (audit")
+	// On the screen, not in the bytes: the renderer draws "restored"
+	// over "released" by its changed cells only.
+	waitScreen(t, tm, "restored tfstate/app/terraform.tfstate", "again (audit")
 	quit(t, tm)
 	if w := strings.Join(rec.writes(), ","); w != "DeleteItem,PutItem" {
 		t.Fatalf("writable TUI: writes %s, want DeleteItem,PutItem", w)
@@ -171,7 +185,7 @@ func TestTUISwitchRedecidesWrite(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg.Switch = switcher(fs, env, logf)
-	tm := teatest.NewTestModel(t, ui.New(cfg, src), teatest.WithInitialTermSize(120, 30))
+	tm := runUI(t, ui.New(cfg, src))
 	waitScreen(t, tm, "dave@dev")
 
 	// A switch draws the new context's header at once and its rows after
@@ -184,9 +198,7 @@ func TestTUISwitchRedecidesWrite(t *testing.T) {
 			tm.Send(tea.KeyPressMsg{Code: tea.KeyDown})
 		}
 		tm.Send(tea.KeyPressMsg{Code: tea.KeyEnter})
-		teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
-			return bytes.Contains(b, []byte(want)) && bytes.Contains(b, []byte(row))
-		}, teatest.WithDuration(10*time.Second))
+		waitScreen(t, tm, want, row)
 	}
 	// Contexts are listed Prod-EU, dev: up from dev is Prod-EU.
 	switchTo(true, "READ-ONLY", "alice@ci")

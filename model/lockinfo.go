@@ -1,6 +1,7 @@
 // Package model is lockwarden's domain: the items of a Terraform/OpenTofu
 // lock table, the LockInfo that clients write, classification of every item,
-// staleness, filtering and sorting. It is pure Go: no AWS SDK, no terminal.
+// staleness, the verdict on a state's digest, filtering and sorting. It is
+// pure Go: no AWS SDK, no terminal.
 package model
 
 import (

@@ -28,6 +28,16 @@ var blank = &unicode.RangeTable{
 	},
 }
 
+// OrDash stands "—" for a field that is empty or only spaces, so that a
+// missing value shows as missing rather than as nothing at all. It only
+// fills a blank: pass what it returns through Text as before.
+func OrDash(s string) string {
+	if strings.TrimSpace(s) == "" {
+		return "—"
+	}
+	return s
+}
+
 // Text makes a string from the lock table safe and distinguishable on a
 // terminal. Every rune that is not a visible character is shown as an
 // escape such as ‹U+202E›, and every byte that is not UTF-8 as ‹0xFF›:

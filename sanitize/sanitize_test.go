@@ -234,3 +234,11 @@ func BenchmarkText(b *testing.B) {
 		})
 	}
 }
+
+func TestOrDashFillsOnlyBlanks(t *testing.T) {
+	for in, want := range map[string]string{"": "—", " ": "—", "\t \n": "—", "alice": "alice", " bob ": " bob "} {
+		if got := OrDash(in); got != want {
+			t.Errorf("OrDash(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -5,7 +5,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 fuzztime=${FUZZTIME:-60s}
-targets=(model:FuzzClassify model:FuzzLockFile audit:FuzzAuditLine sanitize:FuzzSanitize cli:FuzzConfig aws:FuzzListPage)
+targets=(model:FuzzClassify model:FuzzLockFile model:FuzzJudgeDigest audit:FuzzAuditLine sanitize:FuzzSanitize cli:FuzzConfig aws:FuzzListPage)
 failed=0
 printf '%-14s %-10s %12s  %s\n' TARGET PACKAGE EXECS RESULT
 for t in "${targets[@]}"; do

@@ -9,6 +9,7 @@ import (
 
 	lwaws "github.com/lockwarden/lockwarden/aws"
 	"github.com/lockwarden/lockwarden/model"
+	"github.com/lockwarden/lockwarden/sanitize"
 )
 
 // CapacitySource is a Source that can say the table's billing mode and
@@ -56,7 +57,7 @@ func (m Model) onCapacity(msg capacityMsg) (tea.Model, tea.Cmd) {
 			what = "not allowed"
 		}
 		mem.budgetNote = fmt.Sprintf("read budget unknown (DescribeTable %s): every %s", what, model.FormatThreshold(mem.cfg.pollEvery()))
-		m.cfg.Logf("describe table of %s: %v; polling every %s", orDash(mem.cfg.Context), msg.err, mem.cfg.pollEvery())
+		m.cfg.Logf("describe table of %s: %v; polling every %s", sanitize.OrDash(mem.cfg.Context), msg.err, mem.cfg.pollEvery())
 		return m, nil
 	}
 	mem.capacity = msg.capacity

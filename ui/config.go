@@ -39,8 +39,7 @@ type Config struct {
 	Region   string
 	// Table is the lock table; "" when only S3 lock files are watched
 	// (use_lockfile alone): there are no digests then.
-	Table    string
-	Endpoint string
+	Table string
 	// Buckets are the watched buckets (BUCKET or BUCKET/PREFIX), named in
 	// the header beside the table.
 	Buckets []string

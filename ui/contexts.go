@@ -6,6 +6,8 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+
+	"github.com/lockwarden/lockwarden/sanitize"
 )
 
 // This file is the context switcher (':'): choosing another configured
@@ -25,9 +27,9 @@ func (m Model) onContextsKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		m.sumCounts()
 		m.rebuildRows()
 		if m.only == "" {
-			m.setStatus(m.cfg.Now(), "showing every context")
+			m.setStatus(statusInfo, m.cfg.Now(), "showing every context")
 		} else {
-			m.setStatus(m.cfg.Now(), "showing context "+m.only+" only (: shows every context again)")
+			m.setStatus(statusInfo, m.cfg.Now(), "showing context "+m.only+" only (: shows every context again)")
 		}
 		return m, nil
 	case key.Matches(msg, m.keys.Detail):
@@ -36,7 +38,7 @@ func (m Model) onContextsKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		if name == m.cfg.Context {
 			return m, nil
 		}
-		m.setStatus(m.cfg.Now(), "switching to context "+name+"…")
+		m.setStatus(statusInfo, m.cfg.Now(), "switching to context "+name+"…")
 		sw := m.cfg.Switch
 		return m, func() tea.Msg {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -52,11 +54,11 @@ func (m Model) onSwitched(msg switchedMsg) (tea.Model, tea.Cmd) {
 	if msg.err == nil && (m.dialog != nil || m.undoAsk != nil || m.undo != nil && m.undo.restoring) {
 		// A confirmation or a write of this context is under way: the
 		// switch must not take its answer to another context.
-		m.setStatus(m.cfg.Now(), "switch to "+msg.cfg.Context+" not made: a write of "+orDash(m.cfg.Context)+" is open or under way; press : again when it is done")
+		m.setStatus(statusWarning, m.cfg.Now(), "switch to "+msg.cfg.Context+" not made: a write of "+sanitize.OrDash(m.cfg.Context)+" is open or under way; press : again when it is done")
 		return m, nil
 	}
 	if msg.err != nil {
-		m.setStatus(m.cfg.Now(), "cannot switch context: "+msg.err.Error())
+		m.setStatus(statusError, m.cfg.Now(), "cannot switch context: "+msg.err.Error())
 		return m, nil
 	}
 	cfg := msg.cfg
@@ -68,6 +70,6 @@ func (m Model) onSwitched(msg switchedMsg) (tea.Model, tea.Cmd) {
 	next.writes, next.sortKey, next.sortReverse = m.writes, m.sortKey, m.sortReverse
 	next.one().gen = m.one().gen + 1 // replies for the old context are dropped
 	next.switches = m.switches + 1
-	next.setStatus(cfg.Now(), "switched to context "+cfg.Context)
+	next.setStatus(statusInfo, cfg.Now(), "switched to context "+cfg.Context)
 	return next, tea.Batch(next.scan(0), next.describe(0))
 }

@@ -63,7 +63,7 @@ func (m Model) detailView(w int) []string {
 		// What a person needs first: whose lock, the verdict, how to
 		// release it. The rest follows, and the view scrolls.
 		field("Lock ID", sanitize.Text(li.ID))
-		field("Who", sanitize.Text(orDash(li.Who)))
+		field("Who", sanitize.Text(sanitize.OrDash(li.Who)))
 		field("Operation", fmt.Sprintf("%s (%s)", sanitize.Text(li.Operation), sanitize.Text(model.OperationWord(li.Operation))))
 		if li.Created.IsZero() {
 			field("Created", "— (the lock carries no time)")
@@ -89,7 +89,7 @@ func (m Model) detailView(w int) []string {
 		} else {
 			field("Release", m.releaseText(e)...)
 		}
-		field("Version", sanitize.Text(orDash(li.Version)))
+		field("Version", sanitize.Text(sanitize.OrDash(li.Version)))
 		path := sanitize.Text(li.Path)
 		if li.Path != e.LockID {
 			// Clients write Path = LockID; anything else was not written
@@ -97,7 +97,7 @@ func (m Model) detailView(w int) []string {
 			path += " " + m.styles.Warn.Render("(differs from LockID)")
 		}
 		field("Path", path)
-		field("Info", sanitize.Text(orDash(li.Info)))
+		field("Info", sanitize.Text(sanitize.OrDash(li.Info)))
 		field("Workspace", where)
 		m.sourceFields(e, field)
 		m.stateFields(e, field)

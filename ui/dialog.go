@@ -1,11 +1,9 @@
 package ui
 
 import (
-	"context"
-	"errors"
 	"fmt"
+	"slices"
 	"strings"
-	"time"
 
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
@@ -16,13 +14,6 @@ import (
 	"github.com/lockwarden/lockwarden/sanitize"
 	"github.com/lockwarden/lockwarden/unlock"
 )
-
-// Releaser is the guarded write path (unlock.Service).
-type Releaser interface {
-	Release(ctx context.Context, observed model.Entry, req model.ReleaseRequest, reason string) (unlock.Result, error)
-	Restore(ctx context.Context, recordID string) (unlock.Result, error)
-	RepairDigest(ctx context.Context, observed lwaws.DigestReport, reason string) (unlock.Result, error)
-}
 
 // Buttons of the dialog. Focus starts on Cancel.
 const (
@@ -65,12 +56,12 @@ func (m *Model) openUnlock(e *model.Entry) tea.Cmd {
 		return nil
 	}
 	if e.Kind == model.KindDigest || model.IsDigestKey(e.LockID) {
-		m.setStatus(m.cfg.Now(), "a digest (-md5) item is not a lock: lockwarden never deletes it as one")
+		m.setStatus(statusWarning, m.cfg.Now(), "a digest (-md5) item is not a lock: lockwarden never deletes it as one")
 		return nil
 	}
 	if m.find(e) == nil {
 		// A detail view outlives its lock: there is nothing to confirm.
-		m.setStatus(m.cfg.Now(), fmt.Sprintf("%s was already released (seen gone at %s)", e.Path(), m.goneAt(e).In(m.cfg.Location).Format("15:04:05")))
+		m.setStatus(statusWarning, m.cfg.Now(), fmt.Sprintf("%s was already released (seen gone at %s)", e.Path(), m.goneAt(e).In(m.cfg.Location).Format("15:04:05")))
 		return nil
 	}
 	m.dialog = &unlockDialog{entry: *e, input: newDialogInput(), focus: focusCancel}
@@ -89,7 +80,7 @@ func (m Model) onDialogKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	switch msg.String() {
 	case "esc":
 		m.dialog = nil
-		m.setStatus(m.cfg.Now(), "force-unlock cancelled; nothing changed")
+		m.setStatus(statusInfo, m.cfg.Now(), "force-unlock cancelled; nothing changed")
 		return m, nil
 	case "tab", "shift+tab", "left", "right":
 		d.focus = 1 - d.focus
@@ -98,7 +89,7 @@ func (m Model) onDialogKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		if d.focus == focusCancel {
 			// A bare Enter lands here: it cancels, never confirms.
 			m.dialog = nil
-			m.setStatus(m.cfg.Now(), "force-unlock cancelled; nothing changed")
+			m.setStatus(statusInfo, m.cfg.Now(), "force-unlock cancelled; nothing changed")
 			return m, nil
 		}
 		cfg := m.cfgOf(&d.entry)
@@ -170,86 +161,6 @@ func (m Model) typeWhat() string {
 	return "the first 8 characters of the lock ID (" + sanitize.Text(m.dialog.entry.ShortID()) + ")"
 }
 
-// releasedMsg is the result of a release.
-type releasedMsg struct {
-	entry model.Entry
-	res   unlock.Result
-	err   error
-}
-
-// release runs the guarded path in a command; the guards are checked
-// again there, and the delete is conditioned on the observed item.
-func (m Model) release(e model.Entry, fresh, flagged bool, why string) tea.Cmd {
-	cfg := m.cfgOf(&e)
-	rel, now, staleAfter := cfg.Releaser, m.cfg.Now(), cfg.StaleAfter
-	confirmID := e.Info.ID
-	reason := fmt.Sprintf("held %s, stale threshold %s; confirmed in the UI", e.AgeAt(now), model.FormatThreshold(staleAfter))
-	if e.Kind == model.KindMalformed {
-		confirmID, reason = e.LockID, "malformed item ("+e.Problem+"), full LockID typed in the UI"
-	} else if fresh {
-		reason += "; not stale, second confirmation given"
-	}
-	if flagged {
-		reason += "; flagged ≠ (" + e.Warning + "), second confirmation given"
-	}
-	req := model.ReleaseRequest{ConfirmID: confirmID, AllowFresh: fresh, AllowSplit: flagged, Now: now, StaleAfter: staleAfter,
-		Reason: why, RequireReason: cfg.RequireReason}
-	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		res, err := rel.Release(ctx, e, req, reason)
-		return releasedMsg{entry: e, res: res, err: err}
-	}
-}
-
-func (m Model) onReleased(msg releasedMsg) (tea.Model, tea.Cmd) {
-	m.dialog = nil
-	at := m.cfg.Now()
-	// In a fleet every message says which account it was.
-	where := m.contextPrefix(&msg.entry)
-	var changed *unlock.ChangedError
-	var partial *unlock.PartialError
-	var unrecorded *unlock.UnrecordedError
-	switch {
-	case errors.As(msg.err, &partial):
-		// The lock file is gone, the item is not: written all the same.
-		m.recordWrite(Write{Kind: WriteRelease, Path: msg.entry.Path(), Holder: holderOf(msg.entry), RecordID: partial.RecordID,
-			Note: "partly: the lock-table item was not removed"}, msg.entry, at)
-		m.setStatus(at, where+msg.err.Error())
-	case errors.As(msg.err, &unrecorded):
-		// Released all the same: say so, and keep the undo on offer.
-		m.setStatus(at, where+unrecorded.Error())
-		m.released(msg.entry, msg.res.RecordID, "audit outcome not written", at)
-	case errors.As(msg.err, &changed):
-		m.setStatus(at, where+changed.Error())
-	case errors.Is(msg.err, lwaws.ErrOutcomeUnknown):
-		// It may have gone: keep the record ID where the operator sees
-		// it, and in the session's writes.
-		m.setStatus(at, where+fmt.Sprintf("outcome unknown (audit %s): %s — press r to re-read; lockwarden restore %s puts it back if it went", msg.res.RecordID, msg.err.Error(), msg.res.RecordID))
-		m.recordWrite(Write{Kind: WriteRelease, Path: msg.entry.Path(), Holder: holderOf(msg.entry), RecordID: msg.res.RecordID, Note: "outcome unknown"}, msg.entry, at)
-	case msg.err != nil:
-		m.setStatus(at, where+"not released: "+msg.err.Error())
-	default:
-		m.setStatus(at, where+fmt.Sprintf("released %s (audit %s)", msg.entry.Path(), msg.res.RecordID))
-		m.released(msg.entry, msg.res.RecordID, "", at)
-	}
-	return m, m.refreshAfterWrite(msg.entry.Context)
-}
-
-// released notes a release of ours, once announced on the status line: in
-// the writes, the history (the next poll will not announce it again) and
-// the undo offer.
-func (m *Model) released(e model.Entry, recordID, note string, at time.Time) {
-	m.recordWrite(Write{Kind: WriteRelease, Path: e.Path(), Holder: holderOf(e), RecordID: recordID, Note: note}, e, at)
-	ownGone := make(map[rowKey]string, len(m.ownGone)+1)
-	for k, v := range m.ownGone {
-		ownGone[k] = v
-	}
-	ownGone[keyOf(&e)] = e.Info.ID
-	m.ownGone = ownGone
-	m.offerUndo(undoOffer{recordID: recordID, entry: e, at: at})
-}
-
 // openRepair opens the digest repair dialog for a probed digest.
 func (m *Model) openRepair(e *model.Entry) tea.Cmd {
 	if !m.writable(e) {
@@ -258,73 +169,22 @@ func (m *Model) openRepair(e *model.Entry) tea.Cmd {
 	r, ok := m.probes[pathKey(e)]
 	switch {
 	case e.Kind != model.KindDigest && !model.IsDigestKey(e.LockID):
-		m.setStatus(m.cfg.Now(), "R repairs a digest: open a digest (-md5) row (d shows them), then R")
+		m.setStatus(statusWarning, m.cfg.Now(), "R repairs a digest: open a digest (-md5) row (d shows them), then R")
 		return nil
 	case !ok || r.Err != nil:
-		m.setStatus(m.cfg.Now(), "the state object has not been read yet: wait for the State line, then R")
+		m.setStatus(statusWarning, m.cfg.Now(), "the state object has not been read yet: wait for the State line, then R")
 		return nil
 	case !hasDigestItem(r):
-		m.setStatus(m.cfg.Now(), "this state has no digest item: nothing to repair")
+		m.setStatus(statusWarning, m.cfg.Now(), "this state has no digest item: nothing to repair")
 		return nil
 	}
 	// The service's own rule, asked before the dialog opens.
 	if err := unlock.CheckRepair(r); err != nil {
-		m.setStatus(m.cfg.Now(), err.Error())
+		m.setStatus(statusWarning, m.cfg.Now(), err.Error())
 		return nil
 	}
 	m.dialog = &unlockDialog{entry: *e, repair: &r, input: newDialogInput(), focus: focusCancel}
 	return m.dialog.input.Focus()
-}
-
-type repairedMsg struct {
-	context string             // the digest's context
-	report  lwaws.DigestReport // as observed when the repair was confirmed
-	res     unlock.Result
-	err     error
-}
-
-func (m Model) repairDigest(ctxName string, r lwaws.DigestReport) tea.Cmd {
-	i := m.memberIndex(ctxName)
-	if i < 0 || m.members[i].cfg.readOnly() {
-		// Never another context's write path: refuse.
-		return func() tea.Msg {
-			return repairedMsg{context: ctxName, report: r, err: fmt.Errorf("context %q may not write here", ctxName)}
-		}
-	}
-	rel := m.members[i].cfg.Releaser
-	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		res, err := rel.RepairDigest(ctx, r, fmt.Sprintf("digest %s, state object MD5 %s; confirmed in the UI", orDash(r.Stored), r.State.MD5))
-		return repairedMsg{context: ctxName, report: r, res: res, err: err}
-	}
-}
-
-func (m Model) onRepaired(msg repairedMsg) (tea.Model, tea.Cmd) {
-	m.dialog = nil
-	at := m.cfg.Now()
-	var unrecorded *unlock.UnrecordedError
-	if msg.err != nil && !errors.As(msg.err, &unrecorded) {
-		m.setStatus(at, m.contextPrefix(&model.Entry{Context: msg.context})+"not repaired: "+msg.err.Error())
-		return m, m.refreshAfterWrite(msg.context)
-	}
-	path := msg.report.Path
-	digest := model.Entry{Kind: model.KindDigest, LockID: path + model.DigestSuffix, Digest: msg.report.Stored, Context: msg.context}
-	note := ""
-	if unrecorded != nil {
-		note = "audit outcome not written"
-	}
-	m.recordWrite(Write{Kind: WriteRepair, Path: path, RecordID: msg.res.RecordID, Note: note}, digest, at)
-	m.setStatus(at, m.contextPrefix(&digest)+fmt.Sprintf("digest of %s repaired (audit %s)", path, msg.res.RecordID))
-	if unrecorded != nil {
-		m.setStatus(at, m.contextPrefix(&digest)+unrecorded.Error())
-	}
-	m.offerUndo(undoOffer{recordID: msg.res.RecordID, entry: digest, repair: true, at: at})
-	var reprobe tea.Cmd
-	if m.detail != nil {
-		reprobe = m.probe(m.detail)
-	}
-	return m, tea.Batch(m.refreshAfterWrite(msg.context), reprobe)
 }
 
 // dialogView draws the confirmation box.
@@ -412,8 +272,8 @@ type buttons struct {
 	busy            bool   // a write is under way
 }
 
-// box frames a dialog's body with its buttons, centred. What Enter could
-// not do, and a write under way, end every body.
+// box frames a dialog's body with its buttons; render lays it over the
+// screen. What Enter could not do, and a write under way, end every body.
 func (m Model) box(w, inner int, title string, body []string, b buttons) []string {
 	s := m.styles
 	if b.why != "" {
@@ -433,12 +293,44 @@ func (m Model) box(w, inner int, title string, body []string, b buttons) []strin
 	buttons := cancel + "   " + confirm
 	body = append(body, "", strings.Repeat(" ", max(0, inner-lipgloss.Width(buttons)))+buttons)
 	box := s.Dialog.Width(inner + 4).Render(s.Title.Render(title) + "\n\n" + strings.Join(body, "\n"))
-	lines := strings.Split(box, "\n")
-	pad := strings.Repeat(" ", max(0, (w-lipgloss.Width(lines[0]))/2))
-	for i, l := range lines {
-		lines[i] = pad + l
+	return strings.Split(box, "\n")
+}
+
+// overDialog lays a dialog's box over the screen's body (h rows of w
+// cells), centred across, so that what the dialog is about stays in sight
+// above or below it. The row at anchor (the body's row of the lock being
+// released; -1 for none) is kept clear: the box goes below it when it fits
+// there, else above it, else a row from the top as with no anchor.
+func overDialog(body, box []string, anchor, w, h int) []string {
+	y := 1
+	switch boxH := len(box); {
+	case anchor < 0:
+	case anchor+1+boxH <= h:
+		y = anchor + 1
+	case anchor-boxH >= 0:
+		y = anchor - boxH
 	}
-	return append([]string{""}, lines...)
+	x := max(0, (w-lipgloss.Width(box[0]))/2)
+	// The rows the box stands on are cleared across: a row cut by the box
+	// reads as another row ("! env:/pro"), so only whole rows show.
+	body = slices.Clone(body)
+	for i := y; i < min(len(body), y+len(box)); i++ {
+		body[i] = ""
+	}
+	layers := lipgloss.NewCompositor(
+		lipgloss.NewLayer(strings.Join(body, "\n")),
+		lipgloss.NewLayer(strings.Join(box, "\n")).X(x).Y(y).Z(1),
+	)
+	return padLines(strings.Split(lipgloss.NewCanvas(w, h).Compose(layers).Render(), "\n"), h)
+}
+
+// dialogAnchor is the body's row of the lock a dialog is about: the
+// cursor's row when the dialog opened from the table, else -1.
+func (m Model) dialogAnchor() int {
+	if m.dialog == nil || m.undoAsk != nil || m.screen != screenMain {
+		return -1
+	}
+	return 1 + m.cursor - m.offset // under the table's header
 }
 
 // repairView draws the digest repair dialog.
@@ -457,8 +349,8 @@ func (m Model) repairView(w, inner int) []string {
 		add("in context " + m.contextMark(&d.entry))
 	}
 	add(s.Context.Render(sanitize.Text(r.Path)),
-		fmt.Sprintf("digest %s (%s)", sanitize.Text(orDash(r.Stored)), r.Status),
-		fmt.Sprintf("state object: MD5 %s · serial %s · lineage %s · written %s", r.State.MD5, serial, sanitize.Text(orDash(r.State.Lineage)),
+		fmt.Sprintf("digest %s (%s)", sanitize.Text(sanitize.OrDash(r.Stored)), r.Status),
+		fmt.Sprintf("state object: MD5 %s · serial %s · lineage %s · written %s", r.State.MD5, serial, sanitize.Text(sanitize.OrDash(r.State.Lineage)),
 			r.State.LastModified.UTC().Format("2006-01-02 15:04:05 UTC")), "")
 	add("Check the state object first: after the repair Terraform accepts whatever it holds, even a truncated or rolled-back state. The digest is written only if it is still as shown; the change is audited and can be undone with u.", "")
 	add("Type " + m.typeWhat() + " to confirm:")

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -83,7 +84,7 @@ func TestUnlockDialogTypedConfirmation(t *testing.T) {
 
 	// A bare Enter never confirms: focus is on Cancel.
 	m2 := press(m, "enter")
-	if m2.dialog != nil || len(rel.released) != 0 || !strings.Contains(m2.status, "cancelled") {
+	if m2.dialog != nil || len(rel.released) != 0 || !strings.Contains(m2.status.text, "cancelled") {
 		t.Fatal("a bare Enter must cancel, not confirm")
 	}
 	// Unlock focused with nothing typed: Enter says why and does nothing.
@@ -117,8 +118,8 @@ func TestUnlockDialogTypedConfirmation(t *testing.T) {
 	if rel.observed[0].InfoRaw != seed()[0].InfoRaw {
 		t.Error("the release must carry the observed item")
 	}
-	if m.dialog != nil || !strings.Contains(m.status, "released tfstate/env:/prod/network/terraform.tfstate (audit r-20261126-031407-abcdef)") {
-		t.Fatalf("status %q", m.status)
+	if m.dialog != nil || !strings.Contains(m.status.text, "released tfstate/env:/prod/network/terraform.tfstate (audit r-20261126-031407-abcdef)") {
+		t.Fatalf("status %q", m.status.text)
 	}
 	if !strings.Contains(plain(m), "released tfstate/env:/prod/network/terraform.tfstate (audit r-20261126-031407-abcdef) — u to undo, 2m00s left") {
 		t.Fatalf("the undo offer is not on the status line:\n%s", plain(m))
@@ -136,11 +137,11 @@ func TestUnlockDialogTypedConfirmation(t *testing.T) {
 	}
 	m, cmd = sendCmd(press(m, "tab"), keyMsg("enter"))
 	m = runCmd(m, cmd)
-	if len(rel.restored) != 1 || rel.restored[0] != "r-20261126-031407-abcdef" || !strings.Contains(m.status, "restored tfstate/env:/prod/network/terraform.tfstate") {
-		t.Fatalf("undo: %v, status %q", rel.restored, m.status)
+	if len(rel.restored) != 1 || rel.restored[0] != "r-20261126-031407-abcdef" || !strings.Contains(m.status.text, "restored tfstate/env:/prod/network/terraform.tfstate") {
+		t.Fatalf("undo: %v, status %q", rel.restored, m.status.text)
 	}
-	if m, cmd := sendCmd(m, keyMsg("u")); cmd != nil || m.undoAsk != nil || !strings.Contains(m.status, "nothing to undo") {
-		t.Errorf("u must do nothing but say so once the undo is used: %q", m.status)
+	if m, cmd := sendCmd(m, keyMsg("u")); cmd != nil || m.undoAsk != nil || !strings.Contains(m.status.text, "nothing to undo") {
+		t.Errorf("u must do nothing but say so once the undo is used: %q", m.status.text)
 	}
 }
 
@@ -196,8 +197,8 @@ func TestUnlockRefusalsAndChangedLock(t *testing.T) {
 	m := typeText(press(newModel(120, 30, seed(), writable(rel)), "ctrl+d"), "8d1f6c0e")
 	m, cmd := sendCmd(m, keyMsg("enter"))
 	m = runCmd(m, cmd)
-	if !strings.Contains(m.status, "not released: the lock changed since you looked — now held by alice@laptop (apply, ID 2b7e4a91)") {
-		t.Errorf("status %q", m.status)
+	if !strings.Contains(m.status.text, "not released: the lock changed since you looked — now held by alice@laptop (apply, ID 2b7e4a91)") {
+		t.Errorf("status %q", m.status.text)
 	}
 	if m.undo != nil {
 		t.Error("nothing to undo after a refused release")
@@ -211,8 +212,8 @@ func TestUnlockRefusalsAndChangedLock(t *testing.T) {
 		m = press(m, "j")
 	}
 	m = press(m, "ctrl+d")
-	if m.dialog != nil || !strings.Contains(m.status, "never deletes it") {
-		t.Errorf("a digest row must not open the dialog; status %q", m.status)
+	if m.dialog != nil || !strings.Contains(m.status.text, "never deletes it") {
+		t.Errorf("a digest row must not open the dialog; status %q", m.status.text)
 	}
 }
 
@@ -221,8 +222,8 @@ func TestUnlockRefusalsAndChangedLock(t *testing.T) {
 func TestReadOnlyUIOffersNoWrite(t *testing.T) {
 	rel := &fakeReleaser{}
 	path := "tfstate/app/terraform.tfstate"
-	p := fakeProber{path: {Path: path, Status: lwaws.DigestMismatch, Stored: "06462db2ef044008b94260f6cb5ab7cb", Item: model.Item{},
-		State: lwaws.StateObject{Exists: true, MD5: "c016ff98e4a56a223b07c2a4c02512ac"}}}
+	p := fakeProber{path: {Path: path, Status: model.DigestMismatch, Stored: "06462db2ef044008b94260f6cb5ab7cb", Item: model.Item{},
+		State: model.StateObject{Exists: true, MD5: "c016ff98e4a56a223b07c2a4c02512ac"}}}
 	// A releaser is wired in, as a buggy caller might: read-only still
 	// must not use it.
 	m := newModel(120, 30, seed(), writable(rel), probed(p), func(c *Config) { c.ReadOnly = true })
@@ -237,8 +238,8 @@ func TestReadOnlyUIOffersNoWrite(t *testing.T) {
 			if m2.dialog != nil || m2.undoAsk != nil || cmd != nil {
 				t.Errorf("read-only %s: %s opened something", name, k)
 			}
-			if !strings.Contains(m2.status, "read-only (use --write)") || !strings.Contains(plain(m2), "read-only (use --write)") {
-				t.Errorf("read-only %s: %s must say read-only, status %q", name, k, m2.status)
+			if !strings.Contains(m2.status.text, "read-only (use --write)") || !strings.Contains(plain(m2), "read-only (use --write)") {
+				t.Errorf("read-only %s: %s must say read-only, status %q", name, k, m2.status.text)
 			}
 			// Whatever follows — a typed prefix, enter, tab — writes nothing.
 			m2 = press(typeText(m2, "8d1f6c0e"), "tab", "enter", "tab", "enter")
@@ -299,6 +300,59 @@ func TestDialogsFit80x24(t *testing.T) {
 		out := plain(build())
 		if !strings.Contains(out, "Cancel") || !strings.Contains(out, "╰") {
 			t.Errorf("%s: the buttons or the box's end are cut off:\n%s", name, out)
+		}
+	}
+}
+
+// A dialog is drawn over the table, not instead of it: the row being
+// released stays on screen, whole, above the box, with the table's
+// header; the rows the box stands on are not shown cut in two.
+func TestDialogKeepsTheRowInSight(t *testing.T) {
+	for _, size := range [][2]int{{100, 30}, {120, 40}, {80, 24}} {
+		m := press(newModel(size[0], size[1], seed(), writable(&fakeReleaser{})), "ctrl+d")
+		lines := strings.Split(plain(m), "\n")
+		row, top := -1, -1
+		for i, l := range lines {
+			if row < 0 && strings.Contains(l, "env:/prod/network") && strings.Contains(l, "ci@runner-7") && strings.Contains(l, "3d 4h") {
+				row = i
+			}
+			if top < 0 && strings.Contains(l, "╭") {
+				top = i
+			}
+		}
+		if row < 0 || top < 0 || row > top || !strings.Contains(lines[row-1], "WHO") {
+			t.Errorf("%dx%d: the released row (line %d) is not whole above the box (line %d):\n%s", size[0], size[1], row, top, plain(m))
+		}
+		for _, l := range lines[top:] {
+			if strings.Contains(l, "eks-cluster") {
+				t.Errorf("%dx%d: a row cut by the box shows beside it: %q", size[0], size[1], l)
+			}
+		}
+	}
+}
+
+// The box goes below its row when it fits there, above it when only that
+// fits, and a row from the top with no row to keep.
+func TestOverDialogPlacesTheBoxClearOfItsRow(t *testing.T) {
+	body := make([]string, 10)
+	for i := range body {
+		body[i] = fmt.Sprintf("row%d", i)
+	}
+	box := []string{"+--+", "|ok|", "+--+"}
+	for _, c := range []struct{ anchor, top int }{{2, 3}, {8, 5}, {-1, 1}} {
+		got := overDialog(body, box, c.anchor, 20, len(body))
+		for i, l := range got {
+			l = strings.TrimRight(l, " ")
+			var want string
+			switch {
+			case i >= c.top && i < c.top+len(box):
+				want = strings.Repeat(" ", 8) + box[i-c.top]
+			default:
+				want = body[i]
+			}
+			if l != want {
+				t.Errorf("anchor %d: line %d is %q, want %q", c.anchor, i, l, want)
+			}
 		}
 	}
 }

@@ -81,8 +81,8 @@ func TestFleetRowsAreTheirContexts(t *testing.T) {
 	}
 	// The prod row: read-only, ctrl+d only says so.
 	m = selectContext(t, m, "prod")
-	if m = press(m, "ctrl+d"); m.dialog != nil || !strings.Contains(m.status, "context prod is read-only") {
-		t.Fatalf("ctrl+d on a read-only context's row: dialog %v, status %q", m.dialog != nil, m.status)
+	if m = press(m, "ctrl+d"); m.dialog != nil || !strings.Contains(m.status.text, "context prod is read-only") {
+		t.Fatalf("ctrl+d on a read-only context's row: dialog %v, status %q", m.dialog != nil, m.status.text)
 	}
 	// The staging row: its own releaser, its own threshold.
 	m = selectContext(t, m, "staging")
@@ -95,8 +95,8 @@ func TestFleetRowsAreTheirContexts(t *testing.T) {
 	if len(rel.observed) != 1 || rel.observed[0].Context != "staging" || rel.released[0].StaleAfter != 10*time.Minute {
 		t.Fatalf("released %+v with %+v", rel.observed, rel.released)
 	}
-	if len(m.writes) != 1 || m.writes[0].Context != "staging" || !strings.HasPrefix(m.status, "staging: released") {
-		t.Errorf("writes %+v, status %q: the write belongs to staging", m.writes, m.status)
+	if len(m.writes) != 1 || m.writes[0].Context != "staging" || !strings.HasPrefix(m.status.text, "staging: released") {
+		t.Errorf("writes %+v, status %q: the write belongs to staging", m.writes, m.status.text)
 	}
 	// u undoes it through staging's own write path, and says where.
 	m = press(m, "u")
@@ -105,8 +105,8 @@ func TestFleetRowsAreTheirContexts(t *testing.T) {
 	}
 	m, cmd = sendCmd(press(m, "tab"), keyMsg("enter"))
 	m = runCmd(m, cmd)
-	if len(rel.restored) != 1 || !strings.HasPrefix(m.status, "staging: restored") {
-		t.Fatalf("restored %v, status %q", rel.restored, m.status)
+	if len(rel.restored) != 1 || !strings.HasPrefix(m.status.text, "staging: restored") {
+		t.Fatalf("restored %v, status %q", rel.restored, m.status.text)
 	}
 	m = press(m, "ctrl+d", "esc")
 	// staging's next poll no longer has it; prod's row stays, unannounced.
@@ -395,7 +395,7 @@ func TestSwitchWaitsForAnOpenWrite(t *testing.T) {
 		t.Fatal("no dialog on the stale row")
 	}
 	m = send(m, switchedMsg{src: &fakeSource{}, cfg: Config{Context: "staging", Table: "other"}})
-	if m.cfg.Context != "prod-eu" || m.dialog == nil || !strings.Contains(m.status, "switch to staging not made") {
-		t.Errorf("context %q, dialog open %v, status %q", m.cfg.Context, m.dialog != nil, m.status)
+	if m.cfg.Context != "prod-eu" || m.dialog == nil || !strings.Contains(m.status.text, "switch to staging not made") {
+		t.Errorf("context %q, dialog open %v, status %q", m.cfg.Context, m.dialog != nil, m.status.text)
 	}
 }

@@ -154,7 +154,7 @@ func (ev event) describe() string {
 	case WriteRestore:
 		s = "restored " + ev.entry.Path()
 		if ev.entry.Kind == model.KindLock {
-			s += " — " + model.OperationWord(ev.entry.Info.Operation) + " by " + orDash(ev.entry.Info.Who) + " again"
+			s += " — " + model.OperationWord(ev.entry.Info.Operation) + " by " + sanitize.OrDash(ev.entry.Info.Who) + " again"
 		}
 	default:
 		s = "repaired the digest of " + ev.entry.Path()

@@ -49,8 +49,8 @@ func TestLockFilesOnlyHeaderAndNoDigestActions(t *testing.T) {
 		if cmd != nil || next.showDigests || next.healthPending || next.dialog != nil {
 			t.Errorf("%s: command %v, digests %v, health %v", k, cmd != nil, next.showDigests, next.healthPending)
 		}
-		if !strings.Contains(next.status, "digests live in a DynamoDB lock table") {
-			t.Errorf("%s: status %q", k, next.status)
+		if !strings.Contains(next.status.text, "digests live in a DynamoDB lock table") {
+			t.Errorf("%s: status %q", k, next.status.text)
 		}
 	}
 	// In the detail view too, R says why.
@@ -59,8 +59,8 @@ func TestLockFilesOnlyHeaderAndNoDigestActions(t *testing.T) {
 		t.Fatal("no detail view")
 	}
 	d, cmd := sendCmd(d, keyMsg("R"))
-	if cmd != nil || d.dialog != nil || !strings.Contains(d.status, "digests live in a DynamoDB lock table") {
-		t.Errorf("R in the detail view: %q", d.status)
+	if cmd != nil || d.dialog != nil || !strings.Contains(d.status.text, "digests live in a DynamoDB lock table") {
+		t.Errorf("R in the detail view: %q", d.status.text)
 	}
 
 	// A table and a bucket: both are named, digests are back.

@@ -6,6 +6,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -80,8 +81,8 @@ type Model struct {
 	// What changed, by row: a context's LockID.
 	newSince map[rowKey]newMark
 	history  []event
-	status   string
-	statusAt time.Time
+	// status is the status line's message (status.go).
+	status statusMsg
 	// ownGone holds the locks lockwarden released (value: the holder's
 	// ID) until a poll sees them gone: the history already has them,
 	// with their audit record.
@@ -330,12 +331,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case capacityMsg:
 		return m.onCapacity(msg)
 	case probeMsg:
-		probes := make(map[rowKey]lwaws.DigestReport, len(m.probes)+1)
-		for k, v := range m.probes {
-			probes[k] = v
-		}
-		probes[msg.key] = msg.report
-		m.probes = probes
+		m.probes = with(m.probes, msg.key, msg.report)
 		return m, nil
 	case releasedMsg:
 		return m.onReleased(msg)
@@ -354,7 +350,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 func (m Model) onSnapshot(msg snapshotMsg) (tea.Model, tea.Cmd) {
 	mem := &m.members[msg.member]
 	if msg.gen != mem.gen {
-		m.cfg.Logf("dropped reply of poll %d of %s (current %d)", msg.gen, orDash(mem.cfg.Context), mem.gen)
+		m.cfg.Logf("dropped reply of poll %d of %s (current %d)", msg.gen, sanitize.OrDash(mem.cfg.Context), mem.gen)
 		return m, nil
 	}
 	mem.polling = false
@@ -371,12 +367,12 @@ func (m Model) onSnapshot(msg snapshotMsg) (tea.Model, tea.Cmd) {
 			wait = max(wait, mem.pace().Wait)
 		}
 		mem.nextRetry = at.Add(wait)
-		m.cfg.Logf("poll %d of %s failed (%d in a row): %v; retry in %s", msg.gen, orDash(mem.cfg.Context), mem.failures, msg.err, wait)
+		m.cfg.Logf("poll %d of %s failed (%d in a row): %v; retry in %s", msg.gen, sanitize.OrDash(mem.cfg.Context), mem.failures, msg.err, wait)
 		cmd := m.next(msg.member, at, wait, "")
 		if m.healthPending && m.showDigests && !m.anyPolling() {
 			// H waits for every context's answer, a failure included.
 			m.healthPending = false
-			m.setStatus(at, fmt.Sprintf("checking %d digests against their state objects…", m.digestCount()))
+			m.setStatus(statusInfo, at, fmt.Sprintf("checking %d digests against their state objects…", m.digestCount()))
 			return m, tea.Batch(cmd, m.checkDigests())
 		}
 		return m, cmd
@@ -386,10 +382,10 @@ func (m Model) onSnapshot(msg snapshotMsg) (tea.Model, tea.Cmd) {
 		if m.fleet {
 			what = mem.cfg.Context + ": " + what
 		}
-		m.setStatus(at, what)
+		m.setStatus(statusInfo, at, what)
 	}
 	mem.failures, mem.lastErr = 0, nil
-	m.cfg.Logf("poll %d of %s: %d entries in %s", msg.gen, orDash(mem.cfg.Context), len(msg.snap.Entries), msg.took.Round(time.Millisecond))
+	m.cfg.Logf("poll %d of %s: %d entries in %s", msg.gen, sanitize.OrDash(mem.cfg.Context), len(msg.snap.Entries), msg.took.Round(time.Millisecond))
 	mem.scanTook, mem.rcu, mem.digests, mem.notes = msg.took, msg.snap.ConsumedRCU, msg.snap.Digests, msg.snap.Notes
 	if msg.snap.FilesRead {
 		mem.filesAt, mem.s3Lists, mem.s3Gets = msg.start, msg.snap.S3Lists, msg.snap.S3Gets
@@ -406,17 +402,10 @@ func (m Model) onSnapshot(msg snapshotMsg) (tea.Model, tea.Cmd) {
 	next := m.next(msg.member, at, pace.Wait, pace.Reason)
 	if m.healthPending && m.showDigests && !m.anyPolling() {
 		m.healthPending = false
-		m.setStatus(at, fmt.Sprintf("checking %d digests against their state objects…", m.digestCount()))
+		m.setStatus(statusInfo, at, fmt.Sprintf("checking %d digests against their state objects…", m.digestCount()))
 		return m, tea.Batch(next, m.checkDigests())
 	}
 	return m, next
-}
-
-// setStatus shows s on the status line. Status text quotes lock items,
-// errors and context names, so it is sanitized here, once, and callers
-// pass it raw: sanitizing twice would escape the marks of the first pass.
-func (m *Model) setStatus(at time.Time, s string) {
-	m.status, m.statusAt = sanitize.Text(s), at
 }
 
 // rebuildRows sorts the shown entries and filters them into the rows, keeping
@@ -550,7 +539,7 @@ func (m Model) onKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(msg, k.Undo):
 		return m.askUndo()
 	case !m.keys.Digests.Enabled() && key.Matches(msg, noDigests):
-		m.setStatus(m.cfg.Now(), "no digests here: digests live in a DynamoDB lock table, and only S3 lock files are watched")
+		m.setStatus(statusWarning, m.cfg.Now(), "no digests here: digests live in a DynamoDB lock table, and only S3 lock files are watched")
 		return m, nil
 	}
 	switch m.screen {
@@ -635,10 +624,10 @@ func (m Model) onKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 			m.showDigests = true
 			m.rebuildRows()
 			m.healthPending = true
-			m.setStatus(m.cfg.Now(), "reading digests to check them…")
+			m.setStatus(statusInfo, m.cfg.Now(), "reading digests to check them…")
 			return m, m.refreshNow()
 		}
-		m.setStatus(m.cfg.Now(), fmt.Sprintf("checking %d digests against their state objects…", m.digestCount()))
+		m.setStatus(statusInfo, m.cfg.Now(), fmt.Sprintf("checking %d digests against their state objects…", m.digestCount()))
 		return m, m.checkDigests()
 	case key.Matches(msg, k.History):
 		m.screen = screenHistory
@@ -699,7 +688,7 @@ func (m *Model) writable(e *model.Entry) bool {
 		if m.fleet && cfg.ReadOnlyWhy == "" {
 			why = cfg.Context + " is " + why
 		}
-		m.setStatus(m.cfg.Now(), why)
+		m.setStatus(statusWarning, m.cfg.Now(), why)
 		return false
 	}
 	return true
@@ -749,8 +738,18 @@ func (m *Model) copyID(e *model.Entry) tea.Cmd {
 	if id == "" {
 		id, what = e.LockID, "LockID"
 	}
-	m.setStatus(m.cfg.Now(), fmt.Sprintf("copied %s %s to the clipboard", what, id))
+	m.setStatus(statusInfo, m.cfg.Now(), fmt.Sprintf("copied %s %s to the clipboard", what, id))
 	return tea.SetClipboard(id)
+}
+
+// with returns a copy of m with k set to v. Update works on a copy of the
+// Model, and the copy shares its maps: they are replaced, never changed in
+// place, or a Model still held elsewhere would change with them.
+func with[K comparable, V any](m map[K]V, k K, v V) map[K]V {
+	out := make(map[K]V, len(m)+1)
+	maps.Copy(out, m)
+	out[k] = v
+	return out
 }
 
 func plural(n int, one, many string) string {
@@ -758,11 +757,4 @@ func plural(n int, one, many string) string {
 		return one
 	}
 	return many
-}
-
-func orDash(s string) string {
-	if s == "" {
-		return "—"
-	}
-	return s
 }

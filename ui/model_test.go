@@ -208,8 +208,8 @@ func TestCopyIDUsesOSC52(t *testing.T) {
 	if cmd == nil {
 		t.Fatal("c returned no command")
 	}
-	if !strings.Contains(m.status, "copied lock ID 8d1f6c0e-5a1b-2f3c-9d8e-7f6a5b4c3d2e") {
-		t.Errorf("status %q", m.status)
+	if !strings.Contains(m.status.text, "copied lock ID 8d1f6c0e-5a1b-2f3c-9d8e-7f6a5b4c3d2e") {
+		t.Errorf("status %q", m.status.text)
 	}
 	if got := fmt.Sprintf("%T", cmd()); !strings.Contains(got, "setClipboard") {
 		t.Errorf("c produced %s, want a clipboard write", got)

@@ -28,7 +28,7 @@ func releaseNetwork(t *testing.T, m Model) Model {
 	m, cmd := sendCmd(m, keyMsg("enter"))
 	m = runCmd(m, cmd)
 	if m.undo == nil {
-		t.Fatalf("no undo on offer after the release: %q", m.status)
+		t.Fatalf("no undo on offer after the release: %q", m.status.text)
 	}
 	return send(m, snapshotMsg{gen: m.one().gen, snap: snapshotOf(seed()[1:])})
 }
@@ -55,8 +55,8 @@ func TestUndoAsksNamingTheLockAndStartsOnNo(t *testing.T) {
 	}
 	for _, no := range [][]string{{"enter"}, {"esc"}, {"q"}, {"n"}, {"tab", "tab", "enter"}} {
 		m2, cmd := sendCmd(press(m, no[:len(no)-1]...), keyMsg(no[len(no)-1]))
-		if m2.undoAsk != nil || cmd != nil || !strings.Contains(m2.status, "undo not taken; nothing changed") {
-			t.Errorf("%v must answer No: asking %v, status %q", no, m2.undoAsk != nil, m2.status)
+		if m2.undoAsk != nil || cmd != nil || !strings.Contains(m2.status.text, "undo not taken; nothing changed") {
+			t.Errorf("%v must answer No: asking %v, status %q", no, m2.undoAsk != nil, m2.status.text)
 		}
 		if m2.undo == nil {
 			t.Errorf("%v: answering No must keep the offer", no)
@@ -122,8 +122,8 @@ func TestUndoOfferStaysOnTheStatusLine(t *testing.T) {
 	if m.undo != nil || strings.Contains(plain(m), offer) {
 		t.Errorf("the offer must expire:\n%s", plain(m))
 	}
-	if m, _ = sendCmd(m, keyMsg("u")); !strings.Contains(m.status, "nothing to undo") || m.undoAsk != nil {
-		t.Errorf("u with nothing on offer must say so: %q", m.status)
+	if m, _ = sendCmd(m, keyMsg("u")); !strings.Contains(m.status.text, "nothing to undo") || m.undoAsk != nil {
+		t.Errorf("u with nothing on offer must say so: %q", m.status.text)
 	}
 }
 
@@ -173,8 +173,8 @@ func TestQGoesBackOutsideTheList(t *testing.T) {
 func TestWritesAreKeptForTheExitSummary(t *testing.T) {
 	rel := &fakeReleaser{}
 	path := "tfstate/app/terraform.tfstate"
-	bad := lwaws.DigestReport{Path: path, Status: lwaws.DigestMismatch, Stored: "06462db2ef044008b94260f6cb5ab7cb", Item: model.Item{},
-		State: lwaws.StateObject{Exists: true, MD5: "c016ff98e4a56a223b07c2a4c02512ac"}}
+	bad := lwaws.DigestReport{Path: path, Status: model.DigestMismatch, Stored: "06462db2ef044008b94260f6cb5ab7cb", Item: model.Item{},
+		State: model.StateObject{Exists: true, MD5: "c016ff98e4a56a223b07c2a4c02512ac"}}
 	m := releaseNetwork(t, newModel(120, 30, seed(), writable(rel), probed(fakeProber{path: bad})))
 	// Undo it.
 	m, cmd := sendCmd(press(m, "u", "tab"), keyMsg("enter"))
@@ -236,8 +236,8 @@ func TestUnlockingAReleasedLockSaysItIsGone(t *testing.T) {
 		if m2.dialog != nil || cmd != nil {
 			t.Errorf("%s on a released lock opened the dialog", k)
 		}
-		if want := networkPath + " was already released (seen gone at 03:14:12)"; !strings.Contains(m2.status, want) {
-			t.Errorf("%s: status %q, want %q", k, m2.status, want)
+		if want := networkPath + " was already released (seen gone at 03:14:12)"; !strings.Contains(m2.status.text, want) {
+			t.Errorf("%s: status %q, want %q", k, m2.status.text, want)
 		}
 	}
 	if out := flat(plain(m)); !strings.Contains(out, "seen gone at 03:14:12") || strings.Contains(out, "or ctrl+d here") || strings.Contains(out, "ctrl+d/x unlock") {
@@ -366,8 +366,8 @@ func TestEachMarkerHasOneMeaning(t *testing.T) {
 	}
 	// A bad digest and a stale lock look different.
 	path := "tfstate/app/terraform.tfstate"
-	p := fakeProber{path: {Path: path, Status: lwaws.DigestMismatch, Stored: "06462db2ef044008b94260f6cb5ab7cb", Item: model.Item{},
-		State: lwaws.StateObject{Exists: true, MD5: "c016ff98e4a56a223b07c2a4c02512ac"}}}
+	p := fakeProber{path: {Path: path, Status: model.DigestMismatch, Stored: "06462db2ef044008b94260f6cb5ab7cb", Item: model.Item{},
+		State: model.StateObject{Exists: true, MD5: "c016ff98e4a56a223b07c2a4c02512ac"}}}
 	m = newModel(160, 40, seed(), probed(p), func(c *Config) { c.PollInterval = time.Millisecond })
 	m = press(m, "H") // shows digests, checks them once read
 	m = runCmd(sendCmd(m, snapshotMsg{gen: m.one().gen, snap: withDigests(seed())}))
@@ -452,8 +452,8 @@ func TestNoDigestVerdictWithoutADigestItem(t *testing.T) {
 	p := fakeProber{
 		// What aws.CheckDigest says of them: no item, and no state object
 		// (killed) or a state object (lock file only).
-		killed.LockID:   {Path: killed.LockID, Status: lwaws.DigestNoState},
-		fileOnly.LockID: {Path: fileOnly.LockID, Status: lwaws.DigestNoDigest, State: lwaws.StateObject{Exists: true, Size: 90, MD5: "aa", LastModified: t0.Add(-4 * time.Hour)}},
+		killed.LockID:   {Path: killed.LockID, Status: model.DigestNoState},
+		fileOnly.LockID: {Path: fileOnly.LockID, Status: model.DigestNoDigest, State: model.StateObject{Exists: true, Size: 90, MD5: "aa", LastModified: t0.Add(-4 * time.Hour)}},
 	}
 	for _, e := range []model.Entry{killed, fileOnly} {
 		m := newModel(140, 40, []model.Entry{killed, fileOnly}, writable(&fakeReleaser{}), probed(p), func(c *Config) { c.LockFiles = true })
@@ -462,7 +462,7 @@ func TestNoDigestVerdictWithoutADigestItem(t *testing.T) {
 		}
 		m = runCmd(sendCmd(m, keyMsg("enter")))
 		out := flat(plain(m))
-		for _, bad := range []string{string(lwaws.DigestNoState), string(lwaws.DigestNoDigest), "digest repair", "R repair"} {
+		for _, bad := range []string{string(model.DigestNoState), string(model.DigestNoDigest), "digest repair", "R repair"} {
 			if strings.Contains(out, bad) {
 				t.Errorf("%s: the detail says %q:\n%s", e.LockID, bad, out)
 			}
@@ -486,12 +486,12 @@ func TestHealthCountsEqualMarks(t *testing.T) {
 	)
 	item := model.Item{}
 	p := fakeProber{
-		"tfstate/app/terraform.tfstate":     {Path: "tfstate/app/terraform.tfstate", Status: lwaws.DigestMismatch, Stored: "06462db2ef044008b94260f6cb5ab7cb", Item: item, State: lwaws.StateObject{Exists: true, MD5: "c0"}},
-		"tfstate/billing/terraform.tfstate": {Path: "tfstate/billing/terraform.tfstate", Status: lwaws.DigestOK, Stored: "0123456789abcdef0123456789abcdef", Item: item, State: lwaws.StateObject{Exists: true, MD5: "0123456789abcdef0123456789abcdef"}},
-		"tfstate/iam/terraform.tfstate":     {Path: "tfstate/iam/terraform.tfstate", Status: lwaws.DigestUnchecked, Err: context.DeadlineExceeded},
+		"tfstate/app/terraform.tfstate":     {Path: "tfstate/app/terraform.tfstate", Status: model.DigestMismatch, Stored: "06462db2ef044008b94260f6cb5ab7cb", Item: item, State: model.StateObject{Exists: true, MD5: "c0"}},
+		"tfstate/billing/terraform.tfstate": {Path: "tfstate/billing/terraform.tfstate", Status: model.DigestOK, Stored: "0123456789abcdef0123456789abcdef", Item: item, State: model.StateObject{Exists: true, MD5: "0123456789abcdef0123456789abcdef"}},
+		"tfstate/iam/terraform.tfstate":     {Path: "tfstate/iam/terraform.tfstate", Status: model.DigestUnchecked, Err: context.DeadlineExceeded},
 		// Deleted between the scan and the check: no item, no verdict.
-		"tfstate/gone/terraform.tfstate": {Path: "tfstate/gone/terraform.tfstate", Status: lwaws.DigestNoState},
-		"tfstate/odd/terraform.tfstate":  {Path: "tfstate/odd/terraform.tfstate", Status: lwaws.DigestInvalid, Stored: "not hex", Item: item},
+		"tfstate/gone/terraform.tfstate": {Path: "tfstate/gone/terraform.tfstate", Status: model.DigestNoState},
+		"tfstate/odd/terraform.tfstate":  {Path: "tfstate/odd/terraform.tfstate", Status: model.DigestInvalid, Stored: "not hex", Item: item},
 	}
 	m := newModel(160, 40, seed(), probed(p), func(c *Config) { c.PollInterval = time.Millisecond })
 	m = press(m, "H")

@@ -3,10 +3,12 @@ package ui
 import (
 	"context"
 	"fmt"
+	"maps"
 	"strings"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"golang.org/x/sync/errgroup"
 
 	lwaws "github.com/lockwarden/lockwarden/aws"
 	"github.com/lockwarden/lockwarden/model"
@@ -58,7 +60,7 @@ func (m Model) stateFields(e *model.Entry, field func(string, ...string)) {
 		field("State", "no state object at s3://"+sanitize.Text(e.Bucket)+"/"+sanitize.Text(e.Key))
 	default:
 		serial := r.State.SerialText()
-		field("State", fmt.Sprintf("serial %s · lineage %s · %d bytes · written %s (%s)", serial, sanitize.Text(orDash(r.State.Lineage)),
+		field("State", fmt.Sprintf("serial %s · lineage %s · %d bytes · written %s (%s)", serial, sanitize.Text(sanitize.OrDash(r.State.Lineage)),
 			r.State.Size, r.State.LastModified.UTC().Format("2006-01-02 15:04:05 UTC"), model.Ago(m.now, r.State.LastModified)))
 	}
 	if cfg.Table == "" {
@@ -71,7 +73,7 @@ func (m Model) stateFields(e *model.Entry, field func(string, ...string)) {
 		return
 	}
 	digest := string(r.Status)
-	if r.Status == lwaws.DigestMismatch {
+	if r.Status == model.DigestMismatch {
 		digest += fmt.Sprintf(": stored %s, state object %s — Terraform will refuse this state", sanitize.Text(r.Stored), r.State.MD5)
 	}
 	field("Digest", digest)
@@ -114,27 +116,25 @@ func (m Model) checkDigests() tea.Cmd {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 		defer cancel()
 		out := make([]lwaws.DigestReport, len(keys))
-		sem := make(chan struct{}, 8)
-		done := make(chan struct{})
+		// A probe reports its failure in its report: none returns an
+		// error, so the group only bounds and waits.
+		var g errgroup.Group
+		g.SetLimit(8)
 		for i, k := range keys {
-			sem <- struct{}{}
-			go func(i int, path string) {
-				defer func() { <-sem; done <- struct{}{} }()
-				out[i] = probers[i].Probe(ctx, path)
-			}(i, k.id)
+			g.Go(func() error {
+				out[i] = probers[i].Probe(ctx, k.id)
+				return nil
+			})
 		}
-		for range keys {
-			<-done
-		}
+		_ = g.Wait()
 		return healthMsg{keys: keys, reports: out}
 	}
 }
 
 func (m Model) onHealth(msg healthMsg) (tea.Model, tea.Cmd) {
+	// A copy, as with does: the Model's maps are never changed in place.
 	probes := make(map[rowKey]lwaws.DigestReport, len(m.probes)+len(msg.reports))
-	for k, v := range m.probes {
-		probes[k] = v
-	}
+	maps.Copy(probes, m.probes)
 	failed := 0
 	for i, r := range msg.reports {
 		probes[msg.keys[i]] = r
@@ -167,10 +167,11 @@ func (m Model) onHealth(msg healthMsg) (tea.Model, tea.Cmd) {
 	if failed > 0 {
 		parts = append(parts, fmt.Sprintf("%d could not be read", failed))
 	}
+	kind := statusWarning
 	if len(parts) == 0 {
-		parts = append(parts, "all match their state objects")
+		kind, parts = statusInfo, append(parts, "all match their state objects")
 	}
-	m.setStatus(m.cfg.Now(), text+strings.Join(parts, ", "))
+	m.setStatus(kind, m.cfg.Now(), text+strings.Join(parts, ", "))
 	return m, nil
 }
 
@@ -188,5 +189,5 @@ func (m *Model) digestHealth(e *model.Entry) (string, bool) {
 	if !hasDigestItem(r) {
 		return "", false
 	}
-	return string(r.Status), r.Status != lwaws.DigestOK
+	return string(r.Status), r.Status != model.DigestOK
 }

@@ -32,7 +32,7 @@ func TestDetailShowsTheStateAsEvidence(t *testing.T) {
 		{t0.Add(-50 * time.Hour), "state last written 2d 2h ago, after the lock was taken, then nothing since"},
 	}
 	for _, c := range cases {
-		p := fakeProber{network: {Path: network, Status: lwaws.DigestOK, Stored: "aa", State: lwaws.StateObject{Exists: true, Size: 181, LastModified: c.written, MD5: "aa", Serial: serial(3), Lineage: "lin"}}}
+		p := fakeProber{network: {Path: network, Status: model.DigestOK, Stored: "aa", State: model.StateObject{Exists: true, Size: 181, LastModified: c.written, MD5: "aa", Serial: serial(3), Lineage: "lin"}}}
 		m := newModel(140, 40, seed(), probed(p))
 		m, cmd := sendCmd(m, keyMsg("enter"))
 		if !strings.Contains(plain(m), "reading the state object…") {
@@ -48,8 +48,8 @@ func TestDetailShowsTheStateAsEvidence(t *testing.T) {
 
 func TestRepairDigestFromTheDetailView(t *testing.T) {
 	path := "tfstate/app/terraform.tfstate"
-	bad := lwaws.DigestReport{Path: path, Status: lwaws.DigestMismatch, Stored: "06462db2ef044008b94260f6cb5ab7cb",
-		State: lwaws.StateObject{Exists: true, Size: 182, MD5: "c016ff98e4a56a223b07c2a4c02512ac", Serial: serial(41), Lineage: "lin-41", LastModified: t0.Add(-time.Hour)}}
+	bad := lwaws.DigestReport{Path: path, Status: model.DigestMismatch, Stored: "06462db2ef044008b94260f6cb5ab7cb",
+		State: model.StateObject{Exists: true, Size: 182, MD5: "c016ff98e4a56a223b07c2a4c02512ac", Serial: serial(41), Lineage: "lin-41", LastModified: t0.Add(-time.Hour)}}
 	rel := &fakeReleaser{}
 	build := func() Model {
 		m := newModel(100, 30, seed(), writable(rel), probed(fakeProber{path: bad}))
@@ -76,9 +76,9 @@ func TestRepairDigestFromTheDetailView(t *testing.T) {
 	m, cmd := sendCmd(m, keyMsg("enter"))
 	m = runCmd(m, cmd)
 	if len(rel.repaired) != 1 || rel.repaired[0].State.MD5 != "c016ff98e4a56a223b07c2a4c02512ac" ||
-		!strings.Contains(m.status, "digest of tfstate/app/terraform.tfstate repaired (audit r-20261126-031409-aaaaaa)") ||
+		!strings.Contains(m.status.text, "digest of tfstate/app/terraform.tfstate repaired (audit r-20261126-031409-aaaaaa)") ||
 		!strings.Contains(plain(m), "digest of tfstate/app/terraform.tfstate repaired (audit r-20261126-031409-aaaaaa) — u to undo") {
-		t.Fatalf("repair: %v, status %q", rel.repaired, m.status)
+		t.Fatalf("repair: %v, status %q", rel.repaired, m.status.text)
 	}
 
 	// Read-only: R only says so (TestReadOnlyUIOffersNoWrite).
@@ -92,7 +92,7 @@ func flat(s string) string {
 
 func TestHealthCheckMarksBadDigests(t *testing.T) {
 	path := "tfstate/app/terraform.tfstate"
-	p := fakeProber{path: {Path: path, Status: lwaws.DigestMismatch, Stored: "06462db2ef044008b94260f6cb5ab7cb", State: lwaws.StateObject{Exists: true, MD5: "c016ff98e4a56a223b07c2a4c02512ac"}}}
+	p := fakeProber{path: {Path: path, Status: model.DigestMismatch, Stored: "06462db2ef044008b94260f6cb5ab7cb", State: model.StateObject{Exists: true, MD5: "c016ff98e4a56a223b07c2a4c02512ac"}}}
 	// A short poll interval: runCmd runs the next poll's timer too.
 	m := newModel(140, 30, seed(), probed(p), func(c *Config) { c.PollInterval = time.Millisecond })
 	// H before digests are loaded shows them, and checks once they arrive.

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/lockwarden/lockwarden/model"
+	"github.com/lockwarden/lockwarden/sanitize"
 )
 
 // This file keeps the bookkeeping of snapshots: what appeared, what
@@ -92,7 +93,7 @@ func (m *Model) apply(i int, entries []model.Entry, at time.Time) {
 		if len(gone) > 1 {
 			msg += fmt.Sprintf(" (+%d more, h lists them)", len(gone)-1)
 		}
-		m.setStatus(at, msg)
+		m.setStatus(statusInfo, at, msg)
 	}
 	mem.entries, mem.loaded, mem.lastOK = entries, true, at
 	if m.detail != nil {
@@ -152,7 +153,7 @@ func (m *Model) isNew(e *model.Entry) bool {
 // apply by alice@ci-7, held 4m12s". The text is raw: the status line
 // and the history each sanitize it where they show it.
 func describeRelease(e model.Entry, at time.Time) string {
-	s := fmt.Sprintf("%s — %s by %s", e.Path(), model.OperationWord(e.Info.Operation), orDash(e.Info.Who))
+	s := fmt.Sprintf("%s — %s by %s", e.Path(), model.OperationWord(e.Info.Operation), sanitize.OrDash(e.Info.Who))
 	if age := e.AgeAt(at); age.Known && !age.ClockAhead {
 		s += ", held " + model.FormatDuration(age.Held)
 	}

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"strings"
 
 	"charm.land/lipgloss/v2"
@@ -9,8 +10,9 @@ import (
 	"github.com/lockwarden/lockwarden/sanitize"
 )
 
-// This file draws the lock table: its columns, laid out once for a width,
-// and one row per entry.
+// This file draws the main pane, the lock table: its columns, laid out
+// once for a width, one row per entry, and what stands in its place when
+// there is nothing to list (no rows, or no read yet).
 
 // columns is the table layout for one width.
 type columns struct {
@@ -74,6 +76,8 @@ func (c columns) header(sortKey model.SortKey, arrow, state string) string {
 	return strings.Repeat(" ", markerWidth) + strings.Join(cells, strings.Repeat(" ", colGap))
 }
 
+// mainView is the table in h rows: its header, then the rows from the
+// scroll offset, the cursor's highlighted.
 func (m Model) mainView(w, h int) []string {
 	s := m.styles
 	if !m.anyLoaded() {
@@ -109,7 +113,7 @@ func shownPath(e *model.Entry) string {
 	if e.Kind == model.KindMalformed {
 		p = e.LockID
 	}
-	return sanitize.Text(orDash(p))
+	return sanitize.Text(sanitize.OrDash(p))
 }
 
 // row renders one entry, its state path shown as path (from statePaths).
@@ -122,14 +126,14 @@ func (m Model) row(e *model.Entry, path string, c columns, selected bool, w int)
 	switch e.Kind {
 	case model.KindLock:
 		op = model.OperationWord(e.Info.Operation)
-		who = orDash(e.Info.Who)
+		who = sanitize.OrDash(e.Info.Who)
 		a := e.AgeAt(m.now)
 		age = a.String()
 		if a.ClockAhead {
 			age = "ahead " + model.FormatDuration(a.Ahead)
 			ageStyle = &s.Warn
 		}
-		ver = orDash(e.Info.Version)
+		ver = sanitize.OrDash(e.Info.Version)
 		id = e.ShortID()
 		switch {
 		case e.Warning != "":
@@ -189,4 +193,61 @@ func (m Model) row(e *model.Entry, path string, c columns, selected bool, w int)
 	cells[whoCell] = styled(whoStyle, cells[whoCell])
 	cells[whoCell+1] = styled(ageStyle, cells[whoCell+1])
 	return styled(mark, marker) + " " + strings.Join(cells, strings.Repeat(" ", colGap))
+}
+
+// sortArrow is the direction of the rows: ▼ descending, ▲ ascending.
+// Age sorts oldest first, that is by descending age, unless reversed.
+func (m Model) sortArrow() string {
+	if (m.sortKey == model.SortAge) != m.sortReverse {
+		return "▼"
+	}
+	return "▲"
+}
+
+// emptyView stands in for the rows when none are listed: nothing matches
+// the filter, or the places read hold no lock.
+func (m Model) emptyView(w int) []string {
+	s := m.styles
+	if q := model.ParseQuery(m.filter.Value()); !q.Empty() {
+		what := fmt.Sprintf("Nothing matches %q.", sanitize.Text(q.String()))
+		if strings.Contains(q.String(), " ") {
+			what = fmt.Sprintf("Nothing matches every word of %q.", sanitize.Text(q.String()))
+		}
+		return []string{"", " " + what + s.Dim.Render(" esc clears the filter.")}
+	}
+	msg := []string{"", " " + s.Context.Render("No locks in "+sanitize.Text(m.watched())+".")}
+	if n := m.digestCount(); n > 0 && !m.showDigests {
+		msg = append(msg, " "+s.Dim.Render(fmt.Sprintf("%d digest item%s hidden (d shows them).", n, plural(n, "", "s"))))
+	}
+	msg = append(msg, "")
+	for _, l := range wrap("If Terraform still says the state is locked, check that this is the table, region and account its backend uses (dynamodb_table, region, profile), or whether it locks with S3 lock files (use_lockfile).", w-2) {
+		msg = append(msg, " "+l)
+	}
+	return msg
+}
+
+// noDataView is shown until the first read succeeds: a waiting line, or
+// the error and what to check.
+func (m Model) noDataView(w int) []string {
+	s := m.styles
+	failing := m.failing()
+	if len(failing) == 0 {
+		return []string{"", " Reading " + sanitize.Text(m.watched()) + "…"}
+	}
+	var lines []string
+	for _, mem := range failing {
+		what := "the lock table"
+		if mem.cfg.Table == "" {
+			what = "the lock files"
+		}
+		if m.fleet {
+			what += " of " + mem.cfg.Context
+		}
+		lines = append(lines, "", " "+s.Error.Render("Cannot read "+sanitize.Text(what)+"."))
+		for _, l := range wrap(sanitize.Text(mem.lastErr.Error()), w-2) {
+			lines = append(lines, " "+l)
+		}
+	}
+	lines = append(lines, "", " "+s.Dim.Render(fmt.Sprintf("lockwarden keeps retrying (next in %s); r retries now, q quits.", model.FormatDuration(max(0, failing[0].nextRetry.Sub(m.now))))))
+	return lines
 }

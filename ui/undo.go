@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -81,7 +82,7 @@ func (m Model) askUndo() (tea.Model, tea.Cmd) {
 		m.writable(&model.Entry{Context: m.cfg.Context})
 		return m, nil
 	case m.undo == nil:
-		m.setStatus(m.cfg.Now(), fmt.Sprintf("nothing to undo: u undoes lockwarden's last write for %s after it", model.FormatDuration(undoFor)))
+		m.setStatus(statusWarning, m.cfg.Now(), fmt.Sprintf("nothing to undo: u undoes lockwarden's last write for %s after it", model.FormatDuration(undoFor)))
 		return m, nil
 	case m.undo.restoring:
 		// One restore at a time: a second u must not start another.
@@ -100,7 +101,7 @@ func (m Model) onUndoDialogKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	switch d.handleKey(msg) {
 	case undoNo:
 		m.undoAsk = nil
-		m.setStatus(m.cfg.Now(), "undo not taken; nothing changed")
+		m.setStatus(statusInfo, m.cfg.Now(), "undo not taken; nothing changed")
 	case undoYes:
 		m.undoAsk = nil
 		if m.undo == nil || m.undo.recordID != d.offer.recordID || m.undo.restoring {
@@ -109,7 +110,7 @@ func (m Model) onUndoDialogKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		undo := *m.undo
 		undo.restoring = true
 		m.undo = &undo
-		m.setStatus(m.cfg.Now(), "undoing "+undo.what()+"…")
+		m.setStatus(statusInfo, m.cfg.Now(), "undoing "+undo.what()+"…")
 		return m, m.restore()
 	}
 	return m, nil
@@ -138,7 +139,7 @@ func (m Model) onRestored(msg restoredMsg) (tea.Model, tea.Cmd) {
 	var unrecorded *unlock.UnrecordedError
 	where := m.contextPrefix(&msg.offer.entry)
 	if msg.err != nil && !errors.As(msg.err, &unrecorded) {
-		m.setStatus(at, where+msg.err.Error())
+		m.setStatus(statusError, at, where+msg.err.Error())
 		return m, m.refreshAfterWrite(msg.offer.entry.Context)
 	}
 	w := Write{Kind: WriteRestore, Path: msg.offer.entry.Path(), RecordID: msg.res.RecordID, Undoes: msg.offer.recordID}
@@ -149,12 +150,8 @@ func (m Model) onRestored(msg restoredMsg) (tea.Model, tea.Cmd) {
 		w.Holder = holderOf(put)
 		// Put back before any poll saw it gone: not ours to announce.
 		if _, ok := m.ownGone[keyOf(&put)]; ok {
-			ownGone := make(map[rowKey]string, len(m.ownGone))
-			for k, v := range m.ownGone {
-				if k != keyOf(&put) {
-					ownGone[k] = v
-				}
-			}
+			ownGone := maps.Clone(m.ownGone) // see with
+			delete(ownGone, keyOf(&put))
 			m.ownGone = ownGone
 		}
 	}
@@ -164,11 +161,11 @@ func (m Model) onRestored(msg restoredMsg) (tea.Model, tea.Cmd) {
 	m.recordWrite(w, put, at)
 	switch {
 	case unrecorded != nil:
-		m.setStatus(at, where+unrecorded.Error())
+		m.setStatus(statusWarning, at, where+unrecorded.Error())
 	case msg.offer.repair:
-		m.setStatus(at, where+fmt.Sprintf("restored the digest of %s as it was (audit %s)", w.Path, msg.res.RecordID))
+		m.setStatus(statusInfo, at, where+fmt.Sprintf("restored the digest of %s as it was (audit %s)", w.Path, msg.res.RecordID))
 	default:
-		m.setStatus(at, where+fmt.Sprintf("restored %s: %s again (audit %s)", msg.res.Entry.Path(), unlock.Describe(msg.res.Entry), msg.res.RecordID))
+		m.setStatus(statusInfo, at, where+fmt.Sprintf("restored %s: %s again (audit %s)", msg.res.Entry.Path(), unlock.Describe(msg.res.Entry), msg.res.RecordID))
 	}
 	return m, m.refreshAfterWrite(msg.offer.entry.Context)
 }
@@ -183,7 +180,7 @@ func (m *Model) expireUndo() {
 
 // offerUndo puts the write just announced on the status line on offer.
 func (m *Model) offerUndo(u undoOffer) {
-	u.announced = m.status
+	u.announced = m.status.text
 	m.undo = &u
 }
 
@@ -196,8 +193,8 @@ func (m Model) undoLine() (line string, joined bool) {
 		return "", false
 	}
 	left := model.FormatDuration(max(0, undoFor-m.now.Sub(u.at)).Round(time.Second))
-	if !u.restoring && m.status != "" && m.status == u.announced {
-		return fmt.Sprintf("%s — u to undo, %s left", m.status, left), true
+	if status := m.status.shownAt(m.now); !u.restoring && status != "" && status == u.announced {
+		return fmt.Sprintf("%s — u to undo, %s left", status, left), true
 	}
 	path := elidePath(sanitize.Text(u.entry.Path()), max(20, m.width-4))
 	if m.fleet {
@@ -234,7 +231,7 @@ func (m Model) undoView(w int) []string {
 	if u.repair {
 		title = "Undo the digest repair?"
 		add(fmt.Sprintf("repaired %s · audit %s", when, u.recordID), "")
-		add("The digest goes back to " + sanitize.Text(orDash(u.entry.Digest)) + ", the value Terraform refused. It is written only if the digest is still the repaired one.")
+		add("The digest goes back to " + sanitize.Text(sanitize.OrDash(u.entry.Digest)) + ", the value Terraform refused. It is written only if the digest is still the repaired one.")
 	} else {
 		add(sanitize.Text(unlock.Describe(u.entry)), fmt.Sprintf("released %s · audit %s", when, u.recordID), "")
 		add("The lock is put back exactly as it was, only if nothing holds the state now. Until it is released again, no Terraform run can take this state.")

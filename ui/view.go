@@ -51,13 +51,14 @@ func (m Model) render() string {
 	default:
 		body = m.mainView(w, bodyH)
 	}
+	body = padLines(body, bodyH)
 	switch {
 	case m.undoAsk != nil:
-		body = m.undoView(w)
+		body = overDialog(body, m.undoView(w), -1, w, bodyH)
 	case m.dialog != nil:
-		body = m.dialogView(w)
+		body = overDialog(body, m.dialogView(w), m.dialogAnchor(), w, bodyH)
 	}
-	lines = append(lines, padLines(body, bodyH)...)
+	lines = append(lines, body...)
 	lines = append(lines, m.footer()...)
 	for i, l := range lines {
 		lines[i] = fit(l, w)
@@ -187,15 +188,6 @@ func keepFitting(items []string, room int) string {
 	return strings.Join(kept, "  ")
 }
 
-// sortArrow is the direction of the rows: ▼ descending, ▲ ascending.
-// Age sorts oldest first, that is by descending age, unless reversed.
-func (m Model) sortArrow() string {
-	if (m.sortKey == model.SortAge) != m.sortReverse {
-		return "▼"
-	}
-	return "▲"
-}
-
 // sortLabel is the header's order of the rows: "sort: age ▼".
 func (m Model) sortLabel() string {
 	return "sort: " + m.sortKey.String() + " " + m.sortArrow()
@@ -238,14 +230,15 @@ func (m Model) statusLines() []string {
 	// In a fleet a failing context must not hide what was just said of
 	// another (a release, a refusal): a fresh message goes first, and the
 	// failure is named after it.
-	fresh := m.fleet && m.status != "" && m.now.Sub(m.statusAt) < freshStatus
+	status := m.status.shownAt(m.now)
+	fresh := m.fleet && status != "" && m.now.Sub(m.status.at) < freshStatus
 	switch {
 	case len(failing) > 0 && fresh:
 		names := make([]string, len(failing))
 		for i, mem := range failing {
 			names[i] = sanitize.Text(mem.cfg.Context)
 		}
-		text = m.status + " (" + model.Ago(m.now, m.statusAt) + ") · ⚠ not updating: " + strings.Join(names, ", ") + " (: shows why)"
+		text = status + " (" + model.Ago(m.now, m.status.at) + ") · ⚠ not updating: " + strings.Join(names, ", ") + " (: shows why)"
 	case len(failing) > 0:
 		mem := failing[0]
 		retry := mem.nextRetry.Sub(m.now)
@@ -264,8 +257,9 @@ func (m Model) statusLines() []string {
 			}
 		}
 		style = s.Warn
-	case m.status != "":
-		text = m.status + " (" + model.Ago(m.now, m.statusAt) + ")"
+	case status != "":
+		text = status + " (" + model.Ago(m.now, m.status.at) + ")"
+		style = m.status.style(s)
 	case len(m.notes()) > 0:
 		text = "⚠ " + sanitize.Text(strings.Join(m.notes(), "; "))
 		style = s.Warn
@@ -325,17 +319,17 @@ func (m Model) footer() []string {
 		keys = s.Dim.Render("type to confirm · tab: other button · enter: press it · esc: cancel")
 	case m.screen == screenDetail:
 		quit, undo := shown(m.keys.Quit, "ctrl+c", "quit"), shown(m.keys.Undo, "u", "undo")
-		bindings := nonNil(m.keys.Back, m.keys.Copy, m.keys.Unlock, undo, m.keys.Refresh, quit)
+		bindings := []key.Binding{m.keys.Back, m.keys.Copy, m.keys.Unlock, undo, m.keys.Refresh, quit}
 		switch {
 		case m.detail != nil && (m.detail.Kind == model.KindDigest || model.IsDigestKey(m.detail.LockID)):
-			bindings = nonNil(m.keys.Back, m.keys.Repair, undo, m.keys.Refresh, quit)
+			bindings = []key.Binding{m.keys.Back, m.keys.Repair, undo, m.keys.Refresh, quit}
 		case m.detail == nil || m.cfgOf(m.detail).readOnly() || m.find(m.detail) == nil:
 			// Nothing to release: read-only, or the lock is gone.
-			bindings = nonNil(m.keys.Back, m.keys.Copy, m.keys.Refresh, quit)
+			bindings = []key.Binding{m.keys.Back, m.keys.Copy, m.keys.Refresh, quit}
 		}
 		keys = m.help.ShortHelpView(bindings)
 	case m.screen != screenMain:
-		keys = m.help.ShortHelpView(nonNil(m.keys.Back, shown(m.keys.Quit, "ctrl+c", "quit")))
+		keys = m.help.ShortHelpView([]key.Binding{m.keys.Back, shown(m.keys.Quit, "ctrl+c", "quit")})
 	default:
 		bindings := m.keys.ShortHelp()
 		if m.readOnly() {
@@ -358,8 +352,6 @@ func (m Model) footer() []string {
 	return append(lines, " "+keys)
 }
 
-func nonNil[T any](xs ...T) []T { return xs }
-
 // scrolled shows lines from top in h rows. When they do not all fit, the
 // last row says where the view is and how to move, and holds no content.
 func scrolled(lines []string, top, h int, s Styles) []string {
@@ -377,26 +369,6 @@ func scrolled(lines []string, top, h int, s Styles) []string {
 		hint += " · k/↑ back"
 	}
 	return append(out, s.Dim.Render(hint))
-}
-
-func (m Model) emptyView(w int) []string {
-	s := m.styles
-	if q := model.ParseQuery(m.filter.Value()); !q.Empty() {
-		what := fmt.Sprintf("Nothing matches %q.", sanitize.Text(q.String()))
-		if strings.Contains(q.String(), " ") {
-			what = fmt.Sprintf("Nothing matches every word of %q.", sanitize.Text(q.String()))
-		}
-		return []string{"", " " + what + s.Dim.Render(" esc clears the filter.")}
-	}
-	msg := []string{"", " " + s.Context.Render("No locks in "+sanitize.Text(m.watched())+".")}
-	if n := m.digestCount(); n > 0 && !m.showDigests {
-		msg = append(msg, " "+s.Dim.Render(fmt.Sprintf("%d digest item%s hidden (d shows them).", n, plural(n, "", "s"))))
-	}
-	msg = append(msg, "")
-	for _, l := range wrap("If Terraform still says the state is locked, check that this is the table, region and account its backend uses (dynamodb_table, region, profile), or whether it locks with S3 lock files (use_lockfile).", w-2) {
-		msg = append(msg, " "+l)
-	}
-	return msg
 }
 
 // watched says what the UI reads: "table T", "bucket B", or both; in a
@@ -446,32 +418,6 @@ func (mem *member) watchedStyled(s Styles) string {
 		parts = append(parts, plural(n, "bucket ", "buckets ")+s.Context.Render(sanitize.Text(strings.Join(mem.cfg.Buckets, ", "))))
 	}
 	return strings.Join(parts, " · ")
-}
-
-// noDataView is shown until the first read succeeds: a waiting line, or
-// the error and what to check.
-func (m Model) noDataView(w int) []string {
-	s := m.styles
-	failing := m.failing()
-	if len(failing) == 0 {
-		return []string{"", " Reading " + sanitize.Text(m.watched()) + "…"}
-	}
-	var lines []string
-	for _, mem := range failing {
-		what := "the lock table"
-		if mem.cfg.Table == "" {
-			what = "the lock files"
-		}
-		if m.fleet {
-			what += " of " + mem.cfg.Context
-		}
-		lines = append(lines, "", " "+s.Error.Render("Cannot read "+sanitize.Text(what)+"."))
-		for _, l := range wrap(sanitize.Text(mem.lastErr.Error()), w-2) {
-			lines = append(lines, " "+l)
-		}
-	}
-	lines = append(lines, "", " "+s.Dim.Render(fmt.Sprintf("lockwarden keeps retrying (next in %s); r retries now, q quits.", model.FormatDuration(max(0, failing[0].nextRetry.Sub(m.now))))))
-	return lines
 }
 
 // failing are the contexts whose last read failed, in order.

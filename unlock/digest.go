@@ -61,19 +61,19 @@ func CheckRepair(r lwaws.DigestReport) error {
 		return &model.Refusal{Kind: model.RefusedNoRepair, Msg: fmt.Sprintf(format, a...)}
 	}
 	switch {
-	case r.Status == lwaws.DigestUnchecked:
+	case r.Status == model.DigestUnchecked:
 		return refuse("the digest of %s was not checked: %v", r.Path, r.Err)
-	case r.Status == lwaws.DigestOK:
+	case r.Status == model.DigestOK:
 		return refuse("the digest of %s already matches its state object: nothing to repair", r.Path)
-	case r.Status == lwaws.DigestNoState:
+	case r.Status == model.DigestNoState:
 		return refuse("%s has no state object, so there is no digest to compute; if the state was removed on purpose, delete its digest item %s%s by hand", r.Path, r.Path, model.DigestSuffix)
-	case r.Status == lwaws.DigestNone, r.Status == lwaws.DigestNoDigest && len(r.Item) == 0:
+	case r.Status == model.DigestNone, r.Status == model.DigestNoDigest && len(r.Item) == 0:
 		return refuse("%s has no digest item: Terraform checks nothing, so there is nothing to repair", r.Path)
 	case !r.State.Exists || len(r.State.MD5) != 32:
 		return refuse("the state object of %s was not read whole: nothing to repair to", r.Path)
 	}
 	switch r.Status {
-	case lwaws.DigestMismatch, lwaws.DigestInvalid, lwaws.DigestNoDigest:
+	case model.DigestMismatch, model.DigestInvalid, model.DigestNoDigest:
 		return nil
 	}
 	return refuse("the digest of %s is %s: lockwarden does not repair that", r.Path, r.Status)

@@ -14,33 +14,6 @@ import (
 	"github.com/lockwarden/lockwarden/unlock"
 )
 
-func TestJudgeEveryOutcome(t *testing.T) {
-	st := lwaws.StateObject{Exists: true, MD5: "06462db2ef044008b94260f6cb5ab7cb"}
-	cases := []struct {
-		stored   string
-		haveItem bool
-		state    lwaws.StateObject
-		want     lwaws.DigestStatus
-	}{
-		{"06462db2ef044008b94260f6cb5ab7cb", true, st, lwaws.DigestOK},
-		{"0123456789abcdef0123456789abcdef", true, st, lwaws.DigestMismatch},
-		{"06462db2ef044008b94260f6cb5ab7cb", true, lwaws.StateObject{}, lwaws.DigestNoState},
-		{"", false, st, lwaws.DigestNoDigest},
-		{"", true, st, lwaws.DigestNoDigest}, // Terragrunt's -md5 item without Digest
-		{"XYZ", true, st, lwaws.DigestInvalid},
-		// Neither: a killed first apply, a lock-file-only state. No
-		// verdict on a digest that is not there.
-		{"", false, lwaws.StateObject{}, lwaws.DigestNone},
-		// An item without a value and no state object.
-		{"", true, lwaws.StateObject{}, lwaws.DigestNoState},
-	}
-	for _, c := range cases {
-		if got := lwaws.Judge(c.stored, c.haveItem, c.state); got != c.want {
-			t.Errorf("Judge(%q, %v, exists=%v) = %s, want %s", c.stored, c.haveItem, c.state.Exists, got, c.want)
-		}
-	}
-}
-
 func TestRepairDigestIsConditionalAuditedAndRestorable(t *testing.T) {
 	e := newS3Env(t)
 	ctx := context.Background()
@@ -54,7 +27,7 @@ func TestRepairDigestIsConditionalAuditedAndRestorable(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := lwaws.CheckDigest(ctx, e.svc.Writer, e.sb.S3, path)
-	if r.Status != lwaws.DigestMismatch || r.State.Serial == nil || *r.State.Serial != 7 || r.State.Lineage != "lin-1" {
+	if r.Status != model.DigestMismatch || r.State.Serial == nil || *r.State.Serial != 7 || r.State.Lineage != "lin-1" {
 		t.Fatalf("report %+v", r)
 	}
 
@@ -75,7 +48,7 @@ func TestRepairDigestIsConditionalAuditedAndRestorable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if after := lwaws.CheckDigest(ctx, e.svc.Writer, e.sb.S3, path); after.Status != lwaws.DigestOK {
+	if after := lwaws.CheckDigest(ctx, e.svc.Writer, e.sb.S3, path); after.Status != model.DigestOK {
 		t.Fatalf("after repair: %s", after.Status)
 	}
 	if _, err := e.svc.Restore(ctx, res.RecordID); err != nil {
@@ -95,21 +68,21 @@ func TestRepairDigestIsConditionalAuditedAndRestorable(t *testing.T) {
 // from, is repaired; every other status is refused — including a state
 // without a digest item, where a repair would create one.
 func TestCheckRepairAllowsOnlyKnownRepairs(t *testing.T) {
-	st := lwaws.StateObject{Exists: true, MD5: "06462db2ef044008b94260f6cb5ab7cb"}
+	st := model.StateObject{Exists: true, MD5: "06462db2ef044008b94260f6cb5ab7cb"}
 	item := model.Item{"LockID": model.String("tfstate/a/terraform.tfstate-md5")}
 	cases := []struct {
 		r  lwaws.DigestReport
 		ok bool
 	}{
-		{lwaws.DigestReport{Status: lwaws.DigestMismatch, State: st, Item: item}, true},
-		{lwaws.DigestReport{Status: lwaws.DigestInvalid, State: st, Item: item}, true},
-		{lwaws.DigestReport{Status: lwaws.DigestNoDigest, State: st, Item: item}, true},
-		{lwaws.DigestReport{Status: lwaws.DigestNoDigest, State: st}, false},
-		{lwaws.DigestReport{Status: lwaws.DigestOK, State: st, Item: item}, false},
-		{lwaws.DigestReport{Status: lwaws.DigestNoState, Item: item}, false},
-		{lwaws.DigestReport{Status: lwaws.DigestNone}, false},
-		{lwaws.DigestReport{Status: lwaws.DigestUnchecked}, false},
-		{lwaws.DigestReport{Status: lwaws.DigestMismatch, Item: item}, false}, // no state object read
+		{lwaws.DigestReport{Status: model.DigestMismatch, State: st, Item: item}, true},
+		{lwaws.DigestReport{Status: model.DigestInvalid, State: st, Item: item}, true},
+		{lwaws.DigestReport{Status: model.DigestNoDigest, State: st, Item: item}, true},
+		{lwaws.DigestReport{Status: model.DigestNoDigest, State: st}, false},
+		{lwaws.DigestReport{Status: model.DigestOK, State: st, Item: item}, false},
+		{lwaws.DigestReport{Status: model.DigestNoState, Item: item}, false},
+		{lwaws.DigestReport{Status: model.DigestNone}, false},
+		{lwaws.DigestReport{Status: model.DigestUnchecked}, false},
+		{lwaws.DigestReport{Status: model.DigestMismatch, Item: item}, false}, // no state object read
 		{lwaws.DigestReport{Status: "a status added later", State: st, Item: item}, false},
 	}
 	for _, c := range cases {

@@ -74,7 +74,7 @@ func TestUnrecordedDigestRepairIsRestorable(t *testing.T) {
 	}
 	mend()
 	e.svc.Writer.Client = e.sb.Dynamo
-	if after := lwaws.CheckDigest(ctx, e.svc.Writer, e.sb.S3, path); after.Status != lwaws.DigestOK {
+	if after := lwaws.CheckDigest(ctx, e.svc.Writer, e.sb.S3, path); after.Status != model.DigestOK {
 		t.Fatalf("the repair did not happen: %s", after.Status)
 	}
 	if _, err := e.svc.Restore(ctx, res.RecordID); err != nil {

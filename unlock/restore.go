@@ -111,41 +111,25 @@ func (s *Service) checkPlace(ctx context.Context, rec *audit.Record, file *model
 
 // restore makes the writes of Restore and fills in its outcome record.
 func (s *Service) restore(ctx context.Context, recordID, lockID string, item model.Item, file *model.LockFile, out *audit.Record) (Result, error) {
-	failed := func(err error) (Result, error) {
-		out.Outcome, out.Error = outcomeOf(err), err.Error()
-		return Result{}, err
-	}
 	cur, _, err := s.Get(ctx, lockID)
 	if err != nil {
-		return failed(fmt.Errorf("not restored: %s could not be read: %w", lockID, err))
+		return restoreFailed(out, fmt.Errorf("not restored: %s could not be read: %w", lockID, err))
 	}
 	itemBack := item == nil || (cur.Item != nil && cur.Item.JSON() == item.JSON())
 	fileBack := file == nil || (cur.File != nil && cur.File.Body == file.Body)
-	held := func(cur model.Entry) (Result, error) {
-		out.Outcome, out.Item, out.File = audit.OutcomeHeld, cur.Item, cur.File
-		return Result{}, &HeldError{RecordID: recordID, Current: cur, Same: itemBack && fileBack}
-	}
-	// A put refused because something is there: say who, if it can be read.
-	heldNow := func() (Result, error) {
-		now, _, gerr := s.Get(ctx, lockID)
-		if gerr != nil {
-			out.Outcome, out.Error = audit.OutcomeHeld, "reading it again failed: "+gerr.Error()
-			return Result{}, &HeldError{RecordID: recordID, LockID: lockID, ReadErr: gerr}
-		}
-		return held(now)
-	}
+	same := itemBack && fileBack
 	// Nothing is put back while anything else holds the lock.
-	if (!itemBack && cur.Item != nil) || (!fileBack && cur.File != nil) || (itemBack && fileBack) {
-		return held(cur)
+	if (!itemBack && cur.Item != nil) || (!fileBack && cur.File != nil) || same {
+		return restoreHeld(out, recordID, cur, same)
 	}
 	var putFile *model.LockFile
 	if !fileBack {
 		err := s.Files.PutIfAbsent(ctx, *file)
 		switch {
 		case errors.Is(err, lwaws.ErrConditionFailed):
-			return heldNow()
+			return s.restoreHeldNow(ctx, out, recordID, lockID, same)
 		case err != nil:
-			return failed(err)
+			return restoreFailed(out, err)
 		}
 		putFile = file
 	}
@@ -163,9 +147,9 @@ func (s *Service) restore(ctx context.Context, recordID, lockID string, item mod
 			}
 			return Result{}, &RestorePartialError{LockID: lockID, RecordID: out.RecordID, Of: recordID, Err: err}
 		case errors.Is(err, lwaws.ErrConditionFailed):
-			return heldNow()
+			return s.restoreHeldNow(ctx, out, recordID, lockID, same)
 		case err != nil:
-			return failed(err)
+			return restoreFailed(out, err)
 		}
 	}
 	out.Outcome, out.Item, out.File = audit.OutcomeRestored, item, file
@@ -176,4 +160,29 @@ func (s *Service) restore(ctx context.Context, recordID, lockID string, item mod
 		res.Entry = model.ClassifyLockFile(*file, s.workspaceKeyPrefix())
 	}
 	return res, nil
+}
+
+// restoreFailed notes in the outcome record that a restore failed with err,
+// and returns it.
+func restoreFailed(out *audit.Record, err error) (Result, error) {
+	out.Outcome, out.Error = outcomeOf(err), err.Error()
+	return Result{}, err
+}
+
+// restoreHeld refuses a restore because cur holds the lock, and notes what
+// holds it in the outcome record; same says it is what was released.
+func restoreHeld(out *audit.Record, recordID string, cur model.Entry, same bool) (Result, error) {
+	out.Outcome, out.Item, out.File = audit.OutcomeHeld, cur.Item, cur.File
+	return Result{}, &HeldError{RecordID: recordID, Current: cur, Same: same}
+}
+
+// restoreHeldNow refuses a restore whose put found something there: it says
+// who holds the lock now, if that can be read.
+func (s *Service) restoreHeldNow(ctx context.Context, out *audit.Record, recordID, lockID string, same bool) (Result, error) {
+	now, _, err := s.Get(ctx, lockID)
+	if err != nil {
+		out.Outcome, out.Error = audit.OutcomeHeld, "reading it again failed: "+err.Error()
+		return Result{}, &HeldError{RecordID: recordID, LockID: lockID, ReadErr: err}
+	}
+	return restoreHeld(out, recordID, now, same)
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/lockwarden/lockwarden/audit"
 	lwaws "github.com/lockwarden/lockwarden/aws"
 	"github.com/lockwarden/lockwarden/model"
+	"github.com/lockwarden/lockwarden/sanitize"
 )
 
 // Service performs guarded writes on one lock table and the watched
@@ -87,7 +88,7 @@ func (e *ChangedError) Error() string {
 func Describe(e model.Entry) string {
 	switch e.Kind {
 	case model.KindLock:
-		return fmt.Sprintf("held by %s (%s, ID %s)", orDash(e.Info.Who), model.OperationWord(e.Info.Operation), e.ShortID())
+		return fmt.Sprintf("held by %s (%s, ID %s)", sanitize.OrDash(e.Info.Who), model.OperationWord(e.Info.Operation), e.ShortID())
 	case model.KindDigest:
 		return "a digest item"
 	default:
@@ -379,11 +380,4 @@ func outcomeOf(err error) string {
 func (s *Service) failed(out audit.Record, err error) (Result, error) {
 	out.Outcome, out.Error = outcomeOf(err), err.Error()
 	return s.record(out, Result{RecordID: out.RecordID}, err, "")
-}
-
-func orDash(s string) string {
-	if s == "" {
-		return "—"
-	}
-	return s
 }

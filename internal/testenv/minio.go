@@ -186,6 +186,13 @@ func (b *LockedBuffer) Write(p []byte) (int, error) {
 	return b.buf.Write(p)
 }
 
+// Read takes what was written and not yet read, as bytes.Buffer does.
+func (b *LockedBuffer) Read(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Read(p)
+}
+
 func (b *LockedBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()

@@ -1,0 +1,125 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	lwaws "github.com/lockwarden/lockwarden/aws"
+	"github.com/lockwarden/lockwarden/model"
+	"github.com/lockwarden/lockwarden/sanitize"
+)
+
+// This file writes a listing as text: the table, its notes and a summary
+// line, for one context or (writeFleetTable) several.
+
+// writeTable writes one context's entries as a table, then the locks
+// whose two places disagree, the malformed items, and a summary line.
+func writeTable(w io.Writer, entries []model.Entry, snap lwaws.Snapshot, s Settings, now time.Time, staleOnly bool) error {
+	// The source column appears only when lock files are watched.
+	src := func(e model.Entry) string { return "" }
+	srcHead := ""
+	if len(s.Buckets) > 0 {
+		src = func(e model.Entry) string { return e.Label() + "\t" }
+		srcHead = "SOURCE\t"
+	}
+	var locks, stale, malformed int
+	for _, e := range entries {
+		switch {
+		case e.Kind == model.KindLock:
+			locks++
+			if e.StaleAt(now, s.StaleAfter) {
+				stale++
+			}
+		case e.Kind == model.KindMalformed:
+			malformed++
+		}
+	}
+	if len(entries) == 0 {
+		what := "No locks"
+		if staleOnly {
+			what = "No stale locks"
+		}
+		if s.Table == "" {
+			// Lock files alone: there are no digests to count.
+			_, err := fmt.Fprintf(w, "%s in %s.\n", what, sanitize.Text(s.Watched()))
+			return err
+		}
+		_, err := fmt.Fprintf(w, "%s in %s (%s).\n", what, sanitize.Text(s.Watched()), digestNote(snap.Digests))
+		return err
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "  STATE\t"+srcHead+"OPERATION\tWHO\tAGE\tVERSION\tLOCK ID")
+	for _, e := range entries {
+		marker, cells := textRow(e, now, s.StaleAfter, src)
+		fmt.Fprintf(tw, "%s %s\n", marker, cells)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	var warned []model.Entry
+	for _, e := range entries {
+		if e.Warning != "" {
+			warned = append(warned, e)
+		}
+	}
+	if len(warned) > 0 {
+		fmt.Fprintln(w, "\nLocks whose two places disagree (marked ≠):")
+		for _, e := range warned {
+			fmt.Fprintf(w, "≠ %s: %s\n", sanitize.Text(e.LockID), sanitize.Text(e.Warning))
+		}
+	}
+	if malformed > 0 {
+		fmt.Fprintln(w, "\nMalformed items (neither a readable lock nor a digest):")
+		for _, e := range entries {
+			if e.Kind == model.KindMalformed {
+				fmt.Fprintf(w, "? %s: %s\n", sanitize.Text(sanitize.OrDash(e.LockID)), sanitize.Text(e.Problem))
+			}
+		}
+	}
+	// What was read comes first: a table, a bucket, or both.
+	watched := s.Watched()
+	summary := fmt.Sprintf("\n%s: %d lock%s", sanitize.Text(strings.ToUpper(watched[:1])+watched[1:]), locks, plural(locks))
+	if stale > 0 {
+		summary += fmt.Sprintf(" (%d stale: held %s or longer, marked !)", stale, model.FormatThreshold(s.StaleAfter))
+	}
+	if malformed > 0 {
+		summary += fmt.Sprintf(", %d malformed item%s (marked ?)", malformed, plural(malformed))
+	}
+	if s.Table != "" {
+		summary += ", " + digestNote(snap.Digests)
+	}
+	summary += ".\n"
+	_, err := io.WriteString(w, summary)
+	return err
+}
+
+// textRow is one entry of the text table: its marker (! stale, ≠ two
+// places disagree, ? malformed) and its cells from STATE on, tab
+// separated; src gives the SOURCE cell and its tab, or nothing.
+func textRow(e model.Entry, now time.Time, staleAfter time.Duration, src func(model.Entry) string) (marker, cells string) {
+	switch e.Kind {
+	case model.KindLock:
+		marker = " "
+		if e.StaleAt(now, staleAfter) {
+			marker = "!"
+		}
+		if e.Warning != "" {
+			marker = "≠"
+		}
+		return marker, fmt.Sprintf("%s\t%s%s\t%s\t%s\t%s\t%s", sanitize.Text(e.Path()), src(e),
+			sanitize.Text(model.OperationWord(e.Info.Operation)), sanitize.Text(sanitize.OrDash(e.Info.Who)),
+			e.AgeAt(now), sanitize.Text(sanitize.OrDash(e.Info.Version)), sanitize.Text(e.ShortID()))
+	case model.KindDigest:
+		return " ", fmt.Sprintf("%s\t%sdigest\t%s\t—\t—\t—", sanitize.Text(e.Path()), src(e), sanitize.Text(e.Digest))
+	default:
+		return "?", fmt.Sprintf("%s\t%smalformed\t—\t—\t—\t—", sanitize.Text(sanitize.OrDash(e.LockID)), src(e))
+	}
+}
+
+// digestNote counts the digest items, listed or not.
+func digestNote(n int) string {
+	return fmt.Sprintf("%d digest item%s", n, plural(n))
+}

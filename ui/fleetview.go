@@ -74,7 +74,7 @@ func (m Model) fleetHeader() []string {
 	var counts []string
 	if m.anyLoaded() {
 		counts = m.countWords()
-		if n := m.shownDigests(); m.hasTable() {
+		if n, tables := m.shownDigests(); tables {
 			d := fmt.Sprintf("%d digest%s", n, plural(n, "", "s"))
 			if !m.showDigests {
 				d += " hidden"
@@ -127,15 +127,16 @@ func (m Model) fleetLiveness() string {
 	return s.Live.Render("●") + " live" + s.Dim.Render(" · oldest read "+model.Ago(m.now, oldest))
 }
 
-// shownDigests is the number of digest items of the contexts shown.
-func (m Model) shownDigests() int {
-	n := 0
+// shownDigests is the number of digest items of the contexts shown, and
+// whether one of them reads a lock table (where digests live).
+func (m *Model) shownDigests() (n int, tables bool) {
 	for i := range m.members {
 		if mem := &m.members[i]; m.shows(mem.cfg.Context) {
 			n += mem.digests
+			tables = tables || mem.cfg.Table != ""
 		}
 	}
-	return n
+	return n, tables
 }
 
 // readOnlyCount is the number of contexts that may not write.

@@ -220,6 +220,10 @@ func reap(ctx context.Context, env *Env, fleet []Settings, policies []model.Reap
 			}
 		}
 	}
+	if len(runs) == 1 && runs[0].err != nil && len(runs[0].decisions) == 0 {
+		// One context, not read: its error is the whole story.
+		return runs[0].err
+	}
 	var all []decision
 	for _, r := range runs {
 		all = append(all, r.decisions...)

@@ -289,3 +289,52 @@ func TestReapUsage(t *testing.T) {
 		}
 	}
 }
+
+// Several contexts: each judged by its own settings, the read-only one
+// kept whole; a context that cannot be read is named on stderr and makes
+// the exit code 1, and does not stop the others' releases.
+func TestReapAFleet(t *testing.T) {
+	sc := newReapScene(t)
+	cfg, err := os.ReadFile(sc.config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := fmt.Sprintf("  dead:\n    region: %s\n    table: %s\n    endpoint: http://127.0.0.1:%d\n", sandbox.Region, sandbox.Table, testenv.FreePort(t))
+	if err := os.WriteFile(sc.config, append(cfg, dead...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code := sc.reap(t, "--context", "main,ro")
+	if code != 0 || !regexp.MustCompile(`(?m)^ACTION +CONTEXT +STATE`).MatchString(out) ||
+		!regexp.MustCompile(`(?m)^keep +ro +tfstate/old-plan/terraform.tfstate .*context is read-only: never reaped$`).MatchString(out) ||
+		!regexp.MustCompile(`(?m)^would-release +main +tfstate/old-plan/terraform.tfstate`).MatchString(out) {
+		t.Errorf("main,ro: exit %d\n%s\n%s", code, out, errOut)
+	}
+
+	out, errOut, code = sc.reap(t, "--context", "main,dead", "--apply", "-o", "json")
+	released := 0
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		var l reapLine
+		if err := json.Unmarshal([]byte(line), &l); err != nil {
+			t.Fatal(err)
+		}
+		if l.Context != "main" {
+			t.Errorf("a decision from context %q: %s", l.Context, line)
+		}
+		if l.Action == "released" {
+			released++
+		}
+	}
+	if code != ExitError || released != 2 || !strings.Contains(errOut, "lockwarden: context dead: ") {
+		t.Errorf("main,dead: exit %d, %d released\n%s\n%s", code, released, out, errOut)
+	}
+	if w := strings.Join(sc.writes(), ","); w != "DeleteItem,DeleteItem" {
+		t.Errorf("writes %s", w)
+	}
+
+	// One context, not read: its error in one line, and no table that
+	// would say there are no locks.
+	out, errOut, code = sc.reap(t, "--context", "dead", "--apply")
+	if code != ExitError || out != "" || strings.Count(errOut, "\n") != 1 || !strings.Contains(errOut, "cannot reach") {
+		t.Errorf("dead: exit %d\nstdout %q\nstderr %q", code, out, errOut)
+	}
+}

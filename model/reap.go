@@ -104,6 +104,11 @@ func (p ReapPolicy) ReapCheck(e Entry, now time.Time) (ok bool, why string) {
 	case age.Held < p.OlderThan:
 		return false, fmt.Sprintf("held %s, under older_than %s", age, FormatThreshold(p.OlderThan))
 	}
+	// A holder whose clock is behind makes its lock look older than it
+	// is; S3's own time of a lock file says otherwise.
+	if put := lockFileTime(e); !put.IsZero() && now.Sub(put) < p.OlderThan {
+		return false, fmt.Sprintf("its lock file was put %s by S3's clock, under older_than %s", Ago(now, put), FormatThreshold(p.OlderThan))
+	}
 	return true, fmt.Sprintf("held %s ≥ older_than %s, operation %s", age, FormatThreshold(p.OlderThan), word)
 }
 
@@ -120,13 +125,22 @@ type StateRead struct {
 // before it.
 const lastModifiedPrecision = time.Second
 
+// lockFileTime is when S3 says the lock's lock file was put; zero when it
+// has none.
+func lockFileTime(e Entry) time.Time {
+	if e.File == nil || !e.Source.HasFile() {
+		return time.Time{}
+	}
+	return e.File.LastModified
+}
+
 // StateCheck judges the state evidence of a lock that passed ReapCheck:
 // with RequireNoStateWrite, only a state object that was read and last
 // written before the lock was taken — no sign of life from the holder —
-// lets it go. A lock file's own LastModified (S3's clock, as the state's)
-// is the time the lock was taken when there is one; else the holder's
-// Created. A write within the precision of S3's times counts as after:
-// on any doubt the lock is kept.
+// lets it go. The lock was taken at the earlier of its holder's Created
+// and its lock file's LastModified (S3's clock, as the state's). A write
+// within the precision of S3's times counts as after: on any doubt the
+// lock is kept.
 func (p ReapPolicy) StateCheck(e Entry, st StateRead, now time.Time) (ok bool, evidence string) {
 	if !p.RequireNoStateWrite {
 		return true, "state not checked (require_no_state_write: false)"
@@ -137,9 +151,11 @@ func (p ReapPolicy) StateCheck(e Entry, st StateRead, now time.Time) (ok bool, e
 	if !st.Exists {
 		return true, "no state object: never written"
 	}
+	// The lock was taken at the earlier of what its holder's clock and
+	// S3's time of its lock file say: a write after either counts.
 	taken, clock := e.Info.Created, "the holder's clock"
-	if e.File != nil && e.Source.HasFile() && !e.File.LastModified.IsZero() {
-		taken, clock = e.File.LastModified, "its lock file's time"
+	if put := lockFileTime(e); !put.IsZero() && (taken.IsZero() || put.Before(taken)) {
+		taken, clock = put, "its lock file's time"
 	}
 	if taken.IsZero() || st.LastModified.IsZero() {
 		return false, "state write time unknown: kept"

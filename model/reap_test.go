@@ -60,12 +60,13 @@ func TestReapCheck(t *testing.T) {
 	lock := func(op string, created time.Time) Entry {
 		return Entry{Kind: KindLock, LockID: "b/k", Info: LockInfo{ID: "id", Operation: op, Created: created}}
 	}
-	cases := []struct {
+	type reapCase struct {
 		name string
 		e    Entry
 		ok   bool
 		why  string
-	}{
+	}
+	cases := []reapCase{
 		{"old plan", lock("OperationTypePlan", now.Add(-2*time.Hour)), true, "held 2h00m ≥ older_than 1h, operation plan"},
 		{"exactly older_than", lock("OperationTypeRefresh", now.Add(-time.Hour)), true, "held 1h00m ≥ older_than 1h"},
 		{"young plan", lock("OperationTypePlan", now.Add(-59*time.Minute)), false, "held 59m00s, under older_than 1h"},
@@ -78,12 +79,16 @@ func TestReapCheck(t *testing.T) {
 	}
 	flagged := lock("OperationTypePlan", now.Add(-2*time.Hour))
 	flagged.Warning = "lock file alone, the state has a digest item"
-	cases = append(cases, struct {
-		name string
-		e    Entry
-		ok   bool
-		why  string
-	}{"flagged", flagged, false, "flagged ≠ (lock file alone"})
+	// A holder whose clock is behind: Created says 2h, S3 says its lock
+	// file was put 10 minutes ago.
+	behind := lock("OperationTypePlan", now.Add(-2*time.Hour))
+	behind.Source, behind.File = SourceS3, &LockFile{LastModified: now.Add(-10 * time.Minute)}
+	fileOld := behind
+	fileOld.File = &LockFile{LastModified: now.Add(-90 * time.Minute)}
+	cases = append(cases,
+		reapCase{"lock file younger than Created says", behind, false, "its lock file was put 10m00s ago by S3's clock, under older_than 1h"},
+		reapCase{"lock file old too", fileOld, true, "held 2h00m"},
+		reapCase{"flagged", flagged, false, "flagged ≠ (lock file alone"})
 	for _, c := range cases {
 		ok, why := p.ReapCheck(c.e, now)
 		if ok != c.ok || !strings.Contains(why, c.why) {
@@ -99,10 +104,13 @@ func TestStateCheck(t *testing.T) {
 	off := on
 	off.RequireNoStateWrite = false
 	table := Entry{Kind: KindLock, Source: SourceDynamoDB, Info: LockInfo{ID: "id", Operation: "OperationTypePlan", Created: created}}
-	// A lock file taken at 10:00:03 by S3's clock, by a holder whose own
-	// clock says 10:00:00.5 (2.5s behind).
+	// A lock file put at 10:00:03 by S3's clock, by a holder whose own
+	// clock says 10:00:00.5 (2.5s behind); and one put at 09:59:57 by a
+	// holder 3.5s ahead.
 	file := table
 	file.Source, file.File = SourceS3, &LockFile{LastModified: created.Truncate(time.Second).Add(3 * time.Second)}
+	ahead := table
+	ahead.Source, ahead.File = SourceBoth, &LockFile{LastModified: created.Truncate(time.Second).Add(-3 * time.Second)}
 	at := func(d time.Duration) StateRead {
 		return StateRead{Exists: true, LastModified: created.Truncate(time.Second).Add(d)}
 	}
@@ -124,11 +132,12 @@ func TestStateCheck(t *testing.T) {
 		{"not read", on, table, StateRead{Err: errors.New("s3:GetObject on bucket b: access denied")}, false, "state not read (s3:GetObject on bucket b: access denied): kept while require_no_state_write is on"},
 		{"not read, not required", off, table, StateRead{Err: errors.New("denied")}, true, "state not checked (require_no_state_write: false)"},
 		{"written after, not required", off, table, at(30 * time.Minute), true, "not checked"},
-		// With a lock file, S3's own time of the lock decides: a write
-		// 2s after the holder's Created but before the file was put is
-		// before the lock.
-		{"lock file: before the file", on, file, at(2 * time.Second), true, "before the lock was taken"},
-		{"lock file: after the file", on, file, at(4 * time.Second), false, "(by its lock file's time)"},
+		// The lock was taken at the earlier of the holder's Created and
+		// S3's time of its lock file: a write after either counts.
+		{"lock file later: before both", on, file, at(-2 * time.Second), true, "before the lock was taken"},
+		{"lock file later: after Created, before the file", on, file, at(2 * time.Second), false, "(by the holder's clock)"},
+		{"lock file earlier: after the file, before Created", on, ahead, at(-2 * time.Second), false, "(by its lock file's time)"},
+		{"lock file earlier: before both", on, ahead, at(-4 * time.Second), true, "before the lock was taken"},
 	}
 	for _, c := range cases {
 		ok, why := c.p.StateCheck(c.e, c.st, now)

@@ -338,3 +338,21 @@ func TestReapAFleet(t *testing.T) {
 		t.Errorf("dead: exit %d\nstdout %q\nstderr %q", code, out, errOut)
 	}
 }
+
+// A context not wholly read — one of its buckets could not be listed —
+// reaps nothing: the part not read may be the other half of a lock.
+func TestReapNothingOnAPartialRead(t *testing.T) {
+	sc := newReapScene(t)
+	out, errOut, code := run(t, reapNow, "reap", "--older-than", "1h", "--apply", "-o", "json", "--table", sandbox.Table, "--region", sandbox.Region,
+		"--endpoint-url", sc.dyn.URL, "--s3-endpoint-url", sc.s3rec.URL, "--bucket", sandbox.Bucket, "--bucket", "no-such-bucket")
+	got := decisions(t, out)
+	if d := got["old-plan"]; d.Action != "keep" || d.Why != "context not wholly read: never reaped on half the evidence" {
+		t.Errorf("old-plan: %+v", d)
+	}
+	if code != ExitError || !strings.Contains(errOut, "not wholly read, nothing reaped here: S3 lock files not read: bucket no-such-bucket does not exist") {
+		t.Errorf("exit %d\n%s", code, errOut)
+	}
+	if w := sc.writes(); len(w) != 0 {
+		t.Errorf("a partly read context was written: %v", w)
+	}
+}

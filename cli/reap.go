@@ -110,16 +110,18 @@ file) and the flags, a flag over the config:
                           was not written after the lock was taken: no sign
                           of life from the holder (default true; a state
                           that cannot be read keeps its lock)
-  max_per_run             more candidates than this in the run: release
-                          none, say so, exit 3 (default 3)
+  max_per_run             more candidates than this in a context: release
+                          none at all, say so, exit 3 (default 3); a dry
+                          run says the same and exits 3 too
 
 Every release takes the guarded path of 'lockwarden unlock': never a digest
 (-md5) row, never a malformed item, never a lock flagged ≠, a delete only
 if the lock is still exactly as read, an audit record per lock with the
 actor reaper@HOST, the policy and the evidence, undone with 'lockwarden
 restore RECORD_ID'. A read-only context is never reaped, --write
-notwithstanding. With --apply no terminal is needed: the policy is the
-confirmation. -o json writes one JSON line per decision.
+notwithstanding, nor a context that could not be wholly read. With
+--apply no terminal is needed: the policy is the confirmation. -o json
+writes one JSON line per decision.
 
 With several contexts (--context a,b or --all-contexts) each is judged by
 its own policy; max_per_run exceeded in any context releases nothing in

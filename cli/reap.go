@@ -128,8 +128,8 @@ its own policy; max_per_run exceeded in any context releases nothing in
 any.
 
 Exit codes: 0 nothing to do, or every release done (a lock that changed
-or went meanwhile is kept, not an error); 1 error (a context or a lock
-could not be read, a release failed); 2 usage (no older_than, an unknown
+or went meanwhile is kept, not an error); 1 error (a context, a lock or
+a required state could not be read, a release failed); 2 usage (no older_than, an unknown
 operation or config key); 3 refused by max_per_run: nothing released;
 5 released, but an audit outcome could not be written.`,
 		Example: `  lockwarden reap --context prod --older-than 4h                  # dry run
@@ -180,7 +180,8 @@ type reapRun struct {
 	svc        *unlock.Service
 	decisions  []decision
 	candidates []int // indexes into decisions
-	err        error
+	// errs are what could not be read: the context, a lock, a state.
+	errs []error
 }
 
 // reap judges every context, then — with --apply, and only when no
@@ -220,9 +221,9 @@ func reap(ctx context.Context, env *Env, fleet []Settings, policies []model.Reap
 			}
 		}
 	}
-	if len(runs) == 1 && runs[0].err != nil && len(runs[0].decisions) == 0 {
+	if len(runs) == 1 && len(runs[0].errs) > 0 && len(runs[0].decisions) == 0 {
 		// One context, not read: its error is the whole story.
-		return runs[0].err
+		return runs[0].errs[0]
 	}
 	var all []decision
 	for _, r := range runs {
@@ -235,9 +236,9 @@ func reap(ctx context.Context, env *Env, fleet []Settings, policies []model.Reap
 		fmt.Fprintln(env.Stdout, reapSummary(all, f.apply, len(over) > 0))
 	}
 	for _, r := range runs {
-		if r.err != nil {
+		for _, err := range r.errs {
 			failed = true
-			fmt.Fprintf(env.Stderr, "lockwarden: %s%s\n", contextPrefix(r.s), sanitize.Text(oneLine(r.err.Error())))
+			fmt.Fprintf(env.Stderr, "lockwarden: %s%s\n", contextPrefix(r.s), sanitize.Text(oneLine(err.Error())))
 		}
 	}
 	for _, d := range all {
@@ -269,12 +270,12 @@ func judgeContext(ctx context.Context, env *Env, s Settings, p model.ReapPolicy,
 	r := &reapRun{s: s, policy: p}
 	cfg, err := lwaws.LoadConfig(ctx, s.Connection())
 	if err != nil {
-		r.err = err
+		r.errs = append(r.errs, err)
 		return r
 	}
 	snap, err := openLocks(cfg, s).Scan(ctx, false)
 	if err != nil {
-		r.err = err
+		r.errs = append(r.errs, err)
 		return r
 	}
 	// A context not wholly read (a bucket's lock files, say) reaps
@@ -282,7 +283,7 @@ func judgeContext(ctx context.Context, env *Env, s Settings, p model.ReapPolicy,
 	partial := ""
 	if len(snap.Notes) > 0 {
 		partial = strings.Join(snap.Notes, "; ")
-		r.err = errors.New("not wholly read, nothing reaped here: " + partial)
+		r.errs = append(r.errs, errors.New("not wholly read, nothing reaped here: "+partial))
 	}
 	// Never lifted for a reaper: --write is for a person at a terminal.
 	readOnly := s.ReadOnly || s.WriteLifted
@@ -303,7 +304,7 @@ func judgeContext(ctx context.Context, env *Env, s Settings, p model.ReapPolicy,
 		default:
 			var err error
 			if d, err = judgeLock(ctx, svc, s3c, p, d, now); err != nil {
-				r.err = fmt.Errorf("%s not read again: %w", e.LockID, err)
+				r.errs = append(r.errs, err)
 			}
 		}
 		r.decisions = append(r.decisions, d)
@@ -316,14 +317,15 @@ func judgeContext(ctx context.Context, env *Env, s Settings, p model.ReapPolicy,
 
 // judgeLock reads a lock that passed the policy's first checks again,
 // consistently and in every place it lives, judges it again as it is now,
-// and reads its state for the evidence. A lock that cannot be read again
-// is kept, and the error returned.
+// and reads its state for the evidence. A lock that cannot be read again,
+// or whose state cannot be read while the policy requires it, is kept and
+// the error returned: a reaper that cannot see must say so, not idle.
 func judgeLock(ctx context.Context, svc *unlock.Service, s3c lwaws.S3API, p model.ReapPolicy, d decision, now time.Time) (decision, error) {
 	cur, found, err := svc.Get(ctx, d.Entry.LockID)
 	switch {
 	case err != nil:
 		d.Why = "not read again: " + err.Error()
-		return d, err
+		return d, fmt.Errorf("%s not read again: %w", d.Entry.LockID, err)
 	case !found:
 		d.Why = "released meanwhile: gone when read again"
 		return d, nil
@@ -349,6 +351,9 @@ func judgeLock(ctx context.Context, svc *unlock.Service, s3c lwaws.S3API, p mode
 	ok, evidence := p.StateCheck(cur, st, now)
 	if !ok {
 		d.Why = evidence
+		if st.Err != nil {
+			return d, fmt.Errorf("the state of %s could not be read, so its lock is kept: %w", cur.LockID, st.Err)
+		}
 		return d, nil
 	}
 	d.Action, d.Why = actionWouldRelease, why+"; "+evidence

@@ -77,11 +77,6 @@ func newReapScene(t *testing.T) *reapScene {
 	state("alive", reapNow.Add(-time.Hour))
 	lock("alive", "OperationTypePlan", reapNow.Add(-3*time.Hour))
 	lock("young", "OperationTypePlan", reapNow.Add(-10*time.Minute))
-	// Kept: a state in a bucket that cannot be read.
-	li := sandbox.NewInfo("nobucket/app", "OperationTypePlan", "x@ci", "1.5.7", reapNow.Add(-3*time.Hour))
-	if err := sandbox.Lock(ctx, sb.Dynamo, sandbox.Table, li); err != nil {
-		t.Fatal(err)
-	}
 	// Kept: a malformed item, and a lock file alone for a state that
 	// has a digest item (flagged ≠).
 	if err := sandbox.PutRaw(ctx, sb.Dynamo, sandbox.Table, map[string]types.AttributeValue{
@@ -140,14 +135,13 @@ func decisions(t *testing.T, out string) map[string]reapLine {
 func TestReapDecidesAndReleasesOnlyWhatThePolicyAllows(t *testing.T) {
 	sc := newReapScene(t)
 	want := map[string]struct{ action, why string }{
-		"old-plan":     {"would-release", "held 3h00m ≥ older_than 1h, operation plan; state last written 5h00m ago, before the lock was taken: no sign of life"},
-		"nostate":      {"would-release", "held 2h00m ≥ older_than 1h, operation refresh; no state object: never written"},
-		"old-apply":    {"keep", "operation apply is not in the policy (plan, refresh)"},
-		"alive":        {"keep", "state written 1h00m ago, after the lock was taken"},
-		"young":        {"keep", "held 10m00s, under older_than 1h"},
-		"nobucket/app": {"keep", "state not read ("},
-		"broken":       {"keep", "malformed item (Info is not LockInfo JSON"},
-		"split":        {"keep", "flagged ≠"},
+		"old-plan":  {"would-release", "held 3h00m ≥ older_than 1h, operation plan; state last written 5h00m ago, before the lock was taken: no sign of life"},
+		"nostate":   {"would-release", "held 2h00m ≥ older_than 1h, operation refresh; no state object: never written"},
+		"old-apply": {"keep", "operation apply is not in the policy (plan, refresh)"},
+		"alive":     {"keep", "state written 1h00m ago, after the lock was taken"},
+		"young":     {"keep", "held 10m00s, under older_than 1h"},
+		"broken":    {"keep", "malformed item (Info is not LockInfo JSON"},
+		"split":     {"keep", "flagged ≠"},
 	}
 	out, errOut, code := sc.reap(t, "--context", "main", "-o", "json")
 	got := decisions(t, out)
@@ -169,7 +163,7 @@ func TestReapDecidesAndReleasesOnlyWhatThePolicyAllows(t *testing.T) {
 	// The table, for people: the decisions and a summary line.
 	out, _, code = sc.reap(t, "--context", "main")
 	if code != 0 || !regexp.MustCompile(`(?m)^would-release +tfstate/old-plan/terraform.tfstate +plan +old-plan@ci +3h00m +held 3h00m`).MatchString(out) ||
-		!strings.Contains(out, "Dry run: 2 would be released, 6 kept. Nothing was written; --apply releases.") {
+		!strings.Contains(out, "Dry run: 2 would be released, 5 kept. Nothing was written; --apply releases.") {
 		t.Errorf("table: exit %d\n%s", code, out)
 	}
 
@@ -177,7 +171,7 @@ func TestReapDecidesAndReleasesOnlyWhatThePolicyAllows(t *testing.T) {
 	sc.resetRecorders()
 	out, errOut, code = sc.reap(t, "--context", "main", "--max-per-run", "1", "--apply")
 	if code != ExitRefused || !strings.Contains(errOut, "nothing released: context main: 2 locks would be released, max_per_run is 1") ||
-		!strings.Contains(out, "Refused by max_per_run: nothing released, 8 kept.") {
+		!strings.Contains(out, "Refused by max_per_run: nothing released, 7 kept.") {
 		t.Errorf("max_per_run: exit %d\n%s\n%s", code, out, errOut)
 	}
 	if w := sc.writes(); len(w) != 0 {
@@ -234,7 +228,7 @@ func TestReapDecidesAndReleasesOnlyWhatThePolicyAllows(t *testing.T) {
 	// Run again: nothing left to do, exit 0, nothing written.
 	sc.resetRecorders()
 	out, _, code = sc.reap(t, "--context", "main", "--apply")
-	if code != 0 || !strings.Contains(out, "Released 0, 6 kept.") || len(sc.writes()) != 0 {
+	if code != 0 || !strings.Contains(out, "Released 0, 5 kept.") || len(sc.writes()) != 0 {
 		t.Errorf("second run: exit %d, writes %v\n%s", code, sc.writes(), out)
 	}
 
@@ -252,9 +246,9 @@ func TestReapDecidesAndReleasesOnlyWhatThePolicyAllows(t *testing.T) {
 // the unreadable one and the one whose state was written after it.
 func TestReapWithoutTheStateWriteCheck(t *testing.T) {
 	sc := newReapScene(t)
-	out, errOut, code := sc.reap(t, "--context", "main", "--require-no-state-write=false", "--max-per-run", "4", "-o", "json")
+	out, errOut, code := sc.reap(t, "--context", "main", "--require-no-state-write=false", "-o", "json")
 	got := decisions(t, out)
-	for _, name := range []string{"old-plan", "nostate", "alive", "nobucket/app"} {
+	for _, name := range []string{"old-plan", "nostate", "alive"} {
 		if got[name].Action != "would-release" || !strings.Contains(got[name].Why, "state not checked (require_no_state_write: false)") {
 			t.Errorf("%s: %+v", name, got[name])
 		}
@@ -262,10 +256,10 @@ func TestReapWithoutTheStateWriteCheck(t *testing.T) {
 	if code != 0 || got["young"].Action != "keep" || got["old-apply"].Action != "keep" {
 		t.Errorf("exit %d %s\n%s", code, errOut, out)
 	}
-	// Four candidates and the default max_per_run, 3: the dry run says
-	// what --apply would do — refuse, exit 3.
-	out, errOut, code = sc.reap(t, "--context", "main", "--require-no-state-write=false")
-	if code != ExitRefused || !strings.Contains(errOut, "context main: 4 locks would be released, max_per_run is 3") || !strings.Contains(out, "Refused by max_per_run") {
+	// Three candidates over max_per_run 2: the dry run says what --apply
+	// would do — refuse, exit 3.
+	out, errOut, code = sc.reap(t, "--context", "main", "--require-no-state-write=false", "--max-per-run", "2")
+	if code != ExitRefused || !strings.Contains(errOut, "context main: 3 locks would be released, max_per_run is 2") || !strings.Contains(out, "Refused by max_per_run") {
 		t.Errorf("dry run over max_per_run: exit %d\n%s\n%s", code, out, errOut)
 	}
 }
@@ -354,5 +348,33 @@ func TestReapNothingOnAPartialRead(t *testing.T) {
 	}
 	if w := sc.writes(); len(w) != 0 {
 		t.Errorf("a partly read context was written: %v", w)
+	}
+}
+
+// A state that cannot be read keeps its lock, and the run says so and
+// exits 1: a reaper that cannot see must not pass for one with nothing to
+// do. With require_no_state_write off, the state is not read at all.
+func TestReapKeepsALockWhoseStateCannotBeRead(t *testing.T) {
+	sc := newReapScene(t)
+	li := sandbox.NewInfo("nobucket/app/terraform.tfstate", "OperationTypePlan", "x@ci", "1.5.7", reapNow.Add(-3*time.Hour))
+	if err := sandbox.Lock(context.Background(), sc.sb.Dynamo, sandbox.Table, li); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code := sc.reap(t, "--context", "main", "--apply", "-o", "json")
+	got := decisions(t, out)
+	if d := got["nobucket/app"]; d.Action != "keep" || !strings.HasPrefix(d.Why, "state not read (") || !strings.HasSuffix(d.Why, "): kept while require_no_state_write is on") {
+		t.Errorf("nobucket: %+v", d)
+	}
+	if code != ExitError || !strings.Contains(errOut, "lockwarden: context main: the state of nobucket/app/terraform.tfstate could not be read, so its lock is kept: ") {
+		t.Errorf("exit %d\n%s", code, errOut)
+	}
+	// The others were judged and released all the same.
+	if got["old-plan"].Action != "released" || got["nostate"].Action != "released" {
+		t.Errorf("old-plan %+v, nostate %+v", got["old-plan"], got["nostate"])
+	}
+
+	out, errOut, code = sc.reap(t, "--context", "main", "--require-no-state-write=false", "--max-per-run", "5", "-o", "json")
+	if d := decisions(t, out)["nobucket/app"]; code != 0 || d.Action != "would-release" {
+		t.Errorf("require_no_state_write off: exit %d %s, %+v", code, errOut, d)
 	}
 }

@@ -282,10 +282,17 @@ func TestReapWithTerraformTable(t *testing.T) {
 	})
 }
 
-// Terraform >= 1.10 with use_lockfile alone: S3 lock files, no table.
+// Terraform >= 1.10 with use_lockfile alone: S3 lock files, no table, on
+// the sandbox's gofakes3 and on MinIO.
 func TestReapWithTerraformLockFiles(t *testing.T) {
+	for _, server := range testenv.S3Servers {
+		t.Run(string(server), func(t *testing.T) { testReapWithLockFiles(t, server) })
+	}
+}
+
+func testReapWithLockFiles(t *testing.T, server testenv.S3Server) {
 	tf, _ := terraformLockfile(t)
-	s := newLockfileSetup(t, testenv.Gofakes3, true)
+	s := newLockfileSetup(t, server, true)
 	s3rec := testenv.NewRecorder(t, s.s3.url)
 	runReapScenario(t, reapScenario{
 		tf: tf, backend: func(key string) string { return s.backend(key, false) }, s3: s3rec, client: s.s3.client, source: "s3",

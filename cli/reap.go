@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -161,7 +162,27 @@ operation or config key); 3 refused by max_per_run: nothing released;
 	fl.IntVar(&f.maxPerRun, "max-per-run", model.DefaultReapMaxPerRun, "release nothing when more locks than this would go (exit 3)")
 	fl.BoolVar(&f.apply, "apply", false, "release; without it, a dry run that writes nothing")
 	fl.StringVarP(&f.output, "output", "o", "table", "output format: table, or json (one line per decision)")
+	_ = cmd.RegisterFlagCompletionFunc("operations", completeOperations)
 	return cmd
+}
+
+// completeOperations offers the operation words for --operations, after
+// those already typed (comma-separated), written with - for a space so
+// that the shell needs no quotes: state-rm is "state rm".
+func completeOperations(_ *cobra.Command, _ []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	typed, partial := "", toComplete
+	if i := strings.LastIndex(toComplete, ","); i >= 0 {
+		typed, partial = toComplete[:i+1], toComplete[i+1:]
+	}
+	done := strings.Split(strings.TrimSuffix(typed, ","), ",")
+	var out []cobra.Completion
+	for _, w := range model.ReapOperationWords {
+		word := strings.ReplaceAll(w, " ", "-")
+		if strings.HasPrefix(word, partial) && !slices.Contains(done, word) && !slices.Contains(done, w) {
+			out = append(out, typed+word)
+		}
+	}
+	return out, noCompletions
 }
 
 // reaperActor is who the audit says released a reaped lock.

@@ -3,6 +3,8 @@ package cli
 import (
 	"strings"
 	"testing"
+
+	"github.com/lockwarden/lockwarden/model"
 )
 
 // reap: is read strictly, a context's fields over the file's, with the
@@ -131,5 +133,27 @@ func TestReapFlagsOverrideTheConfig(t *testing.T) {
 	flagsWith(t, "table: locks\n", nil)
 	if _, err := parse(); err == nil || !strings.Contains(err.Error(), "reap needs older_than") {
 		t.Errorf("no older_than: %v", err)
+	}
+}
+
+// --operations completes the words a policy takes, after those typed,
+// and each completion parses.
+func TestCompleteOperations(t *testing.T) {
+	cases := []struct{ typed, want string }{
+		{"", "apply plan refresh import/other init backend-from-plan migration-source-state migration-destination-state state-mv state-push state-rm state-replace-provider taint untaint workspace-new workspace-delete"},
+		{"st", "state-mv state-push state-rm state-replace-provider"},
+		{"plan,re", "plan,refresh"},
+		{"plan,refresh,p", ""},
+	}
+	for _, c := range cases {
+		got, _ := completeOperations(nil, nil, c.typed)
+		if strings.Join(got, " ") != c.want {
+			t.Errorf("%q: %q, want %q", c.typed, got, c.want)
+		}
+		for _, g := range got {
+			if _, err := model.ParseReapOperations([]string{g}); err != nil {
+				t.Errorf("%q completes to %q, which does not parse: %v", c.typed, g, err)
+			}
+		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+	"golang.org/x/sync/errgroup"
 
 	lwaws "github.com/lockwarden/lockwarden/aws"
 	"github.com/lockwarden/lockwarden/model"
@@ -209,10 +210,18 @@ type reapRun struct {
 // context has more candidates than its max_per_run — releases.
 func reap(ctx context.Context, env *Env, fleet []Settings, policies []model.ReapPolicy, f reapFlags) error {
 	now := env.Now()
+	// Contexts are judged at once (a few at a time), so a slow or dead
+	// one does not hold the others up; they are released one by one.
 	runs := make([]*reapRun, len(fleet))
+	var g errgroup.Group
+	g.SetLimit(fleetReads)
 	for i, s := range fleet {
-		runs[i] = judgeContext(ctx, env, s, policies[i], now)
+		g.Go(func() error {
+			runs[i] = judgeContext(ctx, env, s, policies[i], now)
+			return nil
+		})
 	}
+	_ = g.Wait()
 	var over []string
 	for _, r := range runs {
 		if len(r.candidates) > r.policy.MaxPerRun {

@@ -184,7 +184,7 @@ func checkReapKeys(path, ctx string, block any) error {
 			}
 		}
 		if bad != "" {
-			return usagef("config file %s: reap %s: %s must be %s, not %v", path, where, key, bad, val)
+			return usagef("config file %s: reap %s: %s must be %s, not %q", path, where, key, bad, fmt.Sprint(val))
 		}
 	}
 	return nil

@@ -327,7 +327,11 @@ func loadSettings(flags *pflag.FlagSet, switchTo string, how role) (Settings, er
 		s.RequireReason = *b
 	}
 	if s.Reap, err = reapPolicy(cc.Reap, g.Reap); err != nil {
-		return Settings{}, err
+		where := ""
+		if s.Context != "" {
+			where = "context " + s.Context + ": "
+		}
+		return Settings{}, usagef("config file %s: %s%v", path, where, err)
 	}
 	s.AuditFile = pick("audit-file", cc.AuditFile, g.AuditFile)
 	if s.AuditFile == "" {

@@ -41,6 +41,11 @@ contexts:
 			t.Errorf("context %s: %v %q, want %q", c.ctx, err, s.Reap.String(), c.policy)
 		}
 	}
+	// A bad value says where it is.
+	if _, err := settingsWith(t, cfg+"  bad:\n    table: locks\n    reap:\n      older_than: soon\n", nil, "--context", "bad"); err == nil ||
+		!strings.Contains(err.Error(), "config.yaml: context bad: reap: older_than must be a positive duration") {
+		t.Errorf("bad older_than in a context: %v", err)
+	}
 	s, err := settingsWith(t, "table: locks\n", nil)
 	if err != nil || s.Reap.OlderThan != 0 || s.Reap.MaxPerRun != 3 || !s.Reap.RequireNoStateWrite || strings.Join(s.Reap.Operations, ",") != "plan,refresh" {
 		t.Errorf("no reap: block: %v %+v, want no older_than and the defaults", err, s.Reap)

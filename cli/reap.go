@@ -111,7 +111,11 @@ file) and the flags, a flag over the config:
   require_no_state_write  release only when the state object was read and
                           was not written after the lock was taken: no sign
                           of life from the holder (default true; a state
-                          that cannot be read keeps its lock)
+                          that cannot be read keeps its lock). A sign of
+                          life, not proof of death: an apply creating one
+                          slow resource writes nothing meanwhile, and a plan
+                          never does; older_than must exceed the longest
+                          run you would not want interrupted
   max_per_run             more candidates than this in a context: release
                           none at all, say so, exit 3 (default 3); a dry
                           run says the same and exits 3 too

@@ -83,6 +83,10 @@ type Record struct {
 	Reason string `json:"reason,omitempty"`
 	// OperatorReason is the operator's own words (unlock --reason).
 	OperatorReason string `json:"operator_reason,omitempty"`
+	// Policy is the policy that chose the lock, for a release by
+	// lockwarden reap: older_than, operations, require_no_state_write,
+	// max_per_run.
+	Policy string `json:"policy,omitempty"`
 	// RestoreOf names the record a restore undoes.
 	RestoreOf string `json:"restore_of,omitempty"`
 	Outcome   string `json:"outcome,omitempty"`

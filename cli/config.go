@@ -68,6 +68,9 @@ type Settings struct {
 	ConfigFile   string
 	// AuditFile is where writes are recorded.
 	AuditFile string
+	// Reap is the reaper's policy from the config, defaults filled in;
+	// OlderThan is 0 when none is configured (it has no default).
+	Reap model.ReapPolicy
 }
 
 // BucketPrefixes are the watched buckets, parsed (LoadSettings checked them).
@@ -129,6 +132,16 @@ type contextConfig struct {
 	// Label and Color mark a context's rows in a fleet (contexts only).
 	Label string `mapstructure:"label"`
 	Color string `mapstructure:"color"`
+	// Reap is the reaper's policy; a context's fields override the file's.
+	Reap *reapConfig `mapstructure:"reap"`
+}
+
+// reapConfig is the reap: block of a context or of the whole file.
+type reapConfig struct {
+	OlderThan           string   `mapstructure:"older_than"`
+	Operations          []string `mapstructure:"operations"`
+	RequireNoStateWrite *bool    `mapstructure:"require_no_state_write"`
+	MaxPerRun           *int     `mapstructure:"max_per_run"`
 }
 
 // fileConfig is the whole config file: global defaults plus contexts.
@@ -312,6 +325,13 @@ func loadSettings(flags *pflag.FlagSet, switchTo string, how role) (Settings, er
 	s.GivenArgs = givenArgs(flags, s.Context != "")
 	if b := firstSet(cc.RequireReason, g.RequireReason); b != nil {
 		s.RequireReason = *b
+	}
+	if s.Reap, err = reapPolicy(cc.Reap, g.Reap); err != nil {
+		where := ""
+		if s.Context != "" {
+			where = "context " + s.Context + ": "
+		}
+		return Settings{}, usagef("config file %s: %s%v", path, where, err)
 	}
 	s.AuditFile = pick("audit-file", cc.AuditFile, g.AuditFile)
 	if s.AuditFile == "" {
@@ -552,4 +572,44 @@ func readBudget(cc, g contextConfig) (model.ReadBudget, error) {
 		b.UnitsPerHour = *units
 	}
 	return b, nil
+}
+
+// reapPolicy resolves the reap: policy, each field of the context's block
+// over the file's, strictly: an unparsable or out-of-range value is a
+// usage error, never a default. older_than has none: it stays 0 here, and
+// reap refuses to run without it.
+func reapPolicy(cc, g *reapConfig) (model.ReapPolicy, error) {
+	p := model.ReapPolicy{Operations: model.DefaultReapOperations, RequireNoStateWrite: true, MaxPerRun: model.DefaultReapMaxPerRun}
+	field := func(get func(*reapConfig) bool) *reapConfig {
+		for _, r := range []*reapConfig{cc, g} {
+			if r != nil && get(r) {
+				return r
+			}
+		}
+		return nil
+	}
+	if r := field(func(r *reapConfig) bool { return r.OlderThan != "" }); r != nil {
+		d, err := model.ParseDuration(r.OlderThan)
+		if err != nil || d <= 0 {
+			return p, usagef("reap: older_than must be a positive duration such as 90m, 2h or 3d4h, not %q", r.OlderThan)
+		}
+		p.OlderThan = d
+	}
+	if r := field(func(r *reapConfig) bool { return r.Operations != nil }); r != nil {
+		ops, err := model.ParseReapOperations(r.Operations)
+		if err != nil {
+			return p, usagef("reap: %v", err)
+		}
+		p.Operations = ops
+	}
+	if r := field(func(r *reapConfig) bool { return r.RequireNoStateWrite != nil }); r != nil {
+		p.RequireNoStateWrite = *r.RequireNoStateWrite
+	}
+	if r := field(func(r *reapConfig) bool { return r.MaxPerRun != nil }); r != nil {
+		if *r.MaxPerRun < 1 {
+			return p, usagef("reap: max_per_run must be a whole number of at least 1, not %d", *r.MaxPerRun)
+		}
+		p.MaxPerRun = *r.MaxPerRun
+	}
+	return p, nil
 }

@@ -25,7 +25,8 @@ func FuzzConfig(f *testing.F) {
 	}
 	for _, s := range []string{"readonly: yes", "readonly: TRUE", "readonly: \"tRuE\"", "readonly: 1", "read_only: true",
 		"contexts:\n  p:\n    readOnly: true", "contexts: [1, 2", "contexts:\n  p: 3", "segments: \"4\"", "readonly: [true]",
-		"contexts:\n  A: {}\n  a: {}", "readonly: 1.0", "readonly: ~", "contexts:\n  p:\n    readonly: 0"} {
+		"contexts:\n  A: {}\n  a: {}", "readonly: 1.0", "readonly: ~", "contexts:\n  p:\n    readonly: 0",
+		"reap:\n  older_than: 1h\n  operations: [plan]", "reap:\n  operations: [1, \"a\\nb\"]", "contexts:\n  p:\n    reap: {max_per_run: 2.5}", "reap: {1: 2}"} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, raw []byte) {

@@ -20,8 +20,11 @@ import (
 // contextKeys are the keys a context (or the top of the file) may hold.
 var contextKeys = []string{
 	"profile", "region", "table", "endpoint", "s3_endpoint", "buckets", "stale_after",
-	"poll_interval", "s3_poll_interval", "max_read_share", "max_read_units_per_hour", "segments", "workspace_key_prefix", "readonly", "audit_file", "require_reason",
+	"poll_interval", "s3_poll_interval", "max_read_share", "max_read_units_per_hour", "segments", "workspace_key_prefix", "readonly", "audit_file", "require_reason", "reap",
 }
+
+// reapKeys are the keys a reap: block may hold.
+var reapKeys = []string{"older_than", "operations", "require_no_state_write", "max_per_run"}
 
 // contextOnlyKeys are the keys only a context may hold: they mark its
 // rows among others'.
@@ -94,6 +97,9 @@ func checkKeys(path string, raw []byte) ([]string, error) {
 			return nil, unknownKey(path, "", key, top)
 		}
 	}
+	if err := checkReapKeys(path, "", doc["reap"]); err != nil {
+		return nil, err
+	}
 	ctxs, ok := doc["contexts"]
 	if !ok || ctxs == nil {
 		return nil, nil
@@ -122,6 +128,9 @@ func checkKeys(path string, raw []byte) ([]string, error) {
 				return nil, unknownKey(path, name, key, hint)
 			}
 		}
+		if err := checkReapKeys(path, name, keys["reap"]); err != nil {
+			return nil, err
+		}
 	}
 	slices.Sort(names)
 	for i := 1; i < len(names); i++ {
@@ -130,6 +139,55 @@ func checkKeys(path string, raw []byte) ([]string, error) {
 		}
 	}
 	return names, nil
+}
+
+// checkReapKeys refuses a reap: block that is not a map of known keys:
+// olderthan instead of older_than must not leave a reaper with no
+// threshold, nor max_per_ru with no bound.
+func checkReapKeys(path, ctx string, block any) error {
+	if block == nil {
+		return nil
+	}
+	where := "at the top"
+	if ctx != "" {
+		where = fmt.Sprintf("in context %q", ctx)
+	}
+	keys, ok := block.(map[string]any)
+	if !ok {
+		return usagef("config file %s: reap %s must be a map of older_than, operations, require_no_state_write and max_per_run", path, where)
+	}
+	for key, val := range keys {
+		if !slices.Contains(reapKeys, key) {
+			return usagef("config file %s: unknown key %q in reap %s (did you mean %q?); lockwarden refuses to guess what it means", path, key, where, nearest(key, reapKeys))
+		}
+		// The decoder would split a string into a list and cut 2.5 to 2:
+		// the types are checked here, on the YAML as written.
+		bad := ""
+		switch key {
+		case "older_than":
+			if _, ok := val.(string); !ok {
+				bad = "a duration such as 90m, 2h or 3d4h"
+			}
+		case "operations":
+			list, ok := val.([]any)
+			for _, v := range list {
+				if _, isString := v.(string); !isString {
+					ok = false
+				}
+			}
+			if !ok {
+				bad = "a list of operations, as in [plan, refresh]"
+			}
+		case "max_per_run":
+			if _, ok := val.(int); !ok {
+				bad = "a whole number"
+			}
+		}
+		if bad != "" {
+			return usagef("config file %s: reap %s: %s must be %s, not %q", path, where, key, bad, fmt.Sprint(val))
+		}
+	}
+	return nil
 }
 
 func unknownKey(path, ctx, key string, known []string) error {

@@ -46,6 +46,9 @@ type Service struct {
 	Now func() time.Time
 	// RequireReason refuses a release without the operator's reason.
 	RequireReason bool
+	// Policy, when set, is the policy that chose the locks released (the
+	// reaper's), recorded with each release.
+	Policy string
 	// AllowOtherPlace lets Restore write a record's lock into another
 	// table, region, endpoint or account than the one it was taken from
 	// (--allow-other-place).
@@ -288,12 +291,12 @@ func (s *Service) Release(ctx context.Context, observed model.Entry, req model.R
 	id := audit.NewRecordID(s.now())
 	intent := s.base(ctx, id, audit.ActionForceUnlock, observed.LockID)
 	intent.Phase, intent.Observed, intent.ObservedFile, intent.Reason = audit.PhaseIntent, observed.Item, observed.File, reason
-	intent.OperatorReason = req.Reason
+	intent.OperatorReason, intent.Policy = req.Reason, s.Policy
 	if err := s.Audit.Append(intent); err != nil {
 		return Result{}, fmt.Errorf("nothing released: the audit record could not be written: %w", err)
 	}
 	out := s.base(ctx, id, audit.ActionForceUnlock, observed.LockID)
-	out.Phase = audit.PhaseOutcome
+	out.Phase, out.Policy = audit.PhaseOutcome, s.Policy
 	res, err := s.release(ctx, observed, &out)
 	res.RecordID = id
 	return s.record(out, res, err, "released "+observed.LockID)

@@ -1,0 +1,422 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	"golang.org/x/sync/errgroup"
+
+	lwaws "github.com/lockwarden/lockwarden/aws"
+	"github.com/lockwarden/lockwarden/model"
+	"github.com/lockwarden/lockwarden/sanitize"
+	"github.com/lockwarden/lockwarden/unlock"
+)
+
+// This file is `lockwarden reap`: an unattended run that releases
+// abandoned locks by a policy, through the one guarded write path, and
+// says for every lock what it did or why it kept it.
+
+// The actions of a decision.
+const (
+	actionWouldRelease = "would-release"
+	actionReleased     = "released"
+	actionKeep         = "keep"
+	// actionFailed: the release was tried and failed (or its outcome is
+	// unknown); the run exits 1.
+	actionFailed = "failed"
+)
+
+// decision is what the reaper did, or would do, with one lock.
+type decision struct {
+	Action  string
+	Context string
+	Entry   model.Entry
+	// Why says why a lock is kept, or the evidence it is released on.
+	Why      string
+	RecordID string
+}
+
+// reapStateTimeout bounds the read of one state object.
+const reapStateTimeout = 15 * time.Second
+
+// reapFlags are reap's own flags; a flag given overrides the config.
+type reapFlags struct {
+	olderThan, operations, output string
+	requireNoStateWrite           bool
+	maxPerRun                     int
+	apply                         bool
+}
+
+// policyFor is a context's policy: its config with the flags given over it.
+func (f reapFlags) policyFor(flags *pflag.FlagSet, s Settings) (model.ReapPolicy, error) {
+	p := s.Reap
+	p.Operations = append([]string(nil), p.Operations...)
+	if flags.Changed("older-than") {
+		d, err := model.ParseDuration(f.olderThan)
+		if err != nil || d <= 0 {
+			return p, usagef("--older-than must be a positive duration such as 90m, 2h or 3d4h, not %q", f.olderThan)
+		}
+		p.OlderThan = d
+	}
+	if flags.Changed("operations") {
+		ops, err := model.ParseReapOperations([]string{f.operations})
+		if err != nil {
+			return p, usagef("--operations: %v", err)
+		}
+		p.Operations = ops
+	}
+	if flags.Changed("require-no-state-write") {
+		p.RequireNoStateWrite = f.requireNoStateWrite
+	}
+	if flags.Changed("max-per-run") {
+		if f.maxPerRun < 1 {
+			return p, usagef("--max-per-run must be at least 1, not %d", f.maxPerRun)
+		}
+		p.MaxPerRun = f.maxPerRun
+	}
+	if p.OlderThan == 0 {
+		where := "the config"
+		if s.Context != "" {
+			where = "context " + s.Context
+		}
+		return p, usagef("reap needs older_than: no lock is released without a threshold; give --older-than DURATION or set reap: older_than in %s", where)
+	}
+	return p, nil
+}
+
+func newReapCmd(env *Env) *cobra.Command {
+	var f reapFlags
+	cmd := &cobra.Command{
+		Use:   "reap",
+		Short: "Release abandoned locks by a policy, unattended (dry run unless --apply)",
+		Long: `Release the locks that crashed or killed runs left behind, by a policy, for a
+scheduler to run (cron, a Kubernetes CronJob). Without --apply it is a dry
+run: it lists each lock it would release with its evidence, and each lock
+it keeps and why, and writes nothing.
+
+The policy comes from reap: in the config (per context, or for the whole
+file) and the flags, a flag over the config:
+
+  older_than              a lock must be held at least this long (required:
+                          no default ever releases anything)
+  operations              the operations it may touch (default plan,
+                          refresh); apply only when listed
+  require_no_state_write  release only when the state object was read and
+                          was not written after the lock was taken: no sign
+                          of life from the holder (default true; a state
+                          that cannot be read keeps its lock). A sign of
+                          life, not proof of death: an apply creating one
+                          slow resource writes nothing meanwhile, and a plan
+                          never does; older_than must exceed the longest
+                          run you would not want interrupted
+  max_per_run             more candidates than this in a context: release
+                          none at all, say so, exit 3 (default 3); a dry
+                          run says the same and exits 3 too
+
+Every release takes the guarded path of 'lockwarden unlock': never a digest
+(-md5) row, never a malformed item, never a lock flagged ≠, a delete only
+if the lock is still exactly as read, an audit record per lock with the
+actor reaper@HOST, the policy and the evidence, undone with 'lockwarden
+restore RECORD_ID'. A read-only context is never reaped, --write
+notwithstanding, nor a context that could not be wholly read. With
+--apply no terminal is needed: the policy is the confirmation. -o json
+writes one JSON line per decision.
+
+With several contexts (--context a,b or --all-contexts) each is judged by
+its own policy; max_per_run exceeded in any context releases nothing in
+any.
+
+Exit codes: 0 nothing to do, or every release done (a lock that changed
+or went meanwhile is kept, not an error); 1 error (a context, a lock or
+a required state could not be read, a release failed); 2 usage (no older_than, an unknown
+operation or config key); 3 refused by max_per_run: nothing released;
+5 released, but an audit outcome could not be written.`,
+		Example: `  lockwarden reap --context prod --older-than 4h                  # dry run
+  lockwarden reap --context prod --older-than 4h --apply
+  lockwarden reap --all-contexts --apply -o json                  # policies from the config
+  lockwarden reap --context ci --older-than 2h --operations plan,refresh,apply --max-per-run 5 --apply`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkOutput(f.output); err != nil {
+				return err
+			}
+			fleet, err := LoadFleet(cmd.Flags())
+			if err != nil {
+				return err
+			}
+			policies := make([]model.ReapPolicy, len(fleet))
+			for i, s := range fleet {
+				if policies[i], err = f.policyFor(cmd.Flags(), s); err != nil {
+					return err
+				}
+			}
+			return reap(cmd.Context(), env, fleet, policies, f)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.olderThan, "older-than", "", "release only locks held at least this long (reap: older_than; required)")
+	fl.StringVar(&f.operations, "operations", "", "operations it may release, comma-separated, as lockwarden shows them (default plan,refresh)")
+	fl.BoolVar(&f.requireNoStateWrite, "require-no-state-write", true, "release only when the state object was read and not written since the lock was taken")
+	fl.IntVar(&f.maxPerRun, "max-per-run", model.DefaultReapMaxPerRun, "release nothing when more locks than this would go (exit 3)")
+	fl.BoolVar(&f.apply, "apply", false, "release; without it, a dry run that writes nothing")
+	fl.StringVarP(&f.output, "output", "o", "table", "output format: table, or json (one line per decision)")
+	_ = cmd.RegisterFlagCompletionFunc("operations", completeOperations)
+	return cmd
+}
+
+// completeOperations offers the operation words for --operations, after
+// those already typed (comma-separated), written with - for a space so
+// that the shell needs no quotes: state-rm is "state rm".
+func completeOperations(_ *cobra.Command, _ []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	typed, partial := "", toComplete
+	if i := strings.LastIndex(toComplete, ","); i >= 0 {
+		typed, partial = toComplete[:i+1], toComplete[i+1:]
+	}
+	done := strings.Split(strings.TrimSuffix(typed, ","), ",")
+	var out []cobra.Completion
+	for _, w := range model.ReapOperationWords {
+		word := strings.ReplaceAll(w, " ", "-")
+		if strings.HasPrefix(word, partial) && !slices.Contains(done, word) && !slices.Contains(done, w) {
+			out = append(out, typed+word)
+		}
+	}
+	return out, noCompletions
+}
+
+// reaperActor is who the audit says released a reaped lock.
+func reaperActor() string {
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "unknown-host"
+	}
+	return "reaper@" + host
+}
+
+// reapRun is one context's part of a run.
+type reapRun struct {
+	s          Settings
+	policy     model.ReapPolicy
+	svc        *unlock.Service
+	decisions  []decision
+	candidates []int // indexes into decisions
+	// errs are what could not be read: the context, a lock, a state.
+	errs []error
+}
+
+// reap judges every context, then — with --apply, and only when no
+// context has more candidates than its max_per_run — releases.
+func reap(ctx context.Context, env *Env, fleet []Settings, policies []model.ReapPolicy, f reapFlags) error {
+	now := env.Now()
+	// Contexts are judged at once (a few at a time), so a slow or dead
+	// one does not hold the others up; they are released one by one.
+	runs := make([]*reapRun, len(fleet))
+	var g errgroup.Group
+	g.SetLimit(fleetReads)
+	for i, s := range fleet {
+		g.Go(func() error {
+			runs[i] = judgeContext(ctx, env, s, policies[i], now)
+			return nil
+		})
+	}
+	_ = g.Wait()
+	var over []string
+	for _, r := range runs {
+		if len(r.candidates) > r.policy.MaxPerRun {
+			over = append(over, fmt.Sprintf("%s%d locks would be released, max_per_run is %d", contextPrefix(r.s), len(r.candidates), r.policy.MaxPerRun))
+		}
+	}
+	var failed bool
+	var unrecorded error
+	switch {
+	case len(over) > 0:
+		for _, r := range runs {
+			for _, i := range r.candidates {
+				d := &r.decisions[i]
+				d.Action, d.Why = actionKeep, fmt.Sprintf("max_per_run exceeded (%s), nothing released — %s", strings.Join(over, "; "), d.Why)
+			}
+		}
+	case f.apply:
+		for _, r := range runs {
+			for _, i := range r.candidates {
+				d := &r.decisions[i]
+				switch err := release(ctx, r, d, now); {
+				case errors.As(err, new(*unlock.UnrecordedError)):
+					unrecorded = err
+				case err != nil:
+					failed = true
+				}
+			}
+		}
+	}
+	if len(runs) == 1 && len(runs[0].errs) > 0 && len(runs[0].decisions) == 0 {
+		// One context, not read: its error is the whole story.
+		return runs[0].errs[0]
+	}
+	var all []decision
+	for _, r := range runs {
+		all = append(all, r.decisions...)
+	}
+	if err := writeDecisions(env, all, f.output, now, len(fleet) > 1); err != nil {
+		return err
+	}
+	if f.output != "json" {
+		fmt.Fprintln(env.Stdout, reapSummary(all, f.apply, len(over) > 0))
+	}
+	for _, r := range runs {
+		for _, err := range r.errs {
+			failed = true
+			fmt.Fprintf(env.Stderr, "lockwarden: %s%s\n", contextPrefix(r.s), sanitize.Text(oneLine(err.Error())))
+		}
+	}
+	for _, d := range all {
+		if d.Action == actionFailed {
+			fmt.Fprintf(env.Stderr, "lockwarden: %s%s: %s\n", contextPrefix(Settings{Context: d.Context}), sanitize.Text(d.Entry.LockID), sanitize.Text(oneLine(d.Why)))
+		}
+	}
+	switch {
+	case len(over) > 0:
+		return refused("nothing released: %s. A mass expiry is an incident, not a chore: look at them (lockwarden list) before raising max_per_run", strings.Join(over, "; "))
+	case failed:
+		return &exitError{code: ExitError, err: errors.New("not every lock could be judged or released: see above")}
+	case unrecorded != nil:
+		return &exitError{code: ExitUnrecorded, err: unrecorded}
+	}
+	return nil
+}
+
+func contextPrefix(s Settings) string {
+	if s.Context == "" {
+		return ""
+	}
+	return "context " + s.Context + ": "
+}
+
+// judgeContext reads one context and decides each of its locks. Nothing
+// is written; candidates are marked would-release.
+func judgeContext(ctx context.Context, env *Env, s Settings, p model.ReapPolicy, now time.Time) *reapRun {
+	r := &reapRun{s: s, policy: p}
+	cfg, err := lwaws.LoadConfig(ctx, s.Connection())
+	if err != nil {
+		r.errs = append(r.errs, err)
+		return r
+	}
+	snap, err := openLocks(cfg, s).Scan(ctx, false)
+	if err != nil {
+		r.errs = append(r.errs, err)
+		return r
+	}
+	// A context not wholly read (a bucket's lock files, say) reaps
+	// nothing: what was not read may be the other half of a lock.
+	partial := ""
+	if len(snap.Notes) > 0 {
+		partial = strings.Join(snap.Notes, "; ")
+		r.errs = append(r.errs, errors.New("not wholly read, nothing reaped here: "+partial))
+	}
+	// Never lifted for a reaper: --write is for a person at a terminal.
+	readOnly := s.ReadOnly || s.WriteLifted
+	svc := serviceFor(cfg, env, s)
+	svc.Actor, svc.Policy, svc.ReadOnly = reaperActor(), p.String(), readOnly
+	r.svc = svc
+	s3c := lwaws.NewS3(cfg, s.S3Endpoint)
+	for _, e := range model.Sort(snap.Entries, model.SortAge) {
+		d := decision{Action: actionKeep, Context: s.Context, Entry: e}
+		ok, why := p.ReapCheck(e, now)
+		switch {
+		case readOnly:
+			d.Why = "context is read-only: never reaped"
+		case partial != "":
+			d.Why = "context not wholly read: never reaped on half the evidence"
+		case !ok:
+			d.Why = why
+		default:
+			var err error
+			if d, err = judgeLock(ctx, svc, s3c, p, d, now); err != nil {
+				r.errs = append(r.errs, err)
+			}
+		}
+		r.decisions = append(r.decisions, d)
+		if d.Action == actionWouldRelease {
+			r.candidates = append(r.candidates, len(r.decisions)-1)
+		}
+	}
+	return r
+}
+
+// judgeLock reads a lock that passed the policy's first checks again,
+// consistently and in every place it lives, judges it again as it is now,
+// and reads its state for the evidence. A lock that cannot be read again,
+// or whose state cannot be read while the policy requires it, is kept and
+// the error returned: a reaper that cannot see must say so, not idle.
+func judgeLock(ctx context.Context, svc *unlock.Service, s3c lwaws.S3API, p model.ReapPolicy, d decision, now time.Time) (decision, error) {
+	cur, found, err := svc.Get(ctx, d.Entry.LockID)
+	switch {
+	case err != nil:
+		d.Why = "not read again: " + err.Error()
+		return d, fmt.Errorf("%s not read again: %w", d.Entry.LockID, err)
+	case !found:
+		d.Why = "released meanwhile: gone when read again"
+		return d, nil
+	}
+	cur.Context = d.Entry.Context
+	d.Entry = cur
+	ok, why := p.ReapCheck(cur, now)
+	if !ok {
+		d.Why = why
+		return d, nil
+	}
+	st := model.StateRead{}
+	if p.RequireNoStateWrite {
+		if cur.Bucket == "" {
+			st.Err = errors.New("the lock names no bucket")
+		} else {
+			rctx, cancel := context.WithTimeout(ctx, reapStateTimeout)
+			obj, err := lwaws.ReadState(rctx, s3c, cur.Bucket, cur.Key)
+			cancel()
+			st = model.StateRead{Err: err, Exists: obj.Exists, LastModified: obj.LastModified}
+		}
+	}
+	ok, evidence := p.StateCheck(cur, st, now)
+	if !ok {
+		d.Why = evidence
+		if st.Err != nil {
+			return d, fmt.Errorf("the state of %s could not be read, so its lock is kept: %w", cur.LockID, st.Err)
+		}
+		return d, nil
+	}
+	d.Action, d.Why = actionWouldRelease, why+"; "+evidence
+	return d, nil
+}
+
+// release takes one candidate through the guarded write path and records
+// in d what came of it.
+func release(ctx context.Context, r *reapRun, d *decision, now time.Time) error {
+	e := d.Entry
+	req := model.ReleaseRequest{ConfirmID: e.Info.ID, Now: now, StaleAfter: r.policy.OlderThan,
+		Reason: "abandoned lock, released by lockwarden reap's policy"}
+	res, err := r.svc.Release(ctx, e, req, "reaped: "+d.Why)
+	var changed *unlock.ChangedError
+	var refusal *model.Refusal
+	var unrecorded *unlock.UnrecordedError
+	switch {
+	case err == nil:
+		d.Action, d.RecordID = actionReleased, res.RecordID
+	case errors.As(err, &unrecorded):
+		d.Action, d.RecordID = actionReleased, res.RecordID
+		return err
+	case errors.As(err, &changed), errors.As(err, &refusal):
+		// Someone else moved first, or a guard said no: kept, and
+		// neither is a failure of the run.
+		d.Action, d.Why = actionKeep, oneLine(err.Error())
+	default:
+		d.Action, d.Why, d.RecordID = actionFailed, oneLine(err.Error()), res.RecordID
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,79 @@
+package testenv
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// Recorder is a reverse proxy in front of a DynamoDB or S3 endpoint that
+// records every request, to prove what lockwarden (or anything pointed at
+// it) did and did not write.
+type Recorder struct {
+	URL string
+	mu  sync.Mutex
+	ops []string
+}
+
+// NewRecorder starts a recording proxy to upstream, closed with the test.
+func NewRecorder(t testing.TB, upstream string) *Recorder {
+	t.Helper()
+	u, err := url.Parse(upstream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &Recorder{}
+	proxy := httputil.NewSingleHostReverseProxy(u)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		r.mu.Lock()
+		r.ops = append(r.ops, operation(req))
+		r.mu.Unlock()
+		proxy.ServeHTTP(w, req)
+	}))
+	t.Cleanup(srv.Close)
+	r.URL = srv.URL
+	return r
+}
+
+// operation names a request: a DynamoDB call by its target (DeleteItem),
+// an S3 call by its method and path (DELETE /tfstate/app.tflock).
+func operation(req *http.Request) string {
+	if target := req.Header.Get("X-Amz-Target"); target != "" {
+		return target[strings.LastIndex(target, ".")+1:]
+	}
+	return req.Method + " " + req.URL.Path
+}
+
+// Writes returns the recorded requests that write: DynamoDB's PutItem,
+// DeleteItem, UpdateItem and batch writes; S3's PUT, POST and DELETE.
+func (r *Recorder) Writes() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var w []string
+	for _, op := range r.ops {
+		switch {
+		case op == "DeleteItem", op == "PutItem", op == "UpdateItem", op == "BatchWriteItem", op == "TransactWriteItems",
+			strings.HasPrefix(op, "PUT "), strings.HasPrefix(op, "POST "), strings.HasPrefix(op, "DELETE "):
+			w = append(w, op)
+		}
+	}
+	return w
+}
+
+// Requests returns how many requests were recorded.
+func (r *Recorder) Requests() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.ops)
+}
+
+// Reset forgets what was recorded.
+func (r *Recorder) Reset() {
+	r.mu.Lock()
+	r.ops = nil
+	r.mu.Unlock()
+}

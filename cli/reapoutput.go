@@ -63,13 +63,13 @@ func writeDecisions(env *Env, all []decision, output string, now time.Time, flee
 		}
 		op, who, age := "malformed", "—", "—"
 		if e.Kind == model.KindLock {
-			op, who, age = model.OperationWord(e.Info.Operation), orDash(e.Info.Who), e.AgeAt(now).String()
+			op, who, age = model.OperationWord(e.Info.Operation), sanitize.OrDash(e.Info.Who), e.AgeAt(now).String()
 		}
 		why := d.Why
 		if d.RecordID != "" {
 			why += " (audit " + d.RecordID + ")"
 		}
-		fmt.Fprintf(tw, "%s\t%s%s\t%s\t%s\t%s\t%s\n", d.Action, ctxCol, sanitize.Text(orDash(e.Path())), sanitize.Text(op), sanitize.Text(who), age, sanitize.Text(why))
+		fmt.Fprintf(tw, "%s\t%s%s\t%s\t%s\t%s\t%s\n", d.Action, ctxCol, sanitize.Text(sanitize.OrDash(e.Path())), sanitize.Text(op), sanitize.Text(who), age, sanitize.Text(why))
 	}
 	return tw.Flush()
 }

@@ -70,7 +70,7 @@ test: deps check
 # The randomized unlock race test at full size (the default suite runs 60).
 # Every run prints its seed; RACE_SEED=N replays one.
 race: deps
-	go test -count=1 -run TestRandomizedRaces -v ./unlock -race-rounds 1000 $(if $(RACE_SEED),-race-seed $(RACE_SEED))
+	go test -count=1 -run TestRandomizedRaces -v ./guard -race-rounds 1000 $(if $(RACE_SEED),-race-seed $(RACE_SEED))
 
 bench: deps build
 	go run ./internal/bench -items 100000 -locks 1000 -objects 100000 -lockfiles 1000

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/lockwarden/lockwarden/audit"
-	"github.com/lockwarden/lockwarden/unlock"
+	"github.com/lockwarden/lockwarden/guard"
 )
 
 // tornAuditLog writes two actions to an audit file and then half of a
@@ -78,7 +78,7 @@ func TestUIAuditWarningsGoToItsLog(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := cfg.Releaser.(*unlock.Service)
+	svc := cfg.Releaser.(*guard.Service)
 	_, _ = svc.Restore(context.Background(), first) // the lock is held again: refused, after reading the log
 	if stderr.Len() != 0 || len(lines) != 1 || !strings.Contains(lines[0], "warning: audit log "+path+" line 4 is damaged") {
 		t.Errorf("stderr %q, log %q", stderr.String(), lines)

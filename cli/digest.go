@@ -17,9 +17,9 @@ import (
 	"github.com/spf13/cobra"
 
 	lwaws "github.com/lockwarden/lockwarden/aws"
+	"github.com/lockwarden/lockwarden/guard"
 	"github.com/lockwarden/lockwarden/model"
 	"github.com/lockwarden/lockwarden/sanitize"
-	"github.com/lockwarden/lockwarden/unlock"
 )
 
 func newDigestCmd(env *Env) *cobra.Command {
@@ -283,7 +283,7 @@ confirmed, changed since read).`,
 			}
 			// Refuse before asking: a prompt for a repair that cannot
 			// happen wastes the operator's attention.
-			if err := unlock.CheckRepair(r); err != nil {
+			if err := guard.CheckRepair(r); err != nil {
 				return &exitError{code: ExitRefused, err: err}
 			}
 			fmt.Fprintf(env.Stdout, "\nBefore repairing, check that the state object is the state you want (serial %s, lineage %s,\nwritten %s): after the repair Terraform accepts it as it is.\n",
@@ -297,7 +297,7 @@ confirmed, changed since read).`,
 				}
 			}
 			res, err := svc.RepairDigest(ctx, r, fmt.Sprintf("digest %s, state object MD5 %s", sanitize.OrDash(r.Stored), r.State.MD5))
-			var unrecorded *unlock.UnrecordedError
+			var unrecorded *guard.UnrecordedError
 			if errors.As(err, &unrecorded) {
 				fmt.Fprintf(env.Stdout, "\nDigest of %s set to %s.\nTo undo: lockwarden restore %s%s\n", sanitize.Text(path), r.State.MD5, res.RecordID, tableArgs(s))
 				return &exitError{code: ExitUnrecorded, err: err}

@@ -14,9 +14,9 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	lwaws "github.com/lockwarden/lockwarden/aws"
+	"github.com/lockwarden/lockwarden/guard"
 	"github.com/lockwarden/lockwarden/model"
 	"github.com/lockwarden/lockwarden/sanitize"
-	"github.com/lockwarden/lockwarden/unlock"
 )
 
 // This file is `lockwarden reap`: an unattended run that releases
@@ -203,7 +203,7 @@ func reaperActor() string {
 type reapRun struct {
 	s          Settings
 	policy     model.ReapPolicy
-	svc        *unlock.Service
+	svc        *guard.Service
 	decisions  []decision
 	candidates []int // indexes into decisions
 	// errs are what could not be read: the context, a lock, a state.
@@ -247,7 +247,7 @@ func reap(ctx context.Context, env *Env, fleet []Settings, policies []model.Reap
 			for _, i := range r.candidates {
 				d := &r.decisions[i]
 				switch err := release(ctx, r, d, now); {
-				case errors.As(err, new(*unlock.UnrecordedError)):
+				case errors.As(err, new(*guard.UnrecordedError)):
 					unrecorded = err
 				case err != nil:
 					failed = true
@@ -354,7 +354,7 @@ func judgeContext(ctx context.Context, env *Env, s Settings, p model.ReapPolicy,
 // and reads its state for the evidence. A lock that cannot be read again,
 // or whose state cannot be read while the policy requires it, is kept and
 // the error returned: a reaper that cannot see must say so, not idle.
-func judgeLock(ctx context.Context, svc *unlock.Service, s3c lwaws.S3API, p model.ReapPolicy, d decision, now time.Time) (decision, error) {
+func judgeLock(ctx context.Context, svc *guard.Service, s3c lwaws.S3API, p model.ReapPolicy, d decision, now time.Time) (decision, error) {
 	cur, found, err := svc.Get(ctx, d.Entry.LockID)
 	switch {
 	case err != nil:
@@ -401,9 +401,9 @@ func release(ctx context.Context, r *reapRun, d *decision, now time.Time) error 
 	req := model.ReleaseRequest{ConfirmID: e.Info.ID, Now: now, StaleAfter: r.policy.OlderThan,
 		Reason: "abandoned lock, released by lockwarden reap's policy"}
 	res, err := r.svc.Release(ctx, e, req, "reaped: "+d.Why)
-	var changed *unlock.ChangedError
+	var changed *guard.ChangedError
 	var refusal *model.Refusal
-	var unrecorded *unlock.UnrecordedError
+	var unrecorded *guard.UnrecordedError
 	switch {
 	case err == nil:
 		d.Action, d.RecordID = actionReleased, res.RecordID

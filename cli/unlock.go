@@ -14,9 +14,9 @@ import (
 
 	"github.com/lockwarden/lockwarden/audit"
 	lwaws "github.com/lockwarden/lockwarden/aws"
+	"github.com/lockwarden/lockwarden/guard"
 	"github.com/lockwarden/lockwarden/model"
 	"github.com/lockwarden/lockwarden/sanitize"
-	"github.com/lockwarden/lockwarden/unlock"
 )
 
 // refused ends a command with exit code 3 and a message.
@@ -25,7 +25,7 @@ func refused(format string, a ...any) error {
 }
 
 // newService connects the guarded write path for settings.
-func newService(ctx context.Context, env *Env, s Settings) (*unlock.Service, error) {
+func newService(ctx context.Context, env *Env, s Settings) (*guard.Service, error) {
 	cfg, err := lwaws.LoadConfig(ctx, s.Connection())
 	if err != nil {
 		return nil, err
@@ -34,8 +34,8 @@ func newService(ctx context.Context, env *Env, s Settings) (*unlock.Service, err
 }
 
 // serviceFor connects the guarded write path with an AWS config loaded.
-func serviceFor(cfg sdkaws.Config, env *Env, s Settings) *unlock.Service {
-	return &unlock.Service{
+func serviceFor(cfg sdkaws.Config, env *Env, s Settings) *guard.Service {
+	return &guard.Service{
 		Files: lockFiles(cfg, s), Writer: lockWriter(cfg, s),
 		Audit: auditLog(env, s.AuditFile), ReadOnly: s.ReadOnly, RequireReason: s.RequireReason,
 		ResolveActor: func(ctx context.Context) string { return lwaws.Actor(ctx, cfg, lwaws.EffectiveEndpoint(s.Endpoint)) },
@@ -183,9 +183,9 @@ outcome could not be written (restore still works from the intent record).`,
 				}
 			}
 			res, err := svc.Release(ctx, observed, req, releaseReason(observed, now, s.StaleAfter, allowFresh, allowSplit))
-			var changed *unlock.ChangedError
-			var partial *unlock.PartialError
-			var unrecorded *unlock.UnrecordedError
+			var changed *guard.ChangedError
+			var partial *guard.PartialError
+			var unrecorded *guard.UnrecordedError
 			switch {
 			case errors.As(err, &unrecorded):
 				fmt.Fprintf(env.Stdout, "\nReleased %s.\nTo undo: lockwarden restore %s%s\n", sanitize.Text(observed.LockID), res.RecordID, tableArgs(s))
@@ -215,11 +215,11 @@ outcome could not be written (restore still works from the intent record).`,
 }
 
 // restoredLine says what a restore put back, for the person.
-func restoredLine(res unlock.Result) string {
+func restoredLine(res guard.Result) string {
 	if path, ok := strings.CutSuffix(res.Entry.LockID, model.DigestSuffix); ok {
 		return "Restored the digest of " + sanitize.Text(path) + " as it was before the repair."
 	}
-	return fmt.Sprintf("Restored %s: %s again.", sanitize.Text(res.Entry.LockID), sanitize.Text(unlock.Describe(res.Entry)))
+	return fmt.Sprintf("Restored %s: %s again.", sanitize.Text(res.Entry.LockID), sanitize.Text(guard.Describe(res.Entry)))
 }
 
 // tableArgs repeats how the table was chosen, for a command to copy.
@@ -388,9 +388,9 @@ again); 5 restored, but the audit outcome could not be written.`,
 				return err
 			}
 			res, err := svc.Restore(cmd.Context(), recordID)
-			var held *unlock.HeldError
+			var held *guard.HeldError
 			var refusal *model.Refusal
-			var unrecorded *unlock.UnrecordedError
+			var unrecorded *guard.UnrecordedError
 			switch {
 			case errors.As(err, &held), errors.As(err, &refusal):
 				return &exitError{code: ExitRefused, err: err}

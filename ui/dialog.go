@@ -10,9 +10,9 @@ import (
 	"charm.land/lipgloss/v2"
 
 	lwaws "github.com/lockwarden/lockwarden/aws"
+	"github.com/lockwarden/lockwarden/guard"
 	"github.com/lockwarden/lockwarden/model"
 	"github.com/lockwarden/lockwarden/sanitize"
-	"github.com/lockwarden/lockwarden/unlock"
 )
 
 // Buttons of the dialog. Focus starts on Cancel.
@@ -179,7 +179,7 @@ func (m *Model) openRepair(e *model.Entry) tea.Cmd {
 		return nil
 	}
 	// The service's own rule, asked before the dialog opens.
-	if err := unlock.CheckRepair(r); err != nil {
+	if err := guard.CheckRepair(r); err != nil {
 		m.setStatus(statusWarning, m.cfg.Now(), err.Error())
 		return nil
 	}

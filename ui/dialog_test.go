@@ -11,8 +11,8 @@ import (
 	"github.com/charmbracelet/x/exp/golden"
 
 	lwaws "github.com/lockwarden/lockwarden/aws"
+	"github.com/lockwarden/lockwarden/guard"
 	"github.com/lockwarden/lockwarden/model"
-	"github.com/lockwarden/lockwarden/unlock"
 )
 
 // fakeReleaser records what the UI asked the guarded path to do.
@@ -24,25 +24,25 @@ type fakeReleaser struct {
 	err      error
 }
 
-func (f *fakeReleaser) Release(_ context.Context, e model.Entry, req model.ReleaseRequest, _ string) (unlock.Result, error) {
+func (f *fakeReleaser) Release(_ context.Context, e model.Entry, req model.ReleaseRequest, _ string) (guard.Result, error) {
 	f.observed = append(f.observed, e)
 	f.released = append(f.released, req)
 	if f.err != nil {
 		// As the service: once the intent is written, the record ID comes
 		// back with the error.
-		return unlock.Result{RecordID: "r-20261126-031407-abcdef"}, f.err
+		return guard.Result{RecordID: "r-20261126-031407-abcdef"}, f.err
 	}
-	return unlock.Result{RecordID: "r-20261126-031407-abcdef", Item: e.Item, Entry: e}, nil
+	return guard.Result{RecordID: "r-20261126-031407-abcdef", Item: e.Item, Entry: e}, nil
 }
 
-func (f *fakeReleaser) RepairDigest(_ context.Context, r lwaws.DigestReport, _ string) (unlock.Result, error) {
+func (f *fakeReleaser) RepairDigest(_ context.Context, r lwaws.DigestReport, _ string) (guard.Result, error) {
 	f.repaired = append(f.repaired, r)
-	return unlock.Result{RecordID: "r-20261126-031409-aaaaaa"}, f.err
+	return guard.Result{RecordID: "r-20261126-031409-aaaaaa"}, f.err
 }
 
-func (f *fakeReleaser) Restore(_ context.Context, id string) (unlock.Result, error) {
+func (f *fakeReleaser) Restore(_ context.Context, id string) (guard.Result, error) {
 	f.restored = append(f.restored, id)
-	return unlock.Result{RecordID: "r-20261126-031408-123456", Entry: seed()[0]}, nil
+	return guard.Result{RecordID: "r-20261126-031408-123456", Entry: seed()[0]}, nil
 }
 
 func writable(rel *fakeReleaser) func(*Config) {
@@ -193,7 +193,7 @@ func TestUnlockDialogMalformedNeedsFullLockID(t *testing.T) {
 
 func TestUnlockRefusalsAndChangedLock(t *testing.T) {
 	changedTo := seed()[1]
-	rel := &fakeReleaser{err: &unlock.ChangedError{LockID: "tfstate/env:/prod/network/terraform.tfstate", Current: &changedTo}}
+	rel := &fakeReleaser{err: &guard.ChangedError{LockID: "tfstate/env:/prod/network/terraform.tfstate", Current: &changedTo}}
 	m := typeText(press(newModel(120, 30, seed(), writable(rel)), "ctrl+d"), "8d1f6c0e")
 	m, cmd := sendCmd(m, keyMsg("enter"))
 	m = runCmd(m, cmd)

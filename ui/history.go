@@ -6,9 +6,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lockwarden/lockwarden/guard"
 	"github.com/lockwarden/lockwarden/model"
 	"github.com/lockwarden/lockwarden/sanitize"
-	"github.com/lockwarden/lockwarden/unlock"
 )
 
 // This file keeps what happened this session: the history h shows (locks
@@ -109,7 +109,7 @@ func (m *Model) recordWrite(w Write, e model.Entry, at time.Time) {
 }
 
 // holderOf says whose lock e is, for messages.
-func holderOf(e model.Entry) string { return unlock.Describe(e) }
+func holderOf(e model.Entry) string { return guard.Describe(e) }
 
 // event is one line of the history: a lock seen gone by a poll (recordID
 // empty), or one of lockwarden's own writes.

@@ -9,8 +9,8 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	lwaws "github.com/lockwarden/lockwarden/aws"
+	"github.com/lockwarden/lockwarden/guard"
 	"github.com/lockwarden/lockwarden/model"
-	"github.com/lockwarden/lockwarden/unlock"
 )
 
 // fileEntry is a lock held in an S3 lock file only.
@@ -145,7 +145,7 @@ func TestAWriteReadsTheBucketsAgain(t *testing.T) {
 	m = send(m, m.scan(0)())
 	listed := src.listings
 	testNow = testNow.Add(5 * time.Second)
-	m, cmd := sendCmd(m, releasedMsg{entry: seed()[0], res: unlock.Result{RecordID: "r-1"}})
+	m, cmd := sendCmd(m, releasedMsg{entry: seed()[0], res: guard.Result{RecordID: "r-1"}})
 	if cmd == nil {
 		t.Fatal("no read after the release")
 	}

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	lwaws "github.com/lockwarden/lockwarden/aws"
-	"github.com/lockwarden/lockwarden/unlock"
+	"github.com/lockwarden/lockwarden/guard"
 )
 
 // A lock flagged ≠ asks a second time, naming the disagreement, and only
@@ -41,7 +41,7 @@ func TestFlaggedLockNeedsASecondConfirmationNamingTheDisagreement(t *testing.T) 
 // A release whose audit outcome could not be written is shown as
 // released, with the undo on offer — never as "not released".
 func TestUnrecordedReleaseIsShownAsReleased(t *testing.T) {
-	rel := &fakeReleaser{err: &unlock.UnrecordedError{Did: "released tfstate/env:/prod/network/terraform.tfstate", RecordID: "r-1", Err: errors.New("disk full")}}
+	rel := &fakeReleaser{err: &guard.UnrecordedError{Did: "released tfstate/env:/prod/network/terraform.tfstate", RecordID: "r-1", Err: errors.New("disk full")}}
 	m := newModel(120, 30, seed(), writable(rel))
 	m = typeText(press(m, "x"), seed()[0].ShortID())
 	m, cmd := sendCmd(m, keyMsg("enter"))

@@ -9,9 +9,9 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/lockwarden/lockwarden/guard"
 	"github.com/lockwarden/lockwarden/model"
 	"github.com/lockwarden/lockwarden/sanitize"
-	"github.com/lockwarden/lockwarden/unlock"
 )
 
 // undoFor is how long the status line offers u to undo a write.
@@ -119,7 +119,7 @@ func (m Model) onUndoDialogKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 // restoredMsg is the result of a restore: offer is what it undid.
 type restoredMsg struct {
 	offer undoOffer
-	res   unlock.Result
+	res   guard.Result
 	err   error
 }
 
@@ -136,7 +136,7 @@ func (m Model) restore() tea.Cmd {
 func (m Model) onRestored(msg restoredMsg) (tea.Model, tea.Cmd) {
 	at := m.cfg.Now()
 	m.undo = nil
-	var unrecorded *unlock.UnrecordedError
+	var unrecorded *guard.UnrecordedError
 	where := m.contextPrefix(&msg.offer.entry)
 	if msg.err != nil && !errors.As(msg.err, &unrecorded) {
 		m.setStatus(statusError, at, where+msg.err.Error())
@@ -165,7 +165,7 @@ func (m Model) onRestored(msg restoredMsg) (tea.Model, tea.Cmd) {
 	case msg.offer.repair:
 		m.setStatus(statusInfo, at, where+fmt.Sprintf("restored the digest of %s as it was (audit %s)", w.Path, msg.res.RecordID))
 	default:
-		m.setStatus(statusInfo, at, where+fmt.Sprintf("restored %s: %s again (audit %s)", msg.res.Entry.Path(), unlock.Describe(msg.res.Entry), msg.res.RecordID))
+		m.setStatus(statusInfo, at, where+fmt.Sprintf("restored %s: %s again (audit %s)", msg.res.Entry.Path(), guard.Describe(msg.res.Entry), msg.res.RecordID))
 	}
 	return m, m.refreshAfterWrite(msg.offer.entry.Context)
 }
@@ -233,7 +233,7 @@ func (m Model) undoView(w int) []string {
 		add(fmt.Sprintf("repaired %s · audit %s", when, u.recordID), "")
 		add("The digest goes back to " + sanitize.Text(sanitize.OrDash(u.entry.Digest)) + ", the value Terraform refused. It is written only if the digest is still the repaired one.")
 	} else {
-		add(sanitize.Text(unlock.Describe(u.entry)), fmt.Sprintf("released %s · audit %s", when, u.recordID), "")
+		add(sanitize.Text(guard.Describe(u.entry)), fmt.Sprintf("released %s · audit %s", when, u.recordID), "")
 		add("The lock is put back exactly as it was, only if nothing holds the state now. Until it is released again, no Terraform run can take this state.")
 	}
 	add("", "Restore it?")

@@ -9,9 +9,9 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	lwaws "github.com/lockwarden/lockwarden/aws"
+	"github.com/lockwarden/lockwarden/guard"
 	"github.com/lockwarden/lockwarden/model"
 	"github.com/lockwarden/lockwarden/sanitize"
-	"github.com/lockwarden/lockwarden/unlock"
 )
 
 // This file carries out what a dialog confirms: the guarded release and
@@ -19,17 +19,17 @@ import (
 // back as messages that say on the status line what happened and note the
 // write in the history and the undo offer.
 
-// Releaser is the guarded write path (unlock.Service).
+// Releaser is the guarded write path (guard.Service).
 type Releaser interface {
-	Release(ctx context.Context, observed model.Entry, req model.ReleaseRequest, reason string) (unlock.Result, error)
-	Restore(ctx context.Context, recordID string) (unlock.Result, error)
-	RepairDigest(ctx context.Context, observed lwaws.DigestReport, reason string) (unlock.Result, error)
+	Release(ctx context.Context, observed model.Entry, req model.ReleaseRequest, reason string) (guard.Result, error)
+	Restore(ctx context.Context, recordID string) (guard.Result, error)
+	RepairDigest(ctx context.Context, observed lwaws.DigestReport, reason string) (guard.Result, error)
 }
 
 // releasedMsg is the result of a release.
 type releasedMsg struct {
 	entry model.Entry
-	res   unlock.Result
+	res   guard.Result
 	err   error
 }
 
@@ -65,9 +65,9 @@ func (m Model) onReleased(msg releasedMsg) (tea.Model, tea.Cmd) {
 	at := m.cfg.Now()
 	// In a fleet every message says which account it was.
 	where := m.contextPrefix(&msg.entry)
-	var changed *unlock.ChangedError
-	var partial *unlock.PartialError
-	var unrecorded *unlock.UnrecordedError
+	var changed *guard.ChangedError
+	var partial *guard.PartialError
+	var unrecorded *guard.UnrecordedError
 	switch {
 	case errors.As(msg.err, &partial):
 		// The lock file is gone, the item is not: written all the same.
@@ -107,7 +107,7 @@ func (m *Model) released(e model.Entry, recordID, note string, at time.Time) {
 type repairedMsg struct {
 	context string             // the digest's context
 	report  lwaws.DigestReport // as observed when the repair was confirmed
-	res     unlock.Result
+	res     guard.Result
 	err     error
 }
 
@@ -135,7 +135,7 @@ func (m Model) repairDigest(ctxName string, r lwaws.DigestReport) tea.Cmd {
 func (m Model) onRepaired(msg repairedMsg) (tea.Model, tea.Cmd) {
 	m.dialog = nil
 	at := m.cfg.Now()
-	var unrecorded *unlock.UnrecordedError
+	var unrecorded *guard.UnrecordedError
 	if msg.err != nil && !errors.As(msg.err, &unrecorded) {
 		m.setStatus(statusError, at, m.contextPrefix(&model.Entry{Context: msg.context})+"not repaired: "+msg.err.Error())
 		return m, m.refreshAfterWrite(msg.context)

@@ -1,4 +1,4 @@
-package unlock_test
+package guard_test
 
 import (
 	"context"
@@ -17,10 +17,10 @@ import (
 
 	"github.com/lockwarden/lockwarden/audit"
 	lwaws "github.com/lockwarden/lockwarden/aws"
+	"github.com/lockwarden/lockwarden/guard"
 	"github.com/lockwarden/lockwarden/internal/testenv"
 	"github.com/lockwarden/lockwarden/model"
 	"github.com/lockwarden/lockwarden/sandbox"
-	"github.com/lockwarden/lockwarden/unlock"
 )
 
 // s3env is the sandbox (minidyn + gofakes3, or minidyn + MinIO) with the
@@ -28,7 +28,7 @@ import (
 type s3env struct {
 	sb    *sandbox.Sandbox
 	locks *lwaws.Locks
-	svc   *unlock.Service
+	svc   *guard.Service
 }
 
 // newS3Env is the sandbox with its own gofakes3.
@@ -47,7 +47,7 @@ func newS3EnvOn(t *testing.T, server testenv.S3Server) s3env {
 	writer := &lwaws.LockWriter{Client: sb.Dynamo, Table: sandbox.Table, Region: sandbox.Region}
 	return s3env{sb: sb,
 		locks: &lwaws.Locks{Table: &lwaws.LockTable{Client: sb.Dynamo, Table: sandbox.Table, Segments: 1}, Files: files},
-		svc: &unlock.Service{Writer: writer, Files: files, Audit: &audit.Log{Path: filepath.Join(t.TempDir(), "audit.jsonl")},
+		svc: &guard.Service{Writer: writer, Files: files, Audit: &audit.Log{Path: filepath.Join(t.TempDir(), "audit.jsonl")},
 			Actor: "tester@host", Now: func() time.Time { return now }},
 	}
 }
@@ -209,7 +209,7 @@ func testAChangedLockFileIsNeverDeleted(t *testing.T, e s3env) {
 	bobRaw, _ := bob.Marshal()
 	e.putFile(t, "app/terraform.tfstate.tflock", bobRaw)
 	_, err := e.svc.Release(ctx, observed, staleReq(li.ID), "")
-	var changed *unlock.ChangedError
+	var changed *guard.ChangedError
 	if !errors.As(err, &changed) || changed.Current == nil || changed.Current.Info.ID != bob.ID {
 		t.Fatalf("err %v", err)
 	}
@@ -236,7 +236,7 @@ func testBothPlacesWithTheItemChangedIsReportedAsPartial(t *testing.T, e s3env) 
 		t.Fatal(err)
 	}
 	res, err := e.svc.Release(ctx, observed, staleReq(li.ID), "")
-	var partial *unlock.PartialError
+	var partial *guard.PartialError
 	if !errors.As(err, &partial) || !strings.Contains(err.Error(), "the S3 lock file is gone, but the lock-table item was not removed") {
 		t.Fatalf("err %v", err)
 	}
@@ -260,7 +260,7 @@ func testBothPlacesWithTheItemChangedIsReportedAsPartial(t *testing.T, e s3env) 
 // with use_lockfile alone runs lockwarden: nothing reaches DynamoDB.
 func (e s3env) filesOnly() s3env {
 	e.locks = &lwaws.Locks{Files: e.svc.Files}
-	e.svc = &unlock.Service{Files: e.svc.Files, Audit: e.svc.Audit, Actor: e.svc.Actor, Now: e.svc.Now}
+	e.svc = &guard.Service{Files: e.svc.Files, Audit: e.svc.Audit, Actor: e.svc.Actor, Now: e.svc.Now}
 	return e
 }
 
@@ -312,7 +312,7 @@ func testLockFileOnlyReleaseAndRestore(t *testing.T, e s3env) {
 	if err := sandbox.LockFile(ctx, e.sb.S3, bob); err != nil {
 		t.Fatal(err)
 	}
-	var held *unlock.HeldError
+	var held *guard.HeldError
 	if _, err := e.svc.Restore(ctx, res.RecordID); !errors.As(err, &held) {
 		t.Fatalf("restore over bob's lock: %v", err)
 	}
@@ -357,7 +357,7 @@ func testChangedLockFileKept(t *testing.T, e s3env) {
 				t.Fatalf("the rewrite kept the ETag %s", cur.File.ETag)
 			}
 			res, err := e.svc.Release(ctx, observed, staleReq(li.ID), "")
-			var changed *unlock.ChangedError
+			var changed *guard.ChangedError
 			if !errors.As(err, &changed) {
 				t.Fatalf("a changed lock file was not refused: %v", err)
 			}
@@ -378,7 +378,7 @@ func testChangedLockFileKept(t *testing.T, e s3env) {
 	if err := sandbox.UnlockFile(ctx, e.sb.S3, li); err != nil {
 		t.Fatal(err)
 	}
-	var changed *unlock.ChangedError
+	var changed *guard.ChangedError
 	if _, err := e.svc.Release(ctx, observed, staleReq(li.ID), ""); !errors.As(err, &changed) || changed.Current != nil {
 		t.Fatalf("a lock file released meanwhile: %v", err)
 	}

@@ -1,4 +1,4 @@
-package unlock_test
+package guard_test
 
 import (
 	"context"
@@ -9,9 +9,9 @@ import (
 
 	"github.com/lockwarden/lockwarden/audit"
 	lwaws "github.com/lockwarden/lockwarden/aws"
+	"github.com/lockwarden/lockwarden/guard"
 	"github.com/lockwarden/lockwarden/internal/faultproxy"
 	"github.com/lockwarden/lockwarden/internal/testenv"
-	"github.com/lockwarden/lockwarden/unlock"
 )
 
 // A release attempted during an outage fails closed, whatever the fault:
@@ -49,7 +49,7 @@ func TestReleaseDuringAnOutageFailsClosed(t *testing.T) {
 		{"no answer to the delete nor to reading it back", faultproxy.Hold, nil, true},
 	}
 	for _, c := range cases {
-		svc := &unlock.Service{
+		svc := &guard.Service{
 			Writer: &lwaws.LockWriter{Client: client, Table: e.table, Region: "us-east-1", Endpoint: p.URL},
 			Audit:  &audit.Log{Path: filepath.Join(t.TempDir(), "audit.jsonl")},
 			Actor:  "tester@host", Now: func() time.Time { return now },
@@ -112,7 +112,7 @@ func TestReleaseWhoseAnswerIsLost(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := &unlock.Service{
+	svc := &guard.Service{
 		Writer: &lwaws.LockWriter{Client: lwaws.NewDynamoDB(cfg, p.URL), Table: e.table, Region: "us-east-1", Endpoint: p.URL},
 		Audit:  &audit.Log{Path: filepath.Join(t.TempDir(), "audit.jsonl")},
 		Actor:  "tester@host", Now: func() time.Time { return now },

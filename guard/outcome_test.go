@@ -1,4 +1,4 @@
-package unlock_test
+package guard_test
 
 import (
 	"context"
@@ -14,9 +14,9 @@ import (
 
 	"github.com/lockwarden/lockwarden/audit"
 	lwaws "github.com/lockwarden/lockwarden/aws"
+	"github.com/lockwarden/lockwarden/guard"
 	"github.com/lockwarden/lockwarden/model"
 	"github.com/lockwarden/lockwarden/sandbox"
-	"github.com/lockwarden/lockwarden/unlock"
 )
 
 // hookedUpdates runs a hook before each UpdateItem (a digest repair).
@@ -68,7 +68,7 @@ func TestUnrecordedDigestRepairIsRestorable(t *testing.T) {
 	hook, mend := breakAuditDuring(t, e.svc.Audit)
 	e.svc.Writer.Client = &hookedUpdates{Client: e.sb.Dynamo, before: hook}
 	res, err := e.svc.RepairDigest(ctx, lwaws.CheckDigest(ctx, e.svc.Writer, e.sb.S3, path), "")
-	var unrecorded *unlock.UnrecordedError
+	var unrecorded *guard.UnrecordedError
 	if !errors.As(err, &unrecorded) || res.RecordID == "" {
 		t.Fatalf("repair: %v", err)
 	}
@@ -128,7 +128,7 @@ func TestChangedAndUnreadableIsNotCalledReleased(t *testing.T) {
 	}
 	e.svc.Writer.Client = &faultyWrites{WriteAPI: e.sb.Dynamo, beforeGet: func() error { return errors.New("connection refused") }}
 	res, err := e.svc.Release(ctx, observed, staleReq(li.ID), "")
-	var changed *unlock.ChangedError
+	var changed *guard.ChangedError
 	if !errors.As(err, &changed) || changed.Gone() || strings.Contains(err.Error(), "already released") || !strings.Contains(err.Error(), "reading it again failed") {
 		t.Fatalf("err %v", err)
 	}
@@ -140,7 +140,7 @@ func TestChangedAndUnreadableIsNotCalledReleased(t *testing.T) {
 // Guards of the write path, each refusing before any audit record.
 func TestWritePathGuardsRefuseBeforeAuditing(t *testing.T) {
 	ctx := context.Background()
-	noAudit := func(t *testing.T, svc *unlock.Service) {
+	noAudit := func(t *testing.T, svc *guard.Service) {
 		t.Helper()
 		if _, err := svc.Audit.Read(); !errors.Is(err, audit.ErrNoLog) {
 			t.Errorf("a refused write left an audit record: %v", err)

@@ -1,4 +1,4 @@
-package unlock_test
+package guard_test
 
 import (
 	"context"
@@ -21,10 +21,10 @@ import (
 
 	"github.com/lockwarden/lockwarden/audit"
 	lwaws "github.com/lockwarden/lockwarden/aws"
+	"github.com/lockwarden/lockwarden/guard"
 	"github.com/lockwarden/lockwarden/internal/testenv"
 	"github.com/lockwarden/lockwarden/model"
 	"github.com/lockwarden/lockwarden/sandbox"
-	"github.com/lockwarden/lockwarden/unlock"
 )
 
 var (
@@ -40,7 +40,7 @@ var now = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
 type env struct {
 	c     *dynamodb.Client
 	table string
-	svc   *unlock.Service
+	svc   *guard.Service
 }
 
 func newEnv(t *testing.T, endpoint string) env {
@@ -49,7 +49,7 @@ func newEnv(t *testing.T, endpoint string) env {
 	tables++
 	table := fmt.Sprintf("locks-%d", tables)
 	testenv.CreateLockTable(t, c, table)
-	return env{c: c, table: table, svc: &unlock.Service{
+	return env{c: c, table: table, svc: &guard.Service{
 		Writer: &lwaws.LockWriter{Client: c, Table: table, Region: "us-east-1"},
 		Audit:  &audit.Log{Path: filepath.Join(t.TempDir(), "state", "audit.jsonl")},
 		Actor:  "tester@host", Now: func() time.Time { return now },
@@ -129,7 +129,7 @@ func TestReleaseNeverDeletesALockThatChanged(t *testing.T) {
 		}
 		bob := e.lock(t, path, "bob@ws", time.Second)
 		_, err := e.svc.Release(ctx, observed, staleReq(li.ID), "")
-		var changed *unlock.ChangedError
+		var changed *guard.ChangedError
 		if !errors.As(err, &changed) || changed.Current == nil || changed.Current.Info.ID != bob.ID {
 			t.Fatalf("re-taken lock: err %v", err)
 		}
@@ -306,7 +306,7 @@ func TestRestoreIsByteIdenticalAndOpenTofuCanUnlockIt(t *testing.T) {
 		// restore over a live lock is refused and says who holds it.
 		carol := e.lock(t, li.Path, "carol@ws", time.Second)
 		_, err = e.svc.Restore(ctx, res.RecordID)
-		var held *unlock.HeldError
+		var held *guard.HeldError
 		if !errors.As(err, &held) || held.Current.Info.ID != carol.ID || !contains(err.Error(), "held by carol@ws") {
 			t.Fatalf("restore over a live lock: %v", err)
 		}
@@ -328,7 +328,7 @@ func TestRandomizedRaces(t *testing.T) {
 		seed = uint64(time.Now().UnixNano())
 	}
 	fmt.Printf("randomized races: seed %d (replay with -race-seed %d)\n", seed, seed)
-	t.Logf("seed %d: replay with go test -run TestRandomizedRaces ./unlock -race-seed %d", seed, seed)
+	t.Logf("seed %d: replay with go test -run TestRandomizedRaces ./guard -race-seed %d", seed, seed)
 	rng := rand.New(rand.NewPCG(seed, 1))
 	var wrong, released, refused, retried int
 	for round, try := 0, 0; round < *raceRounds; round++ {
@@ -341,7 +341,7 @@ func TestRandomizedRaces(t *testing.T) {
 		otherDelay := time.Duration(rng.IntN(3000)) * time.Microsecond
 		var wg sync.WaitGroup
 		wg.Add(2)
-		var res unlock.Result
+		var res guard.Result
 		var relErr error
 		go func() {
 			defer wg.Done()
@@ -375,7 +375,7 @@ func TestRandomizedRaces(t *testing.T) {
 				t.Errorf("round %d (action %d): deleted %v, observed %v", round, action, res.Item, observed.Item)
 			}
 		} else {
-			var changed *unlock.ChangedError
+			var changed *guard.ChangedError
 			switch {
 			case errors.As(relErr, &changed):
 				refused++

@@ -1,8 +1,9 @@
-// Package unlock is lockwarden's one guarded write path, shared by the CLI
-// and the TUI: force-unlock a lock only if it is still exactly as the
-// person saw it, with an audit record written first, and restore it
-// afterwards if that was a mistake.
-package unlock
+// Package guard is lockwarden's one guarded write path, shared by the CLI,
+// the TUI and the reaper: every write lockwarden makes goes through it —
+// force-unlock a lock only if it is still exactly as the person saw it,
+// restore one that was released, repair a digest — each checked against
+// what was observed and audited before and after.
+package guard
 
 import (
 	"context"

@@ -1,4 +1,4 @@
-package unlock_test
+package guard_test
 
 import (
 	"context"
@@ -15,9 +15,9 @@ import (
 
 	"github.com/lockwarden/lockwarden/audit"
 	lwaws "github.com/lockwarden/lockwarden/aws"
+	"github.com/lockwarden/lockwarden/guard"
 	"github.com/lockwarden/lockwarden/model"
 	"github.com/lockwarden/lockwarden/sandbox"
-	"github.com/lockwarden/lockwarden/unlock"
 )
 
 // faultyWrites passes calls on to a real table, running a hook before a
@@ -97,7 +97,7 @@ func TestEveryIntentGetsExactlyOneOutcome(t *testing.T) {
 		t.Fatal(err)
 	}
 	res, err = e.svc.Release(ctx, observed, staleReq(li.ID), "")
-	var changed *unlock.ChangedError
+	var changed *guard.ChangedError
 	if !errors.As(err, &changed) {
 		t.Fatalf("gone: %v", err)
 	}
@@ -116,7 +116,7 @@ func TestEveryIntentGetsExactlyOneOutcome(t *testing.T) {
 	faulty.beforeDelete = func() error { return errors.New("throttled") }
 	res, err = e.svc.Release(ctx, e.entry(t, li.Path), staleReq(li.ID), "")
 	faulty.beforeDelete = nil
-	var partial *unlock.PartialError
+	var partial *guard.PartialError
 	if !errors.As(err, &partial) {
 		t.Fatalf("partial: %v", err)
 	}
@@ -190,7 +190,7 @@ func TestUnrecordedReleaseIsToldAndRestorable(t *testing.T) {
 		return os.Mkdir(logPath, 0o700)
 	}}
 	res, err := e.svc.Release(ctx, observed, staleReq(li.ID), "")
-	var unrecorded *unlock.UnrecordedError
+	var unrecorded *guard.UnrecordedError
 	if !errors.As(err, &unrecorded) || !strings.HasPrefix(err.Error(), "released "+li.Path+"; the audit outcome could not be written") || res.RecordID == "" {
 		t.Fatalf("err %v, result %+v", err, res)
 	}
@@ -236,7 +236,7 @@ func TestRestoreFromAnIntentThatNeverReleasedWritesNothing(t *testing.T) {
 	var puts atomic.Int32
 	e.svc.Writer.Client = &faultyWrites{WriteAPI: e.sb.Dynamo, beforePut: func() error { puts.Add(1); return nil }}
 	_, err := e.svc.Restore(ctx, id)
-	var held *unlock.HeldError
+	var held *guard.HeldError
 	if !errors.As(err, &held) || !held.Same {
 		t.Fatalf("err %v", err)
 	}
@@ -260,7 +260,7 @@ func TestPartialRestoreIsCompletedByRestoreAgain(t *testing.T) {
 		return &types.InternalServerError{Message: sdkaws.String("Internal server error")}
 	}}
 	first, err := e.svc.Restore(ctx, res.RecordID)
-	var partial *unlock.RestorePartialError
+	var partial *guard.RestorePartialError
 	if !errors.As(err, &partial) || !strings.Contains(err.Error(), "run lockwarden restore "+res.RecordID+" again") {
 		t.Fatalf("first restore: %v", err)
 	}
@@ -281,7 +281,7 @@ func TestPartialRestoreIsCompletedByRestoreAgain(t *testing.T) {
 	}
 	// A third time: everything is back, nothing to do.
 	_, err = e.svc.Restore(ctx, res.RecordID)
-	var held *unlock.HeldError
+	var held *guard.HeldError
 	if !errors.As(err, &held) || !held.Same {
 		t.Errorf("third restore: %v", err)
 	}

@@ -1,4 +1,4 @@
-package unlock_test
+package guard_test
 
 import (
 	"context"
@@ -9,9 +9,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	lwaws "github.com/lockwarden/lockwarden/aws"
+	"github.com/lockwarden/lockwarden/guard"
 	"github.com/lockwarden/lockwarden/model"
 	"github.com/lockwarden/lockwarden/sandbox"
-	"github.com/lockwarden/lockwarden/unlock"
 )
 
 func TestRepairDigestIsConditionalAuditedAndRestorable(t *testing.T) {
@@ -86,7 +86,7 @@ func TestCheckRepairAllowsOnlyKnownRepairs(t *testing.T) {
 		{lwaws.DigestReport{Status: "a status added later", State: st, Item: item}, false},
 	}
 	for _, c := range cases {
-		err := unlock.CheckRepair(c.r)
+		err := guard.CheckRepair(c.r)
 		var refusal *model.Refusal
 		if (err == nil) != c.ok || (err != nil && (!errors.As(err, &refusal) || refusal.Kind != model.RefusedNoRepair)) {
 			t.Errorf("%s (item %v, state %v): %v, want ok=%v", c.r.Status, c.r.Item != nil, c.r.State.Exists, err, c.ok)

@@ -1,4 +1,4 @@
-package unlock
+package guard
 
 import (
 	"context"

@@ -1,4 +1,4 @@
-package unlock_test
+package guard_test
 
 import (
 	"context"
@@ -13,14 +13,14 @@ import (
 
 	"github.com/lockwarden/lockwarden/audit"
 	lwaws "github.com/lockwarden/lockwarden/aws"
+	"github.com/lockwarden/lockwarden/guard"
 	"github.com/lockwarden/lockwarden/internal/testenv"
 	"github.com/lockwarden/lockwarden/model"
 	"github.com/lockwarden/lockwarden/sandbox"
-	"github.com/lockwarden/lockwarden/unlock"
 )
 
 // blockedAudit points the service at an audit path that cannot be created.
-func blockedAudit(t *testing.T, svc *unlock.Service) {
+func blockedAudit(t *testing.T, svc *guard.Service) {
 	t.Helper()
 	blocker := filepath.Join(t.TempDir(), "file")
 	if err := os.WriteFile(blocker, nil, 0o600); err != nil {
@@ -41,15 +41,15 @@ func TestRestoreGuards(t *testing.T) {
 	}
 
 	// A record of another table.
-	like := func() *unlock.Service {
-		return &unlock.Service{Writer: e.svc.Writer, Audit: e.svc.Audit, Actor: e.svc.Actor, Now: e.svc.Now}
+	like := func() *guard.Service {
+		return &guard.Service{Writer: e.svc.Writer, Audit: e.svc.Audit, Actor: e.svc.Actor, Now: e.svc.Now}
 	}
 	// A record of another place: table, region, endpoint or account.
 	w := *e.svc.Writer
-	places := map[string]func(*unlock.Service){
-		"table " + e.table + ", not some-other-table": func(s *unlock.Service) { w := w; w.Table = "some-other-table"; s.Writer = &w },
-		"region us-east-1, not eu-west-1":             func(s *unlock.Service) { w := w; w.Region = "eu-west-1"; s.Writer = &w },
-		"endpoint (none), not http://127.0.0.1:1":     func(s *unlock.Service) { w := w; w.Endpoint = "http://127.0.0.1:1"; s.Writer = &w },
+	places := map[string]func(*guard.Service){
+		"table " + e.table + ", not some-other-table": func(s *guard.Service) { w := w; w.Table = "some-other-table"; s.Writer = &w },
+		"region us-east-1, not eu-west-1":             func(s *guard.Service) { w := w; w.Region = "eu-west-1"; s.Writer = &w },
+		"endpoint (none), not http://127.0.0.1:1":     func(s *guard.Service) { w := w; w.Endpoint = "http://127.0.0.1:1"; s.Writer = &w },
 	}
 	for want, change := range places {
 		other := like()
@@ -99,7 +99,7 @@ func TestRestoreGuards(t *testing.T) {
 		t.Fatal(err)
 	}
 	gone, err := e.svc.Release(ctx, obs2, staleReq(li2.ID), "")
-	if !errors.As(err, new(*unlock.ChangedError)) {
+	if !errors.As(err, new(*guard.ChangedError)) {
 		t.Fatalf("release of a gone lock: %v", err)
 	}
 	if _, err := e.svc.Restore(ctx, gone.RecordID); err == nil || !strings.Contains(err.Error(), "did not release anything") {

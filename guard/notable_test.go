@@ -1,4 +1,4 @@
-package unlock_test
+package guard_test
 
 import (
 	"context"
@@ -11,8 +11,8 @@ import (
 
 	"github.com/lockwarden/lockwarden/audit"
 	lwaws "github.com/lockwarden/lockwarden/aws"
+	"github.com/lockwarden/lockwarden/guard"
 	"github.com/lockwarden/lockwarden/model"
-	"github.com/lockwarden/lockwarden/unlock"
 )
 
 // With no lock table (Writer nil) a lock-table item, a digest repair and
@@ -21,7 +21,7 @@ import (
 func TestNoTableRefusesTableWritesBeforeAuditing(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "audit.jsonl")
-	svc := &unlock.Service{Files: &lwaws.LockFiles{Buckets: []lwaws.BucketPrefix{{Bucket: "tfstate"}}, Region: "us-east-1"},
+	svc := &guard.Service{Files: &lwaws.LockFiles{Buckets: []lwaws.BucketPrefix{{Bucket: "tfstate"}}, Region: "us-east-1"},
 		Audit: &audit.Log{Path: path}, Actor: "tester@host", Now: func() time.Time { return now }}
 
 	li := model.LockInfo{ID: "11111111-2222-3333-4444-555555555555", Operation: "OperationTypeApply", Who: "a@b", Created: now.Add(-2 * time.Hour), Path: "tfstate/app/terraform.tfstate"}

@@ -277,6 +277,19 @@ func (g gatedSource) Scan(context.Context, bool) (lwaws.Snapshot, error) {
 	return lwaws.Snapshot{}, nil
 }
 
+// waitInFlight waits until n reads are in flight.
+func waitInFlight(t *testing.T, inFlight *atomic.Int32, n int32) {
+	t.Helper()
+	deadline := time.After(10 * time.Second)
+	for inFlight.Load() < n {
+		select {
+		case <-deadline:
+			t.Fatalf("only %d of %d reads started", inFlight.Load(), n)
+		case <-time.After(time.Millisecond):
+		}
+	}
+}
+
 // However many contexts a fleet has, at most maxReads are read at once.
 func TestFleetReadsAreBounded(t *testing.T) {
 	var inFlight, most atomic.Int32
@@ -290,14 +303,7 @@ func TestFleetReadsAreBounded(t *testing.T) {
 	for i := range members {
 		go func() { m.scan(i)(); done <- struct{}{} }()
 	}
-	deadline := time.After(10 * time.Second)
-	for inFlight.Load() < maxReads {
-		select {
-		case <-deadline:
-			t.Fatalf("only %d reads started", inFlight.Load())
-		case <-time.After(time.Millisecond):
-		}
-	}
+	waitInFlight(t, &inFlight, maxReads)
 	for range members {
 		release <- struct{}{}
 		<-done
@@ -349,14 +355,7 @@ func TestPacedReadsDoNotStarveTheOthers(t *testing.T) {
 		m.members[i].loaded, m.members[i].capacity = true, model.TableCapacity{Mode: model.BillingProvisioned, ReadUnits: 5}
 		go m.scan(i)()
 	}
-	deadline := time.After(10 * time.Second)
-	for inFlight.Load() < maxReads {
-		select {
-		case <-deadline:
-			t.Fatalf("only %d paced reads started", inFlight.Load())
-		case <-time.After(time.Millisecond):
-		}
-	}
+	waitInFlight(t, &inFlight, maxReads)
 	got := make(chan tea.Msg, 1)
 	go func() { got <- m.scan(maxReads)() }()
 	select {

@@ -15,7 +15,6 @@ import (
 
 	lwaws "github.com/lockwarden/lockwarden/aws"
 	"github.com/lockwarden/lockwarden/cli"
-	"github.com/lockwarden/lockwarden/internal/testenv"
 )
 
 // The fleet case: the terminal UI over several contexts at once, one
@@ -32,15 +31,8 @@ const fleetPoll = 20 * time.Second
 // fleetCase seeds n tables of items each, runs the UI over them for d and
 // checks the targets.
 func fleetCase(self, dir string, n, items int, d time.Duration) bool {
-	root, err := os.Getwd()
-	check(err)
-	url, stop, err := testenv.StartDynalite(testenv.DynaliteBin(root))
-	check(err)
-	stopDynalite = stop
-	defer func() {
-		stop()
-		stopDynalite = func() {}
-	}()
+	url, stop := startDynalite()
+	defer stop()
 	c := client(url)
 	ctx := context.Background()
 	t0 := time.Now()

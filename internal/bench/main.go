@@ -112,16 +112,8 @@ func main() {
 // dynalite against a plain parallel scan and reports whether the targets
 // were met.
 func dynamoCase(lw, self string, items, locks, runs, segments int, serve bool) bool {
-	root, err := os.Getwd()
-	check(err)
-	url, stop, err := testenv.StartDynalite(testenv.DynaliteBin(root))
-	check(err)
-	// check exits the process; dynalite must not outlive it.
-	stopDynalite = stop
-	defer func() {
-		stop()
-		stopDynalite = func() {}
-	}()
+	url, stop := startDynalite()
+	defer stop()
 
 	c := client(url)
 	ctx := context.Background()
@@ -296,6 +288,20 @@ func plainScan(args []string) {
 	}
 	wg.Wait()
 	fmt.Println(total)
+}
+
+// startDynalite starts the pinned dynalite on a free port; stop stops it.
+func startDynalite() (url string, stop func()) {
+	root, err := os.Getwd()
+	check(err)
+	url, stopIt, err := testenv.StartDynalite(testenv.DynaliteBin(root))
+	check(err)
+	// check exits the process; dynalite must not outlive it.
+	stopDynalite = stopIt
+	return url, func() {
+		stopIt()
+		stopDynalite = func() {}
+	}
 }
 
 // stopDynalite and stopS3 are set while dynalite and the S3 emulator

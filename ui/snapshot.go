@@ -48,6 +48,7 @@ func (m *Model) apply(i int, entries []model.Entry, at time.Time) {
 		}
 		if changed && mem.loaded {
 			m.newSince[keyOf(n)] = newMark{id: n.Info.ID, at: at, poll: m.polls}
+			cnt.fresh++
 		}
 		cnt.locks++
 		if n.StaleAt(m.now, mem.cfg.StaleAfter) {
@@ -65,6 +66,15 @@ func (m *Model) apply(i int, entries []model.Entry, at time.Time) {
 			n.Warning = onePlaceWarning(n)
 		}
 	})
+	// Marks of this context from earlier polls count while their lock is
+	// still held: looked up, the marks being few beside the entries.
+	for k, mark := range m.newSince {
+		if mark.poll != m.polls && k.ctx == mem.cfg.Context {
+			if e := findIn(entries, k.id); e != nil && e.Info.ID == mark.id {
+				cnt.fresh++
+			}
+		}
+	}
 	m.polls++
 	m.dual, mem.counts = dual, cnt
 	if len(gone) > 0 && len(m.ownGone) > 0 {
@@ -178,40 +188,38 @@ func (m *Model) recount() {
 				if e.StaleAt(m.now, mem.cfg.StaleAfter) {
 					c.stale++
 				}
+				if len(m.newSince) >= 1000 && m.isNew(e) {
+					c.fresh++
+				}
 			case model.KindMalformed:
 				c.malformed++
 			}
 		}
 		mem.counts = c
 	}
+	// New marks whose lock is still held: looked up one by one when they
+	// are few (the usual case); counted in the pass above when a poll
+	// brought many.
+	if len(m.newSince) > 0 && len(m.newSince) < 1000 {
+		for k, n := range m.newSince {
+			if e := m.findKey(k); e != nil && e.Info.ID == n.id {
+				m.members[m.memberIndex(k.ctx)].counts.fresh++
+			}
+		}
+	}
 	m.sumCounts()
 }
 
-// sumCounts adds up the counts of the contexts shown, and counts the new
-// marks whose lock is still held: by looking each mark up when there are
-// few (the usual case), by one pass of hash lookups when a poll brought
-// many.
+// sumCounts adds up the counts of the contexts shown.
 func (m *Model) sumCounts() {
 	var c counts
 	for i := range m.members {
 		if mem := &m.members[i]; m.shows(mem.cfg.Context) {
 			c.locks += mem.counts.locks
 			c.stale += mem.counts.stale
+			c.fresh += mem.counts.fresh
 			c.malformed += mem.counts.malformed
 		}
-	}
-	if len(m.newSince) > 0 && len(m.newSince) < 1000 {
-		for k, n := range m.newSince {
-			if e := m.findKey(k); e != nil && e.Info.ID == n.id && m.shows(k.ctx) {
-				c.fresh++
-			}
-		}
-	} else if len(m.newSince) > 0 {
-		m.each(func(e *model.Entry) {
-			if m.isNew(e) && m.shows(e.Context) {
-				c.fresh++
-			}
-		})
 	}
 	m.counts = c
 }

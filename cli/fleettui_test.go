@@ -13,7 +13,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/lockwarden/lockwarden/internal/testenv"
-	"github.com/lockwarden/lockwarden/sandbox"
 )
 
 // In a fleet each row's own context decides what can be done with it: a
@@ -22,13 +21,7 @@ import (
 // context is shown failing beside them without holding their rows up.
 func TestFleetTUIWritesOnlyWhereTheRowsContextMay(t *testing.T) {
 	rec, staleID, _ := seededTable(t)
-	c := testenv.DynamoClient(rec.URL)
-	testenv.CreateLockTable(t, c, "locks-dev")
-	dave := sandbox.NewInfo("tfstate/dev/terraform.tfstate", "OperationTypeApply", "dave@dev", "1.11.4", fixtureNow.Add(-5*time.Hour))
-	if err := sandbox.Lock(t.Context(), c, "locks-dev", dave); err != nil {
-		t.Fatal(err)
-	}
-	rec.reset()
+	c, dave := devTable(t, rec)
 	dead := "http://127.0.0.1:" + strconv.Itoa(testenv.FreePort(t))
 	cfgPath := filepath.Join(t.TempDir(), "config.yaml")
 	body := "audit_file: " + filepath.Join(t.TempDir(), "audit.jsonl") + "\nstale_after: 1h\nregion: us-east-1\npoll_interval: 200ms\ncontexts:\n" +

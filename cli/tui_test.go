@@ -10,11 +10,13 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/charmbracelet/x/exp/teatest/v2"
 	"github.com/spf13/pflag"
 
 	"github.com/lockwarden/lockwarden/internal/testenv"
 	"github.com/lockwarden/lockwarden/internal/vtscreen"
+	"github.com/lockwarden/lockwarden/model"
 	"github.com/lockwarden/lockwarden/sandbox"
 	"github.com/lockwarden/lockwarden/ui"
 )
@@ -148,13 +150,11 @@ func TestPrintWritesAfterTheUI(t *testing.T) {
 	}
 }
 
-// Write permission is decided per context on every switch: --write given
-// for a writable context does not carry over to a read-only one, and ':'
-// keeps working after the first switch.
-func TestTUISwitchRedecidesWrite(t *testing.T) {
-	rec, staleID, _ := seededTable(t)
-	// dev has a table of its own, with dave's lock: each context's rows
-	// are told apart on screen, so a wait can see the switch land.
+// devTable adds table locks-dev on the recording endpoint, with dave's
+// stale lock, for the tests of several contexts: each context's rows are
+// told apart on screen.
+func devTable(t *testing.T, rec *recorder) (*dynamodb.Client, model.LockInfo) {
+	t.Helper()
 	c := testenv.DynamoClient(rec.URL)
 	testenv.CreateLockTable(t, c, "locks-dev")
 	dave := sandbox.NewInfo("tfstate/dev/terraform.tfstate", "OperationTypeApply", "dave@dev", "1.11.4", fixtureNow.Add(-5*time.Hour))
@@ -162,6 +162,17 @@ func TestTUISwitchRedecidesWrite(t *testing.T) {
 		t.Fatal(err)
 	}
 	rec.reset()
+	return c, dave
+}
+
+// Write permission is decided per context on every switch: --write given
+// for a writable context does not carry over to a read-only one, and ':'
+// keeps working after the first switch.
+func TestTUISwitchRedecidesWrite(t *testing.T) {
+	rec, staleID, _ := seededTable(t)
+	// dev has a table of its own, with dave's lock: each context's rows
+	// are told apart on screen, so a wait can see the switch land.
+	_, dave := devTable(t, rec)
 	cfgPath := filepath.Join(t.TempDir(), "config.yaml")
 	body := "audit_file: " + filepath.Join(t.TempDir(), "audit.jsonl") + "\nstale_after: 1h\ncontexts:\n" +
 		"  Prod-EU:\n    table: locks\n    endpoint: " + rec.URL + "\n    s3_endpoint: " + rec.URL + "\n    readonly: true\n" +

@@ -151,15 +151,7 @@ resource "terraform_data" "hold" {
   }
 }
 `
-	if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(main), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	rc := filepath.Join(dir, "empty.tfrc")
-	if err := os.WriteFile(rc, nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	env := append(os.Environ(), "TF_CLI_CONFIG_FILE="+rc, "TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1", "AWS_EC2_METADATA_DISABLED=true")
-	w := &workdir{t: t, dir: dir, tf: tf, env: env}
+	w := writeWorkdir(t, dir, tf, main)
 	mustRun(t, w, "init", "-input=false", "-no-color")
 	return w
 }

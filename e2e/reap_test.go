@@ -64,17 +64,7 @@ resource "terraform_data" "hold" {
 // newHoldWorkdir is an initialised workdir with holdModule.
 func newHoldWorkdir(t *testing.T, tf, backend string, persisted bool) *workdir {
 	t.Helper()
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(holdModule(backend, persisted)), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	rc := filepath.Join(dir, "empty.tfrc")
-	if err := os.WriteFile(rc, nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	env := append(os.Environ(), "TF_CLI_CONFIG_FILE="+rc, "TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1",
-		"AWS_ACCESS_KEY_ID=sandbox", "AWS_SECRET_ACCESS_KEY=sandbox", "AWS_EC2_METADATA_DISABLED=true")
-	w := &workdir{t: t, dir: dir, tf: tf, env: env}
+	w := writeWorkdir(t, t.TempDir(), tf, holdModule(backend, persisted), sandboxKeys...)
 	mustRun(t, w, "init", "-input=false", "-no-color")
 	return w
 }

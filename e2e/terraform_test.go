@@ -77,18 +77,28 @@ resource "terraform_data" "hold" {
   }
 }
 `
-	if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(main), 0o644); err != nil {
+	w := writeWorkdir(t, dir, terraform(t), main, sandboxKeys...)
+	w.run("init", "-input=false", "-no-color")
+	return w
+}
+
+// sandboxKeys are the credentials the sandbox takes (any work).
+var sandboxKeys = []string{"AWS_ACCESS_KEY_ID=sandbox", "AWS_SECRET_ACCESS_KEY=sandbox"}
+
+// writeWorkdir writes mainTF into dir with an empty CLI config of its own
+// (TF_CLI_CONFIG_FILE may point at a missing file on a CI machine), and
+// returns the workdir with Terraform's environment plus extra.
+func writeWorkdir(t *testing.T, dir, tf, mainTF string, extra ...string) *workdir {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(mainTF), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	rc := filepath.Join(dir, "empty.tfrc")
 	if err := os.WriteFile(rc, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	env := append(os.Environ(), "TF_CLI_CONFIG_FILE="+rc, "TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1",
-		"AWS_ACCESS_KEY_ID=sandbox", "AWS_SECRET_ACCESS_KEY=sandbox", "AWS_EC2_METADATA_DISABLED=true")
-	w := &workdir{t: t, dir: dir, tf: terraform(t), env: env}
-	w.run("init", "-input=false", "-no-color")
-	return w
+	env := append(os.Environ(), "TF_CLI_CONFIG_FILE="+rc, "TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1", "AWS_EC2_METADATA_DISABLED=true")
+	return &workdir{t: t, dir: dir, tf: tf, env: append(env, extra...)}
 }
 
 func (w *workdir) command(args ...string) *exec.Cmd {

@@ -111,6 +111,9 @@ func TestFleetRowsAreTheirContexts(t *testing.T) {
 	m = press(m, "ctrl+d", "esc")
 	// staging's next poll no longer has it; prod's row stays, unannounced.
 	m = polled(m, 1, nil, nil)
+	if h := plain(press(m, "h")); !strings.Contains(h, "staging: released tfstate/app/terraform.tfstate") {
+		t.Errorf("the history does not name the context:\n%s", h)
+	}
 	if len(m.rows) != 1 || m.rows[0].Context != "prod" || m.find(m.rows[0]) == nil {
 		t.Errorf("rows after staging's release: %d", len(m.rows))
 	}

@@ -182,7 +182,12 @@ func (m Model) historyView(w, h int) []string {
 	indent := strings.Repeat(" ", 11)
 	for i := len(m.history) - 1; i >= 0 && len(lines) < h; i-- {
 		ev := m.history[i]
-		for j, l := range wrap(sanitize.Text(ev.describe()), max(20, w-12)) {
+		text := ev.describe()
+		if m.fleet {
+			// Which account it happened in comes first.
+			text = ev.entry.Context + ": " + text
+		}
+		for j, l := range wrap(sanitize.Text(text), max(20, w-12)) {
 			if j == 0 {
 				l = " " + ev.at.In(m.cfg.Location).Format("15:04:05") + "  " + l
 			} else {

@@ -120,7 +120,9 @@ func LoadFleet(flags *pflag.FlagSet) ([]Settings, error) {
 		}
 	}
 	for _, f := range placeFlags {
-		if given, _ := flagOrEnv(flags, v, f); given != "" {
+		// Given at all, even empty: --table "" would blank every
+		// context's table.
+		if _, given := flagOrEnv(flags, v, f); given {
 			return nil, usagef("--%s would point every context at the same place: with several contexts, set it in each context of the config", f)
 		}
 	}

@@ -78,6 +78,7 @@ func TestFleetRefusesWhatItCannotHonour(t *testing.T) {
 		{args: []string{"--all-contexts"}, env: map[string]string{"LOCKWARDEN_WRITE": "1"}, want: "--write lifts read-only for one context"},
 		{args: []string{"--context", "prod,staging", "--table", "x"}, want: "--table would point every context at the same place"},
 		{args: []string{"--all-contexts", "--bucket", "b"}, want: "--bucket would point every context"},
+		{args: []string{"--all-contexts", "--table", ""}, want: "--table would point every context"},
 		{args: []string{"--all-contexts", "--region", "us-west-2"}, want: "--region would point every context"},
 		{args: []string{"--context", "prod,nope"}, want: `context "nope" is not configured`},
 		{args: []string{"--context", "prod,,dev"}, want: "empty context"},

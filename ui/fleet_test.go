@@ -401,3 +401,16 @@ func TestSwitchWaitsForAnOpenWrite(t *testing.T) {
 		t.Errorf("context %q, dialog open %v, status %q", m.cfg.Context, m.dialog != nil, m.status.text)
 	}
 }
+
+// u in a fleet where no context may write says so, not that a context
+// named "" is unknown.
+func TestUndoInAReadOnlyFleet(t *testing.T) {
+	m := NewFleet(Config{Now: func() time.Time { return t0 }}, []Member{
+		{Config: Config{Context: "a", Table: "t", ReadOnly: true}, Source: &fakeSource{}},
+		{Config: Config{Context: "b", Table: "t", ReadOnly: true}, Source: &fakeSource{}},
+	})
+	m = press(m, "u")
+	if !strings.Contains(m.status.text, "no context here may write") || m.undoAsk != nil {
+		t.Errorf("u: status %q", m.status.text)
+	}
+}

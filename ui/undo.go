@@ -78,6 +78,9 @@ func (d *undoDialog) handleKey(msg tea.KeyPressMsg) undoAnswer {
 // askUndo answers u: it opens the question, or says why there is none.
 func (m Model) askUndo() (tea.Model, tea.Cmd) {
 	switch {
+	case m.undo == nil && m.readOnly() && m.fleet:
+		m.setStatus(statusWarning, m.cfg.Now(), "read-only: no context here may write (: shows why for each), so there is nothing to undo")
+		return m, nil
 	case m.undo == nil && m.readOnly():
 		m.writable(&model.Entry{Context: m.cfg.Context})
 		return m, nil

@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
@@ -118,9 +119,11 @@ func (m Model) fleetLiveness() string {
 	if !m.anyLoaded() {
 		return s.Dim.Render("⟳ reading…")
 	}
-	oldest := m.members[0].lastOK
+	// The oldest good read of the contexts read so far; those still on
+	// their first read show ⟳ in the health line.
+	var oldest time.Time
 	for i := range m.members {
-		if mem := &m.members[i]; mem.loaded && mem.lastOK.Before(oldest) || oldest.IsZero() {
+		if mem := &m.members[i]; mem.loaded && (oldest.IsZero() || mem.lastOK.Before(oldest)) {
 			oldest = mem.lastOK
 		}
 	}

@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"slices"
+	"strings"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -260,4 +262,20 @@ func (m Model) contextChoices() []string {
 		return append([]string{""}, m.cfg.Contexts...)
 	}
 	return m.cfg.Contexts
+}
+
+// markRanks orders the contexts by the mark the CONTEXT column shows,
+// ignoring case: the order of sort by context.
+func (m *Model) markRanks() map[string]int {
+	names := make([]string, len(m.members))
+	for i := range m.members {
+		names[i] = m.members[i].cfg.Context
+	}
+	mark := func(name string) string { return strings.ToLower(m.members[m.memberIndex(name)].cfg.mark()) }
+	slices.SortStableFunc(names, func(a, b string) int { return strings.Compare(mark(a), mark(b)) })
+	rank := make(map[string]int, len(names))
+	for i, n := range names {
+		rank[n] = i
+	}
+	return rank
 }

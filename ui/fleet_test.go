@@ -414,3 +414,23 @@ func TestUndoInAReadOnlyFleet(t *testing.T) {
 		t.Errorf("u: status %q", m.status.text)
 	}
 }
+
+// Sort by context follows the marks on screen: a label, not the name
+// behind it.
+func TestSortByContextFollowsTheLabels(t *testing.T) {
+	m := NewFleet(Config{Now: func() time.Time { return t0 }}, []Member{
+		{Config: Config{Context: "alpha", Label: "ZED", Table: "t"}, Source: &fakeSource{}},
+		{Config: Config{Context: "beta", Table: "t"}, Source: &fakeSource{}},
+	})
+	a := lockEntry("tfstate/a/terraform.tfstate", "aaaaaaaa-0000-0000-0000-000000000000", "OperationTypePlan", "ann", "1.5.7", t0.Add(-time.Hour))
+	b := lockEntry("tfstate/b/terraform.tfstate", "bbbbbbbb-0000-0000-0000-000000000000", "OperationTypePlan", "ben", "1.5.7", t0.Add(-time.Minute))
+	m = polled(polled(m, 0, []model.Entry{a}, nil), 1, []model.Entry{b}, nil)
+	for i := 0; m.sortKey != model.SortContext; i++ {
+		if m = press(m, "s"); i > len(model.SortKeys) {
+			t.Fatal("no context order")
+		}
+	}
+	if got := m.rows[0].Context + "," + m.rows[1].Context; got != "beta,alpha" {
+		t.Errorf("by context: %s, want beta (shown as beta) before alpha (shown as ZED)", got)
+	}
+}

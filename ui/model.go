@@ -4,6 +4,7 @@
 package ui
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"maps"
@@ -422,7 +423,15 @@ func (m *Model) rebuildRows() {
 			}
 		}
 	}
-	model.SortRefs(ordered, m.sortKey)
+	if m.sortKey == model.SortContext {
+		// By the mark the CONTEXT column shows — a label, else the
+		// name — oldest first within each context.
+		model.SortRefs(ordered, model.SortAge)
+		rank := m.markRanks()
+		slices.SortStableFunc(ordered, func(a, b *model.Entry) int { return cmp.Compare(rank[a.Context], rank[b.Context]) })
+	} else {
+		model.SortRefs(ordered, m.sortKey)
+	}
 	if m.sortReverse {
 		model.ReverseRefs(ordered, m.sortKey)
 	}

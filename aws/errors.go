@@ -99,7 +99,7 @@ func Explain(err error, op Op) error {
 		if endpoint == "" {
 			endpoint = "the DynamoDB endpoint of " + op.Region
 		}
-		return wrap("cannot reach %s: %s (check --endpoint-url, the network or a proxy)", endpoint, netReason(err))
+		return wrap("cannot reach %s: %s (check the endpoint: --endpoint-url, or endpoint in the context; the network; a proxy)", endpoint, netReason(err))
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
 		return wrap("%s on %s timed out: no answer%s (check the endpoint, the network or a proxy)", op.Action, op.where(), attempts(err))

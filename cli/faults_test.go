@@ -73,7 +73,7 @@ func TestListFailsInOneLineOnEveryFault(t *testing.T) {
 		// retries everything but access denied.
 		attempts int
 	}{
-		{faultproxy.Refuse, []string{"cannot reach " + p.URL + ": connection refused", "check --endpoint-url"}, 0},
+		{faultproxy.Refuse, []string{"cannot reach " + p.URL + ": connection refused", "check the endpoint: --endpoint-url, or endpoint in the context"}, 0},
 		{faultproxy.Reset, []string{"cannot reach " + p.URL + ": the connection was dropped before an answer came"}, 5},
 		{faultproxy.Throttle, []string{"DynamoDB throttled " + where, "5 attempts did not get through", "try again in a minute"}, 5},
 		{faultproxy.ServerError, []string{where + " failed on the server side after 5 attempts: InternalServerError", "try again"}, 5},

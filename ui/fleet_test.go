@@ -244,7 +244,7 @@ func TestFleetAt80Columns(t *testing.T) {
 	if len(seen) != 4 {
 		t.Errorf("rows not told apart at 80 columns:\n%s", strings.Join(lines, "\n"))
 	}
-	_ = lwaws.Snapshot{}
+
 }
 
 // A terminal too small for the header and footer (or one that reports no
@@ -432,5 +432,21 @@ func TestSortByContextFollowsTheLabels(t *testing.T) {
 	}
 	if got := m.rows[0].Context + "," + m.rows[1].Context; got != "beta,alpha" {
 		t.Errorf("by context: %s, want beta (shown as beta) before alpha (shown as ZED)", got)
+	}
+}
+
+// A digest repair never borrows another context's write path: a
+// read-only context, or one not read here, is refused in the command.
+func TestRepairUsesOnlyItsOwnContext(t *testing.T) {
+	rel := &fakeReleaser{}
+	m := newFleet(120, 30, rel)
+	for _, ctx := range []string{"prod", "nowhere"} {
+		msg, ok := m.repairDigest(ctx, lwaws.DigestReport{Path: "tfstate/app/terraform.tfstate"})().(repairedMsg)
+		if !ok || msg.err == nil || !strings.Contains(msg.err.Error(), "may not write here") {
+			t.Errorf("repair in %s: %+v", ctx, msg)
+		}
+	}
+	if _, ok := m.repairDigest("staging", lwaws.DigestReport{Path: "tfstate/app/terraform.tfstate"})().(repairedMsg); !ok || len(rel.repaired) != 1 {
+		t.Errorf("repair in staging reached %d repairs on its releaser", len(rel.repaired))
 	}
 }

@@ -236,7 +236,12 @@ func loadSettings(flags *pflag.FlagSet, switchTo string, how role) (Settings, er
 	}
 
 	s := Settings{ConfigFile: path, Contexts: names}
-	startCtx, _ := flagOrEnv(flags, v, "context")
+	startCtx, ctxGiven := flagOrEnv(flags, v, "context")
+	if ctxGiven && strings.TrimSpace(startCtx) == "" {
+		// Empty is "no context": the global settings, not a context's
+		// readonly. Said on purpose, it is a mistake.
+		return Settings{}, usagef("--context is given but empty: name a context, or leave the flag out")
+	}
 	if how == roleStart {
 		if err := oneContext(flags, v, startCtx); err != nil {
 			return Settings{}, err

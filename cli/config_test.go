@@ -393,3 +393,27 @@ func TestReadBudgetSettings(t *testing.T) {
 		}
 	}
 }
+
+// A context name that cannot be told from "no context" or from a list of
+// contexts is refused at load: a context named "" was used without its
+// own readonly: true.
+func TestContextNamesThatHideAreRefused(t *testing.T) {
+	for _, name := range []string{`""`, `" "`, `"\t"`, `"prod,dev"`, `" prod"`, `"prod "`} {
+		cfg := "table: t\nendpoint: http://127.0.0.1:1\ncontexts:\n  " + name + ": {readonly: true}\n  other: {table: u}\n"
+		for _, args := range [][]string{nil, {"--context", "other"}} {
+			s, err := settingsWith(t, cfg, nil, args...)
+			var ue *usageError
+			if err == nil || !errors.As(err, &ue) || !strings.Contains(err.Error(), "context name") {
+				t.Errorf("context %s, %v: %+v, %v; want a usage error naming the context name", name, args, s, err)
+			}
+		}
+		fleet, err := LoadFleet(flagsWith(t, cfg, nil, "--all-contexts"))
+		if err == nil {
+			t.Errorf("context %s: --all-contexts loaded %d contexts", name, len(fleet))
+		}
+	}
+	_, err := settingsWith(t, writableConfig, nil, "--context", "")
+	if err == nil || !strings.Contains(err.Error(), "--context is given but empty") {
+		t.Errorf(`--context "": %v`, err)
+	}
+}

@@ -110,6 +110,9 @@ func checkKeys(path string, raw []byte) ([]string, error) {
 	}
 	var names []string
 	for name, body := range m {
+		if err := checkContextName(path, name); err != nil {
+			return nil, err
+		}
 		names = append(names, name)
 		if body == nil {
 			continue
@@ -139,6 +142,27 @@ func checkKeys(path string, raw []byte) ([]string, error) {
 		}
 	}
 	return names, nil
+}
+
+// checkContextName refuses a context name that cannot be told from "no
+// context" or from a list of contexts: empty or blank ("" is what the
+// loader means by none, so a context named "" would be used without its
+// own readonly), with a comma (--context a,b names two), or with spaces
+// around it (trimmed when given on the command line).
+func checkContextName(path, name string) error {
+	why := ""
+	switch {
+	case strings.TrimSpace(name) == "":
+		why = "is empty or blank"
+	case strings.Contains(name, ","):
+		why = "holds a comma, which separates contexts in --context a,b"
+	case strings.TrimSpace(name) != name:
+		why = "begins or ends with white space"
+	}
+	if why == "" {
+		return nil
+	}
+	return usagef("config file %s: context name %q %s: rename it", path, name, why)
 }
 
 // checkReapKeys refuses a reap: block that is not a map of known keys:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/lockwarden/lockwarden/model"
@@ -19,10 +20,11 @@ type Locks struct {
 	Files *LockFiles
 
 	// The last listing of the buckets, for a poll that leaves them out.
-	mu        sync.Mutex
-	listed    bool
-	lastFiles []model.Entry
-	lastNotes []string
+	mu         sync.Mutex
+	listed     bool
+	lastFiles  []model.Entry
+	lastNotes  []string
+	lastUnread []UnreadPlace
 }
 
 // Scan reads the table and the lock files in parallel and merges them:
@@ -48,7 +50,7 @@ func (l *Locks) ScanPlaces(ctx context.Context, includeDigests, listFiles bool) 
 	}
 	l.mu.Lock()
 	listFiles = listFiles || !l.listed
-	cached, cachedNotes := l.lastFiles, l.lastNotes
+	cached, cachedNotes, cachedUnread := l.lastFiles, l.lastNotes, l.lastUnread
 	l.mu.Unlock()
 
 	type fileResult struct {
@@ -67,19 +69,20 @@ func (l *Locks) ScanPlaces(ctx context.Context, includeDigests, listFiles bool) 
 	if l.Table != nil {
 		snap, err = l.Table.Scan(ctx, includeDigests)
 	}
-	fileEntries, notes := cached, cachedNotes
+	fileEntries, notes, unread := cached, cachedNotes, cachedUnread
 	if listFiles {
 		fr := <-files
 		if l.Table == nil && len(fr.errs) == len(l.Files.Buckets) {
 			// Nothing else to show: not one bucket could be read.
 			return Snapshot{}, fr.errs[0]
 		}
-		fileEntries, notes = fr.entries, nil
+		fileEntries, notes, unread = fr.entries, nil, nil
 		for _, e := range fr.errs {
 			notes = append(notes, "S3 lock files not read: "+e.Error())
+			unread = append(unread, unreadPlace(e))
 		}
 		l.mu.Lock()
-		l.listed, l.lastFiles, l.lastNotes = true, fileEntries, notes
+		l.listed, l.lastFiles, l.lastNotes, l.lastUnread = true, fileEntries, notes, unread
 		l.mu.Unlock()
 		snap.FilesRead = true
 		snap.S3Lists, snap.S3Gets = l.Files.LastCost()
@@ -88,10 +91,21 @@ func (l *Locks) ScanPlaces(ctx context.Context, includeDigests, listFiles bool) 
 		return Snapshot{}, err
 	}
 	snap.Notes = append(snap.Notes, notes...)
+	snap.Unread = append(snap.Unread, unread...)
 	if l.Table == nil {
 		snap.Entries = slices.Clone(fileEntries) // the UI may change its copy
 		return snap, nil
 	}
 	snap.Entries = model.MergeSources(snap.Entries, fileEntries, snap.HasDigest)
 	return snap, nil
+}
+
+// unreadPlace names the place a listing error is about.
+func unreadPlace(err error) UnreadPlace {
+	place := "S3 lock files"
+	var be *BucketError
+	if errors.As(err, &be) {
+		place = be.Place()
+	}
+	return UnreadPlace{Place: place, Why: strings.Join(strings.Fields(err.Error()), " ")}
 }

@@ -62,6 +62,14 @@ func ParseBucketPrefix(s string) (BucketPrefix, error) {
 	return BucketPrefix{Bucket: bucket, Prefix: prefix}, nil
 }
 
+// String is the bucket as configured: "bucket" or "bucket/prefix".
+func (b BucketPrefix) String() string {
+	if b.Prefix == "" {
+		return b.Bucket
+	}
+	return b.Bucket + "/" + b.Prefix
+}
+
 // LockFiles reads S3 lock files (.tflock) in the watched buckets.
 // Keep one LockFiles for a session and use it by pointer: List keeps the
 // bodies it read, so that the next List fetches only what changed.

@@ -49,7 +49,8 @@ func (l *LockFiles) LastCost() (lists, gets int) {
 
 // List returns every lock file in the watched buckets as entries, sorted
 // by LockID, one per LockID. A bucket that cannot be read is reported in
-// errs with what was found in it so far, and the others are still listed.
+// errs (a *BucketError) with what was found in it so far, and the others
+// are still listed.
 //
 // The listing fans out: delimiter listings descend the key hierarchy until
 // there are enough prefixes to spread over ListConcurrency requests, then
@@ -72,7 +73,7 @@ func (l *LockFiles) List(ctx context.Context) (entries []model.Entry, errs []err
 		if err == nil {
 			continue
 		}
-		errs = append(errs, err)
+		errs = append(errs, &BucketError{Bucket: l.Buckets[i], Err: err})
 		// Unlisted is not gone: keep what is cached under a bucket that
 		// failed, to be checked again next time.
 		bp := l.Buckets[i]
@@ -91,6 +92,20 @@ func (l *LockFiles) List(ctx context.Context) (entries []model.Entry, errs []err
 	entries = slices.CompactFunc(entries, func(a, b model.Entry) bool { return a.LockID == b.LockID })
 	return entries, errs
 }
+
+// BucketError says a watched bucket (or prefix) could not be listed.
+type BucketError struct {
+	Bucket BucketPrefix
+	Err    error
+}
+
+func (e *BucketError) Error() string { return e.Err.Error() }
+
+func (e *BucketError) Unwrap() error { return e.Err }
+
+// Place names the bucket as lockwarden's messages and metrics do:
+// "bucket NAME" or "bucket NAME/PREFIX".
+func (e *BucketError) Place() string { return "bucket " + e.Bucket.String() }
 
 func orDefault(v, dflt int) int {
 	if v > 0 {

@@ -71,8 +71,32 @@ type Snapshot struct {
 	// lock files access was denied to, say): the feature degrades, the
 	// listing goes on.
 	Notes []string
+	// Unread names each watched place that could not be read for this
+	// snapshot ("bucket NAME"), with why: what it holds is missing from
+	// Entries, so the snapshot is partial however calm it looks.
+	Unread []UnreadPlace
 
 	digestHashes []uint64 // sorted, distinct
+}
+
+// UnreadPlace is a watched place a read could not read.
+type UnreadPlace struct {
+	// Place is "bucket NAME" or "bucket NAME/PREFIX".
+	Place string
+	// Why is the error, in one line.
+	Why string
+}
+
+// Partial reports whether some watched place was not read.
+func (s Snapshot) Partial() bool { return len(s.Unread) > 0 }
+
+// UnreadPlaces names the places not read, comma-separated.
+func (s Snapshot) UnreadPlaces() string {
+	names := make([]string, len(s.Unread))
+	for i, u := range s.Unread {
+		names[i] = u.Place
+	}
+	return strings.Join(names, ", ")
 }
 
 // HasDigest reports whether the table holds a digest item for the state

@@ -118,7 +118,7 @@ func exporterTargets(ctx context.Context, fleet []Settings) ([]exporter.Target, 
 			return nil, fmt.Errorf("context %s: %w", name, err)
 		}
 		targets = append(targets, exporter.Target{
-			Context: name, Reader: openLocks(cfg, s), Table: s.Table != "", Buckets: len(s.Buckets) > 0,
+			Context: name, Reader: openLocks(cfg, s), Table: s.Table != "", Buckets: len(s.Buckets) > 0, BucketPlaces: bucketPlaces(s),
 			ListEvery: s.S3PollInterval, StaleAfter: s.StaleAfter, Budget: s.ReadBudget,
 		})
 	}
@@ -161,4 +161,14 @@ func serveExporter(ctx context.Context, env *Env, addr string, targets []exporte
 	}
 	opts.Logf("stopped")
 	return nil
+}
+
+// bucketPlaces names the watched buckets as the exporter's
+// lockwarden_partial_read does.
+func bucketPlaces(s Settings) []string {
+	var out []string
+	for _, bp := range s.BucketPrefixes() {
+		out = append(out, "bucket "+bp.String())
+	}
+	return out
 }

@@ -24,10 +24,11 @@ With several contexts (--context a,b or --all-contexts) they are read at
 once, each with its own settings; a CONTEXT column (JSON: "context") says
 where each lock is. A context that cannot be read does not hide the others:
 they are listed, stderr names the one that failed and why, and the exit
-code is 1.
+code is 1. So is it when a watched bucket could not be read while the rest
+was: the listing names it NOT READ, and never counts it as holding no locks.
 
-Exit codes: 0 success; 1 error (with several contexts: at least one could
-not be read); 2 usage error; 3 with --exit-code when at least one lock is
+Exit codes: 0 success; 1 error (a context, or a watched bucket of one,
+could not be read); 2 usage error; 3 with --exit-code when at least one lock is
 listed (for monitors and cron).`,
 		Example: `  lockwarden list --table terraform-locks --region eu-west-1
   lockwarden list --context prod -o json --stale
@@ -64,6 +65,9 @@ listed (for monitors and cron).`,
 			if env.IsTerminal(env.Stderr) {
 				// For a person, not a script: what this read cost.
 				fmt.Fprintln(env.Stderr, pollCost(snap, s))
+			}
+			if snap.Partial() {
+				return partlyRead(snap)
 			}
 			if exitCode && countLocks(entries) > 0 {
 				return &exitError{code: ExitListed, err: fmt.Errorf("")}

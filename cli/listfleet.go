@@ -69,8 +69,10 @@ func listFleet(cmd *cobra.Command, env *Env, fleet []Settings, opt listOptions) 
 		for _, n := range r.snap.Notes {
 			fmt.Fprintf(env.Stderr, "lockwarden: warning: context %s: %s\n", sanitize.Text(r.s.Context), sanitize.Text(oneLine(n)))
 		}
-		if r.err != nil {
+		if r.err != nil || r.snap.Partial() {
 			failed = append(failed, r.s.Context)
+		}
+		if r.err != nil {
 			continue
 		}
 		for _, e := range r.snap.Entries {
@@ -103,7 +105,7 @@ func listFleet(cmd *cobra.Command, env *Env, fleet []Settings, opt listOptions) 
 		}
 	}
 	if len(failed) > 0 {
-		return &exitError{code: ExitError, err: fmt.Errorf("%d of %d contexts could not be read: %s", len(failed), len(reads), strings.Join(failed, ", "))}
+		return &exitError{code: ExitError, err: fmt.Errorf("%d of %d contexts could not be read whole: %s", len(failed), len(reads), strings.Join(failed, ", "))}
 	}
 	if opt.exitCode && countLocks(entries) > 0 {
 		return &exitError{code: ExitListed, err: errors.New("")}
@@ -184,7 +186,7 @@ func writeFleetTable(w io.Writer, entries []model.Entry, reads []contextRead, se
 				malformed++
 			}
 		}
-		line := fmt.Sprintf("%s: %s: %d lock%s", name, sanitize.Text(r.s.Watched()), locks, plural(locks))
+		line := fmt.Sprintf("%s: %s: %d lock%s", name, sanitize.Text(readWatched(r.s, r.snap)), locks, plural(locks))
 		if stale > 0 {
 			line += fmt.Sprintf(" (%d stale: held %s or longer, marked !)", stale, model.FormatThreshold(r.s.StaleAfter))
 		}
@@ -196,6 +198,9 @@ func writeFleetTable(w io.Writer, entries []model.Entry, reads []contextRead, se
 		}
 		if staleOnly && stale == 0 && locks > 0 {
 			line += "; none stale"
+		}
+		for _, u := range r.snap.Unread {
+			line += fmt.Sprintf("; %s NOT READ — %s", sanitize.Text(u.Place), sanitize.Text(oneLine(u.Why)))
 		}
 		fmt.Fprintln(w, line+".")
 	}

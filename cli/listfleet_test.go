@@ -65,7 +65,7 @@ func TestListOverAFleetShowsEveryContextThatAnswered(t *testing.T) {
 
 	// The table: a CONTEXT column with the label, a line per context.
 	out, errOut, code = run(t, fixtureNow, "list", "--config", cfg, "--context", "applying,killed,dead")
-	if code != ExitError || !strings.Contains(errOut, "1 of 3 contexts could not be read: dead") {
+	if code != ExitError || !strings.Contains(errOut, "1 of 3 contexts could not be read whole: dead") {
 		t.Errorf("exit %d, stderr:\n%s", code, errOut)
 	}
 	lines := strings.Split(out, "\n")

@@ -44,11 +44,11 @@ func writeTable(w io.Writer, entries []model.Entry, snap lwaws.Snapshot, s Setti
 		}
 		if s.Table == "" {
 			// Lock files alone: there are no digests to count.
-			_, err := fmt.Fprintf(w, "%s in %s.\n", what, sanitize.Text(s.Watched()))
-			return err
+			fmt.Fprintf(w, "%s in %s.\n", what, sanitize.Text(readWatched(s, snap)))
+		} else {
+			fmt.Fprintf(w, "%s in %s (%s).\n", what, sanitize.Text(readWatched(s, snap)), digestNote(snap.Digests))
 		}
-		_, err := fmt.Fprintf(w, "%s in %s (%s).\n", what, sanitize.Text(s.Watched()), digestNote(snap.Digests))
-		return err
+		return writeUnread(w, snap)
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "  STATE\t"+srcHead+"OPERATION\tWHO\tAGE\tVERSION\tLOCK ID")
@@ -80,7 +80,7 @@ func writeTable(w io.Writer, entries []model.Entry, snap lwaws.Snapshot, s Setti
 		}
 	}
 	// What was read comes first: a table, a bucket, or both.
-	watched := s.Watched()
+	watched := readWatched(s, snap)
 	summary := fmt.Sprintf("\n%s: %d lock%s", sanitize.Text(strings.ToUpper(watched[:1])+watched[1:]), locks, plural(locks))
 	if stale > 0 {
 		summary += fmt.Sprintf(" (%d stale: held %s or longer, marked !)", stale, model.FormatThreshold(s.StaleAfter))
@@ -92,8 +92,49 @@ func writeTable(w io.Writer, entries []model.Entry, snap lwaws.Snapshot, s Setti
 		summary += ", " + digestNote(snap.Digests)
 	}
 	summary += ".\n"
-	_, err := io.WriteString(w, summary)
-	return err
+	if _, err := io.WriteString(w, summary); err != nil {
+		return err
+	}
+	return writeUnread(w, snap)
+}
+
+// readWatched says what a read covered: the watched places less those it
+// could not read, which must never be counted as holding no locks.
+func readWatched(s Settings, snap lwaws.Snapshot) string {
+	if !snap.Partial() {
+		return s.Watched()
+	}
+	unread := map[string]bool{}
+	for _, u := range snap.Unread {
+		unread[u.Place] = true
+	}
+	read := s
+	read.Buckets = nil
+	for _, bp := range s.BucketPrefixes() {
+		if !unread["bucket "+bp.String()] {
+			read.Buckets = append(read.Buckets, bp.String())
+		}
+	}
+	if read.Watched() == "" {
+		return "nothing that was read"
+	}
+	return read.Watched()
+}
+
+// writeUnread names each watched place the read could not read, and why.
+func writeUnread(w io.Writer, snap lwaws.Snapshot) error {
+	for _, u := range snap.Unread {
+		if _, err := fmt.Fprintf(w, "NOT READ: %s — %s\n", sanitize.Text(u.Place), sanitize.Text(oneLine(u.Why))); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// partlyRead is list's error for a read that left a watched place unread:
+// exit 1, naming the places, whatever --exit-code says of the rest.
+func partlyRead(snap lwaws.Snapshot) error {
+	return &exitError{code: ExitError, err: fmt.Errorf("partly read: %s not read, so its locks are not listed", snap.UnreadPlaces())}
 }
 
 // textRow is one entry of the text table: its marker (! stale, ≠ two

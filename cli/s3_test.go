@@ -70,11 +70,25 @@ func testListIncludesS3LockFiles(t *testing.T, server testenv.S3Server) {
 		t.Errorf("table:\n%s", out)
 	}
 
-	// A bucket that cannot be read degrades to a warning; the table is
-	// still listed.
-	out, errOut, code = run(t, now, append(args[:len(args)-4], "--bucket", "no-such-bucket", "--s3-endpoint-url", sb.S3URL)...)
-	if code != 0 || !strings.Contains(errOut, "warning: S3 lock files not read: bucket no-such-bucket does not exist") || !strings.Contains(out, "tfstate/env:/staging/network/terraform.tfstate") {
+	// A bucket that cannot be read does not stop the table being listed,
+	// but it is named NOT READ, never counted as holding no locks, and the
+	// exit code says the listing is partial — with --exit-code too, and
+	// with nothing listed at all.
+	partial := append(args[:len(args)-4:len(args)-4], "--bucket", "no-such-bucket", "--s3-endpoint-url", sb.S3URL)
+	out, errOut, code = run(t, now, partial...)
+	if code != ExitError || !strings.Contains(errOut, "warning: S3 lock files not read: bucket no-such-bucket does not exist") ||
+		!strings.Contains(errOut, "partly read: bucket no-such-bucket not read") || !strings.Contains(out, "tfstate/env:/staging/network/terraform.tfstate") ||
+		!strings.Contains(out, "NOT READ: bucket no-such-bucket — ") || !strings.Contains(out, "\nTable terraform-locks: 1 lock") {
 		t.Errorf("exit %d\nstdout %s\nstderr %s", code, out, errOut)
+	}
+	_, errOut, code = run(t, now, append(partial, "-o", "json", "--exit-code")...)
+	if code != ExitError || !strings.Contains(errOut, "partly read: bucket no-such-bucket not read") {
+		t.Errorf("json --exit-code: exit %d\nstderr %s", code, errOut)
+	}
+	out, errOut, code = run(t, now, append(partial, "--stale", "--stale-after", "30d", "--exit-code")...)
+	if code != ExitError || strings.Contains(out, "bucket no-such-bucket (") || !strings.Contains(out, "No stale locks in table terraform-locks (") ||
+		!strings.Contains(out, "NOT READ: bucket no-such-bucket") {
+		t.Errorf("nothing listed, --exit-code: exit %d\nstdout %s\nstderr %s", code, out, errOut)
 	}
 }
 

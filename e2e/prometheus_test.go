@@ -36,9 +36,9 @@ var staleSeedLocks = []struct {
 }
 
 // exporterOnSandbox starts the seeded sandbox and the lockwarden binary's
-// exporter on it, as context "sandbox", and returns the sandbox's clock
-// and the exporter's host:port.
-func exporterOnSandbox(t *testing.T) (time.Time, string) {
+// exporter on it, as context "sandbox" (watching extraBuckets too), and
+// returns the sandbox's clock, the exporter's host:port and its log.
+func exporterOnSandbox(t *testing.T, extraBuckets ...string) (time.Time, string, *testenv.LockedBuffer) {
 	t.Helper()
 	now := time.Now().UTC().Truncate(time.Second)
 	sb, err := sandbox.Start(context.Background(), sandbox.Options{DynamoAddr: "127.0.0.1:0", S3Addr: "127.0.0.1:0", Now: func() time.Time { return now }})
@@ -56,7 +56,7 @@ contexts:
     endpoint: %s
     buckets: [%s]
     s3_endpoint: %s
-`, sandbox.Region, sandbox.Table, sb.DynamoURL, sandbox.Bucket, sb.S3URL)), 0o600); err != nil {
+`, sandbox.Region, sandbox.Table, sb.DynamoURL, strings.Join(append([]string{sandbox.Bucket}, extraBuckets...), ", "), sb.S3URL)), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(lockwardenBin, "exporter", "--listen", "127.0.0.1:0", "--min-interval", "1s", "--config", config, "--context", "sandbox")
@@ -73,12 +73,12 @@ contexts:
 		_ = cmd.Wait()
 	})
 	addr := make(chan string, 1)
-	var log testenv.LockedBuffer
+	log := &testenv.LockedBuffer{}
 	go func() {
 		serving := regexp.MustCompile(`serving http://(\S+)/metrics`)
 		sc := bufio.NewScanner(stderr)
 		for sc.Scan() {
-			fmt.Fprintln(&log, sc.Text())
+			fmt.Fprintln(log, sc.Text())
 			if m := serving.FindStringSubmatch(sc.Text()); m != nil {
 				addr <- m[1]
 			}
@@ -88,19 +88,19 @@ contexts:
 	select {
 	case a, ok := <-addr:
 		if ok {
-			return now, a
+			return now, a, log
 		}
 	case <-time.After(30 * time.Second):
 	}
 	t.Fatalf("the exporter did not start:\n%s", log.String())
-	return now, ""
+	return now, "", nil
 }
 
 // A real scrape of the exporter passes promtool's lint: HELP on every
 // metric, counters ending in _total, base units.
 func TestExporterScrapePassesPromtool(t *testing.T) {
 	promtool := testenv.Promtool(t)
-	_, addr := exporterOnSandbox(t)
+	_, addr, _ := exporterOnSandbox(t)
 	resp, err := http.Get("http://" + addr + "/metrics")
 	if err != nil {
 		t.Fatal(err)
@@ -126,7 +126,7 @@ func TestExporterScrapePassesPromtool(t *testing.T) {
 // stale lock and no other.
 func TestPrometheusScrapesTheExporter(t *testing.T) {
 	prometheus := testenv.Prometheus(t)
-	now, exporterAddr := exporterOnSandbox(t)
+	now, exporterAddr, exporterLog := exporterOnSandbox(t, "nosuchbucket")
 	promAddr := startPrometheus(t, prometheus, exporterAddr)
 	api := promAPI{t: t, base: "http://" + promAddr}
 
@@ -171,8 +171,37 @@ func TestPrometheusScrapesTheExporter(t *testing.T) {
 		}
 		slices.Sort(loaded)
 		return slices.Equal(loaded, []string{"LockwardenContextDown", "LockwardenExporterAbsent", "LockwardenExporterDown",
-			"LockwardenMalformedItems", "LockwardenStaleLock"}), raw
+			"LockwardenMalformedItems", "LockwardenPartialRead", "LockwardenStaleLock"}), raw
 	})
+
+	// The watched bucket that cannot be listed does not hide behind a
+	// healthy context: up stays 1 (the table was read), and the partial
+	// read names the place, which the rule LockwardenPartialRead watches;
+	// the bucket that was read says 0.
+	for place, want := range map[string]string{"bucket nosuchbucket": "1", "bucket " + sandbox.Bucket: "0"} {
+		query := fmt.Sprintf(`lockwarden_partial_read{job="lockwarden",context="sandbox",place=%q}`, place)
+		api.await(query+" = "+want, func() (bool, string) {
+			var res struct {
+				Result []struct {
+					Value [2]any `json:"value"`
+				} `json:"result"`
+			}
+			raw := api.get("/api/v1/query", url.Values{"query": {query}}, &res)
+			return len(res.Result) == 1 && res.Result[0].Value[1] == want, raw
+		})
+	}
+	api.await("lockwarden_up 1 for the partly read context", func() (bool, string) {
+		var res struct {
+			Result []struct {
+				Value [2]any `json:"value"`
+			} `json:"result"`
+		}
+		raw := api.get("/api/v1/query", url.Values{"query": {`lockwarden_up{context="sandbox"}`}}, &res)
+		return len(res.Result) == 1 && res.Result[0].Value[1] == "1", raw
+	})
+	if log := exporterLog.String(); !strings.Contains(log, "context sandbox: bucket nosuchbucket not read") {
+		t.Errorf("the exporter's log does not say the bucket is not read:\n%s", log)
+	}
 
 	api.await("LockwardenStaleLock firing for the two stale locks, and only them", func() (bool, string) {
 		var res struct {

@@ -7,6 +7,8 @@ package exporter
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -34,7 +36,11 @@ type Target struct {
 	// spaced by the read budget. Buckets is set when it watches buckets'
 	// lock files, listed at most every ListEvery.
 	Table, Buckets bool
-	ListEvery      time.Duration
+	// BucketPlaces name the watched buckets as lockwarden_partial_read's
+	// place label does ("bucket NAME" or "bucket NAME/PREFIX"): each has
+	// a series, 1 while it is not read.
+	BucketPlaces []string
+	ListEvery    time.Duration
 	// StaleAfter is the context's stale_after: a lock held this long is
 	// stale.
 	StaleAfter time.Duration
@@ -109,6 +115,9 @@ type readResult struct {
 	duration time.Duration
 	// entries are the locks and malformed items read (no digests).
 	entries []model.Entry
+	// unread are the places this read could not read: their locks are
+	// missing from entries.
+	unread []lwaws.UnreadPlace
 }
 
 // New returns a collector for targets. Close it to end reads under way.
@@ -211,7 +220,7 @@ func (c *Collector) read(t *target, started time.Time, list bool, done chan stru
 func (c *Collector) record(t *target, started time.Time, list bool, snap lwaws.Snapshot, took time.Duration, err error) string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	news := c.news(t, err)
+	news := c.news(t, snap, err)
 	t.inFlight = nil
 	t.rcuTotal += snap.ConsumedRCU
 	if snap.FilesRead {
@@ -232,7 +241,7 @@ func (c *Collector) record(t *target, started time.Time, list bool, snap lwaws.S
 	}
 	t.last = readResult{done: true, err: err, duration: took}
 	if err == nil {
-		t.last.entries = snap.Entries
+		t.last.entries, t.last.unread = snap.Entries, snap.Unread
 	}
 	return news
 }
@@ -306,9 +315,10 @@ func (c *Collector) describe(t *target) {
 }
 
 // news is what to log of a read's outcome: a context that starts
-// failing, fails differently, or recovers; "" for a context failing the
-// same way again, and for reads ended by Close.
-func (c *Collector) news(t *target, err error) string {
+// failing, fails differently, or recovers; a place that stops or starts
+// being read; "" for a context failing the same way again, and for reads
+// ended by Close.
+func (c *Collector) news(t *target, snap lwaws.Snapshot, err error) string {
 	prev := t.last
 	switch {
 	case c.ctx.Err() != nil:
@@ -316,7 +326,33 @@ func (c *Collector) news(t *target, err error) string {
 	case err != nil && (!prev.done || prev.err == nil || prev.err.Error() != err.Error()):
 		return fmt.Sprintf("context %s: read failed: %v", t.Context, err)
 	case err == nil && prev.done && prev.err != nil:
-		return fmt.Sprintf("context %s: read again after a failure", t.Context)
+		return fmt.Sprintf("context %s: read again after a failure", t.Context) + partlyNews(t.Context, nil, snap.Unread)
+	case err == nil:
+		return strings.TrimPrefix(partlyNews(t.Context, prev.unread, snap.Unread), "; ")
 	}
 	return ""
+}
+
+// partlyNews says which places stopped being read, or are read again,
+// between two reads; "" when nothing changed.
+func partlyNews(name string, before, now []lwaws.UnreadPlace) string {
+	was := map[string]bool{}
+	for _, u := range before {
+		was[u.Place] = true
+	}
+	var out []string
+	for _, u := range now {
+		if !was[u.Place] {
+			out = append(out, fmt.Sprintf("context %s: %s not read, its lock files are missing from the metrics (lockwarden_partial_read 1): %s", name, u.Place, u.Why))
+		}
+		delete(was, u.Place)
+	}
+	for place := range was {
+		out = append(out, fmt.Sprintf("context %s: %s read again", name, place))
+	}
+	slices.Sort(out)
+	if len(out) == 0 {
+		return ""
+	}
+	return "; " + strings.Join(out, "; ")
 }

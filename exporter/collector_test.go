@@ -510,3 +510,51 @@ func TestContextsAreReadInParallelWithinTheBound(t *testing.T) {
 		t.Errorf("%d reads at once, want 2", r.most)
 	}
 }
+
+// A bucket that stops being read while the table still is (403 on LIST)
+// must not look healthy: lockwarden_partial_read names it with 1, its
+// lock files are gone from the lock series, the log says so once, and
+// when it is read again the gauge goes back to 0 and the log says that.
+func TestAPartlyReadContextSaysWhichPlace(t *testing.T) {
+	clk := &clock{now: t0}
+	file := lock("tf-state/app/terraform.tfstate", "OperationTypeApply", "alice", 2*time.Hour, model.SourceS3)
+	r := &fakeReader{snap: lwaws.Snapshot{Entries: []model.Entry{file}}}
+	var logged []string
+	c := newCollector(clk, Options{MinInterval: 30 * time.Second, Logf: func(f string, a ...any) { logged = append(logged, fmt.Sprintf(f, a...)) }},
+		Target{Context: "prod", Reader: r, Table: true, Buckets: true, BucketPlaces: []string{"bucket tf-state", "bucket tf-other/teams"}, StaleAfter: time.Hour})
+	defer c.Close()
+	place := func(p string) map[string]string { return map[string]string{"context": "prod", "place": p} }
+
+	fams := scrape(t, c)
+	if value(t, fams, "lockwarden_partial_read", place("bucket tf-state")) != 0 || value(t, fams, "lockwarden_partial_read", place("bucket tf-other/teams")) != 0 {
+		t.Fatal("a context read whole is said to be partly read")
+	}
+
+	r.set(lwaws.Snapshot{Unread: []lwaws.UnreadPlace{{Place: "bucket tf-state", Why: "s3:ListBucket on bucket tf-state: access denied"}}}, nil)
+	clk.advance(30 * time.Second)
+	fams = scrape(t, c)
+	if value(t, fams, "lockwarden_partial_read", place("bucket tf-state")) != 1 {
+		t.Error("the bucket that was not read is not named")
+	}
+	if value(t, fams, "lockwarden_partial_read", place("bucket tf-other/teams")) != 0 {
+		t.Error("the bucket that was read is said not to be")
+	}
+	if value(t, fams, "lockwarden_up", ctxLabel("prod")) != 1 {
+		t.Error("the table was read: up should stay 1")
+	}
+	clk.advance(30 * time.Second)
+	scrape(t, c) // unread again: not logged again
+	if n := countContaining(logged, "context prod: bucket tf-state not read"); n != 1 {
+		t.Errorf("the unread bucket was logged %d times, want once: %q", n, logged)
+	}
+
+	r.set(lwaws.Snapshot{Entries: []model.Entry{file}}, nil)
+	clk.advance(30 * time.Second)
+	fams = scrape(t, c)
+	if value(t, fams, "lockwarden_partial_read", place("bucket tf-state")) != 0 {
+		t.Error("the bucket read again is still said not to be")
+	}
+	if n := countContaining(logged, "context prod: bucket tf-state read again"); n != 1 {
+		t.Errorf("the recovery was logged %d times, want once: %q", n, logged)
+	}
+}

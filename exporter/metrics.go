@@ -27,6 +27,9 @@ var (
 	createdDesc = prometheus.NewDesc("lockwarden_lock_created_timestamp_seconds",
 		"When each held lock was taken, by its holder's clock (Unix seconds); one series per lock. A lock without a Created time has none.",
 		[]string{"context", "path", "operation", "who", "source"}, nil)
+	partialDesc = prometheus.NewDesc("lockwarden_partial_read",
+		"1 while a watched place of the context (a bucket of lock files) could not be read: its locks are missing from the other series, however calm they look; 0 when it was read. Absent while lockwarden_up is 0.",
+		[]string{"context", "place"}, nil)
 	staleAfterDesc = prometheus.NewDesc("lockwarden_stale_after_seconds",
 		"The context's stale_after: a lock held this long is stale.",
 		[]string{"context"}, nil)
@@ -43,7 +46,7 @@ var (
 
 // Describe sends the descriptions of every metric the collector serves.
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{upDesc, locksDesc, staleDesc, malformedDesc, createdDesc, staleAfterDesc, durationDesc, rcuDesc, s3Desc} {
+	for _, d := range []*prometheus.Desc{upDesc, locksDesc, staleDesc, malformedDesc, createdDesc, partialDesc, staleAfterDesc, durationDesc, rcuDesc, s3Desc} {
 		ch <- d
 	}
 }
@@ -91,6 +94,18 @@ func (t *target) collect(ch chan<- prometheus.Metric, now time.Time) {
 	}
 	if !up {
 		return
+	}
+
+	unread := map[string]bool{}
+	for _, u := range last.unread {
+		unread[u.Place] = true
+	}
+	for _, place := range t.BucketPlaces {
+		gauge(partialDesc, boolValue(unread[place]), name, place)
+		delete(unread, place)
+	}
+	for place := range unread { // a place not named in the target: still told
+		gauge(partialDesc, 1, name, place)
 	}
 
 	held := map[string]float64{}

@@ -59,12 +59,15 @@ type Record struct {
 	Time     time.Time `json:"time"`
 	Action   string    `json:"action"`
 	Actor    string    `json:"actor"`
-	Context  string    `json:"context,omitempty"`
-	Profile  string    `json:"profile,omitempty"`
-	Region   string    `json:"region"`
-	Endpoint string    `json:"endpoint,omitempty"`
-	Table    string    `json:"table"`
-	LockID   string    `json:"lock_id"`
+	// Account is the AWS account the write went to, from STS; "" when it
+	// was not known (an emulator, STS not answering, older records).
+	Account  string `json:"account,omitempty"`
+	Context  string `json:"context,omitempty"`
+	Profile  string `json:"profile,omitempty"`
+	Region   string `json:"region"`
+	Endpoint string `json:"endpoint,omitempty"`
+	Table    string `json:"table"`
+	LockID   string `json:"lock_id"`
 	// Observed is the item as read before the confirmation: the write is
 	// conditioned on it.
 	Observed model.Item `json:"observed,omitempty"`

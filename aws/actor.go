@@ -10,19 +10,32 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 )
 
-// Actor says who is making a write, for the audit trail: the STS caller
-// ARN when it can be had, else the OS user@host. Against a loopback
-// endpoint (an emulator) STS is not asked: it would reach real AWS.
-func Actor(ctx context.Context, cfg sdkaws.Config, endpoint string) string {
+// Identity is who makes a write, and in which AWS account, for the
+// audit trail.
+type Identity struct {
+	// Actor is the STS caller ARN when it can be had, else the OS
+	// user@host.
+	Actor string
+	// Account is the AWS account ID STS answered with; "" when STS was
+	// not asked or did not answer. A restore refuses a record whose
+	// account it cannot compare with its own.
+	Account string
+}
+
+// CallerIdentity asks STS who this run is. Against a loopback endpoint (an
+// emulator) STS is not asked: it would reach real AWS, and an emulator
+// has no account. Without an answer the actor is user@host and the
+// account unknown.
+func CallerIdentity(ctx context.Context, cfg sdkaws.Config, endpoint string) Identity {
 	if !IsLoopback(endpoint) {
 		ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 		defer cancel()
 		out, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 		if err == nil && out.Arn != nil {
-			return *out.Arn
+			return Identity{Actor: *out.Arn, Account: sdkaws.ToString(out.Account)}
 		}
 	}
-	return LocalUser()
+	return Identity{Actor: LocalUser()}
 }
 
 // LocalUser is user@host of this process.

@@ -38,8 +38,16 @@ func serviceFor(cfg sdkaws.Config, env *Env, s Settings) *guard.Service {
 	return &guard.Service{
 		Files: lockFiles(cfg, s), Writer: lockWriter(cfg, s),
 		Audit: auditLog(env, s.AuditFile), ReadOnly: s.ReadOnly, RequireReason: s.RequireReason,
-		ResolveActor: func(ctx context.Context) string { return lwaws.Actor(ctx, cfg, lwaws.EffectiveEndpoint(s.Endpoint)) },
-		Context:      s.Context, Profile: s.Profile, Now: env.Now,
+		ResolveIdentity: func(ctx context.Context) lwaws.Identity {
+			// The place written is the table's, else the buckets' (as
+			// the audit records it): an emulator there has no account.
+			endpoint := lwaws.EffectiveEndpoint(s.Endpoint)
+			if s.Table == "" {
+				endpoint = s.S3Endpoint
+			}
+			return lwaws.CallerIdentity(ctx, cfg, endpoint)
+		},
+		Context: s.Context, Profile: s.Profile, Now: env.Now,
 	}
 }
 
@@ -351,10 +359,12 @@ restore is audited too. 'lockwarden audit' lists the records. Instead of
 the record ID, the released lock's lock ID or state (as unlock takes them)
 finds its latest release not yet restored.
 
-The record's table, region, endpoint and (when both are known from STS)
-account must be this run's: restoring into another account's
-terraform-locks would lock the wrong state. --allow-other-place does it on
-purpose.
+The record's table, region, endpoint, context, profile and account (from
+STS) must be this run's: restoring into another account's terraform-locks
+would lock the wrong state. An account not known on either side (a record
+of the reaper or of a run where STS did not answer) is refused too; only an
+emulator on this machine (a loopback endpoint) has none to compare.
+--allow-other-place does it on purpose.
 
 A partial restore (the lock file put back, the lock-table item not) is
 completed by running restore again: what is already back is left as it is.
@@ -406,6 +416,6 @@ again); 5 restored, but the audit outcome could not be written.`,
 			return nil
 		},
 	}
-	cmd.Flags().BoolVar(&allowOtherPlace, "allow-other-place", false, "restore into this run's table even if the record was written for another table, region, endpoint or account")
+	cmd.Flags().BoolVar(&allowOtherPlace, "allow-other-place", false, "restore into this run's table even if the record was written for another table, region, endpoint, context, profile or account, or names no account")
 	return cmd
 }

@@ -50,9 +50,9 @@ func TestReleaseDuringAnOutageFailsClosed(t *testing.T) {
 	}
 	for _, c := range cases {
 		svc := &guard.Service{
-			Writer: &lwaws.LockWriter{Client: client, Table: e.table, Region: "us-east-1", Endpoint: p.URL},
-			Audit:  &audit.Log{Path: filepath.Join(t.TempDir(), "audit.jsonl")},
-			Actor:  "tester@host", Now: func() time.Time { return now },
+			Writer:  &lwaws.LockWriter{Client: client, Table: e.table, Region: "us-east-1", Endpoint: p.URL},
+			Audit:   &audit.Log{Path: filepath.Join(t.TempDir(), "audit.jsonl")},
+			Account: testAccount, Actor: "tester@host", Now: func() time.Time { return now },
 		}
 		observed, found, err := svc.Get(ctx, li.Path)
 		if err != nil || !found {
@@ -113,9 +113,9 @@ func TestReleaseWhoseAnswerIsLost(t *testing.T) {
 		t.Fatal(err)
 	}
 	svc := &guard.Service{
-		Writer: &lwaws.LockWriter{Client: lwaws.NewDynamoDB(cfg, p.URL), Table: e.table, Region: "us-east-1", Endpoint: p.URL},
-		Audit:  &audit.Log{Path: filepath.Join(t.TempDir(), "audit.jsonl")},
-		Actor:  "tester@host", Now: func() time.Time { return now },
+		Writer:  &lwaws.LockWriter{Client: lwaws.NewDynamoDB(cfg, p.URL), Table: e.table, Region: "us-east-1", Endpoint: p.URL},
+		Audit:   &audit.Log{Path: filepath.Join(t.TempDir(), "audit.jsonl")},
+		Account: testAccount, Actor: "tester@host", Now: func() time.Time { return now },
 	}
 	observed, _, err := svc.Get(ctx, li.Path)
 	if err != nil {

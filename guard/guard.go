@@ -33,12 +33,13 @@ type Service struct {
 	Audit *audit.Log
 	// ReadOnly refuses every write, whatever else is asked.
 	ReadOnly bool
-	// Actor is who is writing: the STS caller ARN, or user@host. When it
-	// is empty, ResolveActor is asked once, at the first write, so that
-	// opening the UI never waits on STS.
-	Actor        string
-	ResolveActor func(context.Context) string
-	actorOnce    sync.Once
+	// Actor is who is writing: the STS caller ARN, or user@host. Account
+	// is the AWS account the writes go to, from STS ("" when unknown).
+	// Whichever is empty is asked of ResolveIdentity once, at the first
+	// write, so that opening the UI never waits on STS.
+	Actor, Account  string
+	ResolveIdentity func(context.Context) lwaws.Identity
+	identityOnce    sync.Once
 	// Context and Profile are recorded in the audit: where the operator
 	// said they were working.
 	Context string
@@ -200,19 +201,30 @@ func (s *Service) now() time.Time {
 	return s.Now()
 }
 
-func (s *Service) actor(ctx context.Context) string {
-	s.actorOnce.Do(func() {
-		if s.Actor == "" && s.ResolveActor != nil {
-			s.Actor = s.ResolveActor(ctx)
+// identity resolves, once, whichever of Actor and Account is unknown.
+func (s *Service) identity(ctx context.Context) (actor, account string) {
+	s.identityOnce.Do(func() {
+		if (s.Actor == "" || s.Account == "") && s.ResolveIdentity != nil {
+			id := s.ResolveIdentity(ctx)
+			if s.Actor == "" {
+				s.Actor = id.Actor
+			}
+			if s.Account == "" {
+				s.Account = id.Account
+			}
+		}
+		if s.Account == "" {
+			s.Account = AccountOf(s.Actor) // an STS ARN given as the actor
 		}
 	})
-	return s.Actor
+	return s.Actor, s.Account
 }
 
 func (s *Service) base(ctx context.Context, id, action, lockID string) audit.Record {
 	p := s.place()
+	actor, account := s.identity(ctx)
 	return audit.Record{
-		RecordID: id, Time: s.now().UTC(), Action: action, Actor: s.actor(ctx), Context: s.Context,
+		RecordID: id, Time: s.now().UTC(), Action: action, Actor: actor, Account: account, Context: s.Context,
 		Profile: s.Profile, Region: p.region, Endpoint: p.endpoint, Table: p.table, LockID: lockID,
 	}
 }

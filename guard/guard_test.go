@@ -37,6 +37,10 @@ var tables int
 
 var now = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
 
+// testAccount is the AWS account the tests' services write in: their
+// endpoints are not loopback URLs, so a restore compares accounts.
+const testAccount = "123456789012"
+
 type env struct {
 	c     *dynamodb.Client
 	table string
@@ -50,9 +54,9 @@ func newEnv(t *testing.T, endpoint string) env {
 	table := fmt.Sprintf("locks-%d", tables)
 	testenv.CreateLockTable(t, c, table)
 	return env{c: c, table: table, svc: &guard.Service{
-		Writer: &lwaws.LockWriter{Client: c, Table: table, Region: "us-east-1"},
-		Audit:  &audit.Log{Path: filepath.Join(t.TempDir(), "state", "audit.jsonl")},
-		Actor:  "tester@host", Now: func() time.Time { return now },
+		Writer:  &lwaws.LockWriter{Client: c, Table: table, Region: "us-east-1"},
+		Audit:   &audit.Log{Path: filepath.Join(t.TempDir(), "state", "audit.jsonl")},
+		Account: testAccount, Actor: "tester@host", Now: func() time.Time { return now },
 	}}
 }
 

@@ -22,7 +22,7 @@ func TestNoTableRefusesTableWritesBeforeAuditing(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "audit.jsonl")
 	svc := &guard.Service{Files: &lwaws.LockFiles{Buckets: []lwaws.BucketPrefix{{Bucket: "tfstate"}}, Region: "us-east-1"},
-		Audit: &audit.Log{Path: path}, Actor: "tester@host", Now: func() time.Time { return now }}
+		Audit: &audit.Log{Path: path}, Account: testAccount, Actor: "tester@host", Now: func() time.Time { return now }}
 
 	li := model.LockInfo{ID: "11111111-2222-3333-4444-555555555555", Operation: "OperationTypeApply", Who: "a@b", Created: now.Add(-2 * time.Hour), Path: "tfstate/app/terraform.tfstate"}
 	raw, _ := li.Marshal()

@@ -3,6 +3,7 @@ package guard_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -153,5 +154,88 @@ func TestRepairDigestGuards(t *testing.T) {
 	}
 	if after := lwaws.CheckDigest(ctx, e.svc.Writer, e.sb.S3, path); after.Stored != "0123456789abcdef0123456789abcdef" {
 		t.Error("the digest was written without an audit record")
+	}
+}
+
+// A restore compares the record's context, profile and account with its
+// own, and an account it cannot compare is not a match: a prod record
+// restored with --context staging (same table and region), a record of
+// the reaper (no account) and a run where STS did not answer are each
+// refused, writing nothing, unless --allow-other-place. An emulator on
+// this machine has no account: there the endpoint is the place.
+func TestRestoreRefusesAnotherContextProfileOrAnUnknownAccount(t *testing.T) {
+	e := newEnv(t, testenv.Minidyn(t))
+	ctx := context.Background()
+	release := func(svc *guard.Service, path string) (string, model.LockInfo) {
+		t.Helper()
+		li := e.lock(t, path, "alice@ci", 3*time.Hour)
+		observed, _ := e.get(t, li.Path)
+		res, err := svc.Release(ctx, observed, staleReq(li.ID), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.RecordID, li
+	}
+	svcWith := func(context, profile, account string, resolve func(context.Context) lwaws.Identity) *guard.Service {
+		return &guard.Service{Writer: e.svc.Writer, Audit: e.svc.Audit, Now: e.svc.Now, Actor: "tester@host",
+			Context: context, Profile: profile, Account: account, ResolveIdentity: resolve}
+	}
+	prod := svcWith("prod", "prod-admin", testAccount, nil)
+	cases := []struct {
+		name   string
+		writer *guard.Service // releases
+		here   *guard.Service // restores
+		want   string
+	}{
+		{"another context", prod, svcWith("staging", "prod-admin", testAccount, nil), "context prod, not staging"},
+		{"another profile", prod, svcWith("prod", "staging-admin", testAccount, nil), "profile prod-admin, not staging-admin"},
+		{"a record without an account (the reaper's)", svcWith("prod", "prod-admin", "", nil), prod, "account unknown: the record names none"},
+		{"STS does not answer here", prod, svcWith("prod", "prod-admin", "", func(context.Context) lwaws.Identity { return lwaws.Identity{Actor: "bob@ws"} }),
+			"account " + testAccount + ", and this run's is unknown"},
+	}
+	for i, c := range cases {
+		id, li := release(c.writer, fmt.Sprintf("tfstate/place-%d/terraform.tfstate", i))
+		_, err := c.here.Restore(ctx, id)
+		var refusal *model.Refusal
+		if !errors.As(err, &refusal) || refusal.Kind != model.RefusedOtherPlace || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v; want a refusal saying %q", c.name, err, c.want)
+		}
+		if _, found := e.get(t, li.Path); found {
+			t.Errorf("%s: the refused restore wrote the lock back", c.name)
+		}
+		c.here.AllowOtherPlace = true
+		if _, err := c.here.Restore(ctx, id); err != nil {
+			t.Errorf("%s, --allow-other-place: %v", c.name, err)
+		}
+	}
+	// The same context, profile and account (resolved from STS at the
+	// first write) restore.
+	sts := func(context.Context) lwaws.Identity {
+		return lwaws.Identity{Actor: "arn:aws:sts::" + testAccount + ":assumed-role/admin/alice", Account: testAccount}
+	}
+	id, _ := release(svcWith("prod", "prod-admin", "", sts), "tfstate/same/terraform.tfstate")
+	if _, err := svcWith("prod", "prod-admin", "", sts).Restore(ctx, id); err != nil {
+		t.Errorf("same place: %v", err)
+	}
+
+	// The reaper names itself as the actor, and its records still carry
+	// the account STS answered with.
+	reaper := svcWith("prod", "prod-admin", "", sts)
+	reaper.Actor = "reaper@host"
+	id, _ = release(reaper, "tfstate/reaped/terraform.tfstate")
+	if in, out, err := e.svc.Audit.Find(id); err != nil || in.Actor != "reaper@host" || in.Account != testAccount || out.Account != testAccount {
+		t.Errorf("the reaper's records: %+v %+v %v", in, out, err)
+	}
+
+	// An emulator on this machine: no account on either side, the
+	// loopback endpoint is the place.
+	w := *e.svc.Writer
+	w.Endpoint = "http://127.0.0.1:8000"
+	local := func() *guard.Service {
+		return &guard.Service{Writer: &w, Audit: e.svc.Audit, Now: e.svc.Now, Actor: "tester@host", Context: "sandbox"}
+	}
+	id, _ = release(local(), "tfstate/local/terraform.tfstate")
+	if _, err := local().Restore(ctx, id); err != nil {
+		t.Errorf("an emulator on loopback: %v", err)
 	}
 }

@@ -48,7 +48,7 @@ func newS3EnvOn(t *testing.T, server testenv.S3Server) s3env {
 	return s3env{sb: sb,
 		locks: &lwaws.Locks{Table: &lwaws.LockTable{Client: sb.Dynamo, Table: sandbox.Table, Segments: 1}, Files: files},
 		svc: &guard.Service{Writer: writer, Files: files, Audit: &audit.Log{Path: filepath.Join(t.TempDir(), "audit.jsonl")},
-			Actor: "tester@host", Now: func() time.Time { return now }},
+			Account: testAccount, Actor: "tester@host", Now: func() time.Time { return now }},
 	}
 }
 
@@ -260,7 +260,7 @@ func testBothPlacesWithTheItemChangedIsReportedAsPartial(t *testing.T, e s3env) 
 // with use_lockfile alone runs lockwarden: nothing reaches DynamoDB.
 func (e s3env) filesOnly() s3env {
 	e.locks = &lwaws.Locks{Files: e.svc.Files}
-	e.svc = &guard.Service{Files: e.svc.Files, Audit: e.svc.Audit, Actor: e.svc.Actor, Now: e.svc.Now}
+	e.svc = &guard.Service{Files: e.svc.Files, Audit: e.svc.Audit, Actor: e.svc.Actor, Account: e.svc.Account, Now: e.svc.Now}
 	return e
 }
 

@@ -230,7 +230,7 @@ func TestRestoreFromAnIntentThatNeverReleasedWritesNothing(t *testing.T) {
 	observed := e.entry(t, li.Path)
 	id := audit.NewRecordID(now)
 	if err := e.svc.Audit.Append(audit.Record{RecordID: id, Phase: audit.PhaseIntent, Action: audit.ActionForceUnlock,
-		Table: sandbox.Table, Region: sandbox.Region, LockID: li.Path, Observed: observed.Item}); err != nil {
+		Table: sandbox.Table, Region: sandbox.Region, Account: testAccount, LockID: li.Path, Observed: observed.Item}); err != nil {
 		t.Fatal(err)
 	}
 	var puts atomic.Int32

@@ -558,3 +558,28 @@ func TestAPartlyReadContextSaysWhichPlace(t *testing.T) {
 		t.Errorf("the recovery was logged %d times, want once: %q", n, logged)
 	}
 }
+
+// A lock whose Created is out of range (year 9999: UnixNano wraps to
+// 1816, -4.85e9) has no created series, so StaleLock cannot fire on a
+// wrapped-around time, and is not counted stale; a lock from 1000 AD is
+// not "292 years old" either.
+func TestCreatedOutOfRangeHasNoTimestamp(t *testing.T) {
+	clk := &clock{now: t0}
+	future := lock("tfstate/future", "OperationTypeApply", "dana@skewed", 0, model.SourceDynamoDB)
+	future.Info.Created = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+	past := lock("tfstate/past", "OperationTypeApply", "erin@old", 0, model.SourceDynamoDB)
+	past.Info.Created = time.Date(1000, 1, 1, 0, 0, 0, 0, time.UTC)
+	r := &fakeReader{snap: lwaws.Snapshot{Entries: []model.Entry{future, past}}}
+	c := newCollector(clk, Options{}, Target{Context: "prod", Reader: r, Table: true, StaleAfter: time.Hour})
+	defer c.Close()
+	fams := scrape(t, c)
+	if n := len(series(fams, "lockwarden_lock_created_timestamp_seconds", ctxLabel("prod"))); n != 0 {
+		t.Errorf("%d created series for locks created out of range", n)
+	}
+	if v := value(t, fams, "lockwarden_stale_locks", ctxLabel("prod")); v != 0 {
+		t.Errorf("%v stale locks, want 0", v)
+	}
+	if v := value(t, fams, "lockwarden_locks", map[string]string{"context": "prod", "source": "dynamodb"}); v != 2 {
+		t.Errorf("%v locks, want 2: they are held all the same", v)
+	}
+}

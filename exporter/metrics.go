@@ -25,7 +25,7 @@ var (
 		"Lock table items and lock files that are neither a readable lock nor a digest; Terraform cannot take the lock of their state.",
 		[]string{"context"}, nil)
 	createdDesc = prometheus.NewDesc("lockwarden_lock_created_timestamp_seconds",
-		"When each held lock was taken, by its holder's clock (Unix seconds); one series per lock. A lock without a Created time has none.",
+		"When each held lock was taken, by its holder's clock (Unix seconds); one series per lock. A lock without a Created time, or with one out of range (before 1678 or after 2262), has none.",
 		[]string{"context", "path", "operation", "who", "source"}, nil)
 	partialDesc = prometheus.NewDesc("lockwarden_partial_read",
 		"1 while a watched place of the context (a bucket of lock files) could not be read: its locks are missing from the other series, however calm they look; 0 when it was read. Absent while lockwarden_up is 0.",
@@ -127,8 +127,8 @@ func (t *target) collect(ch chan<- prometheus.Metric, now time.Time) {
 		if e.StaleAt(now, t.StaleAfter) {
 			stale++
 		}
-		if e.Info.Created.IsZero() {
-			continue
+		if !e.Info.CreatedKnown() {
+			continue // none, or out of range: no timestamp to give
 		}
 		// Label values are what the lock says, as it says it: Prometheus
 		// escapes them. Only bytes that are not UTF-8 are replaced, as

@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -19,16 +20,42 @@ type Age struct {
 	ClockAhead bool
 	// Ahead is how far the holder's clock is ahead, when ClockAhead.
 	Ahead time.Duration
-	// Known is false when the lock carries no Created time.
+	// Known is false when the lock carries no Created time, or one out of
+	// range (OutOfRange).
 	Known bool
+	// OutOfRange is set when Created is so far from now that no duration
+	// can say how far (before 1678 or after 2262, or some 292 years away):
+	// the age is unknown, never a saturated or wrapped-around number.
+	OutOfRange bool
 }
+
+// CreatedKnown reports whether the lock carries a Created time lockwarden
+// can reason about: set, and within the years that a Unix time in
+// nanoseconds — what Prometheus and time.Duration hold — can express.
+func (li LockInfo) CreatedKnown() bool {
+	c := li.Created
+	return !c.IsZero() && !c.Before(minCreated) && !c.After(maxCreated)
+}
+
+// minCreated and maxCreated bound a Created time in nanoseconds since the
+// Unix epoch: 1677-09-21 to 2262-04-11.
+var (
+	minCreated = time.Unix(0, math.MinInt64)
+	maxCreated = time.Unix(0, math.MaxInt64)
+)
 
 // AgeAt returns the lock's age at now.
 func (e Entry) AgeAt(now time.Time) Age {
 	if e.Kind != KindLock || e.Info.Created.IsZero() {
 		return Age{}
 	}
+	if !e.Info.CreatedKnown() {
+		return Age{OutOfRange: true}
+	}
 	d := now.Sub(e.Info.Created)
+	if d == math.MaxInt64 || d == math.MinInt64 {
+		return Age{OutOfRange: true} // Sub saturated: centuries apart
+	}
 	if d < 0 {
 		return Age{Known: true, ClockAhead: true, Ahead: -d}
 	}
@@ -46,6 +73,8 @@ func (e Entry) StaleAt(now time.Time, staleAfter time.Duration) bool {
 // String renders the age for a table cell: "4s", "1m03s", "3h12m", "3d 4h".
 func (a Age) String() string {
 	switch {
+	case a.OutOfRange:
+		return "bad Created"
 	case !a.Known:
 		return "—"
 	case a.ClockAhead:

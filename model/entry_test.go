@@ -405,3 +405,34 @@ func TestReverseRefsKeepsUnknownLast(t *testing.T) {
 		}
 	}
 }
+
+// A Created time out of the range a duration or a Unix time in
+// nanoseconds can hold (before 1678, after 2262, or centuries from now)
+// gives an unknown age — never a saturated "292 years" that is stale, nor
+// a wrapped-around negative "clock ahead" — and is never stale nor
+// reaped.
+func TestCreatedOutOfRangeIsAnUnknownAge(t *testing.T) {
+	now := time.Date(2026, 12, 2, 12, 0, 0, 0, time.UTC)
+	for _, created := range []string{"1000-01-01T00:00:00Z", "1677-01-01T00:00:00Z", "2263-01-01T00:00:00Z", "9999-12-31T23:59:59Z"} {
+		c, err := time.Parse(time.RFC3339, created)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e := Entry{Kind: KindLock, LockID: "b/k", Info: LockInfo{ID: "x", Operation: "OperationTypePlan", Created: c}}
+		age := e.AgeAt(now)
+		if age.Known || !age.OutOfRange || age.String() != "bad Created" || e.Info.CreatedKnown() {
+			t.Errorf("Created %s: age %+v %q, CreatedKnown %v", created, age, age, e.Info.CreatedKnown())
+		}
+		if e.StaleAt(now, time.Hour) {
+			t.Errorf("Created %s: called stale", created)
+		}
+		if ok, why := (ReapPolicy{OlderThan: time.Hour, Operations: []string{"plan"}, MaxPerRun: 3}).ReapCheck(e, now); ok || !strings.Contains(why, "out of range") {
+			t.Errorf("Created %s: reaper %v, %q", created, ok, why)
+		}
+	}
+	// Inside the range, even far off, the age is known.
+	e := Entry{Kind: KindLock, Info: LockInfo{Created: time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC)}}
+	if age := e.AgeAt(now); !age.Known || !age.ClockAhead || strings.Contains(age.String(), "-") {
+		t.Errorf("2200: %+v %q", age, age)
+	}
+}

@@ -109,6 +109,8 @@ func CheckRelease(e Entry, r ReleaseRequest) error {
 	switch {
 	case age.ClockAhead:
 		return refuse(RefusedFresh, "%s was taken by a holder whose clock is %s ahead of ours, so its age is unknown: releasing it needs --allow-fresh", e.LockID, FormatDuration(age.Ahead))
+	case age.OutOfRange:
+		return refuse(RefusedFresh, "%s carries a creation time out of range (%s), so it cannot be called stale: releasing it needs --allow-fresh", e.LockID, e.Info.Created.Format(time.RFC3339))
 	case !age.Known:
 		return refuse(RefusedFresh, "%s carries no creation time, so it cannot be called stale: releasing it needs --allow-fresh", e.LockID)
 	case age.Held < r.StaleAfter:

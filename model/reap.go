@@ -97,6 +97,8 @@ func (p ReapPolicy) ReapCheck(e Entry, now time.Time) (ok bool, why string) {
 	}
 	age := e.AgeAt(now)
 	switch {
+	case age.OutOfRange:
+		return false, "its creation time is out of range (before 1678 or after 2262): its age is unknown"
 	case !age.Known:
 		return false, "no creation time: its age is unknown"
 	case age.ClockAhead:

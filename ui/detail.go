@@ -149,6 +149,8 @@ func (m Model) verdictText(e *model.Entry, a model.Age) string {
 	switch {
 	case a.ClockAhead:
 		return fmt.Sprintf("the holder's clock is %s ahead of ours, so its age is unknown; not called stale", model.FormatDuration(a.Ahead))
+	case a.OutOfRange:
+		return "age unknown: the lock's Created time is out of range (before 1678 or after 2262); not called stale"
 	case !a.Known:
 		return "age unknown: the lock carries no Created time"
 	case e.StaleAt(m.now, cfg.StaleAfter):

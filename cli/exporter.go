@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	lwaws "github.com/lockwarden/lockwarden/aws"
 	"github.com/lockwarden/lockwarden/exporter"
@@ -52,8 +54,8 @@ deploy/prometheus/lockwarden-alerts.yml.`,
   lockwarden exporter --table terraform-locks --region eu-west-1 --min-interval 1m`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if f := cmd.Flags().Lookup("write"); f != nil && f.Changed && f.Value.String() == "true" {
-				return usagef("the exporter never writes: --write has no meaning here")
+			if err := refuseWrite(cmd.Flags()); err != nil {
+				return err
 			}
 			opts, err := exporterOptions(minInterval, readTimeout)
 			if err != nil {
@@ -171,4 +173,23 @@ func bucketPlaces(s Settings) []string {
 		out = append(out, "bucket "+bp.String())
 	}
 	return out
+}
+
+// refuseWrite refuses --write and LOCKWARDEN_WRITE (set to anything but
+// false): the exporter has no write path, and an operator who asked for
+// one must not believe it has one.
+func refuseWrite(flags *pflag.FlagSet) error {
+	val, given := "", false
+	if f := flags.Lookup("write"); f != nil && f.Changed {
+		val, given = f.Value.String(), true
+	} else if env, ok := os.LookupEnv(envName("write")); ok {
+		val, given = env, true
+	}
+	if !given {
+		return nil
+	}
+	if b, err := parseBool(val); err == nil && !b {
+		return nil
+	}
+	return usagef("the exporter never writes: --write (or %s) has no meaning here; unset it", envName("write"))
 }

@@ -213,4 +213,13 @@ func TestExporterUsageErrors(t *testing.T) {
 			t.Errorf("%v: exit %d %q, want 2 and %q", tc.args, code, errOut, tc.want)
 		}
 	}
+	// LOCKWARDEN_WRITE is refused as --write is: the exporter must not
+	// seem to accept a write permission it has no use for.
+	for _, val := range []string{"1", "true", "TRUE", "yes"} {
+		t.Setenv("LOCKWARDEN_WRITE", val)
+		_, errOut, code := run(t, time.Now(), "exporter", "--table", "locks", "--region", "us-east-1", "--listen", "9858")
+		if code != ExitUsage || !strings.Contains(errOut, "the exporter never writes: --write (or LOCKWARDEN_WRITE)") {
+			t.Errorf("LOCKWARDEN_WRITE=%s: exit %d %q, want 2 and the exporter never writes", val, code, errOut)
+		}
+	}
 }

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -218,11 +219,48 @@ func TestStrictBooleans(t *testing.T) {
 			t.Errorf("readonly: %s: read-only %v, %v", val, s.ReadOnly, err)
 		}
 	}
-	for _, val := range []string{"yes", "on", "2", "[true]", `"t"`, "0.5"} {
+	for _, val := range []string{"yes", "on", "2", "[true]", `"t"`, "0.5", "0x0", "00", "+0", "0.0", "1e0", "0x1", "01", "+1", "1.0", "0o1", `"0x0"`} {
 		s, err := settingsWith(t, "table: t\nreadonly: "+val+"\n", nil)
 		if err == nil || !strings.Contains(err.Error(), "config file") {
 			t.Errorf("readonly: %s: read-only %v, error %v; want an error", val, s.ReadOnly, err)
 		}
+	}
+	// The same inside a context, for require_reason, and in a reap: block.
+	for _, cfg := range []string{
+		"contexts:\n  prod:\n    table: t\n    readonly: 0x0\n",
+		"contexts:\n  prod:\n    table: t\n    require_reason: 1e0\n",
+		"table: t\nreap:\n  require_no_state_write: +0\n",
+		"contexts:\n  prod:\n    table: t\n    reap:\n      require_no_state_write: 0.0\n",
+	} {
+		if _, err := settingsWith(t, cfg, nil, "--context", "prod"); err == nil || !strings.Contains(err.Error(), "is not a boolean") {
+			t.Errorf("%q: %v; want a usage error", cfg, err)
+		}
+	}
+}
+
+// Boolean flags are read as strictly as the config: pflag's own parser
+// would take t, f, T and F.
+func TestStrictBooleanFlags(t *testing.T) {
+	for _, val := range []string{"t", "f", "T", "F", "yes", "00"} {
+		for _, flag := range []string{"--readonly", "--write", "--all-contexts"} {
+			fs := pflag.NewFlagSet("t", pflag.ContinueOnError)
+			fs.SetOutput(io.Discard)
+			addConnectionFlags(fs)
+			if err := fs.Parse([]string{flag + "=" + val}); err == nil || !strings.Contains(err.Error(), "not a boolean") {
+				t.Errorf("%s=%s: %v; want an error", flag, val, err)
+			}
+		}
+	}
+	for val, want := range map[string]bool{"true": true, "TRUE": true, "1": true, "false": false, "0": false, "False": false} {
+		s, err := settingsWith(t, writableConfig, nil, "--context", "dev", "--readonly="+val)
+		if err != nil || s.ReadOnly != want {
+			t.Errorf("--readonly=%s: read-only %v, %v", val, s.ReadOnly, err)
+		}
+	}
+	// Every command's own boolean flags too.
+	_, errOut, code := run(t, time.Now(), "list", "--table", "t", "--stale=t")
+	if code != ExitUsage || !strings.Contains(errOut, "not a boolean") {
+		t.Errorf("list --stale=t: exit %d %q", code, errOut)
 	}
 }
 

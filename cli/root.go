@@ -163,7 +163,18 @@ on the embedded sandbox with 'lockwarden demo'.`,
 
 	root.AddCommand(newListCmd(env), newUnlockCmd(env), newRestoreCmd(env), newAuditCmd(env), newDigestCmd(env), newSandboxCmd(env), newDemoCmd(env), newExporterCmd(env), newReapCmd(env), newVersionCmd(env))
 	registerCompletions(root)
+	strictBoolCommands(root)
 	return root
+}
+
+// strictBoolCommands makes every boolean flag of cmd and its subcommands
+// read its value as the config does (strictBool).
+func strictBoolCommands(cmd *cobra.Command) {
+	strictBoolFlags(cmd.Flags())
+	strictBoolFlags(cmd.PersistentFlags())
+	for _, sub := range cmd.Commands() {
+		strictBoolCommands(sub)
+	}
 }
 
 func addConnectionFlags(f *pflag.FlagSet) {
@@ -181,6 +192,7 @@ func addConnectionFlags(f *pflag.FlagSet) {
 	f.Bool("readonly", false, "never offer or make any write")
 	f.Bool("write", false, "allow writes for this run even if the context is read-only")
 	f.String("audit-file", "", "audit log of writes (default $XDG_STATE_HOME/lockwarden/audit.jsonl)")
+	strictBoolFlags(f)
 }
 
 // settingsFor resolves settings and checks that something is watched.

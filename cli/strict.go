@@ -5,9 +5,11 @@ import (
 	"os"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/go-viper/mapstructure/v2"
+	"github.com/spf13/pflag"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -56,6 +58,30 @@ func parseBool(s string) (bool, error) {
 	return false, fmt.Errorf("%q is not a boolean: write true or false (or 1 or 0)", s)
 }
 
+// strictBool wraps a boolean flag's value so that it is read as the
+// config and the environment are (parseBool): pflag's own parser takes t,
+// f, T and F, which the config refuses — --readonly=f must not pass where
+// readonly: f would not.
+type strictBool struct{ pflag.Value }
+
+// Set reads s strictly and hands the flag its canonical value.
+func (b strictBool) Set(s string) error {
+	v, err := parseBool(s)
+	if err != nil {
+		return err
+	}
+	return b.Value.Set(strconv.FormatBool(v))
+}
+
+// strictBoolFlags wraps every boolean flag of fs in strictBool, once.
+func strictBoolFlags(fs *pflag.FlagSet) {
+	fs.VisitAll(func(f *pflag.Flag) {
+		if _, done := f.Value.(strictBool); !done && f.Value.Type() == "bool" {
+			f.Value = strictBool{f.Value}
+		}
+	})
+}
+
 // strictBoolHook lets YAML's own booleans through and reads strings and
 // numbers with parseBool; any other value for a bool field is an error.
 func strictBoolHook(from, to reflect.Type, data any) (any, error) {
@@ -98,6 +124,9 @@ func checkKeys(path string, raw []byte) ([]string, error) {
 		}
 	}
 	if err := checkReapKeys(path, "", doc["reap"]); err != nil {
+		return nil, err
+	}
+	if err := checkBools(path, raw); err != nil {
 		return nil, err
 	}
 	ctxs, ok := doc["contexts"]
@@ -163,6 +192,72 @@ func checkContextName(path, name string) error {
 		return nil
 	}
 	return usagef("config file %s: context name %q %s: rename it", path, name, why)
+}
+
+// boolKeys are the keys whose values are booleans, and reapBoolKeys
+// those of a reap: block.
+var (
+	boolKeys     = []string{"readonly", "require_reason"}
+	reapBoolKeys = []string{"require_no_state_write"}
+)
+
+// checkBools reads every boolean of the file as written, before YAML turns
+// it into a number: 0x0, 00, +0, 0.0 and 1e0 decode to 0 or 1 and would
+// pass for false or true. A boolean is true or false in any case, or the
+// digits 1 or 0 (quoted or not); anything else is refused, naming the key.
+func checkBools(path string, raw []byte) error {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(raw, &doc); err != nil || len(doc.Content) == 0 {
+		return nil // checkKeys says what is wrong with the file
+	}
+	check := func(where string, m *yaml.Node, keys []string) error {
+		if m == nil || m.Kind != yaml.MappingNode {
+			return nil
+		}
+		for i := 0; i+1 < len(m.Content); i += 2 {
+			key, val := m.Content[i].Value, m.Content[i+1]
+			if !slices.Contains(keys, key) {
+				continue
+			}
+			if val.Kind == yaml.ScalarNode {
+				if _, err := parseBool(val.Value); err == nil && (val.Tag == "!!bool" || val.Tag == "!!str" || val.Value == "0" || val.Value == "1") {
+					continue
+				}
+			}
+			return usagef("config file %s: %s%s: %q is not a boolean: write true or false (or 1 or 0)", path, where, key, val.Value)
+		}
+		return nil
+	}
+	child := func(m *yaml.Node, key string) *yaml.Node {
+		if m == nil || m.Kind != yaml.MappingNode {
+			return nil
+		}
+		for i := 0; i+1 < len(m.Content); i += 2 {
+			if m.Content[i].Value == key {
+				return m.Content[i+1]
+			}
+		}
+		return nil
+	}
+	top := doc.Content[0]
+	if err := check("", top, boolKeys); err != nil {
+		return err
+	}
+	if err := check("reap: ", child(top, "reap"), reapBoolKeys); err != nil {
+		return err
+	}
+	if ctxs := child(top, "contexts"); ctxs != nil && ctxs.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(ctxs.Content); i += 2 {
+			where := "context " + ctxs.Content[i].Value + ": "
+			if err := check(where, ctxs.Content[i+1], boolKeys); err != nil {
+				return err
+			}
+			if err := check(where+"reap: ", child(ctxs.Content[i+1], "reap"), reapBoolKeys); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // checkReapKeys refuses a reap: block that is not a map of known keys:

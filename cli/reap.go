@@ -88,6 +88,16 @@ func (f reapFlags) policyFor(flags *pflag.FlagSet, s Settings) (model.ReapPolicy
 		}
 		return p, usagef("reap needs older_than: no lock is released without a threshold; give --older-than DURATION or set reap: older_than in %s", where)
 	}
+	if p.OlderThan < s.StaleAfter {
+		// The reaper releases unattended what a person would be asked
+		// to confirm: never a lock lockwarden does not call stale.
+		where := "stale_after"
+		if s.Context != "" {
+			where = "context " + s.Context + "'s stale_after"
+		}
+		return p, usagef("older_than %s is under %s %s: the reaper releases only stale locks; raise older_than, or lower stale_after (--stale-after)",
+			model.FormatThreshold(p.OlderThan), where, model.FormatThreshold(s.StaleAfter))
+	}
 	return p, nil
 }
 
@@ -105,7 +115,8 @@ The policy comes from reap: in the config (per context, or for the whole
 file) and the flags, a flag over the config:
 
   older_than              a lock must be held at least this long (required:
-                          no default ever releases anything)
+                          no default ever releases anything; at least the
+                          context's stale_after)
   operations              the operations it may touch (default plan,
                           refresh); apply only when listed
   require_no_state_write  release only when the state object was read and

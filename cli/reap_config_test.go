@@ -115,6 +115,8 @@ func TestReapFlagsOverrideTheConfig(t *testing.T) {
 		{[]string{"--older-than", "90m", "--operations", "plan,refresh,apply", "--require-no-state-write=false", "--max-per-run", "1"},
 			"older_than 1h30m, operations plan,refresh,apply, require_no_state_write false, max_per_run 1"},
 		{[]string{"--older-than", "1d"}, "older_than 1d, operations plan,"},
+		// A lower stale_after allows a lower older_than: never under it.
+		{[]string{"--older-than", "1ms", "--stale-after", "1ms"}, "older_than 1ms,"},
 	}
 	for _, c := range cases {
 		got, err := parse(c.args...)
@@ -129,6 +131,11 @@ func TestReapFlagsOverrideTheConfig(t *testing.T) {
 		{[]string{"--older-than", "0s"}, "--older-than must be a positive duration"},
 		{[]string{"--operations", "destroy"}, "list apply"},
 		{[]string{"--max-per-run", "0"}, "--max-per-run must be at least 1"},
+		// Under stale_after (1h by default): the reaper would release
+		// locks nobody calls stale.
+		{[]string{"--older-than", "1ns"}, "older_than 1ns is under stale_after 1h: the reaper releases only stale locks"},
+		{[]string{"--older-than", "59m"}, "older_than 59m is under stale_after 1h"},
+		{[]string{"--older-than", "2h", "--stale-after", "3h"}, "older_than 2h is under stale_after 3h"},
 	} {
 		if _, err := parse(bad.args...); err == nil || !strings.Contains(err.Error(), bad.want) {
 			t.Errorf("%q: %v, want %q", bad.args, err, bad.want)

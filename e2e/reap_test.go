@@ -195,7 +195,7 @@ func runReapScenario(t *testing.T, sc reapScenario) {
 	killApply(t, apply)
 	runningHeld()
 
-	got, code, errOut := reapJSON(t, sc.flags, "--older-than", "1ms", "--operations", "apply")
+	got, code, errOut := reapJSON(t, sc.flags, "--older-than", "1ms", "--stale-after", "1ms", "--operations", "apply")
 	if code != 0 || len(got) != 3 {
 		t.Fatalf("dry run: exit %d, %d decisions %+v\n%s", code, len(got), got, errOut)
 	}
@@ -213,7 +213,7 @@ func runReapScenario(t *testing.T, sc reapScenario) {
 	planBlocked(t, first, got[keyFirst].ID)
 
 	// Not in the policy, or younger than the threshold: kept.
-	notListed, code, _ := reapJSON(t, sc.flags, "--older-than", "1ms")
+	notListed, code, _ := reapJSON(t, sc.flags, "--older-than", "1ms", "--stale-after", "1ms")
 	young, code2, _ := reapJSON(t, sc.flags, "--older-than", "1h", "--operations", "apply")
 	for _, key := range []string{keyWritten, keyFirst, keyRunning} {
 		if d := notListed[key]; d.Action != "keep" || d.Why != "operation apply is not in the policy (plan, refresh)" {
@@ -228,7 +228,7 @@ func runReapScenario(t *testing.T, sc reapScenario) {
 	}
 
 	// Over max_per_run: nothing released, exit 3.
-	over, code, errOut := reapJSON(t, sc.flags, "--older-than", "1ms", "--operations", "apply", "--max-per-run", "1", "--apply")
+	over, code, errOut := reapJSON(t, sc.flags, "--older-than", "1ms", "--stale-after", "1ms", "--operations", "apply", "--max-per-run", "1", "--apply")
 	if code != 3 || !strings.Contains(errOut, "2 locks would be released, max_per_run is 1") || over[keyWritten].Action != "keep" {
 		t.Errorf("max_per_run 1: exit %d %s %+v", code, errOut, over)
 	}
@@ -239,7 +239,7 @@ func runReapScenario(t *testing.T, sc reapScenario) {
 
 	// Applied: the two killed applies' locks go, each by one delete.
 	sc.reset()
-	applied, code, errOut := reapJSON(t, sc.flags, "--older-than", "1ms", "--operations", "apply", "--apply")
+	applied, code, errOut := reapJSON(t, sc.flags, "--older-than", "1ms", "--stale-after", "1ms", "--operations", "apply", "--apply")
 	if code != 0 || applied[keyWritten].Action != "released" || applied[keyFirst].Action != "released" || applied[keyRunning].Action != "keep" {
 		t.Fatalf("apply: exit %d %s\n%+v", code, errOut, applied)
 	}

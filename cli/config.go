@@ -101,6 +101,27 @@ func (s Settings) Watched() string {
 	return strings.Join(parts, " and ")
 }
 
+// Where says how the context is reached — region, endpoints, profile —
+// for the ':' picker, where two contexts with the same table must not
+// look alike.
+func (s Settings) Where() string {
+	region := s.Region
+	if region == "" {
+		region = "from the AWS default chain"
+	}
+	parts := []string{"region " + region}
+	if s.Endpoint != "" {
+		parts = append(parts, "endpoint "+s.Endpoint)
+	}
+	if s.S3Endpoint != "" && s.S3Endpoint != s.Endpoint {
+		parts = append(parts, "S3 endpoint "+s.S3Endpoint)
+	}
+	if s.Profile != "" {
+		parts = append(parts, "profile "+s.Profile)
+	}
+	return strings.Join(parts, " · ")
+}
+
 // Connection returns the AWS connection settings.
 func (s Settings) Connection() lwaws.Connection {
 	return lwaws.Connection{Profile: s.Profile, Region: s.Region, Endpoint: s.Endpoint, S3Endpoint: s.S3Endpoint}

@@ -455,3 +455,22 @@ func TestContextNamesThatHideAreRefused(t *testing.T) {
 		t.Errorf(`--context "": %v`, err)
 	}
 }
+
+// Where says how a context is reached, for the ':' picker.
+func TestWhereAContextIs(t *testing.T) {
+	fs := flagsWith(t, testConfig+"  local:\n    table: t\n    endpoint: http://127.0.0.1:8000\n    s3_endpoint: http://127.0.0.1:9000\n", nil)
+	got := contextsWhere(fs, []string{"prod", "staging", "local", "nope"})
+	want := map[string]string{
+		"prod":    "region eu-west-1 · profile prod-admin",
+		"staging": "region us-east-2",
+		"local":   "region from the AWS default chain · endpoint http://127.0.0.1:8000 · S3 endpoint http://127.0.0.1:9000",
+	}
+	for name, w := range want {
+		if got[name] != w {
+			t.Errorf("%s: %q, want %q", name, got[name], w)
+		}
+	}
+	if !strings.HasPrefix(got["nope"], "cannot be read: ") {
+		t.Errorf("an unknown context: %q", got["nope"])
+	}
+}

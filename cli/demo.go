@@ -43,7 +43,7 @@ the lockwarden command line of that setup first.`,
 				// Piped or captured: a refreshing table instead of the UI.
 				return runRefreshingList(cmd, env, s)
 			}
-			return openUI(ctx, env, s, logf, nil)
+			return openUI(ctx, env, s, logf, nil, nil)
 		},
 	}
 	cmd.Flags().String("log-file", "", "write debug logs to this file")

@@ -33,7 +33,22 @@ func runTUI(cmd *cobra.Command, env *Env) error {
 	if len(fleet) > 1 {
 		return openFleetUI(cmd.Context(), env, fleet, logf)
 	}
-	return openUI(cmd.Context(), env, fleet[0], logf, switcher(cmd.Flags(), env, logf))
+	return openUI(cmd.Context(), env, fleet[0], logf, switcher(cmd.Flags(), env, logf), contextsWhere(cmd.Flags(), fleet[0].Contexts))
+}
+
+// contextsWhere says how each configured context is reached, for the
+// ':' picker; a context that cannot be resolved says why instead.
+func contextsWhere(flags *pflag.FlagSet, names []string) map[string]string {
+	out := map[string]string{}
+	for _, name := range names {
+		s, err := LoadSettingsFor(flags, name)
+		if err != nil {
+			out[name] = "cannot be read: " + oneLine(err.Error())
+			continue
+		}
+		out[name] = s.Where()
+	}
+	return out
 }
 
 // openFleetUI runs the UI over several contexts at once until the user
@@ -102,13 +117,14 @@ func switcher(flags *pflag.FlagSet, env *Env, logf func(string, ...any)) func(co
 			return nil, ui.Config{}, err
 		}
 		cfg.Switch = sw
+		cfg.ContextsWhere = contextsWhere(flags, next.Contexts)
 		return src, cfg, nil
 	}
 	return sw
 }
 
 // openUI connects and runs the UI until the user quits.
-func openUI(ctx context.Context, env *Env, s Settings, logf func(string, ...any), switcher func(context.Context, string) (ui.Source, ui.Config, error)) error {
+func openUI(ctx context.Context, env *Env, s Settings, logf func(string, ...any), switcher func(context.Context, string) (ui.Source, ui.Config, error), where map[string]string) error {
 	if !env.IsTerminal(env.Stdout) {
 		return usagef("the terminal UI needs a terminal; for scripts use 'lockwarden list' (-o json)")
 	}
@@ -117,7 +133,7 @@ func openUI(ctx context.Context, env *Env, s Settings, logf func(string, ...any)
 		return err
 	}
 	if len(s.Contexts) > 1 {
-		cfg.Switch = switcher
+		cfg.Switch, cfg.ContextsWhere = switcher, where
 	}
 	p := tea.NewProgram(ui.New(cfg, src), tea.WithContext(ctx), tea.WithInput(env.Stdin), tea.WithOutput(env.Stdout))
 	final, err := p.Run()
@@ -189,8 +205,10 @@ func uiConfig(s Settings, profile, region string, env *Env, logf func(string, ..
 	if region == "" {
 		region = s.Region
 	}
+	where := s
+	where.Region, where.Profile = region, profile
 	return ui.Config{
-		Context: s.Context, Contexts: s.Contexts, Label: s.Label, Color: s.Color, Profile: profile, Region: region, Table: s.Table,
+		Context: s.Context, Contexts: s.Contexts, Where: where.Where(), Label: s.Label, Color: s.Color, Profile: profile, Region: region, Table: s.Table,
 		StaleAfter: s.StaleAfter, PollInterval: s.PollInterval, S3PollInterval: s.S3PollInterval, ReadBudget: s.ReadBudget,
 		ReadOnly: s.ReadOnly, ReadOnlyWhy: s.ReadOnlyWhy, RequireReason: s.RequireReason,
 		LockFiles: len(s.Buckets) > 0, Buckets: s.Buckets, Now: env.Now, Logf: logf,

@@ -35,8 +35,13 @@ type Config struct {
 	// Contexts lists every configured context; with more than one, ":"
 	// opens the context switcher.
 	Contexts []string
-	Profile  string
-	Region   string
+	// Where says how this context is reached (region, endpoints,
+	// profile), and ContextsWhere the same of each configured context by
+	// name: the ':' picker shows them.
+	Where         string
+	ContextsWhere map[string]string
+	Profile       string
+	Region        string
 	// Table is the lock table; "" when only S3 lock files are watched
 	// (use_lockfile alone): there are no digests then.
 	Table string

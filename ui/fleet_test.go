@@ -450,3 +450,31 @@ func TestRepairUsesOnlyItsOwnContext(t *testing.T) {
 		t.Errorf("repair in staging reached %d repairs on its releaser", len(rel.repaired))
 	}
 }
+
+// The ':' picker says how each context is reached — region, endpoint,
+// profile — so that two contexts with the same table in other places do
+// not look alike; with one context and with a fleet.
+func TestContextPickerShowsWhereEachContextIs(t *testing.T) {
+	where := map[string]string{
+		"prod-eu": "region eu-west-1 · profile prod-admin",
+		"staging": "region us-east-2 · endpoint http://127.0.0.1:8000",
+	}
+	m := newModel(120, 30, seed(), func(c *Config) {
+		c.Context, c.Contexts, c.ContextsWhere = "prod-eu", []string{"prod-eu", "staging"}, where
+		c.Switch = func(context.Context, string) (Source, Config, error) { return nil, Config{}, nil }
+	})
+	m = press(m, ":")
+	screen := plain(m)
+	for _, want := range []string{"prod-eu  region eu-west-1 · profile prod-admin  (current)", "staging  region us-east-2 · endpoint http://127.0.0.1:8000"} {
+		if !strings.Contains(screen, want) {
+			t.Errorf("the picker does not say %q:\n%s", want, screen)
+		}
+	}
+
+	f := newFleet(160, 30, &fakeReleaser{})
+	f.members[1].cfg.Where = "region us-east-2 · endpoint http://127.0.0.1:8000"
+	f = press(f, ":")
+	if screen := plain(f); !strings.Contains(screen, "staging · table locks-staging · region us-east-2 · endpoint http://127.0.0.1:8000") {
+		t.Errorf("the fleet's picker does not say where staging is:\n%s", screen)
+	}
+}

@@ -253,6 +253,9 @@ func (mem *member) healthLine(m Model) string {
 		name += " (" + sanitize.Text(mem.cfg.Label) + ")"
 	}
 	parts = append(parts, name, sanitize.Text(mem.watched()))
+	if mem.cfg.Where != "" {
+		parts = append(parts, sanitize.Text(mem.cfg.Where))
+	}
 	switch {
 	case mem.failures > 0:
 		last := "never read"

@@ -7,6 +7,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/charmbracelet/x/ansi"
+
 	lwaws "github.com/lockwarden/lockwarden/aws"
 	"github.com/lockwarden/lockwarden/model"
 	"github.com/lockwarden/lockwarden/sanitize"
@@ -137,6 +139,21 @@ func partlyRead(snap lwaws.Snapshot) error {
 	return &exitError{code: ExitError, err: fmt.Errorf("partly read: %s not read, so its locks are not listed", snap.UnreadPlaces())}
 }
 
+// Widths at which the text table cuts what a lock's holder wrote: a
+// 10 KB "who" must not make every line of the table 10 KB wide. The whole
+// value is in -o json and the UI's detail view.
+const (
+	maxOperationCell = 24
+	maxWhoCell       = 40
+	maxVersionCell   = 16
+)
+
+// cell is a value as a table cell: made printable, then cut to width
+// columns with "…".
+func cell(s string, width int) string {
+	return ansi.Truncate(sanitize.Text(s), width, "…")
+}
+
 // textRow is one entry of the text table: its marker (! stale, ≠ two
 // places disagree, ? malformed) and its cells from STATE on, tab
 // separated; src gives the SOURCE cell and its tab, or nothing.
@@ -151,8 +168,8 @@ func textRow(e model.Entry, now time.Time, staleAfter time.Duration, src func(mo
 			marker = "≠"
 		}
 		return marker, fmt.Sprintf("%s\t%s%s\t%s\t%s\t%s\t%s", sanitize.Text(e.Path()), src(e),
-			sanitize.Text(model.OperationWord(e.Info.Operation)), sanitize.Text(sanitize.OrDash(e.Info.Who)),
-			e.AgeAt(now), sanitize.Text(sanitize.OrDash(e.Info.Version)), sanitize.Text(e.ShortID()))
+			cell(model.OperationWord(e.Info.Operation), maxOperationCell), cell(sanitize.OrDash(e.Info.Who), maxWhoCell),
+			e.AgeAt(now), cell(sanitize.OrDash(e.Info.Version), maxVersionCell), sanitize.Text(e.ShortID()))
 	case model.KindDigest:
 		return " ", fmt.Sprintf("%s\t%sdigest\t%s\t—\t—\t—", sanitize.Text(e.Path()), src(e), sanitize.Text(e.Digest))
 	default:

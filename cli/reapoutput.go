@@ -69,7 +69,7 @@ func writeDecisions(env *Env, all []decision, output string, now time.Time, flee
 		if d.RecordID != "" {
 			why += " (audit " + d.RecordID + ")"
 		}
-		fmt.Fprintf(tw, "%s\t%s%s\t%s\t%s\t%s\t%s\n", d.Action, ctxCol, sanitize.Text(sanitize.OrDash(e.Path())), sanitize.Text(op), sanitize.Text(who), age, sanitize.Text(why))
+		fmt.Fprintf(tw, "%s\t%s%s\t%s\t%s\t%s\t%s\n", d.Action, ctxCol, sanitize.Text(sanitize.OrDash(e.Path())), cell(op, maxOperationCell), cell(who, maxWhoCell), age, sanitize.Text(why))
 	}
 	return tw.Flush()
 }

@@ -149,3 +149,33 @@ func TestUnlockPromptAndErrorsAreSanitized(t *testing.T) {
 		}
 	}
 }
+
+// A holder's 10 KB operation, who or version does not make the text
+// table's lines 10 KB wide: each cell is cut, with "…"; JSON keeps every
+// byte.
+func TestListCutsHugeCells(t *testing.T) {
+	huge := strings.Repeat("W", 10_000)
+	endpoint := lockTable(t,
+		sandbox.NewInfo("tfstate/huge/terraform.tfstate", "OperationType"+strings.Repeat("X", 10_000), huge+"@host", strings.Repeat("9", 10_000), fixtureNow.Add(-time.Minute)),
+		sandbox.NewInfo("tfstate/plain/terraform.tfstate", "OperationTypePlan", "bob@ws", "1.12.6", fixtureNow.Add(-time.Minute)))
+	out, errOut, code := run(t, fixtureNow, "list", "--table", "locks", "--endpoint-url", endpoint)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, l := range strings.Split(out, "\n") {
+		if w := ansi.StringWidth(l); w > 200 {
+			t.Errorf("a line %d columns wide: %.120s…", w, l)
+		}
+	}
+	line := lineWith(t, out, "tfstate/huge/terraform.tfstate")
+	if !strings.Contains(line, strings.Repeat("W", 39)+"…") || !strings.Contains(line, "…") {
+		t.Errorf("the huge row: %s", line)
+	}
+	if plain := lineWith(t, out, "tfstate/plain/terraform.tfstate"); !strings.Contains(plain, "bob@ws") || strings.Contains(plain, "…") {
+		t.Errorf("a plain row was cut: %s", plain)
+	}
+	out, _, _ = run(t, fixtureNow, "list", "-o", "json", "--table", "locks", "--endpoint-url", endpoint)
+	if !strings.Contains(out, huge+"@host") {
+		t.Error("JSON lost the holder's whole who")
+	}
+}

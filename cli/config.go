@@ -344,10 +344,10 @@ func loadSettings(flags *pflag.FlagSet, switchTo string, how role) (Settings, er
 		whyRole = roleStart // a switch back to the start context
 	}
 	s.ReadOnlyWhy = readOnlyWhy(flags, v, s, whyRole)
-	if err := checkMark(s.Context, cc.Label, cc.Color); err != nil {
+	if s.Label, err = checkMark(s.Context, cc.Label, cc.Color); err != nil {
 		return Settings{}, err
 	}
-	s.Label, s.Color = cc.Label, cc.Color
+	s.Color = cc.Color
 	s.GivenArgs = givenArgs(flags, s.Context != "")
 	if b := firstSet(cc.RequireReason, g.RequireReason); b != nil {
 		s.RequireReason = *b

@@ -6,9 +6,11 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/lockwarden/lockwarden/sanitize"
 	"github.com/lockwarden/lockwarden/ui"
@@ -131,6 +133,9 @@ func LoadFleet(flags *pflag.FlagSet) ([]Settings, error) {
 	for _, name := range names {
 		s, err := requirePlace(loadSettings(flags, name, roleFleet))
 		if err != nil {
+			if strings.Contains(err.Error(), "context "+name) {
+				return nil, err // it says which context already
+			}
 			return nil, fmt.Errorf("context %s: %w", name, err)
 		}
 		// Told apart as the CONTEXT column shows them: a long name is
@@ -146,22 +151,65 @@ func LoadFleet(flags *pflag.FlagSet) ([]Settings, error) {
 	return fleet, nil
 }
 
-// checkMark refuses a label too long for its column or unprintable, and a
-// colour the terminal would not know.
-func checkMark(name, label, color string) error {
+// checkMark resolves a context's label as it will show — trimmed and
+// NFKC-normalised, so that a fullwidth ｐｒｏｄ or a trailing space shows
+// (and is compared) as what it looks like — and refuses a label too long
+// for its column, unprintable, or holding a character that can pass for
+// another: a Cyrillic р in рrod, a combining mark. A context without a
+// label is marked by its name, which is held to the same rule. It refuses
+// a colour the terminal would not know.
+func checkMark(name, label, color string) (string, error) {
+	label = norm.NFKC.String(strings.TrimSpace(label))
 	if n := len([]rune(label)); n > maxLabel {
-		return usagef("context %s: label %q is %d characters; keep it to %d (it marks rows in a column)", name, label, n, maxLabel)
+		return "", usagef("context %s: label %q is %d characters; keep it to %d (it marks rows in a column)", name, label, n, maxLabel)
 	}
 	if label != "" && sanitize.Text(label) != label {
-		return usagef("context %s: label %q holds characters a terminal cannot show plainly", name, label)
+		return "", usagef("context %s: label %q holds characters a terminal cannot show plainly", name, label)
+	}
+	if r, bad := lookalike(label); bad {
+		return "", usagef("context %s: label %q holds %s, which can look like another character: marks are compared as they look, so use ASCII (or letters of a script with no Latin look-alikes)", name, label, runeName(r))
+	}
+	if label == "" {
+		if r, bad := lookalike(name); bad {
+			return "", usagef("context %s: its name marks its rows, and holds %s, which can look like another character: give it a label in ASCII", name, runeName(r))
+		}
 	}
 	if color == "" {
-		return nil
+		return label, nil
 	}
 	if n, err := strconv.Atoi(color); err == nil && n >= 0 && n <= 255 || err != nil && labelColor.MatchString(color) {
-		return nil
+		return label, nil
 	}
-	return usagef("context %s: color %q is not a colour: use a name (red, yellow, …), an ANSI number (0–255) or #rrggbb", name, color)
+	return "", usagef("context %s: color %q is not a colour: use a name (red, yellow, …), an ANSI number (0–255) or #rrggbb", name, color)
+}
+
+// lookalikeScripts hold letters that can pass for Latin ones (р, ο, ꓑ).
+var lookalikeScripts = []*unicode.RangeTable{
+	unicode.Latin, unicode.Cyrillic, unicode.Greek, unicode.Armenian, unicode.Cherokee, unicode.Coptic,
+	unicode.Lisu, unicode.Canadian_Aboriginal, unicode.Georgian, unicode.Tifinagh, unicode.Vai,
+}
+
+// lookalike returns the first character of s that a person could take
+// for another: beyond ASCII, anything but a letter of a script without
+// Latin look-alikes (a combining mark, a symbol, a space, a Cyrillic р).
+func lookalike(s string) (rune, bool) {
+	for _, r := range s {
+		if r <= unicode.MaxASCII {
+			continue
+		}
+		if !unicode.IsLetter(r) || unicode.In(r, lookalikeScripts...) {
+			return r, true
+		}
+	}
+	return 0, false
+}
+
+// runeName names a character for an error: "U+0440 (р)".
+func runeName(r rune) string {
+	if unicode.IsMark(r) || !unicode.IsPrint(r) {
+		return fmt.Sprintf("U+%04X", r)
+	}
+	return fmt.Sprintf("U+%04X (%c)", r, r)
 }
 
 // Mark is how the context shows in a fleet's CONTEXT column: its label,

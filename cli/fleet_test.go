@@ -124,3 +124,52 @@ func TestOneContextCommandsRefuseAFleet(t *testing.T) {
 		}
 	}
 }
+
+// A label that looks like another context's — a trailing space, a
+// Cyrillic р, fullwidth letters, a combining mark — cannot make a writable
+// row pass for a read-only context's: labels are trimmed and
+// NFKC-normalised, compared as they look, and look-alike letters are
+// refused; each error names the context once.
+func TestLabelsThatLookAlikeAreRefused(t *testing.T) {
+	const prod = "contexts:\n  prod: {table: t, readonly: true, label: PROD}\n"
+	for _, c := range []struct{ cfg, want string }{
+		{prod + "  dev: {table: u, label: \"PROD \"}\n", `would both show as "PROD"`},
+		{prod + "  dev: {table: u, label: \" prod\"}\n", `would both show as`},
+		{prod + "  dev: {table: u, label: \"ＰＲＯＤ\"}\n", `would both show as "PROD"`},
+		{prod + "  dev: {table: u, label: \"\u0420ROD\"}\n", "U+0420 (Р), which can look like another character"},
+		{prod + "  dev: {table: u, label: \"PRO\u0110\"}\n", "U+0110"},
+		{prod + "  dev: {table: u, label: \"PRO\u0044\u0307\"}\n", "U+1E0A"}, // NFKC composes D + dot above
+		{prod + "  dev: {table: u, label: \"PROD\u0338\"}\n", "U+0338, which can look like"},
+		{prod + "  dev: {table: u, label: \"PR\u039fD\"}\n", "U+039F (Ο)"},
+		{"contexts:\n  prod: {table: t, readonly: true}\n  \u0440rod: {table: u}\n", "its name marks its rows"},
+	} {
+		_, err := LoadFleet(flagsWith(t, c.cfg, nil, "--all-contexts"))
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q: %v; want %q", c.cfg, err, c.want)
+			continue
+		}
+		if strings.Count(err.Error(), "context dev") > 1 {
+			t.Errorf("%q: the context is named twice: %v", c.cfg, err)
+		}
+	}
+	// A label of a script without Latin look-alikes, and a trimmed one
+	// that looks like nobody else's, are taken as they show.
+	fleet, err := LoadFleet(flagsWith(t, prod+"  dev: {table: u, label: \" 開発 \"}\n  ci: {table: v, label: \"ＣＩ\"}\n", nil, "--all-contexts"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range fleet {
+		if want := map[string]string{"prod": "PROD", "dev": "開発", "ci": "CI"}[s.Context]; s.Label != want {
+			t.Errorf("context %s: label %q, want %q", s.Context, s.Label, want)
+		}
+	}
+	// Told once, in one-context commands too.
+	_, err = settingsWith(t, "contexts:\n  dev: {table: u, label: PRODUCTION-EU-WEST}\n", nil, "--context", "dev")
+	if err == nil || strings.Count(err.Error(), "context dev") != 1 {
+		t.Errorf("one context: %v", err)
+	}
+	_, err = LoadFleet(flagsWith(t, "contexts:\n  dev: {table: u, label: PRODUCTION-EU-WEST}\n  ci: {table: v}\n", nil, "--all-contexts"))
+	if err == nil || strings.Count(err.Error(), "context dev") != 1 {
+		t.Errorf("a fleet: %v", err)
+	}
+}

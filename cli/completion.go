@@ -112,12 +112,15 @@ func completeRecordIDs(cmd *cobra.Command, args []string, toComplete string) ([]
 // describeRestorable says in a few words what restoring a would undo.
 func describeRestorable(a audit.Action) string {
 	r := a.Last()
+	unknown := a.Outcome == nil || a.Outcome.Outcome == audit.OutcomeUnknown
 	what := "released"
-	if r.Action == audit.ActionDigestRepair {
+	switch {
+	case r.Action == audit.ActionDigestRepair && unknown:
+		what = "digest repair (outcome unknown)"
+	case r.Action == audit.ActionDigestRepair:
 		what = "digest repaired"
-	}
-	if a.Outcome == nil || a.Outcome.Outcome == audit.OutcomeUnknown {
-		what += " (outcome unknown)"
+	case unknown:
+		what = "release (outcome unknown: restore checks it went)"
 	}
 	return sanitize.Text(what + " " + stateOf(*r) + " " + r.Time.UTC().Format("2006-01-02 15:04 UTC"))
 }

@@ -160,7 +160,7 @@ func TestCompleteRecordIDs(t *testing.T) {
 	// Newest first; neither the restored release, the refused one nor the
 	// restore itself.
 	want := []string{
-		noOutcome + "\treleased (outcome unknown) tfstate/dns/terraform.tfstate 2026-11-26 07:05 UTC",
+		noOutcome + "\trelease (outcome unknown: restore checks it went) tfstate/dns/terraform.tfstate 2026-11-26 07:05 UTC",
 		repaired + "\tdigest repaired tfstate/net/terraform.tfstate 2026-11-26 07:04 UTC",
 		released + "\treleased tfstate/app/terraform.tfstate 2026-11-26 07:01 UTC",
 	}

@@ -166,12 +166,27 @@ func printWrites(w io.Writer, writes []ui.Write, settingsOf func(context string)
 	if len(writes) == 0 {
 		return
 	}
-	fmt.Fprintf(w, "lockwarden wrote %d change%s this session:\n", len(writes), plural(len(writes)))
+	unknown := 0
+	for _, wr := range writes {
+		if wr.Unknown {
+			unknown++
+		}
+	}
+	switch done := len(writes) - unknown; {
+	case unknown == 0:
+		fmt.Fprintf(w, "lockwarden wrote %d change%s this session:\n", done, plural(done))
+	default:
+		fmt.Fprintf(w, "lockwarden wrote %d change%s this session, and tried %d more whose outcome is unknown:\n", done, plural(done), unknown)
+	}
 	for _, wr := range writes {
 		fmt.Fprintf(w, "  %s  %s\n", wr.At.Format("15:04:05"), wr.String())
-		if wr.Undoable() {
-			where := tableArgs(settingsOf(wr.Context))
+		where := tableArgs(settingsOf(wr.Context))
+		switch {
+		case wr.Undoable():
 			fmt.Fprintf(w, "            to undo: lockwarden restore %s%s\n", sanitize.Text(wr.RecordID), where)
+		case wr.Unknown:
+			fmt.Fprintf(w, "            check with 'lockwarden list%s' whether it is still held; if it went, lockwarden restore %s%s puts it back (it checks that the release removed it, and asks)\n",
+				where, sanitize.Text(wr.RecordID), where)
 		}
 	}
 }

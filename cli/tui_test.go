@@ -135,15 +135,18 @@ func TestPrintWritesAfterTheUI(t *testing.T) {
 		{Kind: ui.WriteRepair, Path: "tfstate/dns/terraform.tfstate", Context: "staging", RecordID: "r-2", At: at.Add(time.Minute)},
 		{Kind: ui.WriteRelease, Path: "tfstate/x/terraform.tfstate", Context: "prod", RecordID: "r-3", UndoneBy: "r-4", At: at},
 		{Kind: ui.WriteRestore, Path: "tfstate/x/terraform.tfstate", Context: "prod", RecordID: "r-4", Undoes: "r-3", At: at},
+		{Kind: ui.WriteRelease, Path: "tfstate/u/terraform.tfstate", Holder: "held by uma@ci (apply, ID 7e7e7e7e)", Context: "prod", RecordID: "r-5", Unknown: true, At: at},
 	}
 	printWrites(&out, writes, settingsIn(Settings{Context: "prod", Table: "locks"}))
-	want := `lockwarden wrote 4 changes this session:
+	want := `lockwarden wrote 4 changes this session, and tried 1 more whose outcome is unknown:
   03:14:07  released tfstate/app/terraform.tfstate, held by bob@ws-14 (apply, ID 5e5e5e5e) — audit r-1
             to undo: lockwarden restore r-1 --context prod
   03:15:07  repaired the digest of tfstate/dns/terraform.tfstate — audit r-2
             to undo: lockwarden restore r-2 --context staging
   03:14:07  released tfstate/x/terraform.tfstate — audit r-3, undone by r-4
   03:14:07  restored tfstate/x/terraform.tfstate — audit r-4, undoing r-3
+  03:14:07  tried to release tfstate/u/terraform.tfstate, outcome unknown: it may or may not have gone, held by uma@ci (apply, ID 7e7e7e7e) — audit r-5
+            check with 'lockwarden list --context prod' whether it is still held; if it went, lockwarden restore r-5 --context prod puts it back (it checks that the release removed it, and asks)
 `
 	if out.String() != want {
 		t.Errorf("got:\n%s\nwant:\n%s", out.String(), want)

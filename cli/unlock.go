@@ -35,7 +35,7 @@ func newService(ctx context.Context, env *Env, s Settings) (*guard.Service, erro
 
 // serviceFor connects the guarded write path with an AWS config loaded.
 func serviceFor(cfg sdkaws.Config, env *Env, s Settings) *guard.Service {
-	return &guard.Service{
+	svc := &guard.Service{
 		Files: lockFiles(cfg, s), Writer: lockWriter(cfg, s),
 		Audit: auditLog(env, s.AuditFile), ReadOnly: s.ReadOnly, RequireReason: s.RequireReason,
 		ResolveIdentity: func(ctx context.Context) lwaws.Identity {
@@ -49,6 +49,16 @@ func serviceFor(cfg sdkaws.Config, env *Env, s Settings) *guard.Service {
 		},
 		Context: s.Context, Profile: s.Profile, Now: env.Now,
 	}
+	// The state objects, for the evidence a restore of a release of
+	// unknown outcome looks for — not when the table is an emulator's and
+	// no S3 endpoint is given: that would ask real AWS.
+	if s.S3Endpoint != "" || !lwaws.IsLoopback(lwaws.EffectiveEndpoint(s.Endpoint)) {
+		states := lwaws.NewS3(cfg, s.S3Endpoint)
+		svc.State = func(ctx context.Context, bucket, key string) (model.StateObject, error) {
+			return lwaws.ReadState(ctx, states, bucket, key)
+		}
+	}
+	return svc
 }
 
 // lockWriter reaches the lock table; nil when none is named.
@@ -199,7 +209,8 @@ outcome could not be written (restore still works from the intent record).`,
 				fmt.Fprintf(env.Stdout, "\nReleased %s.\nTo undo: lockwarden restore %s%s\n", sanitize.Text(observed.LockID), res.RecordID, tableArgs(s))
 				return &exitError{code: ExitUnrecorded, err: err}
 			case errors.Is(err, lwaws.ErrOutcomeUnknown):
-				return fmt.Errorf("%w (audit %s; if it went, lockwarden restore %s%s puts it back)", err, res.RecordID, res.RecordID, tableArgs(s))
+				return fmt.Errorf("%w (audit %s: the lock may still be held — check with 'lockwarden list%s'; if it went, lockwarden restore %s%s puts it back, after checking that the release removed it)",
+					err, res.RecordID, tableArgs(s), res.RecordID, tableArgs(s))
 			case errors.As(err, &partial):
 				return err
 			case errors.As(err, &changed) && changed.Gone():
@@ -348,8 +359,26 @@ func confirmTyped(env *Env, want, what string) error {
 	return nil
 }
 
+// confirmUnknown asks whether a release of unknown outcome removed the
+// lock: only 'restore' typed at the prompt (or --yes) says it did.
+func confirmUnknown(env *Env, e *guard.UnknownOutcomeError, yes bool) error {
+	if yes {
+		return nil
+	}
+	fmt.Fprintln(env.Stdout, sanitize.Text(e.Error()))
+	fmt.Fprint(env.Stdout, "\nType restore to put it back anyway. Only that will be accepted.\n> ")
+	line, err := bufio.NewReader(env.Stdin).ReadString('\n')
+	if err != nil && line == "" {
+		return refused("not restored: no confirmation given (the release's outcome is unknown; --yes restores it without asking)")
+	}
+	if strings.TrimSpace(line) != "restore" {
+		return refused("not restored: the confirmation did not match")
+	}
+	return nil
+}
+
 func newRestoreCmd(env *Env) *cobra.Command {
-	var allowOtherPlace bool
+	var allowOtherPlace, yes bool
 	cmd := &cobra.Command{
 		Use:   "restore RECORD_ID | LOCK_ID | STATE",
 		Short: "Put back a lock that lockwarden released, exactly as it was",
@@ -368,12 +397,18 @@ emulator on this machine (a loopback endpoint) has none to compare.
 
 A partial restore (the lock file put back, the lock-table item not) is
 completed by running restore again: what is already back is left as it is.
-A release whose outcome was never recorded is restored from its intent
+A release whose outcome is unknown, or was never recorded, may not have
+happened: if its holder then released the lock itself, putting it back
+would make a lock nobody holds. restore refuses when a later audit record
+saw the lock still held, or the state was written at or after the release;
+when nothing tells either way it asks you to type 'restore' (--yes for
+scripts that know the release went through). It works from the intent
 record, only where the lock is absent.
 
 Exit codes: 0 restored; 1 error (also a partial restore, saying what is
-back); 2 usage; 3 refused (read-only, another place, or the lock is held
-again); 5 restored, but the audit outcome could not be written.`,
+back); 2 usage; 3 refused (read-only, another place, the lock is held
+again, a release that did not happen, or not confirmed); 5 restored, but
+the audit outcome could not be written.`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return usagef("restore takes one release: its audit record ID ('lockwarden audit' lists them), or the released lock's lock ID or state")
@@ -398,6 +433,14 @@ again); 5 restored, but the audit outcome could not be written.`,
 				return err
 			}
 			res, err := svc.Restore(cmd.Context(), recordID)
+			var unknown *guard.UnknownOutcomeError
+			if errors.As(err, &unknown) {
+				if err := confirmUnknown(env, unknown, yes); err != nil {
+					return err
+				}
+				svc.ConfirmUnknown = true
+				res, err = svc.Restore(cmd.Context(), recordID)
+			}
 			var held *guard.HeldError
 			var refusal *model.Refusal
 			var unrecorded *guard.UnrecordedError
@@ -416,6 +459,7 @@ again); 5 restored, but the audit outcome could not be written.`,
 			return nil
 		},
 	}
+	cmd.Flags().BoolVar(&yes, "yes", false, "restore a release of unknown outcome without asking, when nothing shows it did not happen")
 	cmd.Flags().BoolVar(&allowOtherPlace, "allow-other-place", false, "restore into this run's table even if the record was written for another table, region, endpoint, context, profile or account, or names no account")
 	return cmd
 }

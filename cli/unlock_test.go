@@ -276,3 +276,49 @@ func TestDemoAuditsToItsOwnFile(t *testing.T) {
 		t.Fatalf("a demo release failed: %v", err)
 	}
 }
+
+// A release whose outcome was never recorded (a crash between intent and
+// outcome) may not have happened: restore asks before putting the lock
+// back when nothing tells, writes nothing without the typed answer, and
+// restores with it (or --yes).
+func TestRestoreOfAnUnrecordedReleaseAsks(t *testing.T) {
+	state := t.TempDir()
+	t.Setenv("XDG_STATE_HOME", state)
+	rec, staleID, _ := seededTable(t)
+	base := []string{"--table", "locks", "--endpoint-url", rec.URL}
+	out, errOut, code := runAt(t, "", false, append([]string{"unlock", "tfstate/app/terraform.tfstate", "--id", staleID, "--yes"}, base...)...)
+	if code != 0 {
+		t.Fatalf("unlock: exit %d\n%s\n%s", code, out, errOut)
+	}
+	// The outcome line is lost, as in a crash after the delete.
+	path := filepath.Join(state, "lockwarden", "audit.jsonl")
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitAfter(strings.TrimSpace(string(raw)), "\n")
+	if len(lines) != 2 || !strings.Contains(lines[0], `"phase":"intent"`) {
+		t.Fatalf("audit: %s", raw)
+	}
+	if err := os.WriteFile(path, []byte(lines[0]), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	rec.reset()
+	restore := append([]string{"restore", "tfstate/app/terraform.tfstate"}, base...)
+	for _, answer := range []string{"", "yes\n", "\n"} {
+		out, errOut, code = runAt(t, answer, true, restore...)
+		if code != ExitRefused || !strings.Contains(out, "no recorded outcome") || !strings.Contains(out, "Type restore to put it back anyway") {
+			t.Errorf("answer %q: exit %d\nstdout %s\nstderr %s", answer, code, out, errOut)
+		}
+	}
+	if w := rec.writes(); len(w) != 0 {
+		t.Fatalf("an unconfirmed restore wrote %v", w)
+	}
+	out, errOut, code = runAt(t, "restore\n", true, restore...)
+	if code != 0 || !strings.Contains(out, "Restored") {
+		t.Fatalf("confirmed: exit %d\nstdout %s\nstderr %s", code, out, errOut)
+	}
+	if w := rec.writes(); len(w) != 1 || w[0] != "PutItem" {
+		t.Errorf("writes %v, want one PutItem", w)
+	}
+}

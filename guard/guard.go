@@ -55,6 +55,38 @@ type Service struct {
 	// table, region, endpoint or account than the one it was taken from
 	// (--allow-other-place).
 	AllowOtherPlace bool
+	// ConfirmUnknown lets Restore put back a release whose outcome is
+	// unknown (or was never recorded) when the lock is absent and nothing
+	// shows it was held after the release: the operator said the release
+	// removed it. Without it such a restore is refused with an
+	// *UnknownOutcomeError.
+	ConfirmUnknown bool
+	// State reads a state object, for the evidence that a lock's holder
+	// lived on after a release of unknown outcome (its state written
+	// since); nil reads nothing.
+	State func(ctx context.Context, bucket, key string) (model.StateObject, error)
+
+	// doneHere are the writes this Service saw done but could not record
+	// the outcome of: a restore of one needs no confirmation in this run.
+	doneMu   sync.Mutex
+	doneHere map[string]bool
+}
+
+// noteDone remembers that recordID's write was answered as done.
+func (s *Service) noteDone(recordID string) {
+	s.doneMu.Lock()
+	defer s.doneMu.Unlock()
+	if s.doneHere == nil {
+		s.doneHere = map[string]bool{}
+	}
+	s.doneHere[recordID] = true
+}
+
+// sawDone reports whether this Service saw recordID's write done.
+func (s *Service) sawDone(recordID string) bool {
+	s.doneMu.Lock()
+	defer s.doneMu.Unlock()
+	return s.doneHere[recordID]
 }
 
 // Result is what a write did.
@@ -273,6 +305,7 @@ func (s *Service) record(out audit.Record, res Result, err error, did string) (R
 	case aerr == nil:
 		return res, err
 	case err == nil:
+		s.noteDone(out.RecordID)
 		return res, &UnrecordedError{Did: did, RecordID: out.RecordID, Err: aerr}
 	default:
 		return res, fmt.Errorf("%w; its audit outcome could not be written either: %v", err, aerr)

@@ -108,6 +108,12 @@ func TestUnknownItemDeleteAfterTheFileIsRestoredWhole(t *testing.T) {
 		t.Fatalf("outcome %+v", out)
 	}
 	e.svc.Writer.Client = e.sb.Dynamo
+	// Nothing tells whether it went: the operator is asked first.
+	var unknown *guard.UnknownOutcomeError
+	if _, err := e.svc.Restore(ctx, res.RecordID); !errors.As(err, &unknown) {
+		t.Fatalf("restore without confirmation: %v", err)
+	}
+	e.svc.ConfirmUnknown = true
 	if _, err := e.svc.Restore(ctx, res.RecordID); err != nil {
 		t.Fatal(err)
 	}

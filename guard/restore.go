@@ -80,6 +80,11 @@ func (s *Service) Restore(ctx context.Context, recordID string) (Result, error) 
 	if item != nil && s.Writer == nil {
 		return Result{}, noTable("nothing restored: audit record " + recordID + " removed a lock-table item")
 	}
+	if fromIntent {
+		if err := s.checkUnknownRelease(ctx, intent, outcome); err != nil {
+			return Result{}, err
+		}
+	}
 	lockID := rec.LockID
 	id := audit.NewRecordID(s.now())
 	in := s.base(ctx, id, audit.ActionRestore, lockID)

@@ -137,11 +137,18 @@ func TestEveryIntentGetsExactlyOneOutcome(t *testing.T) {
 		t.Fatalf("unknown outcome: %v", err)
 	}
 	want[res.RecordID] = audit.OutcomeUnknown
-	// Restore of an unknown outcome works from the intent: the lock is
-	// gone, so it is put back.
+	// Restore of an unknown outcome works from the intent, once the
+	// operator confirms: the lock is gone, and nothing says it was held
+	// after, so it is put back.
+	var unknown *guard.UnknownOutcomeError
+	if _, err := e.svc.Restore(ctx, res.RecordID); !errors.As(err, &unknown) {
+		t.Fatalf("restore of an unknown outcome, unconfirmed: %v", err)
+	}
+	e.svc.ConfirmUnknown = true
 	if _, err := e.svc.Restore(ctx, res.RecordID); err != nil {
 		t.Fatalf("restore of an unknown outcome: %v", err)
 	}
+	e.svc.ConfirmUnknown = false
 	if cur, found, _ := e.svc.Writer.Get(ctx, li.Path); !found || cur.InfoRaw != observedU.InfoRaw {
 		t.Errorf("not put back: %+v", cur)
 	}

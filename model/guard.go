@@ -32,6 +32,10 @@ const (
 	RefusedNoReason
 	// RefusedNoRepair: a digest that needs no repair, or cannot have one.
 	RefusedNoRepair
+	// RefusedNotReleased: a restore of a release whose outcome is unknown
+	// found that the lock was still held, or its holder alive, after it:
+	// putting it back would make a lock nobody holds.
+	RefusedNotReleased
 )
 
 // Refusal is a guard's verdict, written for the person who asked.

@@ -50,7 +50,10 @@ type Write struct {
 	// Note qualifies a write that did not go quite as planned ("partly:
 	// the lock-table item was not removed").
 	Note string
-	At   time.Time
+	// Unknown is set when no answer said whether the write happened: it
+	// is not told as done, nor offered as undoable.
+	Unknown bool
+	At      time.Time
 }
 
 // String says what the write did, in one line for a person, sanitized:
@@ -58,10 +61,14 @@ type Write struct {
 // 5e5e5e5e) — audit r-…".
 func (w Write) String() string {
 	var s string
-	switch w.Kind {
-	case WriteRelease:
+	switch {
+	case w.Unknown && w.Kind == WriteRelease:
+		s = "tried to release " + w.Path + ", outcome unknown: it may or may not have gone"
+	case w.Unknown:
+		s = "tried to write " + w.Path + ", outcome unknown"
+	case w.Kind == WriteRelease:
 		s = "released " + w.Path
-	case WriteRestore:
+	case w.Kind == WriteRestore:
 		s = "restored " + w.Path
 	default:
 		s = "repaired the digest of " + w.Path
@@ -83,9 +90,11 @@ func (w Write) String() string {
 }
 
 // Undoable reports whether `lockwarden restore RecordID` would undo w:
-// a release or a repair not already undone this session.
+// a release or a repair not already undone this session, known to have
+// been made. One of unknown outcome may not have happened: restore checks
+// first, and asks.
 func (w Write) Undoable() bool {
-	return w.Kind != WriteRestore && w.UndoneBy == ""
+	return w.Kind != WriteRestore && w.UndoneBy == "" && !w.Unknown
 }
 
 // Writes returns every write this session made, oldest first, across

@@ -126,6 +126,15 @@ func TestUnknownOutcomeKeepsTheRecordID(t *testing.T) {
 	if w := m.Writes(); len(w) != 1 || w[0].RecordID != "r-20261126-031407-abcdef" {
 		t.Errorf("writes %+v", w)
 	}
+	// It may not have happened: not told as a release, never offered as
+	// undoable, in the session's writes or by the undo key.
+	w := m.Writes()[0]
+	if w.Undoable() || !strings.Contains(w.String(), "tried to release") || !strings.Contains(w.String(), "outcome unknown") || strings.HasPrefix(w.String(), "released") {
+		t.Errorf("the write reads %q, undoable %v", w.String(), w.Undoable())
+	}
+	if m.undo != nil {
+		t.Error("an unknown outcome is offered for undo")
+	}
 }
 
 // At 80 columns the first header line cuts what is watched before it drops

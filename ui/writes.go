@@ -83,8 +83,8 @@ func (m Model) onReleased(msg releasedMsg) (tea.Model, tea.Cmd) {
 	case errors.Is(msg.err, lwaws.ErrOutcomeUnknown):
 		// It may have gone: keep the record ID where the operator sees
 		// it, and in the session's writes.
-		m.setStatus(statusError, at, where+fmt.Sprintf("outcome unknown (audit %s): %s — press r to re-read; lockwarden restore %s puts it back if it went", msg.res.RecordID, msg.err.Error(), msg.res.RecordID))
-		m.recordWrite(Write{Kind: WriteRelease, Path: msg.entry.Path(), Holder: holderOf(msg.entry), RecordID: msg.res.RecordID, Note: "outcome unknown"}, msg.entry, at)
+		m.setStatus(statusError, at, where+fmt.Sprintf("outcome unknown (audit %s): %s — press r to re-read: a lock still listed is still held", msg.res.RecordID, msg.err.Error()))
+		m.recordWrite(Write{Kind: WriteRelease, Path: msg.entry.Path(), Holder: holderOf(msg.entry), RecordID: msg.res.RecordID, Unknown: true}, msg.entry, at)
 	case msg.err != nil:
 		m.setStatus(statusError, at, where+"not released: "+msg.err.Error())
 	default:

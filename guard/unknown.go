@@ -1,0 +1,118 @@
+package guard
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/lockwarden/lockwarden/audit"
+	"github.com/lockwarden/lockwarden/model"
+)
+
+// This file guards the restore of a release whose outcome is unknown (no
+// answer, and reading it back failed) or was never recorded (a crash
+// between intent and outcome). Such a release may have removed the lock,
+// or not: if not, its holder may since have released it itself, and
+// putting it back would make a lock nobody holds — every plan and apply of
+// the state would fail on a phantom.
+
+// UnknownOutcomeError says a restore of a release of unknown outcome found
+// the lock absent and nothing to tell whether the release removed it: the
+// operator must say so (Service.ConfirmUnknown) before it is put back.
+type UnknownOutcomeError struct {
+	RecordID, LockID string
+	// Outcome is the release's recorded outcome ("" when none was).
+	Outcome string
+}
+
+func (e *UnknownOutcomeError) Error() string {
+	return fmt.Sprintf("not restored: release %s has %s, and %s is not held now: the release may have removed it, or it never happened and the holder released the lock itself since — then restoring would make a lock nobody holds. Ask the holder; confirm only if the release removed it",
+		e.RecordID, outcomeWords(e.Outcome), e.LockID)
+}
+
+// outcomeWords says what is known of a release's outcome.
+func outcomeWords(outcome string) string {
+	if outcome == "" {
+		return "no recorded outcome (it ended before writing one)"
+	}
+	return "an unknown outcome"
+}
+
+// checkUnknownRelease decides whether a release of unknown (or unrecorded)
+// outcome may be restored: not when the lock is known to have been held,
+// or its holder alive, after the release; only with ConfirmUnknown when
+// nothing tells either way. A lock held now is left for restore to report
+// (held by another, or already back), as is a read that fails.
+func (s *Service) checkUnknownRelease(ctx context.Context, intent, outcome *audit.Record) error {
+	if s.sawDone(intent.RecordID) {
+		return nil // this run saw the release answered, unrecorded
+	}
+	cur, _, err := s.Get(ctx, intent.LockID)
+	if err != nil || cur.Item != nil || cur.File != nil {
+		return nil
+	}
+	recorded := ""
+	if outcome != nil {
+		recorded = outcome.Outcome
+	}
+	if why := s.aliveAfter(ctx, intent); why != "" {
+		return &model.Refusal{Kind: model.RefusedNotReleased, Msg: fmt.Sprintf("not restored: release %s has %s, and %s — the release did not remove the lock, or its holder went on and released it itself; restoring would make a lock nobody holds",
+			intent.RecordID, outcomeWords(recorded), why)}
+	}
+	if !s.ConfirmUnknown {
+		return &UnknownOutcomeError{RecordID: intent.RecordID, LockID: intent.LockID, Outcome: recorded}
+	}
+	return nil
+}
+
+// aliveAfter says what shows that the released lock, or its holder, lived
+// on after the release's intent: a later audit record that observed the
+// same lock held, or a write of its state at or after the release (S3's
+// LastModified has whole seconds: the same second counts). "" when
+// nothing does.
+func (s *Service) aliveAfter(ctx context.Context, intent *audit.Record) string {
+	heldID := observedLockID(intent)
+	if recs, err := s.Audit.Read(); err == nil && heldID != "" {
+		for i := range recs {
+			r := &recs[i]
+			if r.RecordID == intent.RecordID || r.LockID != intent.LockID || !r.Time.After(intent.Time) {
+				continue
+			}
+			if observedLockID(r) == heldID {
+				return fmt.Sprintf("audit record %s saw lock %s still held at %s", r.RecordID, shortID(heldID), r.Time.UTC().Format(time.RFC3339))
+			}
+		}
+	}
+	if s.State == nil {
+		return ""
+	}
+	bucket, key := model.SplitPath(intent.LockID)
+	st, err := s.State(ctx, bucket, key)
+	if err != nil || !st.Exists || st.LastModified.Add(time.Second).Before(intent.Time) {
+		return ""
+	}
+	return fmt.Sprintf("its state object was written at %s, at or after the release", st.LastModified.UTC().Format(time.RFC3339))
+}
+
+// observedLockID is the lock ID (Info.ID) of the lock a record observed,
+// in the table or in a lock file; "" when it observed none.
+func observedLockID(r *audit.Record) string {
+	if len(r.Observed) > 0 {
+		if e := model.Classify(r.Observed, ""); e.Kind == model.KindLock && e.Info.ID != "" {
+			return e.Info.ID
+		}
+	}
+	if r.ObservedFile != nil {
+		if e := model.ClassifyLockFile(*r.ObservedFile, ""); e.Kind == model.KindLock {
+			return e.Info.ID
+		}
+	}
+	return ""
+}
+
+func shortID(id string) string {
+	if len(id) > 8 {
+		return id[:8]
+	}
+	return id
+}

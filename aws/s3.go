@@ -70,6 +70,10 @@ func (b BucketPrefix) String() string {
 	return b.Bucket + "/" + b.Prefix
 }
 
+// Place names the bucket as messages and metrics do: "bucket NAME" or
+// "bucket NAME/PREFIX".
+func (b BucketPrefix) Place() string { return "bucket " + b.String() }
+
 // LockFiles reads S3 lock files (.tflock) in the watched buckets.
 // Keep one LockFiles for a session and use it by pointer: List keeps the
 // bodies it read, so that the next List fetches only what changed.

@@ -99,13 +99,15 @@ type BucketError struct {
 	Err    error
 }
 
+// Error is the listing's error, as it says it.
 func (e *BucketError) Error() string { return e.Err.Error() }
 
+// Unwrap gives the listing's error.
 func (e *BucketError) Unwrap() error { return e.Err }
 
 // Place names the bucket as lockwarden's messages and metrics do:
 // "bucket NAME" or "bucket NAME/PREFIX".
-func (e *BucketError) Place() string { return "bucket " + e.Bucket.String() }
+func (e *BucketError) Place() string { return e.Bucket.Place() }
 
 func orDefault(v, dflt int) int {
 	if v > 0 {

@@ -188,11 +188,19 @@ func DefaultConfigPath() string {
 }
 
 // usageError marks a mistake in how lockwarden was called (exit code 2).
-type usageError struct{ msg string }
+// context names the context the message already names, if any: a fleet's
+// loader then does not name it again.
+type usageError struct{ msg, context string }
 
 func (e *usageError) Error() string { return e.msg }
 
-func usagef(format string, a ...any) error { return &usageError{fmt.Sprintf(format, a...)} }
+func usagef(format string, a ...any) error { return &usageError{msg: fmt.Sprintf(format, a...)} }
+
+// contextUsagef is usagef for a mistake in context name's settings: the
+// message starts "context NAME: ".
+func contextUsagef(name, format string, a ...any) error {
+	return &usageError{msg: "context " + name + ": " + fmt.Sprintf(format, a...), context: name}
+}
 
 // envPrefix is the prefix of lockwarden's environment variables.
 const envPrefix = "LOCKWARDEN"
@@ -228,10 +236,7 @@ func loadSettings(flags *pflag.FlagSet, switchTo string, how role) (Settings, er
 	if err := checkEnv(); err != nil {
 		return Settings{}, err
 	}
-	v := viper.New()
-	v.SetEnvPrefix(envPrefix)
-	v.SetEnvKeyReplacer(strings.NewReplacer("-", "_"))
-	v.AutomaticEnv()
+	v := envViper()
 
 	path, explicit := flagOrEnv(flags, v, "config")
 	if path == "" {
@@ -353,11 +358,10 @@ func loadSettings(flags *pflag.FlagSet, switchTo string, how role) (Settings, er
 		s.RequireReason = *b
 	}
 	if s.Reap, err = reapPolicy(cc.Reap, g.Reap); err != nil {
-		where := ""
 		if s.Context != "" {
-			where = "context " + s.Context + ": "
+			return Settings{}, &usageError{msg: fmt.Sprintf("config file %s: context %s: %v", path, s.Context, err), context: s.Context}
 		}
-		return Settings{}, usagef("config file %s: %s%v", path, where, err)
+		return Settings{}, usagef("config file %s: %v", path, err)
 	}
 	s.AuditFile = pick("audit-file", cc.AuditFile, g.AuditFile)
 	if s.AuditFile == "" {
@@ -373,12 +377,28 @@ func loadSettings(flags *pflag.FlagSet, switchTo string, how role) (Settings, er
 			s.Buckets, _ = flags.GetStringSlice("bucket")
 		}
 	}
+	seen := map[string]bool{}
 	for _, b := range s.Buckets {
-		if _, err := lwaws.ParseBucketPrefix(b); err != nil {
+		bp, err := lwaws.ParseBucketPrefix(b)
+		if err != nil {
 			return Settings{}, usagef("%v", err)
 		}
+		if seen[bp.String()] {
+			// Read twice, its locks and metrics would be told twice.
+			return Settings{}, usagef("bucket %s is watched twice: name each bucket (or BUCKET/PREFIX) once", bp.String())
+		}
+		seen[bp.String()] = true
 	}
 	return s, nil
+}
+
+// envViper reads lockwarden's LOCKWARDEN_* variables by their flags' names.
+func envViper() *viper.Viper {
+	v := viper.New()
+	v.SetEnvPrefix(envPrefix)
+	v.SetEnvKeyReplacer(strings.NewReplacer("-", "_"))
+	v.AutomaticEnv()
+	return v
 }
 
 // givenArgs repeats the connection flags set on the command line. With a

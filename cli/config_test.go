@@ -474,3 +474,17 @@ func TestWhereAContextIs(t *testing.T) {
 		t.Errorf("an unknown context: %q", got["nope"])
 	}
 }
+
+// A bucket named twice would be read, listed and served as metrics twice.
+func TestABucketWatchedTwiceIsRefused(t *testing.T) {
+	for _, cfg := range []string{"buckets: [tf, tf]\n", "buckets: [tf/teams, \" tf/teams\"]\n"} {
+		_, err := settingsWith(t, cfg, nil)
+		var ue *usageError
+		if err == nil || !errors.As(err, &ue) || !strings.Contains(err.Error(), "is watched twice") {
+			t.Errorf("%q: %v", cfg, err)
+		}
+	}
+	if _, err := settingsWith(t, "", nil, "--bucket", "tf", "--bucket", "tf"); err == nil || !strings.Contains(err.Error(), "bucket tf is watched twice") {
+		t.Errorf("--bucket twice: %v", err)
+	}
+}

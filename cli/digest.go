@@ -289,10 +289,7 @@ confirmed, changed since read).`,
 			fmt.Fprintf(env.Stdout, "\nBefore repairing, check that the state object is the state you want (serial %s, lineage %s,\nwritten %s): after the repair Terraform accepts it as it is.\n",
 				r.State.SerialText(), sanitize.Text(sanitize.OrDash(r.State.Lineage)), r.State.LastModified.UTC().Format("2006-01-02 15:04:05 UTC"))
 			if !yes {
-				if !env.IsTerminal(env.Stdin) {
-					return refused("not repaired: no terminal to confirm on; pass --yes to confirm non-interactively")
-				}
-				if err := confirmTyped(env, r.State.MD5[:8], "the first 8 characters of the new digest ("+r.State.MD5[:8]+")"); err != nil {
+				if err := confirmTyped(env, r.State.MD5[:8], "the first 8 characters of the new digest ("+r.State.MD5[:8]+")", "not repaired"); err != nil {
 					return err
 				}
 			}

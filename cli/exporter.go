@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"os"
 	"strings"
 	"syscall"
 	"time"
@@ -170,7 +169,7 @@ func serveExporter(ctx context.Context, env *Env, addr string, targets []exporte
 func bucketPlaces(s Settings) []string {
 	var out []string
 	for _, bp := range s.BucketPrefixes() {
-		out = append(out, "bucket "+bp.String())
+		out = append(out, bp.Place())
 	}
 	return out
 }
@@ -179,12 +178,7 @@ func bucketPlaces(s Settings) []string {
 // false): the exporter has no write path, and an operator who asked for
 // one must not believe it has one.
 func refuseWrite(flags *pflag.FlagSet) error {
-	val, given := "", false
-	if f := flags.Lookup("write"); f != nil && f.Changed {
-		val, given = f.Value.String(), true
-	} else if env, ok := os.LookupEnv(envName("write")); ok {
-		val, given = env, true
-	}
+	val, given := flagOrEnv(flags, envViper(), "write")
 	if !given {
 		return nil
 	}

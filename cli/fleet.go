@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -99,10 +100,7 @@ func LoadFleet(flags *pflag.FlagSet) ([]Settings, error) {
 	if err := checkEnv(); err != nil {
 		return nil, err
 	}
-	v := viper.New()
-	v.SetEnvPrefix(envPrefix)
-	v.SetEnvKeyReplacer(strings.NewReplacer("-", "_"))
-	v.AutomaticEnv()
+	v := envViper()
 	// The file alone, no context: what contexts are configured.
 	file, err := loadSettings(flags, "", roleFleet)
 	if err != nil {
@@ -133,7 +131,7 @@ func LoadFleet(flags *pflag.FlagSet) ([]Settings, error) {
 	for _, name := range names {
 		s, err := requirePlace(loadSettings(flags, name, roleFleet))
 		if err != nil {
-			if strings.Contains(err.Error(), "context "+name) {
+			if ue := (*usageError)(nil); errors.As(err, &ue) && ue.context == name {
 				return nil, err // it says which context already
 			}
 			return nil, fmt.Errorf("context %s: %w", name, err)
@@ -161,17 +159,17 @@ func LoadFleet(flags *pflag.FlagSet) ([]Settings, error) {
 func checkMark(name, label, color string) (string, error) {
 	label = norm.NFKC.String(strings.TrimSpace(label))
 	if n := len([]rune(label)); n > maxLabel {
-		return "", usagef("context %s: label %q is %d characters; keep it to %d (it marks rows in a column)", name, label, n, maxLabel)
+		return "", contextUsagef(name, "label %q is %d characters; keep it to %d (it marks rows in a column)", label, n, maxLabel)
 	}
 	if label != "" && sanitize.Text(label) != label {
-		return "", usagef("context %s: label %q holds characters a terminal cannot show plainly", name, label)
+		return "", contextUsagef(name, "label %q holds characters a terminal cannot show plainly", label)
 	}
 	if r, bad := lookalike(label); bad {
-		return "", usagef("context %s: label %q holds %s, which can look like another character: marks are compared as they look, so use ASCII (or letters of a script with no Latin look-alikes)", name, label, runeName(r))
+		return "", contextUsagef(name, "label %q holds %s, which can look like another character: marks are compared as they look, so use ASCII (or letters of a script with no Latin look-alikes)", label, runeName(r))
 	}
 	if label == "" {
 		if r, bad := lookalike(name); bad {
-			return "", usagef("context %s: its name marks its rows, and holds %s, which can look like another character: give it a label in ASCII", name, runeName(r))
+			return "", contextUsagef(name, "its name marks its rows, and holds %s, which can look like another character: give it a label in ASCII", runeName(r))
 		}
 	}
 	if color == "" {
@@ -180,7 +178,7 @@ func checkMark(name, label, color string) (string, error) {
 	if n, err := strconv.Atoi(color); err == nil && n >= 0 && n <= 255 || err != nil && labelColor.MatchString(color) {
 		return label, nil
 	}
-	return "", usagef("context %s: color %q is not a colour: use a name (red, yellow, …), an ANSI number (0–255) or #rrggbb", name, color)
+	return "", contextUsagef(name, "color %q is not a colour: use a name (red, yellow, …), an ANSI number (0–255) or #rrggbb", color)
 }
 
 // lookalikeScripts hold letters that can pass for Latin ones (р, ο, ꓑ).

@@ -89,6 +89,9 @@ func TestFleetRefusesWhatItCannotHonour(t *testing.T) {
 		{args: []string{"--all-contexts"}, cfg: "contexts:\n  a: {table: t, label: X}\n  b: {table: u, label: x}\n", want: `would both show as`},
 		{args: []string{"--all-contexts"}, cfg: "contexts:\n  a: {table: t, label: B}\n  b: {table: u}\n", want: `would both show as`},
 		{args: []string{"--all-contexts"}, cfg: "contexts:\n  a: {table: t}\n  b: {region: x}\n", want: "context b: no lock table or bucket given"},
+		// Named "with", its error still says which context: the hint
+		// "a context with table" is not the context's name.
+		{args: []string{"--all-contexts"}, cfg: "contexts:\n  a: {table: t}\n  with: {region: x}\n", want: "context with: no lock table or bucket given"},
 		{args: []string{"--context", "a"}, cfg: "contexts:\n  a: {table: t, label: PRODUCTION-EU-WEST}\n", want: "keep it to 12"},
 		{args: []string{"--context", "a"}, cfg: "contexts:\n  a: {table: t, label: \"P\\u202eX\"}\n", want: "cannot show plainly"},
 		{args: []string{"--context", "a"}, cfg: "contexts:\n  a: {table: t, color: crimson}\n", want: `color "crimson" is not a colour`},

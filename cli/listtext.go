@@ -113,7 +113,7 @@ func readWatched(s Settings, snap lwaws.Snapshot) string {
 	read := s
 	read.Buckets = nil
 	for _, bp := range s.BucketPrefixes() {
-		if !unread["bucket "+bp.String()] {
+		if !unread[bp.Place()] {
 			read.Buckets = append(read.Buckets, bp.String())
 		}
 	}

@@ -154,7 +154,7 @@ on the embedded sandbox with 'lockwarden demo'.`,
 	// command — list's memory target was missed by it).
 	root.Flags().Bool("version", false, "print the version on one line ('lockwarden version' says more)")
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
-		return &usageError{fmt.Sprintf("%v (see '%s --help')", err, cmd.CommandPath())}
+		return &usageError{msg: fmt.Sprintf("%v (see '%s --help')", err, cmd.CommandPath())}
 	})
 	addConnectionFlags(root.PersistentFlags())
 	root.Flags().String("log-file", "", "write debug logs to this file (the UI never prints to the terminal)")

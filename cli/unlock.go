@@ -336,45 +336,44 @@ func releaseReason(e model.Entry, now time.Time, staleAfter time.Duration, allow
 // confirm asks for the typed confirmation on the terminal: the first 8
 // characters of the lock ID, or the full LockID of a malformed item.
 func confirm(env *Env, e model.Entry) error {
-	if !env.IsTerminal(env.Stdin) {
-		return refused("not released: no terminal to confirm on; pass --yes to confirm non-interactively")
-	}
 	want, what := e.ShortID(), "the first 8 characters of the lock ID ("+sanitize.Text(e.ShortID())+")"
 	if e.Kind == model.KindMalformed {
 		want, what = e.LockID, "the full LockID"
 	}
-	return confirmTyped(env, want, what)
+	return confirmTyped(env, want, what, "not released")
 }
 
-// confirmTyped asks for want on the terminal; only that is accepted.
-func confirmTyped(env *Env, want, what string) error {
+// confirmTyped asks for want on the terminal; only that is accepted. Without
+// a terminal nothing is asked: undone ("not released") says what then did
+// not happen, and --yes is the way to confirm in a script.
+func confirmTyped(env *Env, want, what, undone string) error {
+	if !env.IsTerminal(env.Stdin) {
+		return refused("%s: no terminal to confirm on; pass --yes to confirm non-interactively", undone)
+	}
 	fmt.Fprintf(env.Stdout, "\nType %s to confirm. Only that will be accepted.\n> ", what)
 	line, err := bufio.NewReader(env.Stdin).ReadString('\n')
 	if err != nil && line == "" {
-		return refused("not released: no confirmation given")
+		return refused("%s: no confirmation given", undone)
 	}
 	if strings.TrimSpace(line) != want {
-		return refused("not released: the confirmation did not match")
+		return refused("%s: the confirmation did not match", undone)
 	}
 	return nil
 }
 
 // confirmUnknown asks whether a release of unknown outcome removed the
-// lock: only 'restore' typed at the prompt (or --yes) says it did.
+// lock: only 'restore' typed at the terminal, or --yes, says it did —
+// and --yes not when part of the evidence could not be checked: a person
+// must weigh that.
 func confirmUnknown(env *Env, e *guard.UnknownOutcomeError, yes bool) error {
-	if yes {
+	if yes && e.Unchecked == "" {
 		return nil
 	}
-	fmt.Fprintln(env.Stdout, sanitize.Text(e.Error()))
-	fmt.Fprint(env.Stdout, "\nType restore to put it back anyway. Only that will be accepted.\n> ")
-	line, err := bufio.NewReader(env.Stdin).ReadString('\n')
-	if err != nil && line == "" {
-		return refused("not restored: no confirmation given (the release's outcome is unknown; --yes restores it without asking)")
+	fmt.Fprintln(env.Stdout, sanitize.Text(e.Question()))
+	if yes {
+		return refused("not restored: %s, so --yes does not restore it; confirm at a terminal", sanitize.Text(e.Unchecked))
 	}
-	if strings.TrimSpace(line) != "restore" {
-		return refused("not restored: the confirmation did not match")
-	}
-	return nil
+	return confirmTyped(env, "restore", "restore", "not restored")
 }
 
 func newRestoreCmd(env *Env) *cobra.Command {

@@ -307,9 +307,12 @@ func TestRestoreOfAnUnrecordedReleaseAsks(t *testing.T) {
 	restore := append([]string{"restore", "tfstate/app/terraform.tfstate"}, base...)
 	for _, answer := range []string{"", "yes\n", "\n"} {
 		out, errOut, code = runAt(t, answer, true, restore...)
-		if code != ExitRefused || !strings.Contains(out, "no recorded outcome") || !strings.Contains(out, "Type restore to put it back anyway") {
+		if code != ExitRefused || !strings.Contains(out, "Release r-") || !strings.Contains(out, "no recorded outcome") || !strings.Contains(out, "Type restore to confirm") {
 			t.Errorf("answer %q: exit %d\nstdout %s\nstderr %s", answer, code, out, errOut)
 		}
+	}
+	if _, errOut, code = runAt(t, "restore\n", false, restore...); code != ExitRefused || !strings.Contains(errOut, "not restored: no terminal to confirm on") {
+		t.Errorf("no terminal: exit %d %q", code, errOut)
 	}
 	if w := rec.writes(); len(w) != 0 {
 		t.Fatalf("an unconfirmed restore wrote %v", w)

@@ -111,6 +111,32 @@ func TestRestoreOfAnUnknownReleaseChecksItWasReleased(t *testing.T) {
 		}
 	})
 
+	t.Run("what could not be read is said, and a failed read restores nothing", func(t *testing.T) {
+		e := newS3Env(t)
+		li, id := unknownRelease(t, e, "unread/terraform.tfstate")
+		if err := sandbox.Unlock(ctx, e.sb.Dynamo, sandbox.Table, li); err != nil {
+			t.Fatal(err)
+		}
+		e.svc.State = func(context.Context, string, string) (model.StateObject, error) {
+			return model.StateObject{}, errors.New("s3:GetObject on bucket tfstate: access denied")
+		}
+		var unknown *guard.UnknownOutcomeError
+		if _, err := e.svc.Restore(ctx, id); !errors.As(err, &unknown) || !strings.Contains(unknown.Unchecked, "the state object could not be read (s3:GetObject on bucket tfstate: access denied)") {
+			t.Fatalf("state unreadable: %v", err)
+		}
+		// The lock cannot be read to check: nothing is put back, even
+		// confirmed.
+		e.svc.ConfirmUnknown = true
+		e.svc.Writer.Client = &faultyWrites{WriteAPI: e.sb.Dynamo, beforeGet: func() error { return errors.New("read tcp: connection reset by peer") }}
+		if _, err := e.svc.Restore(ctx, id); err == nil || !strings.Contains(err.Error(), "to check whether it removed the lock failed") {
+			t.Fatalf("lock unreadable: %v", err)
+		}
+		e.svc.Writer.Client = e.sb.Dynamo
+		if _, found := e.getItem(t, li.Path); found {
+			t.Fatal("a restore that could not check put the lock back")
+		}
+	})
+
 	t.Run("still held now: left alone", func(t *testing.T) {
 		e := newS3Env(t)
 		li, id := unknownRelease(t, e, "held/terraform.tfstate")

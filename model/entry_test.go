@@ -436,3 +436,17 @@ func TestCreatedOutOfRangeIsAnUnknownAge(t *testing.T) {
 		t.Errorf("2200: %+v %q", age, age)
 	}
 }
+
+// The state-write evidence says nothing of a lock whose Created is out of
+// range: "no sign of life" against year 9999 would be a guess.
+func TestStateEvidenceIgnoresCreatedOutOfRange(t *testing.T) {
+	now := time.Date(2026, 12, 2, 12, 0, 0, 0, time.UTC)
+	for _, created := range []time.Time{time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(1000, 1, 1, 0, 0, 0, 0, time.UTC)} {
+		if got := StateEvidence(created, now.Add(-time.Hour), now, time.Hour); got != "" {
+			t.Errorf("Created %s: %q", created, got)
+		}
+	}
+	if got := StateEvidence(now.Add(-2*time.Hour), now.Add(-3*time.Hour), now, time.Hour); !strings.Contains(got, "no sign of life") {
+		t.Errorf("in range: %q", got)
+	}
+}

@@ -8,10 +8,10 @@ import (
 // StateEvidence says what a state object's last write tells about the
 // holder of a lock created at created: a write after the lock was taken
 // and recent means its run is probably alive. It is "" when there is
-// nothing to say (no creation time, no state object).
+// nothing to say (no creation time or one out of range, no state object).
 func StateEvidence(created, written time.Time, now time.Time, staleAfter time.Duration) string {
-	if created.IsZero() || written.IsZero() {
-		return ""
+	if !(LockInfo{Created: created}).CreatedKnown() || written.IsZero() {
+		return "" // no creation time, or one out of range: nothing to compare
 	}
 	if written.Before(created) {
 		return fmt.Sprintf("state last written %s, before the lock was taken: no sign of life from the holder", Ago(now, written))

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	lwaws "github.com/lockwarden/lockwarden/aws"
 	"slices"
 	"strings"
 	"time"
@@ -80,8 +81,11 @@ type member struct {
 	filesAt         time.Time
 	s3Lists, s3Gets int
 	notes           []string
-	loaded          bool
-	lastOK          time.Time
+	// unread are the watched places the last read could not read: the
+	// context is partly read, never shown as plainly live.
+	unread []lwaws.UnreadPlace
+	loaded bool
+	lastOK time.Time
 	// counts are this context's, as of its last poll or the last tick.
 	counts counts
 

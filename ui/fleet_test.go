@@ -478,3 +478,38 @@ func TestContextPickerShowsWhereEachContextIs(t *testing.T) {
 		t.Errorf("the fleet's picker does not say where staging is:\n%s", screen)
 	}
 }
+
+// A context whose read left a watched bucket unread is not shown as live:
+// the header says partly read and names the place, with one context and in
+// a fleet (where ':' says why); a whole read again is live.
+func TestAPartlyReadContextIsNotShownLive(t *testing.T) {
+	unread := []lwaws.UnreadPlace{{Place: "bucket nosuchbucket", Why: "bucket nosuchbucket does not exist"}}
+	m := newModel(120, 30, nil)
+	snap := snapshotOf(seed())
+	snap.Unread = unread
+	m = send(m, snapshotMsg{gen: m.one().gen, snap: snap, took: time.Millisecond})
+	header := strings.Split(plain(m), "\n")[0]
+	if strings.Contains(header, "live") || !strings.Contains(header, "⚠ partly read · bucket nosuchbucket not read") {
+		t.Errorf("header: %q", header)
+	}
+	snap.Unread = nil
+	m = send(m, snapshotMsg{gen: m.one().gen, snap: snap, took: time.Millisecond})
+	if header := strings.Split(plain(m), "\n")[0]; !strings.Contains(header, "● live") {
+		t.Errorf("read whole again, header: %q", header)
+	}
+
+	f := newFleet(160, 30, &fakeReleaser{})
+	for i := range f.members {
+		f = polled(f, i, nil, nil)
+	}
+	fsnap := snapshotOf(nil)
+	fsnap.Unread = unread
+	f = send(f, snapshotMsg{member: 1, gen: f.members[1].gen, snap: fsnap, took: time.Millisecond})
+	if header := strings.Split(plain(f), "\n")[0]; !strings.Contains(header, "⚠ partly read: staging") {
+		t.Errorf("fleet header: %q", header)
+	}
+	f = press(f, ":")
+	if screen := plain(f); !strings.Contains(screen, "⚠ partly read: bucket nosuchbucket not read: bucket nosuchbucket does not exist") {
+		t.Errorf("the fleet's ':' does not say what was not read:\n%s", screen)
+	}
+}

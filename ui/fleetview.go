@@ -119,6 +119,15 @@ func (m Model) fleetLiveness() string {
 	if !m.anyLoaded() {
 		return s.Dim.Render("⟳ reading…")
 	}
+	var partly []string
+	for i := range m.members {
+		if mem := &m.members[i]; len(mem.unread) > 0 {
+			partly = append(partly, sanitize.Text(mem.cfg.Context))
+		}
+	}
+	if len(partly) > 0 {
+		return s.Warn.Render("⚠ partly read: "+strings.Join(partly, ", ")) + s.Dim.Render(" (: shows what)")
+	}
 	// The oldest good read of the contexts read so far; those still on
 	// their first read show ⟳ in the health line.
 	var oldest time.Time
@@ -266,6 +275,10 @@ func (mem *member) healthLine(m Model) string {
 			model.FormatDuration(max(0, mem.nextRetry.Sub(m.now))), sanitize.Text(mem.lastErr.Error())))
 	case !mem.loaded:
 		parts = append(parts, "⟳ reading…")
+	case len(mem.unread) > 0:
+		for _, u := range mem.unread {
+			parts = append(parts, "⚠ partly read: "+sanitize.Text(u.Place)+" not read: "+sanitize.Text(u.Why))
+		}
 	default:
 		parts = append(parts, "● live, read "+model.Ago(m.now, mem.lastOK))
 	}

@@ -114,7 +114,7 @@ func (m *Model) recordWrite(w Write, e model.Entry, at time.Time) {
 		}
 	}
 	m.writes = append(writes, w)
-	m.addHistory(event{kind: w.Kind, entry: e, at: at, recordID: w.RecordID, undoes: w.Undoes, note: w.Note})
+	m.addHistory(event{kind: w.Kind, entry: e, at: at, recordID: w.RecordID, undoes: w.Undoes, note: w.Note, unknown: w.Unknown})
 }
 
 // holderOf says whose lock e is, for messages.
@@ -129,6 +129,8 @@ type event struct {
 	recordID string
 	undoes   string
 	note     string
+	// unknown: no answer said whether the write happened.
+	unknown bool
 }
 
 // addHistory appends to the history, keeping its newest historyLimit
@@ -147,7 +149,7 @@ func (m *Model) addHistory(evs ...event) {
 // forgotten it.
 func (m Model) goneAt(e *model.Entry) time.Time {
 	for i := len(m.history) - 1; i >= 0; i-- {
-		if ev := m.history[i]; ev.kind == WriteRelease && keyOf(&ev.entry) == keyOf(e) {
+		if ev := m.history[i]; ev.kind == WriteRelease && !ev.unknown && keyOf(&ev.entry) == keyOf(e) {
 			return ev.at
 		}
 	}
@@ -157,10 +159,12 @@ func (m Model) goneAt(e *model.Entry) time.Time {
 // describe is the history line of an event, raw (the view sanitizes).
 func (ev event) describe() string {
 	var s string
-	switch ev.kind {
-	case WriteRelease:
+	switch {
+	case ev.unknown:
+		s = "tried to release " + ev.entry.Path() + ", outcome unknown: it may or may not have gone"
+	case ev.kind == WriteRelease:
 		s = "released " + describeRelease(ev.entry, ev.at)
-	case WriteRestore:
+	case ev.kind == WriteRestore:
 		s = "restored " + ev.entry.Path()
 		if ev.entry.Kind == model.KindLock {
 			s += " — " + model.OperationWord(ev.entry.Info.Operation) + " by " + sanitize.OrDash(ev.entry.Info.Who) + " again"

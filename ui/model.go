@@ -387,7 +387,7 @@ func (m Model) onSnapshot(msg snapshotMsg) (tea.Model, tea.Cmd) {
 	}
 	mem.failures, mem.lastErr = 0, nil
 	m.cfg.Logf("poll %d of %s: %d entries in %s", msg.gen, sanitize.OrDash(mem.cfg.Context), len(msg.snap.Entries), msg.took.Round(time.Millisecond))
-	mem.scanTook, mem.rcu, mem.digests, mem.notes = msg.took, msg.snap.ConsumedRCU, msg.snap.Digests, msg.snap.Notes
+	mem.scanTook, mem.rcu, mem.digests, mem.notes, mem.unread = msg.took, msg.snap.ConsumedRCU, msg.snap.Digests, msg.snap.Notes, msg.snap.Unread
 	if msg.snap.FilesRead {
 		mem.filesAt, mem.s3Lists, mem.s3Gets = msg.start, msg.snap.S3Lists, msg.snap.S3Gets
 	}

@@ -135,6 +135,10 @@ func TestUnknownOutcomeKeepsTheRecordID(t *testing.T) {
 	if m.undo != nil {
 		t.Error("an unknown outcome is offered for undo")
 	}
+	m = press(m, "h")
+	if h := plain(m); !strings.Contains(h, "tried to release") || !strings.Contains(h, "outcome unknown") || strings.Contains(h, "released tfstate") {
+		t.Errorf("history:\n%s", h)
+	}
 }
 
 // At 80 columns the first header line cuts what is watched before it drops

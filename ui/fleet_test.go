@@ -486,13 +486,20 @@ func TestAPartlyReadContextIsNotShownLive(t *testing.T) {
 	unread := []lwaws.UnreadPlace{{Place: "bucket nosuchbucket", Why: "bucket nosuchbucket does not exist"}}
 	m := newModel(120, 30, nil)
 	snap := snapshotOf(seed())
-	snap.Unread = unread
+	snap.Unread, snap.Notes = unread, []string{"S3 lock files not read: bucket nosuchbucket does not exist"} // as aws.Locks says it
 	m = send(m, snapshotMsg{gen: m.one().gen, snap: snap, took: time.Millisecond})
 	header := strings.Split(plain(m), "\n")[0]
-	if strings.Contains(header, "live") || !strings.Contains(header, "⚠ partly read · bucket nosuchbucket not read") {
+	if strings.Contains(header, "live") || !strings.Contains(header, "⚠ partly read · updated") {
 		t.Errorf("header: %q", header)
 	}
-	snap.Unread = nil
+	if screen := plain(m); !strings.Contains(screen, "bucket nosuchbucket") {
+		t.Errorf("nothing names the bucket not read:\n%s", screen)
+	}
+	m80 := send(m, tea.WindowSizeMsg{Width: 80, Height: 24})
+	if header := strings.Split(plain(m80), "\n")[0]; !strings.Contains(header, "partly read") {
+		t.Errorf("at 80 columns the header drops it: %q", header)
+	}
+	snap.Unread, snap.Notes = nil, nil
 	m = send(m, snapshotMsg{gen: m.one().gen, snap: snap, took: time.Millisecond})
 	if header := strings.Split(plain(m), "\n")[0]; !strings.Contains(header, "● live") {
 		t.Errorf("read whole again, header: %q", header)
@@ -507,6 +514,9 @@ func TestAPartlyReadContextIsNotShownLive(t *testing.T) {
 	f = send(f, snapshotMsg{member: 1, gen: f.members[1].gen, snap: fsnap, took: time.Millisecond})
 	if header := strings.Split(plain(f), "\n")[0]; !strings.Contains(header, "⚠ partly read: staging") {
 		t.Errorf("fleet header: %q", header)
+	}
+	if strip := strings.Split(plain(f), "\n")[2]; !strings.Contains(strip, "staging ⚠ partly") {
+		t.Errorf("fleet health strip: %q", strip)
 	}
 	f = press(f, ":")
 	if screen := plain(f); !strings.Contains(screen, "⚠ partly read: bucket nosuchbucket not read: bucket nosuchbucket does not exist") {

@@ -186,7 +186,7 @@ func (m Model) healthStrip(room int) string {
 }
 
 // healthWord is a context's health in a few characters: "● 4s", "⟳",
-// "⚠ 3×", with "ro" for read-only and "⏱" when the read budget spaces its
+// "⚠ 3×", "⚠ partly 4s" (a watched bucket not read), with "ro" for read-only and "⏱" when the read budget spaces its
 // reads beyond the poll interval.
 func (mem *member) healthWord(m Model) string {
 	s := m.styles
@@ -196,6 +196,8 @@ func (mem *member) healthWord(m Model) string {
 		w = s.Error.Render(fmt.Sprintf("⚠ %d×", mem.failures))
 	case !mem.loaded:
 		w = s.Dim.Render("⟳")
+	case len(mem.unread) > 0:
+		w = s.Warn.Render("⚠ partly") + s.Dim.Render(" "+model.Ago(m.now, mem.lastOK))
 	case mem.polling:
 		w = s.Live.Render("⟳") + s.Dim.Render(" "+model.Ago(m.now, mem.lastOK))
 	default:

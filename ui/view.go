@@ -214,22 +214,15 @@ func (m Model) liveness() string {
 		return s.Dim.Render("⟳ reading…")
 	case len(mem.unread) > 0:
 		// Not live: what the unread place holds is missing from the rows.
-		return s.Warn.Render("⚠ partly read") + s.Dim.Render(" · "+mem.unreadPlaces()+" not read · updated "+model.Ago(m.now, mem.lastOK))
+		// Short enough to survive 80 columns; the status line names
+		// the places and why.
+		return s.Warn.Render("⚠ partly read") + s.Dim.Render(" · updated "+model.Ago(m.now, mem.lastOK))
 	case mem.polling:
 		return s.Live.Render("⟳") + s.Dim.Render(" refreshing · updated "+model.Ago(m.now, mem.lastOK))
 	case mem.loaded:
 		return s.Live.Render("●") + " live" + s.Dim.Render(" · updated "+model.Ago(m.now, mem.lastOK))
 	}
 	return ""
-}
-
-// unreadPlaces names the places the member's last read could not read.
-func (mem *member) unreadPlaces() string {
-	names := make([]string, len(mem.unread))
-	for i, u := range mem.unread {
-		names[i] = sanitize.Text(u.Place)
-	}
-	return strings.Join(names, ", ")
 }
 
 // statusLines is the status line, or the error banner, wrapped to at most

@@ -71,7 +71,13 @@ func (e env) lock(t *testing.T, path, who string, age time.Duration) model.LockI
 
 func (e env) get(t *testing.T, lockID string) (model.Entry, bool) {
 	t.Helper()
-	en, found, err := e.svc.Writer.Get(context.Background(), lockID)
+	return itemOf(t, e.svc, lockID)
+}
+
+// itemOf reads lockID's lock-table item through svc's writer.
+func itemOf(t *testing.T, svc *guard.Service, lockID string) (model.Entry, bool) {
+	t.Helper()
+	en, found, err := svc.Writer.Get(context.Background(), lockID)
 	if err != nil {
 		t.Fatal(err)
 	}

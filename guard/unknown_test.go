@@ -153,9 +153,5 @@ func TestRestoreOfAnUnknownReleaseChecksItWasReleased(t *testing.T) {
 // getItem reads the lock-table item of lockID.
 func (e s3env) getItem(t *testing.T, lockID string) (model.Entry, bool) {
 	t.Helper()
-	en, found, err := e.svc.Writer.Get(context.Background(), lockID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return en, found
+	return itemOf(t, e.svc, lockID)
 }

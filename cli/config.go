@@ -288,7 +288,7 @@ func loadSettings(flags *pflag.FlagSet, switchTo string, how role) (Settings, er
 		c, ok := contexts[ctxName]
 		if !ok {
 			if len(s.Contexts) == 0 {
-				return Settings{}, usagef("context %q: no contexts are configured (config file: %s)", ctxName, orNone(path))
+				return Settings{}, usagef("context %q: no contexts are configured (config file: %s)", ctxName, orNoneFound(path))
 			}
 			return Settings{}, usagef("context %q is not configured; known contexts: %s", ctxName, strings.Join(s.Contexts, ", "))
 		}
@@ -579,7 +579,8 @@ func intString(n int) string {
 	return strconv.Itoa(n)
 }
 
-func orNone(path string) string {
+// orNoneFound names a config file, or says none was found.
+func orNoneFound(path string) string {
 	if path == "" {
 		return "none found"
 	}

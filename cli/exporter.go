@@ -149,7 +149,7 @@ func serveExporter(ctx context.Context, env *Env, addr string, targets []exporte
 		names[i] = t.Context
 	}
 	opts.Logf("serving http://%s/metrics for %s %s (read-only; a context is read at most every %s)",
-		ln.Addr(), plural1(len(names), "context", "contexts"), strings.Join(names, ", "), model.FormatThreshold(opts.MinInterval))
+		ln.Addr(), model.Plural(len(names), "context", "contexts"), strings.Join(names, ", "), model.FormatThreshold(opts.MinInterval))
 	select {
 	case err := <-served:
 		return fmt.Errorf("serving metrics: %w", err)

@@ -186,12 +186,12 @@ func writeFleetTable(w io.Writer, entries []model.Entry, reads []contextRead, se
 				malformed++
 			}
 		}
-		line := fmt.Sprintf("%s: %s: %d lock%s", name, sanitize.Text(readWatched(r.s, r.snap)), locks, plural(locks))
+		line := fmt.Sprintf("%s: %s: %d lock%s", name, sanitize.Text(readWatched(r.s, r.snap)), locks, model.Plural(locks, "", "s"))
 		if stale > 0 {
 			line += fmt.Sprintf(" (%d stale: held %s or longer, marked !)", stale, model.FormatThreshold(r.s.StaleAfter))
 		}
 		if malformed > 0 {
-			line += fmt.Sprintf(", %d malformed item%s (marked ?)", malformed, plural(malformed))
+			line += fmt.Sprintf(", %d malformed item%s (marked ?)", malformed, model.Plural(malformed, "", "s"))
 		}
 		if r.s.Table != "" {
 			line += ", " + digestNote(r.snap.Digests)

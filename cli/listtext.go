@@ -83,12 +83,12 @@ func writeTable(w io.Writer, entries []model.Entry, snap lwaws.Snapshot, s Setti
 	}
 	// What was read comes first: a table, a bucket, or both.
 	watched := readWatched(s, snap)
-	summary := fmt.Sprintf("\n%s: %d lock%s", sanitize.Text(strings.ToUpper(watched[:1])+watched[1:]), locks, plural(locks))
+	summary := fmt.Sprintf("\n%s: %d lock%s", sanitize.Text(strings.ToUpper(watched[:1])+watched[1:]), locks, model.Plural(locks, "", "s"))
 	if stale > 0 {
 		summary += fmt.Sprintf(" (%d stale: held %s or longer, marked !)", stale, model.FormatThreshold(s.StaleAfter))
 	}
 	if malformed > 0 {
-		summary += fmt.Sprintf(", %d malformed item%s (marked ?)", malformed, plural(malformed))
+		summary += fmt.Sprintf(", %d malformed item%s (marked ?)", malformed, model.Plural(malformed, "", "s"))
 	}
 	if s.Table != "" {
 		summary += ", " + digestNote(snap.Digests)
@@ -179,5 +179,5 @@ func textRow(e model.Entry, now time.Time, staleAfter time.Duration, src func(mo
 
 // digestNote counts the digest items, listed or not.
 func digestNote(n int) string {
-	return fmt.Sprintf("%d digest item%s", n, plural(n))
+	return fmt.Sprintf("%d digest item%s", n, model.Plural(n, "", "s"))
 }

@@ -116,7 +116,7 @@ func pollCost(snap lwaws.Snapshot, s Settings) string {
 		parts = append(parts, fmt.Sprintf("table %s %.1f RCU", s.Table, snap.ConsumedRCU))
 	}
 	if len(s.Buckets) > 0 {
-		parts = append(parts, fmt.Sprintf("%s %s", plural1(len(s.Buckets), "bucket", "buckets")+" "+strings.Join(s.Buckets, ", "),
+		parts = append(parts, fmt.Sprintf("%s %s", model.Plural(len(s.Buckets), "bucket", "buckets")+" "+strings.Join(s.Buckets, ", "),
 			lwaws.S3PollCost(snap.S3Lists, snap.S3Gets, s.S3PollInterval)))
 	}
 	line := "lockwarden: poll cost: " + sanitize.Text(strings.Join(parts, "; "))

@@ -174,9 +174,9 @@ func printWrites(w io.Writer, writes []ui.Write, settingsOf func(context string)
 	}
 	switch done := len(writes) - unknown; {
 	case unknown == 0:
-		fmt.Fprintf(w, "lockwarden wrote %d change%s this session:\n", done, plural(done))
+		fmt.Fprintf(w, "lockwarden wrote %d change%s this session:\n", done, model.Plural(done, "", "s"))
 	default:
-		fmt.Fprintf(w, "lockwarden wrote %d change%s this session, and tried %d more whose outcome is unknown:\n", done, plural(done), unknown)
+		fmt.Fprintf(w, "lockwarden wrote %d change%s this session, and tried %d more whose outcome is unknown:\n", done, model.Plural(done, "", "s"), unknown)
 	}
 	for _, wr := range writes {
 		fmt.Fprintf(w, "  %s  %s\n", wr.At.Format("15:04:05"), wr.String())

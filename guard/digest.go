@@ -108,7 +108,7 @@ func (s *Service) restoreDigest(ctx context.Context, recordID string, intent, ou
 	in := s.base(ctx, id, audit.ActionRestore, lockID)
 	in.Phase, in.Item, in.RestoreOf = audit.PhaseIntent, before, recordID
 	if fromIntent {
-		in.Reason = "restored from the intent record: the repair's outcome was " + orNone(outcomeWord(outcome))
+		in.Reason = "restored from the intent record: the repair's outcome was " + model.OrNone(outcomeWord(outcome))
 	}
 	if err := s.Audit.Append(in); err != nil {
 		return Result{}, fmt.Errorf("nothing restored: the audit record could not be written: %w", err)

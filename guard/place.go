@@ -23,7 +23,7 @@ func (s *Service) samePlace(ctx context.Context, rec *audit.Record) error {
 	var diffs []string
 	differ := func(what, recorded, here string) {
 		if recorded != here {
-			diffs = append(diffs, fmt.Sprintf("%s %s, not %s", what, orNone(recorded), orNone(here)))
+			diffs = append(diffs, fmt.Sprintf("%s %s, not %s", what, model.OrNone(recorded), model.OrNone(here)))
 		}
 	}
 	differ("table", rec.Table, here.table)
@@ -61,11 +61,4 @@ func AccountOf(actor string) string {
 		return ""
 	}
 	return parts[4]
-}
-
-func orNone(s string) string {
-	if s == "" {
-		return "(none)"
-	}
-	return s
 }

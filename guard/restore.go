@@ -90,7 +90,7 @@ func (s *Service) Restore(ctx context.Context, recordID string) (Result, error) 
 	in := s.base(ctx, id, audit.ActionRestore, lockID)
 	in.Phase, in.Item, in.File, in.RestoreOf = audit.PhaseIntent, item, file, recordID
 	if fromIntent {
-		in.Reason = "restored from the intent record: the release's outcome was " + orNone(rec.Outcome)
+		in.Reason = "restored from the intent record: the release's outcome was " + model.OrNone(rec.Outcome)
 	}
 	if err := s.Audit.Append(in); err != nil {
 		return Result{}, fmt.Errorf("nothing restored: the audit record could not be written: %w", err)

@@ -85,7 +85,7 @@ func CheckRelease(e Entry, r ReleaseRequest) error {
 		return refuse(RefusedNoReason, "this context requires a reason for every release: say why with --reason TEXT (it is kept in the audit log)")
 	}
 	if e.Kind == KindDigest || IsDigestKey(e.LockID) || (e.Kind == KindMalformed && e.LockID == "") {
-		return refuse(RefusedDigest, "%s is a digest (-md5) item, not a lock: lockwarden never deletes it as one", orNone(e.LockID))
+		return refuse(RefusedDigest, "%s is a digest (-md5) item, not a lock: lockwarden never deletes it as one", OrNone(e.LockID))
 	}
 	if e.Warning != "" {
 		if !r.AllowSplit {
@@ -103,7 +103,7 @@ func CheckRelease(e Entry, r ReleaseRequest) error {
 		return nil
 	case KindLock:
 		if r.ConfirmID != e.Info.ID {
-			return refuse(RefusedIDMismatch, "%s is held with lock ID %s, not %s: nothing released", e.LockID, e.Info.ID, orNone(r.ConfirmID))
+			return refuse(RefusedIDMismatch, "%s is held with lock ID %s, not %s: nothing released", e.LockID, e.Info.ID, OrNone(r.ConfirmID))
 		}
 	}
 	if r.AllowFresh {
@@ -121,13 +121,6 @@ func CheckRelease(e Entry, r ReleaseRequest) error {
 		return refuse(RefusedFresh, "%s is not stale: held %s by %s, under the %s threshold. If that run is still going, releasing its lock lets a second run write the same state; pass --allow-fresh only if you are sure it is dead", e.LockID, age, e.Info.Who, FormatThreshold(r.StaleAfter))
 	}
 	return nil
-}
-
-func orNone(s string) string {
-	if s == "" {
-		return "(none)"
-	}
-	return s
 }
 
 // Split reports whether the lock table and the S3 lock file hold two

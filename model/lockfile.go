@@ -92,5 +92,5 @@ func describeHolder(e Entry) string {
 	if e.Kind != KindLock {
 		return "a malformed lock (" + e.Problem + ")"
 	}
-	return "ID " + e.ShortID() + " by " + orNone(e.Info.Who)
+	return "ID " + e.ShortID() + " by " + OrNone(e.Info.Who)
 }

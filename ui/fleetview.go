@@ -76,7 +76,7 @@ func (m Model) fleetHeader() []string {
 	if m.anyLoaded() {
 		counts = m.countWords()
 		if n, tables := m.shownDigests(); tables {
-			d := fmt.Sprintf("%d digest%s", n, plural(n, "", "s"))
+			d := fmt.Sprintf("%d digest%s", n, model.Plural(n, "", "s"))
 			if !m.showDigests {
 				d += " hidden"
 			}

@@ -210,7 +210,7 @@ func (m Model) historyView(w, h int) []string {
 		}
 	}
 	if n := len(m.writes); n > 0 {
-		lines = append(lines, "", " "+s.Dim.Render(fmt.Sprintf("%d write%s by you this session; they are listed again when lockwarden exits.", n, plural(n, "", "s"))))
+		lines = append(lines, "", " "+s.Dim.Render(fmt.Sprintf("%d write%s by you this session; they are listed again when lockwarden exits.", n, model.Plural(n, "", "s"))))
 	}
 	return lines
 }

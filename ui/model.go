@@ -379,7 +379,7 @@ func (m Model) onSnapshot(msg snapshotMsg) (tea.Model, tea.Cmd) {
 		return m, cmd
 	}
 	if mem.failures > 0 {
-		what := fmt.Sprintf("reconnected after %d failed refresh%s", mem.failures, plural(mem.failures, "", "es"))
+		what := fmt.Sprintf("reconnected after %d failed refresh%s", mem.failures, model.Plural(mem.failures, "", "es"))
 		if m.fleet {
 			what = mem.cfg.Context + ": " + what
 		}
@@ -759,11 +759,4 @@ func with[K comparable, V any](m map[K]V, k K, v V) map[K]V {
 	maps.Copy(out, m)
 	out[k] = v
 	return out
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }

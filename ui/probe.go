@@ -156,13 +156,13 @@ func (m Model) onHealth(msg healthMsg) (tea.Model, tea.Cmd) {
 			malformed++
 		}
 	})
-	text := fmt.Sprintf("checked %d digest%s: ", len(msg.reports), plural(len(msg.reports), "", "s"))
+	text := fmt.Sprintf("checked %d digest%s: ", len(msg.reports), model.Plural(len(msg.reports), "", "s"))
 	var parts []string
 	if marked > 0 {
-		parts = append(parts, fmt.Sprintf("%d need%s attention (marked ✗; enter shows why, R repairs)", marked, plural(marked, "s", "")))
+		parts = append(parts, fmt.Sprintf("%d need%s attention (marked ✗; enter shows why, R repairs)", marked, model.Plural(marked, "s", "")))
 	}
 	if malformed > 0 {
-		parts = append(parts, fmt.Sprintf("%d malformed digest item%s (marked ?)", malformed, plural(malformed, "", "s")))
+		parts = append(parts, fmt.Sprintf("%d malformed digest item%s (marked ?)", malformed, model.Plural(malformed, "", "s")))
 	}
 	if failed > 0 {
 		parts = append(parts, fmt.Sprintf("%d could not be read", failed))

@@ -217,7 +217,7 @@ func (m Model) emptyView(w int) []string {
 	}
 	msg := []string{"", " " + s.Context.Render("No locks in "+sanitize.Text(m.watched())+".")}
 	if n := m.digestCount(); n > 0 && !m.showDigests {
-		msg = append(msg, " "+s.Dim.Render(fmt.Sprintf("%d digest item%s hidden (d shows them).", n, plural(n, "", "s"))))
+		msg = append(msg, " "+s.Dim.Render(fmt.Sprintf("%d digest item%s hidden (d shows them).", n, model.Plural(n, "", "s"))))
 	}
 	msg = append(msg, "")
 	for _, l := range wrap("If Terraform still says the state is locked, check that this is the table, region and account its backend uses (dynamodb_table, region, profile), or whether it locks with S3 lock files (use_lockfile).", w-2) {

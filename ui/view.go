@@ -99,7 +99,7 @@ func (m Model) header() []string {
 	if mem.loaded {
 		counts = m.countWords()
 		if m.cfg.Table != "" {
-			d := fmt.Sprintf("%d digest%s", mem.digests, plural(mem.digests, "", "s"))
+			d := fmt.Sprintf("%d digest%s", mem.digests, model.Plural(mem.digests, "", "s"))
 			if !m.showDigests {
 				d += " hidden"
 			}
@@ -162,7 +162,7 @@ func (m Model) header() []string {
 func (m Model) countWords() []string {
 	s := m.styles
 	locks, stale, fresh, malformed := m.counts.locks, m.counts.stale, m.counts.fresh, m.counts.malformed
-	counts := []string{fmt.Sprintf("%d lock%s", locks, plural(locks, "", "s"))}
+	counts := []string{fmt.Sprintf("%d lock%s", locks, model.Plural(locks, "", "s"))}
 	if stale > 0 {
 		counts = append(counts, s.Stale.Render(fmt.Sprintf("%d stale", stale)))
 	}
@@ -420,7 +420,7 @@ func (mem *member) watchedStyled(s Styles) string {
 		parts = append(parts, "table "+s.Context.Render(sanitize.Text(mem.cfg.Table)))
 	}
 	if n := len(mem.cfg.Buckets); n > 0 {
-		parts = append(parts, plural(n, "bucket ", "buckets ")+s.Context.Render(sanitize.Text(strings.Join(mem.cfg.Buckets, ", "))))
+		parts = append(parts, model.Plural(n, "bucket ", "buckets ")+s.Context.Render(sanitize.Text(strings.Join(mem.cfg.Buckets, ", "))))
 	}
 	return strings.Join(parts, " · ")
 }

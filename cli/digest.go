@@ -289,7 +289,8 @@ confirmed, changed since read).`,
 			fmt.Fprintf(env.Stdout, "\nBefore repairing, check that the state object is the state you want (serial %s, lineage %s,\nwritten %s): after the repair Terraform accepts it as it is.\n",
 				r.State.SerialText(), sanitize.Text(sanitize.OrDash(r.State.Lineage)), r.State.LastModified.UTC().Format("2006-01-02 15:04:05 UTC"))
 			if !yes {
-				if err := confirmTyped(env, r.State.MD5[:8], "the first 8 characters of the new digest ("+r.State.MD5[:8]+")", "not repaired"); err != nil {
+				c := model.RepairConfirmation(r.State.MD5)
+				if err := confirmTyped(env, c.Want, c.Ask(sanitize.Text), "not repaired"); err != nil {
 					return err
 				}
 			}

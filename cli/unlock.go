@@ -336,11 +336,8 @@ func releaseReason(e model.Entry, now time.Time, staleAfter time.Duration, allow
 // confirm asks for the typed confirmation on the terminal: the first 8
 // characters of the lock ID, or the full LockID of a malformed item.
 func confirm(env *Env, e model.Entry) error {
-	want, what := e.ShortID(), "the first 8 characters of the lock ID ("+sanitize.Text(e.ShortID())+")"
-	if e.Kind == model.KindMalformed {
-		want, what = e.LockID, "the full LockID"
-	}
-	return confirmTyped(env, want, what, "not released")
+	c := model.ConfirmationFor(e)
+	return confirmTyped(env, c.Want, c.Ask(sanitize.Text), "not released")
 }
 
 // confirmTyped asks for want on the terminal; only that is accepted. Without

@@ -39,17 +39,17 @@ type unlockDialog struct {
 	busy       bool
 }
 
-// expected is what must be typed: the first 8 characters of the lock ID,
-// or a malformed item's full LockID.
-func (d *unlockDialog) expected() string {
+// confirmation is what must be typed: the first 8 characters of the lock
+// ID or of the new digest, or a malformed item's full LockID.
+func (d *unlockDialog) confirmation() model.Confirmation {
 	if d.repair != nil {
-		return d.repair.State.MD5[:8]
+		return model.RepairConfirmation(d.repair.State.MD5)
 	}
-	if d.entry.Kind == model.KindMalformed {
-		return d.entry.LockID
-	}
-	return d.entry.ShortID()
+	return model.ConfirmationFor(d.entry)
 }
+
+// expected is the text that confirms.
+func (d *unlockDialog) expected() string { return d.confirmation().Want }
 
 func (m *Model) openUnlock(e *model.Entry) tea.Cmd {
 	if !m.writable(e) {
@@ -151,15 +151,7 @@ func newDialogInput() textinput.Model {
 	return in
 }
 
-func (m Model) typeWhat() string {
-	if m.dialog.repair != nil {
-		return "the first 8 characters of the new digest (" + m.dialog.expected() + ")"
-	}
-	if m.dialog.entry.Kind == model.KindMalformed {
-		return "its full LockID"
-	}
-	return "the first 8 characters of the lock ID (" + sanitize.Text(m.dialog.entry.ShortID()) + ")"
-}
+func (m Model) typeWhat() string { return m.dialog.confirmation().Ask(sanitize.Text) }
 
 // openRepair opens the digest repair dialog for a probed digest.
 func (m *Model) openRepair(e *model.Entry) tea.Cmd {

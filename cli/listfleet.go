@@ -174,18 +174,11 @@ func writeFleetTable(w io.Writer, entries []model.Entry, reads []contextRead, se
 			fmt.Fprintf(w, "%s: %s: NOT READ — %s\n", name, sanitize.Text(r.s.Watched()), sanitize.Text(oneLine(r.err.Error())))
 			continue
 		}
-		var locks, stale, malformed int
-		for _, e := range r.snap.Entries {
-			switch {
-			case e.Kind == model.KindLock:
-				locks++
-				if e.StaleAt(now, r.s.StaleAfter) {
-					stale++
-				}
-			case e.Kind == model.KindMalformed:
-				malformed++
-			}
+		var tally model.Tally
+		for i := range r.snap.Entries {
+			tally.Add(&r.snap.Entries[i], now, r.s.StaleAfter)
 		}
+		locks, stale, malformed := tally.Locks, tally.Stale, tally.Malformed
 		line := fmt.Sprintf("%s: %s: %d lock%s", name, sanitize.Text(readWatched(r.s, r.snap)), locks, model.Plural(locks, "", "s"))
 		if stale > 0 {
 			line += fmt.Sprintf(" (%d stale: held %s or longer, marked !)", stale, model.FormatThreshold(r.s.StaleAfter))

@@ -27,18 +27,11 @@ func writeTable(w io.Writer, entries []model.Entry, snap lwaws.Snapshot, s Setti
 		src = func(e model.Entry) string { return e.Label() + "\t" }
 		srcHead = "SOURCE\t"
 	}
-	var locks, stale, malformed int
-	for _, e := range entries {
-		switch {
-		case e.Kind == model.KindLock:
-			locks++
-			if e.StaleAt(now, s.StaleAfter) {
-				stale++
-			}
-		case e.Kind == model.KindMalformed:
-			malformed++
-		}
+	var tally model.Tally
+	for i := range entries {
+		tally.Add(&entries[i], now, s.StaleAfter)
 	}
+	locks, stale, malformed := tally.Locks, tally.Stale, tally.Malformed
 	if len(entries) == 0 {
 		what := "No locks"
 		if staleOnly {

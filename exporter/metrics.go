@@ -112,21 +112,16 @@ func (t *target) collect(ch chan<- prometheus.Metric, now time.Time) {
 	for _, s := range t.sources() {
 		held[s] = 0
 	}
-	var stale, malformed float64
+	var tally model.Tally
 	seen := map[string]bool{}
-	for _, e := range last.entries {
-		switch e.Kind {
-		case model.KindMalformed:
-			malformed++
-			continue
-		case model.KindDigest:
+	for i := range last.entries {
+		e := &last.entries[i]
+		tally.Add(e, now, t.StaleAfter)
+		if e.Kind != model.KindLock {
 			continue
 		}
 		source := e.Source.String()
 		held[source]++
-		if e.StaleAt(now, t.StaleAfter) {
-			stale++
-		}
 		if !e.Info.CreatedKnown() {
 			continue // none, or out of range: no timestamp to give
 		}
@@ -145,8 +140,8 @@ func (t *target) collect(ch chan<- prometheus.Metric, now time.Time) {
 	for source, n := range held {
 		gauge(locksDesc, n, name, source)
 	}
-	gauge(staleDesc, stale, name)
-	gauge(malformedDesc, malformed, name)
+	gauge(staleDesc, float64(tally.Stale), name)
+	gauge(malformedDesc, float64(tally.Malformed), name)
 }
 
 // sources are the places t watches, as lockwarden_locks labels them: each

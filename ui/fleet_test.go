@@ -70,7 +70,7 @@ func TestFleetRowsAreTheirContexts(t *testing.T) {
 		t.Fatalf("rows %d, contexts %v", len(m.rows), []string{m.rows[0].Context, m.rows[len(m.rows)-1].Context})
 	}
 	// 30 minutes: stale in staging (10m), not in prod (1h).
-	if m.counts.stale != 1 || m.counts.locks != 2 {
+	if m.counts.Stale != 1 || m.counts.Locks != 2 {
 		t.Errorf("counts %+v: staging's lock alone is stale", m.counts)
 	}
 	screen := plain(m)
@@ -179,7 +179,7 @@ func TestFleetNarrowsFiltersAndSortsByContext(t *testing.T) {
 	}
 	// Narrow to staging: the third choice (every, prod, staging, dev).
 	m = press(m, ":", "j", "j", "enter")
-	if m.only != "staging" || len(m.rows) != 1 || m.rows[0].Context != "staging" || m.counts.locks != 1 {
+	if m.only != "staging" || len(m.rows) != 1 || m.rows[0].Context != "staging" || m.counts.Locks != 1 {
 		t.Fatalf("narrowed to %q: %d rows, counts %+v", m.only, len(m.rows), m.counts)
 	}
 	if !strings.Contains(plain(m), "context staging of 3") {

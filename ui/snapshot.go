@@ -39,20 +39,13 @@ func (m *Model) apply(i int, entries []model.Entry, at time.Time) {
 		if n == nil {
 			return
 		}
-		switch n.Kind {
-		case model.KindMalformed:
-			cnt.malformed++
-			return
-		case model.KindDigest:
+		cnt.Add(n, m.now, mem.cfg.StaleAfter)
+		if n.Kind != model.KindLock {
 			return
 		}
 		if changed && mem.loaded {
 			m.newSince[keyOf(n)] = newMark{id: n.Info.ID, at: at, poll: m.polls}
 			cnt.fresh++
-		}
-		cnt.locks++
-		if n.StaleAt(m.now, mem.cfg.StaleAfter) {
-			cnt.stale++
 		}
 		switch {
 		case n.Source == model.SourceBoth:
@@ -172,7 +165,8 @@ func describeRelease(e model.Entry, at time.Time) string {
 
 // counts summarises the table for the header.
 type counts struct {
-	locks, stale, fresh, malformed int
+	model.Tally
+	fresh int
 }
 
 // recount walks all entries once, each judged by its context's stale
@@ -182,17 +176,10 @@ func (m *Model) recount() {
 		mem := &m.members[i]
 		var c counts
 		for j := range mem.entries {
-			switch e := &mem.entries[j]; e.Kind {
-			case model.KindLock:
-				c.locks++
-				if e.StaleAt(m.now, mem.cfg.StaleAfter) {
-					c.stale++
-				}
-				if len(m.newSince) >= 1000 && m.isNew(e) {
-					c.fresh++
-				}
-			case model.KindMalformed:
-				c.malformed++
+			e := &mem.entries[j]
+			c.Add(e, m.now, mem.cfg.StaleAfter)
+			if len(m.newSince) >= 1000 && m.isNew(e) {
+				c.fresh++
 			}
 		}
 		mem.counts = c
@@ -215,10 +202,8 @@ func (m *Model) sumCounts() {
 	var c counts
 	for i := range m.members {
 		if mem := &m.members[i]; m.shows(mem.cfg.Context) {
-			c.locks += mem.counts.locks
-			c.stale += mem.counts.stale
+			c.Tally = c.Plus(mem.counts.Tally)
 			c.fresh += mem.counts.fresh
-			c.malformed += mem.counts.malformed
 		}
 	}
 	m.counts = c

@@ -161,7 +161,7 @@ func (m Model) header() []string {
 // many are stale, new or malformed.
 func (m Model) countWords() []string {
 	s := m.styles
-	locks, stale, fresh, malformed := m.counts.locks, m.counts.stale, m.counts.fresh, m.counts.malformed
+	locks, stale, fresh, malformed := m.counts.Locks, m.counts.Stale, m.counts.fresh, m.counts.Malformed
 	counts := []string{fmt.Sprintf("%d lock%s", locks, model.Plural(locks, "", "s"))}
 	if stale > 0 {
 		counts = append(counts, s.Stale.Render(fmt.Sprintf("%d stale", stale)))

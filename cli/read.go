@@ -9,7 +9,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/spf13/cobra"
 
 	lwaws "github.com/lockwarden/lockwarden/aws"
@@ -163,27 +162,4 @@ func showProgress(cmd *cobra.Command, t *lwaws.LockTable) (stop func()) {
 		close(done)
 		<-finished
 	}
-}
-
-// openLocks builds the reader of every place locks live: the table when
-// one is named, the watched buckets' lock files when any is.
-func openLocks(cfg sdkaws.Config, s Settings) *lwaws.Locks {
-	l := &lwaws.Locks{Files: lockFiles(cfg, s)}
-	if s.Table != "" {
-		l.Table = &lwaws.LockTable{
-			Client: lwaws.NewDynamoDB(cfg, s.Endpoint), Table: s.Table, Region: cfg.Region,
-			Endpoint: lwaws.EffectiveEndpoint(s.Endpoint), Segments: s.Segments, WorkspaceKeyPrefix: s.WorkspaceKeyPrefix,
-		}
-	}
-	return l
-}
-
-// lockFiles reads the watched buckets' lock files; nil when none is watched.
-func lockFiles(cfg sdkaws.Config, s Settings) *lwaws.LockFiles {
-	buckets := s.BucketPrefixes()
-	if len(buckets) == 0 {
-		return nil
-	}
-	return &lwaws.LockFiles{Client: lwaws.NewS3(cfg, s.S3Endpoint), Buckets: buckets, Region: cfg.Region,
-		Endpoint: s.S3Endpoint, WorkspaceKeyPrefix: s.WorkspaceKeyPrefix}
 }

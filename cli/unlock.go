@@ -1,18 +1,14 @@
 package cli
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 	"time"
 
-	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/spf13/cobra"
 
-	"github.com/lockwarden/lockwarden/audit"
 	lwaws "github.com/lockwarden/lockwarden/aws"
 	"github.com/lockwarden/lockwarden/guard"
 	"github.com/lockwarden/lockwarden/model"
@@ -22,65 +18,6 @@ import (
 // refused ends a command with exit code 3 and a message.
 func refused(format string, a ...any) error {
 	return &exitError{code: ExitRefused, err: fmt.Errorf(format, a...)}
-}
-
-// newService connects the guarded write path for settings.
-func newService(ctx context.Context, env *Env, s Settings) (*guard.Service, error) {
-	cfg, err := lwaws.LoadConfig(ctx, s.Connection())
-	if err != nil {
-		return nil, err
-	}
-	return serviceFor(cfg, env, s), nil
-}
-
-// serviceFor connects the guarded write path with an AWS config loaded.
-func serviceFor(cfg sdkaws.Config, env *Env, s Settings) *guard.Service {
-	svc := &guard.Service{
-		Files: lockFiles(cfg, s), Writer: lockWriter(cfg, s),
-		Audit: auditLog(env, s.AuditFile), ReadOnly: s.ReadOnly, RequireReason: s.RequireReason,
-		ResolveIdentity: func(ctx context.Context) lwaws.Identity {
-			// The place written is the table's, else the buckets' (as
-			// the audit records it): an emulator there has no account.
-			endpoint := lwaws.EffectiveEndpoint(s.Endpoint)
-			if s.Table == "" {
-				endpoint = s.S3Endpoint
-			}
-			return lwaws.CallerIdentity(ctx, cfg, endpoint)
-		},
-		Context: s.Context, Profile: s.Profile, Now: env.Now,
-	}
-	// The state objects, for the evidence a restore of a release of
-	// unknown outcome looks for — not when the table is an emulator's and
-	// no S3 endpoint is given: that would ask real AWS.
-	if s.S3Endpoint != "" || !lwaws.IsLoopback(lwaws.EffectiveEndpoint(s.Endpoint)) {
-		states := lwaws.NewS3(cfg, s.S3Endpoint)
-		svc.State = func(ctx context.Context, bucket, key string) (model.StateObject, error) {
-			return lwaws.ReadState(ctx, states, bucket, key)
-		}
-	}
-	return svc
-}
-
-// lockWriter reaches the lock table; nil when none is named.
-func lockWriter(cfg sdkaws.Config, s Settings) *lwaws.LockWriter {
-	if s.Table == "" {
-		return nil
-	}
-	return &lwaws.LockWriter{
-		Client: lwaws.NewDynamoDB(cfg, s.Endpoint), Table: s.Table, Region: cfg.Region,
-		Endpoint: lwaws.EffectiveEndpoint(s.Endpoint), WorkspaceKeyPrefix: s.WorkspaceKeyPrefix,
-	}
-}
-
-// auditLog opens the audit file for a command: a damaged line in it is
-// skipped and told once on the command's stderr. The terminal UI must not
-// print there; connect sends these warnings to its log instead.
-func auditLog(env *Env, path string) *audit.Log {
-	return &audit.Log{Path: path, Warn: func(msg string) {
-		if env.Stderr != nil {
-			fmt.Fprintf(env.Stderr, "lockwarden: warning: %s\n", sanitize.Text(msg))
-		}
-	}}
 }
 
 // readOnlyRefusal is what every write command says in read-only mode.
@@ -233,14 +170,6 @@ outcome could not be written (restore still works from the intent record).`,
 	return cmd
 }
 
-// restoredLine says what a restore put back, for the person.
-func restoredLine(res guard.Result) string {
-	if path, ok := strings.CutSuffix(res.Entry.LockID, model.DigestSuffix); ok {
-		return "Restored the digest of " + sanitize.Text(path) + " as it was before the repair."
-	}
-	return fmt.Sprintf("Restored %s: %s again.", sanitize.Text(res.Entry.LockID), sanitize.Text(guard.Describe(res.Entry)))
-}
-
 // tableArgs repeats how the table was chosen, for a command to copy.
 func tableArgs(s Settings) string {
 	out := ""
@@ -268,35 +197,6 @@ func tableArgs(s Settings) string {
 		out += " --s3-endpoint-url " + shellWord(s.S3Endpoint)
 	}
 	return sanitize.Text(out)
-}
-
-// describeForRelease shows the lock about to go.
-// state is what the state object's last write says (stateEvidence).
-func describeForRelease(w io.Writer, e model.Entry, now time.Time, staleAfter time.Duration, state string) {
-	fmt.Fprintf(w, "Lock %s\n", sanitize.Text(e.LockID))
-	if e.Kind == model.KindMalformed {
-		fmt.Fprintf(w, "  malformed:  %s\n  raw item:   %s\n", sanitize.Text(e.Problem), sanitize.Text(e.Item.JSON()))
-		return
-	}
-	switch {
-	case e.Source == model.SourceBoth && e.File != nil:
-		fmt.Fprintf(w, "  held in:    the lock table and s3://%s/%s (both are released, the file first)\n", sanitize.Text(e.File.Bucket), sanitize.Text(e.File.Key))
-	case e.Source == model.SourceS3 && e.File != nil:
-		fmt.Fprintf(w, "  held in:    s3://%s/%s only\n", sanitize.Text(e.File.Bucket), sanitize.Text(e.File.Key))
-	}
-	age := e.AgeAt(now)
-	fmt.Fprintf(w, "  held by:    %s\n  operation:  %s\n  version:    %s\n  held for:   %s (threshold %s)\n  lock ID:    %s\n",
-		sanitize.Text(e.Info.Who), sanitize.Text(model.OperationWord(e.Info.Operation)), sanitize.Text(e.Info.Version),
-		age, model.FormatThreshold(staleAfter), sanitize.Text(e.Info.ID))
-	if state != "" {
-		fmt.Fprintf(w, "  state:      %s\n", state)
-	}
-	if e.Warning != "" {
-		fmt.Fprintf(w, "  ≠ places:   %s\n", sanitize.Text(e.Warning))
-	}
-	if !e.StaleAt(now, staleAfter) {
-		fmt.Fprintf(w, "\nWARNING: this lock is not stale. If that run is still going, releasing its lock\nlets a second run write the same state and may corrupt it.\n")
-	}
 }
 
 // stateEvidence says, sanitized, what the state object's last write tells
@@ -331,131 +231,4 @@ func releaseReason(e model.Entry, now time.Time, staleAfter time.Duration, allow
 		reason += "; flagged ≠ (" + e.Warning + "), released with --allow-split"
 	}
 	return reason
-}
-
-// confirm asks for the typed confirmation on the terminal: the first 8
-// characters of the lock ID, or the full LockID of a malformed item.
-func confirm(env *Env, e model.Entry) error {
-	c := model.ConfirmationFor(e)
-	return confirmTyped(env, c.Want, c.Ask(sanitize.Text), "not released")
-}
-
-// confirmTyped asks for want on the terminal; only that is accepted. Without
-// a terminal nothing is asked: undone ("not released") says what then did
-// not happen, and --yes is the way to confirm in a script.
-func confirmTyped(env *Env, want, what, undone string) error {
-	if !env.IsTerminal(env.Stdin) {
-		return refused("%s: no terminal to confirm on; pass --yes to confirm non-interactively", undone)
-	}
-	fmt.Fprintf(env.Stdout, "\nType %s to confirm. Only that will be accepted.\n> ", what)
-	line, err := bufio.NewReader(env.Stdin).ReadString('\n')
-	if err != nil && line == "" {
-		return refused("%s: no confirmation given", undone)
-	}
-	if strings.TrimSpace(line) != want {
-		return refused("%s: the confirmation did not match", undone)
-	}
-	return nil
-}
-
-// confirmUnknown asks whether a release of unknown outcome removed the
-// lock: only 'restore' typed at the terminal, or --yes, says it did —
-// and --yes not when part of the evidence could not be checked: a person
-// must weigh that.
-func confirmUnknown(env *Env, e *guard.UnknownOutcomeError, yes bool) error {
-	if yes && e.Unchecked == "" {
-		return nil
-	}
-	fmt.Fprintln(env.Stdout, sanitize.Text(e.Question()))
-	if yes {
-		return refused("not restored: %s, so --yes does not restore it; confirm at a terminal", sanitize.Text(e.Unchecked))
-	}
-	return confirmTyped(env, "restore", "restore", "not restored")
-}
-
-func newRestoreCmd(env *Env) *cobra.Command {
-	var allowOtherPlace, yes bool
-	cmd := &cobra.Command{
-		Use:   "restore RECORD_ID | LOCK_ID | STATE",
-		Short: "Put back a lock that lockwarden released, exactly as it was",
-		Long: `Put back the item that a lockwarden force-unlock removed, byte for byte, from
-its audit record. Nothing is written if someone holds the lock now; the
-restore is audited too. 'lockwarden audit' lists the records. Instead of
-the record ID, the released lock's lock ID or state (as unlock takes them)
-finds its latest release not yet restored.
-
-The record's table, region, endpoint, context, profile and account (from
-STS) must be this run's: restoring into another account's terraform-locks
-would lock the wrong state. An account not known on either side (a record
-of the reaper or of a run where STS did not answer) is refused too; only an
-emulator on this machine (a loopback endpoint) has none to compare.
---allow-other-place does it on purpose.
-
-A partial restore (the lock file put back, the lock-table item not) is
-completed by running restore again: what is already back is left as it is.
-A release whose outcome is unknown, or was never recorded, may not have
-happened: if its holder then released the lock itself, putting it back
-would make a lock nobody holds. restore refuses when a later audit record
-saw the lock still held, or the state was written at or after the release;
-when nothing tells either way it asks you to type 'restore' (--yes for
-scripts that know the release went through). It works from the intent
-record, only where the lock is absent.
-
-Exit codes: 0 restored; 1 error (also a partial restore, saying what is
-back); 2 usage; 3 refused (read-only, another place, the lock is held
-again, a release that did not happen, or not confirmed); 5 restored, but
-the audit outcome could not be written.`,
-		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) != 1 {
-				return usagef("restore takes one release: its audit record ID ('lockwarden audit' lists them), or the released lock's lock ID or state")
-			}
-			return nil
-		},
-		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := settingsFor(cmd)
-			if err != nil {
-				return err
-			}
-			if s.ReadOnly {
-				return readOnlyRefusal(s)
-			}
-			svc, err := newService(cmd.Context(), env, s)
-			if err != nil {
-				return err
-			}
-			svc.AllowOtherPlace = allowOtherPlace
-			recordID, err := findRecord(svc.Audit, args[0], s)
-			if err != nil {
-				return err
-			}
-			res, err := svc.Restore(cmd.Context(), recordID)
-			var unknown *guard.UnknownOutcomeError
-			if errors.As(err, &unknown) {
-				if err := confirmUnknown(env, unknown, yes); err != nil {
-					return err
-				}
-				svc.ConfirmUnknown = true
-				res, err = svc.Restore(cmd.Context(), recordID)
-			}
-			var held *guard.HeldError
-			var refusal *model.Refusal
-			var unrecorded *guard.UnrecordedError
-			switch {
-			case errors.As(err, &held), errors.As(err, &refusal):
-				return &exitError{code: ExitRefused, err: err}
-			case errors.As(err, &unrecorded):
-				fmt.Fprintln(env.Stdout, restoredLine(res))
-				return &exitError{code: ExitUnrecorded, err: err}
-			case errors.Is(err, lwaws.ErrOutcomeUnknown):
-				return fmt.Errorf("%w (audit %s: check with 'lockwarden list', then run this restore again)", err, res.RecordID)
-			case err != nil:
-				return err
-			}
-			fmt.Fprintf(env.Stdout, "%s\nAudit record %s.\n", restoredLine(res), res.RecordID)
-			return nil
-		},
-	}
-	cmd.Flags().BoolVar(&yes, "yes", false, "restore a release of unknown outcome without asking, when nothing shows it did not happen")
-	cmd.Flags().BoolVar(&allowOtherPlace, "allow-other-place", false, "restore into this run's table even if the record was written for another table, region, endpoint, context, profile or account, or names no account")
-	return cmd
 }

@@ -1,0 +1,100 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+
+	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/lockwarden/lockwarden/audit"
+	lwaws "github.com/lockwarden/lockwarden/aws"
+	"github.com/lockwarden/lockwarden/guard"
+	"github.com/lockwarden/lockwarden/model"
+	"github.com/lockwarden/lockwarden/sanitize"
+)
+
+// This file wires a context's settings to AWS: the readers of its lock
+// table and buckets' lock files, and, for writes, the table's writer, the
+// audit log and the guarded write path over them.
+
+// newService connects the guarded write path for settings.
+func newService(ctx context.Context, env *Env, s Settings) (*guard.Service, error) {
+	cfg, err := lwaws.LoadConfig(ctx, s.Connection())
+	if err != nil {
+		return nil, err
+	}
+	return serviceFor(cfg, env, s), nil
+}
+
+// serviceFor connects the guarded write path with an AWS config loaded.
+func serviceFor(cfg sdkaws.Config, env *Env, s Settings) *guard.Service {
+	svc := &guard.Service{
+		Files: lockFiles(cfg, s), Writer: lockWriter(cfg, s),
+		Audit: auditLog(env, s.AuditFile), ReadOnly: s.ReadOnly, RequireReason: s.RequireReason,
+		ResolveIdentity: func(ctx context.Context) lwaws.Identity {
+			// The place written is the table's, else the buckets' (as
+			// the audit records it): an emulator there has no account.
+			endpoint := lwaws.EffectiveEndpoint(s.Endpoint)
+			if s.Table == "" {
+				endpoint = s.S3Endpoint
+			}
+			return lwaws.CallerIdentity(ctx, cfg, endpoint)
+		},
+		Context: s.Context, Profile: s.Profile, Now: env.Now,
+	}
+	// The state objects, for the evidence a restore of a release of
+	// unknown outcome looks for — not when the table is an emulator's and
+	// no S3 endpoint is given: that would ask real AWS.
+	if s.S3Endpoint != "" || !lwaws.IsLoopback(lwaws.EffectiveEndpoint(s.Endpoint)) {
+		states := lwaws.NewS3(cfg, s.S3Endpoint)
+		svc.State = func(ctx context.Context, bucket, key string) (model.StateObject, error) {
+			return lwaws.ReadState(ctx, states, bucket, key)
+		}
+	}
+	return svc
+}
+
+// lockWriter reaches the lock table; nil when none is named.
+func lockWriter(cfg sdkaws.Config, s Settings) *lwaws.LockWriter {
+	if s.Table == "" {
+		return nil
+	}
+	return &lwaws.LockWriter{
+		Client: lwaws.NewDynamoDB(cfg, s.Endpoint), Table: s.Table, Region: cfg.Region,
+		Endpoint: lwaws.EffectiveEndpoint(s.Endpoint), WorkspaceKeyPrefix: s.WorkspaceKeyPrefix,
+	}
+}
+
+// auditLog opens the audit file for a command: a damaged line in it is
+// skipped and told once on the command's stderr. The terminal UI must not
+// print there; connect sends these warnings to its log instead.
+func auditLog(env *Env, path string) *audit.Log {
+	return &audit.Log{Path: path, Warn: func(msg string) {
+		if env.Stderr != nil {
+			fmt.Fprintf(env.Stderr, "lockwarden: warning: %s\n", sanitize.Text(msg))
+		}
+	}}
+}
+
+// openLocks builds the reader of every place locks live: the table when
+// one is named, the watched buckets' lock files when any is.
+func openLocks(cfg sdkaws.Config, s Settings) *lwaws.Locks {
+	l := &lwaws.Locks{Files: lockFiles(cfg, s)}
+	if s.Table != "" {
+		l.Table = &lwaws.LockTable{
+			Client: lwaws.NewDynamoDB(cfg, s.Endpoint), Table: s.Table, Region: cfg.Region,
+			Endpoint: lwaws.EffectiveEndpoint(s.Endpoint), Segments: s.Segments, WorkspaceKeyPrefix: s.WorkspaceKeyPrefix,
+		}
+	}
+	return l
+}
+
+// lockFiles reads the watched buckets' lock files; nil when none is watched.
+func lockFiles(cfg sdkaws.Config, s Settings) *lwaws.LockFiles {
+	buckets := s.BucketPrefixes()
+	if len(buckets) == 0 {
+		return nil
+	}
+	return &lwaws.LockFiles{Client: lwaws.NewS3(cfg, s.S3Endpoint), Buckets: buckets, Region: cfg.Region,
+		Endpoint: s.S3Endpoint, WorkspaceKeyPrefix: s.WorkspaceKeyPrefix}
+}

@@ -24,7 +24,7 @@ type Locks struct {
 	listed     bool
 	lastFiles  []model.Entry
 	lastNotes  []string
-	lastUnread []UnreadPlace
+	lastUnread []model.UnreadPlace
 }
 
 // Scan reads the table and the lock files in parallel and merges them:
@@ -32,7 +32,7 @@ type Locks struct {
 // note; a failure to read the table is an error. With no table, the lock
 // files are all there is: a bucket that cannot be read is still a note,
 // but when no bucket could be read at all it is the error.
-func (l *Locks) Scan(ctx context.Context, includeDigests bool) (Snapshot, error) {
+func (l *Locks) Scan(ctx context.Context, includeDigests bool) (model.Snapshot, error) {
 	return l.ScanPlaces(ctx, includeDigests, true)
 }
 
@@ -41,10 +41,10 @@ func (l *Locks) Scan(ctx context.Context, includeDigests bool) (Snapshot, error)
 // merged with a fresh read of the table. S3 bills every LIST request,
 // DynamoDB a scan by the capacity it reads, so the UI lists buckets at
 // their own, slower, interval.
-func (l *Locks) ScanPlaces(ctx context.Context, includeDigests, listFiles bool) (Snapshot, error) {
+func (l *Locks) ScanPlaces(ctx context.Context, includeDigests, listFiles bool) (model.Snapshot, error) {
 	if l.Files == nil || len(l.Files.Buckets) == 0 {
 		if l.Table == nil {
-			return Snapshot{}, errors.New("nothing to read: no lock table and no bucket configured")
+			return model.Snapshot{}, errors.New("nothing to read: no lock table and no bucket configured")
 		}
 		return l.Table.Scan(ctx, includeDigests)
 	}
@@ -64,7 +64,7 @@ func (l *Locks) ScanPlaces(ctx context.Context, includeDigests, listFiles bool) 
 			files <- fileResult{e, errs}
 		}()
 	}
-	var snap Snapshot
+	var snap model.Snapshot
 	var err error
 	if l.Table != nil {
 		snap, err = l.Table.Scan(ctx, includeDigests)
@@ -74,7 +74,7 @@ func (l *Locks) ScanPlaces(ctx context.Context, includeDigests, listFiles bool) 
 		fr := <-files
 		if l.Table == nil && len(fr.errs) == len(l.Files.Buckets) {
 			// Nothing else to show: not one bucket could be read.
-			return Snapshot{}, fr.errs[0]
+			return model.Snapshot{}, fr.errs[0]
 		}
 		fileEntries, notes, unread = fr.entries, nil, nil
 		for _, e := range fr.errs {
@@ -88,7 +88,7 @@ func (l *Locks) ScanPlaces(ctx context.Context, includeDigests, listFiles bool) 
 		snap.S3Lists, snap.S3Gets = l.Files.LastCost()
 	}
 	if err != nil {
-		return Snapshot{}, err
+		return model.Snapshot{}, err
 	}
 	snap.Notes = append(snap.Notes, notes...)
 	snap.Unread = append(snap.Unread, unread...)
@@ -101,11 +101,11 @@ func (l *Locks) ScanPlaces(ctx context.Context, includeDigests, listFiles bool) 
 }
 
 // unreadPlace names the place a listing error is about.
-func unreadPlace(err error) UnreadPlace {
+func unreadPlace(err error) model.UnreadPlace {
 	place := "S3 lock files"
 	var be *BucketError
 	if errors.As(err, &be) {
 		place = be.Place()
 	}
-	return UnreadPlace{Place: place, Why: strings.Join(strings.Fields(err.Error()), " ")}
+	return model.UnreadPlace{Place: place, Why: strings.Join(strings.Fields(err.Error()), " ")}
 }

@@ -2,7 +2,6 @@ package aws
 
 import (
 	"context"
-	"hash/maphash"
 	"slices"
 	"sort"
 	"strings"
@@ -49,63 +48,6 @@ type LockTable struct {
 	Progress func(scanned int)
 }
 
-// Snapshot is one complete read of the table.
-type Snapshot struct {
-	// Entries holds every lock and malformed item, and digests when asked
-	// for, sorted by LockID; one entry per LockID however often a scan
-	// returned it.
-	Entries []model.Entry
-	// Digests counts the distinct digest items, listed or not.
-	Digests int
-	// ConsumedRCU is the read capacity the scan consumed.
-	ConsumedRCU float64
-	// ScannedCount is the number of items DynamoDB read, duplicates
-	// included.
-	ScannedCount int
-	// FilesRead is set when the watched buckets were listed for this
-	// snapshot; when not, its lock files are those of the last listing.
-	FilesRead bool
-	// S3Lists and S3Gets count the LIST and GET requests of that listing.
-	S3Lists, S3Gets int
-	// Notes say what could not be read while the rest was (a bucket of
-	// lock files access was denied to, say): the feature degrades, the
-	// listing goes on.
-	Notes []string
-	// Unread names each watched place that could not be read for this
-	// snapshot ("bucket NAME"), with why: what it holds is missing from
-	// Entries, so the snapshot is partial however calm it looks.
-	Unread []UnreadPlace
-
-	digestHashes []uint64 // sorted, distinct
-}
-
-// UnreadPlace is a watched place a read could not read.
-type UnreadPlace struct {
-	// Place is "bucket NAME" or "bucket NAME/PREFIX".
-	Place string
-	// Why is the error, in one line.
-	Why string
-}
-
-// Partial reports whether some watched place was not read.
-func (s Snapshot) Partial() bool { return len(s.Unread) > 0 }
-
-// UnreadPlaces names the places not read, comma-separated.
-func (s Snapshot) UnreadPlaces() string {
-	names := make([]string, len(s.Unread))
-	for i, u := range s.Unread {
-		names[i] = u.Place
-	}
-	return strings.Join(names, ", ")
-}
-
-// HasDigest reports whether the table holds a digest item for the state
-// path "<bucket>/<key>".
-func (s Snapshot) HasDigest(path string) bool {
-	_, ok := slices.BinarySearch(s.digestHashes, hashKey(path+model.DigestSuffix))
-	return ok
-}
-
 // projection names only the attributes lockwarden uses. The names go
 // through placeholders because Info is close to reserved words and a table
 // may hold anything.
@@ -117,7 +59,7 @@ var (
 // Scan reads the whole table with parallel segments. Digest items are
 // counted but kept only when includeDigests is set, so that a table of
 // 100,000 digests is read in little memory.
-func (t *LockTable) Scan(ctx context.Context, includeDigests bool) (Snapshot, error) {
+func (t *LockTable) Scan(ctx context.Context, includeDigests bool) (model.Snapshot, error) {
 	segments := t.Segments
 	if segments <= 0 {
 		segments = DefaultSegments
@@ -129,7 +71,7 @@ func (t *LockTable) Scan(ctx context.Context, includeDigests bool) (Snapshot, er
 		// end: a map of 100k entries cost more CPU than the rest of the
 		// processing together.
 		digests []uint64
-		snap    Snapshot
+		snap    model.Snapshot
 	)
 	add := func(page []map[string]types.AttributeValue, rcu float64) {
 		entries := make([]model.Entry, 0, 16)
@@ -139,7 +81,7 @@ func (t *LockTable) Scan(ctx context.Context, includeDigests bool) (Snapshot, er
 			// listed, count them without building an entry.
 			if !includeDigests {
 				if id, ok := plainDigest(raw); ok {
-					digestKeys = append(digestKeys, hashKey(id))
+					digestKeys = append(digestKeys, model.DigestHash(id))
 					continue
 				}
 			}
@@ -155,7 +97,7 @@ func (t *LockTable) Scan(ctx context.Context, includeDigests bool) (Snapshot, er
 		digests = append(digests, digestKeys...)
 		for _, e := range entries {
 			if e.Kind == model.KindDigest {
-				digests = append(digests, hashKey(e.LockID))
+				digests = append(digests, model.DigestHash(e.LockID))
 				if !includeDigests {
 					continue
 				}
@@ -214,11 +156,10 @@ func (t *LockTable) Scan(ctx context.Context, includeDigests bool) (Snapshot, er
 		})
 	}
 	if err := g.Wait(); err != nil {
-		return Snapshot{}, Explain(err, Op{Action: "dynamodb:Scan", Table: t.Table, Region: t.Region, Endpoint: t.Endpoint})
+		return model.Snapshot{}, Explain(err, Op{Action: "dynamodb:Scan", Table: t.Table, Region: t.Region, Endpoint: t.Endpoint})
 	}
 	slices.Sort(digests)
-	snap.digestHashes = slices.Compact(digests)
-	snap.Digests = len(snap.digestHashes)
+	snap.SetDigestHashes(slices.Compact(digests))
 	snap.Entries = make([]model.Entry, 0, len(kept))
 	for _, e := range kept {
 		snap.Entries = append(snap.Entries, e)
@@ -243,16 +184,4 @@ func plainDigest(raw map[string]types.AttributeValue) (string, bool) {
 		return "", false
 	}
 	return id.Value, true
-}
-
-// digestSeed seeds hashKey anew in every process.
-var digestSeed = maphash.MakeSeed()
-
-// hashKey hashes a digest's LockID without an allocation. The seed is
-// random, so no one who can write a LockID can aim it at another's hash
-// (as they could with a fixed hash such as FNV) and make HasDigest say
-// yes for a state that has no digest. By chance, a state without one
-// meets one of 100,000 digests' hashes about once in 10^14 asks.
-func hashKey(s string) uint64 {
-	return maphash.String(digestSeed, s)
 }

@@ -47,23 +47,10 @@ func ReadState(ctx context.Context, c S3API, bucket, key string) (model.StateObj
 	return st, nil
 }
 
-// DigestReport is one state's digest check.
-type DigestReport struct {
-	Path   string // "<bucket>/<key>"
-	Status model.DigestStatus
-	// Stored is the Digest attribute as stored ("" when absent).
-	Stored string
-	State  model.StateObject
-	// Item is the digest item as read, nil when there is none.
-	Item model.Item
-	// Err says why the state could not be read (Status unchecked).
-	Err error
-}
-
 // CheckDigest reads a state's digest item and object and compares them,
 // the way Terraform does on every state read.
-func CheckDigest(ctx context.Context, w *LockWriter, c S3API, path string) DigestReport {
-	r := DigestReport{Path: path, Status: model.DigestUnchecked}
+func CheckDigest(ctx context.Context, w *LockWriter, c S3API, path string) model.DigestReport {
+	r := model.DigestReport{Path: path, Status: model.DigestUnchecked}
 	e, found, err := w.Get(ctx, path+model.DigestSuffix)
 	if err != nil {
 		r.Err = err

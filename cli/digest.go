@@ -143,8 +143,8 @@ func allDigestPaths(ctx context.Context, cmd *cobra.Command, cfg sdkaws.Config, 
 }
 
 // checkAll checks digests eight at a time, keeping the paths' order.
-func checkAll(ctx context.Context, w *lwaws.LockWriter, c lwaws.S3API, paths []string) []lwaws.DigestReport {
-	out := make([]lwaws.DigestReport, len(paths))
+func checkAll(ctx context.Context, w *lwaws.LockWriter, c lwaws.S3API, paths []string) []model.DigestReport {
+	out := make([]model.DigestReport, len(paths))
 	sem := make(chan struct{}, 8)
 	var wg sync.WaitGroup
 	for i, p := range paths {
@@ -160,7 +160,7 @@ func checkAll(ctx context.Context, w *lwaws.LockWriter, c lwaws.S3API, paths []s
 	return out
 }
 
-func writeDigestTable(w io.Writer, reports []lwaws.DigestReport) error {
+func writeDigestTable(w io.Writer, reports []model.DigestReport) error {
 	if len(reports) == 0 {
 		_, err := fmt.Fprintln(w, "No digest items, and no state objects in watched buckets.")
 		return err
@@ -217,7 +217,7 @@ type digestCheckRecord struct {
 	Error        string     `json:"error,omitempty"`
 }
 
-func writeDigestJSON(w io.Writer, reports []lwaws.DigestReport) error {
+func writeDigestJSON(w io.Writer, reports []model.DigestReport) error {
 	out := make([]digestCheckRecord, 0, len(reports))
 	for _, r := range reports {
 		rec := digestCheckRecord{Path: r.Path, Status: string(r.Status), Stored: r.Stored, StateExists: r.State.Exists}
@@ -274,7 +274,7 @@ confirmed, changed since read).`,
 			if r.Err != nil {
 				return r.Err
 			}
-			if err := writeDigestTable(env.Stdout, []lwaws.DigestReport{r}); err != nil {
+			if err := writeDigestTable(env.Stdout, []model.DigestReport{r}); err != nil {
 				return err
 			}
 			if r.Status == model.DigestOK {

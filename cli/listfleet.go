@@ -12,7 +12,6 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/sync/errgroup"
 
-	lwaws "github.com/lockwarden/lockwarden/aws"
 	"github.com/lockwarden/lockwarden/model"
 	"github.com/lockwarden/lockwarden/sanitize"
 )
@@ -32,7 +31,7 @@ const fleetReads = 4
 // contextRead is what reading one context of a fleet gave.
 type contextRead struct {
 	s    Settings
-	snap lwaws.Snapshot
+	snap model.Snapshot
 	err  error
 }
 

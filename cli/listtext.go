@@ -9,7 +9,6 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 
-	lwaws "github.com/lockwarden/lockwarden/aws"
 	"github.com/lockwarden/lockwarden/model"
 	"github.com/lockwarden/lockwarden/sanitize"
 )
@@ -19,7 +18,7 @@ import (
 
 // writeTable writes one context's entries as a table, then the locks
 // whose two places disagree, the malformed items, and a summary line.
-func writeTable(w io.Writer, entries []model.Entry, snap lwaws.Snapshot, s Settings, now time.Time, staleOnly bool) error {
+func writeTable(w io.Writer, entries []model.Entry, snap model.Snapshot, s Settings, now time.Time, staleOnly bool) error {
 	// The source column appears only when lock files are watched.
 	src := func(e model.Entry) string { return "" }
 	srcHead := ""
@@ -95,7 +94,7 @@ func writeTable(w io.Writer, entries []model.Entry, snap lwaws.Snapshot, s Setti
 
 // readWatched says what a read covered: the watched places less those it
 // could not read, which must never be counted as holding no locks.
-func readWatched(s Settings, snap lwaws.Snapshot) string {
+func readWatched(s Settings, snap model.Snapshot) string {
 	if !snap.Partial() {
 		return s.Watched()
 	}
@@ -117,7 +116,7 @@ func readWatched(s Settings, snap lwaws.Snapshot) string {
 }
 
 // writeUnread names each watched place the read could not read, and why.
-func writeUnread(w io.Writer, snap lwaws.Snapshot) error {
+func writeUnread(w io.Writer, snap model.Snapshot) error {
 	for _, u := range snap.Unread {
 		if _, err := fmt.Fprintf(w, "NOT READ: %s — %s\n", sanitize.Text(u.Place), sanitize.Text(oneLine(u.Why))); err != nil {
 			return err
@@ -128,7 +127,7 @@ func writeUnread(w io.Writer, snap lwaws.Snapshot) error {
 
 // partlyRead is list's error for a read that left a watched place unread:
 // exit 1, naming the places, whatever --exit-code says of the rest.
-func partlyRead(snap lwaws.Snapshot) error {
+func partlyRead(snap model.Snapshot) error {
 	return &exitError{code: ExitError, err: fmt.Errorf("partly read: %s not read, so its locks are not listed", snap.UnreadPlaces())}
 }
 

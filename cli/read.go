@@ -35,11 +35,11 @@ func limitMemory() {
 // scanTable connects and reads the table, and the watched buckets' lock
 // files, once. What could not be read of the lock files is warned about
 // on stderr; the listing goes on.
-func scanTable(cmd *cobra.Command, s Settings, includeDigests bool) (lwaws.Snapshot, error) {
+func scanTable(cmd *cobra.Command, s Settings, includeDigests bool) (model.Snapshot, error) {
 	ctx := cmd.Context()
 	cfg, err := lwaws.LoadConfig(ctx, s.Connection())
 	if err != nil {
-		return lwaws.Snapshot{}, err
+		return model.Snapshot{}, err
 	}
 	locks := openLocks(cfg, s)
 	stop := func() {}
@@ -71,10 +71,10 @@ func scanTable(cmd *cobra.Command, s Settings, includeDigests bool) (lwaws.Snaps
 
 // readContext reads one context of a fleet once — its table and buckets —
 // and marks every entry with the context's name.
-func readContext(ctx context.Context, s Settings, includeDigests bool) (lwaws.Snapshot, error) {
+func readContext(ctx context.Context, s Settings, includeDigests bool) (model.Snapshot, error) {
 	cfg, err := lwaws.LoadConfig(ctx, s.Connection())
 	if err != nil {
-		return lwaws.Snapshot{}, err
+		return model.Snapshot{}, err
 	}
 	snap, err := openLocks(cfg, s).Scan(ctx, includeDigests)
 	for i := range snap.Entries {
@@ -109,7 +109,7 @@ func capacityNote(described <-chan error, s Settings) string {
 // pollCost says what one read cost: the table's read capacity, the
 // buckets' LIST and GET requests and, polled every s3_poll_interval as
 // the UI does, what that comes to in a day.
-func pollCost(snap lwaws.Snapshot, s Settings) string {
+func pollCost(snap model.Snapshot, s Settings) string {
 	var parts []string
 	if s.Table != "" {
 		parts = append(parts, fmt.Sprintf("table %s %.1f RCU", s.Table, snap.ConsumedRCU))

@@ -98,8 +98,8 @@ func fleetModel(ctx context.Context, env *Env, fleet []Settings, logf func(strin
 type failedSource struct{ err error }
 
 // Scan implements ui.Source.
-func (f failedSource) Scan(context.Context, bool) (lwaws.Snapshot, error) {
-	return lwaws.Snapshot{}, f.err
+func (f failedSource) Scan(context.Context, bool) (model.Snapshot, error) {
+	return model.Snapshot{}, f.err
 }
 
 // switcher connects the UI to another configured context. Each switch
@@ -263,9 +263,9 @@ type prober struct {
 }
 
 // Probe implements ui.Prober.
-func (p prober) Probe(ctx context.Context, path string) lwaws.DigestReport {
+func (p prober) Probe(ctx context.Context, path string) model.DigestReport {
 	if p.w == nil {
-		r := lwaws.DigestReport{Path: path, Status: model.DigestUnchecked}
+		r := model.DigestReport{Path: path, Status: model.DigestUnchecked}
 		bucket, key := model.SplitPath(path)
 		r.State, r.Err = lwaws.ReadState(ctx, p.c, bucket, key)
 		return r

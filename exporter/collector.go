@@ -23,7 +23,7 @@ import (
 // (else merges those of the last listing); Capacity describes the table
 // once, for the read budget.
 type Reader interface {
-	ScanPlaces(ctx context.Context, includeDigests, listFiles bool) (lwaws.Snapshot, error)
+	ScanPlaces(ctx context.Context, includeDigests, listFiles bool) (model.Snapshot, error)
 	Capacity(ctx context.Context) (model.TableCapacity, error)
 }
 
@@ -117,7 +117,7 @@ type readResult struct {
 	entries []model.Entry
 	// unread are the places this read could not read: their locks are
 	// missing from entries.
-	unread []lwaws.UnreadPlace
+	unread []model.UnreadPlace
 }
 
 // New returns a collector for targets. Close it to end reads under way.
@@ -217,7 +217,7 @@ func (c *Collector) read(t *target, started time.Time, list bool, done chan stru
 // record keeps a read's result and cost, and sets when the next read may
 // come: min-interval, spaced further by the read budget and throttling.
 // It returns what to log.
-func (c *Collector) record(t *target, started time.Time, list bool, snap lwaws.Snapshot, took time.Duration, err error) string {
+func (c *Collector) record(t *target, started time.Time, list bool, snap model.Snapshot, took time.Duration, err error) string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	news := c.news(t, snap, err)
@@ -250,9 +250,9 @@ func (c *Collector) record(t *target, started time.Time, list bool, snap lwaws.S
 // unknown, and reads t within its timeout: the first read at full speed
 // (it may use burst capacity), later ones paced page by page within the
 // budget, with the time that pacing needs added to the timeout.
-func (c *Collector) scan(t *target, list bool) (lwaws.Snapshot, time.Duration, error) {
+func (c *Collector) scan(t *target, list bool) (model.Snapshot, time.Duration, error) {
 	if err := c.slots.Acquire(c.ctx, 1); err != nil {
-		return lwaws.Snapshot{}, 0, err
+		return model.Snapshot{}, 0, err
 	}
 	defer c.slots.Release(1)
 	c.describe(t)
@@ -318,7 +318,7 @@ func (c *Collector) describe(t *target) {
 // failing, fails differently, or recovers; a place that stops or starts
 // being read; "" for a context failing the same way again, and for reads
 // ended by Close.
-func (c *Collector) news(t *target, snap lwaws.Snapshot, err error) string {
+func (c *Collector) news(t *target, snap model.Snapshot, err error) string {
 	prev := t.last
 	switch {
 	case c.ctx.Err() != nil:
@@ -335,7 +335,7 @@ func (c *Collector) news(t *target, snap lwaws.Snapshot, err error) string {
 
 // partlyNews says which places stopped being read, or are read again,
 // between two reads; "" when nothing changed.
-func partlyNews(name string, before, now []lwaws.UnreadPlace) string {
+func partlyNews(name string, before, now []model.UnreadPlace) string {
 	was := map[string]bool{}
 	for _, u := range before {
 		was[u.Place] = true

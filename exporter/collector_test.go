@@ -21,7 +21,7 @@ import (
 // fakeReader is a context whose reads the test decides.
 type fakeReader struct {
 	mu       sync.Mutex
-	snap     lwaws.Snapshot
+	snap     model.Snapshot
 	err      error
 	capacity model.TableCapacity
 	// hang makes a read wait for its context to end.
@@ -32,7 +32,7 @@ type fakeReader struct {
 	describes int
 }
 
-func (f *fakeReader) ScanPlaces(ctx context.Context, includeDigests, listFiles bool) (lwaws.Snapshot, error) {
+func (f *fakeReader) ScanPlaces(ctx context.Context, includeDigests, listFiles bool) (model.Snapshot, error) {
 	f.mu.Lock()
 	f.lists = append(f.lists, listFiles)
 	f.pageRates = append(f.pageRates, lwaws.PageRate(ctx))
@@ -40,10 +40,10 @@ func (f *fakeReader) ScanPlaces(ctx context.Context, includeDigests, listFiles b
 	f.mu.Unlock()
 	if hang {
 		<-ctx.Done()
-		return lwaws.Snapshot{}, ctx.Err()
+		return model.Snapshot{}, ctx.Err()
 	}
 	if err != nil {
-		return lwaws.Snapshot{}, err
+		return model.Snapshot{}, err
 	}
 	snap.Entries = slices.Clone(snap.Entries)
 	return snap, nil
@@ -56,7 +56,7 @@ func (f *fakeReader) Capacity(context.Context) (model.TableCapacity, error) {
 	return f.capacity, nil
 }
 
-func (f *fakeReader) set(snap lwaws.Snapshot, err error) {
+func (f *fakeReader) set(snap model.Snapshot, err error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.snap, f.err = snap, err
@@ -173,7 +173,7 @@ func (c *Collector) waitIdle() {
 
 func TestScrapesWithinMinIntervalServeTheCache(t *testing.T) {
 	clk := &clock{now: t0}
-	r := &fakeReader{snap: lwaws.Snapshot{Entries: []model.Entry{lock("tfstate/a", "OperationTypeApply", "alice@laptop", time.Minute, model.SourceDynamoDB)}}}
+	r := &fakeReader{snap: model.Snapshot{Entries: []model.Entry{lock("tfstate/a", "OperationTypeApply", "alice@laptop", time.Minute, model.SourceDynamoDB)}}}
 	c := newCollector(clk, Options{MinInterval: 30 * time.Second}, Target{Context: "prod", Reader: r, Table: true, StaleAfter: time.Hour})
 	defer c.Close()
 
@@ -182,7 +182,7 @@ func TestScrapesWithinMinIntervalServeTheCache(t *testing.T) {
 		t.Fatalf("locks = %v, want 1", got)
 	}
 	// The table changes; within min-interval the scrape serves what it read.
-	r.set(lwaws.Snapshot{}, nil)
+	r.set(model.Snapshot{}, nil)
 	clk.advance(29 * time.Second)
 	fams = scrape(t, c)
 	if r.reads() != 1 {
@@ -209,7 +209,7 @@ func TestScrapesWithinMinIntervalServeTheCache(t *testing.T) {
 // next one 120 s later, not at min-interval; it is paced page by page.
 func TestReadBudgetSpacesReadsOfAProvisionedTable(t *testing.T) {
 	clk := &clock{now: t0}
-	r := &fakeReader{snap: lwaws.Snapshot{ConsumedRCU: 120}, capacity: model.TableCapacity{Mode: model.BillingProvisioned, ReadUnits: 4}}
+	r := &fakeReader{snap: model.Snapshot{ConsumedRCU: 120}, capacity: model.TableCapacity{Mode: model.BillingProvisioned, ReadUnits: 4}}
 	c := newCollector(clk, Options{MinInterval: 30 * time.Second},
 		Target{Context: "prod", Reader: r, Table: true, StaleAfter: time.Hour, Budget: model.ReadBudget{Share: 0.25}})
 	defer c.Close()
@@ -236,7 +236,7 @@ func TestReadBudgetSpacesReadsOfAProvisionedTable(t *testing.T) {
 // is 1 a second, so a scan of 90 RRU is followed by the next 90 s later.
 func TestReadBudgetSpacesReadsOfAnOnDemandTable(t *testing.T) {
 	clk := &clock{now: t0}
-	r := &fakeReader{snap: lwaws.Snapshot{ConsumedRCU: 90}, capacity: model.TableCapacity{Mode: model.BillingOnDemand}}
+	r := &fakeReader{snap: model.Snapshot{ConsumedRCU: 90}, capacity: model.TableCapacity{Mode: model.BillingOnDemand}}
 	c := newCollector(clk, Options{MinInterval: 30 * time.Second},
 		Target{Context: "dev", Reader: r, Table: true, StaleAfter: time.Hour, Budget: model.ReadBudget{UnitsPerHour: 3600}})
 	defer c.Close()
@@ -269,7 +269,7 @@ func TestThrottlingSlowsReads(t *testing.T) {
 		t.Fatalf("read again within twice min-interval after a throttle: %d reads", r.reads())
 	}
 	clk.advance(time.Second)
-	r.set(lwaws.Snapshot{}, nil)
+	r.set(model.Snapshot{}, nil)
 	fams := scrape(t, c)
 	if r.reads() != 2 || value(t, fams, "lockwarden_up", ctxLabel("prod")) != 1 {
 		t.Fatalf("not read again after the throttled spacing: %d reads", r.reads())
@@ -280,7 +280,7 @@ func TestThrottlingSlowsReads(t *testing.T) {
 // of its last good read — while the others are served as usual.
 func TestAFailedContextIsDownWithoutLockSeries(t *testing.T) {
 	clk := &clock{now: t0}
-	good := &fakeReader{snap: lwaws.Snapshot{Entries: []model.Entry{lock("tfstate/a", "OperationTypeApply", "alice", 2*time.Hour, model.SourceDynamoDB)}}}
+	good := &fakeReader{snap: model.Snapshot{Entries: []model.Entry{lock("tfstate/a", "OperationTypeApply", "alice", 2*time.Hour, model.SourceDynamoDB)}}}
 	bad := &fakeReader{snap: good.snap}
 	var logged []string
 	c := newCollector(clk, Options{MinInterval: 30 * time.Second, Logf: func(f string, a ...any) { logged = append(logged, fmt.Sprintf(f, a...)) }},
@@ -292,7 +292,7 @@ func TestAFailedContextIsDownWithoutLockSeries(t *testing.T) {
 		t.Fatal("before failing, bad is up with its stale lock")
 	}
 
-	bad.set(lwaws.Snapshot{}, errors.New("scan terraform-locks: connection refused"))
+	bad.set(model.Snapshot{}, errors.New("scan terraform-locks: connection refused"))
 	clk.advance(30 * time.Second)
 	fams = scrape(t, c)
 	if value(t, fams, "lockwarden_up", ctxLabel("bad")) != 0 {
@@ -363,7 +363,7 @@ func TestASlowContextDoesNotHoldTheScrape(t *testing.T) {
 // Cost counters add up what every read consumed and requested.
 func TestCostCountersIncrease(t *testing.T) {
 	clk := &clock{now: t0}
-	r := &fakeReader{snap: lwaws.Snapshot{ConsumedRCU: 2.5, FilesRead: true, S3Lists: 3, S3Gets: 2}}
+	r := &fakeReader{snap: model.Snapshot{ConsumedRCU: 2.5, FilesRead: true, S3Lists: 3, S3Gets: 2}}
 	c := newCollector(clk, Options{MinInterval: 30 * time.Second},
 		Target{Context: "prod", Reader: r, Table: true, Buckets: true, ListEvery: 30 * time.Second, StaleAfter: time.Hour})
 	defer c.Close()
@@ -380,7 +380,7 @@ func TestCostCountersIncrease(t *testing.T) {
 		t.Errorf("get requests = %v, want 4", got)
 	}
 	// A failed read keeps the counters: they must never go down.
-	r.set(lwaws.Snapshot{}, errors.New("down"))
+	r.set(model.Snapshot{}, errors.New("down"))
 	clk.advance(30 * time.Second)
 	fams = scrape(t, c)
 	if got := value(t, fams, "lockwarden_read_capacity_units_total", ctxLabel("prod")); got != 5 {
@@ -410,7 +410,7 @@ func TestBucketsAreListedAtTheirOwnInterval(t *testing.T) {
 func TestLockSeries(t *testing.T) {
 	clk := &clock{now: t0}
 	who := "mallory\"} 1\nlockwarden_up{context=\"x\"} 0 \\ ü"
-	r := &fakeReader{snap: lwaws.Snapshot{Entries: []model.Entry{
+	r := &fakeReader{snap: model.Snapshot{Entries: []model.Entry{
 		lock("tfstate/env:/prod/network/terraform.tfstate", "OperationTypeApply", "ci@runner-7", 76*time.Hour, model.SourceDynamoDB),
 		lock("tfstate/env:/staging/dns/terraform.tfstate", "OperationTypePlan", "ci@runner-2", time.Minute, model.SourceBoth),
 		lock("tfstate/app/terraform.tfstate", "OperationTypeApply", who, 2*time.Hour, model.SourceS3),
@@ -474,7 +474,7 @@ type countingReader struct {
 	description model.TableCapacity
 }
 
-func (r *countingReader) ScanPlaces(ctx context.Context, _, _ bool) (lwaws.Snapshot, error) {
+func (r *countingReader) ScanPlaces(ctx context.Context, _, _ bool) (model.Snapshot, error) {
 	r.mu.Lock()
 	r.now++
 	r.most = max(r.most, r.now)
@@ -483,7 +483,7 @@ func (r *countingReader) ScanPlaces(ctx context.Context, _, _ bool) (lwaws.Snaps
 	r.mu.Lock()
 	r.now--
 	r.mu.Unlock()
-	return lwaws.Snapshot{}, nil
+	return model.Snapshot{}, nil
 }
 
 func (r *countingReader) Capacity(context.Context) (model.TableCapacity, error) {
@@ -518,7 +518,7 @@ func TestContextsAreReadInParallelWithinTheBound(t *testing.T) {
 func TestAPartlyReadContextSaysWhichPlace(t *testing.T) {
 	clk := &clock{now: t0}
 	file := lock("tf-state/app/terraform.tfstate", "OperationTypeApply", "alice", 2*time.Hour, model.SourceS3)
-	r := &fakeReader{snap: lwaws.Snapshot{Entries: []model.Entry{file}}}
+	r := &fakeReader{snap: model.Snapshot{Entries: []model.Entry{file}}}
 	var logged []string
 	c := newCollector(clk, Options{MinInterval: 30 * time.Second, Logf: func(f string, a ...any) { logged = append(logged, fmt.Sprintf(f, a...)) }},
 		Target{Context: "prod", Reader: r, Table: true, Buckets: true, BucketPlaces: []string{"bucket tf-state", "bucket tf-other/teams"}, StaleAfter: time.Hour})
@@ -530,7 +530,7 @@ func TestAPartlyReadContextSaysWhichPlace(t *testing.T) {
 		t.Fatal("a context read whole is said to be partly read")
 	}
 
-	r.set(lwaws.Snapshot{Unread: []lwaws.UnreadPlace{{Place: "bucket tf-state", Why: "s3:ListBucket on bucket tf-state: access denied"}}}, nil)
+	r.set(model.Snapshot{Unread: []model.UnreadPlace{{Place: "bucket tf-state", Why: "s3:ListBucket on bucket tf-state: access denied"}}}, nil)
 	clk.advance(30 * time.Second)
 	fams = scrape(t, c)
 	if value(t, fams, "lockwarden_partial_read", place("bucket tf-state")) != 1 {
@@ -548,7 +548,7 @@ func TestAPartlyReadContextSaysWhichPlace(t *testing.T) {
 		t.Errorf("the unread bucket was logged %d times, want once: %q", n, logged)
 	}
 
-	r.set(lwaws.Snapshot{Entries: []model.Entry{file}}, nil)
+	r.set(model.Snapshot{Entries: []model.Entry{file}}, nil)
 	clk.advance(30 * time.Second)
 	fams = scrape(t, c)
 	if value(t, fams, "lockwarden_partial_read", place("bucket tf-state")) != 0 {
@@ -569,7 +569,7 @@ func TestCreatedOutOfRangeHasNoTimestamp(t *testing.T) {
 	future.Info.Created = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
 	past := lock("tfstate/past", "OperationTypeApply", "erin@old", 0, model.SourceDynamoDB)
 	past.Info.Created = time.Date(1000, 1, 1, 0, 0, 0, 0, time.UTC)
-	r := &fakeReader{snap: lwaws.Snapshot{Entries: []model.Entry{future, past}}}
+	r := &fakeReader{snap: model.Snapshot{Entries: []model.Entry{future, past}}}
 	c := newCollector(clk, Options{}, Target{Context: "prod", Reader: r, Table: true, StaleAfter: time.Hour})
 	defer c.Close()
 	fams := scrape(t, c)

@@ -16,7 +16,7 @@ import (
 // is still as observed. It is refused in read-only mode, audited before
 // the write, and undone by Restore. Check the state object itself first:
 // a repair makes Terraform accept whatever the object now holds.
-func (s *Service) RepairDigest(ctx context.Context, observed lwaws.DigestReport, reason string) (Result, error) {
+func (s *Service) RepairDigest(ctx context.Context, observed model.DigestReport, reason string) (Result, error) {
 	if s.ReadOnly {
 		return Result{}, &model.Refusal{Kind: model.RefusedReadOnly, Msg: "read-only: lockwarden makes no writes in this run (pass --write to allow them)"}
 	}
@@ -56,7 +56,7 @@ func (s *Service) RepairDigest(ctx context.Context, observed lwaws.DigestReport,
 // mismatch, an invalid value, an item without a value — and only when the
 // state object is there to compute it from; any other status, including
 // one added later, is refused.
-func CheckRepair(r lwaws.DigestReport) error {
+func CheckRepair(r model.DigestReport) error {
 	refuse := func(format string, a ...any) error {
 		return &model.Refusal{Kind: model.RefusedNoRepair, Msg: fmt.Sprintf(format, a...)}
 	}

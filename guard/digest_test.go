@@ -71,19 +71,19 @@ func TestCheckRepairAllowsOnlyKnownRepairs(t *testing.T) {
 	st := model.StateObject{Exists: true, MD5: "06462db2ef044008b94260f6cb5ab7cb"}
 	item := model.Item{"LockID": model.String("tfstate/a/terraform.tfstate-md5")}
 	cases := []struct {
-		r  lwaws.DigestReport
+		r  model.DigestReport
 		ok bool
 	}{
-		{lwaws.DigestReport{Status: model.DigestMismatch, State: st, Item: item}, true},
-		{lwaws.DigestReport{Status: model.DigestInvalid, State: st, Item: item}, true},
-		{lwaws.DigestReport{Status: model.DigestNoDigest, State: st, Item: item}, true},
-		{lwaws.DigestReport{Status: model.DigestNoDigest, State: st}, false},
-		{lwaws.DigestReport{Status: model.DigestOK, State: st, Item: item}, false},
-		{lwaws.DigestReport{Status: model.DigestNoState, Item: item}, false},
-		{lwaws.DigestReport{Status: model.DigestNone}, false},
-		{lwaws.DigestReport{Status: model.DigestUnchecked}, false},
-		{lwaws.DigestReport{Status: model.DigestMismatch, Item: item}, false}, // no state object read
-		{lwaws.DigestReport{Status: "a status added later", State: st, Item: item}, false},
+		{model.DigestReport{Status: model.DigestMismatch, State: st, Item: item}, true},
+		{model.DigestReport{Status: model.DigestInvalid, State: st, Item: item}, true},
+		{model.DigestReport{Status: model.DigestNoDigest, State: st, Item: item}, true},
+		{model.DigestReport{Status: model.DigestNoDigest, State: st}, false},
+		{model.DigestReport{Status: model.DigestOK, State: st, Item: item}, false},
+		{model.DigestReport{Status: model.DigestNoState, Item: item}, false},
+		{model.DigestReport{Status: model.DigestNone}, false},
+		{model.DigestReport{Status: model.DigestUnchecked}, false},
+		{model.DigestReport{Status: model.DigestMismatch, Item: item}, false}, // no state object read
+		{model.DigestReport{Status: "a status added later", State: st, Item: item}, false},
 	}
 	for _, c := range cases {
 		err := guard.CheckRepair(c.r)

@@ -30,7 +30,7 @@ func TestNoTableRefusesTableWritesBeforeAuditing(t *testing.T) {
 	if _, err := svc.Release(ctx, item, staleReq(li.ID), "test"); err == nil || !strings.Contains(err.Error(), "no lock table is configured") {
 		t.Errorf("release of a table item: %v", err)
 	}
-	report := lwaws.DigestReport{Path: li.Path, Status: model.DigestMismatch, Stored: "0123", State: model.StateObject{Exists: true, MD5: "4567"}}
+	report := model.DigestReport{Path: li.Path, Status: model.DigestMismatch, Stored: "0123", State: model.StateObject{Exists: true, MD5: "4567"}}
 	if _, err := svc.RepairDigest(ctx, report, "test"); err == nil || !strings.Contains(err.Error(), "digests live in a lock table") {
 		t.Errorf("digest repair: %v", err)
 	}

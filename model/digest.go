@@ -69,3 +69,17 @@ func JudgeDigest(stored string, haveItem bool, st StateObject) DigestStatus {
 	}
 	return DigestOK
 }
+
+// DigestReport is one state's digest check, as package aws reads it:
+// the digest item, the state object, and the verdict on the two.
+type DigestReport struct {
+	Path   string // "<bucket>/<key>"
+	Status DigestStatus
+	// Stored is the Digest attribute as stored ("" when absent).
+	Stored string
+	State  StateObject
+	// Item is the digest item as read, nil when there is none.
+	Item Item
+	// Err says why the state could not be read (Status unchecked).
+	Err error
+}

@@ -16,7 +16,7 @@ import (
 	"github.com/lockwarden/lockwarden/model"
 )
 
-func scan(t *testing.T, sb *Sandbox) lwaws.Snapshot {
+func scan(t *testing.T, sb *Sandbox) model.Snapshot {
 	t.Helper()
 	snap, err := (&lwaws.LockTable{Client: sb.Dynamo, Table: Table}).Scan(context.Background(), true)
 	if err != nil {

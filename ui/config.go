@@ -4,14 +4,13 @@ import (
 	"context"
 	"time"
 
-	lwaws "github.com/lockwarden/lockwarden/aws"
 	"github.com/lockwarden/lockwarden/model"
 )
 
 // Source reads the lock table. The aws package's LockTable is one; tests
 // use fakes. Scan must return entries sorted by LockID, one per LockID.
 type Source interface {
-	Scan(ctx context.Context, includeDigests bool) (lwaws.Snapshot, error)
+	Scan(ctx context.Context, includeDigests bool) (model.Snapshot, error)
 }
 
 // PlacesSource is a Source that can leave the buckets out of a poll,
@@ -20,7 +19,7 @@ type Source interface {
 // table keeps its own PollInterval.
 type PlacesSource interface {
 	Source
-	ScanPlaces(ctx context.Context, includeDigests, listFiles bool) (lwaws.Snapshot, error)
+	ScanPlaces(ctx context.Context, includeDigests, listFiles bool) (model.Snapshot, error)
 }
 
 // Config is what the UI needs to know, resolved by the caller. The UI never

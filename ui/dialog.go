@@ -9,7 +9,6 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 
-	lwaws "github.com/lockwarden/lockwarden/aws"
 	"github.com/lockwarden/lockwarden/guard"
 	"github.com/lockwarden/lockwarden/model"
 	"github.com/lockwarden/lockwarden/sanitize"
@@ -26,7 +25,7 @@ const (
 type unlockDialog struct {
 	entry model.Entry // as observed when the dialog opened
 	// repair, when set, makes this the digest repair dialog.
-	repair *lwaws.DigestReport
+	repair *model.DigestReport
 	input  textinput.Model
 	focus  int
 	// second is set once the typed confirmation of a fresh lock, or of

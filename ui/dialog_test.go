@@ -10,7 +10,6 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/exp/golden"
 
-	lwaws "github.com/lockwarden/lockwarden/aws"
 	"github.com/lockwarden/lockwarden/guard"
 	"github.com/lockwarden/lockwarden/model"
 )
@@ -20,7 +19,7 @@ type fakeReleaser struct {
 	released []model.ReleaseRequest
 	observed []model.Entry
 	restored []string
-	repaired []lwaws.DigestReport
+	repaired []model.DigestReport
 	err      error
 }
 
@@ -35,7 +34,7 @@ func (f *fakeReleaser) Release(_ context.Context, e model.Entry, req model.Relea
 	return guard.Result{RecordID: "r-20261126-031407-abcdef", Item: e.Item, Entry: e}, nil
 }
 
-func (f *fakeReleaser) RepairDigest(_ context.Context, r lwaws.DigestReport, _ string) (guard.Result, error) {
+func (f *fakeReleaser) RepairDigest(_ context.Context, r model.DigestReport, _ string) (guard.Result, error) {
 	f.repaired = append(f.repaired, r)
 	return guard.Result{RecordID: "r-20261126-031409-aaaaaa"}, f.err
 }
@@ -277,10 +276,10 @@ func TestGoldenDialogs(t *testing.T) {
 
 // withDigests is a snapshot that includes the digest items, as a scan
 // with digests shown returns it: sorted by LockID.
-func withDigests(entries []model.Entry) lwaws.Snapshot {
+func withDigests(entries []model.Entry) model.Snapshot {
 	all := slices.Clone(entries)
 	slices.SortFunc(all, func(a, b model.Entry) int { return strings.Compare(a.LockID, b.LockID) })
-	return lwaws.Snapshot{Entries: all, Digests: 1}
+	return model.Snapshot{Entries: all, Digests: 1}
 }
 
 // At 80×24 every dialog state must show its buttons: a person has to see

@@ -1,7 +1,6 @@
 package ui
 
 import (
-	lwaws "github.com/lockwarden/lockwarden/aws"
 	"slices"
 	"strings"
 	"time"
@@ -83,7 +82,7 @@ type member struct {
 	notes           []string
 	// unread are the watched places the last read could not read: the
 	// context is partly read, never shown as plainly live.
-	unread []lwaws.UnreadPlace
+	unread []model.UnreadPlace
 	loaded bool
 	lastOK time.Time
 	// counts are this context's, as of its last poll or the last tick.

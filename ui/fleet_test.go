@@ -12,7 +12,6 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 
-	lwaws "github.com/lockwarden/lockwarden/aws"
 	"github.com/lockwarden/lockwarden/model"
 )
 
@@ -268,7 +267,7 @@ type gatedSource struct {
 	release        chan struct{}
 }
 
-func (g gatedSource) Scan(context.Context, bool) (lwaws.Snapshot, error) {
+func (g gatedSource) Scan(context.Context, bool) (model.Snapshot, error) {
 	n := g.inFlight.Add(1)
 	for {
 		if m := g.most.Load(); n <= m || g.most.CompareAndSwap(m, n) {
@@ -277,7 +276,7 @@ func (g gatedSource) Scan(context.Context, bool) (lwaws.Snapshot, error) {
 	}
 	<-g.release
 	g.inFlight.Add(-1)
-	return lwaws.Snapshot{}, nil
+	return model.Snapshot{}, nil
 }
 
 // waitInFlight waits until n reads are in flight.
@@ -441,12 +440,12 @@ func TestRepairUsesOnlyItsOwnContext(t *testing.T) {
 	rel := &fakeReleaser{}
 	m := newFleet(120, 30, rel)
 	for _, ctx := range []string{"prod", "nowhere"} {
-		msg, ok := m.repairDigest(ctx, lwaws.DigestReport{Path: "tfstate/app/terraform.tfstate"})().(repairedMsg)
+		msg, ok := m.repairDigest(ctx, model.DigestReport{Path: "tfstate/app/terraform.tfstate"})().(repairedMsg)
 		if !ok || msg.err == nil || !strings.Contains(msg.err.Error(), "may not write here") {
 			t.Errorf("repair in %s: %+v", ctx, msg)
 		}
 	}
-	if _, ok := m.repairDigest("staging", lwaws.DigestReport{Path: "tfstate/app/terraform.tfstate"})().(repairedMsg); !ok || len(rel.repaired) != 1 {
+	if _, ok := m.repairDigest("staging", model.DigestReport{Path: "tfstate/app/terraform.tfstate"})().(repairedMsg); !ok || len(rel.repaired) != 1 {
 		t.Errorf("repair in staging reached %d repairs on its releaser", len(rel.repaired))
 	}
 }
@@ -483,7 +482,7 @@ func TestContextPickerShowsWhereEachContextIs(t *testing.T) {
 // the header says partly read and names the place, with one context and in
 // a fleet (where ':' says why); a whole read again is live.
 func TestAPartlyReadContextIsNotShownLive(t *testing.T) {
-	unread := []lwaws.UnreadPlace{{Place: "bucket nosuchbucket", Why: "bucket nosuchbucket does not exist"}}
+	unread := []model.UnreadPlace{{Place: "bucket nosuchbucket", Why: "bucket nosuchbucket does not exist"}}
 	m := newModel(120, 30, nil)
 	snap := snapshotOf(seed())
 	snap.Unread, snap.Notes = unread, []string{"S3 lock files not read: bucket nosuchbucket does not exist"} // as aws.Locks says it

@@ -8,7 +8,6 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
-	lwaws "github.com/lockwarden/lockwarden/aws"
 	"github.com/lockwarden/lockwarden/guard"
 	"github.com/lockwarden/lockwarden/model"
 )
@@ -76,13 +75,13 @@ func TestLockFilesOnlyHeaderAndNoDigestActions(t *testing.T) {
 // placesSource counts the polls that list the buckets.
 type placesSource struct{ polls, listings int }
 
-func (p *placesSource) Scan(ctx context.Context, digests bool) (lwaws.Snapshot, error) {
+func (p *placesSource) Scan(ctx context.Context, digests bool) (model.Snapshot, error) {
 	return p.ScanPlaces(ctx, digests, true)
 }
 
-func (p *placesSource) ScanPlaces(_ context.Context, _ bool, listFiles bool) (lwaws.Snapshot, error) {
+func (p *placesSource) ScanPlaces(_ context.Context, _ bool, listFiles bool) (model.Snapshot, error) {
 	p.polls++
-	snap := lwaws.Snapshot{ConsumedRCU: 0.5}
+	snap := model.Snapshot{ConsumedRCU: 0.5}
 	if listFiles {
 		p.listings++
 		snap.FilesRead, snap.S3Lists, snap.S3Gets = true, 10, 0

@@ -109,7 +109,7 @@ type Model struct {
 	ctxCursor   int
 
 	// probes holds what the state objects said, by context and state path.
-	probes map[rowKey]lwaws.DigestReport
+	probes map[rowKey]model.DigestReport
 	// healthPending: H was pressed before digests were loaded.
 	healthPending bool
 	// dual remembers the states seen locked in both places this session:
@@ -152,7 +152,7 @@ func assemble(cfg Config, members []member) Model {
 	return Model{
 		cfg: cfg, members: members, reads: make(chan struct{}, maxReads), keys: keys, styles: NewStyles(true), help: help.New(), filter: fi,
 		width: 80, height: 24, now: cfg.Now(), newSince: map[rowKey]newMark{},
-		probes: map[rowKey]lwaws.DigestReport{}, dual: map[rowKey]bool{}, ownGone: map[rowKey]string{},
+		probes: map[rowKey]model.DigestReport{}, dual: map[rowKey]bool{}, ownGone: map[rowKey]string{},
 	}
 }
 
@@ -171,7 +171,7 @@ type (
 	pollDueMsg  struct{ member, gen int }
 	snapshotMsg struct {
 		member, gen int
-		snap        lwaws.Snapshot
+		snap        model.Snapshot
 		err         error
 		took        time.Duration
 		// start is when the read began: a bucket listing is dated by it.
@@ -226,7 +226,7 @@ func (m Model) scan(i int) tea.Cmd {
 		ctx, cancel := context.WithTimeout(lwaws.WithPageRate(context.Background(), rate), timeout)
 		defer cancel()
 		start := now()
-		var snap lwaws.Snapshot
+		var snap model.Snapshot
 		var err error
 		if ps, ok := src.(PlacesSource); ok {
 			snap, err = ps.ScanPlaces(ctx, digests, listFiles)

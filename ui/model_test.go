@@ -12,7 +12,6 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
-	lwaws "github.com/lockwarden/lockwarden/aws"
 	"github.com/lockwarden/lockwarden/model"
 )
 
@@ -21,11 +20,11 @@ var t0 = time.Date(2026, 11, 26, 3, 14, 7, 0, time.UTC)
 // fakeSource answers scans from a script; the UI tests drive messages
 // directly, so it is only called when a test runs a command.
 type fakeSource struct {
-	snap lwaws.Snapshot
+	snap model.Snapshot
 	err  error
 }
 
-func (f *fakeSource) Scan(context.Context, bool) (lwaws.Snapshot, error) { return f.snap, f.err }
+func (f *fakeSource) Scan(context.Context, bool) (model.Snapshot, error) { return f.snap, f.err }
 
 func lockEntry(path, id, op, who, version string, created time.Time) model.Entry {
 	li := model.LockInfo{ID: id, Operation: op, Who: who, Version: version, Created: created, Path: path}
@@ -72,7 +71,7 @@ func newModel(w, h int, entries []model.Entry, cfgs ...func(*Config)) Model {
 	return m
 }
 
-func snapshotOf(entries []model.Entry) lwaws.Snapshot {
+func snapshotOf(entries []model.Entry) model.Snapshot {
 	var kept []model.Entry
 	digests := 0
 	for _, e := range entries {
@@ -84,7 +83,7 @@ func snapshotOf(entries []model.Entry) lwaws.Snapshot {
 	}
 	// The reader returns entries sorted by LockID.
 	slices.SortFunc(kept, func(a, b model.Entry) int { return strings.Compare(a.LockID, b.LockID) })
-	return lwaws.Snapshot{Entries: kept, Digests: digests, ConsumedRCU: 0.5}
+	return model.Snapshot{Entries: kept, Digests: digests, ConsumedRCU: 0.5}
 }
 
 func send(m Model, msg tea.Msg) Model {
@@ -265,7 +264,7 @@ func TestDigestsToggleRefetches(t *testing.T) {
 		t.Fatalf("d must show digests and refetch now (gen %d→%d)", gen, m.one().gen)
 	}
 	withDigests := seed()
-	m = send(m, snapshotMsg{gen: m.one().gen, snap: lwaws.Snapshot{Entries: withDigests, Digests: 1}})
+	m = send(m, snapshotMsg{gen: m.one().gen, snap: model.Snapshot{Entries: withDigests, Digests: 1}})
 	// The rows share the bucket and the file name: the header names them.
 	if !strings.Contains(plain(m), "· app ") {
 		t.Errorf("digest row not shown with its marker:\n%s", plain(m))
@@ -373,7 +372,7 @@ func TestStaleRepliesAreDropped(t *testing.T) {
 	if cmd == nil || m.one().gen != old+1 {
 		t.Fatal("r must start a new poll generation")
 	}
-	m = send(m, snapshotMsg{gen: old, snap: lwaws.Snapshot{}})
+	m = send(m, snapshotMsg{gen: old, snap: model.Snapshot{}})
 	if len(m.rows) != 6 {
 		t.Error("a reply of an older poll replaced the data")
 	}
@@ -384,7 +383,7 @@ func TestStaleRepliesAreDropped(t *testing.T) {
 	if _, cmd := sendCmd(m, pollDueMsg{gen: old}); cmd != nil {
 		t.Error("a timer of an older poll started a scan")
 	}
-	m = send(m, snapshotMsg{gen: m.one().gen, snap: lwaws.Snapshot{}})
+	m = send(m, snapshotMsg{gen: m.one().gen, snap: model.Snapshot{}})
 	if len(m.rows) != 0 {
 		t.Error("the current reply was not applied")
 	}
@@ -493,7 +492,7 @@ func TestDetailShowsEveryLockInfoField(t *testing.T) {
 
 // answered answers the reads asked of the one context with snap: the one
 // in flight, and one owed when a key asked again while it was.
-func answered(m Model, snap lwaws.Snapshot) Model {
+func answered(m Model, snap model.Snapshot) Model {
 	for m.one().owed {
 		m = send(m, snapshotMsg{gen: m.one().gen, snap: snap})
 	}

@@ -11,7 +11,6 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
-	lwaws "github.com/lockwarden/lockwarden/aws"
 	"github.com/lockwarden/lockwarden/model"
 )
 
@@ -173,7 +172,7 @@ func TestQGoesBackOutsideTheList(t *testing.T) {
 func TestWritesAreKeptForTheExitSummary(t *testing.T) {
 	rel := &fakeReleaser{}
 	path := "tfstate/app/terraform.tfstate"
-	bad := lwaws.DigestReport{Path: path, Status: model.DigestMismatch, Stored: "06462db2ef044008b94260f6cb5ab7cb", Item: model.Item{},
+	bad := model.DigestReport{Path: path, Status: model.DigestMismatch, Stored: "06462db2ef044008b94260f6cb5ab7cb", Item: model.Item{},
 		State: model.StateObject{Exists: true, MD5: "c016ff98e4a56a223b07c2a4c02512ac"}}
 	m := releaseNetwork(t, newModel(120, 30, seed(), writable(rel), probed(fakeProber{path: bad})))
 	// Undo it.

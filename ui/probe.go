@@ -10,7 +10,6 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"golang.org/x/sync/errgroup"
 
-	lwaws "github.com/lockwarden/lockwarden/aws"
 	"github.com/lockwarden/lockwarden/model"
 	"github.com/lockwarden/lockwarden/sanitize"
 )
@@ -18,13 +17,13 @@ import (
 // Prober reads a state's object and digest: the evidence behind a stale
 // verdict, and a digest's health.
 type Prober interface {
-	Probe(ctx context.Context, path string) lwaws.DigestReport
+	Probe(ctx context.Context, path string) model.DigestReport
 }
 
 // probeMsg carries a probe's result back to Update.
 type probeMsg struct {
 	key    rowKey // the context and state path probed
-	report lwaws.DigestReport
+	report model.DigestReport
 }
 
 // probe reads the state behind an entry in a command, with its context's
@@ -83,7 +82,7 @@ func (m Model) stateFields(e *model.Entry, field func(string, ...string)) {
 // then is there a digest to judge: "digest without state object" or
 // "state without digest" said of a state without one would send a person
 // to repair what is not broken.
-func hasDigestItem(r lwaws.DigestReport) bool {
+func hasDigestItem(r model.DigestReport) bool {
 	return r.Item != nil || r.Stored != ""
 }
 
@@ -99,7 +98,7 @@ func (m Model) evidence(e *model.Entry) string {
 // healthMsg carries a whole digest check back to Update.
 type healthMsg struct {
 	keys    []rowKey // the context and state path of each report
-	reports []lwaws.DigestReport
+	reports []model.DigestReport
 }
 
 // checkDigests probes every digest loaded, eight at a time, in a
@@ -115,7 +114,7 @@ func (m Model) checkDigests() tea.Cmd {
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 		defer cancel()
-		out := make([]lwaws.DigestReport, len(keys))
+		out := make([]model.DigestReport, len(keys))
 		// A probe reports its failure in its report: none returns an
 		// error, so the group only bounds and waits.
 		var g errgroup.Group
@@ -133,7 +132,7 @@ func (m Model) checkDigests() tea.Cmd {
 
 func (m Model) onHealth(msg healthMsg) (tea.Model, tea.Cmd) {
 	// A copy, as with does: the Model's maps are never changed in place.
-	probes := make(map[rowKey]lwaws.DigestReport, len(m.probes)+len(msg.reports))
+	probes := make(map[rowKey]model.DigestReport, len(m.probes)+len(msg.reports))
 	maps.Copy(probes, m.probes)
 	failed := 0
 	for i, r := range msg.reports {

@@ -8,14 +8,13 @@ import (
 
 	"github.com/charmbracelet/x/exp/golden"
 
-	lwaws "github.com/lockwarden/lockwarden/aws"
 	"github.com/lockwarden/lockwarden/model"
 )
 
 // fakeProber answers with a fixed report per path.
-type fakeProber map[string]lwaws.DigestReport
+type fakeProber map[string]model.DigestReport
 
-func (f fakeProber) Probe(_ context.Context, path string) lwaws.DigestReport { return f[path] }
+func (f fakeProber) Probe(_ context.Context, path string) model.DigestReport { return f[path] }
 
 func serial(n int64) *int64 { return &n }
 
@@ -48,7 +47,7 @@ func TestDetailShowsTheStateAsEvidence(t *testing.T) {
 
 func TestRepairDigestFromTheDetailView(t *testing.T) {
 	path := "tfstate/app/terraform.tfstate"
-	bad := lwaws.DigestReport{Path: path, Status: model.DigestMismatch, Stored: "06462db2ef044008b94260f6cb5ab7cb",
+	bad := model.DigestReport{Path: path, Status: model.DigestMismatch, Stored: "06462db2ef044008b94260f6cb5ab7cb",
 		State: model.StateObject{Exists: true, Size: 182, MD5: "c016ff98e4a56a223b07c2a4c02512ac", Serial: serial(41), Lineage: "lin-41", LastModified: t0.Add(-time.Hour)}}
 	rel := &fakeReleaser{}
 	build := func() Model {

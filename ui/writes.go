@@ -23,7 +23,7 @@ import (
 type Releaser interface {
 	Release(ctx context.Context, observed model.Entry, req model.ReleaseRequest, reason string) (guard.Result, error)
 	Restore(ctx context.Context, recordID string) (guard.Result, error)
-	RepairDigest(ctx context.Context, observed lwaws.DigestReport, reason string) (guard.Result, error)
+	RepairDigest(ctx context.Context, observed model.DigestReport, reason string) (guard.Result, error)
 }
 
 // releasedMsg is the result of a release.
@@ -106,14 +106,14 @@ func (m *Model) released(e model.Entry, recordID, note string, at time.Time) {
 // repairedMsg is the result of a digest repair.
 type repairedMsg struct {
 	context string             // the digest's context
-	report  lwaws.DigestReport // as observed when the repair was confirmed
+	report  model.DigestReport // as observed when the repair was confirmed
 	res     guard.Result
 	err     error
 }
 
 // repairDigest runs the guarded digest repair in a command, against the
 // digest as observed when the dialog was confirmed.
-func (m Model) repairDigest(ctxName string, r lwaws.DigestReport) tea.Cmd {
+func (m Model) repairDigest(ctxName string, r model.DigestReport) tea.Cmd {
 	i := m.memberIndex(ctxName)
 	if i < 0 || m.members[i].cfg.readOnly() {
 		// Never another context's write path: refuse.

@@ -18,6 +18,7 @@ import (
 	"github.com/lockwarden/lockwarden/audit"
 	lwaws "github.com/lockwarden/lockwarden/aws"
 	"github.com/lockwarden/lockwarden/model"
+	"github.com/lockwarden/lockwarden/sanitize"
 )
 
 // Settings is everything a command needs, resolved from flags, LOCKWARDEN_*
@@ -451,10 +452,10 @@ func decodeConfig(v *viper.Viper, path string, raw []byte) (fileConfig, map[stri
 	}
 	v.SetConfigType("yaml")
 	if err := v.ReadConfig(bytes.NewReader(raw)); err != nil {
-		return fc, nil, nil, usagef("config file %s: %s", path, oneLine(err.Error()))
+		return fc, nil, nil, usagef("config file %s: %s", path, sanitize.OneLine(err.Error()))
 	}
 	if err := v.UnmarshalExact(&fc, strictDecoding); err != nil {
-		return fc, nil, nil, usagef("config file %s: %s", path, oneLine(err.Error()))
+		return fc, nil, nil, usagef("config file %s: %s", path, sanitize.OneLine(err.Error()))
 	}
 	contexts := map[string]contextConfig{}
 	for _, name := range names {

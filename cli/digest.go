@@ -124,7 +124,7 @@ func allDigestPaths(ctx context.Context, cmd *cobra.Command, cfg sdkaws.Config, 
 		for p.HasMorePages() {
 			page, err := p.NextPage(ctx)
 			if err != nil {
-				fmt.Fprintf(cmd.ErrOrStderr(), "lockwarden: warning: states in bucket %s not listed: %v\n", sanitize.Text(bp.Bucket), sanitize.Text(oneLine(err.Error())))
+				fmt.Fprintf(cmd.ErrOrStderr(), "lockwarden: warning: states in bucket %s not listed: %v\n", sanitize.Text(bp.Bucket), sanitize.Text(sanitize.OneLine(err.Error())))
 				break
 			}
 			for _, o := range page.Contents {

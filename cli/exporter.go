@@ -73,7 +73,7 @@ deploy/prometheus/lockwarden-alerts.yml.`,
 				return err
 			}
 			logf := func(format string, a ...any) {
-				fmt.Fprintln(env.Stderr, "lockwarden exporter: "+sanitize.Text(oneLine(fmt.Sprintf(format, a...))))
+				fmt.Fprintln(env.Stderr, "lockwarden exporter: "+sanitize.Text(sanitize.OneLine(fmt.Sprintf(format, a...))))
 			}
 			opts.Logf = logf
 			opts.Now = env.Now

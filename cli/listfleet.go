@@ -66,7 +66,7 @@ func listFleet(cmd *cobra.Command, env *Env, fleet []Settings, opt listOptions) 
 		r := &reads[i]
 		settings[r.s.Context] = &r.s
 		for _, n := range r.snap.Notes {
-			fmt.Fprintf(env.Stderr, "lockwarden: warning: context %s: %s\n", sanitize.Text(r.s.Context), sanitize.Text(oneLine(n)))
+			fmt.Fprintf(env.Stderr, "lockwarden: warning: context %s: %s\n", sanitize.Text(r.s.Context), sanitize.Text(sanitize.OneLine(n)))
 		}
 		if r.err != nil || r.snap.Partial() {
 			failed = append(failed, r.s.Context)
@@ -100,7 +100,7 @@ func listFleet(cmd *cobra.Command, env *Env, fleet []Settings, opt listOptions) 
 	}
 	for _, r := range reads {
 		if r.err != nil {
-			fmt.Fprintf(env.Stderr, "lockwarden: context %s: %s\n", sanitize.Text(r.s.Context), sanitize.Text(oneLine(r.err.Error())))
+			fmt.Fprintf(env.Stderr, "lockwarden: context %s: %s\n", sanitize.Text(r.s.Context), sanitize.Text(sanitize.OneLine(r.err.Error())))
 		}
 	}
 	if len(failed) > 0 {
@@ -170,7 +170,7 @@ func writeFleetTable(w io.Writer, entries []model.Entry, reads []contextRead, se
 			name += " (" + sanitize.Text(r.s.Label) + ")"
 		}
 		if r.err != nil {
-			fmt.Fprintf(w, "%s: %s: NOT READ — %s\n", name, sanitize.Text(r.s.Watched()), sanitize.Text(oneLine(r.err.Error())))
+			fmt.Fprintf(w, "%s: %s: NOT READ — %s\n", name, sanitize.Text(r.s.Watched()), sanitize.Text(sanitize.OneLine(r.err.Error())))
 			continue
 		}
 		var tally model.Tally
@@ -192,7 +192,7 @@ func writeFleetTable(w io.Writer, entries []model.Entry, reads []contextRead, se
 			line += "; none stale"
 		}
 		for _, u := range r.snap.Unread {
-			line += fmt.Sprintf("; %s NOT READ — %s", sanitize.Text(u.Place), sanitize.Text(oneLine(u.Why)))
+			line += fmt.Sprintf("; %s NOT READ — %s", sanitize.Text(u.Place), sanitize.Text(sanitize.OneLine(u.Why)))
 		}
 		fmt.Fprintln(w, line+".")
 	}

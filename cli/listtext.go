@@ -118,7 +118,7 @@ func readWatched(s Settings, snap model.Snapshot) string {
 // writeUnread names each watched place the read could not read, and why.
 func writeUnread(w io.Writer, snap model.Snapshot) error {
 	for _, u := range snap.Unread {
-		if _, err := fmt.Fprintf(w, "NOT READ: %s — %s\n", sanitize.Text(u.Place), sanitize.Text(oneLine(u.Why))); err != nil {
+		if _, err := fmt.Fprintf(w, "NOT READ: %s — %s\n", sanitize.Text(u.Place), sanitize.Text(sanitize.OneLine(u.Why))); err != nil {
 			return err
 		}
 	}

@@ -59,7 +59,7 @@ func scanTable(cmd *cobra.Command, s Settings, includeDigests bool) (model.Snaps
 	snap, err := locks.Scan(ctx, includeDigests)
 	stop()
 	for _, n := range snap.Notes {
-		fmt.Fprintln(cmd.ErrOrStderr(), "lockwarden: warning: "+sanitize.Text(oneLine(n)))
+		fmt.Fprintln(cmd.ErrOrStderr(), "lockwarden: warning: "+sanitize.Text(sanitize.OneLine(n)))
 	}
 	if err == nil {
 		if note := capacityNote(described, s); note != "" {

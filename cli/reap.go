@@ -16,35 +16,13 @@ import (
 	lwaws "github.com/lockwarden/lockwarden/aws"
 	"github.com/lockwarden/lockwarden/guard"
 	"github.com/lockwarden/lockwarden/model"
+	"github.com/lockwarden/lockwarden/reap"
 	"github.com/lockwarden/lockwarden/sanitize"
 )
 
 // This file is `lockwarden reap`: an unattended run that releases
 // abandoned locks by a policy, through the one guarded write path, and
 // says for every lock what it did or why it kept it.
-
-// The actions of a decision.
-const (
-	actionWouldRelease = "would-release"
-	actionReleased     = "released"
-	actionKeep         = "keep"
-	// actionFailed: the release was tried and failed (or its outcome is
-	// unknown); the run exits 1.
-	actionFailed = "failed"
-)
-
-// decision is what the reaper did, or would do, with one lock.
-type decision struct {
-	Action  string
-	Context string
-	Entry   model.Entry
-	// Why says why a lock is kept, or the evidence it is released on.
-	Why      string
-	RecordID string
-}
-
-// reapStateTimeout bounds the read of one state object.
-const reapStateTimeout = 15 * time.Second
 
 // reapFlags are reap's own flags; a flag given overrides the config.
 type reapFlags struct {
@@ -168,7 +146,7 @@ operation or config key); 3 refused by max_per_run: nothing released;
 					return err
 				}
 			}
-			return reap(cmd.Context(), env, fleet, policies, f)
+			return runReap(cmd.Context(), env, fleet, policies, f)
 		},
 	}
 	fl := cmd.Flags()
@@ -210,24 +188,13 @@ func reaperActor() string {
 	return "reaper@" + host
 }
 
-// reapRun is one context's part of a run.
-type reapRun struct {
-	s          Settings
-	policy     model.ReapPolicy
-	svc        *guard.Service
-	decisions  []decision
-	candidates []int // indexes into decisions
-	// errs are what could not be read: the context, a lock, a state.
-	errs []error
-}
-
-// reap judges every context, then — with --apply, and only when no
+// runReap judges every context, then — with --apply, and only when no
 // context has more candidates than its max_per_run — releases.
-func reap(ctx context.Context, env *Env, fleet []Settings, policies []model.ReapPolicy, f reapFlags) error {
+func runReap(ctx context.Context, env *Env, fleet []Settings, policies []model.ReapPolicy, f reapFlags) error {
 	now := env.Now()
 	// Contexts are judged at once (a few at a time), so a slow or dead
 	// one does not hold the others up; they are released one by one.
-	runs := make([]*reapRun, len(fleet))
+	runs := make([]*contextRun, len(fleet))
 	var g errgroup.Group
 	g.SetLimit(fleetReads)
 	for i, s := range fleet {
@@ -239,8 +206,8 @@ func reap(ctx context.Context, env *Env, fleet []Settings, policies []model.Reap
 	_ = g.Wait()
 	var over []string
 	for _, r := range runs {
-		if len(r.candidates) > r.policy.MaxPerRun {
-			over = append(over, fmt.Sprintf("%s%d locks would be released, max_per_run is %d", contextPrefix(r.s), len(r.candidates), r.policy.MaxPerRun))
+		if len(r.Candidates) > r.Policy.MaxPerRun {
+			over = append(over, fmt.Sprintf("%s%d locks would be released, max_per_run is %d", contextPrefix(r.s), len(r.Candidates), r.Policy.MaxPerRun))
 		}
 	}
 	var failed bool
@@ -248,16 +215,16 @@ func reap(ctx context.Context, env *Env, fleet []Settings, policies []model.Reap
 	switch {
 	case len(over) > 0:
 		for _, r := range runs {
-			for _, i := range r.candidates {
-				d := &r.decisions[i]
-				d.Action, d.Why = actionKeep, fmt.Sprintf("max_per_run exceeded (%s), nothing released — %s", strings.Join(over, "; "), d.Why)
+			for _, i := range r.Candidates {
+				d := &r.Decisions[i]
+				d.Action, d.Why = reap.Keep, fmt.Sprintf("max_per_run exceeded (%s), nothing released — %s", strings.Join(over, "; "), d.Why)
 			}
 		}
 	case f.apply:
 		for _, r := range runs {
-			for _, i := range r.candidates {
-				d := &r.decisions[i]
-				switch err := release(ctx, r, d, now); {
+			for _, i := range r.Candidates {
+				d := &r.Decisions[i]
+				switch err := r.Release(ctx, d, now); {
 				case errors.As(err, new(*guard.UnrecordedError)):
 					unrecorded = err
 				case err != nil:
@@ -266,13 +233,13 @@ func reap(ctx context.Context, env *Env, fleet []Settings, policies []model.Reap
 			}
 		}
 	}
-	if len(runs) == 1 && len(runs[0].errs) > 0 && len(runs[0].decisions) == 0 {
+	if len(runs) == 1 && len(runs[0].Errs) > 0 && len(runs[0].Decisions) == 0 {
 		// One context, not read: its error is the whole story.
-		return runs[0].errs[0]
+		return runs[0].Errs[0]
 	}
-	var all []decision
+	var all []reap.Decision
 	for _, r := range runs {
-		all = append(all, r.decisions...)
+		all = append(all, r.Decisions...)
 	}
 	if err := writeDecisions(env, all, f.output, now, len(fleet) > 1); err != nil {
 		return err
@@ -281,14 +248,14 @@ func reap(ctx context.Context, env *Env, fleet []Settings, policies []model.Reap
 		fmt.Fprintln(env.Stdout, reapSummary(all, f.apply, len(over) > 0))
 	}
 	for _, r := range runs {
-		for _, err := range r.errs {
+		for _, err := range r.Errs {
 			failed = true
-			fmt.Fprintf(env.Stderr, "lockwarden: %s%s\n", contextPrefix(r.s), sanitize.Text(oneLine(err.Error())))
+			fmt.Fprintf(env.Stderr, "lockwarden: %s%s\n", contextPrefix(r.s), sanitize.Text(sanitize.OneLine(err.Error())))
 		}
 	}
 	for _, d := range all {
-		if d.Action == actionFailed {
-			fmt.Fprintf(env.Stderr, "lockwarden: %s%s: %s\n", contextPrefix(Settings{Context: d.Context}), sanitize.Text(d.Entry.LockID), sanitize.Text(oneLine(d.Why)))
+		if d.Action == reap.Failed {
+			fmt.Fprintf(env.Stderr, "lockwarden: %s%s: %s\n", contextPrefix(Settings{Context: d.Context}), sanitize.Text(d.Entry.LockID), sanitize.Text(sanitize.OneLine(d.Why)))
 		}
 	}
 	switch {
@@ -309,125 +276,30 @@ func contextPrefix(s Settings) string {
 	return "context " + s.Context + ": "
 }
 
-// judgeContext reads one context and decides each of its locks. Nothing
-// is written; candidates are marked would-release.
-func judgeContext(ctx context.Context, env *Env, s Settings, p model.ReapPolicy, now time.Time) *reapRun {
-	r := &reapRun{s: s, policy: p}
+// judgeContext reads one context and has package reap decide each of its
+// locks. Nothing is written; candidates are marked would-release.
+func judgeContext(ctx context.Context, env *Env, s Settings, p model.ReapPolicy, now time.Time) *contextRun {
+	r := &contextRun{s: s, Run: reap.Run{Context: s.Context, Policy: p}}
 	cfg, err := lwaws.LoadConfig(ctx, s.Connection())
 	if err != nil {
-		r.errs = append(r.errs, err)
+		r.Errs = append(r.Errs, err)
 		return r
 	}
 	snap, err := openLocks(cfg, s).Scan(ctx, false)
 	if err != nil {
-		r.errs = append(r.errs, err)
+		r.Errs = append(r.Errs, err)
 		return r
 	}
-	// A context not wholly read (a bucket's lock files, say) reaps
-	// nothing: what was not read may be the other half of a lock.
-	partial := ""
-	if len(snap.Notes) > 0 {
-		partial = strings.Join(snap.Notes, "; ")
-		r.errs = append(r.errs, errors.New("not wholly read, nothing reaped here: "+partial))
-	}
-	// Never lifted for a reaper: --write is for a person at a terminal.
-	readOnly := s.ReadOnly || s.WriteLifted
 	svc := serviceFor(cfg, env, s)
-	svc.Actor, svc.Policy, svc.ReadOnly = reaperActor(), p.String(), readOnly
-	r.svc = svc
-	s3c := lwaws.NewS3(cfg, s.S3Endpoint)
-	for _, e := range model.Sort(snap.Entries, model.SortAge) {
-		d := decision{Action: actionKeep, Context: s.Context, Entry: e}
-		ok, why := p.ReapCheck(e, now)
-		switch {
-		case readOnly:
-			d.Why = "context is read-only: never reaped"
-		case partial != "":
-			d.Why = "context not wholly read: never reaped on half the evidence"
-		case !ok:
-			d.Why = why
-		default:
-			var err error
-			if d, err = judgeLock(ctx, svc, s3c, p, d, now); err != nil {
-				r.errs = append(r.errs, err)
-			}
-		}
-		r.decisions = append(r.decisions, d)
-		if d.Action == actionWouldRelease {
-			r.candidates = append(r.candidates, len(r.decisions)-1)
-		}
-	}
+	// Never lifted for a reaper: --write is for a person at a terminal.
+	svc.Actor, svc.Policy, svc.ReadOnly = reaperActor(), p.String(), s.ReadOnly || s.WriteLifted
+	r.Service, r.States = svc, lwaws.NewS3(cfg, s.S3Endpoint)
+	r.Judge(ctx, snap, now)
 	return r
 }
 
-// judgeLock reads a lock that passed the policy's first checks again,
-// consistently and in every place it lives, judges it again as it is now,
-// and reads its state for the evidence. A lock that cannot be read again,
-// or whose state cannot be read while the policy requires it, is kept and
-// the error returned: a reaper that cannot see must say so, not idle.
-func judgeLock(ctx context.Context, svc *guard.Service, s3c lwaws.S3API, p model.ReapPolicy, d decision, now time.Time) (decision, error) {
-	cur, found, err := svc.Get(ctx, d.Entry.LockID)
-	switch {
-	case err != nil:
-		d.Why = "not read again: " + err.Error()
-		return d, fmt.Errorf("%s not read again: %w", d.Entry.LockID, err)
-	case !found:
-		d.Why = "released meanwhile: gone when read again"
-		return d, nil
-	}
-	cur.Context = d.Entry.Context
-	d.Entry = cur
-	ok, why := p.ReapCheck(cur, now)
-	if !ok {
-		d.Why = why
-		return d, nil
-	}
-	st := model.StateRead{}
-	if p.RequireNoStateWrite {
-		if cur.Bucket == "" {
-			st.Err = errors.New("the lock names no bucket")
-		} else {
-			rctx, cancel := context.WithTimeout(ctx, reapStateTimeout)
-			obj, err := lwaws.ReadState(rctx, s3c, cur.Bucket, cur.Key)
-			cancel()
-			st = model.StateRead{Err: err, Exists: obj.Exists, LastModified: obj.LastModified}
-		}
-	}
-	ok, evidence := p.StateCheck(cur, st, now)
-	if !ok {
-		d.Why = evidence
-		if st.Err != nil {
-			return d, fmt.Errorf("the state of %s could not be read, so its lock is kept: %w", cur.LockID, st.Err)
-		}
-		return d, nil
-	}
-	d.Action, d.Why = actionWouldRelease, why+"; "+evidence
-	return d, nil
-}
-
-// release takes one candidate through the guarded write path and records
-// in d what came of it.
-func release(ctx context.Context, r *reapRun, d *decision, now time.Time) error {
-	e := d.Entry
-	req := model.ReleaseRequest{ConfirmID: e.Info.ID, Now: now, StaleAfter: r.policy.OlderThan,
-		Reason: "abandoned lock, released by lockwarden reap's policy"}
-	res, err := r.svc.Release(ctx, e, req, "reaped: "+d.Why)
-	var changed *guard.ChangedError
-	var refusal *model.Refusal
-	var unrecorded *guard.UnrecordedError
-	switch {
-	case err == nil:
-		d.Action, d.RecordID = actionReleased, res.RecordID
-	case errors.As(err, &unrecorded):
-		d.Action, d.RecordID = actionReleased, res.RecordID
-		return err
-	case errors.As(err, &changed), errors.As(err, &refusal):
-		// Someone else moved first, or a guard said no: kept, and
-		// neither is a failure of the run.
-		d.Action, d.Why = actionKeep, oneLine(err.Error())
-	default:
-		d.Action, d.Why, d.RecordID = actionFailed, oneLine(err.Error()), res.RecordID
-		return err
-	}
-	return nil
+// contextRun is one context's part of a run, with its settings.
+type contextRun struct {
+	reap.Run
+	s Settings
 }

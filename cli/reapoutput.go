@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/lockwarden/lockwarden/model"
+	"github.com/lockwarden/lockwarden/reap"
 	"github.com/lockwarden/lockwarden/sanitize"
 )
 
@@ -14,27 +15,27 @@ import (
 // JSON line per decision for a scheduler, and the summary line.
 
 // reapSummary is the line under the table.
-func reapSummary(all []decision, apply, refusedByMax bool) string {
+func reapSummary(all []reap.Decision, apply, refusedByMax bool) string {
 	n := map[string]int{}
 	for _, d := range all {
 		n[d.Action]++
 	}
-	kept := fmt.Sprintf("%d kept", n[actionKeep])
+	kept := fmt.Sprintf("%d kept", n[reap.Keep])
 	switch {
 	case refusedByMax:
 		return "Refused by max_per_run: nothing released, " + kept + "."
 	case !apply:
-		return fmt.Sprintf("Dry run: %d would be released, %s. Nothing was written; --apply releases.", n[actionWouldRelease], kept)
-	case n[actionFailed] > 0:
-		return fmt.Sprintf("Released %d, %d failed, %s.", n[actionReleased], n[actionFailed], kept)
+		return fmt.Sprintf("Dry run: %d would be released, %s. Nothing was written; --apply releases.", n[reap.WouldRelease], kept)
+	case n[reap.Failed] > 0:
+		return fmt.Sprintf("Released %d, %d failed, %s.", n[reap.Released], n[reap.Failed], kept)
 	}
-	return fmt.Sprintf("Released %d, %s.", n[actionReleased], kept)
+	return fmt.Sprintf("Released %d, %s.", n[reap.Released], kept)
 }
 
 // writeDecisions prints the decisions: a table for people, or one JSON
 // line each. Every string from a lock is sanitized in the table; JSON
 // keeps the bytes.
-func writeDecisions(env *Env, all []decision, output string, now time.Time, fleet bool) error {
+func writeDecisions(env *Env, all []reap.Decision, output string, now time.Time, fleet bool) error {
 	if output == "json" {
 		enc := json.NewEncoder(env.Stdout)
 		enc.SetEscapeHTML(false)
@@ -92,7 +93,7 @@ type reapLine struct {
 	RecordID string `json:"record_id,omitempty"`
 }
 
-func decisionJSON(d decision, now time.Time) reapLine {
+func decisionJSON(d reap.Decision, now time.Time) reapLine {
 	e := d.Entry
 	l := reapLine{Action: d.Action, Context: d.Context, LockID: e.LockID, Kind: e.Kind.String(), Source: e.Source.String(), Why: d.Why, RecordID: d.RecordID}
 	if e.Kind == model.KindLock {

@@ -84,7 +84,7 @@ func mainContext(ctx context.Context, args []string, env Env) int {
 		}
 		return ee.code
 	}
-	fmt.Fprintln(env.Stderr, "lockwarden: "+sanitize.Text(oneLine(err.Error())))
+	fmt.Fprintln(env.Stderr, "lockwarden: "+sanitize.Text(sanitize.OneLine(err.Error())))
 	var ue *usageError
 	if errors.As(err, &ue) || isCobraUsage(err) {
 		if !errors.As(err, &ue) {
@@ -113,16 +113,6 @@ func isCobraUsage(err error) bool {
 		}
 	}
 	return false
-}
-
-// oneLine folds a multi-line message onto one line. Only ASCII white
-// space is folded: a no-break space or a line separator quoted from a
-// lock item must reach sanitize.Text and show as its escape, not pass
-// for a plain space.
-func oneLine(s string) string {
-	return strings.Join(strings.FieldsFunc(s, func(r rune) bool {
-		return r == ' ' || r == '\n' || r == '\t' || r == '\r' || r == '\v' || r == '\f'
-	}), " ")
 }
 
 func newRoot(env *Env) *cobra.Command {

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/go-viper/mapstructure/v2"
+	"github.com/lockwarden/lockwarden/sanitize"
 	"github.com/spf13/pflag"
 	"go.yaml.in/yaml/v3"
 )
@@ -112,7 +113,7 @@ func strictDecoding(dc *mapstructure.DecoderConfig) {
 func checkKeys(path string, raw []byte) ([]string, error) {
 	var doc map[string]any
 	if err := yaml.Unmarshal(raw, &doc); err != nil {
-		return nil, usagef("config file %s: %v", path, oneLine(err.Error()))
+		return nil, usagef("config file %s: %v", path, sanitize.OneLine(err.Error()))
 	}
 	top := append(slices.Clone(contextKeys), topKeys...)
 	for key := range doc {

@@ -43,7 +43,7 @@ func contextsWhere(flags *pflag.FlagSet, names []string) map[string]string {
 	for _, name := range names {
 		s, err := LoadSettingsFor(flags, name)
 		if err != nil {
-			out[name] = "cannot be read: " + oneLine(err.Error())
+			out[name] = "cannot be read: " + sanitize.OneLine(err.Error())
 			continue
 		}
 		out[name] = s.Where()

@@ -211,7 +211,7 @@ func stateEvidence(ctx context.Context, c lwaws.S3API, e model.Entry, now time.T
 	st, err := lwaws.ReadState(ctx, c, e.Bucket, e.Key)
 	switch {
 	case err != nil:
-		return "not read (" + sanitize.Text(oneLine(err.Error())) + ")"
+		return "not read (" + sanitize.Text(sanitize.OneLine(err.Error())) + ")"
 	case !st.Exists:
 		return fmt.Sprintf("no state object at s3://%s/%s yet (a first apply?)", sanitize.Text(e.Bucket), sanitize.Text(e.Key))
 	}

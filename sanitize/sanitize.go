@@ -38,6 +38,15 @@ func OrDash(s string) string {
 	return s
 }
 
+// OneLine folds a message onto one line. Only ASCII white space is
+// folded: a no-break space or a line separator quoted from a lock item
+// must reach Text and show as its escape, not pass for a plain space.
+func OneLine(s string) string {
+	return strings.Join(strings.FieldsFunc(s, func(r rune) bool {
+		return r == ' ' || r == '\n' || r == '\t' || r == '\r' || r == '\v' || r == '\f'
+	}), " ")
+}
+
 // Text makes a string from the lock table safe and distinguishable on a
 // terminal. Every rune that is not a visible character is shown as an
 // escape such as ‹U+202E›, and every byte that is not UTF-8 as ‹0xFF›:

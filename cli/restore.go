@@ -78,50 +78,56 @@ the audit outcome could not be written.`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := settingsFor(cmd)
-			if err != nil {
-				return err
-			}
-			if s.ReadOnly {
-				return readOnlyRefusal(s)
-			}
-			svc, err := newService(cmd.Context(), env, s)
-			if err != nil {
-				return err
-			}
-			svc.AllowOtherPlace = allowOtherPlace
-			recordID, err := findRecord(svc.Audit, args[0], s)
-			if err != nil {
-				return err
-			}
-			res, err := svc.Restore(cmd.Context(), recordID)
-			var unknown *guard.UnknownOutcomeError
-			if errors.As(err, &unknown) {
-				if err := confirmUnknown(env, unknown, yes); err != nil {
-					return err
-				}
-				svc.ConfirmUnknown = true
-				res, err = svc.Restore(cmd.Context(), recordID)
-			}
-			var held *guard.HeldError
-			var refusal *model.Refusal
-			var unrecorded *guard.UnrecordedError
-			switch {
-			case errors.As(err, &held), errors.As(err, &refusal):
-				return &exitError{code: ExitRefused, err: err}
-			case errors.As(err, &unrecorded):
-				fmt.Fprintln(env.Stdout, restoredLine(res))
-				return &exitError{code: ExitUnrecorded, err: err}
-			case errors.Is(err, lwaws.ErrOutcomeUnknown):
-				return fmt.Errorf("%w (audit %s: check with 'lockwarden list', then run this restore again)", err, res.RecordID)
-			case err != nil:
-				return err
-			}
-			fmt.Fprintf(env.Stdout, "%s\nAudit record %s.\n", restoredLine(res), res.RecordID)
-			return nil
+			return runRestore(cmd, env, args[0], yes, allowOtherPlace)
 		},
 	}
 	cmd.Flags().BoolVar(&yes, "yes", false, "restore a release of unknown outcome without asking, when nothing shows it did not happen")
 	cmd.Flags().BoolVar(&allowOtherPlace, "allow-other-place", false, "restore into this run's table even if the record was written for another table, region, endpoint, context, profile or account, or names no account")
 	return cmd
+}
+
+// runRestore finds the release arg names and puts back what it removed,
+// asking first when its outcome is unknown.
+func runRestore(cmd *cobra.Command, env *Env, arg string, yes, allowOtherPlace bool) error {
+	s, err := settingsFor(cmd)
+	if err != nil {
+		return err
+	}
+	if s.ReadOnly {
+		return readOnlyRefusal(s)
+	}
+	svc, err := newService(cmd.Context(), env, s)
+	if err != nil {
+		return err
+	}
+	svc.AllowOtherPlace = allowOtherPlace
+	recordID, err := findRecord(svc.Audit, arg, s)
+	if err != nil {
+		return err
+	}
+	res, err := svc.Restore(cmd.Context(), recordID)
+	var unknown *guard.UnknownOutcomeError
+	if errors.As(err, &unknown) {
+		if err := confirmUnknown(env, unknown, yes); err != nil {
+			return err
+		}
+		svc.ConfirmUnknown = true
+		res, err = svc.Restore(cmd.Context(), recordID)
+	}
+	var held *guard.HeldError
+	var refusal *model.Refusal
+	var unrecorded *guard.UnrecordedError
+	switch {
+	case errors.As(err, &held), errors.As(err, &refusal):
+		return &exitError{code: ExitRefused, err: err}
+	case errors.As(err, &unrecorded):
+		fmt.Fprintln(env.Stdout, restoredLine(res))
+		return &exitError{code: ExitUnrecorded, err: err}
+	case errors.Is(err, lwaws.ErrOutcomeUnknown):
+		return fmt.Errorf("%w (audit %s: check with 'lockwarden list', then run this restore again)", err, res.RecordID)
+	case err != nil:
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "%s\nAudit record %s.\n", restoredLine(res), res.RecordID)
+	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/spf13/cobra"
 
 	lwaws "github.com/lockwarden/lockwarden/aws"
@@ -29,10 +30,14 @@ func readOnlyRefusal(s Settings) error {
 	return refused("%s", why)
 }
 
+// unlockOptions are unlock's own flags.
+type unlockOptions struct {
+	holderID, reason            string
+	allowFresh, allowSplit, yes bool
+}
+
 func newUnlockCmd(env *Env) *cobra.Command {
-	var holderID string
-	var allowFresh, allowSplit, yes bool
-	var reason string
+	var o unlockOptions
 	cmd := &cobra.Command{
 		Use:   "unlock LOCK_ID | STATE --id LOCK_ID",
 		Short: "Force-release a stale lock, guarded and audited",
@@ -73,101 +78,120 @@ outcome could not be written (restore still works from the intent record).`,
 			}
 			return nil
 		},
-		RunE: func(cmd *cobra.Command, args []string) error {
-			arg := args[0]
-			if holderID == "" && !lockIDLike(arg) {
-				return usagef("--id is required with a state: the holder's lock ID, as Terraform's error and 'lockwarden list' show it (or the full state for a malformed item); or give the lock ID alone: lockwarden unlock LOCK_ID")
-			}
-			s, err := settingsFor(cmd)
-			if err != nil {
-				return err
-			}
-			// Guards that need no network come first.
-			if s.ReadOnly {
-				return readOnlyRefusal(s)
-			}
-			if model.IsDigestKey(arg) {
-				return refused("%s is a digest (-md5) item, not a lock: lockwarden never deletes it as one", arg)
-			}
-			ctx := cmd.Context()
-			cfg, err := lwaws.LoadConfig(ctx, s.Connection())
-			if err != nil {
-				return err
-			}
-			svc := serviceFor(cfg, env, s)
-			scan := func(ctx context.Context) ([]model.Entry, error) {
-				snap, err := openLocks(cfg, s).Scan(ctx, false)
-				return snap.Entries, err
-			}
-			found, err := findLock(ctx, svc.Get, scan, arg, s)
-			var notFound *notFoundError
-			if errors.As(err, &notFound) {
-				return &exitError{code: ExitNotFound, err: err}
-			}
-			if err != nil {
-				return err
-			}
-			if found.ByLockID {
-				if holderID != "" && !strings.EqualFold(holderID, arg) {
-					return refused("the lock ID %s and --id %s differ: give one of them", arg, holderID)
-				}
-				holderID = model.PlaceOf(found.Entry, arg).Info.ID
-			}
-			// Read it again, consistently, as it is now: a scan may lag.
-			observed, ok, err := svc.Get(ctx, found.Entry.LockID)
-			if err != nil {
-				return err
-			}
-			if !ok {
-				return &exitError{code: ExitNotFound, err: fmt.Errorf("no lock is held on %s now: it was released a moment ago", found.Entry.LockID)}
-			}
-			lockID := observed.LockID
-			now := env.Now()
-			req := model.ReleaseRequest{ConfirmID: holderID, AllowFresh: allowFresh, AllowSplit: allowSplit, Now: now, StaleAfter: s.StaleAfter,
-				Reason: reason, RequireReason: s.RequireReason}
-			if allowSplit {
-				observed = model.PlaceOf(observed, holderID)
-			}
-			if err := model.CheckRelease(observed, req); err != nil {
-				return &exitError{code: ExitRefused, err: err}
-			}
-			describeForRelease(env.Stdout, observed, now, s.StaleAfter, stateEvidence(ctx, lwaws.NewS3(cfg, s.S3Endpoint), observed, now, s.StaleAfter))
-			if !yes {
-				if err := confirm(env, observed); err != nil {
-					return err
-				}
-			}
-			res, err := svc.Release(ctx, observed, req, releaseReason(observed, now, s.StaleAfter, allowFresh, allowSplit))
-			var changed *guard.ChangedError
-			var partial *guard.PartialError
-			var unrecorded *guard.UnrecordedError
-			switch {
-			case errors.As(err, &unrecorded):
-				fmt.Fprintf(env.Stdout, "\nReleased %s.\nTo undo: lockwarden restore %s%s\n", sanitize.Text(observed.LockID), res.RecordID, tableArgs(s))
-				return &exitError{code: ExitUnrecorded, err: err}
-			case errors.Is(err, lwaws.ErrOutcomeUnknown):
-				return fmt.Errorf("%w (audit %s: the lock may still be held — check with 'lockwarden list%s'; if it went, lockwarden restore %s%s puts it back, after checking that the release removed it)",
-					err, res.RecordID, tableArgs(s), res.RecordID, tableArgs(s))
-			case errors.As(err, &partial):
-				return err
-			case errors.As(err, &changed) && changed.Gone():
-				return &exitError{code: ExitNotFound, err: err}
-			case errors.As(err, &changed):
-				return &exitError{code: ExitRefused, err: err}
-			case err != nil:
-				return err
-			}
-			fmt.Fprintf(env.Stdout, "\nReleased %s.\nAudit record %s. To undo: lockwarden restore %s%s\n",
-				sanitize.Text(lockID), res.RecordID, res.RecordID, tableArgs(s))
-			return nil
-		},
+		RunE: func(cmd *cobra.Command, args []string) error { return runUnlock(cmd, env, args[0], o) },
 	}
-	cmd.Flags().StringVar(&holderID, "id", "", "the holder's lock ID (required; the full LockID for a malformed item)")
-	cmd.Flags().StringVar(&reason, "reason", "", "why you release it, kept in the audit log (required where the context sets require_reason: true)")
-	cmd.Flags().BoolVar(&allowFresh, "allow-fresh", false, "release even a lock younger than --stale-after")
-	cmd.Flags().BoolVar(&allowSplit, "allow-split", false, "release even a lock flagged ≠ (its places disagree); with two holders, only --id's place")
-	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask for the typed confirmation")
+	cmd.Flags().StringVar(&o.holderID, "id", "", "the holder's lock ID (required; the full LockID for a malformed item)")
+	cmd.Flags().StringVar(&o.reason, "reason", "", "why you release it, kept in the audit log (required where the context sets require_reason: true)")
+	cmd.Flags().BoolVar(&o.allowFresh, "allow-fresh", false, "release even a lock younger than --stale-after")
+	cmd.Flags().BoolVar(&o.allowSplit, "allow-split", false, "release even a lock flagged ≠ (its places disagree); with two holders, only --id's place")
+	cmd.Flags().BoolVarP(&o.yes, "yes", "y", false, "do not ask for the typed confirmation")
 	return cmd
+}
+
+// runUnlock finds the lock arg names, reads it again as it is now, checks
+// every guard, asks, and releases it through the guarded write path.
+func runUnlock(cmd *cobra.Command, env *Env, arg string, o unlockOptions) error {
+	if o.holderID == "" && !lockIDLike(arg) {
+		return usagef("--id is required with a state: the holder's lock ID, as Terraform's error and 'lockwarden list' show it (or the full state for a malformed item); or give the lock ID alone: lockwarden unlock LOCK_ID")
+	}
+	s, err := settingsFor(cmd)
+	if err != nil {
+		return err
+	}
+	// Guards that need no network come first.
+	if s.ReadOnly {
+		return readOnlyRefusal(s)
+	}
+	if model.IsDigestKey(arg) {
+		return refused("%s is a digest (-md5) item, not a lock: lockwarden never deletes it as one", arg)
+	}
+	ctx := cmd.Context()
+	cfg, err := lwaws.LoadConfig(ctx, s.Connection())
+	if err != nil {
+		return err
+	}
+	svc := serviceFor(cfg, env, s)
+	observed, err := observe(ctx, cfg, svc, s, arg, &o.holderID)
+	if err != nil {
+		return err
+	}
+	now := env.Now()
+	req := model.ReleaseRequest{ConfirmID: o.holderID, AllowFresh: o.allowFresh, AllowSplit: o.allowSplit, Now: now, StaleAfter: s.StaleAfter,
+		Reason: o.reason, RequireReason: s.RequireReason}
+	if o.allowSplit {
+		observed = model.PlaceOf(observed, o.holderID)
+	}
+	if err := model.CheckRelease(observed, req); err != nil {
+		return &exitError{code: ExitRefused, err: err}
+	}
+	describeForRelease(env.Stdout, observed, now, s.StaleAfter, stateEvidence(ctx, lwaws.NewS3(cfg, s.S3Endpoint), observed, now, s.StaleAfter))
+	if !o.yes {
+		if err := confirm(env, observed); err != nil {
+			return err
+		}
+	}
+	res, err := svc.Release(ctx, observed, req, releaseReason(observed, now, s.StaleAfter, o.allowFresh, o.allowSplit))
+	return released(env, s, observed.LockID, res, err)
+}
+
+// observe finds the lock arg names and reads it again, consistently, as it
+// is now (a scan may lag). Named by its lock ID, its holder ID is that
+// (holderID is set).
+func observe(ctx context.Context, cfg sdkaws.Config, svc *guard.Service, s Settings, arg string, holderID *string) (model.Entry, error) {
+	scan := func(ctx context.Context) ([]model.Entry, error) {
+		snap, err := openLocks(cfg, s).Scan(ctx, false)
+		return snap.Entries, err
+	}
+	found, err := findLock(ctx, svc.Get, scan, arg, s)
+	var notFound *notFoundError
+	if errors.As(err, &notFound) {
+		return model.Entry{}, &exitError{code: ExitNotFound, err: err}
+	}
+	if err != nil {
+		return model.Entry{}, err
+	}
+	if found.ByLockID {
+		if *holderID != "" && !strings.EqualFold(*holderID, arg) {
+			return model.Entry{}, refused("the lock ID %s and --id %s differ: give one of them", arg, *holderID)
+		}
+		*holderID = model.PlaceOf(found.Entry, arg).Info.ID
+	}
+	observed, ok, err := svc.Get(ctx, found.Entry.LockID)
+	if err != nil {
+		return model.Entry{}, err
+	}
+	if !ok {
+		return model.Entry{}, &exitError{code: ExitNotFound, err: fmt.Errorf("no lock is held on %s now: it was released a moment ago", found.Entry.LockID)}
+	}
+	return observed, nil
+}
+
+// released says how a release of lockID ended, with its exit code: done
+// (and how to undo it), done but unrecorded, of unknown outcome, partly
+// done, or refused because the lock changed or went.
+func released(env *Env, s Settings, lockID string, res guard.Result, err error) error {
+	var changed *guard.ChangedError
+	var partial *guard.PartialError
+	var unrecorded *guard.UnrecordedError
+	switch {
+	case errors.As(err, &unrecorded):
+		fmt.Fprintf(env.Stdout, "\nReleased %s.\nTo undo: lockwarden restore %s%s\n", sanitize.Text(lockID), res.RecordID, tableArgs(s))
+		return &exitError{code: ExitUnrecorded, err: err}
+	case errors.Is(err, lwaws.ErrOutcomeUnknown):
+		return fmt.Errorf("%w (audit %s: the lock may still be held — check with 'lockwarden list%s'; if it went, lockwarden restore %s%s puts it back, after checking that the release removed it)",
+			err, res.RecordID, tableArgs(s), res.RecordID, tableArgs(s))
+	case errors.As(err, &partial):
+		return err
+	case errors.As(err, &changed) && changed.Gone():
+		return &exitError{code: ExitNotFound, err: err}
+	case errors.As(err, &changed):
+		return &exitError{code: ExitRefused, err: err}
+	case err != nil:
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "\nReleased %s.\nAudit record %s. To undo: lockwarden restore %s%s\n",
+		sanitize.Text(lockID), res.RecordID, res.RecordID, tableArgs(s))
+	return nil
 }
 
 // tableArgs repeats how the table was chosen, for a command to copy.

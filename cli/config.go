@@ -238,51 +238,14 @@ func loadSettings(flags *pflag.FlagSet, switchTo string, how role) (Settings, er
 		return Settings{}, err
 	}
 	v := envViper()
-
-	path, explicit := flagOrEnv(flags, v, "config")
-	if path == "" {
-		path = DefaultConfigPath()
+	path, fc, contexts, names, err := readConfigFile(flags, v)
+	if err != nil {
+		return Settings{}, err
 	}
-	var fc fileConfig
-	var contexts map[string]contextConfig
-	var names []string
-	if path != "" {
-		raw, err := os.ReadFile(path)
-		switch {
-		case errors.Is(err, fs.ErrNotExist) && explicit:
-			return Settings{}, usagef("config file %s does not exist", path)
-		case errors.Is(err, fs.ErrNotExist):
-			path = ""
-		case err != nil:
-			return Settings{}, usagef("config file %s: %v", path, err)
-		default:
-			if fc, contexts, names, err = decodeConfig(v, path, raw); err != nil {
-				return Settings{}, err
-			}
-		}
-	}
-
 	s := Settings{ConfigFile: path, Contexts: names}
-	startCtx, ctxGiven := flagOrEnv(flags, v, "context")
-	if ctxGiven && strings.TrimSpace(startCtx) == "" {
-		// Empty is "no context": the global settings, not a context's
-		// readonly. Said on purpose, it is a mistake.
-		return Settings{}, usagef("--context is given but empty: name a context, or leave the flag out")
-	}
-	if how == roleStart {
-		if err := oneContext(flags, v, startCtx); err != nil {
-			return Settings{}, err
-		}
-	}
-	if startCtx == "" {
-		startCtx = fc.Context
-	}
-	ctxName := startCtx
-	if how == roleFleet && switchTo == "" {
-		ctxName = "" // the file alone: which contexts there are
-	}
-	if switchTo != "" {
-		ctxName = switchTo
+	startCtx, ctxName, err := chooseContext(flags, v, fc.Context, switchTo, how)
+	if err != nil {
+		return Settings{}, err
 	}
 	var cc contextConfig
 	if ctxName != "" {
@@ -293,45 +256,134 @@ func loadSettings(flags *pflag.FlagSet, switchTo string, how role) (Settings, er
 			}
 			return Settings{}, usagef("context %q is not configured; known contexts: %s", ctxName, strings.Join(s.Contexts, ", "))
 		}
-		cc = c
-		s.Context = ctxName
+		cc, s.Context = c, ctxName
 	}
-	g := fc.contextConfig
-
-	pick := func(flag string, ctxVal, globalVal string) string {
-		if val, set := flagOrEnv(flags, v, flag); set || val != "" {
-			return val
-		}
-		if ctxVal != "" {
-			return ctxVal
-		}
-		return globalVal
+	r := resolver{flags: flags, v: v, cc: cc, g: fc.contextConfig}
+	s.Profile = r.pick("profile", cc.Profile, r.g.Profile)
+	s.Region = r.pick("region", cc.Region, r.g.Region)
+	s.Table = r.pick("table", cc.Table, r.g.Table)
+	s.Endpoint = r.pick("endpoint-url", cc.Endpoint, r.g.Endpoint)
+	s.S3Endpoint = r.pick("s3-endpoint-url", cc.S3Endpoint, r.g.S3Endpoint)
+	if err := r.timings(&s); err != nil {
+		return Settings{}, err
 	}
-	s.Profile = pick("profile", cc.Profile, g.Profile)
-	s.Region = pick("region", cc.Region, g.Region)
-	s.Table = pick("table", cc.Table, g.Table)
-	s.Endpoint = pick("endpoint-url", cc.Endpoint, g.Endpoint)
-	s.S3Endpoint = pick("s3-endpoint-url", cc.S3Endpoint, g.S3Endpoint)
+	atStart := how != roleFleet && ctxName == startCtx
+	if err := r.writes(&s, how, atStart); err != nil {
+		return Settings{}, err
+	}
+	if s.Reap, err = reapPolicy(cc.Reap, r.g.Reap); err != nil {
+		if s.Context != "" {
+			return Settings{}, &usageError{msg: fmt.Sprintf("config file %s: context %s: %v", path, s.Context, err), context: s.Context}
+		}
+		return Settings{}, usagef("config file %s: %v", path, err)
+	}
+	s.AuditFile = r.pick("audit-file", cc.AuditFile, r.g.AuditFile)
+	if s.AuditFile == "" {
+		s.AuditFile = audit.DefaultPath()
+	}
+	s.AuditFile = expandHome(s.AuditFile)
+	s.GivenArgs = givenArgs(flags, s.Context != "")
+	if s.Buckets, err = r.buckets(); err != nil {
+		return Settings{}, err
+	}
+	return s, nil
+}
 
+// readConfigFile reads the config file named by --config (or its
+// variable), else the default one if it exists: its global settings, its
+// contexts by name, and their names sorted. path is "" when there is none.
+func readConfigFile(flags *pflag.FlagSet, v *viper.Viper) (path string, fc fileConfig, contexts map[string]contextConfig, names []string, err error) {
+	path, explicit := flagOrEnv(flags, v, "config")
+	if path == "" {
+		path = DefaultConfigPath()
+	}
+	if path == "" {
+		return "", fc, nil, nil, nil
+	}
+	raw, err := os.ReadFile(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist) && explicit:
+		return "", fc, nil, nil, usagef("config file %s does not exist", path)
+	case errors.Is(err, fs.ErrNotExist):
+		return "", fc, nil, nil, nil
+	case err != nil:
+		return "", fc, nil, nil, usagef("config file %s: %v", path, err)
+	}
+	fc, contexts, names, err = decodeConfig(v, path, raw)
+	return path, fc, contexts, names, err
+}
+
+// chooseContext decides which context a run uses: the one switched to, or
+// --context (or its variable), or the file's default; none for a fleet's
+// first pass over the file. startCtx is the context named at start, the
+// only one --write lifts.
+func chooseContext(flags *pflag.FlagSet, v *viper.Viper, fileDefault, switchTo string, how role) (startCtx, ctxName string, err error) {
+	startCtx, ctxGiven := flagOrEnv(flags, v, "context")
+	if ctxGiven && strings.TrimSpace(startCtx) == "" {
+		// Empty is "no context": the global settings, not a context's
+		// readonly. Said on purpose, it is a mistake.
+		return "", "", usagef("--context is given but empty: name a context, or leave the flag out")
+	}
+	if how == roleStart {
+		if err := oneContext(flags, v, startCtx); err != nil {
+			return "", "", err
+		}
+	}
+	if startCtx == "" {
+		startCtx = fileDefault
+	}
+	ctxName = startCtx
+	if how == roleFleet && switchTo == "" {
+		ctxName = "" // the file alone: which contexts there are
+	}
+	if switchTo != "" {
+		ctxName = switchTo
+	}
+	return startCtx, ctxName, nil
+}
+
+// resolver resolves each setting by one precedence: a flag (or its
+// LOCKWARDEN_* variable), then the context's value, then the file's.
+type resolver struct {
+	flags *pflag.FlagSet
+	v     *viper.Viper
+	cc, g contextConfig
+}
+
+// pick is flag > environment > context > global for one setting.
+func (r resolver) pick(flag string, ctxVal, globalVal string) string {
+	if val, set := flagOrEnv(r.flags, r.v, flag); set || val != "" {
+		return val
+	}
+	if ctxVal != "" {
+		return ctxVal
+	}
+	return globalVal
+}
+
+// timings resolves how often and how much is read: stale_after, the poll
+// intervals, the read budget, the scan segments, the workspace prefix.
+func (r resolver) timings(s *Settings) error {
+	cc, g := r.cc, r.g
 	var err error
-	if s.StaleAfter, err = parsePositiveDuration("stale-after", pick("stale-after", cc.StaleAfter, g.StaleAfter), model.DefaultStaleAfter); err != nil {
-		return Settings{}, err
+	if s.StaleAfter, err = parsePositiveDuration("stale-after", r.pick("stale-after", cc.StaleAfter, g.StaleAfter), model.DefaultStaleAfter); err != nil {
+		return err
 	}
-	if s.PollInterval, err = parsePositiveDuration("poll-interval", pick("poll-interval", cc.PollInterval, g.PollInterval), 5*time.Second); err != nil {
-		return Settings{}, err
+	if s.PollInterval, err = parsePositiveDuration("poll-interval", r.pick("poll-interval", cc.PollInterval, g.PollInterval), model.DefaultPollInterval); err != nil {
+		return err
 	}
-	if s.S3PollInterval, err = parsePositiveDuration("s3-poll-interval", pick("s3-poll-interval", cc.S3PollInterval, g.S3PollInterval), DefaultS3PollInterval); err != nil {
-		return Settings{}, err
+	if s.S3PollInterval, err = parsePositiveDuration("s3-poll-interval", r.pick("s3-poll-interval", cc.S3PollInterval, g.S3PollInterval), DefaultS3PollInterval); err != nil {
+		return err
 	}
 	if s.ReadBudget, err = readBudget(cc, g); err != nil {
-		return Settings{}, err
+		return err
 	}
-	segments := pick("segments", intString(cc.Segments), intString(g.Segments))
+	segments := r.pick("segments", intString(cc.Segments), intString(g.Segments))
 	s.Segments = lwaws.DefaultSegments
 	if segments != "" {
 		n, err := strconv.Atoi(segments)
 		if err != nil || n < 1 || n > 1000 {
-			return Settings{}, usagef("segments must be a whole number from 1 to 1000, not %q", segments)
+			return usagef("segments must be a whole number from 1 to 1000, not %q", segments)
 		}
 		s.Segments = n
 	}
@@ -339,58 +391,59 @@ func loadSettings(flags *pflag.FlagSet, switchTo string, how role) (Settings, er
 	if p := firstSet(cc.WorkspaceKeyPrefix, g.WorkspaceKeyPrefix); p != nil && *p != "" {
 		s.WorkspaceKeyPrefix = *p
 	}
-	configured := firstSet(cc.ReadOnly, g.ReadOnly)
-	atStart := how != roleFleet && ctxName == startCtx
-	if s.ReadOnly, err = resolveReadOnly(flags, v, configured, s.Context, atStart); err != nil {
-		return Settings{}, err
+	return nil
+}
+
+// writes resolves what the run may write and how it is marked: read-only
+// and why, --write's lift (only for the context named at start), the
+// label and colour, require_reason.
+func (r resolver) writes(s *Settings, how role, atStart bool) error {
+	configured := firstSet(r.cc.ReadOnly, r.g.ReadOnly)
+	var err error
+	if s.ReadOnly, err = resolveReadOnly(r.flags, r.v, configured, s.Context, atStart); err != nil {
+		return err
 	}
 	s.WriteLifted = !s.ReadOnly && configured != nil && *configured
 	whyRole := how
 	if atStart {
 		whyRole = roleStart // a switch back to the start context
 	}
-	s.ReadOnlyWhy = readOnlyWhy(flags, v, s, whyRole)
-	if s.Label, err = checkMark(s.Context, cc.Label, cc.Color); err != nil {
-		return Settings{}, err
+	s.ReadOnlyWhy = readOnlyWhy(r.flags, r.v, *s, whyRole)
+	if s.Label, err = checkMark(s.Context, r.cc.Label, r.cc.Color); err != nil {
+		return err
 	}
-	s.Color = cc.Color
-	s.GivenArgs = givenArgs(flags, s.Context != "")
-	if b := firstSet(cc.RequireReason, g.RequireReason); b != nil {
+	s.Color = r.cc.Color
+	if b := firstSet(r.cc.RequireReason, r.g.RequireReason); b != nil {
 		s.RequireReason = *b
 	}
-	if s.Reap, err = reapPolicy(cc.Reap, g.Reap); err != nil {
-		if s.Context != "" {
-			return Settings{}, &usageError{msg: fmt.Sprintf("config file %s: context %s: %v", path, s.Context, err), context: s.Context}
-		}
-		return Settings{}, usagef("config file %s: %v", path, err)
+	return nil
+}
+
+// buckets resolves the watched buckets — --bucket over the context's over
+// the file's — each checked, none twice: read twice, its locks and
+// metrics would be told twice.
+func (r resolver) buckets() ([]string, error) {
+	buckets := r.cc.Buckets
+	if len(buckets) == 0 {
+		buckets = r.g.Buckets
 	}
-	s.AuditFile = pick("audit-file", cc.AuditFile, g.AuditFile)
-	if s.AuditFile == "" {
-		s.AuditFile = audit.DefaultPath()
-	}
-	s.AuditFile = expandHome(s.AuditFile)
-	s.Buckets = cc.Buckets
-	if len(s.Buckets) == 0 {
-		s.Buckets = g.Buckets
-	}
-	if flags != nil {
-		if f := flags.Lookup("bucket"); f != nil && f.Changed {
-			s.Buckets, _ = flags.GetStringSlice("bucket")
+	if r.flags != nil {
+		if f := r.flags.Lookup("bucket"); f != nil && f.Changed {
+			buckets, _ = r.flags.GetStringSlice("bucket")
 		}
 	}
 	seen := map[string]bool{}
-	for _, b := range s.Buckets {
+	for _, b := range buckets {
 		bp, err := lwaws.ParseBucketPrefix(b)
 		if err != nil {
-			return Settings{}, usagef("%v", err)
+			return nil, usagef("%v", err)
 		}
 		if seen[bp.String()] {
-			// Read twice, its locks and metrics would be told twice.
-			return Settings{}, usagef("bucket %s is watched twice: name each bucket (or BUCKET/PREFIX) once", bp.String())
+			return nil, usagef("bucket %s is watched twice: name each bucket (or BUCKET/PREFIX) once", bp.String())
 		}
 		seen[bp.String()] = true
 	}
-	return s, nil
+	return buckets, nil
 }
 
 // envViper reads lockwarden's LOCKWARDEN_* variables by their flags' names.

@@ -102,6 +102,10 @@ func FormatDuration(d time.Duration) string {
 	}
 }
 
+// DefaultPollInterval is how often the UI reads a lock table by default,
+// before the read budget spaces the reads of a small table further.
+const DefaultPollInterval = 5 * time.Second
+
 // DefaultS3PollInterval is how often buckets are listed by default: a
 // bucket of 10,000 objects then costs 10 LIST requests a minute, about
 // $0.07 a day at S3's list price.

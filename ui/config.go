@@ -110,7 +110,7 @@ func (c *Config) defaults() {
 		c.StaleAfter = model.DefaultStaleAfter
 	}
 	if c.PollInterval <= 0 {
-		c.PollInterval = 5 * time.Second
+		c.PollInterval = model.DefaultPollInterval
 	}
 	if c.S3PollInterval <= 0 {
 		c.S3PollInterval = DefaultS3PollInterval

@@ -509,72 +509,93 @@ func (m Model) current() *model.Entry {
 }
 
 func (m Model) onKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
-	if msg.String() == "ctrl+c" {
+	switch {
+	case msg.String() == "ctrl+c":
 		return m, tea.Quit
-	}
-	if m.undoAsk != nil {
+	case m.undoAsk != nil:
 		return m.onUndoDialogKey(msg)
-	}
-	if m.dialog != nil {
+	case m.dialog != nil:
 		return m.onDialogKey(msg)
-	}
-	if m.filtering {
+	case m.filtering:
 		return m.onFilterKey(msg)
 	}
-	k := m.keys
-	switch {
-	case m.screen != screenMain && key.Matches(msg, k.Back):
-		// q too: from a detail view it goes back, never quits unseen.
-		m.screen = screenMain
-		return m, nil
-	case key.Matches(msg, k.Quit):
-		return m, tea.Quit
-	case key.Matches(msg, k.Back):
-		if m.filter.Value() != "" {
-			m.filter.SetValue("")
-			m.refilter()
-		}
-		return m, nil
-	case key.Matches(msg, k.Help):
-		m.screen = toggle(m.screen, screenHelp)
-		m.helpTop = 0
-		return m, nil
-	case key.Matches(msg, k.Refresh):
-		// r re-reads everything now, the buckets too.
-		for i := range m.members {
-			m.members[i].filesAt = time.Time{}
-		}
-		return m, m.refreshNow()
-	case key.Matches(msg, k.Undo):
-		return m.askUndo()
-	case !m.keys.Digests.Enabled() && key.Matches(msg, noDigests):
-		m.setStatus(statusWarning, m.cfg.Now(), "no digests here: digests live in a DynamoDB lock table, and only S3 lock files are watched")
-		return m, nil
+	if next, cmd, done := m.onAnyScreenKey(msg); done {
+		return next, cmd
 	}
 	switch m.screen {
 	case screenDetail:
-		switch {
-		case key.Matches(msg, k.Copy) && m.detail != nil:
-			return m, m.copyID(m.detail)
-		case key.Matches(msg, k.Unlock) && m.detail != nil:
-			return m, m.openUnlock(m.detail)
-		case key.Matches(msg, k.Repair) && m.detail != nil:
-			return m, m.openRepair(m.detail)
-		}
-		m.detailTop = m.scroll(msg, m.detailTop)
-		return m, nil
+		return m.onDetailKey(msg)
 	case screenContexts:
 		return m.onContextsKey(msg)
 	case screenHelp:
 		m.helpTop = m.scroll(msg, m.helpTop)
 		return m, nil
 	case screenHistory:
-		if key.Matches(msg, k.History) {
+		if key.Matches(msg, m.keys.History) {
 			m.screen = screenMain
 		}
 		return m, nil
 	}
-	h := m.bodyHeight()
+	if m.onMoveKey(msg) {
+		return m, nil
+	}
+	return m.onTableKey(msg)
+}
+
+// onAnyScreenKey handles the keys that mean the same on every screen:
+// back, quit, help, refresh, undo. done is false for any other key.
+func (m Model) onAnyScreenKey(msg tea.KeyPressMsg) (next Model, cmd tea.Cmd, done bool) {
+	k := m.keys
+	switch {
+	case m.screen != screenMain && key.Matches(msg, k.Back):
+		// q too: from a detail view it goes back, never quits unseen.
+		m.screen = screenMain
+	case key.Matches(msg, k.Quit):
+		return m, tea.Quit, true
+	case key.Matches(msg, k.Back):
+		if m.filter.Value() != "" {
+			m.filter.SetValue("")
+			m.refilter()
+		}
+	case key.Matches(msg, k.Help):
+		m.screen = toggle(m.screen, screenHelp)
+		m.helpTop = 0
+	case key.Matches(msg, k.Refresh):
+		// r re-reads everything now, the buckets too.
+		for i := range m.members {
+			m.members[i].filesAt = time.Time{}
+		}
+		return m, m.refreshNow(), true
+	case key.Matches(msg, k.Undo):
+		next, cmd := m.askUndo()
+		return next.(Model), cmd, true
+	case !m.keys.Digests.Enabled() && key.Matches(msg, noDigests):
+		m.setStatus(statusWarning, m.cfg.Now(), "no digests here: digests live in a DynamoDB lock table, and only S3 lock files are watched")
+	default:
+		return m, nil, false
+	}
+	return m, nil, true
+}
+
+// onDetailKey handles a key on a lock's detail view: copy, unlock and
+// repair act on that lock; anything else scrolls.
+func (m Model) onDetailKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+	k := m.keys
+	switch {
+	case key.Matches(msg, k.Copy) && m.detail != nil:
+		return m, m.copyID(m.detail)
+	case key.Matches(msg, k.Unlock) && m.detail != nil:
+		return m, m.openUnlock(m.detail)
+	case key.Matches(msg, k.Repair) && m.detail != nil:
+		return m, m.openRepair(m.detail)
+	}
+	m.detailTop = m.scroll(msg, m.detailTop)
+	return m, nil
+}
+
+// onMoveKey moves the cursor through the table; false for any other key.
+func (m *Model) onMoveKey(msg tea.KeyPressMsg) bool {
+	k, h := m.keys, m.bodyHeight()
 	switch {
 	case key.Matches(msg, k.Up):
 		m.move(-1)
@@ -588,25 +609,27 @@ func (m Model) onKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		m.move(-len(m.rows))
 	case key.Matches(msg, k.End):
 		m.move(len(m.rows))
-	case key.Matches(msg, k.Detail):
-		if e := m.current(); e != nil {
-			m.detail = e
-			m.screen = screenDetail
-			m.detailTop = 0
-			return m, m.probe(e)
-		}
-	case key.Matches(msg, k.Copy):
-		if e := m.current(); e != nil {
-			return m, m.copyID(e)
-		}
-	case key.Matches(msg, k.Unlock):
-		if e := m.current(); e != nil {
-			return m, m.openUnlock(e)
-		}
-	case key.Matches(msg, k.Repair):
-		if e := m.current(); e != nil {
-			return m, m.openRepair(e)
-		}
+	default:
+		return false
+	}
+	return true
+}
+
+// onTableKey handles the table's own keys: what to do with the row under
+// the cursor, and how the rows are filtered, sorted and shown.
+func (m Model) onTableKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+	k := m.keys
+	e := m.current()
+	switch {
+	case key.Matches(msg, k.Detail) && e != nil:
+		m.detail, m.screen, m.detailTop = e, screenDetail, 0
+		return m, m.probe(e)
+	case key.Matches(msg, k.Copy) && e != nil:
+		return m, m.copyID(e)
+	case key.Matches(msg, k.Unlock) && e != nil:
+		return m, m.openUnlock(e)
+	case key.Matches(msg, k.Repair) && e != nil:
+		return m, m.openRepair(e)
 	case key.Matches(msg, k.Filter):
 		m.filtering = true
 		return m, m.filter.Focus()
@@ -628,28 +651,40 @@ func (m Model) onKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		// Digests are only fetched when shown: read them now.
 		return m, m.refreshNow()
 	case key.Matches(msg, k.Health):
-		if !m.showDigests {
-			// Digests are needed: show them, then check once they are read.
-			m.showDigests = true
-			m.rebuildRows()
-			m.healthPending = true
-			m.setStatus(statusInfo, m.cfg.Now(), "reading digests to check them…")
-			return m, m.refreshNow()
-		}
-		m.setStatus(statusInfo, m.cfg.Now(), fmt.Sprintf("checking %d digests against their state objects…", m.digestCount()))
-		return m, m.checkDigests()
+		return m.checkHealth()
 	case key.Matches(msg, k.History):
 		m.screen = screenHistory
 	case key.Matches(msg, k.Contexts):
-		m.screen = screenContexts
-		m.ctxCursor = 0
-		for i, c := range m.contextChoices() {
-			if c == m.cfg.Context && !m.fleet || m.fleet && c == m.only {
-				m.ctxCursor = i
-			}
-		}
+		m.openContexts()
 	}
 	return m, nil
+}
+
+// checkHealth checks every digest against its state object, reading the
+// digests first when they are not shown.
+func (m Model) checkHealth() (tea.Model, tea.Cmd) {
+	if !m.showDigests {
+		// Digests are needed: show them, then check once they are read.
+		m.showDigests = true
+		m.rebuildRows()
+		m.healthPending = true
+		m.setStatus(statusInfo, m.cfg.Now(), "reading digests to check them…")
+		return m, m.refreshNow()
+	}
+	m.setStatus(statusInfo, m.cfg.Now(), fmt.Sprintf("checking %d digests against their state objects…", m.digestCount()))
+	return m, m.checkDigests()
+}
+
+// openContexts opens ':' with the cursor on the context in use (or the
+// one a fleet is narrowed to).
+func (m *Model) openContexts() {
+	m.screen = screenContexts
+	m.ctxCursor = 0
+	for i, c := range m.contextChoices() {
+		if c == m.cfg.Context && !m.fleet || m.fleet && c == m.only {
+			m.ctxCursor = i
+		}
+	}
 }
 
 // scroll moves a scrolled view's first line by a movement key; the view

@@ -162,8 +162,12 @@ func writeFleetTable(w io.Writer, entries []model.Entry, reads []contextRead, se
 		}
 		fmt.Fprintln(w)
 	}
-	// One line per context, in the order given: what was read there, or
-	// that it was not.
+	return writeFleetSummaries(w, reads, now, staleOnly)
+}
+
+// writeFleetSummaries writes one line per context, in the order given:
+// what was read there, or that it was not.
+func writeFleetSummaries(w io.Writer, reads []contextRead, now time.Time, staleOnly bool) error {
 	for _, r := range reads {
 		name := sanitize.Text(r.s.Context)
 		if r.s.Label != "" {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/lockwarden/lockwarden/model"
@@ -12,95 +13,21 @@ import (
 
 // detailView shows everything known about one entry.
 func (m Model) detailView(w int) []string {
-	s := m.styles
 	e := m.detail
 	if e == nil {
 		return nil
 	}
 	present := m.find(e) != nil
-	cfg := m.cfgOf(e)
-	var verdict string
-	switch e.Kind {
-	case model.KindLock:
-		a := e.AgeAt(m.now)
-		switch {
-		case !present:
-			verdict = s.Live.Render("RELEASED")
-		case e.StaleAt(m.now, cfg.StaleAfter):
-			verdict = s.Stale.Render("STALE (" + a.String() + ")")
-		case a.ClockAhead:
-			verdict = s.Warn.Render("CLOCK AHEAD")
-		default:
-			verdict = "HELD " + a.String()
-		}
-	case model.KindDigest:
-		verdict = s.Digest.Render("DIGEST — not a lock")
-	default:
-		verdict = s.Malformed.Render("MALFORMED")
-	}
-	lines := []string{spread(" "+s.Context.Render(sanitize.Text(e.Path())), verdict+" ", w), ""}
-	field := func(label string, values ...string) {
-		prefix := " " + s.Label.Render(fit(label, 11)) + " "
-		var wrapped []string
-		for _, v := range values {
-			wrapped = append(wrapped, wrap(v, max(10, w-14))...)
-		}
-		for i, l := range wrapped {
-			if i > 0 {
-				prefix = strings.Repeat(" ", 13)
-			}
-			lines = append(lines, prefix+l)
-		}
-	}
+	f := &fields{label: m.styles.Label, w: w}
+	f.lines = []string{spread(" "+m.styles.Context.Render(sanitize.Text(e.Path())), m.detailVerdict(e, present)+" ", w), ""}
+	field := f.add
 	if m.fleet {
 		field("Context", m.contextMark(e)+" · "+sanitize.Text(m.memberOf(e).watched()))
 	}
 	where := fmt.Sprintf("%s · bucket %s · key %s", sanitize.Text(e.Workspace), sanitize.Text(e.Bucket), sanitize.Text(e.Key))
 	switch e.Kind {
 	case model.KindLock:
-		li := e.Info
-		a := e.AgeAt(m.now)
-		// What a person needs first: whose lock, the verdict, how to
-		// release it. The rest follows, and the view scrolls.
-		field("Lock ID", sanitize.Text(li.ID))
-		field("Who", sanitize.Text(sanitize.OrDash(li.Who)))
-		field("Operation", fmt.Sprintf("%s (%s)", sanitize.Text(li.Operation), sanitize.Text(model.OperationWord(li.Operation))))
-		if li.Created.IsZero() {
-			field("Created", "— (the lock carries no time)")
-		} else {
-			created := li.Created.UTC().Format("2006-01-02 15:04:05 UTC")
-			if local := li.Created.In(m.cfg.Location); local.Format("MST -0700") != "UTC +0000" {
-				created += "  (" + local.Format("2006-01-02 15:04:05 MST") + " local)"
-			}
-			field("Created", created)
-		}
-		verdict := m.verdictText(e, a)
-		if ev := m.evidence(e); ev != "" {
-			verdict += "; " + ev
-		} else if e.StaleAt(m.now, cfg.StaleAfter) {
-			verdict += ". Check that no run is still going before releasing it."
-		}
-		field("Verdict", verdict)
-		if e.Warning != "" {
-			field("Warning", m.styles.Warn.Render(sanitize.Text(e.Warning)))
-		}
-		if !present {
-			field("Released", "this lock is no longer held (seen gone at "+m.goneAt(e).In(m.cfg.Location).Format("15:04:05")+"); nothing to release")
-		} else {
-			field("Release", m.releaseText(e)...)
-		}
-		field("Version", sanitize.Text(sanitize.OrDash(li.Version)))
-		path := sanitize.Text(li.Path)
-		if li.Path != e.LockID {
-			// Clients write Path = LockID; anything else was not written
-			// by Terraform or OpenTofu.
-			path += " " + m.styles.Warn.Render("(differs from LockID)")
-		}
-		field("Path", path)
-		field("Info", sanitize.Text(sanitize.OrDash(li.Info)))
-		field("Workspace", where)
-		m.sourceFields(e, field)
-		m.stateFields(e, field)
+		m.lockFields(e, present, where, field)
 	case model.KindDigest:
 		field("Stored", sanitize.Text(e.Digest))
 		field("Workspace", where)
@@ -118,10 +45,100 @@ func (m Model) detailView(w int) []string {
 	if e.Item == nil && e.File != nil {
 		raw = strings.Split(ansi.Hardwrap(sanitize.Text(e.File.Body), max(10, w-14), false), "\n")
 		field("Lock file", raw...)
-		return lines
+		return f.lines
 	}
 	field("Raw item", raw...)
-	return lines
+	return f.lines
+}
+
+// fields lays out the detail view's labelled fields, each value wrapped
+// under its label.
+type fields struct {
+	label lipgloss.Style
+	w     int
+	lines []string
+}
+
+// add appends a field: its label, then its values wrapped to the width.
+func (f *fields) add(label string, values ...string) {
+	prefix := " " + f.label.Render(fit(label, 11)) + " "
+	var wrapped []string
+	for _, v := range values {
+		wrapped = append(wrapped, wrap(v, max(10, f.w-14))...)
+	}
+	for i, l := range wrapped {
+		if i > 0 {
+			prefix = strings.Repeat(" ", 13)
+		}
+		f.lines = append(f.lines, prefix+l)
+	}
+}
+
+// detailVerdict is the detail view's verdict, top right: released, stale,
+// clock ahead or held; a digest; malformed.
+func (m Model) detailVerdict(e *model.Entry, present bool) string {
+	s := m.styles
+	switch e.Kind {
+	case model.KindLock:
+		a := e.AgeAt(m.now)
+		switch {
+		case !present:
+			return s.Live.Render("RELEASED")
+		case e.StaleAt(m.now, m.cfgOf(e).StaleAfter):
+			return s.Stale.Render("STALE (" + a.String() + ")")
+		case a.ClockAhead:
+			return s.Warn.Render("CLOCK AHEAD")
+		}
+		return "HELD " + a.String()
+	case model.KindDigest:
+		return s.Digest.Render("DIGEST — not a lock")
+	}
+	return s.Malformed.Render("MALFORMED")
+}
+
+// lockFields are a lock's fields. What a person needs first: whose lock,
+// the verdict, how to release it. The rest follows, and the view scrolls.
+func (m Model) lockFields(e *model.Entry, present bool, where string, field func(string, ...string)) {
+	li := e.Info
+	field("Lock ID", sanitize.Text(li.ID))
+	field("Who", sanitize.Text(sanitize.OrDash(li.Who)))
+	field("Operation", fmt.Sprintf("%s (%s)", sanitize.Text(li.Operation), sanitize.Text(model.OperationWord(li.Operation))))
+	if li.Created.IsZero() {
+		field("Created", "— (the lock carries no time)")
+	} else {
+		created := li.Created.UTC().Format("2006-01-02 15:04:05 UTC")
+		if local := li.Created.In(m.cfg.Location); local.Format("MST -0700") != "UTC +0000" {
+			created += "  (" + local.Format("2006-01-02 15:04:05 MST") + " local)"
+		}
+		field("Created", created)
+	}
+	verdict := m.verdictText(e, e.AgeAt(m.now))
+	if ev := m.evidence(e); ev != "" {
+		verdict += "; " + ev
+	} else if e.StaleAt(m.now, m.cfgOf(e).StaleAfter) {
+		verdict += ". Check that no run is still going before releasing it."
+	}
+	field("Verdict", verdict)
+	if e.Warning != "" {
+		field("Warning", m.styles.Warn.Render(sanitize.Text(e.Warning)))
+	}
+	if !present {
+		field("Released", "this lock is no longer held (seen gone at "+m.goneAt(e).In(m.cfg.Location).Format("15:04:05")+"); nothing to release")
+	} else {
+		field("Release", m.releaseText(e)...)
+	}
+	field("Version", sanitize.Text(sanitize.OrDash(li.Version)))
+	path := sanitize.Text(li.Path)
+	if li.Path != e.LockID {
+		// Clients write Path = LockID; anything else was not written
+		// by Terraform or OpenTofu.
+		path += " " + m.styles.Warn.Render("(differs from LockID)")
+	}
+	field("Path", path)
+	field("Info", sanitize.Text(sanitize.OrDash(li.Info)))
+	field("Workspace", where)
+	m.sourceFields(e, field)
+	m.stateFields(e, field)
 }
 
 // sourceFields says where the lock lives and whether the places agree.

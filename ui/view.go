@@ -72,29 +72,8 @@ func (m Model) header() []string {
 	}
 	s := m.styles
 	mem := m.one()
-	// Without a named context the region is what tells accounts apart.
-	where := sanitize.Text(m.cfg.Context)
-	var conn []string
-	if m.cfg.Profile != "" {
-		conn = append(conn, "profile "+sanitize.Text(m.cfg.Profile))
-	}
-	if m.cfg.Region != "" {
-		conn = append(conn, sanitize.Text(m.cfg.Region))
-	}
-	if where == "" {
-		where = strings.Join(conn, ", ")
-		conn = nil
-	}
 	right := m.liveness() + " "
-	table := "  " + mem.watchedStyled(s)
-	left := s.Title.Render(" lockwarden") + "  " + s.Context.Render(where)
-	if full := left + s.Dim.Render(" ("+strings.Join(conn, ", ")+")") + table; len(conn) > 0 && lipgloss.Width(full)+lipgloss.Width(right) < m.width {
-		left = full
-	} else {
-		// Narrow: how current the data is matters more than the profile.
-		left += table
-	}
-
+	left := m.headerLeft(right)
 	var counts []string
 	if mem.loaded {
 		counts = m.countWords()
@@ -109,14 +88,57 @@ func (m Model) header() []string {
 		counts = append(counts, "reading the "+mem.placeWord()+"…")
 	}
 	line2 := " " + strings.Join(counts, " · ")
-	var badges []string
-	if m.cfg.ReadOnly {
-		badges = append(badges, s.Badge.Render(" READ-ONLY "))
+	right2 := keepFitting(m.headerSide(line2), m.width-lipgloss.Width(line2)-3)
+	// How current the data is outranks the rest of the first line: cut
+	// what is being watched before dropping "● live".
+	if room := m.width - lipgloss.Width(right) - 1; lipgloss.Width(left) > room && room >= 20 {
+		left = fit(left, room)
 	}
-	// The right side, most important first: what stays when the line is
-	// narrow. The read-only badge and the order of the rows stay; the
-	// position goes before them, the scan figures first of all.
-	side := append(badges, s.Key.Render(m.sortLabel()))
+	return []string{
+		spread(left, right, m.width),
+		spread(line2, right2+" ", m.width),
+		s.Rule.Render(strings.Repeat("─", m.width)),
+	}
+}
+
+// headerLeft is the first line's left side: lockwarden, the context (or,
+// without one, the profile and region that tell accounts apart), and what
+// is watched; the profile and region in brackets when they fit beside
+// right.
+func (m Model) headerLeft(right string) string {
+	s := m.styles
+	where := sanitize.Text(m.cfg.Context)
+	var conn []string
+	if m.cfg.Profile != "" {
+		conn = append(conn, "profile "+sanitize.Text(m.cfg.Profile))
+	}
+	if m.cfg.Region != "" {
+		conn = append(conn, sanitize.Text(m.cfg.Region))
+	}
+	if where == "" {
+		where = strings.Join(conn, ", ")
+		conn = nil
+	}
+	table := "  " + m.one().watchedStyled(s)
+	left := s.Title.Render(" lockwarden") + "  " + s.Context.Render(where)
+	if full := left + s.Dim.Render(" ("+strings.Join(conn, ", ")+")") + table; len(conn) > 0 && lipgloss.Width(full)+lipgloss.Width(right) < m.width {
+		return full
+	}
+	// Narrow: how current the data is matters more than the profile.
+	return left + table
+}
+
+// headerSide is the second line's right side, most important first: what
+// stays when the line is narrow. The read-only badge and the order of the
+// rows stay; the position goes before them, the scan figures first of all.
+func (m Model) headerSide(line2 string) []string {
+	s := m.styles
+	mem := m.one()
+	var side []string
+	if m.cfg.ReadOnly {
+		side = append(side, s.Badge.Render(" READ-ONLY "))
+	}
+	side = append(side, s.Key.Render(m.sortLabel()))
 	if budget := mem.budgetLine(m.now, false); budget != "" {
 		// Why the data is older than the poll interval promises; said
 		// short when the whole of it does not fit beside the counts.
@@ -129,32 +151,23 @@ func (m Model) header() []string {
 		// Where we are in a long list.
 		side = append(side, s.Dim.Render(pos))
 	}
-	if mem.loaded {
-		scan := "scan " + mem.scanTook.Round(time.Millisecond).String()
-		if m.cfg.Table == "" {
-			scan = "read " + mem.scanTook.Round(time.Millisecond).String()
-		} else if mem.rcu > 0 {
-			// Emulators report no capacity; DynamoDB always does.
-			scan = fmt.Sprintf("scan %.1f RCU, %s", mem.rcu, mem.scanTook.Round(time.Millisecond))
-		}
-		side = append(side, s.Dim.Render("stale ≥ "+model.FormatThreshold(m.cfg.StaleAfter)+" · "+scan))
-		if m.cfg.LockFiles && !mem.filesAt.IsZero() {
-			// What a bucket listing costs, and at its interval a day:
-			// S3 bills each request.
-			side = append(side, s.Dim.Render("S3 "+lwaws.S3PollCost(mem.s3Lists, mem.s3Gets, m.cfg.S3PollInterval)))
-		}
+	if !mem.loaded {
+		return side
 	}
-	right2 := keepFitting(side, m.width-lipgloss.Width(line2)-3)
-	// How current the data is outranks the rest of the first line: cut
-	// what is being watched before dropping "● live".
-	if room := m.width - lipgloss.Width(right) - 1; lipgloss.Width(left) > room && room >= 20 {
-		left = fit(left, room)
+	scan := "scan " + mem.scanTook.Round(time.Millisecond).String()
+	if m.cfg.Table == "" {
+		scan = "read " + mem.scanTook.Round(time.Millisecond).String()
+	} else if mem.rcu > 0 {
+		// Emulators report no capacity; DynamoDB always does.
+		scan = fmt.Sprintf("scan %.1f RCU, %s", mem.rcu, mem.scanTook.Round(time.Millisecond))
 	}
-	return []string{
-		spread(left, right, m.width),
-		spread(line2, right2+" ", m.width),
-		s.Rule.Render(strings.Repeat("─", m.width)),
+	side = append(side, s.Dim.Render("stale ≥ "+model.FormatThreshold(m.cfg.StaleAfter)+" · "+scan))
+	if m.cfg.LockFiles && !mem.filesAt.IsZero() {
+		// What a bucket listing costs, and at its interval a day: S3
+		// bills each request.
+		side = append(side, s.Dim.Render("S3 "+lwaws.S3PollCost(mem.s3Lists, mem.s3Gets, m.cfg.S3PollInterval)))
 	}
+	return side
 }
 
 // countWords are the header's counts of the rows shown: locks, and how

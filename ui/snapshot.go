@@ -70,9 +70,23 @@ func (m *Model) apply(i int, entries []model.Entry, at time.Time) {
 	}
 	m.polls++
 	m.dual, mem.counts = dual, cnt
+	m.noteGone(mem, gone, at)
+	mem.entries, mem.loaded, mem.lastOK = entries, true, at
+	if m.detail != nil {
+		if e := m.find(m.detail); e != nil {
+			m.detail = e
+		}
+	}
+	m.sumCounts()
+	m.rebuildRows()
+}
+
+// noteGone puts the locks a poll found gone in the history and on the
+// status line — but for our own releases, which are in the history
+// already, with their audit record, and whose message and undo offer stay
+// on screen.
+func (m *Model) noteGone(mem *member, gone []*model.Entry, at time.Time) {
 	if len(gone) > 0 && len(m.ownGone) > 0 {
-		// Our own releases are in the history already, with their audit
-		// record; their message, and the undo offer, stay on screen.
 		ownGone := maps.Clone(m.ownGone)
 		gone = slices.DeleteFunc(gone, func(p *model.Entry) bool {
 			id, ours := ownGone[keyOf(p)]
@@ -98,14 +112,6 @@ func (m *Model) apply(i int, entries []model.Entry, at time.Time) {
 		}
 		m.setStatus(statusInfo, at, msg)
 	}
-	mem.entries, mem.loaded, mem.lastOK = entries, true, at
-	if m.detail != nil {
-		if e := m.find(m.detail); e != nil {
-			m.detail = e
-		}
-	}
-	m.sumCounts()
-	m.rebuildRows()
 }
 
 // find returns the current entry of e's context with e's LockID, or nil.

@@ -120,40 +120,7 @@ func (t *LockTable) Scan(ctx context.Context, includeDigests bool) (model.Snapsh
 	// error, not theirs (context.Canceled).
 	g, ctx := errgroup.WithContext(ctx)
 	for seg := range segments {
-		g.Go(func() error {
-			in := &dynamodb.ScanInput{
-				TableName:                sdkaws.String(t.Table),
-				ProjectionExpression:     sdkaws.String(projection),
-				ExpressionAttributeNames: projectionName,
-				ReturnConsumedCapacity:   types.ReturnConsumedCapacityTotal,
-				ConsistentRead:           sdkaws.Bool(false),
-			}
-			if segments > 1 {
-				in.Segment = sdkaws.Int32(int32(seg))
-				in.TotalSegments = sdkaws.Int32(int32(segments))
-			}
-			limit := t.PageLimit
-			if limit <= 0 {
-				limit = DefaultPageLimit
-			}
-			in.Limit = sdkaws.Int32(limit)
-			p := dynamodb.NewScanPaginator(t.Client, in)
-			for p.HasMorePages() {
-				out, err := p.NextPage(ctx)
-				if err != nil {
-					return err
-				}
-				var rcu float64
-				if out.ConsumedCapacity != nil {
-					rcu = sdkaws.ToFloat64(out.ConsumedCapacity.CapacityUnits)
-				}
-				add(out.Items, rcu)
-				if err := pacer.after(ctx, rcu, p.HasMorePages()); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
+		g.Go(func() error { return t.scanSegment(ctx, seg, segments, pacer, add) })
 	}
 	if err := g.Wait(); err != nil {
 		return model.Snapshot{}, Explain(err, Op{Action: "dynamodb:Scan", Table: t.Table, Region: t.Region, Endpoint: t.Endpoint})
@@ -166,6 +133,43 @@ func (t *LockTable) Scan(ctx context.Context, includeDigests bool) (model.Snapsh
 	}
 	sort.Slice(snap.Entries, func(i, j int) bool { return snap.Entries[i].LockID < snap.Entries[j].LockID })
 	return snap, nil
+}
+
+// scanSegment reads segment seg of segments page by page, handing each
+// page to add, paced by pacer (nil: at full speed).
+func (t *LockTable) scanSegment(ctx context.Context, seg, segments int, pacer *pagePacer, add func([]map[string]types.AttributeValue, float64)) error {
+	in := &dynamodb.ScanInput{
+		TableName:                sdkaws.String(t.Table),
+		ProjectionExpression:     sdkaws.String(projection),
+		ExpressionAttributeNames: projectionName,
+		ReturnConsumedCapacity:   types.ReturnConsumedCapacityTotal,
+		ConsistentRead:           sdkaws.Bool(false),
+	}
+	if segments > 1 {
+		in.Segment = sdkaws.Int32(int32(seg))
+		in.TotalSegments = sdkaws.Int32(int32(segments))
+	}
+	limit := t.PageLimit
+	if limit <= 0 {
+		limit = DefaultPageLimit
+	}
+	in.Limit = sdkaws.Int32(limit)
+	p := dynamodb.NewScanPaginator(t.Client, in)
+	for p.HasMorePages() {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			return err
+		}
+		var rcu float64
+		if out.ConsumedCapacity != nil {
+			rcu = sdkaws.ToFloat64(out.ConsumedCapacity.CapacityUnits)
+		}
+		add(out.Items, rcu)
+		if err := pacer.after(ctx, rcu, p.HasMorePages()); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // plainDigest recognises a well-formed digest item straight from the SDK

@@ -35,25 +35,8 @@ const bucket = "org-tfstate"
 // a process holding 100,000 objects would report that process's resident
 // memory as its own peak (Linux carries the high-water mark across exec).
 func s3Case(self, lw string, objects, lockFiles, runs int, delay time.Duration) bool {
-	server := exec.Command(self, "s3serve", fmt.Sprint(objects), fmt.Sprint(lockFiles), delay.String())
-	server.Stderr = os.Stderr
-	out, err := server.StdoutPipe()
-	check(err)
-	check(server.Start())
-	defer server.Process.Kill()
-	stopS3 = func() { server.Process.Kill() }
-	var proxyURL string
-	sc := bufio.NewScanner(out)
-	for proxyURL == "" && sc.Scan() {
-		fmt.Println(sc.Text())
-		if u, ok := strings.CutPrefix(sc.Text(), "proxy "); ok {
-			proxyURL = u
-		}
-	}
-	if proxyURL == "" {
-		check(fmt.Errorf("s3serve did not start"))
-	}
-	go io.Copy(io.Discard, out)
+	proxyURL, stop := startS3Serve(self, objects, lockFiles, delay)
+	defer stop()
 	counts := func() (lists, gets int64) {
 		resp, err := http.Get(proxyURL + countsPath)
 		check(err)
@@ -89,12 +72,58 @@ func s3Case(self, lw string, objects, lockFiles, runs int, delay time.Duration) 
 	ratio := float64(lwr.wall) / float64(pr.wall)
 
 	// Two polls as the UI makes them, with one LockFiles for both.
+	polls := uiPolls(proxyURL, counts)
+
+	fmt.Printf("\n| command | median wall | peak RSS | CPU (user+sys) | requests |\n|---|---|---|---|---|\n")
+	fmt.Printf("| plain sequential ListObjectsV2 | %s | %.1f MiB | %s | %d LIST |\n", pr.wall.Round(time.Millisecond), pr.rssMiB, plainLast.cpu.Round(time.Millisecond), plainLast.lists)
+	fmt.Printf("| lockwarden list --bucket | %s | %.1f MiB | %s | %d LIST, %d GET |\n", lwr.wall.Round(time.Millisecond), lwr.rssMiB, lwLast.cpu.Round(time.Millisecond), lwLast.lists, lwLast.gets)
+	for i, p := range polls {
+		fmt.Printf("| UI poll %d (in process, one LockFiles) | %s | | | %d LIST, %d GET; %d lock files |\n", i+1, p.took.Round(time.Millisecond), p.lists, p.gets, p.found)
+	}
+	fmt.Println()
+	var v verdicts
+	v.check(ratio <= 0.3, "lockwarden list --bucket %.2f× the sequential pass (target ≤ 0.3×)", ratio)
+	v.check(lwr.rssMiB <= 40, "peak RSS %.1f MiB (target ≤ 40 MiB)", lwr.rssMiB)
+	v.check(polls[0].found == lockFiles && polls[1].found == lockFiles, "both polls found %d and %d of %d lock files", polls[0].found, polls[1].found, lockFiles)
+	v.check(polls[1].gets == 0, "second poll of the unchanged bucket: %d GET (target 0)", polls[1].gets)
+	return !v.failed
+}
+
+// startS3Serve starts this program's s3serve — an S3 server behind a slow
+// proxy — and returns the proxy's URL and how to stop it.
+func startS3Serve(self string, objects, lockFiles int, delay time.Duration) (proxyURL string, stop func()) {
+	server := exec.Command(self, "s3serve", fmt.Sprint(objects), fmt.Sprint(lockFiles), delay.String())
+	server.Stderr = os.Stderr
+	out, err := server.StdoutPipe()
+	check(err)
+	check(server.Start())
+	stopS3 = func() { server.Process.Kill() }
+	sc := bufio.NewScanner(out)
+	for proxyURL == "" && sc.Scan() {
+		fmt.Println(sc.Text())
+		if u, ok := strings.CutPrefix(sc.Text(), "proxy "); ok {
+			proxyURL = u
+		}
+	}
+	if proxyURL == "" {
+		check(fmt.Errorf("s3serve did not start"))
+	}
+	go io.Copy(io.Discard, out)
+	return proxyURL, func() { server.Process.Kill() }
+}
+
+// uiPoll is one poll of the bucket as the UI makes it.
+type uiPoll struct {
+	found, lists, gets int
+	took               time.Duration
+}
+
+// uiPolls lists the bucket twice with one LockFiles, as the UI polls it,
+// and checks that LastCost agrees with the requests the proxy counted.
+func uiPolls(proxyURL string, counts func() (lists, gets int64)) [2]uiPoll {
 	files := &lwaws.LockFiles{Client: s3Client(proxyURL), Buckets: []lwaws.BucketPrefix{{Bucket: bucket}}}
 	ctx := context.Background()
-	var polls [2]struct {
-		found, lists, gets int
-		took               time.Duration
-	}
+	var polls [2]uiPoll
 	for i := range polls {
 		l0, g0 := counts()
 		start := time.Now()
@@ -111,19 +140,7 @@ func s3Case(self, lw string, objects, lockFiles, runs int, delay time.Duration) 
 		}
 	}
 
-	fmt.Printf("\n| command | median wall | peak RSS | CPU (user+sys) | requests |\n|---|---|---|---|---|\n")
-	fmt.Printf("| plain sequential ListObjectsV2 | %s | %.1f MiB | %s | %d LIST |\n", pr.wall.Round(time.Millisecond), pr.rssMiB, plainLast.cpu.Round(time.Millisecond), plainLast.lists)
-	fmt.Printf("| lockwarden list --bucket | %s | %.1f MiB | %s | %d LIST, %d GET |\n", lwr.wall.Round(time.Millisecond), lwr.rssMiB, lwLast.cpu.Round(time.Millisecond), lwLast.lists, lwLast.gets)
-	for i, p := range polls {
-		fmt.Printf("| UI poll %d (in process, one LockFiles) | %s | | | %d LIST, %d GET; %d lock files |\n", i+1, p.took.Round(time.Millisecond), p.lists, p.gets, p.found)
-	}
-	fmt.Println()
-	var v verdicts
-	v.check(ratio <= 0.3, "lockwarden list --bucket %.2f× the sequential pass (target ≤ 0.3×)", ratio)
-	v.check(lwr.rssMiB <= 40, "peak RSS %.1f MiB (target ≤ 40 MiB)", lwr.rssMiB)
-	v.check(polls[0].found == lockFiles && polls[1].found == lockFiles, "both polls found %d and %d of %d lock files", polls[0].found, polls[1].found, lockFiles)
-	v.check(polls[1].gets == 0, "second poll of the unchanged bucket: %d GET (target 0)", polls[1].gets)
-	return !v.failed
+	return polls
 }
 
 // countsPath is where the proxy answers with its LIST and GET counts.

@@ -128,3 +128,76 @@ func TestALockSeenInBothPlacesThenInOneIsFlagged(t *testing.T) {
 		t.Errorf("detail lacks the warning:\n%s", plain(m))
 	}
 }
+
+// A state without a digest item gets no digest verdict: not after a first
+// apply killed before it wrote the state, not when it locks with S3 lock
+// files only. Nothing sends the person to digest repair.
+func TestNoDigestVerdictWithoutADigestItem(t *testing.T) {
+	killed := lockEntry("tfstate/new/terraform.tfstate", "12121212-aaaa-bbbb-cccc-dddddddddddd", "OperationTypeApply", "erin@box", "1.12.6", t0.Add(-2*time.Hour))
+	fileOnly := lockEntry("tfstate/lockfile/terraform.tfstate", "34343434-aaaa-bbbb-cccc-dddddddddddd", "OperationTypeApply", "gia@ws-2", "1.12.6", t0.Add(-3*time.Hour))
+	fileOnly.Source, fileOnly.Item = model.SourceS3, nil
+	fileOnly.File = &model.LockFile{Bucket: "tfstate", Key: "lockfile/terraform.tfstate.tflock", Body: fileOnly.InfoRaw, LastModified: t0.Add(-3 * time.Hour)}
+	p := fakeProber{
+		// What aws.CheckDigest says of them: no item, and no state object
+		// (killed) or a state object (lock file only).
+		killed.LockID:   {Path: killed.LockID, Status: model.DigestNoState},
+		fileOnly.LockID: {Path: fileOnly.LockID, Status: model.DigestNoDigest, State: model.StateObject{Exists: true, Size: 90, MD5: "aa", LastModified: t0.Add(-4 * time.Hour)}},
+	}
+	for _, e := range []model.Entry{killed, fileOnly} {
+		m := newModel(140, 40, []model.Entry{killed, fileOnly}, writable(&fakeReleaser{}), probed(p), func(c *Config) { c.LockFiles = true })
+		for m.current().LockID != e.LockID {
+			m = press(m, "j")
+		}
+		m = runCmd(sendCmd(m, keyMsg("enter")))
+		out := flat(plain(m))
+		for _, bad := range []string{string(model.DigestNoState), string(model.DigestNoDigest), "digest repair", "R repair"} {
+			if strings.Contains(out, bad) {
+				t.Errorf("%s: the detail says %q:\n%s", e.LockID, bad, out)
+			}
+		}
+		if !strings.Contains(out, "Digest no digest item") {
+			t.Errorf("%s: the detail must say there is no digest item:\n%s", e.LockID, out)
+		}
+		if m, _ := sendCmd(m, keyMsg("R")); m.dialog != nil {
+			t.Errorf("%s: R opened a repair of a digest that does not exist", e.LockID)
+		}
+	}
+}
+
+// H's message counts exactly the rows it marks.
+func TestHealthCountsEqualMarks(t *testing.T) {
+	entries := append(seed(),
+		digestEntry("tfstate/billing/terraform.tfstate", "0123456789abcdef0123456789abcdef"),
+		digestEntry("tfstate/iam/terraform.tfstate", "fedcba9876543210fedcba9876543210"),
+		digestEntry("tfstate/gone/terraform.tfstate", "00000000000000000000000000000000"),
+		model.Classify(model.Item{"LockID": model.String("tfstate/odd/terraform.tfstate-md5"), "Digest": model.String("not hex")}, ""),
+	)
+	item := model.Item{}
+	p := fakeProber{
+		"tfstate/app/terraform.tfstate":     {Path: "tfstate/app/terraform.tfstate", Status: model.DigestMismatch, Stored: "06462db2ef044008b94260f6cb5ab7cb", Item: item, State: model.StateObject{Exists: true, MD5: "c0"}},
+		"tfstate/billing/terraform.tfstate": {Path: "tfstate/billing/terraform.tfstate", Status: model.DigestOK, Stored: "0123456789abcdef0123456789abcdef", Item: item, State: model.StateObject{Exists: true, MD5: "0123456789abcdef0123456789abcdef"}},
+		"tfstate/iam/terraform.tfstate":     {Path: "tfstate/iam/terraform.tfstate", Status: model.DigestUnchecked, Err: context.DeadlineExceeded},
+		// Deleted between the scan and the check: no item, no verdict.
+		"tfstate/gone/terraform.tfstate": {Path: "tfstate/gone/terraform.tfstate", Status: model.DigestNoState},
+		"tfstate/odd/terraform.tfstate":  {Path: "tfstate/odd/terraform.tfstate", Status: model.DigestInvalid, Stored: "not hex", Item: item},
+	}
+	m := newModel(160, 40, seed(), probed(p), func(c *Config) { c.PollInterval = time.Millisecond })
+	m = press(m, "H")
+	snap := withDigests(entries)
+	snap.Digests = 4
+	m = runCmd(sendCmd(m, snapshotMsg{gen: m.one().gen, snap: snap}))
+	out := plain(press(m, "end")) // the cursor off the first digest row
+	marks := 0
+	for _, l := range strings.Split(out, "\n") {
+		if strings.HasPrefix(l, "✗ ") {
+			marks++
+		}
+	}
+	if marks != 1 {
+		t.Errorf("%d rows marked ✗, want 1:\n%s", marks, out)
+	}
+	want := "checked 5 digests: 1 needs attention (marked ✗; enter shows why, R repairs), 1 malformed digest item (marked ?), 1 could not be read"
+	if !strings.Contains(flat(out), want) {
+		t.Errorf("want %q in:\n%s", want, out)
+	}
+}

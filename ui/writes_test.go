@@ -140,15 +140,3 @@ func TestUnknownOutcomeKeepsTheRecordID(t *testing.T) {
 		t.Errorf("history:\n%s", h)
 	}
 }
-
-// At 80 columns the first header line cuts what is watched before it drops
-// whether the data is live.
-func TestLivenessOutranksWhatIsWatchedAt80(t *testing.T) {
-	m := newModel(80, 24, seed(), func(c *Config) {
-		c.Context, c.Buckets, c.LockFiles = "production-eu-west-1", []string{"org-tfstate-production"}, true
-	})
-	line := strings.Split(plain(m), "\n")[0]
-	if !strings.Contains(line, "live") || !strings.Contains(line, "lockwarden") {
-		t.Fatalf("first line: %q", line)
-	}
-}

@@ -130,7 +130,7 @@ func runUnlock(cmd *cobra.Command, env *Env, arg string, o unlockOptions) error 
 			return err
 		}
 	}
-	res, err := svc.Release(ctx, observed, req, releaseReason(observed, now, s.StaleAfter, o.allowFresh, o.allowSplit))
+	res, err := svc.Release(ctx, observed, req, model.ReleaseNote(observed, now, s.StaleAfter, o.allowFresh, o.allowSplit, false))
 	return released(env, s, observed.LockID, res, err)
 }
 
@@ -240,19 +240,4 @@ func stateEvidence(ctx context.Context, c lwaws.S3API, e model.Entry, now time.T
 		return fmt.Sprintf("no state object at s3://%s/%s yet (a first apply?)", sanitize.Text(e.Bucket), sanitize.Text(e.Key))
 	}
 	return model.StateEvidence(e.Info.Created, st.LastModified, now, staleAfter)
-}
-
-func releaseReason(e model.Entry, now time.Time, staleAfter time.Duration, allowFresh, allowSplit bool) string {
-	if e.Kind == model.KindMalformed {
-		return "malformed item (" + e.Problem + "), full LockID confirmed"
-	}
-	age := e.AgeAt(now)
-	reason := fmt.Sprintf("held %s, stale threshold %s", age, model.FormatThreshold(staleAfter))
-	if allowFresh && !e.StaleAt(now, staleAfter) {
-		reason += "; not stale, released with --allow-fresh"
-	}
-	if allowSplit && e.Warning != "" {
-		reason += "; flagged ≠ (" + e.Warning + "), released with --allow-split"
-	}
-	return reason
 }

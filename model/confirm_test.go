@@ -3,6 +3,7 @@ package model
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 // The typed confirmation, as the CLI and the UI both ask for it.
@@ -20,6 +21,29 @@ func TestConfirmationFor(t *testing.T) {
 	} {
 		if c.got.Want != c.want || c.got.Ask(upper) != c.asks {
 			t.Errorf("want %q, asks %q; got %q, %q", c.want, c.asks, c.got.Want, c.got.Ask(upper))
+		}
+	}
+}
+
+// The audit's note of why a release was allowed, as the CLI and the UI
+// write it.
+func TestReleaseNote(t *testing.T) {
+	now := time.Date(2026, 12, 2, 12, 0, 0, 0, time.UTC)
+	fresh := Entry{Kind: KindLock, Info: LockInfo{Created: now.Add(-10 * time.Minute)}, Warning: "two holders"}
+	malformed := Entry{Kind: KindMalformed, Problem: "Info is not LockInfo JSON"}
+	for _, c := range []struct {
+		e                  Entry
+		fresh, split, inUI bool
+		want               string
+	}{
+		{fresh, false, false, false, "held 10m00s, stale threshold 1h"},
+		{fresh, true, true, false, "held 10m00s, stale threshold 1h; not stale, released with --allow-fresh; flagged ≠ (two holders), released with --allow-split"},
+		{fresh, true, true, true, "held 10m00s, stale threshold 1h; confirmed in the UI; not stale, second confirmation given; flagged ≠ (two holders), second confirmation given"},
+		{malformed, false, false, false, "malformed item (Info is not LockInfo JSON), full LockID confirmed"},
+		{malformed, false, false, true, "malformed item (Info is not LockInfo JSON), full LockID typed in the UI"},
+	} {
+		if got := ReleaseNote(c.e, now, time.Hour, c.fresh, c.split, c.inUI); got != c.want {
+			t.Errorf("got  %q\nwant %q", got, c.want)
 		}
 	}
 }

@@ -144,3 +144,35 @@ func PlaceOf(e Entry, confirmID string) Entry {
 	e.File = nil
 	return e
 }
+
+// ReleaseNote is what the audit record says allowed a release of e: its
+// age against the threshold, and each guard passed on purpose — a fresh
+// lock, a lock flagged ≠ — with how it was confirmed: by a flag on the
+// command line, or by a second confirmation in the UI (inUI).
+func ReleaseNote(e Entry, now time.Time, staleAfter time.Duration, fresh, split, inUI bool) string {
+	given := func(flag string) string {
+		if inUI {
+			return "second confirmation given"
+		}
+		return "released with " + flag
+	}
+	var note string
+	switch {
+	case e.Kind == KindMalformed && inUI:
+		note = "malformed item (" + e.Problem + "), full LockID typed in the UI"
+	case e.Kind == KindMalformed:
+		note = "malformed item (" + e.Problem + "), full LockID confirmed"
+	default:
+		note = fmt.Sprintf("held %s, stale threshold %s", e.AgeAt(now), FormatThreshold(staleAfter))
+		if inUI {
+			note += "; confirmed in the UI"
+		}
+		if fresh && !e.StaleAt(now, staleAfter) {
+			note += "; not stale, " + given("--allow-fresh")
+		}
+	}
+	if split && e.Warning != "" {
+		note += "; flagged ≠ (" + e.Warning + "), " + given("--allow-split")
+	}
+	return note
+}

@@ -39,15 +39,10 @@ func (m Model) release(e model.Entry, fresh, flagged bool, why string) tea.Cmd {
 	cfg := m.cfgOf(&e)
 	rel, now, staleAfter := cfg.Releaser, m.cfg.Now(), cfg.StaleAfter
 	confirmID := e.Info.ID
-	reason := fmt.Sprintf("held %s, stale threshold %s; confirmed in the UI", e.AgeAt(now), model.FormatThreshold(staleAfter))
 	if e.Kind == model.KindMalformed {
-		confirmID, reason = e.LockID, "malformed item ("+e.Problem+"), full LockID typed in the UI"
-	} else if fresh {
-		reason += "; not stale, second confirmation given"
+		confirmID = e.LockID
 	}
-	if flagged {
-		reason += "; flagged ≠ (" + e.Warning + "), second confirmation given"
-	}
+	reason := model.ReleaseNote(e, now, staleAfter, fresh, flagged, true)
 	req := model.ReleaseRequest{ConfirmID: confirmID, AllowFresh: fresh, AllowSplit: flagged, Now: now, StaleAfter: staleAfter,
 		Reason: why, RequireReason: cfg.RequireReason}
 	return func() tea.Msg {

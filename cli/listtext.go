@@ -150,22 +150,16 @@ func cell(s string, width int) string {
 // places disagree, ? malformed) and its cells from STATE on, tab
 // separated; src gives the SOURCE cell and its tab, or nothing.
 func textRow(e model.Entry, now time.Time, staleAfter time.Duration, src func(model.Entry) string) (marker, cells string) {
+	marker = model.Marker(&e, now, staleAfter)
 	switch e.Kind {
 	case model.KindLock:
-		marker = " "
-		if e.StaleAt(now, staleAfter) {
-			marker = "!"
-		}
-		if e.Warning != "" {
-			marker = "≠"
-		}
 		return marker, fmt.Sprintf("%s\t%s%s\t%s\t%s\t%s\t%s", sanitize.Text(e.Path()), src(e),
 			cell(model.OperationWord(e.Info.Operation), maxOperationCell), cell(sanitize.OrDash(e.Info.Who), maxWhoCell),
 			e.AgeAt(now), cell(sanitize.OrDash(e.Info.Version), maxVersionCell), sanitize.Text(e.ShortID()))
 	case model.KindDigest:
-		return " ", fmt.Sprintf("%s\t%sdigest\t%s\t—\t—\t—", sanitize.Text(e.Path()), src(e), sanitize.Text(e.Digest))
+		return marker, fmt.Sprintf("%s\t%sdigest\t%s\t—\t—\t—", sanitize.Text(e.Path()), src(e), sanitize.Text(e.Digest))
 	default:
-		return "?", fmt.Sprintf("%s\t%smalformed\t—\t—\t—\t—", sanitize.Text(sanitize.OrDash(e.LockID)), src(e))
+		return marker, fmt.Sprintf("%s\t%smalformed\t—\t—\t—\t—", sanitize.Text(sanitize.OrDash(e.LockID)), src(e))
 	}
 }
 

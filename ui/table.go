@@ -135,12 +135,11 @@ func (m Model) row(e *model.Entry, path string, c columns, selected bool, w int)
 		}
 		ver = sanitize.OrDash(e.Info.Version)
 		id = e.ShortID()
-		switch {
-		case e.Warning != "":
-			// The two places disagree: that matters more than age.
-			marker, mark = "≠", &s.Warn
-		case e.StaleAt(m.now, m.cfgOf(e).StaleAfter):
-			marker, mark, ageStyle = "!", &s.Stale, &s.Stale
+		switch marker = model.Marker(e, m.now, m.cfgOf(e).StaleAfter); {
+		case marker == model.MarkSplit:
+			mark = &s.Warn
+		case marker == model.MarkStale:
+			mark, ageStyle = &s.Stale, &s.Stale
 		case m.isNew(e):
 			marker, mark = "+", &s.New
 		}
@@ -154,7 +153,7 @@ func (m Model) row(e *model.Entry, path string, c columns, selected bool, w int)
 			}
 		}
 	default:
-		marker, op, who, age, ver, id = "?", "malformed", e.Problem, "—", "—", "—"
+		marker, op, who, age, ver, id = model.MarkMalformed, "malformed", e.Problem, "—", "—", "—"
 		mark, whoStyle = &s.Malformed, &s.Malformed
 	}
 	var cells []string

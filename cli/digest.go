@@ -8,13 +8,13 @@ import (
 	"io"
 	"slices"
 	"strings"
-	"sync"
 	"text/tabwriter"
 	"time"
 
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/spf13/cobra"
+	"golang.org/x/sync/errgroup"
 
 	lwaws "github.com/lockwarden/lockwarden/aws"
 	"github.com/lockwarden/lockwarden/guard"
@@ -142,21 +142,20 @@ func allDigestPaths(ctx context.Context, cmd *cobra.Command, cfg sdkaws.Config, 
 	return paths, nil
 }
 
-// checkAll checks digests eight at a time, keeping the paths' order.
+// checkAll checks digests model.DigestChecks at a time, keeping the
+// paths' order. A check reports its failure in its report: the group only
+// bounds and waits.
 func checkAll(ctx context.Context, w *lwaws.LockWriter, c lwaws.S3API, paths []string) []model.DigestReport {
 	out := make([]model.DigestReport, len(paths))
-	sem := make(chan struct{}, 8)
-	var wg sync.WaitGroup
+	var g errgroup.Group
+	g.SetLimit(model.DigestChecks)
 	for i, p := range paths {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func(i int, p string) {
-			defer wg.Done()
-			defer func() { <-sem }()
+		g.Go(func() error {
 			out[i] = lwaws.CheckDigest(ctx, w, c, p)
-		}(i, p)
+			return nil
+		})
 	}
-	wg.Wait()
+	_ = g.Wait()
 	return out
 }
 

@@ -25,9 +25,6 @@ type listOptions struct {
 	staleOnly, all, exitCode bool
 }
 
-// fleetReads bounds how many contexts are read at once.
-const fleetReads = 4
-
 // contextRead is what reading one context of a fleet gave.
 type contextRead struct {
 	s    Settings
@@ -41,7 +38,7 @@ type contextRead struct {
 func readFleet(ctx context.Context, fleet []Settings, includeDigests bool) []contextRead {
 	reads := make([]contextRead, len(fleet))
 	var g errgroup.Group
-	g.SetLimit(fleetReads)
+	g.SetLimit(model.ContextReads)
 	for i, s := range fleet {
 		g.Go(func() error {
 			snap, err := readContext(ctx, s, includeDigests)

@@ -196,7 +196,7 @@ func runReap(ctx context.Context, env *Env, fleet []Settings, policies []model.R
 	// one does not hold the others up; they are released one by one.
 	runs := make([]*contextRun, len(fleet))
 	var g errgroup.Group
-	g.SetLimit(fleetReads)
+	g.SetLimit(model.ContextReads)
 	for i, s := range fleet {
 		g.Go(func() error {
 			runs[i] = judgeContext(ctx, env, s, policies[i], now)

@@ -70,7 +70,7 @@ type Options struct {
 const (
 	DefaultMinInterval = 30 * time.Second
 	DefaultReadTimeout = 10 * time.Second
-	DefaultParallel    = 4
+	DefaultParallel    = model.ContextReads
 )
 
 // Collector is a prometheus.Collector over a fleet of contexts. A scrape

@@ -41,7 +41,7 @@ const (
 	// historyLimit bounds the session's release history.
 	historyLimit = 500
 	// maxReads bounds how many contexts of a fleet are read at once.
-	maxReads = 4
+	maxReads = model.ContextReads
 )
 
 // Model is the one root model of the UI: it owns all state. Panes are

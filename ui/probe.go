@@ -118,7 +118,7 @@ func (m Model) checkDigests() tea.Cmd {
 		// A probe reports its failure in its report: none returns an
 		// error, so the group only bounds and waits.
 		var g errgroup.Group
-		g.SetLimit(8)
+		g.SetLimit(model.DigestChecks)
 		for i, k := range keys {
 			g.Go(func() error {
 				out[i] = probers[i].Probe(ctx, k.id)

@@ -3,7 +3,8 @@
 // as JSON Lines appended to one file, fsynced, readable only by its owner.
 // If the record cannot be written, the write does not happen. A damaged
 // line — an append torn by a crash or a full disk — is skipped and told,
-// and never hides the records around it.
+// and never hides the records around it. It imports only model and
+// buildinfo: it records writes, it never makes them.
 package audit
 
 import (

@@ -1,7 +1,8 @@
 // Package exporter is lockwarden's Prometheus exporter: a collector that
 // reads each watched context when a scrape asks, keeps what it read for
 // --min-interval and within the context's read budget, and serves it as
-// metrics. It only reads: there is no write path in this package.
+// metrics. It only reads: there is no write path in this package, and it
+// imports only aws and model — never guard.
 package exporter
 
 import (

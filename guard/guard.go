@@ -2,7 +2,8 @@
 // the TUI and the reaper: every write lockwarden makes goes through it —
 // force-unlock a lock only if it is still exactly as the person saw it,
 // restore one that was released, repair a digest — each checked against
-// what was observed and audited before and after.
+// what was observed and audited before and after. It imports aws, audit,
+// model and sanitize; never ui, cli or reap, which call it.
 package guard
 
 import (

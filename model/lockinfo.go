@@ -1,7 +1,9 @@
 // Package model is lockwarden's domain: the items of a Terraform/OpenTofu
 // lock table, the LockInfo that clients write, classification of every item,
-// staleness, the verdict on a state's digest, filtering and sorting. It is
-// pure Go: no AWS SDK, no terminal.
+// staleness, the verdict on a state's digest, filtering and sorting, and
+// each rule every screen shares (the typed confirmation, the row marker,
+// the tally, the release note). It is pure Go: no AWS SDK, no terminal,
+// and no other lockwarden package — every other package may import it.
 package model
 
 import (

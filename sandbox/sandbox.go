@@ -2,6 +2,8 @@
 // DynamoDB API and gofakes3's S3 on loopback, seeded with locks, digests and
 // state objects in the exact formats Terraform and OpenTofu write, plus a
 // simulated team that takes and releases locks with the clients' protocol.
+// It imports only aws and model: it is what lockwarden reads, never part
+// of how it reads.
 package sandbox
 
 import (

@@ -2,7 +2,8 @@
 // lock files, state objects, error messages that quote them — is made
 // safe and unambiguous before a person reads it on a terminal. Both the
 // UI and the CLI print through it; machine output (JSON, the audit file)
-// never does, so it keeps the exact bytes.
+// never does, so it keeps the exact bytes. It imports nothing of
+// lockwarden's.
 package sanitize
 
 import (

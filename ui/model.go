@@ -1,6 +1,8 @@
 // Package ui is lockwarden's terminal interface: one Bubble Tea root model,
 // its panes and dialogs, keys and styles. It renders and routes; all I/O
-// happens in tea.Cmds built from the aws package.
+// happens in tea.Cmds built from the aws package. It imports aws (error
+// classification, read pacing), guard (the write path it is handed),
+// model and sanitize; never cli or viper: it receives a plain Config.
 package ui
 
 import (

@@ -22,7 +22,12 @@ type baseRecord struct {
 	Warning   string `json:"warning,omitempty"`
 	Kind      string `json:"kind"`
 	Table     string `json:"table"`
+	// LockID is the table's LockID attribute, as Terraform names it (not
+	// the lock ID, which is "id"): renaming it would silently change what
+	// every script reads. State is the state, as the CLI and UI say it;
+	// Path is the same, kept for the scripts that read it.
 	LockID    string `json:"lock_id"`
+	State     string `json:"state"`
 	Path      string `json:"path"`
 	Bucket    string `json:"bucket"`
 	Key       string `json:"key"`
@@ -61,7 +66,7 @@ func writeJSON(w io.Writer, entries []model.Entry, settingsOf func(*model.Entry)
 	for i := range entries {
 		e, s := entries[i], settingsOf(&entries[i])
 		base := baseRecord{Context: s.Context, Source: e.Source.String(), Kind: e.Kind.String(), Table: s.Table, LockID: e.LockID,
-			Path: e.Path(), Bucket: e.Bucket, Key: e.Key, Workspace: e.Workspace, Warning: e.Warning}
+			State: e.Path(), Path: e.Path(), Bucket: e.Bucket, Key: e.Key, Workspace: e.Workspace, Warning: e.Warning}
 		if e.File != nil {
 			base.ObjectKey, base.ETag = e.File.Key, e.File.ETag
 		}

@@ -101,7 +101,7 @@ func TestListJSONKeepsTheExactBytes(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &recs); err != nil || len(recs) != 1 {
 		t.Fatalf("%v, %d records:\n%s", err, len(recs), out)
 	}
-	if recs[0]["lock_id"] != lockID || recs[0]["path"] != lockID || recs[0]["who"] != who {
+	if recs[0]["lock_id"] != lockID || recs[0]["path"] != lockID || recs[0]["state"] != lockID || recs[0]["who"] != who {
 		t.Errorf("lock_id %q, path %q, who %q; want %q, %q, %q", recs[0]["lock_id"], recs[0]["path"], recs[0]["who"], lockID, lockID, who)
 	}
 }

@@ -6,7 +6,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	lwaws "github.com/lockwarden/lockwarden/aws"
 	"github.com/lockwarden/lockwarden/sanitize"
 )
 
@@ -55,11 +54,11 @@ the lockwarden command line of that setup first.`,
 // interrupted.
 func runRefreshingList(cmd *cobra.Command, env *Env, s Settings) error {
 	ctx := cmd.Context()
-	cfg, err := lwaws.LoadConfig(ctx, s.Connection())
+	d, err := dial(ctx, s)
 	if err != nil {
 		return err
 	}
-	locks := openLocks(cfg, s)
+	locks := d.locks()
 	tick := time.NewTicker(s.PollInterval)
 	defer tick.Stop()
 	for {

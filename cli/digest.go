@@ -37,17 +37,6 @@ sets the digest to the object's current MD5, guarded and audited.`,
 	return cmd
 }
 
-// digestTools connects what the digest commands need.
-func digestTools(ctx context.Context, env *Env, s Settings) (*lwaws.LockWriter, lwaws.S3API, sdkaws.Config, error) {
-	cfg, err := lwaws.LoadConfig(ctx, s.Connection())
-	if err != nil {
-		return nil, nil, cfg, err
-	}
-	w := &lwaws.LockWriter{Client: lwaws.NewDynamoDB(cfg, s.Endpoint), Table: s.Table, Region: cfg.Region,
-		Endpoint: lwaws.EffectiveEndpoint(s.Endpoint), WorkspaceKeyPrefix: s.WorkspaceKeyPrefix}
-	return w, lwaws.NewS3(cfg, s.S3Endpoint), cfg, nil
-}
-
 func newDigestCheckCmd(env *Env) *cobra.Command {
 	var output string
 	var exitCode bool
@@ -70,17 +59,17 @@ Exit codes: 0; 1 error; 2 usage; 3 with --exit-code when a digest is not ok.`,
 				return err
 			}
 			ctx := cmd.Context()
-			w, c, cfg, err := digestTools(ctx, env, s)
+			d, err := dial(ctx, s)
 			if err != nil {
 				return err
 			}
 			paths := args
 			if len(paths) == 0 {
-				if paths, err = allDigestPaths(ctx, cmd, cfg, s, c); err != nil {
+				if paths, err = allDigestPaths(ctx, cmd, d); err != nil {
 					return err
 				}
 			}
-			reports := checkAll(ctx, w, c, paths)
+			reports := checkAll(ctx, d.writer(), d.states(), paths)
 			if output == "json" {
 				err = writeDigestJSON(env.Stdout, reports)
 			} else {
@@ -107,9 +96,8 @@ Exit codes: 0; 1 error; 2 usage; 3 with --exit-code when a digest is not ok.`,
 
 // allDigestPaths lists every state with a digest item, plus every state
 // object in the watched buckets (to find states without a digest).
-func allDigestPaths(ctx context.Context, cmd *cobra.Command, cfg sdkaws.Config, s Settings, c lwaws.S3API) ([]string, error) {
-	snap, err := openLocks(cfg, Settings{Table: s.Table, Endpoint: s.Endpoint, Segments: s.Segments,
-		WorkspaceKeyPrefix: s.WorkspaceKeyPrefix}).Scan(ctx, true)
+func allDigestPaths(ctx context.Context, cmd *cobra.Command, d *dialled) ([]string, error) {
+	snap, err := d.tableOnly().Scan(ctx, true)
 	if err != nil {
 		return nil, err
 	}
@@ -119,7 +107,8 @@ func allDigestPaths(ctx context.Context, cmd *cobra.Command, cfg sdkaws.Config, 
 			seen[e.Path()] = true
 		}
 	}
-	for _, bp := range s.BucketPrefixes() {
+	c := d.states()
+	for _, bp := range d.BucketPrefixes() {
 		p := s3.NewListObjectsV2Paginator(c, &s3.ListObjectsV2Input{Bucket: sdkaws.String(bp.Bucket), Prefix: sdkaws.String(bp.Prefix)})
 		for p.HasMorePages() {
 			page, err := p.NextPage(ctx)
@@ -261,15 +250,12 @@ confirmed, changed since read).`,
 				return readOnlyRefusal(s)
 			}
 			ctx := cmd.Context()
-			svc, err := newService(ctx, env, s)
+			d, err := dial(ctx, s)
 			if err != nil {
 				return err
 			}
-			_, c, _, err := digestTools(ctx, env, s)
-			if err != nil {
-				return err
-			}
-			r := lwaws.CheckDigest(ctx, svc.Writer, c, path)
+			svc := d.service(env)
+			r := lwaws.CheckDigest(ctx, svc.Writer, d.states(), path)
 			if r.Err != nil {
 				return r.Err
 			}

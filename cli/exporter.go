@@ -13,7 +13,6 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	lwaws "github.com/lockwarden/lockwarden/aws"
 	"github.com/lockwarden/lockwarden/exporter"
 	"github.com/lockwarden/lockwarden/model"
 	"github.com/lockwarden/lockwarden/sanitize"
@@ -114,12 +113,12 @@ func exporterTargets(ctx context.Context, fleet []Settings) ([]exporter.Target, 
 		if name == "" {
 			name = unnamedContext
 		}
-		cfg, err := lwaws.LoadConfig(ctx, s.Connection())
+		d, err := dial(ctx, s)
 		if err != nil {
 			return nil, fmt.Errorf("context %s: %w", name, err)
 		}
 		targets = append(targets, exporter.Target{
-			Context: name, Reader: openLocks(cfg, s), Table: s.Table != "", Buckets: len(s.Buckets) > 0, BucketPlaces: bucketPlaces(s),
+			Context: name, Reader: d.locks(), Table: s.Table != "", Buckets: len(s.Buckets) > 0, BucketPlaces: bucketPlaces(s),
 			ListEvery: s.S3PollInterval, StaleAfter: s.StaleAfter, Budget: s.ReadBudget,
 		})
 	}

@@ -37,11 +37,11 @@ func limitMemory() {
 // on stderr; the listing goes on.
 func scanTable(cmd *cobra.Command, s Settings, includeDigests bool) (model.Snapshot, error) {
 	ctx := cmd.Context()
-	cfg, err := lwaws.LoadConfig(ctx, s.Connection())
+	d, err := dial(ctx, s)
 	if err != nil {
 		return model.Snapshot{}, err
 	}
-	locks := openLocks(cfg, s)
+	locks := d.locks()
 	stop := func() {}
 	if locks.Table != nil {
 		stop = showProgress(cmd, locks.Table)
@@ -72,11 +72,11 @@ func scanTable(cmd *cobra.Command, s Settings, includeDigests bool) (model.Snaps
 // readContext reads one context of a fleet once — its table and buckets —
 // and marks every entry with the context's name.
 func readContext(ctx context.Context, s Settings, includeDigests bool) (model.Snapshot, error) {
-	cfg, err := lwaws.LoadConfig(ctx, s.Connection())
+	d, err := dial(ctx, s)
 	if err != nil {
 		return model.Snapshot{}, err
 	}
-	snap, err := openLocks(cfg, s).Scan(ctx, includeDigests)
+	snap, err := d.locks().Scan(ctx, includeDigests)
 	for i := range snap.Entries {
 		snap.Entries[i].Context = s.Context
 	}

@@ -13,7 +13,6 @@ import (
 	"github.com/spf13/pflag"
 	"golang.org/x/sync/errgroup"
 
-	lwaws "github.com/lockwarden/lockwarden/aws"
 	"github.com/lockwarden/lockwarden/guard"
 	"github.com/lockwarden/lockwarden/model"
 	"github.com/lockwarden/lockwarden/reap"
@@ -280,20 +279,20 @@ func contextPrefix(s Settings) string {
 // locks. Nothing is written; candidates are marked would-release.
 func judgeContext(ctx context.Context, env *Env, s Settings, p model.ReapPolicy, now time.Time) *contextRun {
 	r := &contextRun{s: s, Run: reap.Run{Context: s.Context, Policy: p}}
-	cfg, err := lwaws.LoadConfig(ctx, s.Connection())
+	d, err := dial(ctx, s)
 	if err != nil {
 		r.Errs = append(r.Errs, err)
 		return r
 	}
-	snap, err := openLocks(cfg, s).Scan(ctx, false)
+	snap, err := d.locks().Scan(ctx, false)
 	if err != nil {
 		r.Errs = append(r.Errs, err)
 		return r
 	}
-	svc := serviceFor(cfg, env, s)
+	svc := d.service(env)
 	// Never lifted for a reaper: --write is for a person at a terminal.
 	svc.Actor, svc.Policy, svc.ReadOnly = reaperActor(), p.String(), s.ReadOnly || s.WriteLifted
-	r.Service, r.States = svc, lwaws.NewS3(cfg, s.S3Endpoint)
+	r.Service, r.States = svc, d.states()
 	r.Judge(ctx, snap, now)
 	return r
 }

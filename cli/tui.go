@@ -193,7 +193,7 @@ func printWrites(w io.Writer, writes []ui.Write, settingsOf func(context string)
 
 // connect builds the lock-table reader and the UI's config for settings.
 func connect(ctx context.Context, env *Env, s Settings, logf func(string, ...any)) (ui.Source, ui.Config, error) {
-	cfg, err := lwaws.LoadConfig(ctx, s.Connection())
+	d, err := dial(ctx, s)
 	if err != nil {
 		return nil, ui.Config{}, err
 	}
@@ -201,12 +201,12 @@ func connect(ctx context.Context, env *Env, s Settings, logf func(string, ...any
 	if profile == "" {
 		profile = os.Getenv("AWS_PROFILE")
 	}
-	src := openLocks(cfg, s)
-	uc := uiConfig(s, profile, cfg.Region, env, logf)
-	uc.Prober = prober{w: lockWriter(cfg, s), c: lwaws.NewS3(cfg, s.S3Endpoint)}
+	src := d.locks()
+	uc := uiConfig(s, profile, d.cfg.Region, env, logf)
+	uc.Prober = prober{w: d.writer(), c: d.states()}
 	if !s.ReadOnly {
 		// Read-only runs get no write path at all, not merely hidden keys.
-		svc := serviceFor(cfg, env, s)
+		svc := d.service(env)
 		// The UI owns the terminal: damaged audit lines go to its log.
 		svc.Audit.Warn = func(msg string) { logf("warning: %s", msg) }
 		uc.Releaser = svc

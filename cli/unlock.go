@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/spf13/cobra"
 
 	lwaws "github.com/lockwarden/lockwarden/aws"
@@ -106,12 +105,12 @@ func runUnlock(cmd *cobra.Command, env *Env, arg string, o unlockOptions) error 
 		return refused("%s is a digest (-md5) item, not a lock: lockwarden never deletes it as one", arg)
 	}
 	ctx := cmd.Context()
-	cfg, err := lwaws.LoadConfig(ctx, s.Connection())
+	d, err := dial(ctx, s)
 	if err != nil {
 		return err
 	}
-	svc := serviceFor(cfg, env, s)
-	observed, err := observe(ctx, cfg, svc, s, arg, &o.holderID)
+	svc := d.service(env)
+	observed, err := observe(ctx, d, svc, arg, &o.holderID)
 	if err != nil {
 		return err
 	}
@@ -124,7 +123,7 @@ func runUnlock(cmd *cobra.Command, env *Env, arg string, o unlockOptions) error 
 	if err := model.CheckRelease(observed, req); err != nil {
 		return &exitError{code: ExitRefused, err: err}
 	}
-	describeForRelease(env.Stdout, observed, now, s.StaleAfter, stateEvidence(ctx, lwaws.NewS3(cfg, s.S3Endpoint), observed, now, s.StaleAfter))
+	describeForRelease(env.Stdout, observed, now, s.StaleAfter, stateEvidence(ctx, d.states(), observed, now, s.StaleAfter))
 	if !o.yes {
 		if err := confirm(env, observed); err != nil {
 			return err
@@ -137,12 +136,12 @@ func runUnlock(cmd *cobra.Command, env *Env, arg string, o unlockOptions) error 
 // observe finds the lock arg names and reads it again, consistently, as it
 // is now (a scan may lag). Named by its lock ID, its holder ID is that
 // (holderID is set).
-func observe(ctx context.Context, cfg sdkaws.Config, svc *guard.Service, s Settings, arg string, holderID *string) (model.Entry, error) {
+func observe(ctx context.Context, d *dialled, svc *guard.Service, arg string, holderID *string) (model.Entry, error) {
 	scan := func(ctx context.Context) ([]model.Entry, error) {
-		snap, err := openLocks(cfg, s).Scan(ctx, false)
+		snap, err := d.locks().Scan(ctx, false)
 		return snap.Entries, err
 	}
-	found, err := findLock(ctx, svc.Get, scan, arg, s)
+	found, err := findLock(ctx, svc.Get, scan, arg, d.Settings)
 	var notFound *notFoundError
 	if errors.As(err, &notFound) {
 		return model.Entry{}, &exitError{code: ExitNotFound, err: err}

@@ -17,13 +17,49 @@ import (
 // table and buckets' lock files, and, for writes, the table's writer, the
 // audit log and the guarded write path over them.
 
-// newService connects the guarded write path for settings.
-func newService(ctx context.Context, env *Env, s Settings) (*guard.Service, error) {
+// dialled is one context reached: its settings and AWS configuration,
+// from which each of its readers and writers is built.
+type dialled struct {
+	Settings
+	cfg sdkaws.Config
+}
+
+// dial loads the AWS configuration of a context's settings: the one place
+// a command reaches AWS from.
+func dial(ctx context.Context, s Settings) (*dialled, error) {
 	cfg, err := lwaws.LoadConfig(ctx, s.Connection())
 	if err != nil {
 		return nil, err
 	}
-	return serviceFor(cfg, env, s), nil
+	return &dialled{Settings: s, cfg: cfg}, nil
+}
+
+// locks reads the context's lock table and watched buckets.
+func (d *dialled) locks() *lwaws.Locks { return openLocks(d.cfg, d.Settings) }
+
+// tableOnly reads the context's lock table alone, without its buckets.
+func (d *dialled) tableOnly() *lwaws.Locks {
+	s := d.Settings
+	s.Buckets = nil
+	return openLocks(d.cfg, s)
+}
+
+// writer reaches the lock table; nil when none is named.
+func (d *dialled) writer() *lwaws.LockWriter { return lockWriter(d.cfg, d.Settings) }
+
+// states reads state objects in the context's buckets.
+func (d *dialled) states() lwaws.S3API { return lwaws.NewS3(d.cfg, d.S3Endpoint) }
+
+// service is the context's guarded write path.
+func (d *dialled) service(env *Env) *guard.Service { return serviceFor(d.cfg, env, d.Settings) }
+
+// newService connects the guarded write path for settings.
+func newService(ctx context.Context, env *Env, s Settings) (*guard.Service, error) {
+	d, err := dial(ctx, s)
+	if err != nil {
+		return nil, err
+	}
+	return d.service(env), nil
 }
 
 // serviceFor connects the guarded write path with an AWS config loaded.

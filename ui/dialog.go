@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
@@ -67,65 +68,74 @@ func (m *Model) openUnlock(e *model.Entry) tea.Cmd {
 	return m.dialog.input.Focus()
 }
 
+// onDialogKey hands a key to the open unlock or repair dialog and carries
+// out what it answers: close it, release, repair, or keep it open.
 func (m Model) onDialogKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	// Copy on write: the model is a value, and an older copy of it must
 	// not see this key.
 	copied := *m.dialog
 	d := &copied
 	m.dialog = d
+	cfg := m.cfgOf(&d.entry)
+	switch a := d.handleKey(msg, m.cfg.Now(), cfg.StaleAfter, cfg.RequireReason).(type) {
+	case dialogCancel:
+		m.dialog = nil
+		m.setStatus(statusInfo, m.cfg.Now(), "force-unlock cancelled; nothing changed")
+	case dialogRelease:
+		return m, m.release(d.entry, a.fresh, a.flagged, a.why)
+	case dialogRepair:
+		return m, m.repairDigest(d.entry.Context, *d.repair)
+	case dialogOpen:
+		return m, a.cmd
+	}
+	return m, nil
+}
+
+// dialogAction is what a key did to the unlock or repair dialog, for the
+// root model to carry out: the dialog itself writes nothing.
+type dialogAction interface{ isDialogAction() }
+
+// dialogCancel closes the dialog: nothing changed.
+type dialogCancel struct{}
+
+// dialogRelease releases the lock, confirmed; fresh and flagged say which
+// second confirmation was given, why is the operator's reason.
+type dialogRelease struct {
+	fresh, flagged bool
+	why            string
+}
+
+// dialogRepair repairs the digest, confirmed.
+type dialogRepair struct{}
+
+// dialogOpen keeps the dialog open; cmd is its input's (a cursor blink).
+type dialogOpen struct{ cmd tea.Cmd }
+
+func (dialogCancel) isDialogAction()  {}
+func (dialogRelease) isDialogAction() {}
+func (dialogRepair) isDialogAction()  {}
+func (dialogOpen) isDialogAction()    {}
+
+// handleKey moves the dialog on by one key and answers what to do. Enter
+// presses the focused button, and focus starts on Cancel: a bare Enter
+// cancels. A fresh lock or one flagged ≠ takes a second confirmation; a
+// context that requires a reason asks for it last. now and staleAfter
+// judge freshness, as the release will.
+func (d *unlockDialog) handleKey(msg tea.KeyPressMsg, now time.Time, staleAfter time.Duration, requireReason bool) dialogAction {
 	if d.busy {
-		return m, nil
+		return dialogOpen{}
 	}
 	switch msg.String() {
 	case "esc":
-		m.dialog = nil
-		m.setStatus(statusInfo, m.cfg.Now(), "force-unlock cancelled; nothing changed")
-		return m, nil
+		return dialogCancel{}
 	case "tab", "shift+tab", "left", "right":
 		d.focus = 1 - d.focus
-		return m, nil
+		return dialogOpen{}
 	case "enter":
-		if d.focus == focusCancel {
-			// A bare Enter lands here: it cancels, never confirms.
-			m.dialog = nil
-			m.setStatus(statusInfo, m.cfg.Now(), "force-unlock cancelled; nothing changed")
-			return m, nil
-		}
-		cfg := m.cfgOf(&d.entry)
-		fresh := d.entry.Kind == model.KindLock && !d.entry.StaleAt(m.cfg.Now(), cfg.StaleAfter)
-		flagged := d.entry.Warning != ""
-		if d.reasonStep {
-			why := strings.TrimSpace(d.input.Value())
-			if why == "" {
-				d.why = "say why first: this context keeps a reason for every release"
-				return m, nil
-			}
-			d.busy = true
-			return m, m.release(d.entry, fresh, flagged, why)
-		}
-		if strings.TrimSpace(d.input.Value()) != d.expected() {
-			d.why = "type " + m.typeWhat() + " first"
-			return m, nil
-		}
-		if d.repair != nil {
-			d.busy = true
-			return m, m.repairDigest(d.entry.Context, *d.repair)
-		}
-		if (fresh || flagged) && !d.second {
-			d.second, d.focus, d.why = true, focusCancel, ""
-			return m, nil
-		}
-		if cfg.RequireReason {
-			d.reasonStep, d.focus, d.why = true, focusCancel, ""
-			d.input = newDialogInput()
-			d.input.Placeholder = "e.g. CI job 4711 was killed"
-			return m, d.input.Focus()
-		}
-		d.busy = true
-		return m, m.release(d.entry, fresh, flagged, "")
+		return d.enter(now, staleAfter, requireReason)
 	}
 	if d.second && !d.reasonStep {
-		return m, nil
+		return dialogOpen{}
 	}
 	var cmd tea.Cmd
 	d.input, cmd = d.input.Update(msg)
@@ -138,7 +148,46 @@ func (m Model) onDialogKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	case strings.TrimSpace(d.input.Value()) == d.expected():
 		d.focus = focusConfirm
 	}
-	return m, cmd
+	return dialogOpen{cmd: cmd}
+}
+
+// enter presses the focused button.
+func (d *unlockDialog) enter(now time.Time, staleAfter time.Duration, requireReason bool) dialogAction {
+	if d.focus == focusCancel {
+		// A bare Enter lands here: it cancels, never confirms.
+		return dialogCancel{}
+	}
+	fresh := d.entry.Kind == model.KindLock && !d.entry.StaleAt(now, staleAfter)
+	flagged := d.entry.Warning != ""
+	if d.reasonStep {
+		why := strings.TrimSpace(d.input.Value())
+		if why == "" {
+			d.why = "say why first: this context keeps a reason for every release"
+			return dialogOpen{}
+		}
+		d.busy = true
+		return dialogRelease{fresh: fresh, flagged: flagged, why: why}
+	}
+	if strings.TrimSpace(d.input.Value()) != d.expected() {
+		d.why = "type " + d.confirmation().Ask(sanitize.Text) + " first"
+		return dialogOpen{}
+	}
+	if d.repair != nil {
+		d.busy = true
+		return dialogRepair{}
+	}
+	if (fresh || flagged) && !d.second {
+		d.second, d.focus, d.why = true, focusCancel, ""
+		return dialogOpen{}
+	}
+	if requireReason {
+		d.reasonStep, d.focus, d.why = true, focusCancel, ""
+		d.input = newDialogInput()
+		d.input.Placeholder = "e.g. CI job 4711 was killed"
+		return dialogOpen{cmd: d.input.Focus()}
+	}
+	d.busy = true
+	return dialogRelease{fresh: fresh, flagged: flagged}
 }
 
 // newDialogInput is the text field of a dialog.

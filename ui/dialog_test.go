@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/exp/golden"
@@ -353,5 +354,46 @@ func TestOverDialogPlacesTheBoxClearOfItsRow(t *testing.T) {
 				t.Errorf("anchor %d: line %d is %q, want %q", c.anchor, i, l, want)
 			}
 		}
+	}
+}
+
+// The dialog is a unit: keys in, a typed action out, nothing written by
+// it. A bare Enter cancels; the right prefix and Enter release; a fresh
+// lock asks a second time first.
+func TestUnlockDialogAnswersWithTypedActions(t *testing.T) {
+	now := t0
+	open := func(age time.Duration) *unlockDialog {
+		e := model.Entry{Kind: model.KindLock, LockID: "b/k", Info: model.LockInfo{ID: "8d1f6c0e-0000", Created: now.Add(-age)}}
+		d := &unlockDialog{entry: e, input: newDialogInput(), focus: focusCancel}
+		d.input.Focus()
+		return d
+	}
+	key := func(d *unlockDialog, k string) dialogAction {
+		return d.handleKey(keyMsg(k), now, time.Hour, false)
+	}
+	typeIn := func(d *unlockDialog, s string) {
+		for _, r := range s {
+			key(d, string(r))
+		}
+	}
+	if a := key(open(2*time.Hour), "enter"); a != (dialogCancel{}) {
+		t.Errorf("bare Enter: %#v, want cancel", a)
+	}
+	d := open(2 * time.Hour)
+	typeIn(d, "8d1f6c0e")
+	if a := key(d, "enter"); a != (dialogRelease{}) || !d.busy {
+		t.Errorf("typed and Enter: %#v, want release", a)
+	}
+	fresh := open(time.Minute)
+	typeIn(fresh, "8d1f6c0e")
+	if a, ok := key(fresh, "enter").(dialogOpen); !ok || a.cmd != nil || !fresh.second || fresh.focus != focusCancel {
+		t.Errorf("fresh, first Enter: %#v, want the second confirmation on Cancel", a)
+	}
+	key(fresh, "tab")
+	if a := key(fresh, "enter"); a != (dialogRelease{fresh: true}) {
+		t.Errorf("fresh, confirmed twice: %#v", a)
+	}
+	if a := key(open(2*time.Hour), "esc"); a != (dialogCancel{}) {
+		t.Errorf("esc: %#v", a)
 	}
 }

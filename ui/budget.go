@@ -70,20 +70,6 @@ func (m Model) onCapacity(msg capacityMsg) (tea.Model, tea.Cmd) {
 	return m, mem.schedule(msg.member, m.cfg.Now(), wait, pace.Reason)
 }
 
-// pace is the wait after a poll that read mem.rcu, within the read budget.
-func (mem *member) pace() model.PollPace {
-	return model.PacePolls(mem.cfg.pollEvery(), mem.rcu, mem.capacity, mem.cfg.ReadBudget, mem.throttles)
-}
-
-// pageRate is the rate a scan keeps to between its pages: the budget's,
-// slowed by throttling, once the first read (which may use burst) is done.
-func (mem *member) pageRate() float64 {
-	if !mem.loaded {
-		return 0
-	}
-	return model.ReadRate(mem.capacity, mem.cfg.ReadBudget) / float64(int(1)<<min(mem.throttles, 6))
-}
-
 // budgetLine is the header's note on the pacing: when the next read
 // comes and why it is slower than asked, or that the budget is unknown;
 // short for a narrow terminal.

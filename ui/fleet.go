@@ -5,8 +5,6 @@ import (
 	"strings"
 	"time"
 
-	tea "charm.land/bubbletea/v2"
-
 	"github.com/lockwarden/lockwarden/model"
 	"github.com/lockwarden/lockwarden/sanitize"
 )
@@ -116,28 +114,6 @@ func newMember(cfg Config, src Source) member {
 		words += " " + cfg.Label
 	}
 	return member{cfg: cfg, src: src, words: words, polling: true}
-}
-
-// filesDue reports whether the next poll lists the buckets.
-func (mem *member) filesDue(now time.Time) bool {
-	return mem.filesAt.IsZero() || !now.Before(mem.filesAt.Add(mem.cfg.S3PollInterval))
-}
-
-// backoff is the wait before retry n (1-based) after failures: doubling
-// from the poll interval, capped.
-func (mem *member) backoff(n int) time.Duration {
-	d := mem.cfg.PollInterval
-	for i := 0; i < n && d < maxBackoff; i++ {
-		d *= 2
-	}
-	return min(d, maxBackoff)
-}
-
-// schedule arms member i's next poll after wait and remembers when it
-// comes and why it is later than the poll interval, for the header.
-func (mem *member) schedule(i int, at time.Time, wait time.Duration, reason string) tea.Cmd {
-	mem.nextPoll, mem.paceReason = at.Add(wait), reason
-	return pollAfter(wait, i, mem.gen)
 }
 
 // The lookups below take the model by pointer: they run per entry in

@@ -73,7 +73,7 @@ func (m Model) onCapacity(msg capacityMsg) (tea.Model, tea.Cmd) {
 // budgetLine is the header's note on the pacing: when the next read
 // comes and why it is slower than asked, or that the budget is unknown;
 // short for a narrow terminal.
-func (mem *member) budgetLine(now time.Time, short bool) string {
+func (mem *contextState) budgetLine(now time.Time, short bool) string {
 	switch {
 	case mem.budgetNote != "" && short:
 		return "read budget unknown"

@@ -25,13 +25,13 @@ type Member struct {
 // config (clock, time zone, log); each member's config is its context's.
 func NewFleet(ui Config, members []Member) Model {
 	ui.defaults()
-	ms := make([]member, len(members))
+	ms := make([]contextState, len(members))
 	names := make([]string, len(members))
 	for i, mb := range members {
 		cfg := mb.Config
 		cfg.Now, cfg.Location, cfg.Logf = ui.Now, ui.Location, ui.Logf
 		cfg.defaults()
-		ms[i] = newMember(cfg, mb.Source)
+		ms[i] = newContextState(cfg, mb.Source)
 		names[i] = cfg.Context
 	}
 	ui.Contexts, ui.Context, ui.Switch = names, "", nil
@@ -60,9 +60,9 @@ func (m Model) contextMark(e *model.Entry) string {
 	return sanitize.Text(cfg.Context)
 }
 
-// member is one context being read: its config, source and data, and the
-// state of its polling.
-type member struct {
+// contextState is one context being read: its config, source and data,
+// and the state of its polling (a fleet member, or the one context).
+type contextState struct {
 	cfg Config
 	src Source
 	// words are the context's name and label, for the filter.
@@ -108,19 +108,19 @@ type member struct {
 	budgetNote string
 }
 
-func newMember(cfg Config, src Source) member {
+func newContextState(cfg Config, src Source) contextState {
 	words := cfg.Context
 	if cfg.Label != "" {
 		words += " " + cfg.Label
 	}
-	return member{cfg: cfg, src: src, words: words, polling: true}
+	return contextState{cfg: cfg, src: src, words: words, polling: true}
 }
 
 // The lookups below take the model by pointer: they run per entry in
 // the filter, and a Model copied per call costs more than the lookup.
 
-// one is the first (with one context, the only) member.
-func (m *Model) one() *member { return &m.members[0] }
+// one is the first context's state (with one context, the only one).
+func (m *Model) one() *contextState { return &m.members[0] }
 
 // memberIndex is the index of the member reading context name, -1 when
 // none does. With one context every row is its.
@@ -139,11 +139,11 @@ func (m *Model) memberIndex(name string) int {
 // memberOf is the member an entry was read by. An entry of no context
 // read here (none is, today) gets a member that may not write: never
 // another context's write path.
-func (m *Model) memberOf(e *model.Entry) *member {
+func (m *Model) memberOf(e *model.Entry) *contextState {
 	if i := m.memberIndex(e.Context); i >= 0 {
 		return &m.members[i]
 	}
-	return &member{cfg: Config{Context: e.Context, ReadOnly: true, ReadOnlyWhy: "context " + e.Context + " is not one read here", StaleAfter: model.DefaultStaleAfter}}
+	return &contextState{cfg: Config{Context: e.Context, ReadOnly: true, ReadOnlyWhy: "context " + e.Context + " is not one read here", StaleAfter: model.DefaultStaleAfter}}
 }
 
 // contextPrefix begins a message about e: in a fleet its context's name,

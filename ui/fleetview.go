@@ -188,7 +188,7 @@ func (m Model) healthStrip(room int) string {
 // healthWord is a context's health in a few characters: "● 4s", "⟳",
 // "⚠ 3×", "⚠ partly 4s" (a watched bucket not read), with "ro" for read-only and "⏱" when the read budget spaces its
 // reads beyond the poll interval.
-func (mem *member) healthWord(m Model) string {
+func (mem *contextState) healthWord(m Model) string {
 	s := m.styles
 	var w string
 	switch {
@@ -257,7 +257,7 @@ func (m Model) fleetContextsView(w int) []string {
 // healthLine is a context's whole health for the ':' list: its name,
 // what it reads, live or failing and why, the age of its last good read,
 // the read budget and read-only.
-func (mem *member) healthLine(m Model) string {
+func (mem *contextState) healthLine(m Model) string {
 	var parts []string
 	name := sanitize.Text(mem.cfg.Context)
 	if mem.cfg.Label != "" {

@@ -60,7 +60,7 @@ type Model struct {
 
 	// members are the contexts read, each on its own schedule: one, or
 	// several in a fleet. Their entries are the data.
-	members []member
+	members []contextState
 	// fleet is set when several contexts are shown at once: rows carry
 	// a CONTEXT column and each row's context decides what can be done.
 	fleet bool
@@ -125,14 +125,14 @@ type Model struct {
 // New returns the UI for one lock table.
 func New(cfg Config, src Source) Model {
 	cfg.defaults()
-	m := assemble(cfg, []member{newMember(cfg, src)})
+	m := assemble(cfg, []contextState{newContextState(cfg, src)})
 	m.keys.Contexts.SetEnabled(len(cfg.Contexts) > 1 && cfg.Switch != nil)
 	return m
 }
 
 // assemble is the model shared by New and NewFleet, over members whose
 // configs have their defaults.
-func assemble(cfg Config, members []member) Model {
+func assemble(cfg Config, members []contextState) Model {
 	fi := textinput.New()
 	fi.Prompt = "/"
 	fi.Placeholder = "words: path, who, operation, lock ID, context"

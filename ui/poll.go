@@ -176,13 +176,13 @@ func (m Model) onSnapshot(msg snapshotMsg) (tea.Model, tea.Cmd) {
 }
 
 // filesDue reports whether the next poll lists the buckets.
-func (mem *member) filesDue(now time.Time) bool {
+func (mem *contextState) filesDue(now time.Time) bool {
 	return mem.filesAt.IsZero() || !now.Before(mem.filesAt.Add(mem.cfg.S3PollInterval))
 }
 
 // backoff is the wait before retry n (1-based) after failures: doubling
 // from the poll interval, capped.
-func (mem *member) backoff(n int) time.Duration {
+func (mem *contextState) backoff(n int) time.Duration {
 	d := mem.cfg.PollInterval
 	for i := 0; i < n && d < maxBackoff; i++ {
 		d *= 2
@@ -192,19 +192,19 @@ func (mem *member) backoff(n int) time.Duration {
 
 // schedule arms member i's next poll after wait and remembers when it
 // comes and why it is later than the poll interval, for the header.
-func (mem *member) schedule(i int, at time.Time, wait time.Duration, reason string) tea.Cmd {
+func (mem *contextState) schedule(i int, at time.Time, wait time.Duration, reason string) tea.Cmd {
 	mem.nextPoll, mem.paceReason = at.Add(wait), reason
 	return pollAfter(wait, i, mem.gen)
 }
 
 // pace is the wait after a poll that read mem.rcu, within the read budget.
-func (mem *member) pace() model.PollPace {
+func (mem *contextState) pace() model.PollPace {
 	return model.PacePolls(mem.cfg.pollEvery(), mem.rcu, mem.capacity, mem.cfg.ReadBudget, mem.throttles)
 }
 
 // pageRate is the rate a scan keeps to between its pages: the budget's,
 // slowed by throttling, once the first read (which may use burst) is done.
-func (mem *member) pageRate() float64 {
+func (mem *contextState) pageRate() float64 {
 	if !mem.loaded {
 		return 0
 	}

@@ -85,7 +85,7 @@ func (m *Model) apply(i int, entries []model.Entry, at time.Time) {
 // status line — but for our own releases, which are in the history
 // already, with their audit record, and whose message and undo offer stay
 // on screen.
-func (m *Model) noteGone(mem *member, gone []*model.Entry, at time.Time) {
+func (m *Model) noteGone(mem *contextState, gone []*model.Entry, at time.Time) {
 	if len(gone) > 0 && len(m.ownGone) > 0 {
 		ownGone := maps.Clone(m.ownGone)
 		gone = slices.DeleteFunc(gone, func(p *model.Entry) bool {

@@ -402,7 +402,7 @@ func (m Model) watched() string {
 }
 
 // watched says what a context reads: "table T", "bucket B", or both.
-func (mem *member) watched() string {
+func (mem *contextState) watched() string {
 	var parts []string
 	if mem.cfg.Table != "" {
 		parts = append(parts, "table "+mem.cfg.Table)
@@ -419,7 +419,7 @@ func (mem *member) watched() string {
 
 // placeWord names the place read in a sentence: "table", or "lock
 // files" when there is no table.
-func (mem *member) placeWord() string {
+func (mem *contextState) placeWord() string {
 	if mem.cfg.Table == "" {
 		return "lock files"
 	}
@@ -427,7 +427,7 @@ func (mem *member) placeWord() string {
 }
 
 // watchedStyled is watched for the header, the names styled.
-func (mem *member) watchedStyled(s Styles) string {
+func (mem *contextState) watchedStyled(s Styles) string {
 	var parts []string
 	if mem.cfg.Table != "" {
 		parts = append(parts, "table "+s.Context.Render(sanitize.Text(mem.cfg.Table)))
@@ -439,8 +439,8 @@ func (mem *member) watchedStyled(s Styles) string {
 }
 
 // failing are the contexts whose last read failed, in order.
-func (m Model) failing() []*member {
-	var out []*member
+func (m Model) failing() []*contextState {
+	var out []*contextState
 	for i := range m.members {
 		if m.members[i].failures > 0 {
 			out = append(out, &m.members[i])

@@ -189,31 +189,3 @@ func (m Model) releaseText(e *model.Entry) []string {
 	}
 	return lines
 }
-
-func (m Model) contextsView(w int) []string {
-	if m.fleet {
-		return m.fleetContextsView(w)
-	}
-	s := m.styles
-	lines := []string{" " + s.Context.Render("Switch context") + s.Dim.Render(" (enter switches, esc goes back)"), ""}
-	// Each context says how it is reached: two contexts with the same
-	// table in other regions or accounts must not look alike.
-	nameWidth := 0
-	for _, c := range m.cfg.Contexts {
-		nameWidth = max(nameWidth, ansi.StringWidth(sanitize.Text(c)))
-	}
-	nameWidth = min(nameWidth, max(8, w/3))
-	for i, c := range m.cfg.Contexts {
-		name := fit(sanitize.Text(c), nameWidth)
-		where := sanitize.Text(m.cfg.ContextsWhere[c])
-		if c == m.cfg.Context {
-			where += "  (current)"
-		}
-		line := "   " + name + "  " + s.Dim.Render(fit(where, max(10, w-nameWidth-6)))
-		if i == m.ctxCursor {
-			line = s.Selected.Render(fit(" ▸ "+name+"  "+where, w-1))
-		}
-		lines = append(lines, line)
-	}
-	return lines
-}

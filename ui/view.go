@@ -11,7 +11,6 @@ import (
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
-	lwaws "github.com/lockwarden/lockwarden/aws"
 	"github.com/lockwarden/lockwarden/model"
 	"github.com/lockwarden/lockwarden/sanitize"
 )
@@ -66,110 +65,6 @@ func (m Model) render() string {
 	return strings.Join(lines, "\n")
 }
 
-func (m Model) header() []string {
-	if m.fleet {
-		return m.fleetHeader()
-	}
-	s := m.styles
-	mem := m.one()
-	right := m.liveness() + " "
-	left := m.headerLeft(right)
-	var counts []string
-	if mem.loaded {
-		counts = m.countWords()
-		if m.cfg.Table != "" {
-			d := fmt.Sprintf("%d digest%s", mem.digests, model.Plural(mem.digests, "", "s"))
-			if !m.showDigests {
-				d += " hidden"
-			}
-			counts = append(counts, s.Dim.Render(d))
-		}
-	} else {
-		counts = append(counts, "reading the "+mem.placeWord()+"…")
-	}
-	line2 := " " + strings.Join(counts, " · ")
-	right2 := keepFitting(m.headerSide(line2), m.width-lipgloss.Width(line2)-3)
-	// How current the data is outranks the rest of the first line: cut
-	// what is being watched before dropping "● live".
-	if room := m.width - lipgloss.Width(right) - 1; lipgloss.Width(left) > room && room >= 20 {
-		left = fit(left, room)
-	}
-	return []string{
-		spread(left, right, m.width),
-		spread(line2, right2+" ", m.width),
-		s.Rule.Render(strings.Repeat("─", m.width)),
-	}
-}
-
-// headerLeft is the first line's left side: lockwarden, the context (or,
-// without one, the profile and region that tell accounts apart), and what
-// is watched; the profile and region in brackets when they fit beside
-// right.
-func (m Model) headerLeft(right string) string {
-	s := m.styles
-	where := sanitize.Text(m.cfg.Context)
-	var conn []string
-	if m.cfg.Profile != "" {
-		conn = append(conn, "profile "+sanitize.Text(m.cfg.Profile))
-	}
-	if m.cfg.Region != "" {
-		conn = append(conn, sanitize.Text(m.cfg.Region))
-	}
-	if where == "" {
-		where = strings.Join(conn, ", ")
-		conn = nil
-	}
-	table := "  " + m.one().watchedStyled(s)
-	left := s.Title.Render(" lockwarden") + "  " + s.Context.Render(where)
-	if full := left + s.Dim.Render(" ("+strings.Join(conn, ", ")+")") + table; len(conn) > 0 && lipgloss.Width(full)+lipgloss.Width(right) < m.width {
-		return full
-	}
-	// Narrow: how current the data is matters more than the profile.
-	return left + table
-}
-
-// headerSide is the second line's right side, most important first: what
-// stays when the line is narrow. The read-only badge and the order of the
-// rows stay; the position goes before them, the scan figures first of all.
-func (m Model) headerSide(line2 string) []string {
-	s := m.styles
-	mem := m.one()
-	var side []string
-	if m.cfg.ReadOnly {
-		side = append(side, s.Badge.Render(" READ-ONLY "))
-	}
-	side = append(side, s.Key.Render(m.sortLabel()))
-	if budget := mem.budgetLine(m.now, false); budget != "" {
-		// Why the data is older than the poll interval promises; said
-		// short when the whole of it does not fit beside the counts.
-		if lipgloss.Width(budget)+2 > m.width-lipgloss.Width(line2)-3-lipgloss.Width(strings.Join(side, "  "))-2 {
-			budget = mem.budgetLine(m.now, true)
-		}
-		side = append(side, s.Dim.Render(budget))
-	}
-	if pos := m.position(); pos != "" {
-		// Where we are in a long list.
-		side = append(side, s.Dim.Render(pos))
-	}
-	if !mem.loaded {
-		return side
-	}
-	scan := "scan " + mem.scanTook.Round(time.Millisecond).String()
-	if m.cfg.Table == "" {
-		scan = "read " + mem.scanTook.Round(time.Millisecond).String()
-	} else if mem.rcu > 0 {
-		// Emulators report no capacity; DynamoDB always does.
-		scan = fmt.Sprintf("scan %.1f RCU, %s", mem.rcu, mem.scanTook.Round(time.Millisecond))
-	}
-	side = append(side, s.Dim.Render("stale ≥ "+model.FormatThreshold(m.cfg.StaleAfter)+" · "+scan))
-	if m.cfg.LockFiles && !mem.filesAt.IsZero() {
-		// What a bucket listing costs, and at its interval a day: S3
-		// bills each request.
-		side = append(side, s.Dim.Render("S3 "+lwaws.S3PollCost(mem.s3Lists, mem.s3Gets, m.cfg.S3PollInterval)))
-	}
-	return side
-}
-
 // countWords are the header's counts of the rows shown: locks, and how
 // many are stale, new or malformed.
 func (m Model) countWords() []string {
@@ -213,29 +108,6 @@ func (m Model) position() string {
 		return ""
 	}
 	return fmt.Sprintf("rows %d–%d of %d", m.offset+1, min(len(m.rows), m.offset+h), len(m.rows))
-}
-
-// liveness says how current the data is: live and how old, refreshing,
-// or failing.
-func (m Model) liveness() string {
-	s := m.styles
-	mem := m.one()
-	switch {
-	case mem.failures > 0:
-		return s.Error.Render("⚠ not updating")
-	case mem.polling && !mem.loaded:
-		return s.Dim.Render("⟳ reading…")
-	case len(mem.unread) > 0:
-		// Not live: what the unread place holds is missing from the rows.
-		// Short enough to survive 80 columns; the status line names
-		// the places and why.
-		return s.Warn.Render("⚠ partly read") + s.Dim.Render(" · updated "+model.Ago(m.now, mem.lastOK))
-	case mem.polling:
-		return s.Live.Render("⟳") + s.Dim.Render(" refreshing · updated "+model.Ago(m.now, mem.lastOK))
-	case mem.loaded:
-		return s.Live.Render("●") + " live" + s.Dim.Render(" · updated "+model.Ago(m.now, mem.lastOK))
-	}
-	return ""
 }
 
 // statusLines is the status line, or the error banner, wrapped to at most

@@ -116,20 +116,14 @@ func writeFleetTable(w io.Writer, entries []model.Entry, reads []contextRead, se
 	for _, r := range reads {
 		files = files || len(r.s.Buckets) > 0
 	}
-	src := func(model.Entry) string { return "" }
-	srcHead := ""
-	if files {
-		src = func(e model.Entry) string { return e.Label() + "\t" }
-		srcHead = "SOURCE\t"
-	}
+	cols := textColumns(true, files)
 	if len(entries) > 0 {
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "  CONTEXT\tSTATE\t"+srcHead+"OPERATION\tWHO\tAGE\tVERSION\tLOCK ID")
+		fmt.Fprintln(tw, textHeader(cols))
 		for _, e := range entries {
 			s := settingsOf(&e)
-			mark := sanitize.Text(s.Mark())
-			marker, cells := textRow(e, now, s.StaleAfter, src)
-			fmt.Fprintf(tw, "%s %s\t%s\n", marker, mark, cells)
+			marker, cells := textRow(e, now, s.StaleAfter, cols, s.Mark())
+			fmt.Fprintf(tw, "%s %s\n", marker, cells)
 		}
 		if err := tw.Flush(); err != nil {
 			return err

@@ -20,12 +20,7 @@ import (
 // whose two places disagree, the malformed items, and a summary line.
 func writeTable(w io.Writer, entries []model.Entry, snap model.Snapshot, s Settings, now time.Time, staleOnly bool) error {
 	// The source column appears only when lock files are watched.
-	src := func(e model.Entry) string { return "" }
-	srcHead := ""
-	if len(s.Buckets) > 0 {
-		src = func(e model.Entry) string { return e.Label() + "\t" }
-		srcHead = "SOURCE\t"
-	}
+	cols := textColumns(false, len(s.Buckets) > 0)
 	var tally model.Tally
 	for i := range entries {
 		tally.Add(&entries[i], now, s.StaleAfter)
@@ -45,9 +40,9 @@ func writeTable(w io.Writer, entries []model.Entry, snap model.Snapshot, s Setti
 		return writeUnread(w, snap)
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "  STATE\t"+srcHead+"OPERATION\tWHO\tAGE\tVERSION\tLOCK ID")
+	fmt.Fprintln(tw, textHeader(cols))
 	for _, e := range entries {
-		marker, cells := textRow(e, now, s.StaleAfter, src)
+		marker, cells := textRow(e, now, s.StaleAfter, cols, "")
 		fmt.Fprintf(tw, "%s %s\n", marker, cells)
 	}
 	if err := tw.Flush(); err != nil {
@@ -131,36 +126,56 @@ func partlyRead(snap model.Snapshot) error {
 	return &exitError{code: ExitError, err: fmt.Errorf("partly read: %s not read, so its locks are not listed", snap.UnreadPlaces())}
 }
 
-// Widths at which the text table cuts what a lock's holder wrote: a
-// 10 KB "who" must not make every line of the table 10 KB wide. The whole
-// value is in -o json and the UI's detail view.
-const (
-	maxOperationCell = 24
-	maxWhoCell       = 40
-	maxVersionCell   = 16
-)
+// textColumns are the columns list's text table shows: every column but
+// CONTEXT unless several contexts are listed (fleet), and SOURCE only when
+// lock files are watched (sources).
+func textColumns(fleet, sources bool) []model.Column {
+	var out []model.Column
+	for _, col := range model.Columns {
+		switch {
+		case col.ID == model.ColContext && !fleet, col.ID == model.ColSource && !sources:
+			continue
+		}
+		out = append(out, col)
+	}
+	return out
+}
 
-// cell is a value as a table cell: made printable, then cut to width
-// columns with "…".
-func cell(s string, width int) string {
-	return ansi.Truncate(sanitize.Text(s), width, "…")
+// textHeader is the header of list's text table: each column's long
+// title, tab separated, after the marker's two spaces.
+func textHeader(cols []model.Column) string {
+	titles := make([]string, len(cols))
+	for i, col := range cols {
+		titles[i] = col.Long
+	}
+	return "  " + strings.Join(titles, "\t")
 }
 
 // textRow is one entry of the text table: its marker (! stale, ≠ two
-// places disagree, ? malformed) and its cells from STATE on, tab
-// separated; src gives the SOURCE cell and its tab, or nothing.
-func textRow(e model.Entry, now time.Time, staleAfter time.Duration, src func(model.Entry) string) (marker, cells string) {
-	marker = model.Marker(&e, now, staleAfter)
-	switch e.Kind {
-	case model.KindLock:
-		return marker, fmt.Sprintf("%s\t%s%s\t%s\t%s\t%s\t%s", sanitize.Text(e.Path()), src(e),
-			cell(model.OperationWord(e.Info.Operation), maxOperationCell), cell(sanitize.OrDash(e.Info.Who), maxWhoCell),
-			e.AgeAt(now), cell(sanitize.OrDash(e.Info.Version), maxVersionCell), sanitize.Text(e.ShortID()))
-	case model.KindDigest:
-		return marker, fmt.Sprintf("%s\t%sdigest\t%s\t—\t—\t—", sanitize.Text(e.Path()), src(e), sanitize.Text(e.Digest))
-	default:
-		return marker, fmt.Sprintf("%s\t%smalformed\t—\t—\t—\t—", sanitize.Text(sanitize.OrDash(e.LockID)), src(e))
+// places disagree, ? malformed) and its cells, tab separated; mark is the
+// CONTEXT cell, when the columns have it. Each cell is made printable and
+// cut at its column's TextWidth.
+func textRow(e model.Entry, now time.Time, staleAfter time.Duration, cols []model.Column, mark string) (marker, cells string) {
+	out := make([]string, len(cols))
+	for i, col := range cols {
+		switch {
+		case col.ID == model.ColContext:
+			out[i] = sanitize.Text(mark)
+		default:
+			out[i] = textCell(col.ID, col.Cell(&e, now))
+		}
 	}
+	return model.Marker(&e, now, staleAfter), strings.Join(out, "\t")
+}
+
+// textCell is s as column id's cell in a text table: made printable, and
+// cut with "…" at the column's TextWidth.
+func textCell(id model.ColumnID, s string) string {
+	s = sanitize.Text(s)
+	if w := model.Columns[id].TextWidth; w > 0 {
+		return ansi.Truncate(s, w, "…")
+	}
+	return s
 }
 
 // digestNote counts the digest items, listed or not.

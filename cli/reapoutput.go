@@ -70,7 +70,7 @@ func writeDecisions(env *Env, all []reap.Decision, output string, now time.Time,
 		if d.RecordID != "" {
 			why += " (audit " + d.RecordID + ")"
 		}
-		fmt.Fprintf(tw, "%s\t%s%s\t%s\t%s\t%s\t%s\n", d.Action, ctxCol, sanitize.Text(sanitize.OrDash(e.Path())), cell(op, maxOperationCell), cell(who, maxWhoCell), age, sanitize.Text(why))
+		fmt.Fprintf(tw, "%s\t%s%s\t%s\t%s\t%s\t%s\n", d.Action, ctxCol, sanitize.Text(sanitize.OrDash(e.Path())), textCell(model.ColOperation, op), textCell(model.ColWho, who), age, sanitize.Text(why))
 	}
 	return tw.Flush()
 }

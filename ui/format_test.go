@@ -62,9 +62,9 @@ func stateCells(t *testing.T, m Model) (header string, rows []string) {
 	t.Helper()
 	c := layoutFor(m.width, m.cfg.LockFiles, 0)
 	lines := strings.Split(plain(m), "\n")
-	header = strings.TrimSpace(ansi.Cut(lines[m.headerLines()], markerWidth, markerWidth+c.path))
+	header = strings.TrimSpace(ansi.Cut(lines[m.headerLines()], markerWidth, markerWidth+c[model.ColState]))
 	for _, l := range lines[m.headerLines()+1 : m.headerLines()+1+len(m.rows)] {
-		rows = append(rows, strings.TrimSpace(ansi.Cut(l, markerWidth, markerWidth+c.path)))
+		rows = append(rows, strings.TrimSpace(ansi.Cut(l, markerWidth, markerWidth+c[model.ColState])))
 	}
 	return header, rows
 }

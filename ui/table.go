@@ -14,64 +14,56 @@ import (
 // once for a width, one row per entry, and what stands in its place when
 // there is nothing to list (no rows, or no read yet).
 
-// columns is the table layout for one width.
-type columns struct {
-	ctx, path, src, op, who, age, ver, id int
-}
+// columns is the table layout for one width: each of model.Columns'
+// width, by ColumnID; 0 where the column is not shown.
+type columns [model.NumColumns]int
 
 const (
 	markerWidth = 2
 	colGap      = 2
 )
 
-// layoutFor lays the columns out for width: a SRC column when lock files
-// are watched, a CONTEXT column ctx wide in a fleet (0: none).
+// layoutFor lays model.Columns out for width: SOURCE when lock files are
+// watched (sources), CONTEXT ctx wide in a fleet (0: none), the columns
+// with a MinTerminal only from that width; STATE and WHO share the rest.
 func layoutFor(width int, sources bool, ctx int) columns {
-	c := columns{op: 12, age: 11, ctx: ctx}
-	if sources {
-		c.src = 4
-	}
-	if width >= 96 {
-		c.ver = 8
-	}
-	if width >= 110 {
-		c.id = 8
-	}
-	fixed := markerWidth + c.ctx + c.src + c.op + c.age + c.ver + c.id + colGap*2
-	for _, w := range []int{c.ctx, c.src, c.ver, c.id} {
+	var c columns
+	shown, fixed := 0, markerWidth
+	for _, col := range model.Columns {
+		w := col.Width
+		switch {
+		case col.ID == model.ColContext:
+			w = ctx
+		case col.ID == model.ColSource && !sources, width < col.MinTerminal:
+			w = 0
+		case w == 0: // STATE and WHO: sized below
+			shown++
+			continue
+		}
 		if w > 0 {
-			fixed += colGap
+			c[col.ID], fixed, shown = w, fixed+w, shown+1
 		}
 	}
-	rest := max(20, width-fixed-colGap)
-	c.who = max(10, min(30, rest*35/100))
-	c.path = rest - c.who
+	rest := max(20, width-fixed-colGap*(shown-1))
+	c[model.ColWho] = max(10, min(30, rest*35/100))
+	c[model.ColState] = rest - c[model.ColWho]
 	return c
 }
 
 // header names the columns; the sorted one carries the sort's arrow. state
 // is the STATE column's own header, from statePaths.
 func (c columns) header(sortKey model.SortKey, arrow, state string) string {
-	name := func(title string, key model.SortKey) string {
-		if key == sortKey {
-			return title + " " + arrow
-		}
-		return title
-	}
 	var cells []string
-	if c.ctx > 0 {
-		cells = append(cells, fit(name("CONTEXT", model.SortContext), c.ctx))
-	}
-	cells = append(cells, fit(state, c.path))
-	if c.src > 0 {
-		cells = append(cells, fit("SRC", c.src))
-	}
-	cells = append(cells, fit(name("OP", model.SortOperation), c.op), fit(name("WHO", model.SortWho), c.who), fit(name("AGE", model.SortAge), c.age))
-	if c.ver > 0 {
-		cells = append(cells, fit("VER", c.ver))
-	}
-	if c.id > 0 {
-		cells = append(cells, fit("LOCK ID", c.id))
+	for _, col := range model.Columns {
+		switch w := c[col.ID]; {
+		case w == 0:
+		case col.ID == model.ColState:
+			cells = append(cells, fit(state, w))
+		case col.Sort == sortKey:
+			cells = append(cells, fit(col.Title+" "+arrow, w))
+		default:
+			cells = append(cells, fit(col.Title, w))
+		}
 	}
 	return strings.Repeat(" ", markerWidth) + strings.Join(cells, strings.Repeat(" ", colGap))
 }
@@ -95,7 +87,7 @@ func (m Model) mainView(w, h int) []string {
 		arrow = m.sortArrow()
 	}
 	// What the visible rows share goes to the header, once.
-	cells, state := statePaths(paths, c.path, arrow)
+	cells, state := statePaths(paths, c[model.ColState], arrow)
 	lines := []string{s.Header.Render(fit(c.header(m.sortKey, m.sortArrow(), state), w))}
 	if len(m.rows) == 0 {
 		return append(lines, m.emptyView(w)...)
@@ -121,11 +113,10 @@ func shownPath(e *model.Entry) string {
 // colour alone.
 func (m Model) row(e *model.Entry, path string, c columns, selected bool, w int) string {
 	s := m.styles
-	marker, op, who, age, ver, id := " ", "", "", "", "", ""
+	marker, who, age := " ", "", ""
 	var mark, ageStyle, whoStyle *lipgloss.Style
 	switch e.Kind {
 	case model.KindLock:
-		op = model.OperationWord(e.Info.Operation)
 		who = sanitize.OrDash(e.Info.Who)
 		a := e.AgeAt(m.now)
 		age = a.String()
@@ -133,8 +124,6 @@ func (m Model) row(e *model.Entry, path string, c columns, selected bool, w int)
 			age = "ahead " + model.FormatDuration(a.Ahead)
 			ageStyle = &s.Warn
 		}
-		ver = sanitize.OrDash(e.Info.Version)
-		id = e.ShortID()
 		switch marker = model.Marker(e, m.now, m.cfgOf(e).StaleAfter); {
 		case marker == model.MarkSplit:
 			mark = &s.Warn
@@ -144,7 +133,7 @@ func (m Model) row(e *model.Entry, path string, c columns, selected bool, w int)
 			marker, mark = "+", &s.New
 		}
 	case model.KindDigest:
-		marker, op, who, age, ver, id = "·", "digest", e.Digest, "—", "—", "—"
+		marker, who, age = "·", e.Digest, "—"
 		mark, whoStyle = &s.Digest, &s.Digest
 		if health, bad := m.digestHealth(e); health != "" {
 			who = health + " · " + e.Digest
@@ -153,45 +142,49 @@ func (m Model) row(e *model.Entry, path string, c columns, selected bool, w int)
 			}
 		}
 	default:
-		marker, op, who, age, ver, id = model.MarkMalformed, "malformed", e.Problem, "—", "—", "—"
+		marker, who, age = model.MarkMalformed, e.Problem, "—"
 		mark, whoStyle = &s.Malformed, &s.Malformed
 	}
+	// Each column's cell, and its style: the columns' plain values, but
+	// for the UI's own: the context's mark, the state as statePaths cut
+	// it, the holder (or a digest's health, a malformed item's problem)
+	// and the age (a clock ahead said short).
+	ctxStyle := s.ContextMark(m.cfgOf(e).Color)
 	var cells []string
-	ctxCell := -1
-	if c.ctx > 0 {
-		ctxCell = len(cells)
-		cells = append(cells, fit(ShownMark(m.cfgOf(e).mark()), c.ctx))
-	}
-	cells = append(cells, fit(path, c.path))
-	if c.src > 0 {
-		cells = append(cells, fit(e.Label(), c.src))
-	}
-	whoCell := len(cells) + 1
-	cells = append(cells, fit(sanitize.Text(op), c.op), fit(sanitize.Text(who), c.who), fit(age, c.age))
-	if c.ver > 0 {
-		cells = append(cells, fit(sanitize.Text(ver), c.ver))
-	}
-	if c.id > 0 {
-		cells = append(cells, fit(sanitize.Text(id), c.id))
+	for _, col := range model.Columns {
+		width := c[col.ID]
+		if width == 0 {
+			continue
+		}
+		var text string
+		var style *lipgloss.Style
+		switch col.ID {
+		case model.ColContext:
+			text, style = ShownMark(m.cfgOf(e).mark()), &ctxStyle
+		case model.ColState:
+			text = path
+		case model.ColWho:
+			text, style = sanitize.Text(who), whoStyle
+		case model.ColAge:
+			text, style = age, ageStyle
+		default:
+			text = sanitize.Text(col.Cell(e, m.now))
+		}
+		text = fit(text, width)
+		if !selected && style != nil {
+			text = style.Render(text)
+		}
+		cells = append(cells, text)
 	}
 	if selected {
 		// One style over the plain row: nested styles would reset the
 		// selection background mid-line.
 		return s.Selected.Render(fit(marker+" "+strings.Join(cells, strings.Repeat(" ", colGap)), w))
 	}
-	styled := func(st *lipgloss.Style, text string) string {
-		if st == nil {
-			return text
-		}
-		return st.Render(text)
+	if mark != nil {
+		marker = mark.Render(marker)
 	}
-	if ctxCell >= 0 {
-		mark := s.ContextMark(m.cfgOf(e).Color)
-		cells[ctxCell] = styled(&mark, cells[ctxCell])
-	}
-	cells[whoCell] = styled(whoStyle, cells[whoCell])
-	cells[whoCell+1] = styled(ageStyle, cells[whoCell+1])
-	return styled(mark, marker) + " " + strings.Join(cells, strings.Repeat(" ", colGap))
+	return marker + " " + strings.Join(cells, strings.Repeat(" ", colGap))
 }
 
 // sortArrow is the direction of the rows: ▼ descending, ▲ ascending.

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -17,6 +18,10 @@ import (
 
 	"github.com/lockwarden/lockwarden/model"
 )
+
+// StateReadTimeout bounds the read of one state object for the evidence
+// of its last write (the unlock prompt, the reaper).
+const StateReadTimeout = 15 * time.Second
 
 // ReadState fetches a state object and digests it. A missing object is
 // not an error: Exists is false.

@@ -99,11 +99,9 @@ func selectEntries(entries []model.Entry, now time.Time, staleAfter time.Duratio
 
 // countLocks counts what blocks Terraform: locks and malformed lock items.
 func countLocks(entries []model.Entry) int {
-	n := 0
-	for _, e := range entries {
-		if e.Kind != model.KindDigest {
-			n++
-		}
+	var t model.Tally
+	for i := range entries {
+		t.Add(&entries[i], time.Time{}, 0)
 	}
-	return n
+	return t.Locks + t.Malformed
 }

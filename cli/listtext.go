@@ -13,8 +13,9 @@ import (
 	"github.com/lockwarden/lockwarden/sanitize"
 )
 
-// This file writes a listing as text: the table, its notes and a summary
-// line, for one context or (writeFleetTable) several.
+// This file writes one context's listing as text — the table, its notes
+// and a summary line — and the text rows and header that list over a
+// fleet (listfleet.go) and the reaper share.
 
 // writeTable writes one context's entries as a table, then the locks
 // whose two places disagree, the malformed items, and a summary line.

@@ -1,7 +1,7 @@
 // Package cli is lockwarden's command line: cobra commands, and viper at the
 // edge to resolve flags, environment and config files into plain Settings.
-// It is the top of the tree: it wires every other package (wire.go) and
-// nothing but main and the bench imports it.
+// It is the top of the tree: it wires every other package (wire.go), and
+// only main and the tools under internal (bench, man) import it.
 package cli
 
 import (

@@ -130,6 +130,7 @@ func runUnlock(cmd *cobra.Command, env *Env, arg string, o unlockOptions) error 
 		}
 	}
 	res, err := svc.Release(ctx, observed, req, model.ReleaseNote(observed, now, s.StaleAfter, o.allowFresh, o.allowSplit, false))
+	// PlaceOf narrows to one place; the LockID (the state) is the same.
 	return released(env, s, observed.LockID, res, err)
 }
 
@@ -229,7 +230,7 @@ func stateEvidence(ctx context.Context, c lwaws.S3API, e model.Entry, now time.T
 	if e.Kind != model.KindLock || e.Bucket == "" {
 		return ""
 	}
-	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, lwaws.StateReadTimeout)
 	defer cancel()
 	st, err := lwaws.ReadState(ctx, c, e.Bucket, e.Key)
 	switch {

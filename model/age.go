@@ -70,6 +70,13 @@ func (e Entry) StaleAt(now time.Time, staleAfter time.Duration) bool {
 	return a.Known && !a.ClockAhead && a.Held >= staleAfter
 }
 
+// FreshAt reports whether e is a lock not yet stale at now: releasing it
+// takes a second confirmation (or --allow-fresh). A lock of unknown age is
+// fresh: nobody can say it is stale.
+func (e Entry) FreshAt(now time.Time, staleAfter time.Duration) bool {
+	return e.Kind == KindLock && !e.StaleAt(now, staleAfter)
+}
+
 // String renders the age for a table cell: "4s", "1m03s", "3h12m", "3d 4h".
 func (a Age) String() string {
 	switch {

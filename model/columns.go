@@ -44,9 +44,6 @@ type Column struct {
 	// MinTerminal is the terminal width from which the UI shows the
 	// column (0: always).
 	MinTerminal int
-	// Optional columns show only when they say something: CONTEXT with
-	// several contexts, SOURCE when lock files are watched.
-	Optional bool
 	// TextWidth cuts the cell in list's text table (0: never): a lock's
 	// holder may have written 10 KB there.
 	TextWidth int
@@ -56,16 +53,17 @@ type Column struct {
 	Cell func(e *Entry, now time.Time) string
 }
 
-// Columns are the lock list's columns, in order.
+// Columns are the lock list's columns, in order. CONTEXT shows only with
+// several contexts, SOURCE only when lock files are watched.
 var Columns = []Column{
-	{ID: ColContext, Title: "CONTEXT", Long: "CONTEXT", Sort: SortContext, Optional: true},
+	{ID: ColContext, Title: "CONTEXT", Long: "CONTEXT", Sort: SortContext},
 	{ID: ColState, Title: "STATE", Long: "STATE", Sort: SortPath, Cell: func(e *Entry, _ time.Time) string {
 		if e.Kind == KindMalformed {
-			return orDash(e.LockID)
+			return OrDash(e.LockID)
 		}
 		return e.Path()
 	}},
-	{ID: ColSource, Title: "SRC", Long: "SOURCE", Sort: NoSort, Width: 4, Optional: true,
+	{ID: ColSource, Title: "SRC", Long: "SOURCE", Sort: NoSort, Width: 4,
 		Cell: func(e *Entry, _ time.Time) string { return e.Label() }},
 	{ID: ColOperation, Title: "OP", Long: "OPERATION", Sort: SortOperation, Width: 12, TextWidth: 24, Cell: func(e *Entry, _ time.Time) string {
 		switch e.Kind {
@@ -79,7 +77,7 @@ var Columns = []Column{
 	{ID: ColWho, Title: "WHO", Long: "WHO", Sort: SortWho, TextWidth: 40, Cell: func(e *Entry, _ time.Time) string {
 		switch e.Kind {
 		case KindLock:
-			return orDash(e.Info.Who)
+			return OrDash(e.Info.Who)
 		case KindDigest:
 			return e.Digest
 		}
@@ -89,7 +87,7 @@ var Columns = []Column{
 		return lockOnly(e, func() string { return e.AgeAt(now).String() })
 	}},
 	{ID: ColVersion, Title: "VER", Long: "VERSION", Sort: NoSort, Width: 8, MinTerminal: 96, TextWidth: 16, Cell: func(e *Entry, _ time.Time) string {
-		return lockOnly(e, func() string { return orDash(e.Info.Version) })
+		return lockOnly(e, func() string { return OrDash(e.Info.Version) })
 	}},
 	{ID: ColLockID, Title: "LOCK ID", Long: "LOCK ID", Sort: NoSort, Width: 8, MinTerminal: 110, Cell: func(e *Entry, _ time.Time) string {
 		return lockOnly(e, e.ShortID)
@@ -104,9 +102,9 @@ func lockOnly(e *Entry, value func() string) string {
 	return value()
 }
 
-// orDash is s, or "—" when it is blank: an empty cell must not read as
-// a missing column.
-func orDash(s string) string {
+// OrDash is s, or "—" when it is blank: an empty cell must not read as a
+// missing column.
+func OrDash(s string) string {
 	if strings.TrimSpace(s) == "" {
 		return "—"
 	}

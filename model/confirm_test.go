@@ -41,6 +41,11 @@ func TestReleaseNote(t *testing.T) {
 		{fresh, true, true, true, "held 10m00s, stale threshold 1h; confirmed in the UI; not stale, second confirmation given; flagged ≠ (two holders), second confirmation given"},
 		{malformed, false, false, false, "malformed item (Info is not LockInfo JSON), full LockID confirmed"},
 		{malformed, false, false, true, "malformed item (Info is not LockInfo JSON), full LockID typed in the UI"},
+		// The CLI never added a split note to a malformed item; the UI did.
+		{Entry{Kind: KindMalformed, Problem: "p", Warning: "w"}, false, true, false, "malformed item (p), full LockID confirmed"},
+		{Entry{Kind: KindMalformed, Problem: "p", Warning: "w"}, false, true, true, "malformed item (p), full LockID typed in the UI; flagged ≠ (w), second confirmation given"},
+		// The UI's dialog judged freshness when it asked: trusted, as before.
+		{Entry{Kind: KindLock, Info: LockInfo{Created: now.Add(-2 * time.Hour)}}, true, false, true, "held 2h00m, stale threshold 1h; confirmed in the UI; not stale, second confirmation given"},
 	} {
 		if got := ReleaseNote(c.e, now, time.Hour, c.fresh, c.split, c.inUI); got != c.want {
 			t.Errorf("got  %q\nwant %q", got, c.want)

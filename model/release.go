@@ -161,13 +161,15 @@ func ReleaseNote(e Entry, now time.Time, staleAfter time.Duration, fresh, split,
 	case e.Kind == KindMalformed && inUI:
 		note = "malformed item (" + e.Problem + "), full LockID typed in the UI"
 	case e.Kind == KindMalformed:
-		note = "malformed item (" + e.Problem + "), full LockID confirmed"
+		return "malformed item (" + e.Problem + "), full LockID confirmed"
 	default:
 		note = fmt.Sprintf("held %s, stale threshold %s", e.AgeAt(now), FormatThreshold(staleAfter))
 		if inUI {
 			note += "; confirmed in the UI"
 		}
-		if fresh && !e.StaleAt(now, staleAfter) {
+		// The UI's dialog judged it fresh when it asked the second time;
+		// --allow-fresh says nothing of the lock, so it is judged here.
+		if fresh && (inUI || !e.StaleAt(now, staleAfter)) {
 			note += "; not stale, " + given("--allow-fresh")
 		}
 	}

@@ -39,9 +39,6 @@ type Decision struct {
 	RecordID string
 }
 
-// StateTimeout bounds the read of one state object.
-const StateTimeout = 15 * time.Second
-
 // Run is one context's part of a reaper run.
 type Run struct {
 	Context string
@@ -135,7 +132,7 @@ func (r *Run) readState(ctx context.Context, e model.Entry) model.StateRead {
 	if e.Bucket == "" {
 		return model.StateRead{Err: errors.New("the lock names no bucket")}
 	}
-	rctx, cancel := context.WithTimeout(ctx, StateTimeout)
+	rctx, cancel := context.WithTimeout(ctx, lwaws.StateReadTimeout)
 	defer cancel()
 	obj, err := lwaws.ReadState(rctx, r.States, e.Bucket, e.Key)
 	return model.StateRead{Err: err, Exists: obj.Exists, LastModified: obj.LastModified}

@@ -2,14 +2,16 @@
 // lock files, state objects, error messages that quote them — is made
 // safe and unambiguous before a person reads it on a terminal. Both the
 // UI and the CLI print through it; machine output (JSON, the audit file)
-// never does, so it keeps the exact bytes. It imports nothing of
-// lockwarden's.
+// never does, so it keeps the exact bytes. It imports only model, for
+// the words every screen shares.
 package sanitize
 
 import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/lockwarden/lockwarden/model"
 )
 
 // Marks around an escape. The opening mark is itself escaped when it
@@ -32,12 +34,7 @@ var blank = &unicode.RangeTable{
 // OrDash stands "—" for a field that is empty or only spaces, so that a
 // missing value shows as missing rather than as nothing at all. It only
 // fills a blank: pass what it returns through Text as before.
-func OrDash(s string) string {
-	if strings.TrimSpace(s) == "" {
-		return "—"
-	}
-	return s
-}
+func OrDash(s string) string { return model.OrDash(s) }
 
 // OneLine folds a message onto one line. Only ASCII white space is
 // folded: a no-break space or a line separator quoted from a lock item

@@ -84,16 +84,16 @@ func BenchmarkFilterTwoWords100k(b *testing.B) {
 
 // benchFleetView measures View over contexts sharing rows between them:
 // the same rows whether one context holds them or ten.
-func benchFleetView(b *testing.B, contexts, rows int) {
-	members := make([]Member, contexts)
-	for i := range members {
-		members[i] = Member{Config: Config{Context: fmt.Sprintf("context-%02d", i), Table: "locks", StaleAfter: time.Hour}, Source: &fakeSource{}}
+func benchFleetView(b *testing.B, n, rows int) {
+	contexts := make([]Member, n)
+	for i := range contexts {
+		contexts[i] = Member{Config: Config{Context: fmt.Sprintf("context-%02d", i), Table: "locks", StaleAfter: time.Hour}, Source: &fakeSource{}}
 	}
-	m := NewFleet(Config{Now: func() time.Time { return t0 }, Location: time.UTC}, members)
+	m := NewFleet(Config{Now: func() time.Time { return t0 }, Location: time.UTC}, contexts)
 	m = send(m, tea.WindowSizeMsg{Width: 160, Height: 40})
 	all := manyLocks(rows)
-	per := rows / contexts
-	for i := range members {
+	per := rows / n
+	for i := range n {
 		m = polled(m, i, all[i*per:(i+1)*per], nil)
 	}
 	b.ReportAllocs()

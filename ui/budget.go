@@ -26,10 +26,10 @@ type capacityMsg struct {
 	err              error
 }
 
-// describe reads member i's table capacity in a command; nil when the
+// describe reads context i's table capacity in a command; nil when the
 // source cannot tell or there is no table.
 func (m Model) describe(i int) tea.Cmd {
-	mem := &m.members[i]
+	mem := &m.contexts[i]
 	cs, ok := mem.src.(CapacitySource)
 	if !ok || mem.cfg.Table == "" {
 		return nil
@@ -50,7 +50,7 @@ func (m Model) onCapacity(msg capacityMsg) (tea.Model, tea.Cmd) {
 	if msg.switches != m.switches {
 		return m, nil
 	}
-	mem := &m.members[msg.member]
+	mem := &m.contexts[msg.member]
 	if msg.err != nil {
 		what := "failed"
 		if lwaws.IsAccessDenied(msg.err) {

@@ -124,7 +124,7 @@ func (m Model) fleetContextsView(w int) []string {
 			prefix = " ▸ "
 		}
 		if c == "" {
-			line := prefix + fmt.Sprintf("every context (%d)", len(m.members))
+			line := prefix + fmt.Sprintf("every context (%d)", len(m.contexts))
 			if i == m.ctxCursor {
 				line = s.Selected.Render(fit(line, w-1))
 			}
@@ -133,7 +133,7 @@ func (m Model) fleetContextsView(w int) []string {
 		}
 		// A context's health is wrapped, never cut: why it fails is the
 		// part a person came here for.
-		mem := &m.members[m.memberIndex(c)]
+		mem := &m.contexts[m.contextIndex(c)]
 		mark := fit(ShownMark(mem.cfg.mark()), maxContextWidth)
 		for j, l := range wrap(mem.healthLine(m), max(20, w-len(indent)-1)) {
 			line := indent + l

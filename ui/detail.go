@@ -22,7 +22,7 @@ func (m Model) detailView(w int) []string {
 	f.lines = []string{spread(" "+m.styles.Context.Render(sanitize.Text(e.Path())), m.detailVerdict(e, present)+" ", w), ""}
 	field := f.add
 	if m.fleet {
-		field("Context", m.contextMark(e)+" · "+sanitize.Text(m.memberOf(e).watched()))
+		field("Context", m.contextMark(e)+" · "+sanitize.Text(m.contextOf(e).watched()))
 	}
 	where := fmt.Sprintf("%s · bucket %s · key %s", sanitize.Text(e.Workspace), sanitize.Text(e.Bucket), sanitize.Text(e.Key))
 	switch e.Kind {

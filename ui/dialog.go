@@ -157,7 +157,7 @@ func (d *unlockDialog) enter(now time.Time, staleAfter time.Duration, requireRea
 		// A bare Enter lands here: it cancels, never confirms.
 		return dialogCancel{}
 	}
-	fresh := d.entry.Kind == model.KindLock && !d.entry.StaleAt(now, staleAfter)
+	fresh := d.entry.FreshAt(now, staleAfter)
 	flagged := d.entry.Warning != ""
 	if d.reasonStep {
 		why := strings.TrimSpace(d.input.Value())
@@ -246,7 +246,7 @@ func (m Model) dialogView(w int) []string {
 	now := m.cfg.Now()
 	age := e.AgeAt(now)
 	staleAfter := m.cfgOf(&e).StaleAfter
-	fresh := e.Kind == model.KindLock && !e.StaleAt(now, staleAfter)
+	fresh := e.FreshAt(now, staleAfter)
 	switch {
 	case e.Kind == model.KindMalformed:
 		title = "Remove a malformed item"

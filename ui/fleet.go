@@ -23,11 +23,11 @@ type Member struct {
 // with a CONTEXT column, each context read on its own schedule, and each
 // row's own context deciding what can be done with it. ui is the UI's own
 // config (clock, time zone, log); each member's config is its context's.
-func NewFleet(ui Config, members []Member) Model {
+func NewFleet(ui Config, contexts []Member) Model {
 	ui.defaults()
-	ms := make([]contextState, len(members))
-	names := make([]string, len(members))
-	for i, mb := range members {
+	ms := make([]contextState, len(contexts))
+	names := make([]string, len(contexts))
+	for i, mb := range contexts {
 		cfg := mb.Config
 		cfg.Now, cfg.Location, cfg.Logf = ui.Now, ui.Location, ui.Logf
 		cfg.defaults()
@@ -120,28 +120,28 @@ func newContextState(cfg Config, src Source) contextState {
 // the filter, and a Model copied per call costs more than the lookup.
 
 // one is the first context's state (with one context, the only one).
-func (m *Model) one() *contextState { return &m.members[0] }
+func (m *Model) one() *contextState { return &m.contexts[0] }
 
-// memberIndex is the index of the member reading context name, -1 when
+// contextIndex is the index of the member reading context name, -1 when
 // none does. With one context every row is its.
-func (m *Model) memberIndex(name string) int {
+func (m *Model) contextIndex(name string) int {
 	if !m.fleet {
 		return 0
 	}
-	for i := range m.members {
-		if m.members[i].cfg.Context == name {
+	for i := range m.contexts {
+		if m.contexts[i].cfg.Context == name {
 			return i
 		}
 	}
 	return -1
 }
 
-// memberOf is the member an entry was read by. An entry of no context
-// read here (none is, today) gets a member that may not write: never
+// contextOf is the member an entry was read by. An entry of no context
+// read here (none is, today) gets a state that may not write: never
 // another context's write path.
-func (m *Model) memberOf(e *model.Entry) *contextState {
-	if i := m.memberIndex(e.Context); i >= 0 {
-		return &m.members[i]
+func (m *Model) contextOf(e *model.Entry) *contextState {
+	if i := m.contextIndex(e.Context); i >= 0 {
+		return &m.contexts[i]
 	}
 	return &contextState{cfg: Config{Context: e.Context, ReadOnly: true, ReadOnlyWhy: "context " + e.Context + " is not one read here", StaleAfter: model.DefaultStaleAfter}}
 }
@@ -157,7 +157,7 @@ func (m *Model) contextPrefix(e *model.Entry) string {
 
 // cfgOf is the config of the context an entry was read in: its stale
 // threshold, its write path, its read-only.
-func (m *Model) cfgOf(e *model.Entry) *Config { return &m.memberOf(e).cfg }
+func (m *Model) cfgOf(e *model.Entry) *Config { return &m.contextOf(e).cfg }
 
 // readOnly reports whether the context may not write: read-only, or no
 // write path at all.
@@ -165,7 +165,7 @@ func (c Config) readOnly() bool { return c.ReadOnly || c.Releaser == nil }
 
 // contextWords is what the filter matches of an entry's context: its name
 // and label.
-func (m *Model) contextWords(e *model.Entry) string { return m.memberOf(e).words }
+func (m *Model) contextWords(e *model.Entry) string { return m.contextOf(e).words }
 
 // mark is how a context shows in the CONTEXT column: its label, else
 // its name.
@@ -178,8 +178,8 @@ func (c Config) mark() string {
 
 // anyLoaded reports whether some context has been read.
 func (m Model) anyLoaded() bool {
-	for i := range m.members {
-		if m.members[i].loaded {
+	for i := range m.contexts {
+		if m.contexts[i].loaded {
 			return true
 		}
 	}
@@ -188,8 +188,8 @@ func (m Model) anyLoaded() bool {
 
 // anyPolling reports whether a read is in flight.
 func (m Model) anyPolling() bool {
-	for i := range m.members {
-		if m.members[i].polling {
+	for i := range m.contexts {
+		if m.contexts[i].polling {
 			return true
 		}
 	}
@@ -199,8 +199,8 @@ func (m Model) anyPolling() bool {
 // entryCount is the number of entries read, every context's.
 func (m Model) entryCount() int {
 	n := 0
-	for i := range m.members {
-		n += len(m.members[i].entries)
+	for i := range m.contexts {
+		n += len(m.contexts[i].entries)
 	}
 	return n
 }
@@ -208,8 +208,8 @@ func (m Model) entryCount() int {
 // digestCount is the number of digest items read, every context's.
 func (m Model) digestCount() int {
 	n := 0
-	for i := range m.members {
-		n += m.members[i].digests
+	for i := range m.contexts {
+		n += m.contexts[i].digests
 	}
 	return n
 }
@@ -217,8 +217,8 @@ func (m Model) digestCount() int {
 // hasTable reports whether some context reads a lock table (where
 // digests live).
 func (m Model) hasTable() bool {
-	for i := range m.members {
-		if m.members[i].cfg.Table != "" {
+	for i := range m.contexts {
+		if m.contexts[i].cfg.Table != "" {
 			return true
 		}
 	}
@@ -227,9 +227,9 @@ func (m Model) hasTable() bool {
 
 // each calls fn on every entry read, context by context.
 func (m Model) each(fn func(e *model.Entry)) {
-	for i := range m.members {
-		for j := range m.members[i].entries {
-			fn(&m.members[i].entries[j])
+	for i := range m.contexts {
+		for j := range m.contexts[i].entries {
+			fn(&m.contexts[i].entries[j])
 		}
 	}
 }
@@ -246,11 +246,11 @@ func (m Model) contextChoices() []string {
 // markRanks orders the contexts by the mark the CONTEXT column shows,
 // ignoring case: the order of sort by context.
 func (m *Model) markRanks() map[string]int {
-	names := make([]string, len(m.members))
-	for i := range m.members {
-		names[i] = m.members[i].cfg.Context
+	names := make([]string, len(m.contexts))
+	for i := range m.contexts {
+		names[i] = m.contexts[i].cfg.Context
 	}
-	mark := func(name string) string { return strings.ToLower(m.members[m.memberIndex(name)].cfg.mark()) }
+	mark := func(name string) string { return strings.ToLower(m.contexts[m.contextIndex(name)].cfg.mark()) }
 	slices.SortStableFunc(names, func(a, b string) int { return strings.Compare(mark(a), mark(b)) })
 	rank := make(map[string]int, len(names))
 	for i, n := range names {

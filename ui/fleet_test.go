@@ -38,9 +38,9 @@ func newFleet(w, h int, rel Releaser) Model {
 func polled(m Model, i int, entries []model.Entry, err error) Model {
 	snap := snapshotOf(entries)
 	for j := range snap.Entries {
-		snap.Entries[j].Context = m.members[i].cfg.Context
+		snap.Entries[j].Context = m.contexts[i].cfg.Context
 	}
-	return send(m, snapshotMsg{member: i, gen: m.members[i].gen, snap: snap, err: err, took: time.Millisecond})
+	return send(m, snapshotMsg{member: i, gen: m.contexts[i].gen, snap: snap, err: err, took: time.Millisecond})
 }
 
 // selectContext moves the cursor to the first row of context name.
@@ -133,14 +133,14 @@ func TestFleetContextsPollIndependently(t *testing.T) {
 	boom := errors.New("cannot reach http://127.0.0.1:9: connection refused")
 	m = polled(m, 2, nil, boom)
 	m = polled(m, 2, nil, boom)
-	if m.members[2].failures != 2 || m.members[1].failures != 0 || m.members[0].failures != 0 {
-		t.Fatalf("failures %d %d %d", m.members[0].failures, m.members[1].failures, m.members[2].failures)
+	if m.contexts[2].failures != 2 || m.contexts[1].failures != 0 || m.contexts[0].failures != 0 {
+		t.Fatalf("failures %d %d %d", m.contexts[0].failures, m.contexts[1].failures, m.contexts[2].failures)
 	}
-	if got := m.members[2].nextRetry.Sub(t0); got != 20*time.Second {
+	if got := m.contexts[2].nextRetry.Sub(t0); got != 20*time.Second {
 		t.Errorf("dev retries after %s, want 20s (5s doubled twice)", got)
 	}
-	if m.members[1].nextPoll.Sub(t0) != 5*time.Second {
-		t.Errorf("staging's next poll moved: %s", m.members[1].nextPoll.Sub(t0))
+	if m.contexts[1].nextPoll.Sub(t0) != 5*time.Second {
+		t.Errorf("staging's next poll moved: %s", m.contexts[1].nextPoll.Sub(t0))
 	}
 	screen := plain(m)
 	for _, want := range []string{"⚠ 1 of 3 not updating", "dev ⚠ 2×", "⚠ dev: refresh failed 2×"} {
@@ -150,15 +150,15 @@ func TestFleetContextsPollIndependently(t *testing.T) {
 	}
 	// A reply of an older staging poll is dropped, and refreshing staging
 	// leaves dev's generation alone.
-	old := m.members[1].gen
-	devGen := m.members[2].gen
-	m.refreshMember(1)
+	old := m.contexts[1].gen
+	devGen := m.contexts[2].gen
+	m.refreshContext(1)
 	m = send(m, snapshotMsg{member: 1, gen: old, snap: snapshotOf(nil)})
-	if len(m.rows) != 1 || m.members[2].gen != devGen {
-		t.Errorf("a stale reply was applied (rows %d) or dev's generation moved (%d→%d)", len(m.rows), devGen, m.members[2].gen)
+	if len(m.rows) != 1 || m.contexts[2].gen != devGen {
+		t.Errorf("a stale reply was applied (rows %d) or dev's generation moved (%d→%d)", len(m.rows), devGen, m.contexts[2].gen)
 	}
 	// The timer of one member never polls another.
-	_, cmd := sendCmd(m, pollDueMsg{member: 0, gen: m.members[0].gen})
+	_, cmd := sendCmd(m, pollDueMsg{member: 0, gen: m.contexts[0].gen})
 	if msg, ok := cmd().(snapshotMsg); !ok || msg.member != 0 {
 		t.Errorf("prod's timer polled %+v", msg)
 	}
@@ -296,17 +296,17 @@ func waitInFlight(t *testing.T, inFlight *atomic.Int32, n int32) {
 func TestFleetReadsAreBounded(t *testing.T) {
 	var inFlight, most atomic.Int32
 	release := make(chan struct{})
-	members := make([]Member, maxReads+2)
-	for i := range members {
-		members[i] = Member{Config: Config{Context: fmt.Sprintf("c%d", i), Table: "t"}, Source: gatedSource{&inFlight, &most, release}}
+	contexts := make([]Member, maxReads+2)
+	for i := range contexts {
+		contexts[i] = Member{Config: Config{Context: fmt.Sprintf("c%d", i), Table: "t"}, Source: gatedSource{&inFlight, &most, release}}
 	}
-	m := NewFleet(Config{Now: func() time.Time { return t0 }}, members)
+	m := NewFleet(Config{Now: func() time.Time { return t0 }}, contexts)
 	done := make(chan struct{})
-	for i := range members {
+	for i := range contexts {
 		go func() { m.scan(i)(); done <- struct{}{} }()
 	}
 	waitInFlight(t, &inFlight, maxReads)
-	for range members {
+	for range contexts {
 		release <- struct{}{}
 		<-done
 	}
@@ -320,24 +320,24 @@ func TestFleetReadsAreBounded(t *testing.T) {
 // beside it.
 func TestOneReadAtATimePerContext(t *testing.T) {
 	m := newFleet(120, 30, &fakeReleaser{})
-	gen := m.members[1].gen
+	gen := m.contexts[1].gen
 	m, cmd := sendCmd(m, keyMsg("r"))
-	if cmd != nil || m.members[1].gen != gen || !m.members[1].owed {
-		t.Fatalf("r while every context is being read started new reads (gen %d→%d)", gen, m.members[1].gen)
+	if cmd != nil || m.contexts[1].gen != gen || !m.contexts[1].owed {
+		t.Fatalf("r while every context is being read started new reads (gen %d→%d)", gen, m.contexts[1].gen)
 	}
 	// staging answers: its owed read starts at once, a new generation.
 	snap := snapshotOf(nil)
 	m, cmd = sendCmd(m, snapshotMsg{member: 1, gen: gen, snap: snap})
-	if cmd == nil || m.members[1].gen != gen+1 || !m.members[1].polling || m.members[1].owed {
-		t.Fatalf("the owed read did not start: gen %d, polling %v", m.members[1].gen, m.members[1].polling)
+	if cmd == nil || m.contexts[1].gen != gen+1 || !m.contexts[1].polling || m.contexts[1].owed {
+		t.Fatalf("the owed read did not start: gen %d, polling %v", m.contexts[1].gen, m.contexts[1].polling)
 	}
 	if msg, ok := cmd().(snapshotMsg); !ok || msg.member != 1 || msg.gen != gen+1 {
 		t.Errorf("the owed read is %+v", msg)
 	}
 	// Answered and not owed again: back to the interval.
 	m = send(m, snapshotMsg{member: 1, gen: gen + 1, snap: snap})
-	if m.members[1].polling || m.members[1].nextPoll.Sub(t0) != 5*time.Second {
-		t.Errorf("after the owed read: polling %v, next in %s", m.members[1].polling, m.members[1].nextPoll.Sub(t0))
+	if m.contexts[1].polling || m.contexts[1].nextPoll.Sub(t0) != 5*time.Second {
+		t.Errorf("after the owed read: polling %v, next in %s", m.contexts[1].polling, m.contexts[1].nextPoll.Sub(t0))
 	}
 }
 
@@ -346,15 +346,15 @@ func TestOneReadAtATimePerContext(t *testing.T) {
 func TestPacedReadsDoNotStarveTheOthers(t *testing.T) {
 	var inFlight, most atomic.Int32
 	release := make(chan struct{})
-	members := make([]Member, maxReads+1)
-	for i := range members {
-		members[i] = Member{Config: Config{Context: fmt.Sprintf("c%d", i), Table: "t"}, Source: gatedSource{&inFlight, &most, release}}
+	contexts := make([]Member, maxReads+1)
+	for i := range contexts {
+		contexts[i] = Member{Config: Config{Context: fmt.Sprintf("c%d", i), Table: "t"}, Source: gatedSource{&inFlight, &most, release}}
 	}
-	members[maxReads].Source = &fakeSource{}
-	m := NewFleet(Config{Now: func() time.Time { return t0 }}, members)
+	contexts[maxReads].Source = &fakeSource{}
+	m := NewFleet(Config{Now: func() time.Time { return t0 }}, contexts)
 	for i := range maxReads {
 		// Read once, on a provisioned table: later reads are paced.
-		m.members[i].loaded, m.members[i].capacity = true, model.TableCapacity{Mode: model.BillingProvisioned, ReadUnits: 5}
+		m.contexts[i].loaded, m.contexts[i].capacity = true, model.TableCapacity{Mode: model.BillingProvisioned, ReadUnits: 5}
 		go m.scan(i)()
 	}
 	waitInFlight(t, &inFlight, maxReads)
@@ -471,7 +471,7 @@ func TestContextPickerShowsWhereEachContextIs(t *testing.T) {
 	}
 
 	f := newFleet(160, 30, &fakeReleaser{})
-	f.members[1].cfg.Where = "region us-east-2 · endpoint http://127.0.0.1:8000"
+	f.contexts[1].cfg.Where = "region us-east-2 · endpoint http://127.0.0.1:8000"
 	f = press(f, ":")
 	if screen := plain(f); !strings.Contains(screen, "staging · table locks-staging · region us-east-2 · endpoint http://127.0.0.1:8000") {
 		t.Errorf("the fleet's picker does not say where staging is:\n%s", screen)
@@ -505,12 +505,12 @@ func TestAPartlyReadContextIsNotShownLive(t *testing.T) {
 	}
 
 	f := newFleet(160, 30, &fakeReleaser{})
-	for i := range f.members {
+	for i := range f.contexts {
 		f = polled(f, i, nil, nil)
 	}
 	fsnap := snapshotOf(nil)
 	fsnap.Unread = unread
-	f = send(f, snapshotMsg{member: 1, gen: f.members[1].gen, snap: fsnap, took: time.Millisecond})
+	f = send(f, snapshotMsg{member: 1, gen: f.contexts[1].gen, snap: fsnap, took: time.Millisecond})
 	if header := strings.Split(plain(f), "\n")[0]; !strings.Contains(header, "⚠ partly read: staging") {
 		t.Errorf("fleet header: %q", header)
 	}

@@ -37,8 +37,8 @@ func (m Model) contextWidth() int {
 		return 0
 	}
 	w := len("CONTEXT")
-	for i := range m.members {
-		if c := &m.members[i].cfg; m.shows(c.Context) {
+	for i := range m.contexts {
+		if c := &m.contexts[i].cfg; m.shows(c.Context) {
 			w = max(w, lipgloss.Width(ShownMark(c.mark())))
 		}
 	}
@@ -48,33 +48,10 @@ func (m Model) contextWidth() int {
 // lockFiles reports whether some context watches S3 lock files: the
 // table then shows where each lock lives.
 func (m Model) lockFiles() bool {
-	for i := range m.members {
-		if m.members[i].cfg.LockFiles {
+	for i := range m.contexts {
+		if m.contexts[i].cfg.LockFiles {
 			return true
 		}
 	}
 	return false
-}
-
-// shownDigests is the number of digest items of the contexts shown, and
-// whether one of them reads a lock table (where digests live).
-func (m *Model) shownDigests() (n int, tables bool) {
-	for i := range m.members {
-		if mem := &m.members[i]; m.shows(mem.cfg.Context) {
-			n += mem.digests
-			tables = tables || mem.cfg.Table != ""
-		}
-	}
-	return n, tables
-}
-
-// readOnlyCount is the number of contexts that may not write.
-func (m Model) readOnlyCount() int {
-	n := 0
-	for i := range m.members {
-		if m.members[i].cfg.readOnly() {
-			n++
-		}
-	}
-	return n
 }

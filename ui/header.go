@@ -148,9 +148,9 @@ func (m Model) liveness() string {
 // the counts of the rows shown, and a line with each context's health.
 func (m Model) fleetHeader() []string {
 	s := m.styles
-	where := fmt.Sprintf("%d contexts", len(m.members))
+	where := fmt.Sprintf("%d contexts", len(m.contexts))
 	if m.only != "" {
-		where = "context " + sanitize.Text(m.only) + s.Dim.Render(fmt.Sprintf(" of %d (: shows all)", len(m.members)))
+		where = "context " + sanitize.Text(m.only) + s.Dim.Render(fmt.Sprintf(" of %d (: shows all)", len(m.contexts)))
 	}
 	left := s.Title.Render(" lockwarden") + "  " + s.Context.Render(where)
 	right := m.fleetLiveness() + " "
@@ -171,7 +171,7 @@ func (m Model) fleetHeader() []string {
 	line2 := " " + strings.Join(counts, " · ")
 	var side []string
 	switch n := m.readOnlyCount(); {
-	case n == len(m.members):
+	case n == len(m.contexts):
 		side = append(side, s.Badge.Render(" READ-ONLY "))
 	case n > 0:
 		side = append(side, s.Badge.Render(fmt.Sprintf(" %d READ-ONLY ", n)))
@@ -197,14 +197,14 @@ func (m Model) fleetHeader() []string {
 func (m Model) fleetLiveness() string {
 	s := m.styles
 	if failing := m.failing(); len(failing) > 0 {
-		return s.Error.Render(fmt.Sprintf("⚠ %d of %d not updating", len(failing), len(m.members)))
+		return s.Error.Render(fmt.Sprintf("⚠ %d of %d not updating", len(failing), len(m.contexts)))
 	}
 	if !m.anyLoaded() {
 		return s.Dim.Render("⟳ reading…")
 	}
 	var partly []string
-	for i := range m.members {
-		if mem := &m.members[i]; len(mem.unread) > 0 {
+	for i := range m.contexts {
+		if mem := &m.contexts[i]; len(mem.unread) > 0 {
 			partly = append(partly, sanitize.Text(mem.cfg.Context))
 		}
 	}
@@ -214,8 +214,8 @@ func (m Model) fleetLiveness() string {
 	// The oldest good read of the contexts read so far; those still on
 	// their first read show ⟳ in the health line.
 	var oldest time.Time
-	for i := range m.members {
-		if mem := &m.members[i]; mem.loaded && (oldest.IsZero() || mem.lastOK.Before(oldest)) {
+	for i := range m.contexts {
+		if mem := &m.contexts[i]; mem.loaded && (oldest.IsZero() || mem.lastOK.Before(oldest)) {
 			oldest = mem.lastOK
 		}
 	}
@@ -229,12 +229,12 @@ func (m Model) healthStrip(room int) string {
 	s := m.styles
 	var parts []string
 	used := 0
-	for i := range m.members {
-		mem := &m.members[i]
+	for i := range m.contexts {
+		mem := &m.contexts[i]
 		text := mem.healthWord(m)
 		part := s.ContextMark(mem.cfg.Color).Render(ShownMark(mem.cfg.mark())) + " " + text
 		w := lipgloss.Width(part) + 2
-		rest := len(m.members) - i
+		rest := len(m.contexts) - i
 		if used+w > room-len(" +99 more (:)") && rest > 1 || used+w > room {
 			parts = append(parts, s.Dim.Render(fmt.Sprintf("+%d more (:)", rest)))
 			break
@@ -270,4 +270,93 @@ func (mem *contextState) healthWord(m Model) string {
 		w += s.Dim.Render(" ro")
 	}
 	return w
+}
+
+// headerLines is the title, the counts and a rule; a fleet's header adds
+// a line of each context's health.
+func (m Model) headerLines() int {
+	if m.fleet {
+		return 4
+	}
+	return 3
+}
+
+// countWords are the header's counts of the rows shown: locks, and how
+// many are stale, new or malformed.
+func (m Model) countWords() []string {
+	s := m.styles
+	locks, stale, fresh, malformed := m.counts.Locks, m.counts.Stale, m.counts.fresh, m.counts.Malformed
+	counts := []string{fmt.Sprintf("%d lock%s", locks, model.Plural(locks, "", "s"))}
+	if stale > 0 {
+		counts = append(counts, s.Stale.Render(fmt.Sprintf("%d stale", stale)))
+	}
+	if fresh > 0 {
+		counts = append(counts, s.New.Render(fmt.Sprintf("%d new", fresh)))
+	}
+	if malformed > 0 {
+		counts = append(counts, s.Malformed.Render(fmt.Sprintf("%d malformed", malformed)))
+	}
+	return counts
+}
+
+// keepFitting keeps, from items listed most important first, those that
+// fit in room, and joins them in reading order: the most important last.
+func keepFitting(items []string, room int) string {
+	var kept []string
+	for _, item := range items {
+		if w := lipgloss.Width(item) + 2; w <= room {
+			kept = append([]string{item}, kept...)
+			room -= w
+		}
+	}
+	return strings.Join(kept, "  ")
+}
+
+// sortLabel is the header's order of the rows: "sort: age ▼".
+func (m Model) sortLabel() string {
+	return "sort: " + m.sortKey.String() + " " + m.sortArrow()
+}
+
+// position says which rows are on screen when not all of them fit.
+func (m Model) position() string {
+	h := m.bodyHeight()
+	if m.screen != screenMain || len(m.rows) <= h {
+		return ""
+	}
+	return fmt.Sprintf("rows %d–%d of %d", m.offset+1, min(len(m.rows), m.offset+h), len(m.rows))
+}
+
+// watchedStyled is watched for the header, the names styled.
+func (mem *contextState) watchedStyled(s Styles) string {
+	var parts []string
+	if mem.cfg.Table != "" {
+		parts = append(parts, "table "+s.Context.Render(sanitize.Text(mem.cfg.Table)))
+	}
+	if n := len(mem.cfg.Buckets); n > 0 {
+		parts = append(parts, model.Plural(n, "bucket ", "buckets ")+s.Context.Render(sanitize.Text(strings.Join(mem.cfg.Buckets, ", "))))
+	}
+	return strings.Join(parts, " · ")
+}
+
+// shownDigests is the number of digest items of the contexts shown, and
+// whether one of them reads a lock table (where digests live).
+func (m *Model) shownDigests() (n int, tables bool) {
+	for i := range m.contexts {
+		if mem := &m.contexts[i]; m.shows(mem.cfg.Context) {
+			n += mem.digests
+			tables = tables || mem.cfg.Table != ""
+		}
+	}
+	return n, tables
+}
+
+// readOnlyCount is the number of contexts that may not write.
+func (m Model) readOnlyCount() int {
+	n := 0
+	for i := range m.contexts {
+		if m.contexts[i].cfg.readOnly() {
+			n++
+		}
+	}
+	return n
 }

@@ -53,7 +53,7 @@ func (m Model) helpView(w int) []string {
 	case m.readOnly():
 		title = " " + s.Context.Render("Keys") + "  " + s.Badge.Render(" READ-ONLY ") + s.Dim.Render(" ctrl+d/x, u and R need --write")
 	case m.fleet && m.readOnlyCount() > 0:
-		title = " " + s.Context.Render("Keys") + s.Dim.Render(fmt.Sprintf("  ctrl+d/x, u and R work on rows of the contexts that may write; %d of %d are read-only (: shows which)", m.readOnlyCount(), len(m.members)))
+		title = " " + s.Context.Render("Keys") + s.Dim.Render(fmt.Sprintf("  ctrl+d/x, u and R work on rows of the contexts that may write; %d of %d are read-only (: shows which)", m.readOnlyCount(), len(m.contexts)))
 	}
 	lines := []string{title}
 	var cols [][]string

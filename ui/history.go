@@ -153,7 +153,7 @@ func (m Model) goneAt(e *model.Entry) time.Time {
 			return ev.at
 		}
 	}
-	return m.memberOf(e).lastOK
+	return m.contextOf(e).lastOK
 }
 
 // describe is the history line of an event, raw (the view sanitizes).

@@ -241,3 +241,15 @@ func TestFilterNarrowingAgreesWithAFreshFilter(t *testing.T) {
 		t.Errorf("after a poll %d rows match %q, want 3", len(m.rows), m.filter.Value())
 	}
 }
+
+// A row key with no row under the cursor does nothing: it never falls
+// through to another binding.
+func TestRowKeysWithoutARowDoNothing(t *testing.T) {
+	m := newModel(120, 30, []model.Entry{}, writable(&fakeReleaser{}))
+	for _, k := range []string{"enter", "c", "x", "ctrl+d", "R"} {
+		next, cmd := sendCmd(m, keyMsg(k))
+		if next.screen != screenMain || next.dialog != nil || next.filtering || cmd != nil {
+			t.Errorf("%s on an empty table: screen %v, dialog %v, cmd %v", k, next.screen, next.dialog != nil, cmd != nil)
+		}
+	}
+}

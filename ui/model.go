@@ -58,9 +58,9 @@ type Model struct {
 	width, height int
 	now           time.Time
 
-	// members are the contexts read, each on its own schedule: one, or
+	// contexts are the contexts read, each on its own schedule: one, or
 	// several in a fleet. Their entries are the data.
-	members []contextState
+	contexts []contextState
 	// fleet is set when several contexts are shown at once: rows carry
 	// a CONTEXT column and each row's context decides what can be done.
 	fleet bool
@@ -130,15 +130,15 @@ func New(cfg Config, src Source) Model {
 	return m
 }
 
-// assemble is the model shared by New and NewFleet, over members whose
+// assemble is the model shared by New and NewFleet, over contexts whose
 // configs have their defaults.
-func assemble(cfg Config, members []contextState) Model {
+func assemble(cfg Config, contexts []contextState) Model {
 	fi := textinput.New()
 	fi.Prompt = "/"
 	fi.Placeholder = "words: path, who, operation, lock ID, context"
 	keys := DefaultKeyMap()
 	tables, probed := false, false
-	for _, mem := range members {
+	for _, mem := range contexts {
 		tables = tables || mem.cfg.Table != ""
 		probed = probed || mem.cfg.Prober != nil && mem.cfg.Table != ""
 	}
@@ -149,7 +149,7 @@ func assemble(cfg Config, members []contextState) Model {
 	// (and d, H, R only say why, see noDigests).
 	keys.Digests.SetEnabled(tables)
 	return Model{
-		cfg: cfg, members: members, reads: make(chan struct{}, maxReads), keys: keys, styles: NewStyles(true), help: help.New(), filter: fi,
+		cfg: cfg, contexts: contexts, reads: make(chan struct{}, maxReads), keys: keys, styles: NewStyles(true), help: help.New(), filter: fi,
 		width: 80, height: 24, now: cfg.Now(), newSince: map[rowKey]newMark{},
 		probes: map[rowKey]model.DigestReport{}, dual: map[rowKey]bool{}, ownGone: map[rowKey]string{},
 	}
@@ -163,8 +163,8 @@ var noDigests = func() key.Binding {
 }()
 
 // Messages. Each I/O result comes back as one of these. A poll's reply
-// names its member (the index of its context) and that member's poll
-// generation.
+// names its member (the index of its context in Model.contexts) and that
+// context's poll generation.
 type (
 	tickMsg     time.Time
 	pollDueMsg  struct{ member, gen int }
@@ -187,7 +187,7 @@ type (
 // asks the terminal for its background colour.
 func (m Model) Init() tea.Cmd {
 	cmds := []tea.Cmd{tick(), tea.RequestBackgroundColor}
-	for i := range m.members {
+	for i := range m.contexts {
 		cmds = append(cmds, m.scan(i), m.describe(i))
 	}
 	return tea.Batch(cmds...)
@@ -199,9 +199,9 @@ func tick() tea.Cmd {
 
 // Update routes a message. It does no I/O: reads happen in commands.
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
-	// The model is a value: the members it changes are its own copy, so
+	// The model is a value: the contexts it changes are its own copy, so
 	// an older copy of the model never sees this message.
-	m.members = slices.Clone(m.members)
+	m.contexts = slices.Clone(m.contexts)
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
@@ -221,7 +221,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.recount()
 		return m, tick()
 	case pollDueMsg:
-		mem := &m.members[msg.member]
+		mem := &m.contexts[msg.member]
 		if msg.gen != mem.gen {
 			return m, nil
 		}
@@ -254,7 +254,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 // the selection on the same LockID when it is still there.
 func (m *Model) rebuildRows() {
 	ordered := make([]*model.Entry, 0, m.entryCount())
-	for _, mem := range m.members {
+	for _, mem := range m.contexts {
 		if m.only != "" && mem.cfg.Context != m.only {
 			continue
 		}
@@ -403,8 +403,8 @@ func (m Model) onAnyScreenKey(msg tea.KeyPressMsg) (next Model, cmd tea.Cmd, don
 		m.helpTop = 0
 	case key.Matches(msg, k.Refresh):
 		// r re-reads everything now, the buckets too.
-		for i := range m.members {
-			m.members[i].filesAt = time.Time{}
+		for i := range m.contexts {
+			m.contexts[i].filesAt = time.Time{}
 		}
 		return m, m.refreshNow(), true
 	case key.Matches(msg, k.Undo):
@@ -460,17 +460,10 @@ func (m *Model) onMoveKey(msg tea.KeyPressMsg) bool {
 // the cursor, and how the rows are filtered, sorted and shown.
 func (m Model) onTableKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	k := m.keys
-	e := m.current()
+	if key.Matches(msg, k.Detail, k.Copy, k.Unlock, k.Repair) {
+		return m.onRowKey(msg)
+	}
 	switch {
-	case key.Matches(msg, k.Detail) && e != nil:
-		m.detail, m.screen, m.detailTop = e, screenDetail, 0
-		return m, m.probe(e)
-	case key.Matches(msg, k.Copy) && e != nil:
-		return m, m.copyID(e)
-	case key.Matches(msg, k.Unlock) && e != nil:
-		return m, m.openUnlock(e)
-	case key.Matches(msg, k.Repair) && e != nil:
-		return m, m.openRepair(e)
 	case key.Matches(msg, k.Filter):
 		m.filtering = true
 		return m, m.filter.Focus()
@@ -499,6 +492,24 @@ func (m Model) onTableKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		m.openContexts()
 	}
 	return m, nil
+}
+
+// onRowKey acts on the row under the cursor: details, copy, unlock,
+// repair. With no row the key does nothing.
+func (m Model) onRowKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+	k, e := m.keys, m.current()
+	switch {
+	case e == nil:
+		return m, nil
+	case key.Matches(msg, k.Detail):
+		m.detail, m.screen, m.detailTop = e, screenDetail, 0
+		return m, m.probe(e)
+	case key.Matches(msg, k.Copy):
+		return m, m.copyID(e)
+	case key.Matches(msg, k.Unlock):
+		return m, m.openUnlock(e)
+	}
+	return m, m.openRepair(e)
 }
 
 // checkHealth checks every digest against its state object, reading the
@@ -553,7 +564,7 @@ func (m Model) scroll(msg tea.KeyPressMsg, top int) int {
 // may write. Read-only contexts have no Releaser: the write keys only say
 // so.
 func (m Model) readOnly() bool {
-	for _, mem := range m.members {
+	for _, mem := range m.contexts {
 		if !mem.cfg.readOnly() {
 			return false
 		}

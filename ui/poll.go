@@ -17,12 +17,12 @@ import (
 // one read at a time per context and at most maxReads in all, and what a
 // read's answer does.
 
-// scan reads member i's places in a command; the reply carries its
+// scan reads context i's places in a command; the reply carries its
 // current generation. The buckets are listed only when S3PollInterval
 // has passed since their last listing: in between, their last lock files
 // are shown with the fresh table.
 func (m Model) scan(i int) tea.Cmd {
-	mem := &m.members[i]
+	mem := &m.contexts[i]
 	src, digests, now, gen, name := mem.src, m.showDigests, m.cfg.Now, mem.gen, mem.cfg.Context
 	timeout := max(30*time.Second, 3*mem.cfg.PollInterval)
 	listFiles := mem.filesDue(now())
@@ -71,51 +71,51 @@ func pollAfter(d time.Duration, member, gen int) tea.Cmd {
 // file just released as still held (and the lock flagged ≠), or one just
 // restored as missing.
 func (m *Model) refreshAfterWrite(context string) tea.Cmd {
-	i := m.memberIndex(context)
+	i := m.contextIndex(context)
 	if i < 0 {
 		return nil
 	}
-	m.members[i].filesAt = time.Time{}
-	return m.refreshMember(i)
+	m.contexts[i].filesAt = time.Time{}
+	return m.refreshContext(i)
 }
 
-// refreshNow starts a new poll of every context, dropping whatever is in
-// flight.
+// refreshNow asks a new read of every context: started now, or, where
+// one is in flight, owed and started when it answers (refreshContext).
 func (m *Model) refreshNow() tea.Cmd {
-	cmds := make([]tea.Cmd, len(m.members))
-	for i := range m.members {
-		cmds[i] = m.refreshMember(i)
+	cmds := make([]tea.Cmd, len(m.contexts))
+	for i := range m.contexts {
+		cmds[i] = m.refreshContext(i)
 	}
 	return tea.Batch(cmds...)
 }
 
-// refreshMember starts a new poll generation of member i. A context has
+// refreshContext starts a new poll generation of context i. A context has
 // one read at a time: while one is in flight, the new read is owed and
 // starts when that one answers (see next), so pressing r at a hanging
 // context never piles scans onto it, and a paced table is never scanned
 // twice at once behind its read budget's back.
-func (m *Model) refreshMember(i int) tea.Cmd {
-	if m.members[i].polling {
-		m.members[i].owed = true
+func (m *Model) refreshContext(i int) tea.Cmd {
+	if m.contexts[i].polling {
+		m.contexts[i].owed = true
 		return nil
 	}
-	m.members[i].gen++
-	m.members[i].polling = true
+	m.contexts[i].gen++
+	m.contexts[i].polling = true
 	return m.scan(i)
 }
 
-// next arms member i's next poll after a read ended at at: now, when a
+// next arms context i's next poll after a read ended at at: now, when a
 // read was asked for while that one was in flight, else after wait.
 func (m *Model) next(i int, at time.Time, wait time.Duration, reason string) tea.Cmd {
-	if mem := &m.members[i]; mem.owed {
+	if mem := &m.contexts[i]; mem.owed {
 		mem.owed = false
-		return m.refreshMember(i)
+		return m.refreshContext(i)
 	}
-	return m.members[i].schedule(i, at, wait, reason)
+	return m.contexts[i].schedule(i, at, wait, reason)
 }
 
 func (m Model) onSnapshot(msg snapshotMsg) (tea.Model, tea.Cmd) {
-	mem := &m.members[msg.member]
+	mem := &m.contexts[msg.member]
 	if msg.gen != mem.gen {
 		m.cfg.Logf("dropped reply of poll %d of %s (current %d)", msg.gen, sanitize.OrDash(mem.cfg.Context), mem.gen)
 		return m, nil
@@ -190,7 +190,7 @@ func (mem *contextState) backoff(n int) time.Duration {
 	return min(d, maxBackoff)
 }
 
-// schedule arms member i's next poll after wait and remembers when it
+// schedule arms context i's next poll after wait and remembers when it
 // comes and why it is later than the poll interval, for the header.
 func (mem *contextState) schedule(i int, at time.Time, wait time.Duration, reason string) tea.Cmd {
 	mem.nextPoll, mem.paceReason = at.Add(wait), reason

@@ -14,13 +14,13 @@ import (
 // This file keeps the bookkeeping of snapshots: what appeared, what
 // vanished, what is new, the header's counts.
 
-// apply installs a new snapshot of member i: marks what appeared,
+// apply installs a new snapshot of context i: marks what appeared,
 // announces what vanished, and rebuilds the visible rows. Both snapshots
 // are sorted by LockID (the Source contract), so one merge pass finds the
 // changes without a map of 100,000 keys.
 func (m *Model) apply(i int, entries []model.Entry, at time.Time) {
 	m.expireNew()
-	mem := &m.members[i]
+	mem := &m.contexts[i]
 	// One pass over both snapshots does the diff, the new marks, the
 	// one-place flags and this context's counts: at 100,000 entries every
 	// pass is memory traffic, so they share one.
@@ -119,11 +119,11 @@ func (m *Model) find(e *model.Entry) *model.Entry { return m.findKey(keyOf(e)) }
 
 // findKey returns the current entry of a row, or nil.
 func (m *Model) findKey(k rowKey) *model.Entry {
-	i := m.memberIndex(k.ctx)
+	i := m.contextIndex(k.ctx)
 	if i < 0 {
 		return nil
 	}
-	return findIn(m.members[i].entries, k.id)
+	return findIn(m.contexts[i].entries, k.id)
 }
 
 // findIn searches entries, sorted by LockID.
@@ -178,8 +178,8 @@ type counts struct {
 // recount walks all entries once, each judged by its context's stale
 // threshold, as time passes; View only reads the result.
 func (m *Model) recount() {
-	for i := range m.members {
-		mem := &m.members[i]
+	for i := range m.contexts {
+		mem := &m.contexts[i]
 		var c counts
 		for j := range mem.entries {
 			e := &mem.entries[j]
@@ -196,7 +196,7 @@ func (m *Model) recount() {
 	if len(m.newSince) > 0 && len(m.newSince) < 1000 {
 		for k, n := range m.newSince {
 			if e := m.findKey(k); e != nil && e.Info.ID == n.id {
-				m.members[m.memberIndex(k.ctx)].counts.fresh++
+				m.contexts[m.contextIndex(k.ctx)].counts.fresh++
 			}
 		}
 	}
@@ -206,8 +206,8 @@ func (m *Model) recount() {
 // sumCounts adds up the counts of the contexts shown.
 func (m *Model) sumCounts() {
 	var c counts
-	for i := range m.members {
-		if mem := &m.members[i]; m.shows(mem.cfg.Context) {
+	for i := range m.contexts {
+		if mem := &m.contexts[i]; m.shows(mem.cfg.Context) {
 			c.Tally = c.Plus(mem.counts.Tally)
 			c.fresh += mem.counts.fresh
 		}

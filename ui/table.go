@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"charm.land/lipgloss/v2"
 
@@ -101,11 +102,7 @@ func (m Model) mainView(w, h int) []string {
 // shownPath is the state path a row stands for, sanitized: a malformed
 // row's key as stored, -md5 and all.
 func shownPath(e *model.Entry) string {
-	p := e.Path()
-	if e.Kind == model.KindMalformed {
-		p = e.LockID
-	}
-	return sanitize.Text(sanitize.OrDash(p))
+	return sanitize.Text(model.Columns[model.ColState].Cell(e, time.Time{}))
 }
 
 // row renders one entry, its state path shown as path (from statePaths).
@@ -149,7 +146,6 @@ func (m Model) row(e *model.Entry, path string, c columns, selected bool, w int)
 	// for the UI's own: the context's mark, the state as statePaths cut
 	// it, the holder (or a digest's health, a malformed item's problem)
 	// and the age (a clock ahead said short).
-	ctxStyle := s.ContextMark(m.cfgOf(e).Color)
 	var cells []string
 	for _, col := range model.Columns {
 		width := c[col.ID]
@@ -160,6 +156,7 @@ func (m Model) row(e *model.Entry, path string, c columns, selected bool, w int)
 		var style *lipgloss.Style
 		switch col.ID {
 		case model.ColContext:
+			ctxStyle := s.ContextMark(m.cfgOf(e).Color)
 			text, style = ShownMark(m.cfgOf(e).mark()), &ctxStyle
 		case model.ColState:
 			text = path

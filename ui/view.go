@@ -8,21 +8,11 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
-	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/lockwarden/lockwarden/model"
 	"github.com/lockwarden/lockwarden/sanitize"
 )
-
-// headerLines is the title, the counts and a rule; a fleet's header adds
-// a line of each context's health.
-func (m Model) headerLines() int {
-	if m.fleet {
-		return 4
-	}
-	return 3
-}
 
 // View renders the whole screen. Only the visible rows are rendered, so
 // the cost does not grow with the size of the table.
@@ -63,51 +53,6 @@ func (m Model) render() string {
 		lines[i] = fit(l, w)
 	}
 	return strings.Join(lines, "\n")
-}
-
-// countWords are the header's counts of the rows shown: locks, and how
-// many are stale, new or malformed.
-func (m Model) countWords() []string {
-	s := m.styles
-	locks, stale, fresh, malformed := m.counts.Locks, m.counts.Stale, m.counts.fresh, m.counts.Malformed
-	counts := []string{fmt.Sprintf("%d lock%s", locks, model.Plural(locks, "", "s"))}
-	if stale > 0 {
-		counts = append(counts, s.Stale.Render(fmt.Sprintf("%d stale", stale)))
-	}
-	if fresh > 0 {
-		counts = append(counts, s.New.Render(fmt.Sprintf("%d new", fresh)))
-	}
-	if malformed > 0 {
-		counts = append(counts, s.Malformed.Render(fmt.Sprintf("%d malformed", malformed)))
-	}
-	return counts
-}
-
-// keepFitting keeps, from items listed most important first, those that
-// fit in room, and joins them in reading order: the most important last.
-func keepFitting(items []string, room int) string {
-	var kept []string
-	for _, item := range items {
-		if w := lipgloss.Width(item) + 2; w <= room {
-			kept = append([]string{item}, kept...)
-			room -= w
-		}
-	}
-	return strings.Join(kept, "  ")
-}
-
-// sortLabel is the header's order of the rows: "sort: age ▼".
-func (m Model) sortLabel() string {
-	return "sort: " + m.sortKey.String() + " " + m.sortArrow()
-}
-
-// position says which rows are on screen when not all of them fit.
-func (m Model) position() string {
-	h := m.bodyHeight()
-	if m.screen != screenMain || len(m.rows) <= h {
-		return ""
-	}
-	return fmt.Sprintf("rows %d–%d of %d", m.offset+1, min(len(m.rows), m.offset+h), len(m.rows))
 }
 
 // statusLines is the status line, or the error banner, wrapped to at most
@@ -270,7 +215,7 @@ func (m Model) watched() string {
 	if m.only != "" {
 		return "context " + m.only
 	}
-	return fmt.Sprintf("%d contexts", len(m.members))
+	return fmt.Sprintf("%d contexts", len(m.contexts))
 }
 
 // watched says what a context reads: "table T", "bucket B", or both.
@@ -298,24 +243,12 @@ func (mem *contextState) placeWord() string {
 	return "table"
 }
 
-// watchedStyled is watched for the header, the names styled.
-func (mem *contextState) watchedStyled(s Styles) string {
-	var parts []string
-	if mem.cfg.Table != "" {
-		parts = append(parts, "table "+s.Context.Render(sanitize.Text(mem.cfg.Table)))
-	}
-	if n := len(mem.cfg.Buckets); n > 0 {
-		parts = append(parts, model.Plural(n, "bucket ", "buckets ")+s.Context.Render(sanitize.Text(strings.Join(mem.cfg.Buckets, ", "))))
-	}
-	return strings.Join(parts, " · ")
-}
-
 // failing are the contexts whose last read failed, in order.
 func (m Model) failing() []*contextState {
 	var out []*contextState
-	for i := range m.members {
-		if m.members[i].failures > 0 {
-			out = append(out, &m.members[i])
+	for i := range m.contexts {
+		if m.contexts[i].failures > 0 {
+			out = append(out, &m.contexts[i])
 		}
 	}
 	return out
@@ -325,10 +258,10 @@ func (m Model) failing() []*contextState {
 // the lock files), each context's named in a fleet.
 func (m Model) notes() []string {
 	var out []string
-	for i := range m.members {
-		for _, n := range m.members[i].notes {
+	for i := range m.contexts {
+		for _, n := range m.contexts[i].notes {
 			if m.fleet {
-				n = m.members[i].cfg.Context + ": " + n
+				n = m.contexts[i].cfg.Context + ": " + n
 			}
 			out = append(out, n)
 		}

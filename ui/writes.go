@@ -109,14 +109,14 @@ type repairedMsg struct {
 // repairDigest runs the guarded digest repair in a command, against the
 // digest as observed when the dialog was confirmed.
 func (m Model) repairDigest(ctxName string, r model.DigestReport) tea.Cmd {
-	i := m.memberIndex(ctxName)
-	if i < 0 || m.members[i].cfg.readOnly() {
+	i := m.contextIndex(ctxName)
+	if i < 0 || m.contexts[i].cfg.readOnly() {
 		// Never another context's write path: refuse.
 		return func() tea.Msg {
 			return repairedMsg{context: ctxName, report: r, err: fmt.Errorf("context %q may not write here", ctxName)}
 		}
 	}
-	rel := m.members[i].cfg.Releaser
+	rel := m.contexts[i].cfg.Releaser
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()

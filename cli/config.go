@@ -455,6 +455,40 @@ func envViper() *viper.Viper {
 	return v
 }
 
+// CopyArgs are the flags a command printed for the operator to copy must
+// carry to reach the same place with the same audit log, and as the same
+// writer: --write when it lifted a read-only, the context and the flags
+// that overrode it (GivenArgs), or without a context the table, region,
+// endpoints and buckets resolved. It is the one place that command is
+// built.
+func (s Settings) CopyArgs() string {
+	out := ""
+	if s.WriteLifted {
+		out = " --write"
+	}
+	if s.Context != "" {
+		// The context, and whatever flags overrode it on this run.
+		return sanitize.Text(out + " --context " + shellWord(s.Context) + s.GivenArgs)
+	}
+	out += s.GivenArgs
+	if s.Table != "" {
+		out += " --table " + shellWord(s.Table)
+	}
+	if s.Region != "" {
+		out += " --region " + shellWord(s.Region)
+	}
+	if s.Endpoint != "" {
+		out += " --endpoint-url " + shellWord(s.Endpoint)
+	}
+	for _, b := range s.Buckets {
+		out += " --bucket " + shellWord(b)
+	}
+	if s.S3Endpoint != "" {
+		out += " --s3-endpoint-url " + shellWord(s.S3Endpoint)
+	}
+	return sanitize.Text(out)
+}
+
 // givenArgs repeats the connection flags set on the command line. With a
 // context all of them; without one, the table's and buckets' flags are
 // rebuilt from the resolved settings instead, so only the others.

@@ -390,14 +390,14 @@ func TestPrintedCommandsRepeatWhatWasGiven(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := tableArgs(s), " --write --context Prod-EU --profile admin --audit-file '/tmp/my audit.jsonl' --region eu-west-1"; got != want {
+	if got, want := s.CopyArgs(), " --write --context Prod-EU --profile admin --audit-file '/tmp/my audit.jsonl' --region eu-west-1"; got != want {
 		t.Errorf("with a context:\n got %q\nwant %q", got, want)
 	}
 	s, err = settingsWith(t, "", nil, "--table", "locks", "--audit-file", "/tmp/a.jsonl", "--bucket", "tf state")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := tableArgs(s), " --audit-file /tmp/a.jsonl --table locks --bucket 'tf state'"; got != want {
+	if got, want := s.CopyArgs(), " --audit-file /tmp/a.jsonl --table locks --bucket 'tf state'"; got != want {
 		t.Errorf("without one:\n got %q\nwant %q", got, want)
 	}
 }

@@ -282,7 +282,7 @@ confirmed, changed since read).`,
 			res, err := svc.RepairDigest(ctx, r, fmt.Sprintf("digest %s, state object MD5 %s", sanitize.OrDash(r.Stored), r.State.MD5))
 			var unrecorded *guard.UnrecordedError
 			if errors.As(err, &unrecorded) {
-				fmt.Fprintf(env.Stdout, "\nDigest of %s set to %s.\nTo undo: lockwarden restore %s%s\n", sanitize.Text(path), r.State.MD5, res.RecordID, tableArgs(s))
+				fmt.Fprintf(env.Stdout, "\nDigest of %s set to %s.\nTo undo: lockwarden restore %s%s\n", sanitize.Text(path), r.State.MD5, res.RecordID, s.CopyArgs())
 				return &exitError{code: ExitUnrecorded, err: err}
 			}
 			var refusal *model.Refusal
@@ -292,7 +292,7 @@ confirmed, changed since read).`,
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(env.Stdout, "\nDigest of %s set to %s.\nAudit record %s. To undo: lockwarden restore %s%s\n", sanitize.Text(path), r.State.MD5, res.RecordID, res.RecordID, tableArgs(s))
+			fmt.Fprintf(env.Stdout, "\nDigest of %s set to %s.\nAudit record %s. To undo: lockwarden restore %s%s\n", sanitize.Text(path), r.State.MD5, res.RecordID, res.RecordID, s.CopyArgs())
 			return nil
 		},
 	}

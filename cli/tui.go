@@ -180,7 +180,7 @@ func printWrites(w io.Writer, writes []ui.Write, settingsOf func(context string)
 	}
 	for _, wr := range writes {
 		fmt.Fprintf(w, "  %s  %s\n", wr.At.Format("15:04:05"), wr.String())
-		where := tableArgs(settingsOf(wr.Context))
+		where := settingsOf(wr.Context).CopyArgs()
 		switch {
 		case wr.Undoable():
 			fmt.Fprintf(w, "            to undo: lockwarden restore %s%s\n", sanitize.Text(wr.RecordID), where)

@@ -175,11 +175,11 @@ func released(env *Env, s Settings, lockID string, res guard.Result, err error) 
 	var unrecorded *guard.UnrecordedError
 	switch {
 	case errors.As(err, &unrecorded):
-		fmt.Fprintf(env.Stdout, "\nReleased %s.\nTo undo: lockwarden restore %s%s\n", sanitize.Text(lockID), res.RecordID, tableArgs(s))
+		fmt.Fprintf(env.Stdout, "\nReleased %s.\nTo undo: lockwarden restore %s%s\n", sanitize.Text(lockID), res.RecordID, s.CopyArgs())
 		return &exitError{code: ExitUnrecorded, err: err}
 	case errors.Is(err, lwaws.ErrOutcomeUnknown):
 		return fmt.Errorf("%w (audit %s: the lock may still be held — check with 'lockwarden list%s'; if it went, lockwarden restore %s%s puts it back, after checking that the release removed it)",
-			err, res.RecordID, tableArgs(s), res.RecordID, tableArgs(s))
+			err, res.RecordID, s.CopyArgs(), res.RecordID, s.CopyArgs())
 	case errors.As(err, &partial):
 		return err
 	case errors.As(err, &changed) && changed.Gone():
@@ -190,37 +190,8 @@ func released(env *Env, s Settings, lockID string, res guard.Result, err error) 
 		return err
 	}
 	fmt.Fprintf(env.Stdout, "\nReleased %s.\nAudit record %s. To undo: lockwarden restore %s%s\n",
-		sanitize.Text(lockID), res.RecordID, res.RecordID, tableArgs(s))
+		sanitize.Text(lockID), res.RecordID, res.RecordID, s.CopyArgs())
 	return nil
-}
-
-// tableArgs repeats how the table was chosen, for a command to copy.
-func tableArgs(s Settings) string {
-	out := ""
-	if s.WriteLifted {
-		out = " --write"
-	}
-	if s.Context != "" {
-		// The context, and whatever flags overrode it on this run.
-		return sanitize.Text(out + " --context " + shellWord(s.Context) + s.GivenArgs)
-	}
-	out += s.GivenArgs
-	if s.Table != "" {
-		out += " --table " + shellWord(s.Table)
-	}
-	if s.Region != "" {
-		out += " --region " + shellWord(s.Region)
-	}
-	if s.Endpoint != "" {
-		out += " --endpoint-url " + shellWord(s.Endpoint)
-	}
-	for _, b := range s.Buckets {
-		out += " --bucket " + shellWord(b)
-	}
-	if s.S3Endpoint != "" {
-		out += " --s3-endpoint-url " + shellWord(s.S3Endpoint)
-	}
-	return sanitize.Text(out)
 }
 
 // stateEvidence says, sanitized, what the state object's last write tells

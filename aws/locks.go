@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"slices"
-	"strings"
 	"sync"
 
 	"github.com/lockwarden/lockwarden/model"
@@ -107,5 +106,5 @@ func unreadPlace(err error) model.UnreadPlace {
 	if errors.As(err, &be) {
 		place = be.Place()
 	}
-	return model.UnreadPlace{Place: place, Why: strings.Join(strings.Fields(err.Error()), " ")}
+	return model.UnreadPlace{Place: place, Why: err.Error()}
 }

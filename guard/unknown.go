@@ -61,7 +61,8 @@ func outcomeWords(outcome string) string {
 // outcome may be restored: not when the lock is known to have been held,
 // or its holder alive, after the release; only with ConfirmUnknown when
 // nothing tells either way. A lock held now is left for restore to report
-// (held by another, or already back), as is a read that fails.
+// (held by another, or already back); a lock that cannot be read is not
+// restored: that it is absent is the very thing to check.
 func (s *Service) checkUnknownRelease(ctx context.Context, intent, outcome *audit.Record) error {
 	if s.sawDone(intent.RecordID) {
 		return nil // this run saw the release answered, unrecorded

@@ -41,7 +41,8 @@ type Snapshot struct {
 type UnreadPlace struct {
 	// Place is "bucket NAME" or "bucket NAME/PREFIX".
 	Place string
-	// Why is the error, in one line.
+	// Why is the error, as it was said: whoever shows it folds it onto
+	// one line and makes it printable.
 	Why string
 }
 

@@ -174,7 +174,7 @@ func (mem *contextState) healthLine(m Model) string {
 		parts = append(parts, "⟳ reading…")
 	case len(mem.unread) > 0:
 		for _, u := range mem.unread {
-			parts = append(parts, "⚠ partly read: "+sanitize.Text(u.Place)+" not read: "+sanitize.Text(u.Why))
+			parts = append(parts, "⚠ partly read: "+sanitize.Text(u.Place)+" not read: "+sanitize.Text(sanitize.OneLine(u.Why)))
 		}
 	default:
 		parts = append(parts, "● live, read "+model.Ago(m.now, mem.lastOK))

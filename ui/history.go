@@ -50,7 +50,7 @@ type Write struct {
 	// Note qualifies a write that did not go quite as planned ("partly:
 	// the lock-table item was not removed").
 	Note string
-	// Unknown is set when no answer said whether the write happened: it
+	// Unknown is set when no answer said whether a release happened: it
 	// is not told as done, nor offered as undoable.
 	Unknown bool
 	At      time.Time
@@ -62,10 +62,8 @@ type Write struct {
 func (w Write) String() string {
 	var s string
 	switch {
-	case w.Unknown && w.Kind == WriteRelease:
-		s = "tried to release " + w.Path + ", outcome unknown: it may or may not have gone"
 	case w.Unknown:
-		s = "tried to write " + w.Path + ", outcome unknown"
+		s = triedToRelease(w.Path)
 	case w.Kind == WriteRelease:
 		s = "released " + w.Path
 	case w.Kind == WriteRestore:
@@ -87,6 +85,12 @@ func (w Write) String() string {
 		s += ", undone by " + w.UndoneBy
 	}
 	return sanitize.Text(s)
+}
+
+// triedToRelease says what a release of unknown outcome did, as far as
+// anyone knows: only a release's answer is ever lost unread.
+func triedToRelease(path string) string {
+	return "tried to release " + path + ", outcome unknown: it may or may not have gone"
 }
 
 // Undoable reports whether `lockwarden restore RecordID` would undo w:
@@ -161,7 +165,7 @@ func (ev event) describe() string {
 	var s string
 	switch {
 	case ev.unknown:
-		s = "tried to release " + ev.entry.Path() + ", outcome unknown: it may or may not have gone"
+		s = triedToRelease(ev.entry.Path())
 	case ev.kind == WriteRelease:
 		s = "released " + describeRelease(ev.entry, ev.at)
 	case ev.kind == WriteRestore:

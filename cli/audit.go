@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/lockwarden/lockwarden/audit"
+	"github.com/lockwarden/lockwarden/config"
 	"github.com/lockwarden/lockwarden/model"
 	"github.com/lockwarden/lockwarden/sanitize"
 )
@@ -32,7 +33,7 @@ record, intent and outcome, exactly as stored.`,
 			if err := checkOutput(output); err != nil {
 				return err
 			}
-			s, err := LoadSettings(cmd.Flags())
+			s, err := config.Load(cmd.Flags())
 			if err != nil {
 				return err
 			}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/lockwarden/lockwarden/audit"
+	"github.com/lockwarden/lockwarden/config"
 	"github.com/lockwarden/lockwarden/guard"
 )
 
@@ -73,7 +74,7 @@ func TestUIAuditWarningsGoToItsLog(t *testing.T) {
 	env := &Env{Now: func() time.Time { return fixtureNow }, Stderr: &stderr}
 	var lines []string
 	logf := func(format string, a ...any) { lines = append(lines, fmt.Sprintf(format, a...)) }
-	s := Settings{Table: "locks", Endpoint: rec.URL, StaleAfter: time.Hour, PollInterval: time.Second, Segments: 1, AuditFile: path}
+	s := config.Settings{Table: "locks", Endpoint: rec.URL, StaleAfter: time.Hour, PollInterval: time.Second, Segments: 1, AuditFile: path}
 	_, cfg, err := connect(context.Background(), env, s, logf)
 	if err != nil {
 		t.Fatal(err)

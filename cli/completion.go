@@ -1,17 +1,13 @@
 package cli
 
 import (
-	"errors"
-	"io/fs"
-	"os"
 	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
-	"github.com/spf13/viper"
 
 	"github.com/lockwarden/lockwarden/audit"
+	"github.com/lockwarden/lockwarden/config"
 	"github.com/lockwarden/lockwarden/sanitize"
 )
 
@@ -37,7 +33,7 @@ func registerCompletions(root *cobra.Command) {
 // name several, comma-separated: the last name is completed, after the
 // ones already typed, and a name already typed is not offered again.
 func completeContexts(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
-	names, err := configuredContexts(cmd.Flags())
+	names, err := config.ContextNames(cmd.Flags())
 	if err != nil {
 		return nil, noCompletions
 	}
@@ -56,29 +52,6 @@ func completeContexts(cmd *cobra.Command, args []string, toComplete string) ([]c
 	return out, noCompletions
 }
 
-// configuredContexts reads the context names from the config file that a
-// run with these flags would read (--config, LOCKWARDEN_CONFIG, or the
-// default path), without resolving anything else: a stale
-// LOCKWARDEN_CONTEXT must not stop the operator completing a good one.
-func configuredContexts(flags *pflag.FlagSet) ([]string, error) {
-	v := viper.New()
-	v.SetEnvPrefix(envPrefix)
-	v.AutomaticEnv()
-	path, _ := flagOrEnv(flags, v, "config")
-	if path == "" {
-		path = DefaultConfigPath()
-	}
-	raw, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	_, _, names, err := decodeConfig(viper.New(), path, raw)
-	return names, err
-}
-
 // completeRecordIDs offers the IDs of the writes restore can still undo,
 // newest first (the one just made is the likeliest), each described by
 // what it did to which state and when.
@@ -86,7 +59,7 @@ func completeRecordIDs(cmd *cobra.Command, args []string, toComplete string) ([]
 	if len(args) > 0 {
 		return nil, noCompletions
 	}
-	s, err := LoadSettings(cmd.Flags())
+	s, err := config.Load(cmd.Flags())
 	if err != nil {
 		return nil, noCompletions
 	}

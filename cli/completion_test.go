@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/lockwarden/lockwarden/audit"
+	"github.com/lockwarden/lockwarden/config"
 )
 
 const completionConfig = `context: prod
@@ -28,7 +29,7 @@ contexts:
 func completionEnv(t *testing.T, cfg string) string {
 	t.Helper()
 	for _, kv := range os.Environ() {
-		if name, _, _ := strings.Cut(kv, "="); strings.HasPrefix(name, envPrefix+"_") {
+		if name, _, _ := strings.Cut(kv, "="); strings.HasPrefix(name, config.EnvPrefix+"_") {
 			t.Setenv(name, "")
 			os.Unsetenv(name)
 		}

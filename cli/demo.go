@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/lockwarden/lockwarden/config"
 	"github.com/lockwarden/lockwarden/sanitize"
 )
 
@@ -52,7 +53,7 @@ the lockwarden command line of that setup first.`,
 
 // runRefreshingList redraws the list table every poll interval until
 // interrupted.
-func runRefreshingList(cmd *cobra.Command, env *Env, s Settings) error {
+func runRefreshingList(cmd *cobra.Command, env *Env, s config.Settings) error {
 	ctx := cmd.Context()
 	d, err := dial(ctx, s)
 	if err != nil {

@@ -17,6 +17,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	lwaws "github.com/lockwarden/lockwarden/aws"
+	"github.com/lockwarden/lockwarden/config"
 	"github.com/lockwarden/lockwarden/guard"
 	"github.com/lockwarden/lockwarden/model"
 	"github.com/lockwarden/lockwarden/sanitize"
@@ -54,7 +55,7 @@ Exit codes: 0; 1 error; 2 usage; 3 with --exit-code when a digest is not ok.`,
 			if err := checkOutput(output); err != nil {
 				return err
 			}
-			s, err := requireTable(LoadSettings(cmd.Flags()))
+			s, err := requireTable(config.Load(cmd.Flags()))
 			if err != nil {
 				return err
 			}
@@ -242,7 +243,7 @@ confirmed, changed since read).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			path := strings.TrimSuffix(args[0], model.DigestSuffix)
-			s, err := requireTable(LoadSettings(cmd.Flags()))
+			s, err := requireTable(config.Load(cmd.Flags()))
 			if err != nil {
 				return err
 			}

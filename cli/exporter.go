@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/lockwarden/lockwarden/config"
 	"github.com/lockwarden/lockwarden/exporter"
 	"github.com/lockwarden/lockwarden/model"
 	"github.com/lockwarden/lockwarden/sanitize"
@@ -62,7 +63,7 @@ deploy/prometheus/lockwarden-alerts.yml.`,
 			if _, _, err := net.SplitHostPort(listen); err != nil {
 				return usagef("--listen %q is not an address: give HOST:PORT or :PORT (%v)", listen, err)
 			}
-			fleet, err := LoadFleet(cmd.Flags())
+			fleet, err := config.LoadFleet(cmd.Flags())
 			if err != nil {
 				return err
 			}
@@ -106,7 +107,7 @@ func exporterOptions(minInterval, readTimeout string) (exporter.Options, error) 
 
 // exporterTargets connects every context's reader. Nothing that writes is
 // built: the exporter has no write path.
-func exporterTargets(ctx context.Context, fleet []Settings) ([]exporter.Target, error) {
+func exporterTargets(ctx context.Context, fleet []config.Settings) ([]exporter.Target, error) {
 	targets := make([]exporter.Target, 0, len(fleet))
 	for _, s := range fleet {
 		name := s.Context
@@ -165,7 +166,7 @@ func serveExporter(ctx context.Context, env *Env, addr string, targets []exporte
 
 // bucketPlaces names the watched buckets as the exporter's
 // lockwarden_partial_read does.
-func bucketPlaces(s Settings) []string {
+func bucketPlaces(s config.Settings) []string {
 	var out []string
 	for _, bp := range s.BucketPrefixes() {
 		out = append(out, bp.Place())
@@ -177,12 +178,12 @@ func bucketPlaces(s Settings) []string {
 // false): the exporter has no write path, and an operator who asked for
 // one must not believe it has one.
 func refuseWrite(flags *pflag.FlagSet) error {
-	val, given := flagOrEnv(flags, envViper(), "write")
+	val, given := config.FlagOrEnv(flags, "write")
 	if !given {
 		return nil
 	}
-	if b, err := parseBool(val); err == nil && !b {
+	if b, err := config.ParseBool(val); err == nil && !b {
 		return nil
 	}
-	return usagef("the exporter never writes: --write (or %s) has no meaning here; unset it", envName("write"))
+	return usagef("the exporter never writes: --write (or %s) has no meaning here; unset it", config.EnvName("write"))
 }

@@ -12,6 +12,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
+	"github.com/lockwarden/lockwarden/config"
 	"github.com/lockwarden/lockwarden/internal/testenv"
 )
 
@@ -33,7 +34,7 @@ func TestFleetTUIWritesOnlyWhereTheRowsContextMay(t *testing.T) {
 	}
 	t.Setenv("AWS_ACCESS_KEY_ID", "test")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
-	fleet, err := LoadFleet(flagsWith(t, "", nil, "--config", cfgPath, "--all-contexts"))
+	fleet, err := config.LoadFleet(connectionFlags(t, "--config", cfgPath, "--all-contexts"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/lockwarden/lockwarden/config"
 	"github.com/lockwarden/lockwarden/model"
 )
 
@@ -39,7 +40,7 @@ listed (for monitors and cron).`,
 			if err := checkOutput(output); err != nil {
 				return err
 			}
-			fleet, err := LoadFleet(cmd.Flags())
+			fleet, err := config.LoadFleet(cmd.Flags())
 			if err != nil {
 				return err
 			}
@@ -55,7 +56,7 @@ listed (for monitors and cron).`,
 			now := env.Now()
 			entries := selectEntries(snap.Entries, now, s.StaleAfter, staleOnly)
 			if output == "json" {
-				err = writeJSON(env.Stdout, entries, func(*model.Entry) *Settings { return &s }, now)
+				err = writeJSON(env.Stdout, entries, func(*model.Entry) *config.Settings { return &s }, now)
 			} else {
 				err = writeTable(env.Stdout, entries, snap, s, now, staleOnly)
 			}

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/lockwarden/lockwarden/config"
 	"github.com/lockwarden/lockwarden/model"
 	"github.com/lockwarden/lockwarden/sanitize"
 )
@@ -27,7 +28,7 @@ type listOptions struct {
 
 // contextRead is what reading one context of a fleet gave.
 type contextRead struct {
-	s    Settings
+	s    config.Settings
 	snap model.Snapshot
 	err  error
 }
@@ -35,7 +36,7 @@ type contextRead struct {
 // readFleet reads every context concurrently (at most fleetReads at a
 // time); a context that fails keeps its error and does not stop the
 // others.
-func readFleet(ctx context.Context, fleet []Settings, includeDigests bool) []contextRead {
+func readFleet(ctx context.Context, fleet []config.Settings, includeDigests bool) []contextRead {
 	reads := make([]contextRead, len(fleet))
 	var g errgroup.Group
 	g.SetLimit(model.ContextReads)
@@ -53,10 +54,10 @@ func readFleet(ctx context.Context, fleet []Settings, includeDigests bool) []con
 // listFleet lists several contexts' locks in one table or JSON array. A
 // context that could not be read is named on stderr with why, and the
 // exit code is 1; the others are listed all the same.
-func listFleet(cmd *cobra.Command, env *Env, fleet []Settings, opt listOptions) error {
+func listFleet(cmd *cobra.Command, env *Env, fleet []config.Settings, opt listOptions) error {
 	reads := readFleet(cmd.Context(), fleet, opt.all)
 	now := env.Now()
-	settings := map[string]*Settings{}
+	settings := map[string]*config.Settings{}
 	var entries []model.Entry
 	var failed []string
 	for i := range reads {
@@ -78,7 +79,7 @@ func listFleet(cmd *cobra.Command, env *Env, fleet []Settings, opt listOptions) 
 		}
 	}
 	entries = model.Sort(entries, model.SortAge)
-	settingsOf := func(e *model.Entry) *Settings { return settings[e.Context] }
+	settingsOf := func(e *model.Entry) *config.Settings { return settings[e.Context] }
 	var err error
 	if opt.output == "json" {
 		err = writeJSON(env.Stdout, entries, settingsOf, now)
@@ -111,7 +112,7 @@ func listFleet(cmd *cobra.Command, env *Env, fleet []Settings, opt listOptions) 
 
 // writeFleetTable is writeTable with a CONTEXT column, each row judged
 // by its own context's settings, and a summary line per context.
-func writeFleetTable(w io.Writer, entries []model.Entry, reads []contextRead, settingsOf func(*model.Entry) *Settings, now time.Time, staleOnly bool) error {
+func writeFleetTable(w io.Writer, entries []model.Entry, reads []contextRead, settingsOf func(*model.Entry) *config.Settings, now time.Time, staleOnly bool) error {
 	files := false
 	for _, r := range reads {
 		files = files || len(r.s.Buckets) > 0

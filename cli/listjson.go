@@ -5,6 +5,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/lockwarden/lockwarden/config"
 	"github.com/lockwarden/lockwarden/model"
 )
 
@@ -61,7 +62,7 @@ type malformedRecord struct {
 
 // writeJSON writes entries as one JSON array; settingsOf gives the
 // settings of the context an entry was read in.
-func writeJSON(w io.Writer, entries []model.Entry, settingsOf func(*model.Entry) *Settings, now time.Time) error {
+func writeJSON(w io.Writer, entries []model.Entry, settingsOf func(*model.Entry) *config.Settings, now time.Time) error {
 	out := make([]any, 0, len(entries))
 	for i := range entries {
 		e, s := entries[i], settingsOf(&entries[i])

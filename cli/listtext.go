@@ -9,6 +9,7 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/lockwarden/lockwarden/config"
 	"github.com/lockwarden/lockwarden/model"
 	"github.com/lockwarden/lockwarden/sanitize"
 )
@@ -19,7 +20,7 @@ import (
 
 // writeTable writes one context's entries as a table, then the locks
 // whose two places disagree, the malformed items, and a summary line.
-func writeTable(w io.Writer, entries []model.Entry, snap model.Snapshot, s Settings, now time.Time, staleOnly bool) error {
+func writeTable(w io.Writer, entries []model.Entry, snap model.Snapshot, s config.Settings, now time.Time, staleOnly bool) error {
 	// The source column appears only when lock files are watched.
 	cols := textColumns(false, len(s.Buckets) > 0)
 	var tally model.Tally
@@ -90,7 +91,7 @@ func writeTable(w io.Writer, entries []model.Entry, snap model.Snapshot, s Setti
 
 // readWatched says what a read covered: the watched places less those it
 // could not read, which must never be counted as holding no locks.
-func readWatched(s Settings, snap model.Snapshot) string {
+func readWatched(s config.Settings, snap model.Snapshot) string {
 	if !snap.Partial() {
 		return s.Watched()
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/lockwarden/lockwarden/audit"
 	lwaws "github.com/lockwarden/lockwarden/aws"
+	"github.com/lockwarden/lockwarden/config"
 	"github.com/lockwarden/lockwarden/model"
 )
 
@@ -54,7 +55,7 @@ func (e *notFoundError) Error() string { return e.msg }
 // as it is now) or, for an argument without "/", by lock ID (one scan of
 // the table and watched buckets). Several matches are an error that
 // names them; none is a *notFoundError saying what was tried.
-func findLock(ctx context.Context, get func(context.Context, string) (model.Entry, bool, error), scan func(context.Context) ([]model.Entry, error), arg string, s Settings) (lookup, error) {
+func findLock(ctx context.Context, get func(context.Context, string) (model.Entry, bool, error), scan func(context.Context) ([]model.Entry, error), arg string, s config.Settings) (lookup, error) {
 	where := s.Watched()
 	if lockIDLike(arg) {
 		entries, err := scan(ctx)
@@ -108,7 +109,7 @@ func paths(entries []model.Entry) string {
 // findRecord resolves restore's argument: a record ID as is, or the lock
 // ID or state of a release that can still be restored — the latest one
 // not restored since. Several matches are an error listing their IDs.
-func findRecord(log *audit.Log, arg string, s Settings) (string, error) {
+func findRecord(log *audit.Log, arg string, s config.Settings) (string, error) {
 	if strings.HasPrefix(arg, "r-") {
 		return arg, nil
 	}

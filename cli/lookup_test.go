@@ -8,6 +8,7 @@ import (
 	"time"
 
 	lwaws "github.com/lockwarden/lockwarden/aws"
+	"github.com/lockwarden/lockwarden/config"
 	"github.com/lockwarden/lockwarden/model"
 	"github.com/lockwarden/lockwarden/sandbox"
 )
@@ -115,14 +116,14 @@ func TestFindLockRefusesToGuess(t *testing.T) {
 	scan := func(context.Context) ([]model.Entry, error) {
 		return []model.Entry{held["a/app/terraform.tfstate"], held["b/app/terraform.tfstate"]}, nil
 	}
-	s := Settings{Table: "locks", Buckets: []string{"a", "b"}}
+	s := config.Settings{Table: "locks", Buckets: []string{"a", "b"}}
 	_, err := findLock(context.Background(), get, scan, "app/terraform.tfstate", s)
 	if err == nil || !strings.Contains(err.Error(), "app/terraform.tfstate is ambiguous: locks are held on a/app/terraform.tfstate, b/app/terraform.tfstate") {
 		t.Errorf("ambiguous key: %v", err)
 	}
 	// A backend key at the bucket's root is a state, not a lock ID.
 	held["a/terraform.tfstate"] = model.Entry{LockID: "a/terraform.tfstate", Kind: model.KindLock, Info: model.LockInfo{ID: "2"}}
-	if lk, err := findLock(context.Background(), get, scan, "terraform.tfstate", Settings{Table: "locks", Buckets: []string{"a"}}); err != nil || lk.ByLockID || lk.Entry.LockID != "a/terraform.tfstate" {
+	if lk, err := findLock(context.Background(), get, scan, "terraform.tfstate", config.Settings{Table: "locks", Buckets: []string{"a"}}); err != nil || lk.ByLockID || lk.Entry.LockID != "a/terraform.tfstate" {
 		t.Errorf("root key: %+v %v", lk, err)
 	}
 	_, err = findLock(context.Background(), get, scan, "1", s)

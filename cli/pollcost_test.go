@@ -11,6 +11,8 @@ import (
 	"time"
 
 	lwaws "github.com/lockwarden/lockwarden/aws"
+	"github.com/lockwarden/lockwarden/config"
+	"github.com/lockwarden/lockwarden/model"
 	"github.com/lockwarden/lockwarden/sandbox"
 )
 
@@ -68,7 +70,7 @@ func TestS3PollIntervalIsStrict(t *testing.T) {
 	if err != nil || s.S3PollInterval != 5*time.Minute {
 		t.Errorf("config 5m: %v %v", s.S3PollInterval, err)
 	}
-	if s, err := loadWith(t, []string{"--table", "t"}); err != nil || s.S3PollInterval != DefaultS3PollInterval {
+	if s, err := loadWith(t, []string{"--table", "t"}); err != nil || s.S3PollInterval != model.DefaultS3PollInterval {
 		t.Errorf("default: %v %v", s.S3PollInterval, err)
 	}
 	if s, err := loadWith(t, []string{"--config", good, "--context", "prod", "--s3-poll-interval", "2m"}); err != nil || s.S3PollInterval != 2*time.Minute {
@@ -96,14 +98,14 @@ func TestS3PollIntervalIsStrict(t *testing.T) {
 
 // loadWith resolves settings from args as the root command parses them,
 // with no config file but the one given.
-func loadWith(t *testing.T, args []string) (Settings, error) {
+func loadWith(t *testing.T, args []string) (config.Settings, error) {
 	t.Helper()
 	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
 	root := newRoot(&Env{})
 	if err := root.ParseFlags(args); err != nil {
 		t.Fatal(err)
 	}
-	return LoadSettings(root.Flags())
+	return config.Load(root.Flags())
 }
 
 // A poll that leaves the buckets out shows their last listing, with the
@@ -116,7 +118,7 @@ func TestScanPlacesReusesTheLastListing(t *testing.T) {
 	if err := sandbox.LockFile(ctx, sb.S3, li); err != nil {
 		t.Fatal(err)
 	}
-	s := Settings{Region: sandbox.Region, Buckets: []string{sandbox.Bucket}, S3Endpoint: sb.S3URL}
+	s := config.Settings{Region: sandbox.Region, Buckets: []string{sandbox.Bucket}, S3Endpoint: sb.S3URL}
 	cfg, err := lwaws.LoadConfig(ctx, s.Connection())
 	if err != nil {
 		t.Fatal(err)

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	lwaws "github.com/lockwarden/lockwarden/aws"
+	"github.com/lockwarden/lockwarden/config"
 	"github.com/lockwarden/lockwarden/model"
 	"github.com/lockwarden/lockwarden/sanitize"
 )
@@ -35,7 +36,7 @@ func limitMemory() {
 // scanTable connects and reads the table, and the watched buckets' lock
 // files, once. What could not be read of the lock files is warned about
 // on stderr; the listing goes on.
-func scanTable(cmd *cobra.Command, s Settings, includeDigests bool) (model.Snapshot, error) {
+func scanTable(cmd *cobra.Command, s config.Settings, includeDigests bool) (model.Snapshot, error) {
 	ctx := cmd.Context()
 	d, err := dial(ctx, s)
 	if err != nil {
@@ -71,7 +72,7 @@ func scanTable(cmd *cobra.Command, s Settings, includeDigests bool) (model.Snaps
 
 // readContext reads one context of a fleet once — its table and buckets —
 // and marks every entry with the context's name.
-func readContext(ctx context.Context, s Settings, includeDigests bool) (model.Snapshot, error) {
+func readContext(ctx context.Context, s config.Settings, includeDigests bool) (model.Snapshot, error) {
 	d, err := dial(ctx, s)
 	if err != nil {
 		return model.Snapshot{}, err
@@ -89,7 +90,7 @@ const describeGrace = 3 * time.Second
 
 // capacityNote is the one line said when DescribeTable was refused or
 // failed; "" when it answered, or did not in time.
-func capacityNote(described <-chan error, s Settings) string {
+func capacityNote(described <-chan error, s config.Settings) string {
 	select {
 	case err := <-described:
 		if err == nil {
@@ -109,7 +110,7 @@ func capacityNote(described <-chan error, s Settings) string {
 // pollCost says what one read cost: the table's read capacity, the
 // buckets' LIST and GET requests and, polled every s3_poll_interval as
 // the UI does, what that comes to in a day.
-func pollCost(snap model.Snapshot, s Settings) string {
+func pollCost(snap model.Snapshot, s config.Settings) string {
 	var parts []string
 	if s.Table != "" {
 		parts = append(parts, fmt.Sprintf("table %s %.1f RCU", s.Table, snap.ConsumedRCU))

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lockwarden/lockwarden/config"
 	"github.com/spf13/pflag"
 )
 
@@ -38,11 +39,11 @@ func TestReadOnlySpellingsGiveTheUINoWritePath(t *testing.T) {
 			t.Setenv(k, v)
 		}
 		fs := pflag.NewFlagSet("t", pflag.ContinueOnError)
-		addConnectionFlags(fs)
+		config.AddFlags(fs)
 		if err := fs.Parse([]string{"--config", write(c.body), "--context", "prod"}); err != nil {
 			t.Fatal(err)
 		}
-		s, err := LoadSettings(fs)
+		s, err := config.Load(fs)
 		if err != nil {
 			t.Fatalf("%v %q: %v", c.env, c.body, err)
 		}

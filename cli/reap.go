@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/pflag"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/lockwarden/lockwarden/config"
 	"github.com/lockwarden/lockwarden/guard"
 	"github.com/lockwarden/lockwarden/model"
 	"github.com/lockwarden/lockwarden/reap"
@@ -32,7 +33,7 @@ type reapFlags struct {
 }
 
 // policyFor is a context's policy: its config with the flags given over it.
-func (f reapFlags) policyFor(flags *pflag.FlagSet, s Settings) (model.ReapPolicy, error) {
+func (f reapFlags) policyFor(flags *pflag.FlagSet, s config.Settings) (model.ReapPolicy, error) {
 	p := s.Reap
 	p.Operations = append([]string(nil), p.Operations...)
 	if flags.Changed("older-than") {
@@ -135,7 +136,7 @@ operation or config key); 3 refused by max_per_run: nothing released;
 			if err := checkOutput(f.output); err != nil {
 				return err
 			}
-			fleet, err := LoadFleet(cmd.Flags())
+			fleet, err := config.LoadFleet(cmd.Flags())
 			if err != nil {
 				return err
 			}
@@ -189,7 +190,7 @@ func reaperActor() string {
 
 // runReap judges every context, then — with --apply, and only when no
 // context has more candidates than its max_per_run — releases.
-func runReap(ctx context.Context, env *Env, fleet []Settings, policies []model.ReapPolicy, f reapFlags) error {
+func runReap(ctx context.Context, env *Env, fleet []config.Settings, policies []model.ReapPolicy, f reapFlags) error {
 	now := env.Now()
 	// Contexts are judged at once (a few at a time), so a slow or dead
 	// one does not hold the others up; they are released one by one.
@@ -254,7 +255,7 @@ func runReap(ctx context.Context, env *Env, fleet []Settings, policies []model.R
 	}
 	for _, d := range all {
 		if d.Action == reap.Failed {
-			fmt.Fprintf(env.Stderr, "lockwarden: %s%s: %s\n", contextPrefix(Settings{Context: d.Context}), sanitize.Text(d.Entry.LockID), sanitize.Text(sanitize.OneLine(d.Why)))
+			fmt.Fprintf(env.Stderr, "lockwarden: %s%s: %s\n", contextPrefix(config.Settings{Context: d.Context}), sanitize.Text(d.Entry.LockID), sanitize.Text(sanitize.OneLine(d.Why)))
 		}
 	}
 	switch {
@@ -268,7 +269,7 @@ func runReap(ctx context.Context, env *Env, fleet []Settings, policies []model.R
 	return nil
 }
 
-func contextPrefix(s Settings) string {
+func contextPrefix(s config.Settings) string {
 	if s.Context == "" {
 		return ""
 	}
@@ -277,7 +278,7 @@ func contextPrefix(s Settings) string {
 
 // judgeContext reads one context and has package reap decide each of its
 // locks. Nothing is written; candidates are marked would-release.
-func judgeContext(ctx context.Context, env *Env, s Settings, p model.ReapPolicy, now time.Time) *contextRun {
+func judgeContext(ctx context.Context, env *Env, s config.Settings, p model.ReapPolicy, now time.Time) *contextRun {
 	r := &contextRun{s: s, Run: reap.Run{Context: s.Context, Policy: p}}
 	d, err := dial(ctx, s)
 	if err != nil {
@@ -300,5 +301,5 @@ func judgeContext(ctx context.Context, env *Env, s Settings, p model.ReapPolicy,
 // contextRun is one context's part of a run, with its settings.
 type contextRun struct {
 	reap.Run
-	s Settings
+	s config.Settings
 }

@@ -1,5 +1,5 @@
-// Package cli is lockwarden's command line: cobra commands, and viper at the
-// edge to resolve flags, environment and config files into plain Settings.
+// Package cli is lockwarden's command line: cobra commands that resolve
+// their flags, environment and config file with the config package.
 // It is the top of the tree: it wires every other package (wire.go), and
 // only main and the tools under internal (bench, man) import it.
 package cli
@@ -16,9 +16,9 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
 
 	"github.com/lockwarden/lockwarden/buildinfo"
+	"github.com/lockwarden/lockwarden/config"
 	"github.com/lockwarden/lockwarden/sanitize"
 )
 
@@ -146,9 +146,9 @@ on the embedded sandbox with 'lockwarden demo'.`,
 	// command — list's memory target was missed by it).
 	root.Flags().Bool("version", false, "print the version on one line ('lockwarden version' says more)")
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
-		return &usageError{msg: fmt.Sprintf("%v (see '%s --help')", err, cmd.CommandPath())}
+		return &usageError{Msg: fmt.Sprintf("%v (see '%s --help')", err, cmd.CommandPath())}
 	})
-	addConnectionFlags(root.PersistentFlags())
+	config.AddFlags(root.PersistentFlags())
 	root.Flags().String("log-file", "", "write debug logs to this file (the UI never prints to the terminal)")
 	root.Flags().String("poll-interval", "", "how often the UI re-reads the table (default 5s)")
 	root.Flags().String("s3-poll-interval", "", "how often the UI re-lists the buckets' lock files (default 60s; each poll costs LIST requests)")
@@ -162,53 +162,22 @@ on the embedded sandbox with 'lockwarden demo'.`,
 // strictBoolCommands makes every boolean flag of cmd and its subcommands
 // read its value as the config does (strictBool).
 func strictBoolCommands(cmd *cobra.Command) {
-	strictBoolFlags(cmd.Flags())
-	strictBoolFlags(cmd.PersistentFlags())
+	config.StrictBools(cmd.Flags())
+	config.StrictBools(cmd.PersistentFlags())
 	for _, sub := range cmd.Commands() {
 		strictBoolCommands(sub)
 	}
 }
 
-func addConnectionFlags(f *pflag.FlagSet) {
-	f.String("config", "", "config file (default $XDG_CONFIG_HOME/lockwarden/config.yaml)")
-	f.String("context", "", "named context from the config file; the UI, list and exporter take several: a,b")
-	f.Bool("all-contexts", false, "watch every configured context at once (the UI, list and exporter)")
-	f.String("profile", "", "AWS profile (default: AWS_PROFILE or the default chain)")
-	f.String("region", "", "AWS region of the lock table (default: AWS_REGION or the profile's)")
-	f.String("table", "", "DynamoDB lock table name")
-	f.String("endpoint-url", "", "DynamoDB endpoint URL (also AWS_ENDPOINT_URL_DYNAMODB)")
-	f.StringSlice("bucket", nil, "state bucket to watch for S3 lock files, BUCKET or BUCKET/PREFIX (repeatable)")
-	f.String("s3-endpoint-url", "", "S3 endpoint URL (also AWS_ENDPOINT_URL_S3)")
-	f.String("stale-after", "", "call a lock stale when held at least this long (default 1h)")
-	f.String("segments", "", "parallel scan segments (default 4)")
-	f.Bool("readonly", false, "never offer or make any write")
-	f.Bool("write", false, "allow writes for this run even if the context is read-only")
-	f.String("audit-file", "", "audit log of writes (default $XDG_STATE_HOME/lockwarden/audit.jsonl)")
-	strictBoolFlags(f)
-}
-
 // settingsFor resolves settings and checks that something is watched.
-func settingsFor(cmd *cobra.Command) (Settings, error) {
-	return requirePlace(LoadSettings(cmd.Flags()))
-}
-
-// requirePlace passes s on when it names a place locks live: a lock
-// table, a bucket of S3 lock files, or both. A team that locks with
-// use_lockfile alone has no table.
-func requirePlace(s Settings, err error) (Settings, error) {
-	if err != nil {
-		return s, err
-	}
-	if s.Table == "" && len(s.Buckets) == 0 {
-		return s, usagef("no lock table or bucket given: pass --table NAME (and --region) for a DynamoDB lock table, --bucket NAME[/PREFIX] for S3 lock files (use_lockfile), or both; choose a context with --context (see config.example.yaml), or try 'lockwarden demo'")
-	}
-	return s, nil
+func settingsFor(cmd *cobra.Command) (config.Settings, error) {
+	return config.RequirePlace(config.Load(cmd.Flags()))
 }
 
 // requireTable passes s on when it names a lock table: digests live only
 // there.
-func requireTable(s Settings, err error) (Settings, error) {
-	if s, err = requirePlace(s, err); err != nil {
+func requireTable(s config.Settings, err error) (config.Settings, error) {
+	if s, err = config.RequirePlace(s, err); err != nil {
 		return s, err
 	}
 	if s.Table == "" {

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/lockwarden/lockwarden/audit"
+	"github.com/lockwarden/lockwarden/config"
 	"github.com/lockwarden/lockwarden/sandbox"
 )
 
@@ -73,19 +74,19 @@ lock table, the seed locks held in .tflock files, states without digests.`,
 
 // startDemoSandbox starts the sandbox on free ports with the team running,
 // and returns settings that point at it.
-func startDemoSandbox(ctx context.Context, env *Env, logf func(string, ...any)) (*sandbox.Sandbox, Settings, error) {
+func startDemoSandbox(ctx context.Context, env *Env, logf func(string, ...any)) (*sandbox.Sandbox, config.Settings, error) {
 	return startDemoSandboxWith(ctx, env, logf, false)
 }
 
 // startDemoSandboxWith is startDemoSandbox; lockFilesOnly sets it up with
 // a bucket and no lock table, and settings that name no table.
-func startDemoSandboxWith(ctx context.Context, env *Env, logf func(string, ...any), lockFilesOnly bool) (*sandbox.Sandbox, Settings, error) {
+func startDemoSandboxWith(ctx context.Context, env *Env, logf func(string, ...any), lockFilesOnly bool) (*sandbox.Sandbox, config.Settings, error) {
 	sb, err := sandbox.Start(ctx, sandbox.Options{DynamoAddr: "127.0.0.1:0", S3Addr: "127.0.0.1:0", Now: env.Now, LockFilesOnly: lockFilesOnly})
 	if err != nil {
-		return nil, Settings{}, err
+		return nil, config.Settings{}, err
 	}
 	go sb.RunTeam(ctx, 3*time.Second, 4*time.Second, logf)
-	s := Settings{
+	s := config.Settings{
 		Context: "demo", Region: sandbox.Region, Table: sandbox.Table, Endpoint: sb.DynamoURL,
 		S3Endpoint: sb.S3URL, Buckets: []string{sandbox.Bucket}, StaleAfter: time.Hour,
 		PollInterval: 2 * time.Second, S3PollInterval: 2 * time.Second, Segments: 4, WorkspaceKeyPrefix: "env:",

@@ -14,6 +14,7 @@ import (
 
 	lwaws "github.com/lockwarden/lockwarden/aws"
 	"github.com/lockwarden/lockwarden/buildinfo"
+	"github.com/lockwarden/lockwarden/config"
 	"github.com/lockwarden/lockwarden/model"
 	"github.com/lockwarden/lockwarden/sanitize"
 	"github.com/lockwarden/lockwarden/ui"
@@ -21,7 +22,7 @@ import (
 
 // runTUI opens the terminal UI on the configured table.
 func runTUI(cmd *cobra.Command, env *Env) error {
-	fleet, err := LoadFleet(cmd.Flags())
+	fleet, err := config.LoadFleet(cmd.Flags())
 	if err != nil {
 		return err
 	}
@@ -33,42 +34,27 @@ func runTUI(cmd *cobra.Command, env *Env) error {
 	if len(fleet) > 1 {
 		return openFleetUI(cmd.Context(), env, fleet, logf)
 	}
-	return openUI(cmd.Context(), env, fleet[0], logf, switcher(cmd.Flags(), env, logf), contextsWhere(cmd.Flags(), fleet[0].Contexts))
-}
-
-// contextsWhere says how each configured context is reached, for the
-// ':' picker; a context that cannot be resolved says why instead.
-func contextsWhere(flags *pflag.FlagSet, names []string) map[string]string {
-	out := map[string]string{}
-	for _, name := range names {
-		s, err := LoadSettingsFor(flags, name)
-		if err != nil {
-			out[name] = "cannot be read: " + sanitize.OneLine(err.Error())
-			continue
-		}
-		out[name] = s.Where()
-	}
-	return out
+	return openUI(cmd.Context(), env, fleet[0], logf, switcher(cmd.Flags(), env, logf), config.ContextsWhere(cmd.Flags(), fleet[0].Contexts))
 }
 
 // openFleetUI runs the UI over several contexts at once until the user
 // quits. A context that cannot even be connected to (a profile that does
 // not exist) is shown failing, with why; it does not keep the others off
 // the screen.
-func openFleetUI(ctx context.Context, env *Env, fleet []Settings, logf func(string, ...any)) error {
+func openFleetUI(ctx context.Context, env *Env, fleet []config.Settings, logf func(string, ...any)) error {
 	if !env.IsTerminal(env.Stdout) {
 		return usagef("the terminal UI needs a terminal; for scripts use 'lockwarden list' (-o json)")
 	}
 	p := tea.NewProgram(fleetModel(ctx, env, fleet, logf), tea.WithContext(ctx), tea.WithInput(env.Stdin), tea.WithOutput(env.Stdout))
 	final, err := p.Run()
 	if m, ok := final.(ui.Model); ok {
-		printWrites(env.Stdout, m.Writes(), func(name string) Settings {
+		printWrites(env.Stdout, m.Writes(), func(name string) config.Settings {
 			for _, s := range fleet {
 				if s.Context == name {
 					return s
 				}
 			}
-			return Settings{Context: name}
+			return config.Settings{Context: name}
 		})
 	}
 	if err != nil && ctx.Err() == nil {
@@ -79,7 +65,7 @@ func openFleetUI(ctx context.Context, env *Env, fleet []Settings, logf func(stri
 
 // fleetModel connects every context of a fleet, each with its own
 // credentials, reader and write path (none where it is read-only).
-func fleetModel(ctx context.Context, env *Env, fleet []Settings, logf func(string, ...any)) ui.Model {
+func fleetModel(ctx context.Context, env *Env, fleet []config.Settings, logf func(string, ...any)) ui.Model {
 	members := make([]ui.Member, len(fleet))
 	for i, s := range fleet {
 		src, cfg, err := connect(ctx, env, s, logf)
@@ -108,7 +94,7 @@ func (f failedSource) Scan(context.Context, bool) (model.Snapshot, error) {
 func switcher(flags *pflag.FlagSet, env *Env, logf func(string, ...any)) func(context.Context, string) (ui.Source, ui.Config, error) {
 	var sw func(context.Context, string) (ui.Source, ui.Config, error)
 	sw = func(ctx context.Context, name string) (ui.Source, ui.Config, error) {
-		next, err := requirePlace(LoadSettingsFor(flags, name))
+		next, err := config.RequirePlace(config.LoadFor(flags, name))
 		if err != nil {
 			return nil, ui.Config{}, err
 		}
@@ -117,14 +103,14 @@ func switcher(flags *pflag.FlagSet, env *Env, logf func(string, ...any)) func(co
 			return nil, ui.Config{}, err
 		}
 		cfg.Switch = sw
-		cfg.ContextsWhere = contextsWhere(flags, next.Contexts)
+		cfg.ContextsWhere = config.ContextsWhere(flags, next.Contexts)
 		return src, cfg, nil
 	}
 	return sw
 }
 
 // openUI connects and runs the UI until the user quits.
-func openUI(ctx context.Context, env *Env, s Settings, logf func(string, ...any), switcher func(context.Context, string) (ui.Source, ui.Config, error), where map[string]string) error {
+func openUI(ctx context.Context, env *Env, s config.Settings, logf func(string, ...any), switcher func(context.Context, string) (ui.Source, ui.Config, error), where map[string]string) error {
 	if !env.IsTerminal(env.Stdout) {
 		return usagef("the terminal UI needs a terminal; for scripts use 'lockwarden list' (-o json)")
 	}
@@ -150,19 +136,19 @@ func openUI(ctx context.Context, env *Env, s Settings, logf func(string, ...any)
 
 // settingsIn gives the settings of the context a write of a one-context
 // UI was made in: s, or only the name of a context switched to.
-func settingsIn(s Settings) func(string) Settings {
-	return func(name string) Settings {
+func settingsIn(s config.Settings) func(string) config.Settings {
+	return func(name string) config.Settings {
 		if name == s.Context {
 			return s
 		}
-		return Settings{Context: name}
+		return config.Settings{Context: name}
 	}
 }
 
 // printWrites lists the UI's writes of the session, each release and
 // repair with the command that undoes it, in the context written to
 // (settingsOf gives its settings). Nothing written, nothing said.
-func printWrites(w io.Writer, writes []ui.Write, settingsOf func(context string) Settings) {
+func printWrites(w io.Writer, writes []ui.Write, settingsOf func(context string) config.Settings) {
 	if len(writes) == 0 {
 		return
 	}
@@ -192,7 +178,7 @@ func printWrites(w io.Writer, writes []ui.Write, settingsOf func(context string)
 }
 
 // connect builds the lock-table reader and the UI's config for settings.
-func connect(ctx context.Context, env *Env, s Settings, logf func(string, ...any)) (ui.Source, ui.Config, error) {
+func connect(ctx context.Context, env *Env, s config.Settings, logf func(string, ...any)) (ui.Source, ui.Config, error) {
 	d, err := dial(ctx, s)
 	if err != nil {
 		return nil, ui.Config{}, err
@@ -214,20 +200,15 @@ func connect(ctx context.Context, env *Env, s Settings, logf func(string, ...any
 	return src, uc, nil
 }
 
-// uiConfig is what the UI is told of a context's settings: no write
-// path, no prober (connect adds them).
-func uiConfig(s Settings, profile, region string, env *Env, logf func(string, ...any)) ui.Config {
-	if region == "" {
-		region = s.Region
+// uiConfig is what the UI is told of a context: its settings, with the
+// profile and region the AWS SDK resolved; no write path, no prober
+// (connect adds them).
+func uiConfig(s config.Settings, profile, region string, env *Env, logf func(string, ...any)) ui.Config {
+	if region != "" {
+		s.Region = region
 	}
-	where := s
-	where.Region, where.Profile = region, profile
-	return ui.Config{
-		Context: s.Context, Contexts: s.Contexts, Where: where.Where(), Label: s.Label, Color: s.Color, Profile: profile, Region: region, Table: s.Table,
-		StaleAfter: s.StaleAfter, PollInterval: s.PollInterval, S3PollInterval: s.S3PollInterval, ReadBudget: s.ReadBudget,
-		ReadOnly: s.ReadOnly, ReadOnlyWhy: s.ReadOnlyWhy, RequireReason: s.RequireReason,
-		LockFiles: len(s.Buckets) > 0, Buckets: s.Buckets, Now: env.Now, Logf: logf,
-	}
+	s.Profile = profile
+	return ui.Config{Settings: s, Now: env.Now, Logf: logf}
 }
 
 // openLog opens --log-file for debug lines; without it, lines are dropped.

@@ -14,6 +14,7 @@ import (
 	"github.com/charmbracelet/x/exp/teatest/v2"
 	"github.com/spf13/pflag"
 
+	"github.com/lockwarden/lockwarden/config"
 	"github.com/lockwarden/lockwarden/internal/testenv"
 	"github.com/lockwarden/lockwarden/internal/vtscreen"
 	"github.com/lockwarden/lockwarden/model"
@@ -27,7 +28,7 @@ func startTUI(t *testing.T, rec *recorder, readOnly bool) *uiRun {
 	t.Helper()
 	// S3 calls (the detail view probes the state object) stay on this
 	// machine too.
-	s := Settings{Table: "locks", Endpoint: rec.URL, S3Endpoint: rec.URL, ReadOnly: readOnly, StaleAfter: time.Hour,
+	s := config.Settings{Table: "locks", Endpoint: rec.URL, S3Endpoint: rec.URL, ReadOnly: readOnly, StaleAfter: time.Hour,
 		PollInterval: 200 * time.Millisecond, Segments: 1, AuditFile: filepath.Join(t.TempDir(), "audit.jsonl")}
 	env := &Env{Now: func() time.Time { return fixtureNow }}
 	src, cfg, err := connect(context.Background(), env, s, func(string, ...any) {})
@@ -109,7 +110,7 @@ func TestReadOnlyTUIMakesNoWrites(t *testing.T) {
 	// What openUI prints once the UI is gone: both writes, and no undo
 	// command for a release already undone.
 	var out bytes.Buffer
-	printWrites(&out, tm.FinalModel(t).(ui.Model).Writes(), settingsIn(Settings{Table: "locks"}))
+	printWrites(&out, tm.FinalModel(t).(ui.Model).Writes(), settingsIn(config.Settings{Table: "locks"}))
 	for _, want := range []string{"lockwarden wrote 2 changes this session:", "released tfstate/app/terraform.tfstate, held by", "restored tfstate/app/terraform.tfstate"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("summary lacks %q:\n%s", want, out.String())
@@ -125,7 +126,7 @@ func TestReadOnlyTUIMakesNoWrites(t *testing.T) {
 // printed.
 func TestPrintWritesAfterTheUI(t *testing.T) {
 	var out bytes.Buffer
-	printWrites(&out, nil, settingsIn(Settings{Table: "locks"}))
+	printWrites(&out, nil, settingsIn(config.Settings{Table: "locks"}))
 	if out.Len() != 0 {
 		t.Errorf("no writes, yet printed %q", out.String())
 	}
@@ -137,7 +138,7 @@ func TestPrintWritesAfterTheUI(t *testing.T) {
 		{Kind: ui.WriteRestore, Path: "tfstate/x/terraform.tfstate", Context: "prod", RecordID: "r-4", Undoes: "r-3", At: at},
 		{Kind: ui.WriteRelease, Path: "tfstate/u/terraform.tfstate", Holder: "held by uma@ci (apply, ID 7e7e7e7e)", Context: "prod", RecordID: "r-5", Unknown: true, At: at},
 	}
-	printWrites(&out, writes, settingsIn(Settings{Context: "prod", Table: "locks"}))
+	printWrites(&out, writes, settingsIn(config.Settings{Context: "prod", Table: "locks"}))
 	want := `lockwarden wrote 4 changes this session, and tried 1 more whose outcome is unknown:
   03:14:07  released tfstate/app/terraform.tfstate, held by bob@ws-14 (apply, ID 5e5e5e5e) — audit r-1
             to undo: lockwarden restore r-1 --context prod
@@ -184,11 +185,11 @@ func TestTUISwitchRedecidesWrite(t *testing.T) {
 		t.Fatal(err)
 	}
 	fs := pflag.NewFlagSet("t", pflag.ContinueOnError)
-	addConnectionFlags(fs)
+	config.AddFlags(fs)
 	if err := fs.Parse([]string{"--config", cfgPath, "--context", "dev", "--write"}); err != nil {
 		t.Fatal(err)
 	}
-	s, err := LoadSettings(fs)
+	s, err := config.Load(fs)
 	if err != nil || s.ReadOnly {
 		t.Fatalf("dev with --write: read-only %v, %v", s.ReadOnly, err)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	lwaws "github.com/lockwarden/lockwarden/aws"
+	"github.com/lockwarden/lockwarden/config"
 	"github.com/lockwarden/lockwarden/guard"
 	"github.com/lockwarden/lockwarden/model"
 	"github.com/lockwarden/lockwarden/sanitize"
@@ -21,7 +22,7 @@ func refused(format string, a ...any) error {
 }
 
 // readOnlyRefusal is what every write command says in read-only mode.
-func readOnlyRefusal(s Settings) error {
+func readOnlyRefusal(s config.Settings) error {
 	why := s.ReadOnlyWhy
 	if why == "" {
 		why = "read-only: lockwarden makes no writes in this run. Pass --write (or set readonly: false in the context) to allow them"
@@ -169,7 +170,7 @@ func observe(ctx context.Context, d *dialled, svc *guard.Service, arg string, ho
 // released says how a release of lockID ended, with its exit code: done
 // (and how to undo it), done but unrecorded, of unknown outcome, partly
 // done, or refused because the lock changed or went.
-func released(env *Env, s Settings, lockID string, res guard.Result, err error) error {
+func released(env *Env, s config.Settings, lockID string, res guard.Result, err error) error {
 	var changed *guard.ChangedError
 	var partial *guard.PartialError
 	var unrecorded *guard.UnrecordedError

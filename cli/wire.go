@@ -8,6 +8,7 @@ import (
 
 	"github.com/lockwarden/lockwarden/audit"
 	lwaws "github.com/lockwarden/lockwarden/aws"
+	"github.com/lockwarden/lockwarden/config"
 	"github.com/lockwarden/lockwarden/guard"
 	"github.com/lockwarden/lockwarden/model"
 	"github.com/lockwarden/lockwarden/sanitize"
@@ -20,13 +21,13 @@ import (
 // dialled is one context reached: its settings and AWS configuration,
 // from which each of its readers and writers is built.
 type dialled struct {
-	Settings
+	config.Settings
 	cfg sdkaws.Config
 }
 
 // dial loads the AWS configuration of a context's settings: the one place
 // a command reaches AWS from.
-func dial(ctx context.Context, s Settings) (*dialled, error) {
+func dial(ctx context.Context, s config.Settings) (*dialled, error) {
 	cfg, err := lwaws.LoadConfig(ctx, s.Connection())
 	if err != nil {
 		return nil, err
@@ -54,7 +55,7 @@ func (d *dialled) states() lwaws.S3API { return lwaws.NewS3(d.cfg, d.S3Endpoint)
 func (d *dialled) service(env *Env) *guard.Service { return serviceFor(d.cfg, env, d.Settings) }
 
 // newService connects the guarded write path for settings.
-func newService(ctx context.Context, env *Env, s Settings) (*guard.Service, error) {
+func newService(ctx context.Context, env *Env, s config.Settings) (*guard.Service, error) {
 	d, err := dial(ctx, s)
 	if err != nil {
 		return nil, err
@@ -63,7 +64,7 @@ func newService(ctx context.Context, env *Env, s Settings) (*guard.Service, erro
 }
 
 // serviceFor connects the guarded write path with an AWS config loaded.
-func serviceFor(cfg sdkaws.Config, env *Env, s Settings) *guard.Service {
+func serviceFor(cfg sdkaws.Config, env *Env, s config.Settings) *guard.Service {
 	svc := &guard.Service{
 		Files: lockFiles(cfg, s), Writer: lockWriter(cfg, s),
 		Audit: auditLog(env, s.AuditFile), ReadOnly: s.ReadOnly, RequireReason: s.RequireReason,
@@ -91,7 +92,7 @@ func serviceFor(cfg sdkaws.Config, env *Env, s Settings) *guard.Service {
 }
 
 // lockWriter reaches the lock table; nil when none is named.
-func lockWriter(cfg sdkaws.Config, s Settings) *lwaws.LockWriter {
+func lockWriter(cfg sdkaws.Config, s config.Settings) *lwaws.LockWriter {
 	if s.Table == "" {
 		return nil
 	}
@@ -114,7 +115,7 @@ func auditLog(env *Env, path string) *audit.Log {
 
 // openLocks builds the reader of every place locks live: the table when
 // one is named, the watched buckets' lock files when any is.
-func openLocks(cfg sdkaws.Config, s Settings) *lwaws.Locks {
+func openLocks(cfg sdkaws.Config, s config.Settings) *lwaws.Locks {
 	l := &lwaws.Locks{Files: lockFiles(cfg, s)}
 	if s.Table != "" {
 		l.Table = &lwaws.LockTable{
@@ -126,7 +127,7 @@ func openLocks(cfg sdkaws.Config, s Settings) *lwaws.Locks {
 }
 
 // lockFiles reads the watched buckets' lock files; nil when none is watched.
-func lockFiles(cfg sdkaws.Config, s Settings) *lwaws.LockFiles {
+func lockFiles(cfg sdkaws.Config, s config.Settings) *lwaws.LockFiles {
 	buckets := s.BucketPrefixes()
 	if len(buckets) == 0 {
 		return nil

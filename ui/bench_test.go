@@ -7,6 +7,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/lockwarden/lockwarden/config"
 	"github.com/lockwarden/lockwarden/model"
 )
 
@@ -87,7 +88,7 @@ func BenchmarkFilterTwoWords100k(b *testing.B) {
 func benchFleetView(b *testing.B, n, rows int) {
 	contexts := make([]Member, n)
 	for i := range contexts {
-		contexts[i] = Member{Config: Config{Context: fmt.Sprintf("context-%02d", i), Table: "locks", StaleAfter: time.Hour}, Source: &fakeSource{}}
+		contexts[i] = Member{Config: Config{Settings: config.Settings{Context: fmt.Sprintf("context-%02d", i), Table: "locks", StaleAfter: time.Hour}}, Source: &fakeSource{}}
 	}
 	m := NewFleet(Config{Now: func() time.Time { return t0 }, Location: time.UTC}, contexts)
 	m = send(m, tea.WindowSizeMsg{Width: 160, Height: 40})

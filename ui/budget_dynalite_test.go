@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/lockwarden/lockwarden/config"
 	"github.com/lockwarden/lockwarden/internal/faultproxy"
 	"github.com/lockwarden/lockwarden/internal/testenv"
 	"github.com/lockwarden/lockwarden/model"
@@ -63,7 +64,7 @@ func TestDynaliteScansStayWithinTheReadBudget(t *testing.T) {
 	provisionedTable(t, endpoint, 200)
 	p := faultproxy.New(t, endpoint)
 	testNow = t0
-	m := New(Config{Table: "locks", PollInterval: time.Second, Now: func() time.Time { return testNow }, Location: time.UTC}, awsSource(t, p.URL))
+	m := New(Config{Settings: config.Settings{Table: "locks", PollInterval: time.Second}, Now: func() time.Time { return testNow }, Location: time.UTC}, awsSource(t, p.URL))
 	m = send(m, tea.WindowSizeMsg{Width: 200, Height: 20})
 	m = send(m, m.scan(0)())
 	m = send(m, m.describe(0)())

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	lwaws "github.com/lockwarden/lockwarden/aws"
+	"github.com/lockwarden/lockwarden/config"
 )
 
 // recordingDynamo stands in for DynamoDB at the SDK's edge: a table
@@ -72,7 +73,7 @@ func budgetModel(t *testing.T, d *recordingDynamo) Model {
 	t.Helper()
 	testNow = t0
 	src := &lwaws.Locks{Table: &lwaws.LockTable{Client: d, Table: "terraform-locks", Segments: 1}}
-	m := New(Config{Table: "terraform-locks", PollInterval: time.Second, Now: func() time.Time { return testNow }, Location: time.UTC}, src)
+	m := New(Config{Settings: config.Settings{Table: "terraform-locks", PollInterval: time.Second}, Now: func() time.Time { return testNow }, Location: time.UTC}, src)
 	m = send(m, tea.WindowSizeMsg{Width: 200, Height: 20})
 	if rate := m.one().pageRate(); rate != 0 {
 		t.Errorf("the first read is paced at %g RCU/s; it may use burst", rate)
@@ -190,7 +191,7 @@ func TestALateDescriptionReArmsThePoll(t *testing.T) {
 	d := &recordingDynamo{rcu: 5, pageRCU: 270, pages: 1}
 	testNow = t0
 	src := &lwaws.Locks{Table: &lwaws.LockTable{Client: d, Table: "terraform-locks", Segments: 1}}
-	m := New(Config{Table: "terraform-locks", PollInterval: time.Second, Now: func() time.Time { return testNow }, Location: time.UTC}, src)
+	m := New(Config{Settings: config.Settings{Table: "terraform-locks", PollInterval: time.Second}, Now: func() time.Time { return testNow }, Location: time.UTC}, src)
 	m = send(m, m.scan(0)())
 	stale := m.one().gen
 	testNow = testNow.Add(10 * time.Second)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/lockwarden/lockwarden/config"
 	"github.com/lockwarden/lockwarden/model"
 )
 
@@ -25,49 +26,15 @@ type PlacesSource interface {
 // Config is what the UI needs to know, resolved by the caller. The UI never
 // reads flags, files or the environment itself.
 type Config struct {
-	// Context names the configured context in use ("" for none).
-	Context string
-	// Label marks the context's rows in a fleet's CONTEXT column (default
-	// its name); Color is the label's colour ("" none): a colour name, an
-	// ANSI number or #rrggbb. The label is the mark; colour only adds.
-	Label, Color string
-	// Contexts lists every configured context; with more than one, ":"
-	// opens the context switcher.
-	Contexts []string
-	// Where says how this context is reached (region, endpoints,
-	// profile), and ContextsWhere the same of each configured context by
-	// name: the ':' picker shows them.
-	Where         string
+	// Settings are the context's as the config package resolved them —
+	// its name and mark, the place, the timings and read budget, whether
+	// it may write and why not — except Profile and Region, which are
+	// what the AWS SDK resolved (the default chain's, when the config
+	// names none).
+	config.Settings
+	// ContextsWhere says how each configured context is reached, by
+	// name, beside this one's Where: the ':' picker shows them.
 	ContextsWhere map[string]string
-	Profile       string
-	Region        string
-	// Table is the lock table; "" when only S3 lock files are watched
-	// (use_lockfile alone): there are no digests then.
-	Table string
-	// Buckets are the watched buckets (BUCKET or BUCKET/PREFIX), named in
-	// the header beside the table.
-	Buckets []string
-	// StaleAfter is the age from which a lock is called stale.
-	StaleAfter time.Duration
-	// PollInterval is the time between two reads of the table.
-	PollInterval time.Duration
-	// S3PollInterval is the time between two listings of the buckets
-	// (default DefaultS3PollInterval).
-	S3PollInterval time.Duration
-	// ReadBudget bounds what polling reads of the table (max_read_share,
-	// max_read_units_per_hour); a zero field takes the default.
-	ReadBudget model.ReadBudget
-	// ReadOnly shows the read-only badge.
-	ReadOnly bool
-	// ReadOnlyWhy says why a read-only run is read-only and what lifts it;
-	// the write keys show it.
-	ReadOnlyWhy string
-	// RequireReason makes the release dialog ask why, for the audit
-	// (require_reason in the context).
-	RequireReason bool
-	// LockFiles is set when S3 lock files are watched too: the table then
-	// shows where each lock lives.
-	LockFiles bool
 	// Now is the clock (default time.Now); Location the local time zone
 	// shown beside UTC (default time.Local).
 	Now      func() time.Time
@@ -93,11 +60,15 @@ const DefaultS3PollInterval = model.DefaultS3PollInterval
 // pollEvery is the wait between two polls: the table's interval, or with
 // lock files alone the buckets'.
 func (c Config) pollEvery() time.Duration {
-	if c.Table == "" && c.LockFiles {
+	if c.Table == "" && c.lockFiles() {
 		return c.S3PollInterval
 	}
 	return c.PollInterval
 }
+
+// lockFiles says whether S3 lock files are watched: the table then shows
+// where each lock lives.
+func (c Config) lockFiles() bool { return len(c.Buckets) > 0 }
 
 func (c *Config) defaults() {
 	if c.Now == nil {

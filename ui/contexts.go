@@ -10,6 +10,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/charmbracelet/x/ansi"
+	"github.com/lockwarden/lockwarden/config"
 	"github.com/lockwarden/lockwarden/model"
 	"github.com/lockwarden/lockwarden/sanitize"
 )
@@ -114,7 +115,7 @@ func (m Model) fleetContextsView(w int) []string {
 	s := m.styles
 	lines := []string{" " + s.Context.Render("Contexts") + s.Dim.Render(" (enter shows only that context's rows, esc goes back)"), ""}
 	choices := m.contextChoices()
-	indent := strings.Repeat(" ", 3+maxContextWidth+2)
+	indent := strings.Repeat(" ", 3+config.MaxMarkWidth+2)
 	for i, c := range choices {
 		prefix := "   "
 		if c == m.only {
@@ -134,7 +135,7 @@ func (m Model) fleetContextsView(w int) []string {
 		// A context's health is wrapped, never cut: why it fails is the
 		// part a person came here for.
 		mem := &m.contexts[m.contextIndex(c)]
-		mark := fit(ShownMark(mem.cfg.mark()), maxContextWidth)
+		mark := fit(config.ShownMark(mem.cfg.mark()), config.MaxMarkWidth)
 		for j, l := range wrap(mem.healthLine(m), max(20, w-len(indent)-1)) {
 			line := indent + l
 			if j == 0 {
@@ -159,9 +160,7 @@ func (mem *contextState) healthLine(m Model) string {
 		name += " (" + sanitize.Text(mem.cfg.Label) + ")"
 	}
 	parts = append(parts, name, sanitize.Text(mem.watched()))
-	if mem.cfg.Where != "" {
-		parts = append(parts, sanitize.Text(mem.cfg.Where))
-	}
+	parts = append(parts, sanitize.Text(mem.cfg.Where()))
 	switch {
 	case mem.failures > 0:
 		last := "never read"

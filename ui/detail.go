@@ -143,7 +143,7 @@ func (m Model) lockFields(e *model.Entry, present bool, where string, field func
 
 // sourceFields says where the lock lives and whether the places agree.
 func (m Model) sourceFields(e *model.Entry, field func(string, ...string)) {
-	if !m.cfgOf(e).LockFiles && e.File == nil {
+	if !m.cfgOf(e).lockFiles() && e.File == nil {
 		return
 	}
 	switch e.Source {

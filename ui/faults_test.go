@@ -9,6 +9,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	lwaws "github.com/lockwarden/lockwarden/aws"
+	"github.com/lockwarden/lockwarden/config"
 	"github.com/lockwarden/lockwarden/internal/faultproxy"
 	"github.com/lockwarden/lockwarden/internal/testenv"
 	"github.com/lockwarden/lockwarden/model"
@@ -33,8 +34,7 @@ type pollLoop struct {
 
 func newPollLoop(t *testing.T, src Source) *pollLoop {
 	clock := t0
-	cfg := Config{Table: "locks", Region: "us-east-1", StaleAfter: time.Hour, PollInterval: 50 * time.Millisecond,
-		Now: func() time.Time { return clock }, Location: time.UTC}
+	cfg := Config{Settings: config.Settings{Table: "locks", Region: "us-east-1", StaleAfter: time.Hour, PollInterval: 50 * time.Millisecond}, Now: func() time.Time { return clock }, Location: time.UTC}
 	l := &pollLoop{t: t, m: New(cfg, src), clock: &clock}
 	l.m = send(l.m, tea.WindowSizeMsg{Width: 160, Height: 30})
 	// The first poll, as Init starts it.

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lockwarden/lockwarden/config"
 	"github.com/lockwarden/lockwarden/model"
 	"github.com/lockwarden/lockwarden/sanitize"
 )
@@ -143,7 +144,7 @@ func (m *Model) contextOf(e *model.Entry) *contextState {
 	if i := m.contextIndex(e.Context); i >= 0 {
 		return &m.contexts[i]
 	}
-	return &contextState{cfg: Config{Context: e.Context, ReadOnly: true, ReadOnlyWhy: "context " + e.Context + " is not one read here", StaleAfter: model.DefaultStaleAfter}}
+	return &contextState{cfg: Config{Settings: config.Settings{Context: e.Context, ReadOnly: true, ReadOnlyWhy: "context " + e.Context + " is not one read here", StaleAfter: model.DefaultStaleAfter}}}
 }
 
 // contextPrefix begins a message about e: in a fleet its context's name,

@@ -60,7 +60,7 @@ func transitStates() []model.Entry {
 // stateCells is the STATE column of each table row on the screen.
 func stateCells(t *testing.T, m Model) (header string, rows []string) {
 	t.Helper()
-	c := layoutFor(m.width, m.cfg.LockFiles, 0)
+	c := layoutFor(m.width, m.cfg.lockFiles(), 0)
 	lines := strings.Split(plain(m), "\n")
 	header = strings.TrimSpace(ansi.Cut(lines[m.headerLines()], markerWidth, markerWidth+c[model.ColState]))
 	for _, l := range lines[m.headerLines()+1 : m.headerLines()+1+len(m.rows)] {

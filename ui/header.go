@@ -8,6 +8,7 @@ import (
 	"charm.land/lipgloss/v2"
 
 	lwaws "github.com/lockwarden/lockwarden/aws"
+	"github.com/lockwarden/lockwarden/config"
 	"github.com/lockwarden/lockwarden/model"
 	"github.com/lockwarden/lockwarden/sanitize"
 )
@@ -113,7 +114,7 @@ func (m Model) headerSide(line2 string) []string {
 		scan = fmt.Sprintf("scan %.1f RCU, %s", mem.rcu, mem.scanTook.Round(time.Millisecond))
 	}
 	side = append(side, s.Dim.Render("stale ≥ "+model.FormatThreshold(m.cfg.StaleAfter)+" · "+scan))
-	if m.cfg.LockFiles && !mem.filesAt.IsZero() {
+	if m.cfg.lockFiles() && !mem.filesAt.IsZero() {
 		// What a bucket listing costs, and at its interval a day: S3
 		// bills each request.
 		side = append(side, s.Dim.Render("S3 "+lwaws.S3PollCost(mem.s3Lists, mem.s3Gets, m.cfg.S3PollInterval)))
@@ -232,7 +233,7 @@ func (m Model) healthStrip(room int) string {
 	for i := range m.contexts {
 		mem := &m.contexts[i]
 		text := mem.healthWord(m)
-		part := s.ContextMark(mem.cfg.Color).Render(ShownMark(mem.cfg.mark())) + " " + text
+		part := s.ContextMark(mem.cfg.Color).Render(config.ShownMark(mem.cfg.mark())) + " " + text
 		w := lipgloss.Width(part) + 2
 		rest := len(m.contexts) - i
 		if used+w > room-len(" +99 more (:)") && rest > 1 || used+w > room {

@@ -88,9 +88,9 @@ func (m Model) helpView(w int) []string {
 	lines = append(lines, wrapItems(hs, w-2, "  ")...)
 	reread := fmt.Sprintf("The table is re-read every %s", model.FormatThreshold(m.cfg.PollInterval))
 	switch {
-	case m.cfg.LockFiles && m.cfg.Table == "":
+	case m.cfg.lockFiles() && m.cfg.Table == "":
 		reread = fmt.Sprintf("The buckets are re-listed every %s (s3_poll_interval)", model.FormatThreshold(m.cfg.S3PollInterval))
-	case m.cfg.LockFiles:
+	case m.cfg.lockFiles():
 		reread += fmt.Sprintf(", the buckets every %s (s3_poll_interval)", model.FormatThreshold(m.cfg.S3PollInterval))
 	}
 	if m.fleet {

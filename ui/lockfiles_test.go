@@ -8,6 +8,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/lockwarden/lockwarden/config"
 	"github.com/lockwarden/lockwarden/guard"
 	"github.com/lockwarden/lockwarden/model"
 )
@@ -24,7 +25,7 @@ func fileEntry(path, id, who string, created time.Time) model.Entry {
 }
 
 func lockFilesOnly(c *Config) {
-	c.Table, c.Buckets, c.LockFiles = "", []string{"tfstate"}, true
+	c.Table, c.Buckets = "", []string{"tfstate"}
 }
 
 // With no lock table the header says the bucket is watched and counts no
@@ -63,7 +64,7 @@ func TestLockFilesOnlyHeaderAndNoDigestActions(t *testing.T) {
 	}
 
 	// A table and a bucket: both are named, digests are back.
-	both := newModel(160, 20, entries, probed(fakeProber{}), func(c *Config) { c.Buckets, c.LockFiles = []string{"tfstate"}, true })
+	both := newModel(160, 20, entries, probed(fakeProber{}), func(c *Config) { c.Buckets = []string{"tfstate"} })
 	if head := strings.Split(plain(both), "\n")[0]; !strings.Contains(head, "table terraform-locks · bucket tfstate") {
 		t.Errorf("both places: %q", head)
 	}
@@ -95,8 +96,7 @@ func (p *placesSource) ScanPlaces(_ context.Context, _ bool, listFiles bool) (mo
 func TestBucketsAreListedEveryS3PollInterval(t *testing.T) {
 	testNow = t0
 	src := &placesSource{}
-	m := New(Config{Table: "terraform-locks", Buckets: []string{"tfstate"}, LockFiles: true, PollInterval: 5 * time.Second,
-		S3PollInterval: time.Minute, Now: func() time.Time { return testNow }, Location: time.UTC}, src)
+	m := New(Config{Settings: config.Settings{Table: "terraform-locks", Buckets: []string{"tfstate"}, PollInterval: 5 * time.Second, S3PollInterval: time.Minute}, Now: func() time.Time { return testNow }, Location: time.UTC}, src)
 	m = send(m, tea.WindowSizeMsg{Width: 200, Height: 20})
 	poll := func(m Model) Model {
 		m, cmd := sendCmd(m, pollDueMsg{gen: m.one().gen})
@@ -138,8 +138,7 @@ func TestAWriteReadsTheBucketsAgain(t *testing.T) {
 	testNow = t0
 	src := &placesSource{}
 	rel := &fakeReleaser{}
-	m := New(Config{Table: "terraform-locks", Buckets: []string{"tfstate"}, LockFiles: true, PollInterval: 5 * time.Second,
-		S3PollInterval: time.Minute, StaleAfter: time.Hour, Now: func() time.Time { return testNow }, Location: time.UTC, Releaser: rel}, src)
+	m := New(Config{Settings: config.Settings{Table: "terraform-locks", Buckets: []string{"tfstate"}, PollInterval: 5 * time.Second, S3PollInterval: time.Minute, StaleAfter: time.Hour}, Now: func() time.Time { return testNow }, Location: time.UTC, Releaser: rel}, src)
 	m = send(m, tea.WindowSizeMsg{Width: 200, Height: 30})
 	m = send(m, m.scan(0)())
 	listed := src.listings

@@ -2,7 +2,9 @@
 // its panes and dialogs, keys and styles. It renders and routes; all I/O
 // happens in tea.Cmds built from the aws package. It imports aws (error
 // classification, read pacing), guard (the write path it is handed),
-// model and sanitize; never cli or viper: it receives a plain Config.
+// config (a context's resolved Settings, which Config embeds, and its
+// mark), model and sanitize; never cli: it reads no flag, file or
+// variable itself.
 package ui
 
 import (

@@ -12,6 +12,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/lockwarden/lockwarden/config"
 	"github.com/lockwarden/lockwarden/model"
 )
 
@@ -58,8 +59,7 @@ var testNow = t0
 
 func newModel(w, h int, entries []model.Entry, cfgs ...func(*Config)) Model {
 	testNow = t0
-	cfg := Config{Context: "prod-eu", Profile: "prod", Region: "eu-west-1", Table: "terraform-locks",
-		StaleAfter: time.Hour, PollInterval: 5 * time.Second, Now: func() time.Time { return testNow }, Location: time.UTC}
+	cfg := Config{Settings: config.Settings{Context: "prod-eu", Profile: "prod", Region: "eu-west-1", Table: "terraform-locks", StaleAfter: time.Hour, PollInterval: 5 * time.Second}, Now: func() time.Time { return testNow }, Location: time.UTC}
 	for _, f := range cfgs {
 		f(&cfg)
 	}
@@ -320,7 +320,7 @@ func TestHelpHistoryAndContextKeys(t *testing.T) {
 		c.Contexts = []string{"prod-eu", "staging"}
 		c.Switch = func(_ context.Context, name string) (Source, Config, error) {
 			switched = name
-			return &fakeSource{}, Config{Context: name, Table: "other", Contexts: c.Contexts, Now: c.Now}, nil
+			return &fakeSource{}, Config{Settings: config.Settings{Context: name, Table: "other", Contexts: c.Contexts}, Now: c.Now}, nil
 		}
 	})
 	m = press(m, ":")

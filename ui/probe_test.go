@@ -113,7 +113,7 @@ func TestALockSeenInBothPlacesThenInOneIsFlagged(t *testing.T) {
 	both.Source = model.SourceBoth
 	both.File = &model.LockFile{Bucket: "tfstate", Key: "env:/staging/dns/terraform.tfstate.tflock", Body: both.InfoRaw}
 	entries := append(seed()[:2], both)
-	m := newModel(140, 30, entries, func(c *Config) { c.LockFiles = true })
+	m := newModel(140, 30, entries, func(c *Config) { c.Buckets = []string{"tfstate"} })
 	if strings.Contains(plain(m), "≠") {
 		t.Fatal("nothing to flag yet")
 	}
@@ -144,7 +144,7 @@ func TestNoDigestVerdictWithoutADigestItem(t *testing.T) {
 		fileOnly.LockID: {Path: fileOnly.LockID, Status: model.DigestNoDigest, State: model.StateObject{Exists: true, Size: 90, MD5: "aa", LastModified: t0.Add(-4 * time.Hour)}},
 	}
 	for _, e := range []model.Entry{killed, fileOnly} {
-		m := newModel(140, 40, []model.Entry{killed, fileOnly}, writable(&fakeReleaser{}), probed(p), func(c *Config) { c.LockFiles = true })
+		m := newModel(140, 40, []model.Entry{killed, fileOnly}, writable(&fakeReleaser{}), probed(p), func(c *Config) { c.Buckets = []string{"tfstate"} })
 		for m.current().LockID != e.LockID {
 			m = press(m, "j")
 		}

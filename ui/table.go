@@ -7,6 +7,7 @@ import (
 
 	"charm.land/lipgloss/v2"
 
+	"github.com/lockwarden/lockwarden/config"
 	"github.com/lockwarden/lockwarden/model"
 	"github.com/lockwarden/lockwarden/sanitize"
 )
@@ -157,7 +158,7 @@ func (m Model) row(e *model.Entry, path string, c columns, selected bool, w int)
 		switch col.ID {
 		case model.ColContext:
 			ctxStyle := s.ContextMark(m.cfgOf(e).Color)
-			text, style = ShownMark(m.cfgOf(e).mark()), &ctxStyle
+			text, style = config.ShownMark(m.cfgOf(e).mark()), &ctxStyle
 		case model.ColState:
 			text = path
 		case model.ColWho:

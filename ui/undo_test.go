@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lockwarden/lockwarden/config"
 	"github.com/lockwarden/lockwarden/model"
 )
 
@@ -182,7 +183,7 @@ func TestWritesAreKeptForTheExitSummary(t *testing.T) {
 		t.Error("Writes must return a copy")
 	}
 	// A context switch keeps them.
-	m = send(m, switchedMsg{src: &fakeSource{}, cfg: Config{Context: "staging", Table: "other"}})
+	m = send(m, switchedMsg{src: &fakeSource{}, cfg: Config{Settings: config.Settings{Context: "staging", Table: "other"}}})
 	if len(m.Writes()) != 3 {
 		t.Error("a context switch lost the writes")
 	}

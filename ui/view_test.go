@@ -95,7 +95,7 @@ func TestDetailScrolls(t *testing.T) {
 // whether the data is live.
 func TestLivenessOutranksWhatIsWatchedAt80(t *testing.T) {
 	m := newModel(80, 24, seed(), func(c *Config) {
-		c.Context, c.Buckets, c.LockFiles = "production-eu-west-1", []string{"org-tfstate-production"}, true
+		c.Context, c.Buckets = "production-eu-west-1", []string{"org-tfstate-production"}
 	})
 	line := strings.Split(plain(m), "\n")[0]
 	if !strings.Contains(line, "live") || !strings.Contains(line, "lockwarden") {

@@ -1,8 +1,10 @@
-package cli
+package config
 
 import (
 	"strings"
 	"testing"
+
+	"github.com/charmbracelet/x/ansi"
 )
 
 const fleetConfig = `
@@ -174,5 +176,21 @@ func TestLabelsThatLookAlikeAreRefused(t *testing.T) {
 	_, err = LoadFleet(flagsWith(t, "contexts:\n  dev: {table: u, label: PRODUCTION-EU-WEST}\n  ci: {table: v}\n", nil, "--all-contexts"))
 	if err == nil || strings.Count(err.Error(), "context dev") != 1 {
 		t.Errorf("a fleet: %v", err)
+	}
+}
+
+// Long context names are cut in the middle, keeping the end that tells
+// accounts apart.
+func TestShownMarkKeepsTheEnds(t *testing.T) {
+	for in, want := range map[string]string{
+		"prod":                 "prod",
+		"prod-eu-west":         "prod-eu-west",
+		"prod-eu-west-1":       "prod-…west-1",
+		"prod-eu-west-2":       "prod-…west-2",
+		"staging-us-east-2-ok": "stagi…t-2-ok",
+	} {
+		if got := ShownMark(in); got != want || ansi.StringWidth(got) > MaxMarkWidth {
+			t.Errorf("ShownMark(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

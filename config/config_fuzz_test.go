@@ -1,4 +1,4 @@
-package cli
+package config
 
 import (
 	"errors"
@@ -9,7 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/spf13/viper"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -30,9 +29,9 @@ func FuzzConfig(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, raw []byte) {
-		fc, contexts, names, err := decodeConfig(viper.New(), "fuzz.yaml", raw)
+		fc, contexts, names, err := decodeConfig("fuzz.yaml", raw)
 		if err != nil {
-			var ue *usageError
+			var ue *UsageError
 			if !errors.As(err, &ue) || strings.Contains(err.Error(), "\n") {
 				t.Fatalf("want a one-line usage error, got %T %q", err, err)
 			}
@@ -72,7 +71,7 @@ func checkReadOnly(t *testing.T, where string, written any, got *bool) {
 		}
 		return
 	}
-	want, err := parseBool(fmt.Sprint(written))
+	want, err := ParseBool(fmt.Sprint(written))
 	if err != nil {
 		t.Fatalf("%s: accepted readonly %#v", where, written)
 	}

@@ -1,16 +1,12 @@
-package cli
+package config
 
 import (
 	"fmt"
 	"os"
-	"reflect"
 	"slices"
-	"strconv"
 	"strings"
 
-	"github.com/go-viper/mapstructure/v2"
 	"github.com/lockwarden/lockwarden/sanitize"
-	"github.com/spf13/pflag"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -46,66 +42,6 @@ var envSettings = []string{
 // envHarness are LOCKWARDEN_* variables read by the test harness and the
 // Makefile, not by lockwarden: they are known, so not an error.
 var envHarness = []string{"REQUIRE_INTEGRATION", "TERRAFORM", "TERRAFORM_LOCKFILE", "DYNALITE", "MINIO"}
-
-// parseBool reads a boolean strictly: true or false in any case, 1 or 0.
-// Anything else ("yes", "on", "t", "") is an error, never false.
-func parseBool(s string) (bool, error) {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "true", "1":
-		return true, nil
-	case "false", "0":
-		return false, nil
-	}
-	return false, fmt.Errorf("%q is not a boolean: write true or false (or 1 or 0)", s)
-}
-
-// strictBool wraps a boolean flag's value so that it is read as the
-// config and the environment are (parseBool): pflag's own parser takes t,
-// f, T and F, which the config refuses — --readonly=f must not pass where
-// readonly: f would not.
-type strictBool struct{ pflag.Value }
-
-// Set reads s strictly and hands the flag its canonical value.
-func (b strictBool) Set(s string) error {
-	v, err := parseBool(s)
-	if err != nil {
-		return err
-	}
-	return b.Value.Set(strconv.FormatBool(v))
-}
-
-// strictBoolFlags wraps every boolean flag of fs in strictBool, once.
-func strictBoolFlags(fs *pflag.FlagSet) {
-	fs.VisitAll(func(f *pflag.Flag) {
-		if _, done := f.Value.(strictBool); !done && f.Value.Type() == "bool" {
-			f.Value = strictBool{f.Value}
-		}
-	})
-}
-
-// strictBoolHook lets YAML's own booleans through and reads strings and
-// numbers with parseBool; any other value for a bool field is an error.
-func strictBoolHook(from, to reflect.Type, data any) (any, error) {
-	if to.Kind() != reflect.Bool {
-		return data, nil
-	}
-	switch v := data.(type) {
-	case bool:
-		return v, nil
-	case string:
-		return parseBool(v)
-	case int, int64, uint64, float64:
-		return parseBool(fmt.Sprint(v))
-	}
-	return nil, fmt.Errorf("%v is not a boolean: write true or false", data)
-}
-
-// strictDecoding makes viper's decoder refuse what it would otherwise
-// coerce: no weak typing, booleans read strictly.
-func strictDecoding(dc *mapstructure.DecoderConfig) {
-	dc.WeaklyTypedInput = false
-	dc.DecodeHook = mapstructure.ComposeDecodeHookFunc(strictBoolHook, dc.DecodeHook)
-}
 
 // checkKeys reads the file's YAML as written — case kept, which viper
 // does not — and refuses any key lockwarden does not know, naming the
@@ -221,7 +157,7 @@ func checkBools(path string, raw []byte) error {
 				continue
 			}
 			if val.Kind == yaml.ScalarNode {
-				if _, err := parseBool(val.Value); err == nil && (val.Tag == "!!bool" || val.Tag == "!!str" || val.Value == "0" || val.Value == "1") {
+				if _, err := ParseBool(val.Value); err == nil && (val.Tag == "!!bool" || val.Tag == "!!str" || val.Value == "0" || val.Value == "1") {
 					continue
 				}
 			}
@@ -323,23 +259,23 @@ func unknownKey(path, ctx, key string, known []string) error {
 func checkEnv() error {
 	var known []string
 	for _, name := range envSettings {
-		known = append(known, envName(name))
+		known = append(known, EnvName(name))
 	}
 	for _, h := range envHarness {
-		known = append(known, envPrefix+"_"+h)
+		known = append(known, EnvPrefix+"_"+h)
 	}
 	for _, kv := range os.Environ() {
 		name, _, _ := strings.Cut(kv, "=")
-		if strings.HasPrefix(name, envPrefix+"_") && !slices.Contains(known, name) {
+		if strings.HasPrefix(name, EnvPrefix+"_") && !slices.Contains(known, name) {
 			return usagef("unknown environment variable %s (did you mean %s?); unset it: lockwarden refuses to guess what it means", name, nearest(name, known))
 		}
 	}
 	return nil
 }
 
-// envName is the LOCKWARDEN_* variable of a flag.
-func envName(flag string) string {
-	return envPrefix + "_" + strings.ToUpper(strings.ReplaceAll(flag, "-", "_"))
+// EnvName is the LOCKWARDEN_* variable of a flag.
+func EnvName(flag string) string {
+	return EnvPrefix + "_" + strings.ToUpper(strings.ReplaceAll(flag, "-", "_"))
 }
 
 // nearest returns the known key closest to key: the same letters once

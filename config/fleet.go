@@ -1,4 +1,4 @@
-package cli
+package config
 
 import (
 	"errors"
@@ -9,12 +9,11 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/charmbracelet/x/ansi"
 	"github.com/spf13/pflag"
-	"github.com/spf13/viper"
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/lockwarden/lockwarden/sanitize"
-	"github.com/lockwarden/lockwarden/ui"
 )
 
 // This file resolves a fleet: several configured contexts watched at once
@@ -30,12 +29,12 @@ var labelColor = regexp.MustCompile(`^(black|red|green|yellow|blue|magenta|cyan|
 // fleetNames returns the contexts named by --context a,b (or its variable)
 // or --all-contexts, in the order given (all: the config's, sorted); nil
 // when neither asks for more than one context.
-func fleetNames(flags *pflag.FlagSet, v *viper.Viper, configured []string) ([]string, error) {
-	all, err := allContexts(flags, v)
+func fleetNames(flags *pflag.FlagSet, configured []string) ([]string, error) {
+	all, err := allContexts(flags)
 	if err != nil {
 		return nil, err
 	}
-	list, _ := flagOrEnv(flags, v, "context")
+	list, _ := FlagOrEnv(flags, "context")
 	switch {
 	case all && list != "":
 		return nil, usagef("--context and --all-contexts contradict each other: give one")
@@ -62,21 +61,21 @@ func fleetNames(flags *pflag.FlagSet, v *viper.Viper, configured []string) ([]st
 }
 
 // allContexts reads --all-contexts (or LOCKWARDEN_ALL_CONTEXTS), strictly.
-func allContexts(flags *pflag.FlagSet, v *viper.Viper) (bool, error) {
-	val, set := flagOrEnv(flags, v, "all-contexts")
+func allContexts(flags *pflag.FlagSet) (bool, error) {
+	val, set := FlagOrEnv(flags, "all-contexts")
 	if !set {
 		return false, nil
 	}
-	b, err := parseBool(val)
+	b, err := ParseBool(val)
 	if err != nil {
-		return false, usagef("--all-contexts / %s: %v", envName("all-contexts"), err)
+		return false, usagef("--all-contexts / %s: %v", EnvName("all-contexts"), err)
 	}
 	return b, nil
 }
 
 // oneContext refuses a fleet where a command works on one context.
-func oneContext(flags *pflag.FlagSet, v *viper.Viper, name string) error {
-	all, err := allContexts(flags, v)
+func oneContext(flags *pflag.FlagSet, name string) error {
+	all, err := allContexts(flags)
 	if err != nil {
 		return err
 	}
@@ -92,7 +91,7 @@ func oneContext(flags *pflag.FlagSet, v *viper.Viper, name string) error {
 var placeFlags = []string{"profile", "region", "table", "endpoint-url", "bucket", "s3-endpoint-url"}
 
 // LoadFleet resolves the contexts a run watches: several with --context
-// a,b or --all-contexts, else the one LoadSettings resolves. Each context
+// a,b or --all-contexts, else the one Load resolves. Each context
 // has its own settings — credentials, place, read budget and read-only —
 // and none is lifted by --write, which is for one context: with several it
 // is a usage error.
@@ -100,38 +99,37 @@ func LoadFleet(flags *pflag.FlagSet) ([]Settings, error) {
 	if err := checkEnv(); err != nil {
 		return nil, err
 	}
-	v := envViper()
 	// The file alone, no context: what contexts are configured.
 	file, err := loadSettings(flags, "", roleFleet)
 	if err != nil {
 		return nil, err
 	}
-	names, err := fleetNames(flags, v, file.Contexts)
+	names, err := fleetNames(flags, file.Contexts)
 	if err != nil {
 		return nil, err
 	}
 	if names == nil {
-		s, err := requirePlace(LoadSettings(flags))
+		s, err := RequirePlace(Load(flags))
 		return []Settings{s}, err
 	}
-	if val, set := flagOrEnv(flags, v, "write"); set {
-		if b, _ := parseBool(val); b {
+	if val, set := FlagOrEnv(flags, "write"); set {
+		if b, _ := ParseBool(val); b {
 			return nil, usagef("--write lifts read-only for one context: name one with --context NAME, not %d", len(names))
 		}
 	}
 	for _, f := range placeFlags {
 		// Given at all, even empty: --table "" would blank every
 		// context's table.
-		if _, given := flagOrEnv(flags, v, f); given {
+		if _, given := FlagOrEnv(flags, f); given {
 			return nil, usagef("--%s would point every context at the same place: with several contexts, set it in each context of the config", f)
 		}
 	}
 	fleet := make([]Settings, 0, len(names))
 	labels := map[string]string{}
 	for _, name := range names {
-		s, err := requirePlace(loadSettings(flags, name, roleFleet))
+		s, err := RequirePlace(loadSettings(flags, name, roleFleet))
 		if err != nil {
-			if ue := (*usageError)(nil); errors.As(err, &ue) && ue.context == name {
+			if ue := (*UsageError)(nil); errors.As(err, &ue) && ue.Context == name {
 				return nil, err // it says which context already
 			}
 			return nil, fmt.Errorf("context %s: %w", name, err)
@@ -139,9 +137,9 @@ func LoadFleet(flags *pflag.FlagSet) ([]Settings, error) {
 		// Told apart as the CONTEXT column shows them: a long name is
 		// cut there, and a read-only account's row must never look like a
 		// writable one's.
-		mark := strings.ToLower(ui.ShownMark(s.Mark()))
+		mark := strings.ToLower(ShownMark(s.Mark()))
 		if other, ok := labels[mark]; ok {
-			return nil, usagef("contexts %s and %s would both show as %q: give one a different label (at most %d characters)", other, s.Context, ui.ShownMark(s.Mark()), maxLabel)
+			return nil, usagef("contexts %s and %s would both show as %q: give one a different label (at most %d characters)", other, s.Context, ShownMark(s.Mark()), maxLabel)
 		}
 		labels[mark] = s.Context
 		fleet = append(fleet, s)
@@ -210,11 +208,22 @@ func runeName(r rune) string {
 	return fmt.Sprintf("U+%04X (%c)", r, r)
 }
 
-// Mark is how the context shows in a fleet's CONTEXT column: its label,
-// else its name.
-func (s Settings) Mark() string {
-	if s.Label != "" {
-		return s.Label
+// MaxMarkWidth is the CONTEXT column's widest mark, in cells: wider
+// marks (and names: a context without a label is marked by its name) are
+// cut.
+const MaxMarkWidth = 12
+
+// ShownMark is a context's mark as the CONTEXT column shows it: whole up
+// to MaxMarkWidth cells, else cut in the middle, so that names differing
+// at their end (prod-eu-west-1, prod-eu-west-2) stay told apart. LoadFleet
+// refuses two contexts that would still show alike.
+func ShownMark(mark string) string {
+	mark = sanitize.Text(mark)
+	w := ansi.StringWidth(mark)
+	if w <= MaxMarkWidth {
+		return mark
 	}
-	return s.Context
+	head := ansi.Truncate(mark, (MaxMarkWidth-1)/2, "")
+	tail := ansi.TruncateLeft(mark, w-(MaxMarkWidth-1-ansi.StringWidth(head)), "")
+	return head + "…" + tail
 }

@@ -3,8 +3,11 @@
 // as JSON Lines appended to one file, fsynced, readable only by its owner.
 // If the record cannot be written, the write does not happen. A damaged
 // line — an append torn by a crash or a full disk — is skipped and told,
-// and never hides the records around it. It imports only model and
-// buildinfo: it records writes, it never makes them.
+// and never hides the records around it. A team's shared log (Shared)
+// keeps each record as its own object in a store it is handed, never
+// overwritten, with the local file as this machine's copy. It imports
+// only model and buildinfo (and x/sync): it records writes, it never
+// makes them, and it reaches no service itself.
 package audit
 
 import (
@@ -60,6 +63,10 @@ type Record struct {
 	Time     time.Time `json:"time"`
 	Action   string    `json:"action"`
 	Actor    string    `json:"actor"`
+	// Identity is the AWS caller that made the write, from STS: the ARN
+	// of its user or assumed role and session ("" when STS was not asked
+	// or did not answer: an emulator, older records).
+	Identity string `json:"identity,omitempty"`
 	// Account is the AWS account the write went to, from STS; "" when it
 	// was not known (an emulator, STS not answering, older records).
 	Account  string `json:"account,omitempty"`
@@ -99,6 +106,10 @@ type Record struct {
 	// record (buildinfo), set by Append. Records written before it was
 	// recorded have none.
 	LockwardenVersion string `json:"lockwarden_version,omitempty"`
+	// LocalOnly is set by a read of a shared log on a record of this
+	// machine's local copy that the shared log does not hold (yet, or
+	// because it could not be reached); it is never stored.
+	LocalOnly bool `json:"local_only,omitempty"`
 }
 
 // DefaultPath is $XDG_STATE_HOME/lockwarden/audit.jsonl, or

@@ -13,9 +13,11 @@ import (
 // Identity is who makes a write, and in which AWS account, for the
 // audit trail.
 type Identity struct {
-	// Actor is the STS caller ARN when it can be had, else the OS
-	// user@host.
+	// Actor is the OS user@host of this process.
 	Actor string
+	// ARN is the STS caller ARN — account, role, session name — when STS
+	// answered; "" otherwise.
+	ARN string
 	// Account is the AWS account ID STS answered with; "" when STS was
 	// not asked or did not answer. A restore refuses a record whose
 	// account it cannot compare with its own.
@@ -32,7 +34,7 @@ func CallerIdentity(ctx context.Context, cfg sdkaws.Config, endpoint string) Ide
 		defer cancel()
 		out, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 		if err == nil && out.Arn != nil {
-			return Identity{Actor: *out.Arn, Account: sdkaws.ToString(out.Account)}
+			return Identity{Actor: LocalUser(), ARN: *out.Arn, Account: sdkaws.ToString(out.Account)}
 		}
 	}
 	return Identity{Actor: LocalUser()}

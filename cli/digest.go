@@ -255,7 +255,10 @@ confirmed, changed since read).`,
 			if err != nil {
 				return err
 			}
-			svc := d.service(env)
+			svc, err := d.service(ctx, env, nil)
+			if err != nil {
+				return err
+			}
 			r := lwaws.CheckDigest(ctx, svc.Writer, d.states(), path)
 			if r.Err != nil {
 				return r.Err

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/lockwarden/lockwarden/audit"
 	lwaws "github.com/lockwarden/lockwarden/aws"
@@ -106,14 +107,24 @@ func paths(entries []model.Entry) string {
 	return strings.Join(out, ", ")
 }
 
+// restoreLookback is how far back restore looks in a shared log for the
+// release of a state named by path or lock ID; a record ID finds any.
+const restoreLookback = 30 * 24 * time.Hour
+
 // findRecord resolves restore's argument: a record ID as is, or the lock
 // ID or state of a release that can still be restored — the latest one
 // not restored since. Several matches are an error listing their IDs.
-func findRecord(log *audit.Log, arg string, s config.Settings) (string, error) {
+func findRecord(log audit.Trail, arg string, s config.Settings, now time.Time) (string, error) {
 	if strings.HasPrefix(arg, "r-") {
 		return arg, nil
 	}
-	recs, err := log.Read()
+	// A shared log is read by the day: a release is looked for in the
+	// last restoreLookback, not in the team's whole history.
+	var from time.Time
+	if _, shared := log.(*audit.Shared); shared {
+		from = now.Add(-restoreLookback)
+	}
+	recs, err := log.Since(from)
 	if err != nil {
 		return "", err
 	}
@@ -134,7 +145,7 @@ func findRecord(log *audit.Log, arg string, s config.Settings) (string, error) {
 	}
 	switch len(match) {
 	case 0:
-		return "", fmt.Errorf("no release of %s that can still be restored is in the audit log %s ('lockwarden audit' lists them)", arg, log.Path)
+		return "", fmt.Errorf("no release of %s that can still be restored is in the audit log %s ('lockwarden audit' lists them)", arg, log.Where())
 	case 1:
 		return match[0], nil
 	}

@@ -211,7 +211,7 @@ func runReap(ctx context.Context, env *Env, fleet []config.Settings, policies []
 		}
 	}
 	var failed bool
-	var unrecorded error
+	var unrecorded, notRecorded error
 	switch {
 	case len(over) > 0:
 		for _, r := range runs {
@@ -227,6 +227,8 @@ func runReap(ctx context.Context, env *Env, fleet []config.Settings, policies []
 				switch err := r.Release(ctx, d, now); {
 				case errors.As(err, new(*guard.UnrecordedError)):
 					unrecorded = err
+				case errors.As(err, new(*guard.NotRecordedError)):
+					notRecorded = err
 				case err != nil:
 					failed = true
 				}
@@ -263,6 +265,8 @@ func runReap(ctx context.Context, env *Env, fleet []config.Settings, policies []
 		return refused("nothing released: %s. A mass expiry is an incident, not a chore: look at them (lockwarden list) before raising max_per_run", strings.Join(over, "; "))
 	case failed:
 		return &exitError{code: ExitError, err: errors.New("not every lock could be judged or released: see above")}
+	case notRecorded != nil:
+		return &exitError{code: ExitNotRecorded, err: errors.New("not every lock was released: the audit log did not take their records, so nothing was written for them (see above)")}
 	case unrecorded != nil:
 		return &exitError{code: ExitUnrecorded, err: unrecorded}
 	}
@@ -290,7 +294,11 @@ func judgeContext(ctx context.Context, env *Env, s config.Settings, p model.Reap
 		r.Errs = append(r.Errs, err)
 		return r
 	}
-	svc := d.service(env)
+	svc, err := d.service(ctx, env, nil)
+	if err != nil {
+		r.Errs = append(r.Errs, err)
+		return r
+	}
 	// Never lifted for a reaper: --write is for a person at a terminal.
 	svc.Actor, svc.Policy, svc.ReadOnly = reaperActor(), p.String(), s.ReadOnly || s.WriteLifted
 	r.Service, r.States = svc, d.states()

@@ -101,7 +101,7 @@ func runRestore(cmd *cobra.Command, env *Env, arg string, yes, allowOtherPlace b
 		return err
 	}
 	svc.AllowOtherPlace = allowOtherPlace
-	recordID, err := findRecord(svc.Audit, arg, s)
+	recordID, err := findRecord(svc.Audit, arg, s, env.Now())
 	if err != nil {
 		return err
 	}

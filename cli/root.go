@@ -19,6 +19,7 @@ import (
 
 	"github.com/lockwarden/lockwarden/buildinfo"
 	"github.com/lockwarden/lockwarden/config"
+	"github.com/lockwarden/lockwarden/guard"
 	"github.com/lockwarden/lockwarden/sanitize"
 )
 
@@ -34,6 +35,10 @@ const (
 	// ExitUnrecorded: the write happened, but its audit outcome could not
 	// be appended (the intent record holds what was changed).
 	ExitUnrecorded = 5
+	// ExitNotRecorded: nothing was written, because the write's intent
+	// record could not be stored (the audit file, or the shared audit
+	// log: unreachable, denied, or the record's key taken).
+	ExitNotRecorded = 6
 )
 
 // Env is what a command touches of the outside world, injectable for tests.
@@ -87,6 +92,9 @@ func mainContext(ctx context.Context, args []string, env Env) int {
 		return ee.code
 	}
 	fmt.Fprintln(env.Stderr, "lockwarden: "+sanitize.Text(sanitize.OneLine(err.Error())))
+	if errors.As(err, new(*guard.NotRecordedError)) {
+		return ExitNotRecorded
+	}
 	var ue *usageError
 	if errors.As(err, &ue) || isCobraUsage(err) {
 		if !errors.As(err, &ue) {

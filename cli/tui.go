@@ -192,9 +192,11 @@ func connect(ctx context.Context, env *Env, s config.Settings, logf func(string,
 	uc.Prober = prober{w: d.writer(), c: d.states()}
 	if !s.ReadOnly {
 		// Read-only runs get no write path at all, not merely hidden keys.
-		svc := d.service(env)
 		// The UI owns the terminal: damaged audit lines go to its log.
-		svc.Audit.Warn = func(msg string) { logf("warning: %s", msg) }
+		svc, err := d.service(ctx, env, func(msg string) { logf("warning: %s", msg) })
+		if err != nil {
+			return nil, ui.Config{}, err
+		}
 		uc.Releaser = svc
 	}
 	return src, uc, nil

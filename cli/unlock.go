@@ -110,7 +110,10 @@ func runUnlock(cmd *cobra.Command, env *Env, arg string, o unlockOptions) error 
 	if err != nil {
 		return err
 	}
-	svc := d.service(env)
+	svc, err := d.service(ctx, env, nil)
+	if err != nil {
+		return err
+	}
 	observed, err := observe(ctx, d, svc, arg, &o.holderID)
 	if err != nil {
 		return err

@@ -51,23 +51,19 @@ func (d *dialled) writer() *lwaws.LockWriter { return lockWriter(d.cfg, d.Settin
 // states reads state objects in the context's buckets.
 func (d *dialled) states() lwaws.S3API { return lwaws.NewS3(d.cfg, d.S3Endpoint) }
 
-// service is the context's guarded write path.
-func (d *dialled) service(env *Env) *guard.Service { return serviceFor(d.cfg, env, d.Settings) }
-
-// newService connects the guarded write path for settings.
-func newService(ctx context.Context, env *Env, s config.Settings) (*guard.Service, error) {
-	d, err := dial(ctx, s)
+// service is the context's guarded write path. Its audit trail tells
+// damaged records to warn (nil: the command's stderr); a shared log that
+// cannot even be configured (its profile unknown) is an error: no write
+// without its record.
+func (d *dialled) service(ctx context.Context, env *Env, warn func(string)) (*guard.Service, error) {
+	trail, err := d.trail(ctx, env, warn)
 	if err != nil {
 		return nil, err
 	}
-	return d.service(env), nil
-}
-
-// serviceFor connects the guarded write path with an AWS config loaded.
-func serviceFor(cfg sdkaws.Config, env *Env, s config.Settings) *guard.Service {
+	s, cfg := d.Settings, d.cfg
 	svc := &guard.Service{
 		Files: lockFiles(cfg, s), Writer: lockWriter(cfg, s),
-		Audit: auditLog(env, s.AuditFile), ReadOnly: s.ReadOnly, RequireReason: s.RequireReason,
+		Audit: trail, ReadOnly: s.ReadOnly, RequireReason: s.RequireReason,
 		ResolveIdentity: func(ctx context.Context) lwaws.Identity {
 			// The place written is the table's, else the buckets' (as
 			// the audit records it): an emulator there has no account.
@@ -88,7 +84,16 @@ func serviceFor(cfg sdkaws.Config, env *Env, s config.Settings) *guard.Service {
 			return lwaws.ReadState(ctx, states, bucket, key)
 		}
 	}
-	return svc
+	return svc, nil
+}
+
+// newService connects the guarded write path for settings.
+func newService(ctx context.Context, env *Env, s config.Settings) (*guard.Service, error) {
+	d, err := dial(ctx, s)
+	if err != nil {
+		return nil, err
+	}
+	return d.service(ctx, env, nil)
 }
 
 // lockWriter reaches the lock table; nil when none is named.
@@ -102,15 +107,42 @@ func lockWriter(cfg sdkaws.Config, s config.Settings) *lwaws.LockWriter {
 	}
 }
 
-// auditLog opens the audit file for a command: a damaged line in it is
-// skipped and told once on the command's stderr. The terminal UI must not
-// print there; connect sends these warnings to its log instead.
-func auditLog(env *Env, path string) *audit.Log {
-	return &audit.Log{Path: path, Warn: func(msg string) {
+// trail is where the context's writes are recorded: the audit file, or
+// the team's shared log in S3 (audit:) with the file as this machine's
+// copy, reached with the audit_* settings. A damaged record is told to
+// warn, or on the command's stderr; the terminal UI must not print there,
+// and hands its log instead.
+func (d *dialled) trail(ctx context.Context, env *Env, warn func(string)) (audit.Trail, error) {
+	if warn == nil {
+		warn = stderrWarn(env)
+	}
+	local := &audit.Log{Path: d.AuditFile, Warn: warn}
+	if d.Audit == "" {
+		return local, nil
+	}
+	bucket, prefix, err := audit.ParseLocation(d.Audit)
+	if err != nil {
+		return nil, usagef("audit: %v", err)
+	}
+	cfg := d.cfg
+	if d.AuditProfile != d.Profile || d.AuditRegion != d.Region {
+		conn := lwaws.Connection{Profile: d.AuditProfile, Region: d.AuditRegion, S3Endpoint: d.AuditEndpoint}
+		if cfg, err = lwaws.LoadConfig(ctx, conn); err != nil {
+			return nil, fmt.Errorf("the shared audit log %s: %w", d.Audit, err)
+		}
+	}
+	store := &lwaws.AuditStore{Client: lwaws.NewS3(cfg, d.AuditEndpoint), Bucket: bucket}
+	return &audit.Shared{Store: store, Prefix: prefix, Local: local, Warn: warn, Now: env.Now}, nil
+}
+
+// stderrWarn tells a warning on the command's stderr, made safe for the
+// terminal.
+func stderrWarn(env *Env) func(string) {
+	return func(msg string) {
 		if env.Stderr != nil {
 			fmt.Fprintf(env.Stderr, "lockwarden: warning: %s\n", sanitize.Text(msg))
 		}
-	}}
+	}
 }
 
 // openLocks builds the reader of every place locks live: the table when

@@ -494,3 +494,32 @@ func TestContextNamesWithDots(t *testing.T) {
 		t.Errorf("--context prod.eu: %+v, %v", s, err)
 	}
 }
+
+// The shared audit log is reached as the context's S3 unless the audit_*
+// keys say otherwise; --audit wins; a location that is not s3:// is
+// refused, never taken for no shared log.
+func TestSharedAuditSettings(t *testing.T) {
+	const cfg = "audit: s3://team-audit/lockwarden\ncontexts:\n  prod:\n    table: t\n    region: eu-west-1\n    profile: p\n    s3_endpoint: http://127.0.0.1:9000\n" +
+		"  sec:\n    table: t\n    region: eu-west-1\n    audit: s3://sec-audit\n    audit_region: us-east-1\n    audit_profile: auditor\n    audit_endpoint: http://127.0.0.1:9999\n"
+	s, err := settingsWith(t, cfg, nil, "--context", "prod")
+	if err != nil || s.Audit != "s3://team-audit/lockwarden" || s.AuditRegion != "eu-west-1" || s.AuditProfile != "p" || s.AuditEndpoint != "http://127.0.0.1:9000" {
+		t.Errorf("prod: %+v %v", s, err)
+	}
+	s, err = settingsWith(t, cfg, nil, "--context", "sec")
+	if err != nil || s.Audit != "s3://sec-audit" || s.AuditRegion != "us-east-1" || s.AuditProfile != "auditor" || s.AuditEndpoint != "http://127.0.0.1:9999" {
+		t.Errorf("sec: %+v %v", s, err)
+	}
+	s, err = settingsWith(t, cfg, map[string]string{"LOCKWARDEN_AUDIT": "s3://env-audit/x"}, "--context", "prod")
+	if err != nil || s.Audit != "s3://env-audit/x" {
+		t.Errorf("LOCKWARDEN_AUDIT: %q %v", s.Audit, err)
+	}
+	s, err = settingsWith(t, cfg, nil, "--context", "prod", "--audit", "s3://flag-audit")
+	if err != nil || s.Audit != "s3://flag-audit" || !strings.Contains(s.CopyArgs(), "--audit s3://flag-audit") {
+		t.Errorf("--audit: %q %q %v", s.Audit, s.CopyArgs(), err)
+	}
+	for _, bad := range []string{"team-audit", "s3://", "https://team-audit.s3.amazonaws.com/x", "s3://b/a//c"} {
+		if _, err := settingsWith(t, cfg, nil, "--context", "prod", "--audit", bad); err == nil || !strings.Contains(err.Error(), "is not an S3 location") {
+			t.Errorf("--audit %q: %v", bad, err)
+		}
+	}
+}

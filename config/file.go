@@ -34,7 +34,13 @@ type contextConfig struct {
 	WorkspaceKeyPrefix *string  `mapstructure:"workspace_key_prefix"`
 	ReadOnly           *bool    `mapstructure:"readonly"`
 	AuditFile          string   `mapstructure:"audit_file"`
-	RequireReason      *bool    `mapstructure:"require_reason"`
+	// Audit is the team's shared audit log, s3://BUCKET/PREFIX; the
+	// audit_* keys say how it is reached when not as the context's S3.
+	Audit         string `mapstructure:"audit"`
+	AuditRegion   string `mapstructure:"audit_region"`
+	AuditProfile  string `mapstructure:"audit_profile"`
+	AuditEndpoint string `mapstructure:"audit_endpoint"`
+	RequireReason *bool  `mapstructure:"require_reason"`
 	// Label and Color mark a context's rows in a fleet (contexts only).
 	Label string `mapstructure:"label"`
 	Color string `mapstructure:"color"`

@@ -28,7 +28,8 @@ func AddFlags(f *pflag.FlagSet) {
 	f.String("segments", "", "parallel scan segments (default 4)")
 	f.Bool("readonly", false, "never offer or make any write")
 	f.Bool("write", false, "allow writes for this run even if the context is read-only")
-	f.String("audit-file", "", "audit log of writes (default $XDG_STATE_HOME/lockwarden/audit.jsonl)")
+	f.String("audit-file", "", "audit log of writes (default $XDG_STATE_HOME/lockwarden/audit.jsonl); with --audit, this machine's copy")
+	f.String("audit", "", "the team's shared audit log, s3://BUCKET/PREFIX (audit in the config)")
 	StrictBools(f)
 }
 

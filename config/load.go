@@ -1,6 +1,7 @@
 package config
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"os"
@@ -113,6 +114,9 @@ func loadSettings(flags *pflag.FlagSet, switchTo string, how role) (Settings, er
 		s.AuditFile = audit.DefaultPath()
 	}
 	s.AuditFile = expandHome(s.AuditFile)
+	if err := r.sharedAudit(&s); err != nil {
+		return Settings{}, err
+	}
 	s.GivenArgs = givenArgs(flags, s.Context != "")
 	if s.Buckets, err = r.buckets(); err != nil {
 		return Settings{}, err
@@ -476,4 +480,22 @@ func ContextsWhere(flags *pflag.FlagSet, names []string) map[string]string {
 		out[name] = s.Where()
 	}
 	return out
+}
+
+// sharedAudit resolves the team's shared audit log and how it is reached:
+// audit_region, audit_profile and audit_endpoint, else the context's
+// region, profile and S3 endpoint. A location that is not s3://BUCKET is
+// refused: a log lockwarden cannot write must never pass for one.
+func (r resolver) sharedAudit(s *Settings) error {
+	s.Audit = r.pick("audit", r.cc.Audit, r.g.Audit)
+	if s.Audit == "" {
+		return nil
+	}
+	if _, _, err := audit.ParseLocation(s.Audit); err != nil {
+		return usagef("audit: %v", err)
+	}
+	s.AuditRegion = cmp.Or(r.cc.AuditRegion, r.g.AuditRegion, s.Region)
+	s.AuditProfile = cmp.Or(r.cc.AuditProfile, r.g.AuditProfile, s.Profile)
+	s.AuditEndpoint = cmp.Or(r.cc.AuditEndpoint, r.g.AuditEndpoint, s.S3Endpoint)
+	return nil
 }

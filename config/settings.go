@@ -59,8 +59,15 @@ type Settings struct {
 	// (default its name); Color the label's colour ("" for none).
 	Label, Color string
 	ConfigFile   string
-	// AuditFile is where writes are recorded.
+	// AuditFile is where writes are recorded: the log itself, or with a
+	// shared log (Audit) this machine's copy of the records it wrote.
 	AuditFile string
+	// Audit is the team's shared audit log, s3://BUCKET[/PREFIX] ("" for
+	// none), reached with AuditRegion, AuditProfile and AuditEndpoint:
+	// the context's region, profile and S3 endpoint unless audit_region,
+	// audit_profile and audit_endpoint say otherwise.
+	Audit                                    string
+	AuditRegion, AuditProfile, AuditEndpoint string
 	// Reap is the reaper's policy from the config, defaults filled in;
 	// OlderThan is 0 when none is configured (it has no default).
 	Reap model.ReapPolicy
@@ -161,7 +168,7 @@ func givenArgs(flags *pflag.FlagSet, withContext bool) string {
 	if flags == nil {
 		return ""
 	}
-	names := []string{"config", "profile", "audit-file"}
+	names := []string{"config", "profile", "audit-file", "audit"}
 	if withContext {
 		names = append(names, "region", "table", "endpoint-url", "bucket", "s3-endpoint-url")
 	}

@@ -20,6 +20,7 @@ import (
 var contextKeys = []string{
 	"profile", "region", "table", "endpoint", "s3_endpoint", "buckets", "stale_after",
 	"poll_interval", "s3_poll_interval", "max_read_share", "max_read_units_per_hour", "segments", "workspace_key_prefix", "readonly", "audit_file", "require_reason", "reap",
+	"audit", "audit_region", "audit_profile", "audit_endpoint",
 }
 
 // reapKeys are the keys a reap: block may hold.
@@ -36,7 +37,7 @@ var topKeys = []string{"context", "contexts"}
 // names are the flags'.
 var envSettings = []string{
 	"config", "context", "profile", "region", "table", "endpoint-url", "s3-endpoint-url",
-	"stale-after", "poll-interval", "s3-poll-interval", "segments", "readonly", "write", "audit-file", "all-contexts",
+	"stale-after", "poll-interval", "s3-poll-interval", "segments", "readonly", "write", "audit-file", "audit", "all-contexts",
 }
 
 // envHarness are LOCKWARDEN_* variables read by the test harness and the

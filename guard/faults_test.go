@@ -80,7 +80,7 @@ func TestReleaseDuringAnOutageFailsClosed(t *testing.T) {
 		if cur, found := e.get(t, li.Path); !found || cur.Info.ID != li.ID {
 			t.Fatalf("%s: once the endpoint is back the lock is gone (found=%v)", c.name, found)
 		}
-		recs, rerr := svc.Audit.Read()
+		recs, rerr := logOf(svc).Read()
 		if rerr != nil {
 			t.Fatal(rerr)
 		}
@@ -136,7 +136,7 @@ func TestReleaseWhoseAnswerIsLost(t *testing.T) {
 	if res.Item["Info"].S != observed.InfoRaw {
 		t.Errorf("removed item %v, want the observed one", res.Item)
 	}
-	recs, err := svc.Audit.Read()
+	recs, err := logOf(svc).Read()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@
 package guard
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -31,14 +32,17 @@ type Service struct {
 	Files *lwaws.LockFiles
 	// Audit receives an intent before every write and exactly one
 	// outcome after it; no intent record, no write.
-	Audit *audit.Log
+	Audit audit.Trail
 	// ReadOnly refuses every write, whatever else is asked.
 	ReadOnly bool
 	// Actor is who is writing: the STS caller ARN, or user@host. Account
 	// is the AWS account the writes go to, from STS ("" when unknown).
 	// Whichever is empty is asked of ResolveIdentity once, at the first
 	// write, so that opening the UI never waits on STS.
-	Actor, Account  string
+	Actor, Account string
+	// ARN is the STS caller ARN, recorded beside Actor ("" when unknown);
+	// it too is asked of ResolveIdentity when empty.
+	ARN             string
 	ResolveIdentity func(context.Context) lwaws.Identity
 	identityOnce    sync.Once
 	// Context and Profile are recorded in the audit: where the operator
@@ -170,6 +174,21 @@ func (e *PartialError) Error() string {
 
 func (e *PartialError) Unwrap() error { return e.Err }
 
+// NotRecordedError says a write was not made because its intent record
+// could not be stored — the audit file, or the team's shared log,
+// unwritable, unreachable, denied, or the record's key taken: no record,
+// no write. Nothing says what was not done ("released").
+type NotRecordedError struct {
+	Nothing string
+	Err     error
+}
+
+func (e *NotRecordedError) Error() string {
+	return fmt.Sprintf("nothing %s: the audit record could not be written: %v", e.Nothing, e.Err)
+}
+
+func (e *NotRecordedError) Unwrap() error { return e.Err }
+
 // UnrecordedError says a write happened but its audit outcome could not be
 // appended. The intent record, written before the write, holds what was
 // changed: restore works from it.
@@ -235,29 +254,25 @@ func (s *Service) now() time.Time {
 }
 
 // identity resolves, once, whichever of Actor and Account is unknown.
-func (s *Service) identity(ctx context.Context) (actor, account string) {
+func (s *Service) identity(ctx context.Context) (actor, arn, account string) {
 	s.identityOnce.Do(func() {
-		if (s.Actor == "" || s.Account == "") && s.ResolveIdentity != nil {
+		if (s.Actor == "" || s.ARN == "" || s.Account == "") && s.ResolveIdentity != nil {
 			id := s.ResolveIdentity(ctx)
-			if s.Actor == "" {
-				s.Actor = id.Actor
-			}
-			if s.Account == "" {
-				s.Account = id.Account
-			}
+			s.Actor = cmp.Or(s.Actor, id.Actor)
+			s.ARN = cmp.Or(s.ARN, id.ARN)
+			s.Account = cmp.Or(s.Account, id.Account)
 		}
-		if s.Account == "" {
-			s.Account = AccountOf(s.Actor) // an STS ARN given as the actor
-		}
+		// An STS ARN given as the actor (records before identity).
+		s.Account = cmp.Or(s.Account, AccountOf(s.ARN), AccountOf(s.Actor))
 	})
-	return s.Actor, s.Account
+	return s.Actor, s.ARN, s.Account
 }
 
 func (s *Service) base(ctx context.Context, id, action, lockID string) audit.Record {
 	p := s.place()
-	actor, account := s.identity(ctx)
+	actor, arn, account := s.identity(ctx)
 	return audit.Record{
-		RecordID: id, Time: s.now().UTC(), Action: action, Actor: actor, Account: account, Context: s.Context,
+		RecordID: id, Time: s.now().UTC(), Action: action, Actor: actor, Identity: arn, Account: account, Context: s.Context,
 		Profile: s.Profile, Region: p.region, Endpoint: p.endpoint, Table: p.table, LockID: lockID,
 	}
 }
@@ -340,7 +355,7 @@ func (s *Service) Release(ctx context.Context, observed model.Entry, req model.R
 	intent.Phase, intent.Observed, intent.ObservedFile, intent.Reason = audit.PhaseIntent, observed.Item, observed.File, reason
 	intent.OperatorReason, intent.Policy = req.Reason, s.Policy
 	if err := s.Audit.Append(intent); err != nil {
-		return Result{}, fmt.Errorf("nothing released: the audit record could not be written: %w", err)
+		return Result{}, &NotRecordedError{Nothing: "released", Err: err}
 	}
 	out := s.base(ctx, id, audit.ActionForceUnlock, observed.LockID)
 	out.Phase, out.Policy = audit.PhaseOutcome, s.Policy

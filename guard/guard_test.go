@@ -109,7 +109,7 @@ func TestReleaseDeletesTheObservedLockAndAuditsIt(t *testing.T) {
 		if !reflect.DeepEqual(res.Item, observed.Item) {
 			t.Errorf("removed item %v, observed %v", res.Item, observed.Item)
 		}
-		recs, err := e.svc.Audit.Read()
+		recs, err := logOf(e.svc).Read()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -118,7 +118,7 @@ func TestReleaseDeletesTheObservedLockAndAuditsIt(t *testing.T) {
 			recs[1].Item["Info"].S != observed.InfoRaw || recs[0].Actor != "tester@host" || recs[0].Reason != "held 3h00m ≥ 1h" {
 			t.Errorf("audit records: %+v", recs)
 		}
-		st, err := os.Stat(e.svc.Audit.Path)
+		st, err := os.Stat(logOf(e.svc).Path)
 		if err != nil || st.Mode().Perm() != 0o600 {
 			t.Errorf("audit file mode %v, %v", st.Mode().Perm(), err)
 		}
@@ -177,7 +177,7 @@ func TestReleaseNeverDeletesALockThatChanged(t *testing.T) {
 		if !errors.As(err, &changed) || changed.Current != nil || err.Error() != "not released: "+path+" was already released" {
 			t.Fatalf("gone lock: err %v", err)
 		}
-		recs, _ := e.svc.Audit.Read()
+		recs, _ := logOf(e.svc).Read()
 		if len(recs) != 2 || recs[1].Outcome != audit.OutcomeGone {
 			t.Errorf("the refused release must be audited: %+v", recs)
 		}
@@ -232,7 +232,7 @@ func TestGuardsRefuseBeforeAnyWrite(t *testing.T) {
 	if _, found := e.get(t, digest.LockID); !found {
 		t.Fatal("the digest row was deleted")
 	}
-	if _, err := os.Stat(e.svc.Audit.Path); !errors.Is(err, os.ErrNotExist) {
+	if _, err := os.Stat(logOf(e.svc).Path); !errors.Is(err, os.ErrNotExist) {
 		t.Error("a refusal by a guard must not even write an intent")
 	}
 	// --allow-fresh lets the fresh lock go.
@@ -271,7 +271,7 @@ func TestAuditUnwritableMeansNoDelete(t *testing.T) {
 	if err := os.WriteFile(blocker, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	e.svc.Audit.Path = filepath.Join(blocker, "audit.jsonl")
+	logOf(e.svc).Path = filepath.Join(blocker, "audit.jsonl")
 	_, err := e.svc.Release(context.Background(), observed, staleReq(li.ID), "")
 	if err == nil || !contains(err.Error(), "nothing released: the audit record could not be written") {
 		t.Fatalf("err %v", err)
@@ -411,3 +411,6 @@ func isTimeout(err error) bool {
 	var ne net.Error
 	return errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) || strings.Contains(err.Error(), "timed out")
 }
+
+// logOf is the local audit file a test's service records to.
+func logOf(svc *guard.Service) *audit.Log { return svc.Audit.(*audit.Log) }

@@ -153,8 +153,8 @@ func TestEveryIntentGetsExactlyOneOutcome(t *testing.T) {
 		t.Errorf("not put back: %+v", cur)
 	}
 
-	counts := phases(t, e.svc.Audit)
-	recs, _ := e.svc.Audit.Read()
+	counts := phases(t, logOf(e.svc))
+	recs, _ := logOf(e.svc).Read()
 	for id, outcome := range want {
 		if counts[id] != [2]int{1, 1} {
 			t.Errorf("%s (%s): %d intents, %d outcomes; want one each", id, outcome, counts[id][0], counts[id][1])
@@ -186,7 +186,7 @@ func TestUnrecordedReleaseIsToldAndRestorable(t *testing.T) {
 	ctx := context.Background()
 	li := e.lockBoth(t, "app/terraform.tfstate", "alice@ci", 2*time.Hour)
 	observed := e.entry(t, li.Path)
-	logPath := e.svc.Audit.Path
+	logPath := logOf(e.svc).Path
 	aside := logPath + ".aside"
 	// Right before the item's delete, the audit file turns into a
 	// directory: the intent is written, the outcome cannot be.
@@ -210,7 +210,7 @@ func TestUnrecordedReleaseIsToldAndRestorable(t *testing.T) {
 	if err := os.Rename(aside, logPath); err != nil {
 		t.Fatal(err)
 	}
-	if c := phases(t, e.svc.Audit)[res.RecordID]; c != [2]int{1, 0} {
+	if c := phases(t, logOf(e.svc))[res.RecordID]; c != [2]int{1, 0} {
 		t.Fatalf("phases %v", c)
 	}
 	e.svc.Writer.Client = e.sb.Dynamo

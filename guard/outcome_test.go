@@ -65,7 +65,7 @@ func TestUnrecordedDigestRepairIsRestorable(t *testing.T) {
 		Table: sandbox.Table, Region: sandbox.Region, LockID: "x/y"}); err != nil { // the file exists before the hook moves it
 		t.Fatal(err)
 	}
-	hook, mend := breakAuditDuring(t, e.svc.Audit)
+	hook, mend := breakAuditDuring(t, logOf(e.svc))
 	e.svc.Writer.Client = &hookedUpdates{Client: e.sb.Dynamo, before: hook}
 	res, err := e.svc.RepairDigest(ctx, lwaws.CheckDigest(ctx, e.svc.Writer, e.sb.S3, path), "")
 	var unrecorded *guard.UnrecordedError
@@ -148,7 +148,7 @@ func TestWritePathGuardsRefuseBeforeAuditing(t *testing.T) {
 	ctx := context.Background()
 	noAudit := func(t *testing.T, svc *guard.Service) {
 		t.Helper()
-		if _, err := svc.Audit.Read(); !errors.Is(err, audit.ErrNoLog) {
+		if _, err := logOf(svc).Read(); !errors.Is(err, audit.ErrNoLog) {
 			t.Errorf("a refused write left an audit record: %v", err)
 		}
 	}
@@ -192,7 +192,7 @@ func TestWritePathGuardsRefuseBeforeAuditing(t *testing.T) {
 		if _, ok := e.fileExists(t, "app/terraform.tfstate.tflock"); ok {
 			t.Error("a refused restore put the file back")
 		}
-		if c := phases(t, e.svc.Audit); len(c) != 1 {
+		if c := phases(t, logOf(e.svc)); len(c) != 1 {
 			t.Errorf("refused restores were audited: %v", c)
 		}
 	})
@@ -212,7 +212,7 @@ func TestWritePathGuardsRefuseBeforeAuditing(t *testing.T) {
 		if _, err := e.svc.Restore(ctx, id); err == nil || !strings.Contains(err.Error(), "digests live in a lock table") {
 			t.Errorf("err %v", err)
 		}
-		if c := phases(t, e.svc.Audit); len(c) != 1 {
+		if c := phases(t, logOf(e.svc)); len(c) != 1 {
 			t.Errorf("the refusal was audited: %v", c)
 		}
 	})

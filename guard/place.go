@@ -36,7 +36,7 @@ func (s *Service) samePlace(ctx context.Context, rec *audit.Record) error {
 		if recAcct == "" {
 			recAcct = AccountOf(rec.Actor)
 		}
-		_, hereAcct := s.identity(ctx)
+		_, _, hereAcct := s.identity(ctx)
 		switch {
 		case recAcct == "":
 			diffs = append(diffs, "account unknown: the record names none (the reaper's, an older lockwarden's, or STS did not answer when it was written)")

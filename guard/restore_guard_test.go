@@ -108,7 +108,7 @@ func TestRestoreGuards(t *testing.T) {
 	}
 	// No audit record, no restore: a log others can read is readable but
 	// refuses appends (root ignores file modes, this guard does not).
-	if err := os.Chmod(e.svc.Audit.Path, 0o644); err != nil {
+	if err := os.Chmod(logOf(e.svc).Path, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.svc.Restore(ctx, res.RecordID); err == nil || !strings.Contains(err.Error(), "nothing restored: the audit record could not be written") {
@@ -117,7 +117,7 @@ func TestRestoreGuards(t *testing.T) {
 	if _, found := e.get(t, li.Path); found {
 		t.Fatal("a restore went through without its audit record")
 	}
-	if err := os.Chmod(e.svc.Audit.Path, 0o600); err != nil {
+	if err := os.Chmod(logOf(e.svc).Path, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	// And after all that, the real restore still works.

@@ -38,7 +38,7 @@ func TestFlaggedLocksNeedAllowSplit(t *testing.T) {
 	if _, ok := e.fileExists(t, "app/terraform.tfstate.tflock"); !ok {
 		t.Fatal("refused, yet the lock file is gone")
 	}
-	if _, err := e.svc.Audit.Read(); !errors.Is(err, audit.ErrNoLog) {
+	if _, err := logOf(e.svc).Read(); !errors.Is(err, audit.ErrNoLog) {
 		t.Errorf("a refused release wrote an audit record: %v", err)
 	}
 	req := staleReq(li.ID)

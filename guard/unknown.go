@@ -97,7 +97,7 @@ func (s *Service) checkUnknownRelease(ctx context.Context, intent, outcome *audi
 func (s *Service) aliveAfter(ctx context.Context, intent *audit.Record) (why, unchecked string) {
 	var notRead []string
 	held, heldOK := observedLock(intent)
-	recs, err := s.Audit.Read()
+	recs, err := s.Audit.Since(intent.Time)
 	switch {
 	case err != nil:
 		notRead = append(notRead, "the audit log could not be read ("+err.Error()+")")

@@ -49,6 +49,7 @@ lock table, the seed locks held in .tflock files, states without digests.`,
 			fmt.Fprintf(w, "  S3        %s   bucket %s\n", sb.S3URL, sandbox.Bucket)
 			fmt.Fprintf(w, "  Region    %s   (any access key works)\n\n", sandbox.Region)
 			fmt.Fprintf(w, "Inspect it:\n\n  %s\n  %s\n\n", sb.InspectCommand(""), sb.InspectCommand("list"))
+			fmt.Fprintf(w, "Share writes as a team: add --audit s3://%s/team to every command (bucket %s is\nempty): each release is recorded there, and 'lockwarden audit' shows it anywhere.\n\n", sandbox.AuditBucket, sandbox.AuditBucket)
 			fmt.Fprintf(w, "Point Terraform or OpenTofu at it with one of these backend blocks:\n\n%s\n", sb.BackendBlocks("my-service/terraform.tfstate"))
 			if team {
 				go sb.RunTeam(ctx, 3*time.Second, 4*time.Second, func(string, ...any) {})
@@ -90,8 +91,10 @@ func startDemoSandboxWith(ctx context.Context, env *Env, logf func(string, ...an
 		Context: "demo", Region: sandbox.Region, Table: sandbox.Table, Endpoint: sb.DynamoURL,
 		S3Endpoint: sb.S3URL, Buckets: []string{sandbox.Bucket}, StaleAfter: time.Hour,
 		PollInterval: 2 * time.Second, S3PollInterval: 2 * time.Second, Segments: 4, WorkspaceKeyPrefix: "env:",
-		// The demo's writes are audited apart from real ones.
+		// The demo's writes are audited apart from real ones, in the
+		// sandbox's own shared log (h shows them as the team's).
 		AuditFile: filepath.Join(filepath.Dir(audit.DefaultPath()), "demo-audit.jsonl"),
+		Audit:     "s3://" + sandbox.AuditBucket + "/demo", AuditRegion: sandbox.Region, AuditEndpoint: sb.S3URL,
 	}
 	if lockFilesOnly {
 		s.Table, s.Endpoint = "", ""

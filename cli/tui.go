@@ -190,10 +190,20 @@ func connect(ctx context.Context, env *Env, s config.Settings, logf func(string,
 	src := d.locks()
 	uc := uiConfig(s, profile, d.cfg.Region, env, logf)
 	uc.Prober = prober{w: d.writer(), c: d.states()}
+	// The UI owns the terminal: damaged audit records go to its log.
+	warn := func(msg string) { logf("warning: %s", msg) }
+	if s.Audit != "" {
+		// The team's writes, for h and the detail view: read-only runs
+		// read them too.
+		trail, err := d.trail(ctx, env, warn)
+		if err != nil {
+			return nil, ui.Config{}, err
+		}
+		uc.Team = trail
+	}
 	if !s.ReadOnly {
 		// Read-only runs get no write path at all, not merely hidden keys.
-		// The UI owns the terminal: damaged audit lines go to its log.
-		svc, err := d.service(ctx, env, func(msg string) { logf("warning: %s", msg) })
+		svc, err := d.service(ctx, env, warn)
 		if err != nil {
 			return nil, ui.Config{}, err
 		}

@@ -97,6 +97,9 @@ func (s *Service) sawDone(recordID string) bool {
 // Result is what a write did.
 type Result struct {
 	RecordID string
+	// Actor is who the records name as having written, as people know
+	// them (model.ActorName): the STS session and role, else user@host.
+	Actor string
 	// Item is the item removed (for a release) or put back (restore).
 	Item model.Item
 	// Entry is that item classified.
@@ -316,6 +319,7 @@ func noTable(what string) error {
 // (did says what happened). A failed write keeps its error, with the
 // audit failure added.
 func (s *Service) record(out audit.Record, res Result, err error, did string) (Result, error) {
+	res.Actor = model.ActorName(out.Actor, out.Identity)
 	aerr := s.Audit.Append(out)
 	switch {
 	case aerr == nil:

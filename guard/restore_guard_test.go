@@ -227,6 +227,18 @@ func TestRestoreRefusesAnotherContextProfileOrAnUnknownAccount(t *testing.T) {
 		t.Errorf("the reaper's records: %+v %+v %v", in, out, err)
 	}
 
+	// STS's answer is recorded as the identity beside the user@host that
+	// ran lockwarden, in both records.
+	withARN := svcWith("prod", "prod-admin", "", func(context.Context) lwaws.Identity {
+		return lwaws.Identity{Actor: "carol@laptop", ARN: "arn:aws:sts::" + testAccount + ":assumed-role/OnCall/carol", Account: testAccount}
+	})
+	withARN.Actor = ""
+	id, _ = release(withARN, "tfstate/identity/terraform.tfstate")
+	if in, out, err := e.svc.Audit.Find(id); err != nil || in.Actor != "carol@laptop" || in.Identity != "arn:aws:sts::"+testAccount+":assumed-role/OnCall/carol" ||
+		out.Identity != in.Identity || in.Account != testAccount || model.ActorName(in.Actor, in.Identity) != "carol (OnCall)" {
+		t.Errorf("the identity: %+v %+v %v", in, out, err)
+	}
+
 	// An emulator on this machine: no account on either side, the
 	// loopback endpoint is the place.
 	w := *e.svc.Writer

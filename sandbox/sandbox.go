@@ -32,6 +32,10 @@ const (
 	Table  = "terraform-locks"
 	Bucket = "tfstate"
 	Region = "us-east-1"
+	// AuditBucket is an empty bucket for a team's shared audit log:
+	// --audit s3://lockwarden-audit/team from two terminals with their
+	// own homes shows the team's memory.
+	AuditBucket = "lockwarden-audit"
 )
 
 // Options configure a sandbox.
@@ -123,9 +127,11 @@ func Start(ctx context.Context, o Options) (*Sandbox, error) {
 			return nil, err
 		}
 	}
-	if _, err := sb.S3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: sdkaws.String(Bucket)}); err != nil {
-		sb.Close()
-		return nil, fmt.Errorf("create bucket %s: %w", Bucket, err)
+	for _, b := range []string{Bucket, AuditBucket} {
+		if _, err := sb.S3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: sdkaws.String(b)}); err != nil {
+			sb.Close()
+			return nil, fmt.Errorf("create bucket %s: %w", b, err)
+		}
 	}
 	if !o.Empty {
 		if err := sb.seed(ctx); err != nil {

@@ -45,6 +45,10 @@ type Config struct {
 	// Releaser is the guarded write path; nil, or ReadOnly, means the UI
 	// offers no write at all.
 	Releaser Releaser
+	// Team reads the team's shared audit log (audit:); nil when there is
+	// none. h then shows the team's writes of the last day, and a lock's
+	// detail when its state was last force-released, by whom and why.
+	Team TeamLog
 	// Prober reads state objects and digests; nil disables the evidence
 	// and digest health in the detail view.
 	Prober Prober

@@ -119,6 +119,10 @@ func (m Model) lockFields(e *model.Entry, present bool, where string, field func
 		verdict += ". Check that no run is still going before releasing it."
 	}
 	field("Verdict", verdict)
+	if last := m.lastRelease(e); last != "" {
+		// Whether someone on the team already acted on this state.
+		field("Last unlock", sanitize.Text(last))
+	}
 	if e.Warning != "" {
 		field("Warning", m.styles.Warn.Render(sanitize.Text(e.Warning)))
 	}

@@ -22,6 +22,8 @@ type fakeReleaser struct {
 	restored []string
 	repaired []model.DigestReport
 	err      error
+	// actor is who the records name (guard.Result.Actor); "" for none.
+	actor string
 }
 
 func (f *fakeReleaser) Release(_ context.Context, e model.Entry, req model.ReleaseRequest, _ string) (guard.Result, error) {
@@ -32,7 +34,7 @@ func (f *fakeReleaser) Release(_ context.Context, e model.Entry, req model.Relea
 		// back with the error.
 		return guard.Result{RecordID: "r-20261126-031407-abcdef"}, f.err
 	}
-	return guard.Result{RecordID: "r-20261126-031407-abcdef", Item: e.Item, Entry: e}, nil
+	return guard.Result{RecordID: "r-20261126-031407-abcdef", Item: e.Item, Entry: e, Actor: f.actor}, nil
 }
 
 func (f *fakeReleaser) RepairDigest(_ context.Context, r model.DigestReport, _ string) (guard.Result, error) {

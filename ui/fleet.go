@@ -86,6 +86,8 @@ type contextState struct {
 	lastOK time.Time
 	// counts are this context's, as of its last poll or the last tick.
 	counts counts
+	// team is what was read of the context's shared audit log (team.go).
+	team teamState
 
 	// Polling. gen tags every poll; replies and timers of an older
 	// generation are dropped.

@@ -53,6 +53,8 @@ type Write struct {
 	// Unknown is set when no answer said whether a release happened: it
 	// is not told as done, nor offered as undoable.
 	Unknown bool
+	// Actor is who the audit records name as having written.
+	Actor string
 	At      time.Time
 }
 
@@ -118,7 +120,7 @@ func (m *Model) recordWrite(w Write, e model.Entry, at time.Time) {
 		}
 	}
 	m.writes = append(writes, w)
-	m.addHistory(event{kind: w.Kind, entry: e, at: at, recordID: w.RecordID, undoes: w.Undoes, note: w.Note, unknown: w.Unknown})
+	m.addHistory(event{kind: w.Kind, entry: e, at: at, recordID: w.RecordID, undoes: w.Undoes, note: w.Note, unknown: w.Unknown, actor: w.Actor})
 }
 
 // holderOf says whose lock e is, for messages.
@@ -133,6 +135,8 @@ type event struct {
 	recordID string
 	undoes   string
 	note     string
+	// actor is who our write was recorded as (guard.Result.Actor).
+	actor string
 	// unknown: no answer said whether the write happened.
 	unknown bool
 }
@@ -183,18 +187,28 @@ func (ev event) describe() string {
 	case ev.recordID == "":
 		s += " · seen gone"
 	case ev.undoes != "":
-		s += " · by you, audit " + ev.recordID + " (undoes " + ev.undoes + ")"
+		s += " · " + ev.byYou() + ", audit " + ev.recordID + " (undoes " + ev.undoes + ")"
 	default:
-		s += " · by you, audit " + ev.recordID
+		s += " · " + ev.byYou() + ", audit " + ev.recordID
 	}
 	return s
+}
+
+// byYou says that this session made the write, and as whom the audit
+// log names it: what the team will read.
+func (ev event) byYou() string {
+	if ev.actor == "" {
+		return "by you"
+	}
+	return "by you as " + ev.actor
 }
 
 func (m Model) historyView(w, h int) []string {
 	s := m.styles
 	lines := []string{" " + s.Context.Render("Releases and restores this session") + s.Dim.Render(" (newest first; h, esc or q goes back)"), ""}
 	if len(m.history) == 0 {
-		return append(lines, " "+s.Dim.Render("No lock has been released since lockwarden started."))
+		lines = append(lines, " "+s.Dim.Render("No lock has been released since lockwarden started."))
+		return append(lines, m.teamLines(w, h-len(lines))...)
 	}
 	indent := strings.Repeat(" ", 11)
 	for i := len(m.history) - 1; i >= 0 && len(lines) < h; i-- {
@@ -216,5 +230,5 @@ func (m Model) historyView(w, h int) []string {
 	if n := len(m.writes); n > 0 {
 		lines = append(lines, "", " "+s.Dim.Render(fmt.Sprintf("%d write%s by you this session; they are listed again when lockwarden exits.", n, model.Plural(n, "", "s"))))
 	}
-	return lines
+	return append(lines, m.teamLines(w, h-len(lines))...)
 }

@@ -33,3 +33,12 @@ func TestHistoryListsRestoresAndWhoReleased(t *testing.T) {
 		t.Errorf("our release is listed twice:\n%s", out)
 	}
 }
+
+// Our own write says as whom the audit log recorded it: what the team
+// reads, not just "you".
+func TestHistoryNamesWhoWeWroteAs(t *testing.T) {
+	m := releaseNetwork(t, newModel(160, 40, seed(), writable(&fakeReleaser{actor: "alice (OnCall)"})))
+	if out := flat(plain(press(m, "h"))); !strings.Contains(out, "· by you as alice (OnCall), audit r-20261126-031407-abcdef") {
+		t.Errorf("history:\n%s", out)
+	}
+}

@@ -192,6 +192,9 @@ func (m Model) Init() tea.Cmd {
 	for i := range m.contexts {
 		cmds = append(cmds, m.scan(i), m.describe(i))
 	}
+	// readTeam marks each read in the contexts slice, which this copy of
+	// the model shares with the one Update gets.
+	cmds = append(cmds, m.readTeam(true))
 	return tea.Batch(cmds...)
 }
 
@@ -244,6 +247,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.onRepaired(msg)
 	case healthMsg:
 		return m.onHealth(msg)
+	case teamMsg:
+		return m.onTeam(msg)
 	case restoredMsg:
 		return m.onRestored(msg)
 	case tea.KeyPressMsg:
@@ -490,6 +495,7 @@ func (m Model) onTableKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return m.checkHealth()
 	case key.Matches(msg, k.History):
 		m.screen = screenHistory
+		return m, m.readTeam(false)
 	case key.Matches(msg, k.Contexts):
 		m.openContexts()
 	}
@@ -505,7 +511,7 @@ func (m Model) onRowKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case key.Matches(msg, k.Detail):
 		m.detail, m.screen, m.detailTop = e, screenDetail, 0
-		return m, m.probe(e)
+		return m, tea.Batch(m.probe(e), m.readTeam(false))
 	case key.Matches(msg, k.Copy):
 		return m, m.copyID(e)
 	case key.Matches(msg, k.Unlock):

@@ -145,7 +145,7 @@ func (m Model) onRestored(msg restoredMsg) (tea.Model, tea.Cmd) {
 		m.setStatus(statusError, at, where+msg.err.Error())
 		return m, m.refreshAfterWrite(msg.offer.entry.Context)
 	}
-	w := Write{Kind: WriteRestore, Path: msg.offer.entry.Path(), RecordID: msg.res.RecordID, Undoes: msg.offer.recordID}
+	w := Write{Kind: WriteRestore, Path: msg.offer.entry.Path(), RecordID: msg.res.RecordID, Actor: msg.res.Actor, Undoes: msg.offer.recordID}
 	put := msg.offer.entry
 	if !msg.offer.repair {
 		put = msg.res.Entry

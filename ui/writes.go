@@ -66,25 +66,25 @@ func (m Model) onReleased(msg releasedMsg) (tea.Model, tea.Cmd) {
 	switch {
 	case errors.As(msg.err, &partial):
 		// The lock file is gone, the item is not: written all the same.
-		m.recordWrite(Write{Kind: WriteRelease, Path: msg.entry.Path(), Holder: holderOf(msg.entry), RecordID: partial.RecordID,
+		m.recordWrite(Write{Kind: WriteRelease, Path: msg.entry.Path(), Holder: holderOf(msg.entry), RecordID: partial.RecordID, Actor: msg.res.Actor,
 			Note: "partly: the lock-table item was not removed"}, msg.entry, at)
 		m.setStatus(statusError, at, where+msg.err.Error())
 	case errors.As(msg.err, &unrecorded):
 		// Released all the same: say so, and keep the undo on offer.
 		m.setStatus(statusWarning, at, where+unrecorded.Error())
-		m.released(msg.entry, msg.res.RecordID, "audit outcome not written", at)
+		m.released(msg.entry, msg.res, "audit outcome not written", at)
 	case errors.As(msg.err, &changed):
 		m.setStatus(statusError, at, where+changed.Error())
 	case errors.Is(msg.err, lwaws.ErrOutcomeUnknown):
 		// It may have gone: keep the record ID where the operator sees
 		// it, and in the session's writes.
 		m.setStatus(statusError, at, where+fmt.Sprintf("outcome unknown (audit %s): %s — press r to re-read: a lock still listed is still held", msg.res.RecordID, msg.err.Error()))
-		m.recordWrite(Write{Kind: WriteRelease, Path: msg.entry.Path(), Holder: holderOf(msg.entry), RecordID: msg.res.RecordID, Unknown: true}, msg.entry, at)
+		m.recordWrite(Write{Kind: WriteRelease, Path: msg.entry.Path(), Holder: holderOf(msg.entry), RecordID: msg.res.RecordID, Actor: msg.res.Actor, Unknown: true}, msg.entry, at)
 	case msg.err != nil:
 		m.setStatus(statusError, at, where+"not released: "+msg.err.Error())
 	default:
 		m.setStatus(statusInfo, at, where+fmt.Sprintf("released %s (audit %s)", msg.entry.Path(), msg.res.RecordID))
-		m.released(msg.entry, msg.res.RecordID, "", at)
+		m.released(msg.entry, msg.res, "", at)
 	}
 	return m, m.refreshAfterWrite(msg.entry.Context)
 }
@@ -92,8 +92,9 @@ func (m Model) onReleased(msg releasedMsg) (tea.Model, tea.Cmd) {
 // released notes a release of ours, once announced on the status line: in
 // the writes, the history (the next poll will not announce it again) and
 // the undo offer.
-func (m *Model) released(e model.Entry, recordID, note string, at time.Time) {
-	m.recordWrite(Write{Kind: WriteRelease, Path: e.Path(), Holder: holderOf(e), RecordID: recordID, Note: note}, e, at)
+func (m *Model) released(e model.Entry, res guard.Result, note string, at time.Time) {
+	recordID := res.RecordID
+	m.recordWrite(Write{Kind: WriteRelease, Path: e.Path(), Holder: holderOf(e), RecordID: recordID, Actor: res.Actor, Note: note}, e, at)
 	m.ownGone = with(m.ownGone, keyOf(&e), e.Info.ID)
 	m.offerUndo(undoOffer{recordID: recordID, entry: e, at: at})
 }
@@ -141,7 +142,7 @@ func (m Model) onRepaired(msg repairedMsg) (tea.Model, tea.Cmd) {
 	if unrecorded != nil {
 		note = "audit outcome not written"
 	}
-	m.recordWrite(Write{Kind: WriteRepair, Path: path, RecordID: msg.res.RecordID, Note: note}, digest, at)
+	m.recordWrite(Write{Kind: WriteRepair, Path: path, RecordID: msg.res.RecordID, Actor: msg.res.Actor, Note: note}, digest, at)
 	m.setStatus(statusInfo, at, m.contextPrefix(&digest)+fmt.Sprintf("digest of %s repaired (audit %s)", path, msg.res.RecordID))
 	if unrecorded != nil {
 		m.setStatus(statusWarning, at, m.contextPrefix(&digest)+unrecorded.Error())

@@ -55,7 +55,7 @@ type Write struct {
 	Unknown bool
 	// Actor is who the audit records name as having written.
 	Actor string
-	At      time.Time
+	At    time.Time
 }
 
 // String says what the write did, in one line for a person, sanitized:

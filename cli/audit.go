@@ -71,11 +71,18 @@ machine's copy is shown, the reason is said, and the exit code is 1.`,
 				return err
 			}
 			recs = f.keep(recs, s)
-			if output == "json" {
+			switch {
+			case output == "json":
 				enc := json.NewEncoder(env.Stdout)
 				enc.SetIndent("", "  ")
-				err = enc.Encode(recs)
-			} else {
+				err = enc.Encode(append([]audit.Record{}, recs...)) // [] for none, not null
+			case len(recs) == 0:
+				matching := ""
+				if f.since != "" || f.state != "" || f.actor != "" {
+					matching = " that --since, --state and --actor keep"
+				}
+				fmt.Fprintf(env.Stdout, "No writes recorded in %s%s.\n", sanitize.Text(trail.Where()), matching)
+			default:
 				err = auditTable(env, recs)
 			}
 			if err == nil && serr != nil {
@@ -88,7 +95,7 @@ machine's copy is shown, the reason is said, and the exit code is 1.`,
 	cmd.Flags().StringVar(&f.since, "since", "", "only writes since this long ago (90m, 1d) or this time (2026-11-26, 2026-11-26T03:00:00Z)")
 	cmd.Flags().StringVar(&f.state, "state", "", "only writes to this state (bucket/key, s3://bucket/key, or a key in a watched bucket)")
 	cmd.Flags().StringVar(&f.actor, "actor", "", "only writes by this actor: part of a session or role name, an ARN, or user@host")
-	cmd.AddCommand(newAuditPushCmd(env))
+	cmd.AddCommand(newAuditPushCmd(env), newAuditVerifyCmd(env))
 	return cmd
 }
 

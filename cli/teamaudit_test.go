@@ -2,6 +2,8 @@ package cli
 
 import (
 	"context"
+	"crypto/md5"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -16,6 +18,7 @@ import (
 
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/lockwarden/lockwarden/audit"
 	lwaws "github.com/lockwarden/lockwarden/aws"
@@ -277,4 +280,79 @@ func writeConfig(t *testing.T, body string) string {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// On a MinIO bucket made with Object Lock and a default retention, the
+// server refuses to delete a record's version, audit verify says the
+// records are protected, and it reports a record overwritten beside it
+// (a new version) and an action a crash left without its outcome. On a
+// plain bucket it says they are not protected.
+func TestTeamAuditObjectLock(t *testing.T) {
+	sb, flags := teamSandbox(t, testenv.MinIO)
+	ctx := context.Background()
+	const locked = "team-audit-locked"
+	if _, err := sb.S3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: sdkaws.String(locked), ObjectLockEnabledForBucket: sdkaws.Bool(true)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sb.S3.PutObjectLockConfiguration(ctx, &s3.PutObjectLockConfigurationInput{Bucket: sdkaws.String(locked),
+		ObjectLockConfiguration: &s3types.ObjectLockConfiguration{ObjectLockEnabled: s3types.ObjectLockEnabledEnabled,
+			Rule: &s3types.ObjectLockRule{DefaultRetention: &s3types.DefaultRetention{Mode: s3types.ObjectLockRetentionModeGovernance, Days: sdkaws.Int32(1)}}}}); err != nil {
+		t.Fatal(err)
+	}
+	stale := sandbox.NewInfo("tfstate/prod/terraform.tfstate", "OperationTypeApply", "runner@ci", "1.5.7", fixtureNow.Add(-3*time.Hour))
+	if err := sandbox.Lock(ctx, sb.Dynamo, sandbox.Table, stale); err != nil {
+		t.Fatal(err)
+	}
+	m := newMachine(t)
+	lockedFlags := append(slices.Clone(flags[:len(flags)-2]), "--audit", "s3://"+locked+"/lockwarden")
+	out, errOut, code := m.run(t, append([]string{"unlock", stale.Path, "--id", stale.ID, "--yes"}, lockedFlags...)...)
+	if code != 0 {
+		t.Fatalf("unlock: exit %d %s", code, errOut)
+	}
+	id := recordIDRe.FindString(out)
+	out, errOut, code = m.run(t, append([]string{"audit", "verify"}, lockedFlags...)...)
+	if code != 0 || !strings.Contains(out, "✓ 2 records, every one readable and lockwarden's") ||
+		!strings.Contains(out, "✓ protected: bucket "+locked+" has Object Lock, GOVERNANCE retention of 1 day by default; every record is under retention") {
+		t.Fatalf("verify, locked: exit %d %s\n%s", code, errOut, out)
+	}
+	// The server keeps the record: its version cannot be deleted.
+	key := "lockwarden/2026/11/26/" + id + ".intent.json"
+	head, err := sb.S3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: sdkaws.String(locked), Key: sdkaws.String(key)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sb.S3.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: sdkaws.String(locked), Key: sdkaws.String(key), VersionId: head.VersionId}); err == nil {
+		t.Errorf("the server deleted a retained record")
+	}
+	// Overwritten (a new version: the first stays, retained) and a crash
+	// between intent and outcome: both reported.
+	forged := strings.NewReader(`{"record_id":"` + id + `","phase":"intent","action":"force-unlock","lock_id":"x"}`)
+	sum := md5.Sum([]byte(`{"record_id":"` + id + `","phase":"intent","action":"force-unlock","lock_id":"x"}`))
+	if _, err := sb.S3.PutObject(ctx, &s3.PutObjectInput{Bucket: sdkaws.String(locked), Key: sdkaws.String(key), Body: forged,
+		ContentMD5: sdkaws.String(base64.StdEncoding.EncodeToString(sum[:]))}); err != nil {
+		t.Fatal(err)
+	}
+	crashed := &audit.Shared{Store: &lwaws.AuditStore{Client: sb.S3, Bucket: locked}, Prefix: "lockwarden"}
+	in, _ := auditRecordPair(audit.NewRecordID(fixtureNow))
+	if err := crashed.Append(in); err != nil {
+		t.Fatal(err)
+	}
+	out, _, code = m.run(t, append([]string{"audit", "verify"}, lockedFlags...)...)
+	if code != ExitRefused || !strings.Contains(out, "✗ 1 record has more than one version — replaced or deleted since written: "+key+" (2 versions)") ||
+		!strings.Contains(out, "⚠ 1 action has no outcome") || !strings.Contains(out, in.RecordID) {
+		t.Errorf("verify, tampered: exit %d\n%s", code, out)
+	}
+	// A plain bucket: not protected.
+	out, _, code = m.run(t, append([]string{"audit", "verify"}, flags...)...)
+	if code != ExitError || !strings.Contains(out, "⚠ not protected: bucket "+teamBucket+" has no Object Lock") {
+		t.Errorf("verify, plain: exit %d\n%s", code, out)
+	}
+}
+
+// auditRecordPair is an intent and its outcome, as a release writes them.
+func auditRecordPair(id string) (audit.Record, audit.Record) {
+	in := audit.Record{RecordID: id, Phase: audit.PhaseIntent, Time: fixtureNow, Action: audit.ActionForceUnlock, Actor: "x@y", LockID: "tfstate/crashed/terraform.tfstate"}
+	out := in
+	out.Phase, out.Outcome = audit.PhaseOutcome, audit.OutcomeReleased
+	return in, out
 }

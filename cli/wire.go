@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/lockwarden/lockwarden/audit"
 	lwaws "github.com/lockwarden/lockwarden/aws"
@@ -131,7 +132,8 @@ func (d *dialled) trail(ctx context.Context, env *Env, warn func(string)) (audit
 			return nil, fmt.Errorf("the shared audit log %s: %w", d.Audit, err)
 		}
 	}
-	store := &lwaws.AuditStore{Client: lwaws.NewS3(cfg, d.AuditEndpoint), Bucket: bucket}
+	store := &lwaws.AuditStore{Client: lwaws.NewS3(cfg, d.AuditEndpoint), Bucket: bucket,
+		RetainFor: d.AuditRetention, RetainMode: types.ObjectLockMode(d.AuditRetentionMode), Now: env.Now}
 	return &audit.Shared{Store: store, Prefix: prefix, Local: local, Warn: warn, Now: env.Now}, nil
 }
 

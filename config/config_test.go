@@ -523,3 +523,26 @@ func TestSharedAuditSettings(t *testing.T) {
 		}
 	}
 }
+
+// Retention is a duration of at least a day, in a mode S3 knows; a mode
+// with no retention is refused, not ignored.
+func TestSharedAuditRetention(t *testing.T) {
+	const base = "table: t\naudit: s3://team-audit\n"
+	s, err := settingsWith(t, base+"audit_retention: 400d\n", nil)
+	if err != nil || s.AuditRetention != 400*24*time.Hour || s.AuditRetentionMode != "GOVERNANCE" {
+		t.Errorf("400d: %v %q %v", s.AuditRetention, s.AuditRetentionMode, err)
+	}
+	s, err = settingsWith(t, base+"audit_retention: 30d\naudit_retention_mode: Compliance\n", nil)
+	if err != nil || s.AuditRetentionMode != "COMPLIANCE" {
+		t.Errorf("compliance: %q %v", s.AuditRetentionMode, err)
+	}
+	for cfg, want := range map[string]string{
+		"audit_retention_mode: governance\n":                  "without audit_retention",
+		"audit_retention: 1h\n":                               "at least a day",
+		"audit_retention: 30d\naudit_retention_mode: legal\n": "governance or compliance",
+	} {
+		if _, err := settingsWith(t, base+cfg, nil); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: %v, want %q", cfg, err, want)
+		}
+	}
+}

@@ -40,7 +40,11 @@ type contextConfig struct {
 	AuditRegion   string `mapstructure:"audit_region"`
 	AuditProfile  string `mapstructure:"audit_profile"`
 	AuditEndpoint string `mapstructure:"audit_endpoint"`
-	RequireReason *bool  `mapstructure:"require_reason"`
+	// AuditRetention puts each record under Object Lock retention for
+	// that long (400d), in AuditRetentionMode (governance or compliance).
+	AuditRetention     string `mapstructure:"audit_retention"`
+	AuditRetentionMode string `mapstructure:"audit_retention_mode"`
+	RequireReason      *bool  `mapstructure:"require_reason"`
 	// Label and Color mark a context's rows in a fleet (contexts only).
 	Label string `mapstructure:"label"`
 	Color string `mapstructure:"color"`

@@ -497,5 +497,22 @@ func (r resolver) sharedAudit(s *Settings) error {
 	s.AuditRegion = cmp.Or(r.cc.AuditRegion, r.g.AuditRegion, s.Region)
 	s.AuditProfile = cmp.Or(r.cc.AuditProfile, r.g.AuditProfile, s.Profile)
 	s.AuditEndpoint = cmp.Or(r.cc.AuditEndpoint, r.g.AuditEndpoint, s.S3Endpoint)
+	retention := cmp.Or(r.cc.AuditRetention, r.g.AuditRetention)
+	mode := strings.ToUpper(cmp.Or(r.cc.AuditRetentionMode, r.g.AuditRetentionMode))
+	switch {
+	case retention == "" && mode != "":
+		return usagef("audit_retention_mode is set without audit_retention: give how long records are retained (400d)")
+	case retention == "":
+		return nil
+	case mode == "":
+		mode = "GOVERNANCE"
+	case mode != "GOVERNANCE" && mode != "COMPLIANCE":
+		return usagef("audit_retention_mode must be governance or compliance, not %q", mode)
+	}
+	d, err := model.ParseDuration(retention)
+	if err != nil || d < 24*time.Hour {
+		return usagef("audit_retention must be a duration of at least a day, such as 400d, not %q", retention)
+	}
+	s.AuditRetention, s.AuditRetentionMode = d, mode
 	return nil
 }

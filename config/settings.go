@@ -68,6 +68,11 @@ type Settings struct {
 	// audit_profile and audit_endpoint say otherwise.
 	Audit                                    string
 	AuditRegion, AuditProfile, AuditEndpoint string
+	// AuditRetention, when set, puts each shared record under Object Lock
+	// retention for that long in AuditRetentionMode (GOVERNANCE or
+	// COMPLIANCE); unset, the bucket's default retention applies.
+	AuditRetention     time.Duration
+	AuditRetentionMode string
 	// Reap is the reaper's policy from the config, defaults filled in;
 	// OlderThan is 0 when none is configured (it has no default).
 	Reap model.ReapPolicy

@@ -20,7 +20,7 @@ import (
 var contextKeys = []string{
 	"profile", "region", "table", "endpoint", "s3_endpoint", "buckets", "stale_after",
 	"poll_interval", "s3_poll_interval", "max_read_share", "max_read_units_per_hour", "segments", "workspace_key_prefix", "readonly", "audit_file", "require_reason", "reap",
-	"audit", "audit_region", "audit_profile", "audit_endpoint",
+	"audit", "audit_region", "audit_profile", "audit_endpoint", "audit_retention", "audit_retention_mode",
 }
 
 // reapKeys are the keys a reap: block may hold.

@@ -74,7 +74,7 @@ type Shared struct {
 	Warn func(string)
 	// Timeout bounds each request (default 15 s).
 	Timeout time.Duration
-	// Parallel bounds the GETs a read makes at once (default 16).
+	// Parallel bounds the GETs a read makes at once (default 32).
 	Parallel int
 	// Now is the clock (default time.Now): a read lists the days up to
 	// its today.
@@ -131,6 +131,24 @@ func recordDay(id string) time.Time {
 }
 
 func dayDir(t time.Time) string { return t.UTC().Format("2006/01/02") }
+
+// idTime is the second a record ID (or a key's base name) names:
+// r-20261202-034032-….
+func idTime(id string) (time.Time, bool) {
+	if len(id) < len("r-20060102-150405") || !strings.HasPrefix(id, "r-") {
+		return time.Time{}, false
+	}
+	t, err := time.Parse("20060102-150405", id[2:17])
+	return t, err == nil
+}
+
+// actionSlack is how long after its intent an action's outcome may come:
+// a read from a time on also reads the actions begun this long before
+// it, whose outcome may fall after it.
+const actionSlack = 15 * time.Minute
+
+// defaultParallel is how many records a read GETs at once.
+const defaultParallel = 32
 
 func (s *Shared) ctx() (context.Context, context.CancelFunc) {
 	d := s.Timeout
@@ -331,9 +349,15 @@ func (s *Shared) readShared(from time.Time) ([]Record, error) {
 	if err != nil {
 		return nil, err
 	}
+	// A key names its record's ID, and the ID its intent's second: a
+	// record of an action begun well before from is not read at all.
+	keys = slices.DeleteFunc(keys, func(k string) bool {
+		t, ok := idTime(path.Base(k))
+		return ok && t.Before(from.Add(-actionSlack))
+	})
 	recs := make([]*Record, len(keys))
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(cmp.Or(s.Parallel, 16))
+	g.SetLimit(cmp.Or(s.Parallel, defaultParallel))
 	for i, key := range keys {
 		g.Go(func() error {
 			r, err := s.get(gctx, key)

@@ -167,6 +167,12 @@ func TestSharedLogSince(t *testing.T) {
 			}
 		}
 	}
+	early, earlyOut := action(now.Add(-26*time.Hour), "tfstate/early") // yesterday, before the range
+	for _, r := range []Record{early, earlyOut} {
+		if err := s.Append(r); err != nil {
+			t.Fatal(err)
+		}
+	}
 	offline, _ := action(now.Add(-time.Hour), "tfstate/offline")
 	if err := s.Local.Append(offline); err != nil {
 		t.Fatal(err)
@@ -182,6 +188,12 @@ func TestSharedLogSince(t *testing.T) {
 	}
 	if st.lists != 2 {
 		t.Errorf("%d LISTs for a day back, want 2 (yesterday and today)", st.lists)
+	}
+	// Each record in range read once; yesterday's before the range not
+	// at all (its key names its time): s1 and s0's two each, the two
+	// objects that are not records.
+	if st.gets != 6 {
+		t.Errorf("%d GETs, want 6", st.gets)
 	}
 	var ids []string
 	for _, r := range recs {

@@ -66,7 +66,7 @@ func (s *Shared) Verify(from time.Time) (VerifyReport, error) {
 	recs := make([]*Record, len(keys))
 	bad := make([]string, len(keys))
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(cmp.Or(s.Parallel, 16))
+	g.SetLimit(cmp.Or(s.Parallel, defaultParallel))
 	for i, key := range keys {
 		g.Go(func() error {
 			body, found, err := s.Store.Get(gctx, key)
@@ -138,7 +138,7 @@ func (s *Shared) protection(ctx context.Context, p Protector, keys []string, rep
 	}
 	until := make([]time.Time, len(keys))
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(cmp.Or(s.Parallel, 16))
+	g.SetLimit(cmp.Or(s.Parallel, defaultParallel))
 	for i, k := range keys {
 		g.Go(func() (err error) {
 			until[i], err = p.RetainedUntil(gctx, k)

@@ -56,6 +56,10 @@ func main() {
 		s3Serve(os.Args[2:])
 		return
 	}
+	if len(os.Args) > 1 && os.Args[1] == "plainget" {
+		plainGet(os.Args[2:])
+		return
+	}
 	if len(os.Args) > 1 && os.Args[1] == "uicheck" {
 		os.Exit(uiCheck(os.Stdin))
 	}
@@ -63,7 +67,7 @@ func main() {
 		fleetUI(os.Args[2:])
 		return
 	}
-	which := flag.String("case", "all", "which case to run: dynamodb, s3, fleet or all")
+	which := flag.String("case", "all", "which case to run: dynamodb, s3, fleet, audit or all")
 	items := flag.Int("items", 100000, "items in the table")
 	locks := flag.Int("locks", 1000, "of which locks (the rest are digests)")
 	runs := flag.Int("runs", 7, "runs of each command")
@@ -76,9 +80,10 @@ func main() {
 	fleetContexts := flag.Int("fleet-contexts", 10, "contexts in the fleet case, one table each")
 	fleetItems := flag.Int("fleet-items", 10000, "items in each fleet table")
 	fleetFor := flag.Duration("fleet-for", 70*time.Second, "how long the fleet UI runs")
+	auditRecords := flag.Int("audit-records", 100000, "records in the shared audit log of the audit case")
 	flag.Parse()
-	if !slices.Contains([]string{"all", "dynamodb", "s3", "fleet"}, *which) {
-		check(fmt.Errorf("-case must be dynamodb, s3, fleet or all, not %q", *which))
+	if !slices.Contains([]string{"all", "dynamodb", "s3", "fleet", "audit"}, *which) {
+		check(fmt.Errorf("-case must be dynamodb, s3, fleet, audit or all, not %q", *which))
 	}
 
 	dir, err := os.MkdirTemp("", "lockwarden-bench")
@@ -100,6 +105,10 @@ func main() {
 	if *which == "all" || *which == "fleet" {
 		fmt.Println()
 		ok = fleetCase(self, dir, *fleetContexts, *fleetItems, *fleetFor) && ok
+	}
+	if *which == "all" || *which == "audit" {
+		fmt.Println()
+		ok = auditCase(self, lw, *auditRecords, *s3Runs, *s3Delay) && ok
 	}
 	if !ok {
 		stopS3()

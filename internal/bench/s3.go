@@ -92,7 +92,12 @@ func s3Case(self, lw string, objects, lockFiles, runs int, delay time.Duration) 
 // startS3Serve starts this program's s3serve — an S3 server behind a slow
 // proxy — and returns the proxy's URL and how to stop it.
 func startS3Serve(self string, objects, lockFiles int, delay time.Duration) (proxyURL string, stop func()) {
-	server := exec.Command(self, "s3serve", fmt.Sprint(objects), fmt.Sprint(lockFiles), delay.String())
+	return startS3ServeWith(self, []string{fmt.Sprint(objects), fmt.Sprint(lockFiles), delay.String()})
+}
+
+// startS3ServeWith is startS3Serve with s3serve's arguments as given.
+func startS3ServeWith(self string, args []string) (proxyURL string, stop func()) {
+	server := exec.Command(self, append([]string{"s3serve"}, args...)...)
 	server.Stderr = os.Stderr
 	out, err := server.StdoutPipe()
 	check(err)
@@ -159,6 +164,15 @@ func s3Serve(args []string) {
 	check(backend.CreateBucket(bucket))
 	t0 := time.Now()
 	seedBucket(backend, objects, lockFiles)
+	if len(args) > 4 {
+		// A shared audit log of args[3] records, up to args[4] (Unix time).
+		var records, unix int64
+		fmt.Sscan(args[3], &records)
+		fmt.Sscan(args[4], &unix)
+		seedAudit(backend, int(records), time.Unix(unix, 0).UTC())
+		backend.sortIndex()
+		fmt.Printf("seeded %d audit records over 365 days under %s/\n", records, auditPrefix)
+	}
 	faker := gofakes3.New(backend, gofakes3.WithAutoBucket(false), gofakes3.WithTimeSkewLimit(0))
 	s3url := serve(faker.Server())
 	proxyURL := serve(newDelayProxy(s3url, delay))

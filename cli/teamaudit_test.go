@@ -122,6 +122,48 @@ func testTeamAuditTwoMachines(t *testing.T, server testenv.S3Server) {
 	if _, errOut, code := a.run(t, append([]string{"restore", id}, flags...)...); code == 0 {
 		t.Errorf("a second restore: exit 0 %s", errOut)
 	}
+
+	// The reaper as A: B finds its release by its actor and restores it.
+	abandoned := sandbox.NewInfo("tfstate/batch/terraform.tfstate", "OperationTypePlan", "runner@ci", "1.5.7", fixtureNow.Add(-5*time.Hour))
+	if err := sandbox.Lock(context.Background(), sb.Dynamo, sandbox.Table, abandoned); err != nil {
+		t.Fatal(err)
+	}
+	reaper := newMachine(t)
+	if _, errOut, code := reaper.run(t, append([]string{"reap", "--older-than", "4h", "--operations", "plan", "--apply"}, flags...)...); code != 0 {
+		t.Fatalf("reap: exit %d %s", code, errOut)
+	}
+	out, _, code = b.run(t, append([]string{"audit", "--actor", "reaper", "-o", "json"}, flags...)...)
+	recs = nil
+	if err := json.Unmarshal([]byte(out), &recs); code != 0 || err != nil || len(recs) != 2 || recs[0].LockID != abandoned.Path || recs[0].Policy == "" {
+		t.Fatalf("B's audit --actor reaper: exit %d %v %+v", code, err, recs)
+	}
+	if _, errOut, code := b.run(t, append([]string{"restore", recs[0].RecordID}, flags...)...); code != 0 {
+		t.Errorf("B restores the reaper's release: exit %d %s", code, errOut)
+	}
+
+	// A crash between intent and outcome: the intent alone is in the log
+	// (the outcome object removed here, as a SIGKILL would have left it).
+	// restore works from the intent, once told the release happened.
+	crashed := sandbox.NewInfo("tfstate/crashed/terraform.tfstate", "OperationTypeApply", "runner@ci", "1.5.7", fixtureNow.Add(-3*time.Hour))
+	if err := sandbox.Lock(context.Background(), sb.Dynamo, sandbox.Table, crashed); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code = a.run(t, append([]string{"unlock", crashed.Path, "--id", crashed.ID, "--yes"}, flags...)...)
+	crashID := recordIDRe.FindString(out)
+	if code != 0 || crashID == "" {
+		t.Fatalf("unlock: exit %d %s", code, errOut)
+	}
+	if _, err := sb.S3.DeleteObject(context.Background(), &s3.DeleteObjectInput{Bucket: sdkaws.String(teamBucket),
+		Key: sdkaws.String("lockwarden/2026/11/26/" + crashID + ".outcome.json")}); err != nil {
+		t.Fatal(err)
+	}
+	out, _, _ = b.run(t, append([]string{"audit", "--state", crashed.Path}, flags...)...)
+	if !strings.Contains(out, "no outcome recorded") {
+		t.Errorf("B's audit of the crashed release:\n%s", out)
+	}
+	if out, errOut, code := b.run(t, append([]string{"restore", crashID, "--yes"}, flags...)...); code != 0 || !strings.Contains(out, "Restored") {
+		t.Errorf("B restores from the intent: exit %d %s\n%s", code, errOut, out)
+	}
 }
 
 func auditStore(sb *sandbox.Sandbox) audit.ObjectStore {

@@ -210,8 +210,7 @@ func runReap(ctx context.Context, env *Env, fleet []config.Settings, policies []
 			over = append(over, fmt.Sprintf("%s%d locks would be released, max_per_run is %d", contextPrefix(r.s), len(r.Candidates), r.Policy.MaxPerRun))
 		}
 	}
-	var failed bool
-	var unrecorded, notRecorded error
+	var res reapResult
 	switch {
 	case len(over) > 0:
 		for _, r := range runs {
@@ -221,20 +220,9 @@ func runReap(ctx context.Context, env *Env, fleet []config.Settings, policies []
 			}
 		}
 	case f.apply:
-		for _, r := range runs {
-			for _, i := range r.Candidates {
-				d := &r.Decisions[i]
-				switch err := r.Release(ctx, d, now); {
-				case errors.As(err, new(*guard.UnrecordedError)):
-					unrecorded = err
-				case errors.As(err, new(*guard.NotRecordedError)):
-					notRecorded = err
-				case err != nil:
-					failed = true
-				}
-			}
-		}
+		res = releaseCandidates(ctx, runs, now)
 	}
+	failed := res.failed
 	if len(runs) == 1 && len(runs[0].Errs) > 0 && len(runs[0].Decisions) == 0 {
 		// One context, not read: its error is the whole story.
 		return runs[0].Errs[0]
@@ -265,12 +253,38 @@ func runReap(ctx context.Context, env *Env, fleet []config.Settings, policies []
 		return refused("nothing released: %s. A mass expiry is an incident, not a chore: look at them (lockwarden list) before raising max_per_run", strings.Join(over, "; "))
 	case failed:
 		return &exitError{code: ExitError, err: errors.New("not every lock could be judged or released: see above")}
-	case notRecorded != nil:
+	case res.notRecorded != nil:
 		return &exitError{code: ExitNotRecorded, err: errors.New("not every lock was released: the audit log did not take their records, so nothing was written for them (see above)")}
-	case unrecorded != nil:
-		return &exitError{code: ExitUnrecorded, err: unrecorded}
+	case res.unrecorded != nil:
+		return &exitError{code: ExitUnrecorded, err: res.unrecorded}
 	}
 	return nil
+}
+
+// reapResult is what releasing the candidates came to: a release failed;
+// the last release made whose outcome could not be recorded; the last
+// not made because its intent could not be.
+type reapResult struct {
+	failed                  bool
+	unrecorded, notRecorded error
+}
+
+// releaseCandidates releases every context's candidates, one by one.
+func releaseCandidates(ctx context.Context, runs []*contextRun, now time.Time) reapResult {
+	var res reapResult
+	for _, r := range runs {
+		for _, i := range r.Candidates {
+			switch err := r.Release(ctx, &r.Decisions[i], now); {
+			case errors.As(err, new(*guard.UnrecordedError)):
+				res.unrecorded = err
+			case errors.As(err, new(*guard.NotRecordedError)):
+				res.notRecorded = err
+			case err != nil:
+				res.failed = true
+			}
+		}
+	}
+	return res
 }
 
 func contextPrefix(s config.Settings) string {

@@ -25,18 +25,10 @@ A different record under a record's key is reported, never replaced.`,
   lockwarden audit push --audit s3://acme-lockwarden-audit/prod`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := config.Load(cmd.Flags())
+			shared, s, err := sharedLog(cmd, env, "push to")
 			if err != nil {
 				return err
 			}
-			if s.Audit == "" {
-				return usagef("no shared audit log to push to: set audit: s3://BUCKET/PREFIX in the config, or pass --audit")
-			}
-			trail, err := openTrail(cmd.Context(), env, s)
-			if err != nil {
-				return err
-			}
-			shared := trail.(*audit.Shared)
 			recs, err := shared.Local.Read()
 			if errors.Is(err, audit.ErrNoLog) {
 				fmt.Fprintf(env.Stdout, "Nothing to push: %s holds no records.\n", s.AuditFile)
@@ -81,4 +73,22 @@ func pushRecords(env *Env, shared *audit.Shared, recs []audit.Record) error {
 		return fmt.Errorf("%d %s differ from what the shared log holds under the same key, left as the log has them: %s", len(differ), model.Plural(len(differ), "record", "records"), strings.Join(differ, ", "))
 	}
 	return nil
+}
+
+// sharedLog opens the team's shared audit log of the command's context,
+// for a command that works on it alone: without one, it says there is
+// nothing to do that to (what: "push to").
+func sharedLog(cmd *cobra.Command, env *Env, what string) (*audit.Shared, config.Settings, error) {
+	s, err := config.Load(cmd.Flags())
+	if err != nil {
+		return nil, s, err
+	}
+	if s.Audit == "" {
+		return nil, s, usagef("no shared audit log to %s: set audit: s3://BUCKET/PREFIX in the config, or pass --audit", what)
+	}
+	trail, err := openTrail(cmd.Context(), env, s)
+	if err != nil {
+		return nil, s, err
+	}
+	return trail.(*audit.Shared), s, nil
 }

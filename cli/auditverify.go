@@ -8,7 +8,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/lockwarden/lockwarden/audit"
-	"github.com/lockwarden/lockwarden/config"
 	"github.com/lockwarden/lockwarden/sanitize"
 )
 
@@ -32,24 +31,18 @@ lockwarden's, records replaced, outcomes with no intent).`,
   lockwarden audit verify --since 30d`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := config.Load(cmd.Flags())
-			if err != nil {
-				return err
-			}
-			if s.Audit == "" {
-				return usagef("no shared audit log to verify: set audit: s3://BUCKET/PREFIX in the config, or pass --audit")
-			}
 			var from time.Time
 			if since != "" {
+				var err error
 				if from, err = parseSince(since, env.Now()); err != nil {
 					return err
 				}
 			}
-			trail, err := openTrail(cmd.Context(), env, s)
+			shared, _, err := sharedLog(cmd, env, "verify")
 			if err != nil {
 				return err
 			}
-			rep, err := trail.(*audit.Shared).Verify(from)
+			rep, err := shared.Verify(from)
 			if err != nil {
 				return err
 			}

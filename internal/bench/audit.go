@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"os"
 	"path"
 	"strings"
@@ -35,14 +34,7 @@ func auditCase(self, lw string, records, runs int, delay time.Duration) bool {
 	now := time.Now().UTC().Truncate(time.Second)
 	proxyURL, stop := startS3ServeWith(self, []string{"0", "0", delay.String(), fmt.Sprint(records), fmt.Sprint(now.Unix())})
 	defer stop()
-	counts := func() (lists, gets int64) {
-		resp, err := http.Get(proxyURL + countsPath)
-		check(err)
-		defer resp.Body.Close()
-		_, err = fmt.Fscan(resp.Body, &lists, &gets)
-		check(err)
-		return lists, gets
-	}
+	counts := proxyCounts(proxyURL)
 	state, err := os.MkdirTemp("", "lockwarden-bench-state")
 	check(err)
 	defer os.RemoveAll(state)
@@ -53,26 +45,7 @@ func auditCase(self, lw string, records, runs int, delay time.Duration) bool {
 	check(os.WriteFile(keyFile, []byte(strings.Join(keys, "\n")), 0o600))
 	lwArgs := []string{"audit", "--since", "24h", "-o", "json", "--region", "us-east-1", "--audit", "s3://" + bucket + "/" + auditPrefix, "--s3-endpoint-url", proxyURL}
 	plainArgs := []string{"plainget", proxyURL, keyFile}
-	type counted struct {
-		result
-		lists, gets int64
-	}
-	run := func(bin string, args []string) counted {
-		l0, g0 := counts()
-		r := measure(bin, args)
-		l1, g1 := counts()
-		return counted{r, l1 - l0, g1 - g0}
-	}
-	run(lw, lwArgs)
-	run(self, plainArgs)
-	var lwRuns, plainRuns []result
-	var lwLast, plainLast counted
-	for i := 0; i < runs; i++ {
-		lwLast = run(lw, lwArgs)
-		plainLast = run(self, plainArgs)
-		lwRuns, plainRuns = append(lwRuns, lwLast.result), append(plainRuns, plainLast.result)
-	}
-	lwr, pr := summarize(lwRuns), summarize(plainRuns)
+	lwr, pr, lwLast, plainLast := alternate(runs, counts, command{lw, lwArgs}, command{self, plainArgs})
 	ratio := float64(lwr.wall) / float64(pr.wall)
 
 	// restore RECORD_ID: the lookup of one record by its ID.

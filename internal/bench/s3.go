@@ -37,38 +37,10 @@ const bucket = "org-tfstate"
 func s3Case(self, lw string, objects, lockFiles, runs int, delay time.Duration) bool {
 	proxyURL, stop := startS3Serve(self, objects, lockFiles, delay)
 	defer stop()
-	counts := func() (lists, gets int64) {
-		resp, err := http.Get(proxyURL + countsPath)
-		check(err)
-		defer resp.Body.Close()
-		_, err = fmt.Fscan(resp.Body, &lists, &gets)
-		check(err)
-		return lists, gets
-	}
-
+	counts := proxyCounts(proxyURL)
 	lwArgs := []string{"list", "-o", "json", "--region", "us-east-1", "--bucket", bucket, "--s3-endpoint-url", proxyURL}
 	plainArgs := []string{"plainlist", proxyURL}
-	type counted struct {
-		result
-		lists, gets int64
-	}
-	run := func(bin string, args []string) counted {
-		l0, g0 := counts()
-		r := measure(bin, args)
-		l1, g1 := counts()
-		return counted{r, l1 - l0, g1 - g0}
-	}
-	// Warm up both, then alternate so drift hits both alike.
-	run(lw, lwArgs)
-	run(self, plainArgs)
-	var lwRuns, plainRuns []result
-	var lwLast, plainLast counted
-	for i := 0; i < runs; i++ {
-		lwLast = run(lw, lwArgs)
-		plainLast = run(self, plainArgs)
-		lwRuns, plainRuns = append(lwRuns, lwLast.result), append(plainRuns, plainLast.result)
-	}
-	lwr, pr := summarize(lwRuns), summarize(plainRuns)
+	lwr, pr, lwLast, plainLast := alternate(runs, counts, command{lw, lwArgs}, command{self, plainArgs})
 	ratio := float64(lwr.wall) / float64(pr.wall)
 
 	// Two polls as the UI makes them, with one LockFiles for both.
@@ -87,6 +59,51 @@ func s3Case(self, lw string, objects, lockFiles, runs int, delay time.Duration) 
 	v.check(polls[0].found == lockFiles && polls[1].found == lockFiles, "both polls found %d and %d of %d lock files", polls[0].found, polls[1].found, lockFiles)
 	v.check(polls[1].gets == 0, "second poll of the unchanged bucket: %d GET (target 0)", polls[1].gets)
 	return !v.failed
+}
+
+// proxyCounts reads the LIST and GET requests the delay proxy at proxyURL
+// has counted so far.
+func proxyCounts(proxyURL string) func() (lists, gets int64) {
+	return func() (lists, gets int64) {
+		resp, err := http.Get(proxyURL + countsPath)
+		check(err)
+		defer resp.Body.Close()
+		_, err = fmt.Fscan(resp.Body, &lists, &gets)
+		check(err)
+		return lists, gets
+	}
+}
+
+// command is a program and its arguments.
+type command struct {
+	bin  string
+	args []string
+}
+
+// counted is one run's result and the requests the proxy counted for it.
+type counted struct {
+	result
+	lists, gets int64
+}
+
+// alternate runs a (lockwarden) and b (its baseline) once each to warm
+// up, then runs times each, alternately so that drift hits both alike; it
+// returns their medians and their last runs' counts.
+func alternate(runs int, counts func() (lists, gets int64), a, b command) (ar, br result, aLast, bLast counted) {
+	run := func(c command) counted {
+		l0, g0 := counts()
+		r := measure(c.bin, c.args)
+		l1, g1 := counts()
+		return counted{r, l1 - l0, g1 - g0}
+	}
+	run(a)
+	run(b)
+	var aRuns, bRuns []result
+	for i := 0; i < runs; i++ {
+		aLast, bLast = run(a), run(b)
+		aRuns, bRuns = append(aRuns, aLast.result), append(bRuns, bLast.result)
+	}
+	return summarize(aRuns), summarize(bRuns), aLast, bLast
 }
 
 // startS3Serve starts this program's s3serve — an S3 server behind a slow

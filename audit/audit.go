@@ -106,10 +106,14 @@ type Record struct {
 	// record (buildinfo), set by Append. Records written before it was
 	// recorded have none.
 	LockwardenVersion string `json:"lockwarden_version,omitempty"`
+	// SharedLog is, in this machine's copy of a record of a team's shared
+	// log, that log (s3://bucket/prefix); never in the log itself.
+	SharedLog string `json:"shared_log,omitempty"`
 	// LocalOnly is set by a read of a shared log on a record of this
-	// machine's local copy that the shared log does not hold (yet, or
-	// because it could not be reached); it is never stored.
-	LocalOnly bool `json:"local_only,omitempty"`
+	// machine's copy that the log does not hold; Unconfirmed on one of
+	// the copy when the log could not be read. Neither is stored.
+	LocalOnly   bool `json:"local_only,omitempty"`
+	Unconfirmed bool `json:"unconfirmed,omitempty"`
 }
 
 // DefaultPath is $XDG_STATE_HOME/lockwarden/audit.jsonl, or

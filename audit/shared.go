@@ -2,13 +2,9 @@ package audit
 
 import (
 	"bytes"
-	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"path"
-	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -17,43 +13,6 @@ import (
 
 	"github.com/lockwarden/lockwarden/buildinfo"
 )
-
-// Trail is where the writes are recorded: the local file (*Log), or a
-// team's shared log with the local file as this machine's copy (*Shared).
-// Append stores one record and fails when it cannot: no intent stored,
-// no write. Find returns one action's records by ID; Since every record
-// from a time on, oldest first.
-type Trail interface {
-	Append(Record) error
-	Find(recordID string) (intent, outcome *Record, err error)
-	Since(from time.Time) ([]Record, error)
-	// Where names the log in messages: a file's path, s3://bucket/prefix.
-	Where() string
-}
-
-// Since returns the file's records from a time on (all of them for the
-// zero time), oldest first.
-func (l *Log) Since(from time.Time) ([]Record, error) {
-	recs, err := l.Read()
-	return slices.DeleteFunc(recs, func(r Record) bool { return r.Time.Before(from) }), err
-}
-
-// Where is the file's path.
-func (l *Log) Where() string { return l.Path }
-
-// ObjectStore is where a shared log keeps its records, one object each:
-// an S3 bucket (aws.AuditStore), or a map in tests.
-type ObjectStore interface {
-	// PutNew stores body under key only if no object is there
-	// (If-None-Match: *); created is false, with no error, when one is.
-	PutNew(ctx context.Context, key string, body []byte) (created bool, err error)
-	// Get reads key; found is false, with no error, when there is none.
-	Get(ctx context.Context, key string) (body []byte, found bool, err error)
-	// List returns every key under prefix, in order.
-	List(ctx context.Context, prefix string) ([]string, error)
-	// Where names the store: s3://bucket.
-	Where() string
-}
 
 // Shared is a team's audit log in an object store. Each record is its
 // own object, put only where none is (never overwritten), under a key
@@ -67,9 +26,16 @@ type Shared struct {
 	Prefix string
 	// Local keeps a copy of every record written from this machine, so
 	// that audit still answers when the store does not; nil keeps none.
+	// Each copy names this log (SharedLog): one local file serves every
+	// context, and another context's log is not this one's.
 	Local *Log
-	// Warn is told of an object that is not a record, and of a copy the
-	// local file could not take; the record stands in the store. It is
+	// Context is the context this log is read for: a record of the local
+	// file written before there was a shared log (one that names none) is
+	// this log's when it was written in this context.
+	Context string
+	// Warn is told of an object that is not a record, of a copy the
+	// local file could not take, and of a record whose local copy
+	// differs from the log's; the record in the store stands. It is
 	// called once at a time.
 	Warn func(string)
 	// Timeout bounds each request (default 15 s).
@@ -83,29 +49,24 @@ type Shared struct {
 	warnMu sync.Mutex
 }
 
+// defaultParallel is how many records a read GETs at once, and
+// listParallel how many days it lists at once.
+const (
+	defaultParallel = 32
+	listParallel    = 8
+)
+
+// actionSlack is how long after its intent an action's outcome may come:
+// a read from a time on also reads the actions begun this long before
+// it, whose outcome may fall after it (and is stored in its intent's day).
+const actionSlack = 15 * time.Minute
+
 func (s *Shared) now() time.Time {
 	if s.Now == nil {
 		return time.Now().UTC()
 	}
 	return s.Now().UTC()
 }
-
-// StoreError says the shared log could not be reached or refused a
-// request: an intent not stored means nothing was written.
-type StoreError struct {
-	Where string
-	Err   error
-}
-
-func (e *StoreError) Error() string {
-	return fmt.Sprintf("the shared audit log %s: %v", e.Where, e.Err)
-}
-
-func (e *StoreError) Unwrap() error { return e.Err }
-
-// ErrRecordExists is a record whose key is already taken in the shared
-// log: it is never overwritten.
-var ErrRecordExists = errors.New("a record is already stored under that key: records are never overwritten")
 
 // Where names the shared log: s3://bucket/prefix.
 func (s *Shared) Where() string {
@@ -114,23 +75,9 @@ func (s *Shared) Where() string {
 
 // Key is where a record's phase is stored: under the day its ID names.
 func (s *Shared) Key(recordID, phase string) string {
-	return path.Join(s.Prefix, dayDir(recordDay(recordID)), recordID+"."+phase+".json")
+	t, _ := idTime(recordID)
+	return path.Join(s.Prefix, dayDir(t), recordID+"."+phase+".json")
 }
-
-// recordDay is the day a record ID names (r-20261202-…); the zero time
-// for an ID of another shape.
-func recordDay(id string) time.Time {
-	if len(id) < len("r-20060102") || !strings.HasPrefix(id, "r-") {
-		return time.Time{}
-	}
-	t, err := time.Parse("20060102", id[2:10])
-	if err != nil {
-		return time.Time{}
-	}
-	return t
-}
-
-func dayDir(t time.Time) string { return t.UTC().Format("2006/01/02") }
 
 // idTime is the second a record ID (or a key's base name) names:
 // r-20261202-034032-….
@@ -142,13 +89,7 @@ func idTime(id string) (time.Time, bool) {
 	return t, err == nil
 }
 
-// actionSlack is how long after its intent an action's outcome may come:
-// a read from a time on also reads the actions begun this long before
-// it, whose outcome may fall after it.
-const actionSlack = 15 * time.Minute
-
-// defaultParallel is how many records a read GETs at once.
-const defaultParallel = 32
+func dayDir(t time.Time) string { return t.UTC().Format("2006/01/02") }
 
 func (s *Shared) ctx() (context.Context, context.CancelFunc) {
 	d := s.Timeout
@@ -172,34 +113,14 @@ func (s *Shared) warn(msg string) {
 // *StoreError and, for an intent, no copy: the write must not happen. A
 // copy the local file cannot take is told to Warn; the record stands.
 // An outcome that cannot be stored is still copied locally, so that this
-// machine at least knows what happened.
+// machine at least knows what happened (Find reads it from there).
 func (s *Shared) Append(r Record) error {
 	r.LockwardenVersion = buildinfo.Version()
-	if recordDay(r.RecordID).IsZero() {
-		return &StoreError{Where: s.Where(), Err: fmt.Errorf("record ID %q does not name its day", r.RecordID)}
+	_, err := s.put(r) // the very record there already: a retry, stored
+	if err == nil || r.Phase == PhaseOutcome {
+		s.copyLocal(r)
 	}
-	body, err := encodeLine(r)
-	if err != nil {
-		return err
-	}
-	ctx, cancel := s.ctx()
-	defer cancel()
-	key := s.Key(r.RecordID, r.Phase)
-	created, err := s.Store.PutNew(ctx, key, body)
-	if err == nil && !created {
-		// Taken: by this very record (a retried put whose first answer
-		// was lost, a push run again), or by another — never replaced.
-		err = s.sameAs(ctx, key, body)
-	}
-	if err != nil {
-		serr := &StoreError{Where: s.Where(), Err: err}
-		if r.Phase == PhaseOutcome {
-			s.copyLocal(r)
-		}
-		return serr
-	}
-	s.copyLocal(r)
-	return nil
+	return err
 }
 
 // Push stores a record of a local file in the shared log as it is —
@@ -207,9 +128,21 @@ func (s *Shared) Append(r Record) error {
 // already (stored false): pushing twice writes nothing new. A different
 // record under its key is ErrRecordExists, never replaced.
 func (s *Shared) Push(r Record) (stored bool, err error) {
-	r.LocalOnly = false
-	if recordDay(r.RecordID).IsZero() {
-		return false, fmt.Errorf("record ID %q does not name its day", r.RecordID)
+	created, err := s.put(r)
+	if err == nil && !created {
+		// There: the same record (sameAs said so), or an error.
+		return false, nil
+	}
+	return created, err
+}
+
+// put stores r where none is. created is false when the very record is
+// there already (a retried put whose first answer was lost, a push run
+// again); another record under its key is ErrRecordExists.
+func (s *Shared) put(r Record) (created bool, err error) {
+	r.SharedLog, r.LocalOnly, r.Unconfirmed = "", false, false // a copy's marks, never stored
+	if _, ok := idTime(r.RecordID); !ok {
+		return false, &StoreError{Where: s.Where(), Err: fmt.Errorf("record ID %q does not name its time", r.RecordID)}
 	}
 	body, err := encodeLine(r)
 	if err != nil {
@@ -218,14 +151,14 @@ func (s *Shared) Push(r Record) (stored bool, err error) {
 	ctx, cancel := s.ctx()
 	defer cancel()
 	key := s.Key(r.RecordID, r.Phase)
-	created, err := s.Store.PutNew(ctx, key, body)
+	created, err = s.Store.PutNew(ctx, key, body)
+	if err == nil && !created {
+		err = s.sameAs(ctx, key, body)
+	}
 	if err != nil {
 		return false, &StoreError{Where: s.Where(), Err: err}
 	}
-	if created {
-		return true, nil
-	}
-	return false, s.sameAs(ctx, key, body)
+	return created, nil
 }
 
 // sameAs says whether the object at key holds exactly body: nil when it
@@ -245,14 +178,26 @@ func (s *Shared) copyLocal(r Record) {
 	if s.Local == nil {
 		return
 	}
+	r.SharedLog = s.Where()
 	if err := s.Local.Append(r); err != nil {
-		s.warn(fmt.Sprintf("record %s is in the shared log %s, but its local copy failed: %v", r.RecordID, s.Where(), err))
+		s.warn(fmt.Sprintf("record %s (%s) has no local copy: %v", r.RecordID, r.Phase, err))
 	}
 }
 
-// Find reads one action's two records, with one GET each.
+// Owns says whether a record of the local file belongs to this log: its
+// copy names this log, or — written before there was one — this context.
+func (s *Shared) Owns(r Record) bool {
+	if r.SharedLog != "" {
+		return r.SharedLog == s.Where()
+	}
+	return r.Context == s.Context
+}
+
+// Find reads one action's two records, with one GET each. A phase the
+// shared log lacks is taken from this machine's copy, marked LocalOnly:
+// an outcome the log did not take, a release made before the log.
 func (s *Shared) Find(recordID string) (intent, outcome *Record, err error) {
-	if recordDay(recordID).IsZero() {
+	if _, ok := idTime(recordID); !ok {
 		return nil, nil, fmt.Errorf("%q is not a record ID (they look like r-20261202-034032-e008b1f0d128606f)", recordID)
 	}
 	ctx, cancel := s.ctx()
@@ -269,153 +214,26 @@ func (s *Shared) Find(recordID string) (intent, outcome *Record, err error) {
 	if err := g.Wait(); err != nil {
 		return nil, nil, &StoreError{Where: s.Where(), Err: err}
 	}
+	if recs[0] == nil || recs[1] == nil {
+		s.fromLocal(recordID, &recs)
+	}
 	if recs[0] == nil && recs[1] == nil {
-		return nil, nil, fmt.Errorf("no audit record %s in the shared log %s (lockwarden audit lists them)", recordID, s.Where())
+		return nil, nil, fmt.Errorf("no audit record %s in the shared log %s, nor in this machine's copy (lockwarden audit lists them)", recordID, s.Where())
 	}
 	return recs[0], recs[1], nil
 }
 
-// get reads the record at key: nil when there is none, or when the object
-// is not a record of that key (told to Warn: it never hides the others).
-func (s *Shared) get(ctx context.Context, key string) (*Record, error) {
-	body, found, err := s.Store.Get(ctx, key)
-	if err != nil || !found {
-		return nil, err
+// fromLocal fills in the phases of recordID that recs lack from this
+// machine's copy of this log.
+func (s *Shared) fromLocal(recordID string, recs *[2]*Record) {
+	if s.Local == nil {
+		return
 	}
-	r, err := parseObject(key, body)
-	if err != nil {
-		s.warn(fmt.Sprintf("shared audit log %s: %s is not a lockwarden record and was skipped: %s", s.Where(), key, printable(err.Error())))
-		return nil, nil
-	}
-	return &r, nil
-}
-
-// parseObject reads one stored record, which must be the record its key
-// names: a record copied under another ID's key would be found by the
-// wrong restore.
-func parseObject(key string, body []byte) (Record, error) {
-	if len(body) > maxLine {
-		return Record{}, fmt.Errorf("longer than %d bytes", maxLine)
-	}
-	r, err := parseLine([]byte(strings.TrimSpace(string(body))))
-	if err != nil {
-		return Record{}, err
-	}
-	r.LocalOnly = false // said by a reader, never stored
-	if want := r.RecordID + "." + r.Phase + ".json"; path.Base(key) != want {
-		return Record{}, fmt.Errorf("it holds %s, not what its key names", want)
-	}
-	return r, nil
-}
-
-// Since reads the shared log from a time on, listing only the days in
-// range (from the first day, with no time), merged with the local copy:
-// a record this machine wrote that the shared log lacks is returned with
-// LocalOnly set. When the store cannot be read the local copy is
-// returned, every record LocalOnly, with a *StoreError.
-func (s *Shared) Since(from time.Time) ([]Record, error) {
-	shared, serr := s.readShared(from)
-	var local []Record
-	if s.Local != nil {
-		var err error
-		if local, err = s.Local.Since(from); err != nil && !errors.Is(err, ErrNoLog) {
-			s.warn(fmt.Sprintf("the local copy could not be read: %v", err))
-		}
-	}
-	seen := map[string]bool{}
-	for _, r := range shared {
-		seen[r.RecordID+"/"+r.Phase] = true
-	}
-	out := shared
-	for _, r := range local {
-		if !seen[r.RecordID+"/"+r.Phase] {
+	in, out, err := s.Local.Find(recordID)
+	for i, r := range []*Record{in, out} {
+		if err == nil && recs[i] == nil && r != nil && s.Owns(*r) {
 			r.LocalOnly = true
-			out = append(out, r)
-		}
-	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Time.Before(out[j].Time) })
-	if serr != nil {
-		return out, &StoreError{Where: s.Where(), Err: serr}
-	}
-	return out, nil
-}
-
-// readShared lists the days from from's to today (or, for the zero time,
-// the whole prefix) and reads every record in them, Parallel at a time.
-func (s *Shared) readShared(from time.Time) ([]Record, error) {
-	ctx, cancel := s.ctx()
-	defer cancel()
-	keys, err := s.listFrom(ctx, from)
-	if err != nil {
-		return nil, err
-	}
-	// A key names its record's ID, and the ID its intent's second: a
-	// record of an action begun well before from is not read at all.
-	keys = slices.DeleteFunc(keys, func(k string) bool {
-		t, ok := idTime(path.Base(k))
-		return ok && t.Before(from.Add(-actionSlack))
-	})
-	recs := make([]*Record, len(keys))
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(cmp.Or(s.Parallel, defaultParallel))
-	for i, key := range keys {
-		g.Go(func() error {
-			r, err := s.get(gctx, key)
 			recs[i] = r
-			return err
-		})
-	}
-	if err := g.Wait(); err != nil {
-		return nil, err
-	}
-	var out []Record
-	for _, r := range recs {
-		if r != nil && !r.Time.Before(from) {
-			out = append(out, *r)
 		}
 	}
-	return out, nil
-}
-
-// listFrom lists the record keys of each day from from's to today, one
-// LIST per day, in parallel; the zero time lists the whole prefix.
-func (s *Shared) listFrom(ctx context.Context, from time.Time) ([]string, error) {
-	root := s.Prefix
-	if root != "" {
-		root += "/"
-	}
-	if from.IsZero() {
-		return s.Store.List(ctx, root)
-	}
-	var days []string
-	for d := from.UTC().Truncate(24 * time.Hour); !d.After(s.now()); d = d.Add(24 * time.Hour) {
-		days = append(days, root+dayDir(d)+"/")
-	}
-	lists := make([][]string, len(days))
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(8)
-	for i, day := range days {
-		g.Go(func() error {
-			keys, err := s.Store.List(gctx, day)
-			lists[i] = keys
-			return err
-		})
-	}
-	if err := g.Wait(); err != nil {
-		return nil, err
-	}
-	return slices.Concat(lists...), nil
-}
-
-// ParseLocation reads a shared log's location, s3://BUCKET or
-// s3://BUCKET/PREFIX, into its bucket and prefix (no slash at either
-// end).
-func ParseLocation(loc string) (bucket, prefix string, err error) {
-	rest, ok := strings.CutPrefix(loc, "s3://")
-	bucket, prefix, _ = strings.Cut(rest, "/")
-	prefix = strings.Trim(prefix, "/")
-	if !ok || bucket == "" || strings.ContainsAny(loc, " \t\n") || strings.Contains(prefix, "//") {
-		return "", "", fmt.Errorf("%q is not an S3 location: write s3://BUCKET or s3://BUCKET/PREFIX", loc)
-	}
-	return bucket, prefix, nil
 }

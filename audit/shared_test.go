@@ -213,7 +213,7 @@ func TestSharedLogSince(t *testing.T) {
 	st.fail = errors.New("connection refused")
 	recs, err = s.Since(now.Add(-24 * time.Hour))
 	var serr *StoreError
-	if !errors.As(err, &serr) || len(recs) != 5 || !recs[0].LocalOnly {
+	if !errors.As(err, &serr) || len(recs) != 5 || !recs[0].Unconfirmed || recs[0].LocalOnly {
 		t.Errorf("offline: %d records, %v", len(recs), err)
 	}
 }
@@ -249,5 +249,121 @@ func TestSharedLogConcurrentWriters(t *testing.T) {
 		if r.LocalOnly {
 			t.Errorf("%s is only local", r.RecordID)
 		}
+	}
+}
+
+// objectDenied is an error about one object alone, as aws.ObjectError.
+type objectDenied struct{}
+
+func (objectDenied) Error() string     { return "access denied to this object" }
+func (objectDenied) ObjectLevel() bool { return true }
+
+// deniedStore is a memStore that denies reading some keys.
+type deniedStore struct {
+	*memStore
+	denied map[string]bool
+}
+
+func (d *deniedStore) Get(ctx context.Context, key string) ([]byte, bool, error) {
+	if d.denied[key] {
+		return nil, false, objectDenied{}
+	}
+	return d.memStore.Get(ctx, key)
+}
+
+// One audit file serves two contexts with two shared logs: each log is
+// read with its own records only, none twice, none said missing from the
+// other; a record of either is found by ID from its own log alone, the
+// copy standing in for what the log lacks. A copy that differs from the
+// log's record is told.
+func TestSharedLogsShareOneLocalFile(t *testing.T) {
+	now := time.Date(2026, 12, 2, 3, 40, 32, 0, time.UTC)
+	local := &Log{Path: filepath.Join(t.TempDir(), "audit.jsonl")}
+	var warned []string
+	warn := func(m string) { warned = append(warned, m) }
+	prod := &Shared{Store: &memStore{}, Prefix: "prod", Local: local, Context: "prod", Warn: warn, Now: func() time.Time { return now }}
+	staging := &Shared{Store: &memStore{}, Prefix: "staging", Local: local, Context: "staging", Warn: warn, Now: func() time.Time { return now }}
+	pin, pout := action(now, "tfstate/prod")
+	sin, sout := action(now, "tfstate/staging")
+	pin.Context, pout.Context, sin.Context, sout.Context = "prod", "prod", "staging", "staging"
+	for _, c := range []struct {
+		s    *Shared
+		recs []Record
+	}{{prod, []Record{pin, pout}}, {staging, []Record{sin, sout}}} {
+		for _, r := range c.recs {
+			if err := c.s.Append(r); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for name, s := range map[string]*Shared{"prod": prod, "staging": staging} {
+		recs, err := s.Since(now.Add(-time.Hour))
+		if err != nil || len(recs) != 2 || recs[0].Context != name || recs[0].LocalOnly || recs[1].LocalOnly {
+			t.Errorf("%s: %+v %v", name, recs, err)
+		}
+	}
+	// The outcome the log never got: found from the copy, said so.
+	delete(prod.Store.(*memStore).objects, prod.Key(pin.RecordID, PhaseOutcome))
+	in, out, err := prod.Find(pin.RecordID)
+	if err != nil || in == nil || in.LocalOnly || out == nil || !out.LocalOnly {
+		t.Errorf("find with the outcome only in the copy: %+v %+v %v", in, out, err)
+	}
+	if _, _, err := staging.Find(pin.RecordID); err == nil {
+		t.Errorf("staging's log found prod's record through the shared copy")
+	}
+	// A record of the log that differs from this machine's copy.
+	forged := sin
+	forged.OperatorReason = "rewritten"
+	b, _ := encodeLine(forged)
+	staging.Store.(*memStore).objects[staging.Key(sin.RecordID, PhaseIntent)] = b
+	if recs, _ := staging.Since(now.Add(-time.Hour)); len(recs) != 2 || !strings.Contains(strings.Join(warned, "\n"), "differs from this machine's copy") {
+		t.Errorf("a forged record: %d records, warnings %q", len(recs), warned)
+	}
+}
+
+// An outcome stored just after midnight in its intent's day is read
+// from that midnight on.
+func TestSharedLogReadsAcrossMidnight(t *testing.T) {
+	intentAt := time.Date(2026, 12, 1, 23, 59, 58, 0, time.UTC)
+	st := &memStore{}
+	s, _ := sharedLog(t, st, intentAt.Add(time.Hour))
+	in, out := action(intentAt, "tfstate/late")
+	out.Time = intentAt.Add(3 * time.Second) // 00:00:01, the next day
+	for _, r := range []Record{in, out} {
+		if err := s.Append(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	recs, err := s.Since(time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC))
+	if err != nil || len(recs) != 1 || recs[0].Phase != PhaseOutcome {
+		t.Errorf("from midnight: %+v %v", recs, err)
+	}
+}
+
+// An object that cannot be read (access to it alone denied) is told and
+// skipped by a read, and reported by verify; the others stand.
+func TestSharedLogSkipsAnUnreadableObject(t *testing.T) {
+	now := time.Date(2026, 12, 2, 3, 40, 32, 0, time.UTC)
+	st := &deniedStore{memStore: &memStore{}, denied: map[string]bool{}}
+	var warned []string
+	s := &Shared{Store: st, Prefix: "lw", Warn: func(m string) { warned = append(warned, m) }, Now: func() time.Time { return now }}
+	a1, o1 := action(now.Add(-time.Minute), "tfstate/a")
+	a2, o2 := action(now, "tfstate/b")
+	for _, r := range []Record{a1, o1, a2, o2} {
+		if err := s.Append(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st.denied[s.Key(a1.RecordID, PhaseIntent)] = true
+	recs, err := s.Since(now.Add(-time.Hour))
+	if err != nil || len(recs) != 3 || len(warned) != 1 || !strings.Contains(warned[0], "could not be read and was skipped") {
+		t.Errorf("read: %d records, %v, warnings %q", len(recs), err, warned)
+	}
+	rep, err := s.Verify(now.Add(-time.Hour))
+	if err != nil || len(rep.Unreadable) != 1 || rep.Records != 3 || len(rep.NoIntent) != 1 {
+		t.Errorf("verify: %+v %v", rep, err)
+	}
+	if lines, worst := rep.Findings(); worst != Unsafe || !strings.HasPrefix(lines[0], "✗ 1 object is not a lockwarden record, or could not be read, and was skipped: lw/2026/12/02/") {
+		t.Errorf("findings %q, worst %v", lines, worst)
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"maps"
-	"path"
 	"slices"
 	"strings"
 	"time"
@@ -70,6 +69,10 @@ func (s *Shared) Verify(from time.Time) (VerifyReport, error) {
 	for i, key := range keys {
 		g.Go(func() error {
 			body, found, err := s.Store.Get(gctx, key)
+			if objectLevel(err) {
+				bad[i] = key + ": " + printable(err.Error())
+				return nil
+			}
 			if err != nil || !found {
 				return err
 			}
@@ -108,21 +111,20 @@ func (s *Shared) Verify(from time.Time) (VerifyReport, error) {
 		rep.Protection = "the store cannot say how its records are protected"
 		return rep, nil
 	}
-	return rep, s.protection(ctx, p, keys, &rep)
+	return rep, s.protection(ctx, p, from, keys, &rep)
 }
 
-// protection fills in how the records of keys are protected: the store's
-// Object Lock, each record's retention, and the keys replaced.
-func (s *Shared) protection(ctx context.Context, p Protector, keys []string, rep *VerifyReport) error {
+// protection fills in how the records are protected: the store's Object
+// Lock, each record of keys' retention, and the keys in range replaced or
+// deleted.
+func (s *Shared) protection(ctx context.Context, p Protector, from time.Time, keys []string, rep *VerifyReport) error {
 	var err error
 	if rep.Protected, rep.Protection, err = p.Protection(ctx); err != nil {
 		return &StoreError{Where: s.Where(), Err: err}
 	}
-	dirs := map[string]bool{}
-	for _, k := range keys {
-		dirs[path.Dir(k)+"/"] = true
-	}
-	for _, dir := range slices.Sorted(maps.Keys(dirs)) {
+	// Every day in range, not only those that hold a record now: a day
+	// deleted whole still has its versions and delete markers.
+	for _, dir := range s.dayPrefixes(from) {
 		versions, err := p.Versions(ctx, dir)
 		if err != nil {
 			return &StoreError{Where: s.Where(), Err: err}
@@ -157,15 +159,25 @@ func (s *Shared) protection(ctx context.Context, p Protector, keys []string, rep
 	return nil
 }
 
-// Findings are the report's lines, each with its mark: ✓ fine, ⚠ a
-// warning, ✗ unsafe; worst is the worst mark.
-func (r VerifyReport) Findings() (lines []string, worst string) {
-	worst = "✓"
-	add := func(mark, line string) {
-		lines = append(lines, mark+" "+line)
-		if mark == "✗" || mark == "⚠" && worst == "✓" {
-			worst = mark
-		}
+// Severity is how bad a finding is.
+type Severity int
+
+// Severities, from none to the worst.
+const (
+	Fine Severity = iota
+	Warning
+	Unsafe
+)
+
+// Mark is the severity's sign on a finding's line: ✓, ⚠ or ✗.
+func (v Severity) Mark() string { return [...]string{"✓", "⚠", "✗"}[v] }
+
+// Findings are the report's lines, each beginning with its severity's
+// mark, and the worst severity among them.
+func (r VerifyReport) Findings() (lines []string, worst Severity) {
+	add := func(v Severity, line string) {
+		lines = append(lines, v.Mark()+" "+line)
+		worst = max(worst, v)
 	}
 	list := func(ids []string) string {
 		if len(ids) > 5 {
@@ -175,28 +187,29 @@ func (r VerifyReport) Findings() (lines []string, worst string) {
 	}
 	switch {
 	case r.Records == 0 && len(r.Unreadable) == 0:
-		add("✓", "no records in range")
+		add(Fine, "no records in range")
 	case len(r.Unreadable) > 0:
-		add("✗", fmt.Sprintf("%d %s not lockwarden's records, skipped: %s", len(r.Unreadable), model.Plural(len(r.Unreadable), "object is", "objects are"), list(r.Unreadable)))
+		n := len(r.Unreadable)
+		add(Unsafe, fmt.Sprintf("%d %s, or could not be read, and %s skipped: %s", n, model.Plural(n, "object is not a lockwarden record", "objects are not lockwarden records"), model.Plural(n, "was", "were"), list(r.Unreadable)))
 	default:
-		add("✓", fmt.Sprintf("%d %s, every one readable and lockwarden's", r.Records, model.Plural(r.Records, "record", "records")))
+		add(Fine, fmt.Sprintf("%d %s, every one readable and lockwarden's", r.Records, model.Plural(r.Records, "record", "records")))
 	}
 	if len(r.Replaced) > 0 {
-		add("✗", fmt.Sprintf("%d %s more than one version — replaced or deleted since written: %s", len(r.Replaced), model.Plural(len(r.Replaced), "record has", "records have"), list(r.Replaced)))
+		add(Unsafe, fmt.Sprintf("%d %s more than one version — replaced or deleted since written: %s", len(r.Replaced), model.Plural(len(r.Replaced), "record has", "records have"), list(r.Replaced)))
 	}
 	if len(r.NoIntent) > 0 {
-		add("✗", fmt.Sprintf("%d %s no intent record: written around lockwarden's write-ahead: %s", len(r.NoIntent), model.Plural(len(r.NoIntent), "outcome has", "outcomes have"), list(r.NoIntent)))
+		add(Unsafe, fmt.Sprintf("%d %s no intent record: written around lockwarden's write-ahead: %s", len(r.NoIntent), model.Plural(len(r.NoIntent), "outcome has", "outcomes have"), list(r.NoIntent)))
 	}
 	if len(r.NoOutcome) > 0 {
-		add("⚠", fmt.Sprintf("%d %s no outcome — a crash between intent and outcome, or a write still running; restore works from the intent: %s", len(r.NoOutcome), model.Plural(len(r.NoOutcome), "action has", "actions have"), list(r.NoOutcome)))
+		add(Warning, fmt.Sprintf("%d %s no outcome — a crash between intent and outcome, a write whose answer was lost, or one still running; restore works from the intent, and asks first: %s", len(r.NoOutcome), model.Plural(len(r.NoOutcome), "action has", "actions have"), list(r.NoOutcome)))
 	}
 	switch {
 	case !r.Protected:
-		add("⚠", "not protected: "+r.Protection)
+		add(Warning, "not protected: "+r.Protection)
 	case len(r.Unretained) > 0:
-		add("⚠", fmt.Sprintf("%s, but %d %s no retention now: %s", r.Protection, len(r.Unretained), model.Plural(len(r.Unretained), "record has", "records have"), list(r.Unretained)))
+		add(Warning, fmt.Sprintf("%s, but %d %s no retention now: %s", r.Protection, len(r.Unretained), model.Plural(len(r.Unretained), "record has", "records have"), list(r.Unretained)))
 	default:
-		add("✓", "protected: "+r.Protection+"; every record is under retention")
+		add(Fine, "protected: "+r.Protection+"; every record is under retention")
 	}
 	return lines, worst
 }

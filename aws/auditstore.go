@@ -80,8 +80,12 @@ func (a *AuditStore) Get(ctx context.Context, key string) ([]byte, bool, error) 
 	obj, err := a.Client.GetObject(ctx, &s3.GetObjectInput{Bucket: sdkaws.String(a.Bucket), Key: sdkaws.String(key)})
 	if err != nil {
 		var api smithy.APIError
-		if errors.As(err, &api) && (api.ErrorCode() == "NoSuchKey" || api.ErrorCode() == "NotFound") {
+		switch {
+		case errors.As(err, &api) && (api.ErrorCode() == "NoSuchKey" || api.ErrorCode() == "NotFound"):
 			return nil, false, nil
+		case errors.As(err, &api) && (api.ErrorCode() == "AccessDenied" || api.ErrorCode() == "InvalidObjectState" || api.ErrorCode() == "InvalidRequest" || api.ErrorCode() == "InvalidArgument"):
+			// This object alone: the listing that named it was allowed.
+			return nil, false, &ObjectError{Key: key, Err: a.explain(err, "s3:GetObject")}
 		}
 		return nil, false, a.explain(err, "s3:GetObject")
 	}
@@ -184,3 +188,17 @@ func (a *AuditStore) RetainedUntil(ctx context.Context, key string) (time.Time, 
 	}
 	return sdkaws.ToTime(out.ObjectLockRetainUntilDate), nil
 }
+
+// ObjectError is an error about one object alone — access to it denied,
+// its storage class or encryption unreadable — where the bucket answers
+// for the others: a read of many records skips it, and tells.
+type ObjectError struct {
+	Key string
+	Err error
+}
+
+func (e *ObjectError) Error() string { return e.Key + ": " + e.Err.Error() }
+func (e *ObjectError) Unwrap() error { return e.Err }
+
+// ObjectLevel says the error concerns this object alone.
+func (e *ObjectError) ObjectLevel() bool { return true }

@@ -66,7 +66,7 @@ machine's copy is shown, the reason is said, and the exit code is 1.`,
 				fmt.Fprintf(env.Stdout, "No writes recorded yet (%s).\n", s.AuditFile)
 				return nil
 			case errors.As(err, &serr):
-				stderrWarn(env)(fmt.Sprintf("%v; showing this machine's copy (%s): its records are marked \"not in the shared log\"", err, s.AuditFile))
+				stderrWarn(env)(fmt.Sprintf("%v; showing this machine's copy (%s), its records marked \"unconfirmed\"", err, s.AuditFile))
 			case err != nil:
 				return err
 			}
@@ -179,8 +179,11 @@ func auditTable(env *Env, recs []audit.Record) error {
 		if a.Intent != nil && a.Intent.RestoreOf != "" {
 			outcome += " (of " + a.Intent.RestoreOf + ")"
 		}
-		if r.LocalOnly {
+		switch {
+		case r.LocalOnly:
 			outcome += " · not in the shared log"
+		case r.Unconfirmed:
+			outcome += " · unconfirmed (the shared log was not read)"
 		}
 		holder, place := holderAndPlace(a)
 		ctx := r.Context

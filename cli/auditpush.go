@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -16,9 +17,10 @@ func newAuditPushCmd(env *Env) *cobra.Command {
 	return &cobra.Command{
 		Use:   "push",
 		Short: "Copy this machine's audit file into the team's shared audit log",
-		Long: `Copy every record of this machine's audit file (audit_file) into the shared
-audit log (audit: s3://BUCKET/PREFIX), so that the team starts from the
-history it already has. Each record is put only where none is: a record
+		Long: `Copy every record of this machine's audit file (audit_file) that belongs to
+this context — written in it before there was a shared log, or to this log
+— into the shared audit log (audit: s3://BUCKET/PREFIX), so that the team
+starts from the history it already has. Each record is put only where none is: a record
 already there is left as it is, and running push again writes nothing new.
 A different record under a record's key is reported, never replaced.`,
 		Example: `  lockwarden audit push --context prod
@@ -37,7 +39,13 @@ A different record under a record's key is reported, never replaced.`,
 			if err != nil {
 				return err
 			}
-			return pushRecords(env, shared, recs)
+			// One audit file serves every context: only this one's
+			// records go to its log.
+			mine := slices.DeleteFunc(slices.Clone(recs), func(r audit.Record) bool { return !shared.Owns(r) })
+			if other := len(recs) - len(mine); other > 0 {
+				fmt.Fprintf(env.Stdout, "%d %s of other contexts (or their shared logs) left out.\n", other, model.Plural(other, "record", "records"))
+			}
+			return pushRecords(env, shared, mine)
 		},
 	}
 }
@@ -86,9 +94,10 @@ func sharedLog(cmd *cobra.Command, env *Env, what string) (*audit.Shared, config
 	if s.Audit == "" {
 		return nil, s, usagef("no shared audit log to %s: set audit: s3://BUCKET/PREFIX in the config, or pass --audit", what)
 	}
-	trail, err := openTrail(cmd.Context(), env, s)
+	d, err := dial(cmd.Context(), s)
 	if err != nil {
 		return nil, s, err
 	}
-	return trail.(*audit.Shared), s, nil
+	shared, err := d.shared(cmd.Context(), env, nil)
+	return shared, s, err
 }

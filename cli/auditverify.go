@@ -66,9 +66,9 @@ func printVerify(env *Env, rep audit.VerifyReport, from time.Time) error {
 		fmt.Fprintln(env.Stdout, "  "+sanitize.Text(l))
 	}
 	switch worst {
-	case "✗":
+	case audit.Unsafe:
 		return &exitError{code: ExitRefused, err: errors.New("the shared audit log holds what it should not: see above")}
-	case "⚠":
+	case audit.Warning:
 		return &exitError{code: ExitError, err: errors.New("")}
 	}
 	return nil

@@ -237,9 +237,9 @@ whatever the object holds, even a truncated or rolled-back state. The write
 is conditioned on the digest being unchanged since it was read, recorded
 in the audit log first, and undone by 'lockwarden restore RECORD_ID'.
 
-Exit codes: 0 repaired; 1 error; 2 usage; 5 repaired, but the audit outcome
-could not be written; 3 refused (read-only, not
-confirmed, changed since read).`,
+Exit codes: 0 repaired; 1 error; 2 usage; 3 refused (read-only, not
+confirmed, changed since read); 5 repaired, but the audit outcome could not
+be written; 6 nothing written: its intent record could not be stored.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			path := strings.TrimSuffix(args[0], model.DigestSuffix)

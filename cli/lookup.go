@@ -145,6 +145,9 @@ func findRecord(log audit.Trail, arg string, s config.Settings, now time.Time) (
 	}
 	switch len(match) {
 	case 0:
+		if !from.IsZero() {
+			return "", fmt.Errorf("no release of %s that can still be restored is in the audit log %s in the last %d days: give the record ID ('lockwarden audit --state' finds older ones)", arg, log.Where(), int(restoreLookback.Hours()/24))
+		}
 		return "", fmt.Errorf("no release of %s that can still be restored is in the audit log %s ('lockwarden audit' lists them)", arg, log.Where())
 	case 1:
 		return match[0], nil

@@ -126,7 +126,8 @@ Exit codes: 0 nothing to do, or every release done (a lock that changed
 or went meanwhile is kept, not an error); 1 error (a context, a lock or
 a required state could not be read, a release failed); 2 usage (no older_than, an unknown
 operation or config key); 3 refused by max_per_run: nothing released;
-5 released, but an audit outcome could not be written.`,
+5 released, but an audit outcome could not be written (it wins over 6);
+6 a lock not released because its intent record could not be stored.`,
 		Example: `  lockwarden reap --context prod --older-than 4h                  # dry run
   lockwarden reap --context prod --older-than 4h --apply
   lockwarden reap --all-contexts --apply -o json                  # policies from the config
@@ -185,7 +186,7 @@ func reaperActor() string {
 	if err != nil || host == "" {
 		host = "unknown-host"
 	}
-	return "reaper@" + host
+	return model.ReaperActor(host)
 }
 
 // runReap judges every context, then — with --apply, and only when no
@@ -253,10 +254,14 @@ func runReap(ctx context.Context, env *Env, fleet []config.Settings, policies []
 		return refused("nothing released: %s. A mass expiry is an incident, not a chore: look at them (lockwarden list) before raising max_per_run", strings.Join(over, "; "))
 	case failed:
 		return &exitError{code: ExitError, err: errors.New("not every lock could be judged or released: see above")}
+	case res.unrecorded != nil:
+		// A write was made: that it is not fully recorded is told first.
+		if res.notRecorded != nil {
+			return &exitError{code: ExitUnrecorded, err: fmt.Errorf("%w; and not every lock was released: the audit log did not take their intent records (see above)", res.unrecorded)}
+		}
+		return &exitError{code: ExitUnrecorded, err: res.unrecorded}
 	case res.notRecorded != nil:
 		return &exitError{code: ExitNotRecorded, err: errors.New("not every lock was released: the audit log did not take their records, so nothing was written for them (see above)")}
-	case res.unrecorded != nil:
-		return &exitError{code: ExitUnrecorded, err: res.unrecorded}
 	}
 	return nil
 }

@@ -70,7 +70,8 @@ record, only where the lock is absent.
 Exit codes: 0 restored; 1 error (also a partial restore, saying what is
 back); 2 usage; 3 refused (read-only, another place, the lock is held
 again, a release that did not happen, or not confirmed); 5 restored, but
-the audit outcome could not be written.`,
+the audit outcome could not be written; 6 nothing restored: its intent
+record could not be stored.`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return usagef("restore takes one release: its audit record ID ('lockwarden audit' lists them), or the released lock's lock ID or state")

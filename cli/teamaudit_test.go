@@ -308,7 +308,7 @@ func TestTeamAuditPush(t *testing.T) {
 	offline := append(slices.Clone(flags[:len(flags)-2]), "--audit", "s3://team-audit/lockwarden")
 	offline[5] = dead // --s3-endpoint-url
 	out, errOut, code = a.run(t, append([]string{"audit"}, offline...)...)
-	if code != ExitError || !strings.Contains(out, "tfstate/old/terraform.tfstate") || !strings.Contains(out, "not in the shared log") ||
+	if code != ExitError || !strings.Contains(out, "tfstate/old/terraform.tfstate") || !strings.Contains(out, "unconfirmed (the shared log was not read)") ||
 		!strings.Contains(errOut, "cannot reach S3 for bucket team-audit") {
 		t.Errorf("offline: exit %d %q\n%s", code, errOut, out)
 	}
@@ -383,6 +383,17 @@ func TestTeamAuditObjectLock(t *testing.T) {
 	if code != ExitRefused || !strings.Contains(out, "✗ 1 record has more than one version — replaced or deleted since written: "+key+" (2 versions)") ||
 		!strings.Contains(out, "⚠ 1 action has no outcome") || !strings.Contains(out, in.RecordID) {
 		t.Errorf("verify, tampered: exit %d\n%s", code, out)
+	}
+	// The day's records deleted (delete markers: the versions stay under
+	// retention): still reported, though the day now lists nothing.
+	for _, k := range []string{key, "lockwarden/2026/11/26/" + id + ".outcome.json", crashed.Key(in.RecordID, audit.PhaseIntent)} {
+		if _, err := sb.S3.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: sdkaws.String(locked), Key: sdkaws.String(k)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, _, code = m.run(t, append([]string{"audit", "verify"}, lockedFlags...)...)
+	if code != ExitRefused || !strings.Contains(out, "✓ no records in range") || !strings.Contains(out, "✗ 3 records have more than one version — replaced or deleted since written") {
+		t.Errorf("verify, a day deleted: exit %d\n%s", code, out)
 	}
 	// A plain bucket: not protected.
 	out, _, code = m.run(t, append([]string{"audit", "verify"}, flags...)...)

@@ -67,7 +67,9 @@ Exit codes: 0 released; 1 error (also a partial release: it says which
 place was and was not released); 2 usage; 3 refused by a guard (read-only,
 fresh, flagged ≠, ID mismatch, changed since read, digest row, not
 confirmed); 4 not found (already released); 5 released, but the audit
-outcome could not be written (restore still works from the intent record).`,
+outcome could not be written (restore still works from the intent record);
+6 nothing released: its intent record could not be stored (the audit file,
+or the shared audit log unreachable, denied or its key taken).`,
 		Example: `  lockwarden unlock 8d1f6c0e-5a1b-2f3c-9d8e-7f6a5b4c3d2e --context prod
   lockwarden unlock tfstate/env:/prod/network/terraform.tfstate --id 8d1f6c0e-5a1b-2f3c-9d8e-7f6a5b4c3d2e --context prod
   lockwarden unlock s3://tfstate/app/terraform.tfstate --id 2b7e4a91-… --allow-fresh --yes

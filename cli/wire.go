@@ -110,17 +110,26 @@ func lockWriter(cfg sdkaws.Config, s config.Settings) *lwaws.LockWriter {
 
 // trail is where the context's writes are recorded: the audit file, or
 // the team's shared log in S3 (audit:) with the file as this machine's
-// copy, reached with the audit_* settings. A damaged record is told to
-// warn, or on the command's stderr; the terminal UI must not print there,
-// and hands its log instead.
+// copy. A damaged record is told to warn, or on the command's stderr; the
+// terminal UI must not print there, and hands its log instead.
 func (d *dialled) trail(ctx context.Context, env *Env, warn func(string)) (audit.Trail, error) {
+	if d.Audit == "" {
+		return d.localLog(env, warn), nil
+	}
+	return d.shared(ctx, env, warn)
+}
+
+// localLog is this machine's audit file.
+func (d *dialled) localLog(env *Env, warn func(string)) *audit.Log {
 	if warn == nil {
 		warn = stderrWarn(env)
 	}
-	local := &audit.Log{Path: d.AuditFile, Warn: warn}
-	if d.Audit == "" {
-		return local, nil
-	}
+	return &audit.Log{Path: d.AuditFile, Warn: warn}
+}
+
+// shared is the context's shared audit log, reached with the audit_*
+// settings, and this machine's copy of it.
+func (d *dialled) shared(ctx context.Context, env *Env, warn func(string)) (*audit.Shared, error) {
 	bucket, prefix, err := audit.ParseLocation(d.Audit)
 	if err != nil {
 		return nil, usagef("audit: %v", err)
@@ -132,9 +141,10 @@ func (d *dialled) trail(ctx context.Context, env *Env, warn func(string)) (audit
 			return nil, fmt.Errorf("the shared audit log %s: %w", d.Audit, err)
 		}
 	}
+	local := d.localLog(env, warn)
 	store := &lwaws.AuditStore{Client: lwaws.NewS3(cfg, d.AuditEndpoint), Bucket: bucket,
 		RetainFor: d.AuditRetention, RetainMode: types.ObjectLockMode(d.AuditRetentionMode), Now: env.Now}
-	return &audit.Shared{Store: store, Prefix: prefix, Local: local, Warn: warn, Now: env.Now}, nil
+	return &audit.Shared{Store: store, Prefix: prefix, Local: local, Context: d.Context, Warn: local.Warn, Now: env.Now}, nil
 }
 
 // stderrWarn tells a warning on the command's stderr, made safe for the

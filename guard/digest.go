@@ -31,7 +31,7 @@ func (s *Service) RepairDigest(ctx context.Context, observed model.DigestReport,
 	intent := s.base(ctx, id, audit.ActionDigestRepair, lockID)
 	intent.Phase, intent.Observed, intent.Digest, intent.Reason = audit.PhaseIntent, observed.Item, observed.State.MD5, reason
 	if err := s.Audit.Append(intent); err != nil {
-		return Result{}, &NotRecordedError{Nothing: "written", Err: err}
+		return Result{}, &NotRecordedError{What: "written", Err: err}
 	}
 	out := s.base(ctx, id, audit.ActionDigestRepair, lockID)
 	out.Phase, out.Digest = audit.PhaseOutcome, observed.State.MD5
@@ -111,7 +111,7 @@ func (s *Service) restoreDigest(ctx context.Context, recordID string, intent, ou
 		in.Reason = "restored from the intent record: the repair's outcome was " + model.OrNone(outcomeWord(outcome))
 	}
 	if err := s.Audit.Append(in); err != nil {
-		return Result{}, &NotRecordedError{Nothing: "restored", Err: err}
+		return Result{}, &NotRecordedError{What: "restored", Err: err}
 	}
 	out := s.base(ctx, id, audit.ActionRestore, lockID)
 	out.Phase, out.RestoreOf = audit.PhaseOutcome, recordID

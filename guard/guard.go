@@ -180,14 +180,15 @@ func (e *PartialError) Unwrap() error { return e.Err }
 // NotRecordedError says a write was not made because its intent record
 // could not be stored — the audit file, or the team's shared log,
 // unwritable, unreachable, denied, or the record's key taken: no record,
-// no write. Nothing says what was not done ("released").
+// no write.
 type NotRecordedError struct {
-	Nothing string
-	Err     error
+	// What is what was not done: "released", "restored", "written".
+	What string
+	Err  error
 }
 
 func (e *NotRecordedError) Error() string {
-	return fmt.Sprintf("nothing %s: the audit record could not be written: %v", e.Nothing, e.Err)
+	return fmt.Sprintf("nothing %s: the audit record could not be written: %v", e.What, e.Err)
 }
 
 func (e *NotRecordedError) Unwrap() error { return e.Err }
@@ -359,7 +360,7 @@ func (s *Service) Release(ctx context.Context, observed model.Entry, req model.R
 	intent.Phase, intent.Observed, intent.ObservedFile, intent.Reason = audit.PhaseIntent, observed.Item, observed.File, reason
 	intent.OperatorReason, intent.Policy = req.Reason, s.Policy
 	if err := s.Audit.Append(intent); err != nil {
-		return Result{}, &NotRecordedError{Nothing: "released", Err: err}
+		return Result{}, &NotRecordedError{What: "released", Err: err}
 	}
 	out := s.base(ctx, id, audit.ActionForceUnlock, observed.LockID)
 	out.Phase, out.Policy = audit.PhaseOutcome, s.Policy

@@ -93,7 +93,7 @@ func (s *Service) Restore(ctx context.Context, recordID string) (Result, error) 
 		in.Reason = "restored from the intent record: the release's outcome was " + model.OrNone(rec.Outcome)
 	}
 	if err := s.Audit.Append(in); err != nil {
-		return Result{}, &NotRecordedError{Nothing: "restored", Err: err}
+		return Result{}, &NotRecordedError{What: "restored", Err: err}
 	}
 	out := s.base(ctx, id, audit.ActionRestore, lockID)
 	out.Phase, out.RestoreOf = audit.PhaseOutcome, recordID

@@ -15,7 +15,7 @@ func ActorName(actor, arn string) string {
 	switch {
 	case name == "":
 		return OrDash(actor)
-	case actor != "" && !strings.HasPrefix(actor, "reaper@"):
+	case actor != "" && !strings.HasPrefix(actor, reaperPrefix):
 		return name
 	case actor != "":
 		return actor + " as " + name // the reaper, and the role it runs as
@@ -43,3 +43,10 @@ func arnName(arn string) string {
 	}
 	return arn
 }
+
+// reaperPrefix begins the actor of every release the reaper makes.
+const reaperPrefix = "reaper@"
+
+// ReaperActor is the actor the reaper records on host: it names itself,
+// not the person who scheduled it.
+func ReaperActor(host string) string { return reaperPrefix + host }

@@ -190,11 +190,9 @@ type (
 func (m Model) Init() tea.Cmd {
 	cmds := []tea.Cmd{tick(), tea.RequestBackgroundColor}
 	for i := range m.contexts {
-		cmds = append(cmds, m.scan(i), m.describe(i))
+		// The team's writes too: h and the detail view show them.
+		cmds = append(cmds, m.scan(i), m.describe(i), m.teamRead(i, true))
 	}
-	// readTeam marks each read in the contexts slice, which this copy of
-	// the model shares with the one Update gets.
-	cmds = append(cmds, m.readTeam(true))
 	return tea.Batch(cmds...)
 }
 

@@ -53,24 +53,32 @@ type teamMsg struct {
 
 // readTeam reads the shared logs of the contexts that have one and have
 // not been read within teamFresh, or not since this session's last write
-// (all of them when force), in commands.
+// (all of them when force), in commands, and marks them being read.
 func (m *Model) readTeam(force bool) tea.Cmd {
 	var cmds []tea.Cmd
 	for i := range m.contexts {
-		mem := &m.contexts[i]
-		log := mem.cfg.Team
-		fresh := !mem.team.at.IsZero() && m.now.Sub(mem.team.at) < teamFresh && mem.team.writes == len(m.writes)
-		if log == nil || mem.team.reading || !force && fresh {
-			continue
+		if cmd := m.teamRead(i, force); cmd != nil {
+			m.contexts[i].team.reading = true
+			cmds = append(cmds, cmd)
 		}
-		mem.team.reading = true
-		from, writes := m.now.Add(-teamWindow), len(m.writes)
-		cmds = append(cmds, func() tea.Msg {
-			recs, err := log.Since(from)
-			return teamMsg{member: i, log: log, recs: recs, err: err, writes: writes}
-		})
 	}
 	return tea.Batch(cmds...)
+}
+
+// teamRead is the read of context i's shared log, or nil when it has
+// none, is being read, or was read freshly (unless force).
+func (m Model) teamRead(i int, force bool) tea.Cmd {
+	mem := &m.contexts[i]
+	log := mem.cfg.Team
+	fresh := !mem.team.at.IsZero() && m.now.Sub(mem.team.at) < teamFresh && mem.team.writes == len(m.writes)
+	if log == nil || mem.team.reading || !force && fresh {
+		return nil
+	}
+	from, writes := m.now.Add(-teamWindow), len(m.writes)
+	return func() tea.Msg {
+		recs, err := log.Since(from)
+		return teamMsg{member: i, log: log, recs: recs, err: err, writes: writes}
+	}
 }
 
 // onTeam keeps a read of a shared log, unless its context was switched
@@ -135,7 +143,7 @@ func (m Model) teamLines(w, h int) []string {
 		where = append(where, mem.cfg.Team.Where())
 		reading = reading || mem.team.reading && mem.team.at.IsZero()
 		if mem.team.err != nil {
-			errs = append(errs, sanitize.OneLine(mem.team.err.Error()))
+			errs = append(errs, short(mem.team.err.Error()))
 		}
 	}
 	if len(where) == 0 {
@@ -183,24 +191,27 @@ func teamLine(a audit.Action) string {
 	default:
 		what = "repaired the digest of "
 	}
-	what += strings.TrimSuffix(r.LockID, model.DigestSuffix)
+	what += short(strings.TrimSuffix(r.LockID, model.DigestSuffix))
 	if r.Context != "" {
-		what = r.Context + ": " + what
+		what = short(r.Context) + ": " + what
 	}
 	outcome := r.Outcome
 	if a.Outcome == nil {
 		outcome = "no outcome recorded"
 	}
 	if outcome != audit.OutcomeReleased && outcome != audit.OutcomeRestored && outcome != audit.OutcomeRepaired {
-		what += " (" + outcome + ")"
+		what += " (" + short(outcome) + ")"
 	}
-	what += " · by " + model.ActorName(r.Actor, r.Identity)
+	what += " · by " + actorOf(r)
 	if in != nil && in.OperatorReason != "" {
-		what += " · " + reasonOf(in)
+		what += " · " + short(in.OperatorReason)
 	}
-	what += " · audit " + r.RecordID
-	if r.LocalOnly {
+	what += " · audit " + short(r.RecordID)
+	switch {
+	case r.LocalOnly:
 		what += " (not in the shared log)"
+	case r.Unconfirmed:
+		what += " (unconfirmed: the shared log was not read)"
 	}
 	return what
 }
@@ -215,32 +226,45 @@ func (m Model) lastRelease(e *model.Entry) string {
 	if mem.team.at.IsZero() {
 		return "reading the team's audit log…"
 	}
+	unread := ""
+	if mem.team.err != nil {
+		unread = "; the shared log could not be read, so this is this machine's copy"
+	}
 	for _, a := range m.teamActions() {
 		r := a.Last()
 		if r.Action != audit.ActionForceUnlock || r.LockID != e.LockID || a.Outcome == nil || !strings.HasPrefix(r.Outcome, "released") && !strings.HasPrefix(r.Outcome, "partial") {
 			continue
 		}
-		s := fmt.Sprintf("%s (%s) by %s", r.Time.UTC().Format("2006-01-02 15:04:05 UTC"), model.Ago(m.now, r.Time), model.ActorName(r.Actor, r.Identity))
+		s := fmt.Sprintf("%s (%s) by %s", r.Time.UTC().Format("2006-01-02 15:04:05 UTC"), model.Ago(m.now, r.Time), actorOf(r))
 		if a.Intent != nil && a.Intent.OperatorReason != "" {
-			s += ": " + reasonOf(a.Intent)
+			s += ": " + short(a.Intent.OperatorReason)
 		}
-		return s + " — audit " + r.RecordID
+		return s + " — audit " + short(r.RecordID) + unread
+	}
+	if mem.team.err != nil {
+		return "not known: the team's audit log could not be read (" + short(mem.team.err.Error()) + ")"
 	}
 	return "none in the last 24 h (" + mem.cfg.Team.Where() + ")"
 }
 
-// maxReason bounds an operator's reason as the UI shows it, in runes: a
-// record can hold a megabyte, and the screen is redrawn every second.
-const maxReason = 200
+// maxField bounds each field of a record as the UI shows it, in runes:
+// anyone allowed to put an object in the shared log can make a field a
+// megabyte, and the screen is redrawn every second.
+const maxField = 200
 
-// reasonOf is a record's operator reason on one line, cut at maxReason.
-func reasonOf(r *audit.Record) string {
-	reason := r.OperatorReason
-	if len(reason) > 4*maxReason {
-		reason = reason[:4*maxReason] // before any work on a megabyte
+// short is a record's field on one line, cut at maxField — before any
+// other work on it.
+func short(s string) string {
+	if len(s) > 4*maxField {
+		s = s[:4*maxField]
 	}
-	if rs := []rune(reason); len(rs) > maxReason {
-		reason = string(rs[:maxReason]) + "…"
+	if rs := []rune(s); len(rs) > maxField {
+		s = string(rs[:maxField]) + "…"
 	}
-	return sanitize.OneLine(reason)
+	return sanitize.OneLine(s)
+}
+
+// actorOf is who made a record's write, as people know them, cut.
+func actorOf(r *audit.Record) string {
+	return model.ActorName(short(r.Actor), short(r.Identity))
 }

@@ -93,7 +93,12 @@ func TestTeamWritesInHistoryAndDetail(t *testing.T) {
 // A log that cannot be read says so; hostile record content is inert.
 func TestTeamWritesUnreadAndHostile(t *testing.T) {
 	hostile := "\x1b]52;c;aGk=\x07\u202edeifitrap " + strings.Repeat("A", 1<<20)
-	team := &fakeTeam{recs: teamRelease(t0.Add(-time.Hour), "tfstate/\x1b[31mred/terraform.tfstate", "prod-eu", hostile), err: errors.New("the shared audit log s3://team-audit: access denied")}
+	recs := teamRelease(t0.Add(-time.Hour), "tfstate/\x1b[31mred/"+strings.Repeat("B", 1<<20), "prod-eu", hostile)
+	for i := range recs {
+		recs[i].Identity = "arn:aws:sts::1:assumed-role/R/" + strings.Repeat("C", 1<<20)
+		recs[i].Outcome += strings.Repeat("D", 1<<20)
+	}
+	team := &fakeTeam{recs: recs, err: errors.New("the shared audit log s3://team-audit: access denied")}
 	m := newModel(120, 30, seed(), withTeam(team))
 	m = runCmd(m, m.readTeam(true))
 	out := plain(press(m, "h"))
@@ -106,6 +111,10 @@ func TestTeamWritesUnreadAndHostile(t *testing.T) {
 	}
 	if n := len(strings.Split(out, "\n")); n > 30 {
 		t.Errorf("a 1 MB reason took %d lines", n)
+	}
+	// What the detail says of a state when the log was not read.
+	if d := flat(plain(press(m, "enter"))); !strings.Contains(d, "Last unlock not known: the team's audit log could not be read (the shared audit log s3://team-audit: access denied)") {
+		t.Errorf("detail after a failed read:\n%s", d)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -81,7 +82,11 @@ func (m Model) onReleased(msg releasedMsg) (tea.Model, tea.Cmd) {
 		m.setStatus(statusError, at, where+fmt.Sprintf("outcome unknown (audit %s): %s — press r to re-read: a lock still listed is still held", msg.res.RecordID, msg.err.Error()))
 		m.recordWrite(Write{Kind: WriteRelease, Path: msg.entry.Path(), Holder: holderOf(msg.entry), RecordID: msg.res.RecordID, Actor: msg.res.Actor, Unknown: true}, msg.entry, at)
 	case msg.err != nil:
-		m.setStatus(statusError, at, where+"not released: "+msg.err.Error())
+		text := msg.err.Error()
+		if !strings.HasPrefix(text, "not released") && !strings.HasPrefix(text, "nothing released") {
+			text = "not released: " + text // said once
+		}
+		m.setStatus(statusError, at, where+text)
 	default:
 		m.setStatus(statusInfo, at, where+fmt.Sprintf("released %s (audit %s)", msg.entry.Path(), msg.res.RecordID))
 		m.released(msg.entry, msg.res, "", at)

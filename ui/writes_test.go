@@ -140,3 +140,16 @@ func TestUnknownOutcomeKeepsTheRecordID(t *testing.T) {
 		t.Errorf("history:\n%s", h)
 	}
 }
+
+// A release whose intent the audit log did not take says so once, in
+// one line: nothing released, and why.
+func TestReleaseNotRecordedSaysWhy(t *testing.T) {
+	rel := &fakeReleaser{err: &guard.NotRecordedError{What: "released", Err: errors.New("the shared audit log s3://team-audit: access denied")}}
+	m := typeText(press(newModel(160, 40, seed(), writable(rel)), "x"), "8d1f6c0e")
+	m = runCmd(sendCmd(m, keyMsg("enter")))
+	out := flat(plain(m))
+	if len(rel.released) != 1 || !strings.Contains(out, "nothing released: the audit record could not be written: the shared audit log s3://team-audit: access denied") ||
+		strings.Contains(out, "not released: nothing released") || m.undo != nil {
+		t.Errorf("status:\n%s", out)
+	}
+}

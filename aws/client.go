@@ -1,6 +1,7 @@
 package aws
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net"
@@ -14,8 +15,10 @@ import (
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go/logging"
 )
 
@@ -31,6 +34,13 @@ type Connection struct {
 	// S3Endpoint overrides the S3 endpoint; a loopback one (an emulator,
 	// with no lock table beside it) needs no credentials either.
 	S3Endpoint string
+	// AccessKey, SecretKey and Token are static credentials (a backend
+	// block's); SharedConfigFiles and SharedCredentialsFiles replace the
+	// AWS files; AssumeRole is a role to assume with the credentials
+	// found. Set from a Terraform working directory's backend.
+	AccessKey, SecretKey, Token               string
+	SharedConfigFiles, SharedCredentialsFiles []string
+	AssumeRole                                AssumeRole
 	// MaxAttempts bounds the SDK's retries of throttled or failed calls.
 	MaxAttempts int
 	// AttemptTimeout bounds one attempt of a call (0: DefaultAttemptTimeout).
@@ -66,6 +76,15 @@ func LoadConfig(ctx context.Context, c Connection) (sdkaws.Config, error) {
 	}
 	if c.Profile != "" {
 		opts = append(opts, config.WithSharedConfigProfile(c.Profile))
+	}
+	if len(c.SharedConfigFiles) > 0 {
+		opts = append(opts, config.WithSharedConfigFiles(c.SharedConfigFiles))
+	}
+	if len(c.SharedCredentialsFiles) > 0 {
+		opts = append(opts, config.WithSharedCredentialsFiles(c.SharedCredentialsFiles))
+	}
+	if c.AccessKey != "" && c.SecretKey != "" {
+		opts = append(opts, config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(c.AccessKey, c.SecretKey, c.Token)))
 	}
 	if c.Region != "" {
 		opts = append(opts, config.WithRegion(c.Region))
@@ -109,7 +128,28 @@ func LoadConfig(ctx context.Context, c Connection) (sdkaws.Config, error) {
 	if cfg.Region == "" {
 		return cfg, &UserError{Msg: "no AWS region: pass --region, set AWS_REGION, or set region in the context or AWS profile"}
 	}
+	if c.AssumeRole.ARN != "" {
+		// The role the backend assumes: the reads go to its account.
+		ar := c.AssumeRole
+		client := sts.NewFromConfig(cfg, func(o *sts.Options) {
+			if ar.Endpoint != "" {
+				o.BaseEndpoint = sdkaws.String(ar.Endpoint)
+			}
+		})
+		cfg.Credentials = sdkaws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(client, ar.ARN, func(o *stscreds.AssumeRoleOptions) {
+			if ar.ExternalID != "" {
+				o.ExternalID = sdkaws.String(ar.ExternalID)
+			}
+			o.RoleSessionName = cmp.Or(ar.SessionName, "lockwarden")
+		}))
+	}
 	return cfg, nil
+}
+
+// AssumeRole is a role to assume, as a Terraform backend's assume_role
+// block names it; Endpoint is its STS endpoint ("" for AWS's).
+type AssumeRole struct {
+	ARN, ExternalID, SessionName, Endpoint string
 }
 
 // NewDynamoDB returns a DynamoDB client for the connection's endpoint.

@@ -19,6 +19,11 @@ import (
 // state is what the state object's last write says (stateEvidence).
 func describeForRelease(w io.Writer, e model.Entry, now time.Time, staleAfter time.Duration, state string) {
 	fmt.Fprintf(w, "Lock %s\n", sanitize.Text(e.LockID))
+	lockDetails(w, e, now, staleAfter, state)
+}
+
+// lockDetails are describeForRelease's lines below the lock's name.
+func lockDetails(w io.Writer, e model.Entry, now time.Time, staleAfter time.Duration, state string) {
 	if e.Kind == model.KindMalformed {
 		fmt.Fprintf(w, "  malformed:  %s\n  raw item:   %s\n", sanitize.Text(e.Problem), sanitize.Text(e.Item.JSON()))
 		return

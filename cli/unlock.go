@@ -75,12 +75,17 @@ or the shared audit log unreachable, denied or its key taken).`,
   lockwarden unlock s3://tfstate/app/terraform.tfstate --id 2b7e4a91-… --allow-fresh --yes
   lockwarden unlock app/terraform.tfstate --bucket tfstate --id 2b7e4a91-…`,
 		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) != 1 {
+			if len(args) > 1 {
 				return usagef("unlock takes one lock: the lock ID from Terraform's error (lockwarden unlock 4536794d-…), or the state (bucket/key, s3://bucket/key) with --id; see 'lockwarden unlock --help'")
 			}
 			return nil
 		},
-		RunE: func(cmd *cobra.Command, args []string) error { return runUnlock(cmd, env, args[0], o) },
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return runUnlock(cmd, env, "", o)
+			}
+			return runUnlock(cmd, env, args[0], o)
+		},
 	}
 	cmd.Flags().StringVar(&o.holderID, "id", "", "the holder's lock ID (required; the full LockID for a malformed item)")
 	cmd.Flags().StringVar(&o.reason, "reason", "", "why you release it, kept in the audit log (required where the context sets require_reason: true)")
@@ -93,12 +98,24 @@ or the shared audit log unreachable, denied or its key taken).`,
 // runUnlock finds the lock arg names, reads it again as it is now, checks
 // every guard, asks, and releases it through the guarded write path.
 func runUnlock(cmd *cobra.Command, env *Env, arg string, o unlockOptions) error {
-	if o.holderID == "" && !lockIDLike(arg) {
+	if arg != "" && o.holderID == "" && !lockIDLike(arg) {
 		return usagef("--id is required with a state: the holder's lock ID, as Terraform's error and 'lockwarden list' show it (or the full state for a malformed item); or give the lock ID alone: lockwarden unlock LOCK_ID")
 	}
 	s, err := settingsFor(cmd)
 	if err != nil {
 		return err
+	}
+	// No lock named: the working directory's state. Its holder's ID is
+	// then what the person confirms by typing it, or --id.
+	confirmsID := false
+	if arg == "" {
+		switch {
+		case s.Workdir == nil:
+			return usagef("unlock takes one lock: the lock ID from Terraform's error, or the state with --id — or run it in the Terraform working directory whose state is locked")
+		case o.holderID == "" && o.yes:
+			return usagef("--yes needs --id here: the holder's lock ID, as 'lockwarden status' shows it")
+		}
+		arg, confirmsID = "s3://"+s.Workdir.State(), o.holderID == "" // exactly this state
 	}
 	// Guards that need no network come first.
 	if s.ReadOnly {
@@ -119,6 +136,14 @@ func runUnlock(cmd *cobra.Command, env *Env, arg string, o unlockOptions) error 
 	observed, err := observe(ctx, d, svc, arg, &o.holderID)
 	if err != nil {
 		return err
+	}
+	if confirmsID {
+		// The lock as read now; typing its first 8 characters confirms
+		// it, as in the UI's dialog.
+		o.holderID = observed.Info.ID
+		if observed.Kind == model.KindMalformed {
+			o.holderID = observed.LockID
+		}
 	}
 	now := env.Now()
 	req := model.ReleaseRequest{ConfirmID: o.holderID, AllowFresh: o.allowFresh, AllowSplit: o.allowSplit, Now: now, StaleAfter: s.StaleAfter,

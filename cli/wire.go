@@ -46,6 +46,10 @@ func (d *dialled) tableOnly() *lwaws.Locks {
 	return openLocks(d.cfg, s)
 }
 
+// files reads and writes the watched buckets' lock files; nil when none
+// is watched.
+func (d *dialled) files() *lwaws.LockFiles { return lockFiles(d.cfg, d.Settings) }
+
 // writer reaches the lock table; nil when none is named.
 func (d *dialled) writer() *lwaws.LockWriter { return lockWriter(d.cfg, d.Settings) }
 

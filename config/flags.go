@@ -30,6 +30,7 @@ func AddFlags(f *pflag.FlagSet) {
 	f.Bool("write", false, "allow writes for this run even if the context is read-only")
 	f.String("audit-file", "", "audit log of writes (default $XDG_STATE_HOME/lockwarden/audit.jsonl); with --audit, this machine's copy")
 	f.String("audit", "", "the team's shared audit log, s3://BUCKET/PREFIX (audit in the config)")
+	f.Bool("no-workdir", false, "do not read the Terraform working directory this runs in (.terraform/terraform.tfstate)")
 	StrictBools(f)
 }
 

@@ -90,6 +90,16 @@ func loadSettings(flags *pflag.FlagSet, switchTo string, how role) (Settings, er
 		}
 		cc, s.Context = c, ctxName
 	}
+	if ctxName == "" && how == roleStart {
+		// No context named: the Terraform working directory this runs
+		// in, if it is one, stands in for a context; flags still win.
+		if s.Workdir, err = workdirOf(flags); err != nil {
+			return Settings{}, err
+		}
+		if s.Workdir != nil {
+			cc = s.Workdir.contextConfig()
+		}
+	}
 	r := resolver{flags: flags, cc: cc, g: fc.contextConfig}
 	s.Profile = r.pick("profile", cc.Profile, r.g.Profile)
 	s.Region = r.pick("region", cc.Region, r.g.Region)
@@ -270,7 +280,7 @@ func readOnlyWhy(flags *pflag.FlagSet, s Settings, how role) string {
 	restart := "restart with --write"
 	if s.Context != "" {
 		where = "context " + s.Context + " is read-only in the config"
-		restart = "restart with --context " + shellWord(s.Context) + " --write"
+		restart = "restart with --context " + ShellWord(s.Context) + " --write"
 	}
 	switch how {
 	case roleFleet:

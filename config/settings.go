@@ -73,6 +73,10 @@ type Settings struct {
 	// COMPLIANCE); unset, the bucket's default retention applies.
 	AuditRetention     time.Duration
 	AuditRetentionMode string
+	// Workdir is the Terraform working directory the run stands in for a
+	// context, when no context is named and --no-workdir is not given;
+	// nil otherwise.
+	Workdir *Workdir
 	// Reap is the reaper's policy from the config, defaults filled in;
 	// OlderThan is 0 when none is configured (it has no default).
 	Reap model.ReapPolicy
@@ -129,7 +133,15 @@ func (s Settings) Where() string {
 
 // Connection returns the AWS connection settings.
 func (s Settings) Connection() lwaws.Connection {
-	return lwaws.Connection{Profile: s.Profile, Region: s.Region, Endpoint: s.Endpoint, S3Endpoint: s.S3Endpoint}
+	c := lwaws.Connection{Profile: s.Profile, Region: s.Region, Endpoint: s.Endpoint, S3Endpoint: s.S3Endpoint}
+	if w := s.Workdir; w != nil {
+		// The credentials the working directory's backend uses, so that
+		// the reads go to the account Terraform's do.
+		c.AccessKey, c.SecretKey, c.Token = w.AccessKey, w.SecretKey, w.Token
+		c.SharedConfigFiles, c.SharedCredentialsFiles = w.SharedConfigFiles, w.SharedCredentialsFiles
+		c.AssumeRole = w.AssumeRole
+	}
+	return c
 }
 
 // CopyArgs are the flags a command printed for the operator to copy must
@@ -145,23 +157,23 @@ func (s Settings) CopyArgs() string {
 	}
 	if s.Context != "" {
 		// The context, and whatever flags overrode it on this run.
-		return sanitize.Text(out + " --context " + shellWord(s.Context) + s.GivenArgs)
+		return sanitize.Text(out + " --context " + ShellWord(s.Context) + s.GivenArgs)
 	}
 	out += s.GivenArgs
 	if s.Table != "" {
-		out += " --table " + shellWord(s.Table)
+		out += " --table " + ShellWord(s.Table)
 	}
 	if s.Region != "" {
-		out += " --region " + shellWord(s.Region)
+		out += " --region " + ShellWord(s.Region)
 	}
 	if s.Endpoint != "" {
-		out += " --endpoint-url " + shellWord(s.Endpoint)
+		out += " --endpoint-url " + ShellWord(s.Endpoint)
 	}
 	for _, b := range s.Buckets {
-		out += " --bucket " + shellWord(b)
+		out += " --bucket " + ShellWord(b)
 	}
 	if s.S3Endpoint != "" {
-		out += " --s3-endpoint-url " + shellWord(s.S3Endpoint)
+		out += " --s3-endpoint-url " + ShellWord(s.S3Endpoint)
 	}
 	return sanitize.Text(out)
 }
@@ -186,18 +198,18 @@ func givenArgs(flags *pflag.FlagSet, withContext bool) string {
 		if name == "bucket" {
 			buckets, _ := flags.GetStringSlice("bucket")
 			for _, b := range buckets {
-				out.WriteString(" --bucket " + shellWord(b))
+				out.WriteString(" --bucket " + ShellWord(b))
 			}
 			continue
 		}
-		out.WriteString(" --" + name + " " + shellWord(f.Value.String()))
+		out.WriteString(" --" + name + " " + ShellWord(f.Value.String()))
 	}
 	return out.String()
 }
 
-// shellWord quotes s for a POSIX shell when it holds anything but plain
+// ShellWord quotes s for a POSIX shell when it holds anything but plain
 // word characters, so a printed command can be pasted as it is.
-func shellWord(s string) string {
+func ShellWord(s string) string {
 	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./:@=+,-") == "" {
 		return s
 	}

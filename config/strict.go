@@ -37,7 +37,7 @@ var topKeys = []string{"context", "contexts"}
 // names are the flags'.
 var envSettings = []string{
 	"config", "context", "profile", "region", "table", "endpoint-url", "s3-endpoint-url",
-	"stale-after", "poll-interval", "s3-poll-interval", "segments", "readonly", "write", "audit-file", "audit", "all-contexts",
+	"stale-after", "poll-interval", "s3-poll-interval", "segments", "readonly", "write", "audit-file", "audit", "all-contexts", "no-workdir",
 }
 
 // envHarness are LOCKWARDEN_* variables read by the test harness and the

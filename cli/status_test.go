@@ -1,0 +1,179 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/lockwarden/lockwarden/internal/testenv"
+	"github.com/lockwarden/lockwarden/sandbox"
+)
+
+// tfWorkdir makes a Terraform working directory as `terraform init` leaves
+// it, its s3 backend pointing at the sandbox (lock table and lock files,
+// workspace blue), and runs the rest of the test in it. It returns the
+// state's path as its lock names it.
+func tfWorkdir(t *testing.T, dynamoURL, s3URL string) string {
+	t.Helper()
+	useConfig(t, "poll_interval: 50ms\n") // no context: the directory is the context
+	dir := t.TempDir()
+	backend := fmt.Sprintf(`{"version":3,"terraform_version":"1.11.4","backend":{"type":"s3","config":{
+	"bucket":%q,"key":"team/app/terraform.tfstate","region":%q,"dynamodb_table":%q,"use_lockfile":true,
+	"workspace_key_prefix":"envs","access_key":"sandbox","secret_key":"sandbox","use_path_style":true,
+	"endpoints":{"dynamodb":%q,"s3":%q,"iam":null,"sso":null,"sts":null}}}}`, sandbox.Bucket, sandbox.Region, sandbox.Table, dynamoURL, s3URL)
+	for name, body := range map[string]string{"main.tf": "terraform {}\n", ".terraform/terraform.tfstate": backend, ".terraform/environment": "blue"} {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Chdir(dir)
+	return sandbox.Bucket + "/envs/blue/team/app/terraform.tfstate"
+}
+
+// In the working directory, status needs no argument: not locked (0),
+// locked (3) with where, by whom and the next step, in JSON too, and
+// "cannot tell" (1) when the lock cannot be read.
+func TestStatusInAWorkingDirectory(t *testing.T) {
+	sb := emptySandbox(t, fixtureNow)
+	state := tfWorkdir(t, sb.DynamoURL, sb.S3URL)
+	out, errOut, code := runAt(t, "", false, "status")
+	if code != 0 || !strings.Contains(out, "s3://"+state+" is not locked (table terraform-locks and bucket tfstate).") {
+		t.Fatalf("not locked: exit %d %s\n%s", code, errOut, out)
+	}
+	if out, _, code := runAt(t, "", false, "status", "-o", "json"); code != 0 || strings.TrimSpace(out) != "[]" {
+		t.Errorf("not locked, JSON: exit %d %q", code, out)
+	}
+	fresh := sandbox.NewInfo(state, "OperationTypeApply", "ci@runner-7", "1.11.4", fixtureNow.Add(-2*time.Minute))
+	if err := sandbox.Lock(context.Background(), sb.Dynamo, sandbox.Table, fresh); err != nil {
+		t.Fatal(err)
+	}
+	if err := sandbox.LockFile(context.Background(), sb.S3, fresh); err != nil {
+		t.Fatal(err)
+	}
+	out, _, code = runAt(t, "", false, "status")
+	for _, want := range []string{"this directory: team/app/terraform.tfstate · workspace blue", state + " is LOCKED", "held in:    the lock table and s3://" + state + ".tflock",
+		"held by:    ci@runner-7", "held for:   2m00s (threshold 1h)", "lock ID:    " + fresh.ID, "Next: wait: it is held 2m00s, under stale_after 1h — lockwarden status --wait 10m (in this directory)"} {
+		if code != ExitLocked || !strings.Contains(out, want) {
+			t.Errorf("locked: exit %d, lacks %q:\n%s", code, want, out)
+		}
+	}
+	out, _, code = runAt(t, "", false, "status", "-o", "json")
+	var recs []map[string]any
+	if err := json.Unmarshal([]byte(out), &recs); code != ExitLocked || err != nil || len(recs) != 1 || recs[0]["state"] != state || recs[0]["id"] != fresh.ID || recs[0]["source"] != "dynamodb+s3" {
+		t.Errorf("locked, JSON: exit %d %v %s", code, err, out)
+	}
+	out, _, _ = runAt(t, "", false, "status", "--stale-after", "1m")
+	if !strings.Contains(out, "Next: lockwarden unlock (in this directory; it asks for the first 8 characters of the lock ID)") {
+		t.Errorf("stale: %s", out)
+	}
+	// Named elsewhere, the next step names the state and the lock ID.
+	t.Chdir(t.TempDir())
+	out, _, code = runAt(t, "", false, "status", state, "--table", sandbox.Table, "--endpoint-url", sb.DynamoURL, "--bucket", sandbox.Bucket, "--s3-endpoint-url", sb.S3URL, "--stale-after", "1m")
+	if code != ExitLocked || !strings.Contains(out, "Next: lockwarden unlock "+state+" --id "+fresh.ID+" --table terraform-locks") {
+		t.Errorf("named: exit %d\n%s", code, out)
+	}
+	dead := "http://127.0.0.1:" + strconv.Itoa(testenv.FreePort(t))
+	if _, errOut, code := runAt(t, "", false, "status", state, "--table", sandbox.Table, "--endpoint-url", dead); code != ExitError || !strings.Contains(errOut, "cannot tell whether "+state+" is locked") {
+		t.Errorf("dead endpoint: exit %d %q", code, errOut)
+	}
+	if _, errOut, code := runAt(t, "", false, "status", "--table", sandbox.Table, "--endpoint-url", sb.DynamoURL); code != ExitUsage || !strings.Contains(errOut, "name a state") {
+		t.Errorf("no state, no working directory: exit %d %q", code, errOut)
+	}
+}
+
+// --wait returns 0 once the lock is released, and 3 at its deadline while
+// it is held.
+func TestStatusWaits(t *testing.T) {
+	sb := emptySandbox(t, fixtureNow)
+	state := tfWorkdir(t, sb.DynamoURL, sb.S3URL)
+	li := sandbox.NewInfo(state, "OperationTypeApply", "ci@runner-7", "1.11.4", fixtureNow.Add(-time.Minute))
+	if err := sandbox.Lock(context.Background(), sb.Dynamo, sandbox.Table, li); err != nil {
+		t.Fatal(err)
+	}
+	var out string
+	var code int
+	env := Env{Stdin: strings.NewReader(""), Stdout: &strings.Builder{}, Stderr: &strings.Builder{}, Now: time.Now}
+	if code = Main([]string{"status", "--wait", "300ms"}, env); code != ExitLocked {
+		t.Errorf("held to the deadline: exit %d", code)
+	}
+	// Waiting: the progress line shows it held; then it is released.
+	done := make(chan struct{})
+	progress := &testenv.LockedBuffer{}
+	go func() {
+		defer close(done)
+		var b strings.Builder
+		code = Main([]string{"status", "--wait", "30s"}, Env{Stdin: strings.NewReader(""), Stdout: &b, Stderr: progress, Now: time.Now,
+			IsTerminal: func(f any) bool { return f == progress }})
+		out = b.String()
+	}()
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(progress.String(), "waiting for s3://"+state+": held by ci@runner-7 (apply)"); {
+		if time.Now().After(deadline) {
+			t.Fatalf("no progress line: %q", progress.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err := sandbox.Unlock(context.Background(), sb.Dynamo, sandbox.Table, li); err != nil {
+		t.Fatal(err)
+	}
+	<-done
+	if code != 0 || !strings.Contains(out, "is not locked") {
+		t.Errorf("released while waiting: exit %d %q", code, out)
+	}
+}
+
+// unlock with no argument in a working directory releases that
+// directory's lock, confirmed by typing its lock ID's first 8 characters;
+// a wrong answer, --yes without --id, or no working directory release
+// nothing.
+func TestUnlockInAWorkingDirectory(t *testing.T) {
+	sb := emptySandbox(t, fixtureNow)
+	state := tfWorkdir(t, sb.DynamoURL, sb.S3URL)
+	li := sandbox.NewInfo(state, "OperationTypeApply", "ci@runner-7", "1.11.4", fixtureNow.Add(-3*time.Hour))
+	if err := sandbox.Lock(context.Background(), sb.Dynamo, sandbox.Table, li); err != nil {
+		t.Fatal(err)
+	}
+	if _, errOut, code := runAt(t, "", false, "unlock", "--yes"); code != ExitUsage || !strings.Contains(errOut, "--yes needs --id here") {
+		t.Errorf("--yes without --id: exit %d %q", code, errOut)
+	}
+	if _, _, code := runAt(t, "nope0000\n", true, "unlock"); code != ExitRefused {
+		t.Errorf("a wrong answer: exit %d", code)
+	}
+	if _, held := getLock(t, sb, state); !held {
+		t.Fatal("released on a wrong answer")
+	}
+	out, errOut, code := runAt(t, li.ID[:8]+"\n", true, "unlock", "--reason", "INC-7")
+	if code != 0 || !strings.Contains(out, "Released "+state) {
+		t.Fatalf("unlock: exit %d %s\n%s", code, errOut, out)
+	}
+	if _, held := getLock(t, sb, state); held {
+		t.Error("still held after the release")
+	}
+	t.Chdir(t.TempDir())
+	if _, errOut, code := runAt(t, "", false, "unlock", "--table", sandbox.Table, "--endpoint-url", sb.DynamoURL); code != ExitUsage || !strings.Contains(errOut, "or run it in the Terraform working directory") {
+		t.Errorf("no working directory: exit %d %q", code, errOut)
+	}
+}
+
+// getLock says whether the sandbox's lock table holds an item for state.
+func getLock(t *testing.T, sb *sandbox.Sandbox, state string) (map[string]types.AttributeValue, bool) {
+	t.Helper()
+	out, err := sb.Dynamo.GetItem(context.Background(), &dynamodb.GetItemInput{TableName: sdkaws.String(sandbox.Table), ConsistentRead: sdkaws.Bool(true),
+		Key: map[string]types.AttributeValue{"LockID": &types.AttributeValueMemberS{Value: state}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out.Item, out.Item != nil
+}

@@ -67,7 +67,22 @@ func (m Model) headerLeft(right string) string {
 	if m.cfg.Region != "" {
 		conn = append(conn, sanitize.Text(m.cfg.Region))
 	}
-	if where == "" {
+	switch {
+	case where == "" && m.cfg.Workdir != nil:
+		// Run in a Terraform working directory: its state is the news,
+		// its workspace too; "this directory:" goes first when narrow.
+		w := m.cfg.Workdir
+		where = sanitize.Text(w.Describe())
+		if room := m.width - lipgloss.Width(right) - lipgloss.Width(" lockwarden  ") - 1; lipgloss.Width(where) > room {
+			ws := ""
+			if w.Workspace != "" && w.Workspace != "default" {
+				ws = " · workspace " + sanitize.Text(w.Workspace)
+			}
+			// The file name tells least: the directories before it most.
+			key := strings.TrimSuffix(sanitize.Text(w.Key), "/terraform.tfstate")
+			where = elidePath(key, max(room-lipgloss.Width(ws), 12)) + ws
+		}
+	case where == "":
 		where = strings.Join(conn, ", ")
 		conn = nil
 	}

@@ -19,6 +19,7 @@ import (
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/lockwarden/lockwarden/config"
 	"github.com/lockwarden/lockwarden/model"
 )
 
@@ -281,9 +282,25 @@ func (m *Model) rebuildRows() {
 	if m.sortReverse {
 		model.ReverseRefs(ordered, m.sortKey)
 	}
+	pinWorkdir(ordered, m.cfg.Workdir)
 	m.ordered = ordered
 	m.rowsQuery = nil // new rows: filter them all
 	m.refilter()
+}
+
+// pinWorkdir puts the working directory's state first, whatever the
+// order: run in the directory whose state is locked, that lock is the
+// one the person came for (and the cursor starts on it).
+func pinWorkdir(ordered []*model.Entry, w *config.Workdir) {
+	if w == nil {
+		return
+	}
+	state := w.State()
+	if i := slices.IndexFunc(ordered, func(e *model.Entry) bool { return e.LockID == state && e.Kind != model.KindDigest }); i > 0 {
+		pinned := ordered[i]
+		copy(ordered[1:i+1], ordered[:i])
+		ordered[0] = pinned
+	}
 }
 
 // refilter applies the filter to the sorted rows. Typing in the filter

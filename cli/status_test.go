@@ -4,10 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -176,4 +181,65 @@ func getLock(t *testing.T, sb *sandbox.Sandbox, state string) (map[string]types.
 		t.Fatal(err)
 	}
 	return out.Item, out.Item != nil
+}
+
+// A backend that assumes a role: the reads go out with the role's
+// credentials, from the backend's STS endpoint — a stand-in that answers
+// AssumeRole — as a recording endpoint in front of DynamoDB sees them.
+func TestAWorkingDirectoryAssumesItsRole(t *testing.T) {
+	sb := emptySandbox(t, fixtureNow)
+	var mu sync.Mutex // the handlers run on the servers' goroutines
+	var assumed, keys []string
+	sts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_ = r.ParseForm()
+		mu.Lock()
+		defer mu.Unlock()
+		assumed = append(assumed, r.Form.Get("Action")+" "+r.Form.Get("RoleArn")+" "+r.Form.Get("RoleSessionName")+" "+r.Form.Get("ExternalId"))
+		w.Header().Set("Content-Type", "text/xml")
+		fmt.Fprint(w, `<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult><Credentials>
+<AccessKeyId>ASIAASSUMEDROLE</AccessKeyId><SecretAccessKey>assumed-secret</SecretAccessKey><SessionToken>assumed-token</SessionToken>
+<Expiration>2099-01-01T00:00:00Z</Expiration></Credentials><AssumedRoleUser><Arn>arn:aws:sts::123456789012:assumed-role/LockReader/oncall</Arn>
+<AssumedRoleId>AROAEXAMPLE:oncall</AssumedRoleId></AssumedRoleUser></AssumeRoleResult><ResponseMetadata><RequestId>1</RequestId></ResponseMetadata></AssumeRoleResponse>`)
+	}))
+	t.Cleanup(sts.Close)
+	upstream, _ := url.Parse(sb.DynamoURL)
+	proxy := httputil.NewSingleHostReverseProxy(upstream)
+	rec := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, cred, _ := strings.Cut(r.Header.Get("Authorization"), "Credential=")
+		key, _, _ := strings.Cut(cred, "/")
+		mu.Lock()
+		keys = append(keys, key)
+		mu.Unlock()
+		proxy.ServeHTTP(w, r)
+	}))
+	t.Cleanup(rec.Close)
+	useConfig(t, "")
+	dir := t.TempDir()
+	backend := fmt.Sprintf(`{"version":3,"backend":{"type":"s3","config":{"bucket":"tfstate","key":"app/terraform.tfstate","region":"us-east-1",
+	"dynamodb_table":%q,"access_key":"AKIABASE","secret_key":"base-secret",
+	"assume_role":{"role_arn":"arn:aws:iam::123456789012:role/LockReader","session_name":"oncall","external_id":"ext-1"},
+	"endpoints":{"dynamodb":%q,"s3":%q,"sts":%q}}}}`, sandbox.Table, rec.URL, sb.S3URL, sts.URL)
+	if err := os.MkdirAll(filepath.Join(dir, ".terraform"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, ".terraform", "terraform.tfstate"), []byte(backend), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(dir)
+	if out, errOut, code := runAt(t, "", false, "status"); code != 0 || !strings.Contains(out, "is not locked") {
+		t.Fatalf("status: exit %d %s\n%s", code, errOut, out)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(assumed) == 0 || assumed[0] != "AssumeRole arn:aws:iam::123456789012:role/LockReader oncall ext-1" {
+		t.Errorf("STS was asked %q", assumed)
+	}
+	if len(keys) == 0 {
+		t.Fatal("no DynamoDB request recorded")
+	}
+	for _, k := range keys {
+		if k != "ASIAASSUMEDROLE" {
+			t.Errorf("a DynamoDB request signed with %q, not the assumed role's key", k)
+		}
+	}
 }

@@ -12,8 +12,8 @@ import (
 )
 
 // useConfig makes cfg the config file a run reads by default, with no
-// LOCKWARDEN_* variable set: what the config package's tests check, seen
-// through the commands.
+// LOCKWARDEN_* variable set and an audit file of the test's own: what the
+// config package's tests check, seen through the commands.
 func useConfig(t *testing.T, cfg string) {
 	t.Helper()
 	for _, kv := range os.Environ() {
@@ -24,6 +24,7 @@ func useConfig(t *testing.T, cfg string) {
 	}
 	dir := t.TempDir()
 	t.Setenv("XDG_CONFIG_HOME", dir)
+	t.Setenv("XDG_STATE_HOME", t.TempDir()) // the audit file too: never the real one
 	p := filepath.Join(dir, "lockwarden", "config.yaml")
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 		t.Fatal(err)

@@ -45,7 +45,8 @@ func newDigestCheckCmd(env *Env) *cobra.Command {
 		Use:   "check [STATE_PATH…]",
 		Short: "Compare each digest with its state object",
 		Long: `For each digest item (or each STATE_PATH given, as 'list' shows it:
-bucket/key), read the state object, compute its MD5 and compare. Outcomes:
+bucket/key; in a Terraform working directory, without one, its state),
+read the state object, compute its MD5 and compare. Outcomes:
 ok; mismatch; digest without state object; state without digest (states in
 watched buckets that have no digest item); invalid digest value. The state's
 serial, lineage, size and last write are shown so a person can judge it.
@@ -65,7 +66,11 @@ Exit codes: 0; 1 error; 2 usage; 3 with --exit-code when a digest is not ok.`,
 				return err
 			}
 			paths := args
-			if len(paths) == 0 {
+			switch {
+			case len(paths) == 0 && s.Workdir != nil:
+				// In a working directory: its state's digest.
+				paths = []string{s.Workdir.State()}
+			case len(paths) == 0:
 				if paths, err = allDigestPaths(ctx, cmd, d); err != nil {
 					return err
 				}

@@ -42,13 +42,14 @@ func confirmUnknown(env *Env, e *guard.UnknownOutcomeError, yes bool) error {
 func newRestoreCmd(env *Env) *cobra.Command {
 	var allowOtherPlace, yes bool
 	cmd := &cobra.Command{
-		Use:   "restore RECORD_ID | LOCK_ID | STATE",
+		Use:   "restore [RECORD_ID | LOCK_ID | STATE]",
 		Short: "Put back a lock that lockwarden released, exactly as it was",
 		Long: `Put back the item that a lockwarden force-unlock removed, byte for byte, from
 its audit record. Nothing is written if someone holds the lock now; the
 restore is audited too. 'lockwarden audit' lists the records. Instead of
 the record ID, the released lock's lock ID or state (as unlock takes them)
-finds its latest release not yet restored.
+finds its latest release not yet restored; in a Terraform working
+directory, with none of them, its state's.
 
 The record's table, region, endpoint, context, profile and account (from
 STS) must be this run's: restoring into another account's terraform-locks
@@ -73,13 +74,17 @@ again, a release that did not happen, or not confirmed); 5 restored, but
 the audit outcome could not be written; 6 nothing restored: its intent
 record could not be stored.`,
 		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) != 1 {
+			if len(args) > 1 {
 				return usagef("restore takes one release: its audit record ID ('lockwarden audit' lists them), or the released lock's lock ID or state")
 			}
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runRestore(cmd, env, args[0], yes, allowOtherPlace)
+			arg := ""
+			if len(args) == 1 {
+				arg = args[0]
+			}
+			return runRestore(cmd, env, arg, yes, allowOtherPlace)
 		},
 	}
 	cmd.Flags().BoolVar(&yes, "yes", false, "restore a release of unknown outcome without asking, when nothing shows it did not happen")
@@ -93,6 +98,13 @@ func runRestore(cmd *cobra.Command, env *Env, arg string, yes, allowOtherPlace b
 	s, err := settingsFor(cmd)
 	if err != nil {
 		return err
+	}
+	if arg == "" {
+		// No release named: the latest of this working directory's state.
+		if s.Workdir == nil {
+			return usagef("restore takes one release: its audit record ID ('lockwarden audit' lists them), or the released lock's lock ID or state — or run it in the Terraform working directory whose lock was released")
+		}
+		arg = "s3://" + s.Workdir.State()
 	}
 	if s.ReadOnly {
 		return readOnlyRefusal(s)

@@ -166,6 +166,13 @@ func TestUnlockInAWorkingDirectory(t *testing.T) {
 	if _, held := getLock(t, sb, state); held {
 		t.Error("still held after the release")
 	}
+	// restore with no argument puts back this directory's latest release.
+	if out, errOut, code := runAt(t, "", false, "restore"); code != 0 || !strings.Contains(out, "Restored "+state) {
+		t.Errorf("restore: exit %d %s\n%s", code, errOut, out)
+	}
+	if _, held := getLock(t, sb, state); !held {
+		t.Error("not held after the restore")
+	}
 	t.Chdir(t.TempDir())
 	if _, errOut, code := runAt(t, "", false, "unlock", "--table", sandbox.Table, "--endpoint-url", sb.DynamoURL); code != ExitUsage || !strings.Contains(errOut, "or run it in the Terraform working directory") {
 		t.Errorf("no working directory: exit %d %q", code, errOut)

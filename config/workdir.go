@@ -89,6 +89,13 @@ func FindWorkdir(dir string, getenv func(string) string) (*Workdir, error) {
 	}
 	raw, err := os.ReadFile(filepath.Join(data, "terraform.tfstate"))
 	switch {
+	case errors.Is(err, fs.ErrNotExist) && getenv("TF_DATA_DIR") == "" && exists(filepath.Join(dir, "terragrunt.hcl")):
+		// Terragrunt runs Terraform in a cache directory below this one.
+		cache, err := terragruntCache(dir)
+		if err != nil || cache == "" {
+			return nil, err
+		}
+		return FindWorkdir(cache, getenv)
 	case errors.Is(err, fs.ErrNotExist):
 		if tf, _ := filepath.Glob(filepath.Join(dir, "*.tf")); len(tf) > 0 {
 			return nil, usagef("%s holds Terraform files but was never initialised (no %s): run terraform init there, or pass --table/--bucket, or --no-workdir", dir, filepath.Join(data, "terraform.tfstate"))
@@ -213,4 +220,40 @@ func (w Workdir) contextConfig() contextConfig {
 		cc.Buckets = []string{w.Bucket}
 	}
 	return cc
+}
+
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}
+
+// terragruntCache finds the one initialised Terraform directory in dir's
+// .terragrunt-cache (.terragrunt-cache/HASH/HASH/…/.terraform): "" when
+// there is none to read ("run terragrunt init"), an error when there are
+// several, since which is meant cannot be told.
+func terragruntCache(dir string) (string, error) {
+	root := filepath.Join(dir, ".terragrunt-cache")
+	var found []string
+	_ = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return nil
+		}
+		if d.IsDir() && d.Name() == ".terraform" {
+			if exists(filepath.Join(p, "terraform.tfstate")) {
+				found = append(found, filepath.Dir(p))
+			}
+			return filepath.SkipDir
+		}
+		if d.IsDir() && strings.Count(strings.TrimPrefix(p, root), string(filepath.Separator)) > 8 {
+			return filepath.SkipDir // a cache is shallow: HASH/HASH/module path
+		}
+		return nil
+	})
+	switch len(found) {
+	case 0:
+		return "", usagef("%s holds terragrunt.hcl but no initialised Terraform directory in .terragrunt-cache: run terragrunt init there, or pass --table/--bucket, or --no-workdir", dir)
+	case 1:
+		return found[0], nil
+	}
+	return "", usagef("%s has %d initialised directories in .terragrunt-cache (%s): cd into the one whose state you mean, or pass --no-workdir", dir, len(found), strings.Join(found, ", "))
 }

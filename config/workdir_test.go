@@ -139,3 +139,32 @@ func asUsageError(err error, ue **UsageError) bool {
 	*ue = u
 	return ok
 }
+
+// Terragrunt: from the directory that holds terragrunt.hcl, the one
+// initialised directory in its .terragrunt-cache is read; with two, which
+// one is meant cannot be told, and it says so.
+func TestTerragruntCacheDirectory(t *testing.T) {
+	flags := flagsWith(t, "", nil)
+	dir := inDir(t, "")
+	if err := os.WriteFile(filepath.Join(dir, "terragrunt.hcl"), []byte("terraform { source = \"../modules/app\" }\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(flags); err == nil || !strings.Contains(err.Error(), "no initialised Terraform directory in .terragrunt-cache: run terragrunt init") {
+		t.Errorf("no cache: %v", err)
+	}
+	cache := filepath.Join(dir, ".terragrunt-cache", "Xk3d9", "a8Jq2", "modules", "app")
+	if err := os.CopyFS(cache, os.DirFS(filepath.Join(testdataDir(t), "workdir-1.11.4"))); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Load(flags)
+	if err != nil || s.Workdir == nil || s.Workdir.Dir != cache || s.Workdir.State() != "tfstate/envs/blue/team/app/terraform.tfstate" {
+		t.Fatalf("one cache: %+v %v", s.Workdir, err)
+	}
+	other := filepath.Join(dir, ".terragrunt-cache", "Zz0", "Yy1", "modules", "app")
+	if err := os.CopyFS(other, os.DirFS(filepath.Join(testdataDir(t), "workdir-1.11.4"))); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(flags); err == nil || !strings.Contains(err.Error(), "has 2 initialised directories in .terragrunt-cache") {
+		t.Errorf("two caches: %v", err)
+	}
+}

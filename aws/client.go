@@ -130,20 +130,25 @@ func LoadConfig(ctx context.Context, c Connection) (sdkaws.Config, error) {
 	}
 	if c.AssumeRole.ARN != "" {
 		// The role the backend assumes: the reads go to its account.
-		ar := c.AssumeRole
-		client := sts.NewFromConfig(cfg, func(o *sts.Options) {
-			if ar.Endpoint != "" {
-				o.BaseEndpoint = sdkaws.String(ar.Endpoint)
-			}
-		})
-		cfg.Credentials = sdkaws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(client, ar.ARN, func(o *stscreds.AssumeRoleOptions) {
-			if ar.ExternalID != "" {
-				o.ExternalID = sdkaws.String(ar.ExternalID)
-			}
-			o.RoleSessionName = cmp.Or(ar.SessionName, "lockwarden")
-		}))
+		cfg.Credentials = c.AssumeRole.credentials(cfg)
 	}
 	return cfg, nil
+}
+
+// credentials are the role's, assumed with cfg's own through STS (the
+// backend's endpoint, else AWS's), and renewed before they expire.
+func (ar AssumeRole) credentials(cfg sdkaws.Config) sdkaws.CredentialsProvider {
+	client := sts.NewFromConfig(cfg, func(o *sts.Options) {
+		if ar.Endpoint != "" {
+			o.BaseEndpoint = sdkaws.String(ar.Endpoint)
+		}
+	})
+	return sdkaws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(client, ar.ARN, func(o *stscreds.AssumeRoleOptions) {
+		if ar.ExternalID != "" {
+			o.ExternalID = sdkaws.String(ar.ExternalID)
+		}
+		o.RoleSessionName = cmp.Or(ar.SessionName, "lockwarden")
+	}))
 }
 
 // AssumeRole is a role to assume, as a Terraform backend's assume_role

@@ -79,12 +79,8 @@ func (f reapFlags) policyFor(flags *pflag.FlagSet, s config.Settings) (model.Rea
 	return p, nil
 }
 
-func newReapCmd(env *Env) *cobra.Command {
-	var f reapFlags
-	cmd := &cobra.Command{
-		Use:   "reap",
-		Short: "Release abandoned locks by a policy, unattended (dry run unless --apply)",
-		Long: `Release the locks that crashed or killed runs left behind, by a policy, for a
+// reapLong is reap's help.
+const reapLong = `Release the locks that crashed or killed runs left behind, by a policy, for a
 scheduler to run (cron, a Kubernetes CronJob). Without --apply it is a dry
 run: it lists each lock it would release with its evidence, and each lock
 it keeps and why, and writes nothing.
@@ -127,7 +123,14 @@ or went meanwhile is kept, not an error); 1 error (a context, a lock or
 a required state could not be read, a release failed); 2 usage (no older_than, an unknown
 operation or config key); 3 refused by max_per_run: nothing released;
 5 released, but an audit outcome could not be written (it wins over 6);
-6 a lock not released because its intent record could not be stored.`,
+6 a lock not released because its intent record could not be stored.`
+
+func newReapCmd(env *Env) *cobra.Command {
+	var f reapFlags
+	cmd := &cobra.Command{
+		Use:   "reap",
+		Short: "Release abandoned locks by a policy, unattended (dry run unless --apply)",
+		Long:  reapLong,
 		Example: `  lockwarden reap --context prod --older-than 4h                  # dry run
   lockwarden reap --context prod --older-than 4h --apply
   lockwarden reap --all-contexts --apply -o json                  # policies from the config

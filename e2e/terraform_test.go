@@ -156,9 +156,17 @@ type listed struct {
 // lockwarden runs the binary and returns its exit code and output.
 func lockwarden(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	return runLockwarden(t, time.Minute, func(*exec.Cmd) {}, args...)
+}
+
+// runLockwarden runs the binary for at most limit, set up by setup (its
+// directory, environment, input), and returns its exit code and output.
+func runLockwarden(t *testing.T, limit time.Duration, setup func(*exec.Cmd), args ...string) (int, string, string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, lockwardenBin, args...)
+	setup(cmd)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"os"
@@ -19,22 +18,12 @@ import (
 // extra, and returns its exit code and output.
 func lockwardenIn(t *testing.T, w *workdir, stdin string, args ...string) (int, string, string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, lockwardenBin, args...)
-	cmd.Dir = w.dir
-	cmd.Env = append(w.env, "XDG_CONFIG_HOME="+t.TempDir(), "XDG_STATE_HOME="+t.TempDir())
-	cmd.Stdin = strings.NewReader(stdin)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatal(err)
-	}
-	return code, out.String(), errb.String()
+	config, state := t.TempDir(), t.TempDir()
+	return runLockwarden(t, 2*time.Minute, func(cmd *exec.Cmd) {
+		cmd.Dir = w.dir
+		cmd.Env = append(w.env, "XDG_CONFIG_HOME="+config, "XDG_STATE_HOME="+state)
+		cmd.Stdin = strings.NewReader(stdin)
+	}, args...)
 }
 
 // statusID is the holder's lock ID that status -o json reports in w.

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/lockwarden/lockwarden/model"
 )
 
 // memStore is an object store in memory that counts its requests and can
@@ -363,7 +365,7 @@ func TestSharedLogSkipsAnUnreadableObject(t *testing.T) {
 	if err != nil || len(rep.Unreadable) != 1 || rep.Records != 3 || len(rep.NoIntent) != 1 {
 		t.Errorf("verify: %+v %v", rep, err)
 	}
-	if lines, worst := rep.Findings(); worst != Unsafe || !strings.HasPrefix(lines[0], "✗ 1 object is not a lockwarden record, or could not be read, and was skipped: lw/2026/12/02/") {
+	if lines, worst := rep.Findings(); worst != model.Unsafe || !strings.HasPrefix(lines[0], "✗ 1 object is not a lockwarden record, or could not be read, and was skipped: lw/2026/12/02/") {
 		t.Errorf("findings %q, worst %v", lines, worst)
 	}
 }

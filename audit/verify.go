@@ -159,23 +159,10 @@ func (s *Shared) protection(ctx context.Context, p Protector, from time.Time, ke
 	return nil
 }
 
-// Severity is how bad a finding is.
-type Severity int
-
-// Severities, from none to the worst.
-const (
-	Fine Severity = iota
-	Warning
-	Unsafe
-)
-
-// Mark is the severity's sign on a finding's line: ✓, ⚠ or ✗.
-func (v Severity) Mark() string { return [...]string{"✓", "⚠", "✗"}[v] }
-
 // Findings are the report's lines, each beginning with its severity's
 // mark, and the worst severity among them.
-func (r VerifyReport) Findings() (lines []string, worst Severity) {
-	add := func(v Severity, line string) {
+func (r VerifyReport) Findings() (lines []string, worst model.Severity) {
+	add := func(v model.Severity, line string) {
 		lines = append(lines, v.Mark()+" "+line)
 		worst = max(worst, v)
 	}
@@ -187,29 +174,29 @@ func (r VerifyReport) Findings() (lines []string, worst Severity) {
 	}
 	switch {
 	case r.Records == 0 && len(r.Unreadable) == 0:
-		add(Fine, "no records in range")
+		add(model.Fine, "no records in range")
 	case len(r.Unreadable) > 0:
 		n := len(r.Unreadable)
-		add(Unsafe, fmt.Sprintf("%d %s, or could not be read, and %s skipped: %s", n, model.Plural(n, "object is not a lockwarden record", "objects are not lockwarden records"), model.Plural(n, "was", "were"), list(r.Unreadable)))
+		add(model.Unsafe, fmt.Sprintf("%d %s, or could not be read, and %s skipped: %s", n, model.Plural(n, "object is not a lockwarden record", "objects are not lockwarden records"), model.Plural(n, "was", "were"), list(r.Unreadable)))
 	default:
-		add(Fine, fmt.Sprintf("%d %s, every one readable and lockwarden's", r.Records, model.Plural(r.Records, "record", "records")))
+		add(model.Fine, fmt.Sprintf("%d %s, every one readable and lockwarden's", r.Records, model.Plural(r.Records, "record", "records")))
 	}
 	if len(r.Replaced) > 0 {
-		add(Unsafe, fmt.Sprintf("%d %s more than one version — replaced or deleted since written: %s", len(r.Replaced), model.Plural(len(r.Replaced), "record has", "records have"), list(r.Replaced)))
+		add(model.Unsafe, fmt.Sprintf("%d %s more than one version — replaced or deleted since written: %s", len(r.Replaced), model.Plural(len(r.Replaced), "record has", "records have"), list(r.Replaced)))
 	}
 	if len(r.NoIntent) > 0 {
-		add(Unsafe, fmt.Sprintf("%d %s no intent record: written around lockwarden's write-ahead: %s", len(r.NoIntent), model.Plural(len(r.NoIntent), "outcome has", "outcomes have"), list(r.NoIntent)))
+		add(model.Unsafe, fmt.Sprintf("%d %s no intent record: written around lockwarden's write-ahead: %s", len(r.NoIntent), model.Plural(len(r.NoIntent), "outcome has", "outcomes have"), list(r.NoIntent)))
 	}
 	if len(r.NoOutcome) > 0 {
-		add(Warning, fmt.Sprintf("%d %s no outcome — a crash between intent and outcome, a write whose answer was lost, or one still running; restore works from the intent, and asks first: %s", len(r.NoOutcome), model.Plural(len(r.NoOutcome), "action has", "actions have"), list(r.NoOutcome)))
+		add(model.Warning, fmt.Sprintf("%d %s no outcome — a crash between intent and outcome, a write whose answer was lost, or one still running; restore works from the intent, and asks first: %s", len(r.NoOutcome), model.Plural(len(r.NoOutcome), "action has", "actions have"), list(r.NoOutcome)))
 	}
 	switch {
 	case !r.Protected:
-		add(Warning, "not protected: "+r.Protection)
+		add(model.Warning, "not protected: "+r.Protection)
 	case len(r.Unretained) > 0:
-		add(Warning, fmt.Sprintf("%s, but %d %s no retention now: %s", r.Protection, len(r.Unretained), model.Plural(len(r.Unretained), "record has", "records have"), list(r.Unretained)))
+		add(model.Warning, fmt.Sprintf("%s, but %d %s no retention now: %s", r.Protection, len(r.Unretained), model.Plural(len(r.Unretained), "record has", "records have"), list(r.Unretained)))
 	default:
-		add(Fine, "protected: "+r.Protection+"; every record is under retention")
+		add(model.Fine, "protected: "+r.Protection+"; every record is under retention")
 	}
 	return lines, worst
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/lockwarden/lockwarden/audit"
+	"github.com/lockwarden/lockwarden/model"
 	"github.com/lockwarden/lockwarden/sanitize"
 )
 
@@ -66,9 +67,9 @@ func printVerify(env *Env, rep audit.VerifyReport, from time.Time) error {
 		fmt.Fprintln(env.Stdout, "  "+sanitize.Text(l))
 	}
 	switch worst {
-	case audit.Unsafe:
+	case model.Unsafe:
 		return &exitError{code: ExitRefused, err: errors.New("the shared audit log holds what it should not: see above")}
-	case audit.Warning:
+	case model.Warning:
 		return &exitError{code: ExitError, err: errors.New("")}
 	}
 	return nil

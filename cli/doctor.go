@@ -1,0 +1,182 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	lwaws "github.com/lockwarden/lockwarden/aws"
+	"github.com/lockwarden/lockwarden/config"
+	"github.com/lockwarden/lockwarden/doctor"
+	"github.com/lockwarden/lockwarden/model"
+	"github.com/lockwarden/lockwarden/sanitize"
+)
+
+func newDoctorCmd(env *Env) *cobra.Command {
+	var output string
+	cmd := &cobra.Command{
+		Use:   "doctor",
+		Short: "Check that the locking itself is safe: the table, the bucket, the locks, the clock",
+		Long: `For each context, check how its locking is set up, reading only — nothing is
+written:
+
+  - the lock table exists, is ACTIVE, and is keyed by LockID (S) alone; its
+    billing, and how often the read budget lets the UI poll it;
+    point-in-time recovery and deletion protection;
+  - each watched bucket: versioning; on a versioned bucket the old .tflock
+    versions and delete markers every lock and unlock leaves (counted over
+    at most 20,000 versions), what they cost, and the lifecycle rule that
+    removes them; Object Lock;
+  - lock files and lock-table items that disagree, malformed items;
+  - digests against their state objects (digest check, summarised);
+  - this machine's clock against the service's, which every age, stale_after
+    and the reaper rely on.
+
+Each finding is ✓, ⚠ or ✗ with one line of why and, when there is one, the
+fix. Exit codes: 0 all ✓; 1 warnings only; 3 something is unsafe (a table
+that is not a lock table, a bucket or table that cannot be read); 2 usage.`,
+		Example: `  lockwarden doctor --context prod
+  lockwarden doctor --all-contexts -o json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkOutput(output); err != nil {
+				return err
+			}
+			fleet, err := config.LoadFleet(cmd.Flags())
+			if err != nil {
+				return err
+			}
+			var all []contextFindings
+			for _, s := range fleet {
+				all = append(all, contextFindings{s: s, findings: diagnose(cmd.Context(), s)})
+			}
+			return printDoctor(env, all, output)
+		},
+	}
+	cmd.Flags().StringVarP(&output, "output", "o", "table", "output format: table or json (one object per finding)")
+	return cmd
+}
+
+// contextFindings are one context's findings.
+type contextFindings struct {
+	s        config.Settings
+	findings []model.Finding
+}
+
+// diagnose reads what doctor judges of one context and judges it. What
+// cannot be read is a finding too: locking that cannot be checked is not
+// known to be safe.
+func diagnose(ctx context.Context, s config.Settings) []model.Finding {
+	unread := func(check string, err error) model.Finding {
+		return model.Finding{Check: check, Severity: model.Unsafe, Why: sanitize.OneLine(err.Error())}
+	}
+	d, err := dial(ctx, s)
+	if err != nil {
+		return []model.Finding{unread("connect", err)}
+	}
+	var out []model.Finding
+	clocked := false
+	if s.Table != "" {
+		facts, err := lwaws.DescribeLockTable(ctx, lwaws.NewDynamoDB(d.cfg, s.Endpoint), s.Table, d.cfg.Region, lwaws.EffectiveEndpoint(s.Endpoint))
+		if err != nil {
+			return append(out, unread("table", err))
+		}
+		snap, err := d.locks().Scan(ctx, true)
+		if err != nil {
+			return append(out, unread("scan", err))
+		}
+		out = append(out, doctor.Table(s.Table, facts, s.ReadBudget, s.PollInterval, snap.ConsumedRCU)...)
+		out = append(out, doctor.Locks(snap.Entries)...)
+		out = append(out, doctor.Digests(checkAll(ctx, d.writer(), d.states(), digestPathsOf(snap.Entries))))
+		out = append(out, doctor.Clock("DynamoDB", facts.ServerTime, facts.LocalTime))
+		clocked = true
+	}
+	for _, bp := range s.BucketPrefixes() {
+		facts, err := lwaws.DescribeStateBucket(ctx, lwaws.NewS3(d.cfg, s.S3Endpoint), bp.Bucket)
+		if err != nil {
+			out = append(out, unread("bucket "+bp.Bucket, err))
+			continue
+		}
+		out = append(out, doctor.Bucket(bp.Bucket, facts)...)
+		if !clocked {
+			out = append(out, doctor.Clock("S3", facts.ServerTime, facts.LocalTime))
+			clocked = true
+		}
+	}
+	return out
+}
+
+// digestPathsOf are the states whose digests a scan found.
+func digestPathsOf(entries []model.Entry) []string {
+	var out []string
+	for _, e := range entries {
+		if e.Kind == model.KindDigest {
+			out = append(out, e.Path())
+		}
+	}
+	return out
+}
+
+// printDoctor prints each context's findings and exits by the worst.
+func printDoctor(env *Env, all []contextFindings, output string) error {
+	worst := model.Fine
+	type jsonFinding struct {
+		Context string `json:"context,omitempty"`
+		Check   string `json:"check"`
+		Status  string `json:"status"`
+		Why     string `json:"why"`
+		Fix     string `json:"fix,omitempty"`
+	}
+	var js []jsonFinding
+	for _, c := range all {
+		worst = max(worst, model.Worst(c.findings))
+		if output == "json" {
+			for _, f := range c.findings {
+				js = append(js, jsonFinding{Context: c.s.Context, Check: f.Check, Status: f.Severity.String(), Why: f.Why, Fix: f.Fix})
+			}
+			continue
+		}
+		title := c.s.Watched()
+		if c.s.Context != "" {
+			title = "context " + c.s.Context + ": " + title
+		}
+		fmt.Fprintf(env.Stdout, "%s (%s)\n", sanitize.Text(title), sanitize.Text(c.s.Where()))
+		for _, f := range c.findings {
+			fmt.Fprintf(env.Stdout, "  %s %s: %s\n", f.Severity.Mark(), sanitize.Text(f.Check), sanitize.Text(f.Why))
+			if f.Fix != "" && f.Severity != model.Fine {
+				fmt.Fprintf(env.Stdout, "      fix: %s\n", sanitize.Text(f.Fix))
+			}
+		}
+		fmt.Fprintln(env.Stdout)
+	}
+	if output == "json" {
+		enc := json.NewEncoder(env.Stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(append([]jsonFinding{}, js...)); err != nil {
+			return err
+		}
+	}
+	switch worst {
+	case model.Unsafe:
+		return &exitError{code: ExitRefused, err: errors.New("unsafe: " + strings.TrimSpace(firstUnsafe(all)))}
+	case model.Warning:
+		return &exitError{code: ExitError, err: errors.New("")}
+	}
+	return nil
+}
+
+// firstUnsafe names the first unsafe finding, for the closing line.
+func firstUnsafe(all []contextFindings) string {
+	for _, c := range all {
+		for _, f := range c.findings {
+			if f.Severity == model.Unsafe {
+				return f.Check + ": " + sanitize.OneLine(f.Why)
+			}
+		}
+	}
+	return ""
+}

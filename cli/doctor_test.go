@@ -1,0 +1,75 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+
+	"github.com/lockwarden/lockwarden/internal/testenv"
+	"github.com/lockwarden/lockwarden/sandbox"
+)
+
+// doctor on a versioned MinIO bucket counts the versions and delete
+// markers that lock/unlock cycles leave — and no state version — and
+// proposes the rule; it writes nothing; warnings exit 1, and a table that
+// is not a lock table exits 3.
+func TestDoctorOnAVersionedBucket(t *testing.T) {
+	sb := testenv.On(t, testenv.MinIO, emptySandbox(t, fixtureNow))
+	useConfig(t, "")
+	ctx := context.Background()
+	if _, err := sb.S3.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: sdkaws.String(sandbox.Bucket),
+		VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatusEnabled}}); err != nil {
+		t.Fatal(err)
+	}
+	put := func(key, body string) {
+		if _, err := sb.S3.PutObject(ctx, &s3.PutObjectInput{Bucket: sdkaws.String(sandbox.Bucket), Key: sdkaws.String(key), Body: strings.NewReader(body)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range 5 { // five applies: lock, state write, unlock
+		put("app/terraform.tfstate.tflock", `{"ID":"x"}`)
+		put("app/terraform.tfstate", `{"serial":`+string(rune('1'+i))+`}`)
+		if _, err := sb.S3.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: sdkaws.String(sandbox.Bucket), Key: sdkaws.String("app/terraform.tfstate.tflock")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rec := testenv.NewRecorder(t, sb.S3URL)
+	flags := []string{"--table", sandbox.Table, "--endpoint-url", sb.DynamoURL, "--bucket", sandbox.Bucket, "--s3-endpoint-url", rec.URL}
+	out, errOut, code := runAt(t, "", false, append([]string{"doctor"}, flags...)...)
+	if code != ExitError || !strings.Contains(out, "⚠ lock file versions: 5 old .tflock versions and 5 .tflock delete markers") ||
+		!strings.Contains(out, "put-bucket-lifecycle-configuration --bucket tfstate") || !strings.Contains(out, "✓ versioning: bucket tfstate keeps every state version") {
+		t.Errorf("doctor: exit %d %s\n%s", code, errOut, out)
+	}
+	if w := rec.Writes(); len(w) != 0 {
+		t.Errorf("doctor wrote: %v", w)
+	}
+	out, _, _ = runAt(t, "", false, append([]string{"doctor", "-o", "json"}, flags...)...)
+	var js []struct{ Check, Status, Why, Fix string }
+	if err := json.Unmarshal([]byte(out), &js); err != nil || len(js) < 6 {
+		t.Fatalf("json: %v %s", err, out)
+	}
+	for _, f := range js {
+		if f.Status != "ok" && f.Status != "warn" {
+			t.Errorf("%s: %s %s", f.Check, f.Status, f.Why)
+		}
+	}
+}
+
+// A missing table, or a bucket that does not exist, cannot be safe: 3.
+func TestDoctorUnsafe(t *testing.T) {
+	sb := emptySandbox(t, fixtureNow)
+	useConfig(t, "")
+	out, errOut, code := runAt(t, "", false, "doctor", "--table", "no-such-table", "--endpoint-url", sb.DynamoURL, "--bucket", "no-such-bucket", "--s3-endpoint-url", sb.S3URL)
+	if code != ExitRefused || !strings.Contains(out, "✗ table:") || !strings.Contains(errOut, "unsafe: table:") {
+		t.Errorf("missing: exit %d %s\n%s", code, errOut, out)
+	}
+	out, _, code = runAt(t, "", false, "doctor", "--bucket", "no-such-bucket", "--s3-endpoint-url", sb.S3URL, "--region", "us-east-1")
+	if code != ExitRefused || !strings.Contains(out, "✗ bucket no-such-bucket: bucket no-such-bucket does not exist") {
+		t.Errorf("no bucket: exit %d\n%s", code, out)
+	}
+}

@@ -1,0 +1,213 @@
+// Package doctor judges whether a context's locking is safe, from facts
+// read without changing anything: how its lock table and state bucket are
+// set up, what its locks look like, how far the clocks are apart. Each
+// verdict is a model.Finding with one line of why and the fix. It does no
+// I/O: the aws package reads the facts, cli prints the findings. It
+// imports aws (for the facts' types) and model.
+package doctor
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	lwaws "github.com/lockwarden/lockwarden/aws"
+	"github.com/lockwarden/lockwarden/model"
+)
+
+// Table judges a lock table: it exists and is ACTIVE with LockID (S) as
+// its only key; its billing, and how often the read budget lets the UI
+// poll; point-in-time recovery and deletion protection.
+func Table(table string, f lwaws.TableFacts, budget model.ReadBudget, interval time.Duration, scanRCU float64) []model.Finding {
+	var out []model.Finding
+	switch {
+	case !f.KeyOK:
+		out = append(out, model.Finding{Check: "table", Severity: model.Unsafe,
+			Why: fmt.Sprintf("table %s is keyed by %s: a Terraform lock table has LockID (S) as its only key, so this is not the backend's dynamodb_table", table, f.Key),
+			Fix: "check dynamodb_table in the backend, and table in the context"})
+	case f.Status == "":
+		out = append(out, model.Finding{Check: "table", Severity: model.Fine, Why: fmt.Sprintf("table %s is keyed by LockID; its status was not reported (an emulator)", table)})
+	case f.Status != "ACTIVE":
+		out = append(out, model.Finding{Check: "table", Severity: model.Warning, Why: fmt.Sprintf("table %s is %s, not ACTIVE: Terraform cannot lock in it until it is", table, f.Status)})
+	default:
+		out = append(out, model.Finding{Check: "table", Severity: model.Fine, Why: fmt.Sprintf("table %s is ACTIVE, keyed by LockID (S)", table)})
+	}
+	out = append(out, pace(table, f.Capacity, budget, interval, scanRCU))
+	switch {
+	case !f.PITRKnown:
+		out = append(out, model.Finding{Check: "point-in-time recovery", Severity: model.Warning,
+			Why: "could not be read (dynamodb:DescribeContinuousBackups): a lock or digest deleted by mistake may not be recoverable"})
+	case !f.PITR:
+		out = append(out, model.Finding{Check: "point-in-time recovery", Severity: model.Warning,
+			Why: "off: a lock or digest deleted by mistake cannot be recovered (lockwarden's own releases are kept in its audit log)",
+			Fix: fmt.Sprintf("aws dynamodb update-continuous-backups --table-name %s --point-in-time-recovery-specification PointInTimeRecoveryEnabled=true", table)})
+	default:
+		out = append(out, model.Finding{Check: "point-in-time recovery", Severity: model.Fine, Why: "on"})
+	}
+	if f.DeletionProtection {
+		out = append(out, model.Finding{Check: "deletion protection", Severity: model.Fine, Why: "on"})
+	} else {
+		out = append(out, model.Finding{Check: "deletion protection", Severity: model.Warning,
+			Why: "off: the table, and every lock and digest in it, can be deleted in one call",
+			Fix: fmt.Sprintf("aws dynamodb update-table --table-name %s --deletion-protection-enabled", table)})
+	}
+	return out
+}
+
+// pace says how often the read budget lets the UI poll the table, from
+// what one scan of it consumed.
+func pace(table string, c model.TableCapacity, budget model.ReadBudget, interval time.Duration, scanRCU float64) model.Finding {
+	mode := "billing unknown (an emulator, or DescribeTable did not say)"
+	switch c.Mode {
+	case model.BillingOnDemand:
+		mode = "on demand"
+	case model.BillingProvisioned:
+		mode = fmt.Sprintf("provisioned, %g RCU", c.ReadUnits)
+	}
+	p := model.PacePolls(interval, scanRCU, c, budget, 0)
+	why := fmt.Sprintf("%s; a scan read %.1f RCU, so the UI polls every %s", mode, scanRCU, model.FormatDuration(p.Wait))
+	if p.Reason != "" {
+		why += " (" + p.Reason + ")"
+	}
+	return model.Finding{Check: "read budget", Severity: model.Fine, Why: why}
+}
+
+// lockVersionsDays is how long the lifecycle rule doctor proposes keeps
+// non-current versions.
+const lockVersionsDays = 7
+
+// Bucket judges a state bucket: versioning (state history), the lock
+// files' stale versions and delete markers on a versioned bucket, and
+// Object Lock.
+func Bucket(bucket string, f lwaws.BucketFacts) []model.Finding {
+	var out []model.Finding
+	switch f.Versioning {
+	case "Enabled":
+		out = append(out, model.Finding{Check: "versioning", Severity: model.Fine, Why: "bucket " + bucket + " keeps every state version"})
+	default:
+		out = append(out, model.Finding{Check: "versioning", Severity: model.Warning,
+			Why: "bucket " + bucket + " is not versioned: an overwritten or deleted state cannot be got back",
+			Fix: "aws s3api put-bucket-versioning --bucket " + bucket + " --versioning-configuration Status=Enabled"})
+	}
+	if f.Versioning != "" {
+		out = append(out, lockVersions(bucket, f))
+	}
+	if f.ObjectLock {
+		out = append(out, model.Finding{Check: "object lock", Severity: model.Warning,
+			Why: "bucket " + bucket + " has Object Lock: a lock file under retention cannot be deleted, so neither Terraform nor lockwarden can release it until retention ends"})
+	}
+	return out
+}
+
+// lockVersions is what the lock files' old versions and delete markers
+// cost on a versioned bucket, and the rule that removes them.
+func lockVersions(bucket string, f lwaws.BucketFacts) model.Finding {
+	n := f.StaleLockVersions + f.LockDeleteMarkers
+	least := ""
+	if f.Stopped {
+		least = "at least "
+	}
+	if n == 0 {
+		return model.Finding{Check: "lock file versions", Severity: model.Fine,
+			Why: fmt.Sprintf("%sno old .tflock versions or delete markers among %d versions listed", least, f.Listed)}
+	}
+	// S3 Standard: $0.023 per GB-month; each version is billed at least
+	// its size, a delete marker nothing but a key.
+	dollars := float64(f.StaleLockBytes) / (1 << 30) * 0.023
+	rule := fmt.Sprintf(`aws s3api put-bucket-lifecycle-configuration --bucket %s --lifecycle-configuration '{"Rules":[{"ID":"expire-noncurrent","Status":"Enabled","Filter":{},"NoncurrentVersionExpiration":{"NoncurrentDays":%d,"NewerNoncurrentVersions":10},"Expiration":{"ExpiredObjectDeleteMarker":true}}]}'`, bucket, lockVersionsDays)
+	return model.Finding{Check: "lock file versions", Severity: model.Warning,
+		Why: fmt.Sprintf("%s%d old .tflock versions and %s%d .tflock delete markers (every lock and unlock leaves one of each): ≈ $%.4f/month, and every LIST of the bucket wades through them",
+			least, f.StaleLockVersions, least, f.LockDeleteMarkers, dollars),
+		Fix: rule + " — no rule can select keys by suffix: this one also expires non-current state versions after " +
+			fmt.Sprint(lockVersionsDays) + " days, keeping the newest 10 (OpenTofu ≥ 1.11 can tag lock files with lock_tags: a tag filter then removes only theirs)"}
+}
+
+// Locks judges what a scan found: lock files and table items that
+// disagree, and malformed items, either of which blocks Terraform until
+// a person looks.
+func Locks(entries []model.Entry) []model.Finding {
+	var split, malformed []string
+	for i := range entries {
+		e := &entries[i]
+		switch {
+		case e.Kind == model.KindMalformed:
+			malformed = append(malformed, e.LockID)
+		case e.Split():
+			split = append(split, e.LockID)
+		}
+	}
+	var out []model.Finding
+	if len(split) == 0 {
+		out = append(out, model.Finding{Check: "places agree", Severity: model.Fine, Why: "no lock file and lock-table item disagree"})
+	} else {
+		out = append(out, model.Finding{Check: "places agree", Severity: model.Warning,
+			Why: fmt.Sprintf("%d %s a lock file and a lock-table item that disagree (≠): %s", len(split), model.Plural(len(split), "state has", "states have"), list(split)),
+			Fix: "lockwarden list shows them; unlock --allow-split releases one place"})
+	}
+	if len(malformed) == 0 {
+		out = append(out, model.Finding{Check: "malformed items", Severity: model.Fine, Why: "none"})
+	} else {
+		out = append(out, model.Finding{Check: "malformed items", Severity: model.Warning,
+			Why: fmt.Sprintf("%d %s neither a lock nor a digest, and may block Terraform: %s", len(malformed), model.Plural(len(malformed), "item is", "items are"), list(malformed)),
+			Fix: "lockwarden unlock ITEM --id ITEM (the full LockID) removes one, audited"})
+	}
+	return out
+}
+
+// maxSkew is the clock difference from which staleness is off by more
+// than a rounding: ages, stale_after and the reaper's older_than all
+// read this machine's clock against the lock's.
+const maxSkew = 30 * time.Second
+
+// Clock judges this machine's clock against the service's.
+func Clock(service string, server, local time.Time) model.Finding {
+	if server.IsZero() {
+		return model.Finding{Check: "clock", Severity: model.Warning, Why: service + " sent no Date: the clock could not be compared"}
+	}
+	skew := local.Sub(server)
+	// Date has whole seconds: a second either way is no skew.
+	if skew.Abs() <= time.Second+time.Second/2 {
+		return model.Finding{Check: "clock", Severity: model.Fine, Why: fmt.Sprintf("this machine's clock agrees with %s (within a second)", service)}
+	}
+	dir := "ahead of"
+	if skew < 0 {
+		dir = "behind"
+	}
+	sev := model.Fine
+	if skew.Abs() > maxSkew {
+		sev = model.Warning
+	}
+	return model.Finding{Check: "clock", Severity: sev,
+		Why: fmt.Sprintf("this machine is %s %s %s: every lock's age here is off by as much", model.FormatDuration(skew.Abs().Round(time.Second)), dir, service),
+		Fix: "sync the clock (timedatectl set-ntp true, or chrony)"}
+}
+
+// Digests judges today's digest check, summarised.
+func Digests(reports []model.DigestReport) model.Finding {
+	bad := map[string]int{}
+	var names []string
+	for _, r := range reports {
+		if r.Status != model.DigestOK {
+			if bad[string(r.Status)] == 0 {
+				names = append(names, string(r.Status))
+			}
+			bad[string(r.Status)]++
+		}
+	}
+	if len(bad) == 0 {
+		return model.Finding{Check: "digests", Severity: model.Fine, Why: fmt.Sprintf("%d %s the MD5 of their state", len(reports), model.Plural(len(reports), "digest matches", "digests match"))}
+	}
+	why := ""
+	for _, n := range names {
+		why += fmt.Sprintf("%d %s; ", bad[n], n)
+	}
+	return model.Finding{Check: "digests", Severity: model.Warning, Why: why + fmt.Sprintf("of %d", len(reports)),
+		Fix: "lockwarden digest check lists them; digest repair STATE sets one, audited"}
+}
+
+func list(items []string) string {
+	if len(items) > 5 {
+		return fmt.Sprintf("%s and %d more", strings.Join(items[:5], ", "), len(items)-5)
+	}
+	return strings.Join(items, ", ")
+}

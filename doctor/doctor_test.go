@@ -1,0 +1,80 @@
+package doctor
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	lwaws "github.com/lockwarden/lockwarden/aws"
+	"github.com/lockwarden/lockwarden/model"
+)
+
+func find(t *testing.T, fs []model.Finding, check string) model.Finding {
+	t.Helper()
+	for _, f := range fs {
+		if f.Check == check {
+			return f
+		}
+	}
+	t.Fatalf("no %q finding in %+v", check, fs)
+	return model.Finding{}
+}
+
+func TestTableFindings(t *testing.T) {
+	budget := model.ReadBudget{Share: 0.25, UnitsPerHour: 36000}
+	good := lwaws.TableFacts{Status: "ACTIVE", KeyOK: true, Capacity: model.TableCapacity{Mode: model.BillingProvisioned, ReadUnits: 5}, PITRKnown: true, PITR: true, DeletionProtection: true}
+	fs := Table("locks", good, budget, 5*time.Second, 25)
+	if model.Worst(fs) != model.Fine || !strings.Contains(find(t, fs, "read budget").Why, "provisioned, 5 RCU; a scan read 25.0 RCU, so the UI polls every 20s (read budget: 25% of 5 RCU)") {
+		t.Errorf("a good table: %+v", fs)
+	}
+	bad := lwaws.TableFacts{Status: "ACTIVE", KeyOK: false, Key: "id (HASH)", PITRKnown: true}
+	fs = Table("orders", bad, budget, 5*time.Second, 0)
+	if f := find(t, fs, "table"); f.Severity != model.Unsafe || !strings.Contains(f.Why, "keyed by id (HASH)") {
+		t.Errorf("not a lock table: %+v", f)
+	}
+	if f := find(t, fs, "point-in-time recovery"); f.Severity != model.Warning || !strings.Contains(f.Fix, "update-continuous-backups --table-name orders") {
+		t.Errorf("PITR off: %+v", f)
+	}
+	if f := find(t, fs, "deletion protection"); f.Severity != model.Warning || !strings.Contains(f.Fix, "--deletion-protection-enabled") {
+		t.Errorf("deletion protection off: %+v", f)
+	}
+}
+
+func TestBucketFindings(t *testing.T) {
+	fs := Bucket("tfstate", lwaws.BucketFacts{Versioning: "Enabled", StaleLockVersions: 200, LockDeleteMarkers: 200, StaleLockBytes: 200 * 300, Listed: 20000, Stopped: true})
+	f := find(t, fs, "lock file versions")
+	if f.Severity != model.Warning || !strings.Contains(f.Why, "at least 200 old .tflock versions and at least 200 .tflock delete markers") ||
+		!strings.Contains(f.Fix, `"NoncurrentVersionExpiration":{"NoncurrentDays":7,"NewerNoncurrentVersions":10}`) || !strings.Contains(f.Fix, "also expires non-current state versions") {
+		t.Errorf("versions: %+v", f)
+	}
+	if f := find(t, Bucket("tfstate", lwaws.BucketFacts{}), "versioning"); f.Severity != model.Warning || !strings.Contains(f.Fix, "put-bucket-versioning") {
+		t.Errorf("unversioned: %+v", f)
+	}
+	if f := find(t, Bucket("tfstate", lwaws.BucketFacts{Versioning: "Enabled", Listed: 40}), "lock file versions"); f.Severity != model.Fine {
+		t.Errorf("clean: %+v", f)
+	}
+}
+
+func TestClockFinding(t *testing.T) {
+	now := time.Date(2026, 12, 2, 12, 0, 0, 0, time.UTC)
+	if f := Clock("S3", now, now.Add(900*time.Millisecond)); f.Severity != model.Fine {
+		t.Errorf("under a second: %+v", f)
+	}
+	if f := Clock("S3", now, now.Add(-2*time.Minute)); f.Severity != model.Warning || !strings.Contains(f.Why, "2m00s behind S3") {
+		t.Errorf("behind: %+v", f)
+	}
+	if f := Clock("S3", time.Time{}, now); f.Severity != model.Warning {
+		t.Errorf("no Date: %+v", f)
+	}
+}
+
+func TestLockAndDigestFindings(t *testing.T) {
+	malformed := model.Classify(model.Item{"LockID": model.String("tfstate/broken/terraform.tfstate"), "Info": model.String("not json")}, "")
+	fs := Locks([]model.Entry{malformed})
+	if f := find(t, fs, "malformed items"); f.Severity != model.Warning || !strings.Contains(f.Why, "tfstate/broken/terraform.tfstate") {
+		t.Errorf("malformed: %+v", f)
+	}
+	if f := Digests([]model.DigestReport{{Status: model.DigestOK}, {Status: model.DigestMismatch}}); f.Severity != model.Warning || f.Why != "1 mismatch; of 2" {
+		t.Errorf("digests: %+v", f)
+	}
+}

@@ -80,6 +80,7 @@ func diagnose(ctx context.Context, s config.Settings) []model.Finding {
 	}
 	var out []model.Finding
 	clocked := false
+	var tablePerms, bucketPerms []lwaws.Permission
 	if s.Table != "" {
 		facts, err := lwaws.DescribeLockTable(ctx, lwaws.NewDynamoDB(d.cfg, s.Endpoint), s.Table, d.cfg.Region, lwaws.EffectiveEndpoint(s.Endpoint))
 		if err != nil {
@@ -94,6 +95,7 @@ func diagnose(ctx context.Context, s config.Settings) []model.Finding {
 		out = append(out, doctor.Digests(checkAll(ctx, d.writer(), d.states(), digestPathsOf(snap.Entries))))
 		out = append(out, doctor.Clock("DynamoDB", facts.ServerTime, facts.LocalTime))
 		clocked = true
+		tablePerms = lwaws.ProbeTable(ctx, lwaws.NewDynamoDB(d.cfg, s.Endpoint), s.Table)
 	}
 	for _, bp := range s.BucketPrefixes() {
 		facts, err := lwaws.DescribeStateBucket(ctx, lwaws.NewS3(d.cfg, s.S3Endpoint), bp.Bucket)
@@ -102,12 +104,13 @@ func diagnose(ctx context.Context, s config.Settings) []model.Finding {
 			continue
 		}
 		out = append(out, doctor.Bucket(bp.Bucket, facts)...)
+		bucketPerms = append(bucketPerms, lwaws.ProbeBucket(ctx, lwaws.NewS3(d.cfg, s.S3Endpoint), bp.Bucket)...)
 		if !clocked {
 			out = append(out, doctor.Clock("S3", facts.ServerTime, facts.LocalTime))
 			clocked = true
 		}
 	}
-	return out
+	return append(out, doctor.Permissions(tablePerms, bucketPerms, s.Table != "", len(s.Buckets) > 0))
 }
 
 // digestPathsOf are the states whose digests a scan found.

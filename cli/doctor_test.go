@@ -3,13 +3,18 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
+	"github.com/lockwarden/lockwarden/internal/faultproxy"
 	"github.com/lockwarden/lockwarden/internal/testenv"
 	"github.com/lockwarden/lockwarden/sandbox"
 )
@@ -72,4 +77,44 @@ func TestDoctorUnsafe(t *testing.T) {
 	if code != ExitRefused || !strings.Contains(out, "✗ bucket no-such-bucket: bucket no-such-bucket does not exist") {
 		t.Errorf("no bucket: exit %d\n%s", code, out)
 	}
+}
+
+// Permissions come from calls that change nothing: with DeleteItem denied
+// (AccessDeniedException injected by the fault proxy), doctor says this
+// identity may not release or reap, may read and restore — and the
+// table's items are the same before and after.
+func TestDoctorProbesPermissionsWithoutWriting(t *testing.T) {
+	sb := emptySandbox(t, fixtureNow)
+	useConfig(t, "")
+	li := sandbox.NewInfo("tfstate/app/terraform.tfstate", "OperationTypeApply", "ci@runner-7", "1.5.7", fixtureNow.Add(-time.Hour))
+	if err := sandbox.Lock(context.Background(), sb.Dynamo, sandbox.Table, li); err != nil {
+		t.Fatal(err)
+	}
+	before := scanAll(t, sb)
+	proxy := faultproxy.New(t, sb.DynamoURL)
+	if err := proxy.Set(faultproxy.Deny, "DeleteItem"); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code := runAt(t, "", false, "doctor", "--table", sandbox.Table, "--endpoint-url", proxy.URL)
+	if code == ExitRefused || !strings.Contains(out, "✓ permissions: may read, restore, repair, exporter; may not release (dynamodb:DeleteItem denied), reap (dynamodb:DeleteItem denied)") {
+		t.Errorf("doctor: exit %d %s\n%s", code, errOut, out)
+	}
+	if after := scanAll(t, sb); after != before {
+		t.Errorf("the table changed:\n%s\n%s", before, after)
+	}
+}
+
+// scanAll is the sandbox table's items, as text.
+func scanAll(t *testing.T, sb *sandbox.Sandbox) string {
+	t.Helper()
+	out, err := sb.Dynamo.Scan(context.Background(), &dynamodb.ScanInput{TableName: sdkaws.String(sandbox.Table)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var items []string
+	for _, it := range out.Items {
+		items = append(items, fmt.Sprint(it["LockID"], it["Info"]))
+	}
+	slices.Sort(items)
+	return strings.Join(items, "\n")
 }

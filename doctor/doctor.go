@@ -8,6 +8,8 @@ package doctor
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -210,4 +212,75 @@ func list(items []string) string {
 		return fmt.Sprintf("%s and %d more", strings.Join(items[:5], ", "), len(items)-5)
 	}
 	return strings.Join(items, ", ")
+}
+
+// modes are lockwarden's modes and the actions each needs, of the table
+// and of the buckets; the S3 writes are never probed.
+var modes = []struct {
+	name          string
+	table, bucket []string
+	unprobed      string
+}{
+	{"read", []string{"dynamodb:Scan", "dynamodb:GetItem"}, []string{"s3:ListBucket", "s3:GetObject"}, ""},
+	{"release", []string{"dynamodb:Scan", "dynamodb:GetItem", "dynamodb:DeleteItem"}, []string{"s3:ListBucket", "s3:GetObject"}, "s3:DeleteObject"},
+	{"restore", []string{"dynamodb:GetItem", "dynamodb:PutItem"}, []string{"s3:GetObject"}, "s3:PutObject"},
+	{"repair", []string{"dynamodb:GetItem", "dynamodb:UpdateItem"}, []string{"s3:GetObject"}, ""},
+	{"reap", []string{"dynamodb:Scan", "dynamodb:GetItem", "dynamodb:DeleteItem"}, []string{"s3:ListBucket", "s3:GetObject"}, "s3:DeleteObject"},
+	{"exporter", []string{"dynamodb:Scan"}, []string{"s3:ListBucket", "s3:GetObject"}, ""},
+}
+
+// Permissions says which of lockwarden's modes this identity has, from
+// probes that changed nothing: one finding, ✓ when every probe answered
+// (a mode denied is a fact, not a fault), ⚠ when some could not tell.
+func Permissions(table []lwaws.Permission, buckets []lwaws.Permission, hasTable, hasBuckets bool) model.Finding {
+	byAction := map[string]lwaws.Permission{}
+	for _, p := range append(slices.Clone(table), buckets...) {
+		if q, seen := byAction[p.Action]; !seen || q.Allowed {
+			byAction[p.Action] = p // of several buckets, the one that denies
+		}
+	}
+	var may, mayNot, unknown []string
+	unprobed := map[string]bool{}
+	for _, m := range modes {
+		var need []string
+		if hasTable {
+			need = append(need, m.table...)
+		}
+		if hasBuckets {
+			need = append(need, m.bucket...)
+		}
+		var no, notKnown []string
+		for _, a := range need {
+			switch p := byAction[a]; {
+			case !p.Known:
+				notKnown = append(notKnown, a)
+			case !p.Allowed:
+				no = append(no, a)
+			}
+		}
+		switch {
+		case len(no) > 0:
+			mayNot = append(mayNot, m.name+" ("+strings.Join(no, ", ")+" denied)")
+		case len(notKnown) > 0:
+			unknown = append(unknown, m.name+" ("+strings.Join(notKnown, ", ")+")")
+		default:
+			may = append(may, m.name)
+		}
+		if hasBuckets && m.unprobed != "" {
+			unprobed[m.unprobed] = true
+		}
+	}
+	why := "may " + model.OrNone(strings.Join(may, ", "))
+	if len(mayNot) > 0 {
+		why += "; may not " + strings.Join(mayNot, ", ")
+	}
+	if len(unprobed) > 0 {
+		why += "; " + strings.Join(slices.Sorted(maps.Keys(unprobed)), " and ") + " not probed (a store that ignores conditions would make the probe a write)"
+	}
+	f := model.Finding{Check: "permissions", Severity: model.Fine, Why: why + " — found by calls that changed nothing"}
+	if len(unknown) > 0 {
+		f.Severity = model.Warning
+		f.Why = "could not tell for " + strings.Join(unknown, ", ") + "; " + f.Why
+	}
+	return f
 }

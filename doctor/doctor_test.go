@@ -78,3 +78,14 @@ func TestLockAndDigestFindings(t *testing.T) {
 		t.Errorf("digests: %+v", f)
 	}
 }
+
+func TestPermissionsFinding(t *testing.T) {
+	allowed := func(a string) lwaws.Permission { return lwaws.Permission{Action: a, Allowed: true, Known: true} }
+	table := []lwaws.Permission{allowed("dynamodb:Scan"), allowed("dynamodb:GetItem"), {Action: "dynamodb:DeleteItem", Known: true, Why: "access denied"},
+		allowed("dynamodb:PutItem"), {Action: "dynamodb:UpdateItem", Why: "not known: connection reset"}}
+	f := Permissions(table, nil, true, false)
+	if f.Severity != model.Warning || !strings.Contains(f.Why, "could not tell for repair (dynamodb:UpdateItem)") ||
+		!strings.Contains(f.Why, "may read, restore, exporter; may not release (dynamodb:DeleteItem denied), reap (dynamodb:DeleteItem denied)") {
+		t.Errorf("%+v", f)
+	}
+}

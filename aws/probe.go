@@ -1,0 +1,97 @@
+package aws
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go"
+)
+
+// This file finds what this identity may do by calls that cannot change
+// anything: a read of a key nobody uses, and writes conditioned on what
+// cannot hold. DynamoDB evaluates a condition after the permission, so a
+// ConditionalCheckFailed means allowed and an AccessDenied denied; no
+// item is ever written. S3 writes are not probed: a store that ignores a
+// condition (gofakes3 and MinIO ignore If-Match) would make the probe a
+// real write.
+
+// ProbeKey is the LockID and key prefix doctor's probes use: no client
+// ever locks it.
+const ProbeKey = "lockwarden-doctor/probe"
+
+// Permission is what a probe found of one IAM action.
+type Permission struct {
+	Action string
+	// Allowed is meaningful when Known: a probe can also fail for another
+	// reason (the network), which says nothing either way.
+	Allowed, Known bool
+	Why            string
+}
+
+// never is a condition no item can meet.
+const never = "attribute_exists(LockID) AND attribute_not_exists(LockID)"
+
+// ProbeTable finds whether this identity may read, delete and put items
+// of table, and update a digest.
+func ProbeTable(ctx context.Context, c *dynamodb.Client, table string) []Permission {
+	key := map[string]types.AttributeValue{"LockID": &types.AttributeValueMemberS{Value: ProbeKey}}
+	t := sdkaws.String(table)
+	_, scanErr := c.Scan(ctx, &dynamodb.ScanInput{TableName: t, Limit: sdkaws.Int32(1)})
+	_, getErr := c.GetItem(ctx, &dynamodb.GetItemInput{TableName: t, Key: key, ConsistentRead: sdkaws.Bool(true)})
+	_, delErr := c.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: t, Key: key, ConditionExpression: sdkaws.String(never)})
+	_, putErr := c.PutItem(ctx, &dynamodb.PutItemInput{TableName: t, Item: key, ConditionExpression: sdkaws.String(never)})
+	_, updErr := c.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: t, Key: key, ConditionExpression: sdkaws.String(never),
+		UpdateExpression: sdkaws.String("SET Digest = :d"), ExpressionAttributeValues: map[string]types.AttributeValue{":d": &types.AttributeValueMemberS{Value: "probe"}}})
+	return []Permission{
+		permission("dynamodb:Scan", scanErr, false),
+		permission("dynamodb:GetItem", getErr, false),
+		permission("dynamodb:DeleteItem", delErr, true),
+		permission("dynamodb:PutItem", putErr, true),
+		permission("dynamodb:UpdateItem", updErr, true),
+	}
+}
+
+// ProbeBucket finds whether this identity may list bucket and read its
+// objects (a key that does not exist: S3 answers 404 to one allowed to
+// list, 403 to one that is not allowed to read).
+func ProbeBucket(ctx context.Context, c *s3.Client, bucket string) []Permission {
+	b := sdkaws.String(bucket)
+	_, listErr := c.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: b, MaxKeys: sdkaws.Int32(1)})
+	_, getErr := c.GetObject(ctx, &s3.GetObjectInput{Bucket: b, Key: sdkaws.String("." + ProbeKey)})
+	return []Permission{permission("s3:ListBucket", listErr, false), objectPermission("s3:GetObject", getErr)}
+}
+
+// permission reads a probe's answer: no error, or for a conditioned
+// write a failed condition, is allowed; AccessDenied is denied.
+func permission(action string, err error, conditioned bool) Permission {
+	var ccf *types.ConditionalCheckFailedException
+	switch {
+	case err == nil:
+		return Permission{Action: action, Allowed: true, Known: true}
+	case conditioned && errors.As(err, &ccf):
+		return Permission{Action: action, Allowed: true, Known: true, Why: "its condition was checked, so the call is allowed; nothing was written"}
+	case denied(err):
+		return Permission{Action: action, Known: true, Why: "access denied"}
+	}
+	return Permission{Action: action, Why: "not known: " + firstLine(err.Error())}
+}
+
+// objectPermission reads a GET of a key that does not exist.
+func objectPermission(action string, err error) Permission {
+	var api smithy.APIError
+	if errors.As(err, &api) && (api.ErrorCode() == "NoSuchKey" || api.ErrorCode() == "NotFound") {
+		return Permission{Action: action, Allowed: true, Known: true, Why: "an absent key answered 404"}
+	}
+	return permission(action, err, false)
+}
+
+// denied says whether err is an access denial.
+func denied(err error) bool {
+	var api smithy.APIError
+	return errors.As(err, &api) && (strings.Contains(api.ErrorCode(), "AccessDenied") || api.ErrorCode() == "Forbidden" || api.ErrorCode() == "UnauthorizedOperation")
+}

@@ -18,6 +18,7 @@ import (
 
 func newDoctorCmd(env *Env) *cobra.Command {
 	var output string
+	var probeWrites bool
 	cmd := &cobra.Command{
 		Use:   "doctor",
 		Short: "Check that the locking itself is safe: the table, the bucket, the locks, the clock",
@@ -36,6 +37,18 @@ written:
   - this machine's clock against the service's, which every age, stale_after
     and the reaper rely on.
 
+Which of lockwarden's modes (read, release, restore, repair, reap, exporter)
+this identity has is found by calls that change nothing: DynamoDB writes
+conditioned on what cannot hold, reads of keys nobody uses.
+
+--probe-writes also asks each store whether the conditions locking rests on
+hold, with real writes under keys of doctor's own (.lockwarden-doctor-… in
+the bucket, lockwarden-doctor/probe-… in the table), always removed: a
+second PutObject with If-None-Match: * must be refused (else use_lockfile
+does not lock), a DeleteObject with a wrong If-Match must be refused (else
+lockwarden's release of a lock file is not atomic), and DynamoDB must refuse
+a conditional delete of an item that changed.
+
 Each finding is ✓, ⚠ or ✗ with one line of why and, when there is one, the
 fix. Exit codes: 0 all ✓; 1 warnings only; 3 something is unsafe (a table
 that is not a lock table, a bucket or table that cannot be read); 2 usage.`,
@@ -52,12 +65,13 @@ that is not a lock table, a bucket or table that cannot be read); 2 usage.`,
 			}
 			var all []contextFindings
 			for _, s := range fleet {
-				all = append(all, contextFindings{s: s, findings: diagnose(cmd.Context(), s)})
+				all = append(all, contextFindings{s: s, findings: diagnose(cmd.Context(), s, probeWrites)})
 			}
 			return printDoctor(env, all, output)
 		},
 	}
 	cmd.Flags().StringVarP(&output, "output", "o", "table", "output format: table or json (one object per finding)")
+	cmd.Flags().BoolVar(&probeWrites, "probe-writes", false, "also test the stores' conditions with writes under doctor's own keys, always removed")
 	return cmd
 }
 
@@ -70,7 +84,7 @@ type contextFindings struct {
 // diagnose reads what doctor judges of one context and judges it. What
 // cannot be read is a finding too: locking that cannot be checked is not
 // known to be safe.
-func diagnose(ctx context.Context, s config.Settings) []model.Finding {
+func diagnose(ctx context.Context, s config.Settings, probeWrites bool) []model.Finding {
 	unread := func(check string, err error) model.Finding {
 		return model.Finding{Check: check, Severity: model.Unsafe, Why: sanitize.OneLine(err.Error())}
 	}
@@ -96,6 +110,10 @@ func diagnose(ctx context.Context, s config.Settings) []model.Finding {
 		out = append(out, doctor.Clock("DynamoDB", facts.ServerTime, facts.LocalTime))
 		clocked = true
 		tablePerms = lwaws.ProbeTable(ctx, lwaws.NewDynamoDB(d.cfg, s.Endpoint), s.Table)
+		if probeWrites {
+			refused, left, err := lwaws.ProbeTableWrites(ctx, lwaws.NewDynamoDB(d.cfg, s.Endpoint), s.Table)
+			out = append(out, doctor.TableConditions(s.Table, refused, left, err)...)
+		}
 	}
 	for _, bp := range s.BucketPrefixes() {
 		facts, err := lwaws.DescribeStateBucket(ctx, lwaws.NewS3(d.cfg, s.S3Endpoint), bp.Bucket)
@@ -105,6 +123,9 @@ func diagnose(ctx context.Context, s config.Settings) []model.Finding {
 		}
 		out = append(out, doctor.Bucket(bp.Bucket, facts)...)
 		bucketPerms = append(bucketPerms, lwaws.ProbeBucket(ctx, lwaws.NewS3(d.cfg, s.S3Endpoint), bp.Bucket)...)
+		if probeWrites {
+			out = append(out, doctor.StoreConditions(bp.Bucket, lwaws.ProbeBucketWrites(ctx, lwaws.NewS3(d.cfg, s.S3Endpoint), bp.Bucket))...)
+		}
 		if !clocked {
 			out = append(out, doctor.Clock("S3", facts.ServerTime, facts.LocalTime))
 			clocked = true

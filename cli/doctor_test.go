@@ -118,3 +118,44 @@ func scanAll(t *testing.T, sb *sandbox.Sandbox) string {
 	slices.Sort(items)
 	return strings.Join(items, "\n")
 }
+
+// --probe-writes finds what each store does with the conditions, as the
+// servers really behave — gofakes3 and MinIO honour If-None-Match and
+// ignore If-Match on DeleteObject; the emulated DynamoDB refuses a changed
+// item — and leaves nothing behind, on a versioned bucket too.
+func TestDoctorProbeWrites(t *testing.T) {
+	for _, server := range testenv.S3Servers {
+		t.Run(string(server), func(t *testing.T) {
+			sb := testenv.On(t, server, emptySandbox(t, fixtureNow))
+			useConfig(t, "")
+			ctx := context.Background()
+			if server == testenv.MinIO {
+				if _, err := sb.S3.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: sdkaws.String(sandbox.Bucket),
+					VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatusEnabled}}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			before := scanAll(t, sb)
+			out, _, code := runAt(t, "", false, "doctor", "--probe-writes", "--table", sandbox.Table, "--endpoint-url", sb.DynamoURL, "--bucket", sandbox.Bucket, "--s3-endpoint-url", sb.S3URL)
+			for _, want := range []string{"✓ conditional delete: table terraform-locks refuses", "✓ If-None-Match: bucket tfstate refuses a second PutObject", "✗ If-Match: bucket tfstate deleted an object despite a wrong If-Match"} {
+				if code != ExitRefused || !strings.Contains(out, want) {
+					t.Errorf("exit %d, lacks %q:\n%s", code, want, out)
+				}
+			}
+			if strings.Contains(out, "probe cleanup") {
+				t.Errorf("a probe was left:\n%s", out)
+			}
+			versions, err := sb.S3.ListObjectVersions(ctx, &s3.ListObjectVersionsInput{Bucket: sdkaws.String(sandbox.Bucket), Prefix: sdkaws.String(".lockwarden-doctor")})
+			if err == nil && len(versions.Versions)+len(versions.DeleteMarkers) != 0 {
+				t.Errorf("left in the bucket: %d versions, %d delete markers", len(versions.Versions), len(versions.DeleteMarkers))
+			}
+			objs, err := sb.S3.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: sdkaws.String(sandbox.Bucket)})
+			if err != nil || len(objs.Contents) != 0 {
+				t.Errorf("left in the bucket: %v %d objects", err, len(objs.Contents))
+			}
+			if after := scanAll(t, sb); after != before {
+				t.Errorf("left in the table:\n%s", after)
+			}
+		})
+	}
+}

@@ -284,3 +284,50 @@ func Permissions(table []lwaws.Permission, buckets []lwaws.Permission, hasTable,
 	}
 	return f
 }
+
+// StoreConditions judges what a bucket did with the conditions locking
+// rests on (doctor --probe-writes).
+func StoreConditions(bucket string, c lwaws.StoreConditions) []model.Finding {
+	var out []model.Finding
+	switch {
+	case c.IfNoneMatchErr != nil:
+		out = append(out, model.Finding{Check: "If-None-Match", Severity: model.Warning, Why: "not known: " + c.IfNoneMatchErr.Error()})
+	case c.IfNoneMatch:
+		out = append(out, model.Finding{Check: "If-None-Match", Severity: model.Fine, Why: "bucket " + bucket + " refuses a second PutObject with If-None-Match: * — use_lockfile locks here"})
+	default:
+		out = append(out, model.Finding{Check: "If-None-Match", Severity: model.Unsafe,
+			Why: "bucket " + bucket + " took a PutObject with If-None-Match: * over an existing object: use_lockfile does not lock on this store — two applies can run at once",
+			Fix: "lock with a DynamoDB table (dynamodb_table) on this store, or move the state to a store that honours conditional writes"})
+	}
+	switch {
+	case c.IfMatchErr != nil:
+		out = append(out, model.Finding{Check: "If-Match", Severity: model.Warning, Why: "not known: " + c.IfMatchErr.Error()})
+	case c.IfMatch:
+		out = append(out, model.Finding{Check: "If-Match", Severity: model.Fine, Why: "bucket " + bucket + " refuses a DeleteObject with a wrong If-Match: lockwarden's release of a lock file is atomic here"})
+	default:
+		out = append(out, model.Finding{Check: "If-Match", Severity: model.Unsafe,
+			Why: "bucket " + bucket + " deleted an object despite a wrong If-Match: a lock file re-taken between lockwarden's re-read and its delete would be deleted here",
+			Fix: "release lock files only when their holder is surely gone; with a lock table beside them, the table's conditional delete still guards the lock"})
+	}
+	if c.Leftover != "" {
+		out = append(out, model.Finding{Check: "probe cleanup", Severity: model.Warning, Why: c.Leftover + " could not be removed", Fix: "remove it by hand"})
+	}
+	return out
+}
+
+// TableConditions judges DynamoDB's conditional delete (--probe-writes).
+func TableConditions(table string, refused bool, leftover string, err error) []model.Finding {
+	var out []model.Finding
+	switch {
+	case err != nil:
+		out = append(out, model.Finding{Check: "conditional delete", Severity: model.Warning, Why: "not known: " + err.Error()})
+	case refused:
+		out = append(out, model.Finding{Check: "conditional delete", Severity: model.Fine, Why: "table " + table + " refuses to delete an item that changed: a lock re-taken meanwhile is never released"})
+	default:
+		out = append(out, model.Finding{Check: "conditional delete", Severity: model.Unsafe, Why: "table " + table + " deleted an item whose condition did not hold: lockwarden's guarded release is not guarded here"})
+	}
+	if leftover != "" {
+		out = append(out, model.Finding{Check: "probe cleanup", Severity: model.Warning, Why: leftover + " could not be removed", Fix: "remove it by hand"})
+	}
+	return out
+}

@@ -5,6 +5,7 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -14,9 +15,10 @@ import (
 // records every request, to prove what lockwarden (or anything pointed at
 // it) did and did not write.
 type Recorder struct {
-	URL string
-	mu  sync.Mutex
-	ops []string
+	URL     string
+	mu      sync.Mutex
+	ops     []string
+	actions []string
 }
 
 // NewRecorder starts a recording proxy to upstream, closed with the test.
@@ -31,6 +33,7 @@ func NewRecorder(t testing.TB, upstream string) *Recorder {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		r.mu.Lock()
 		r.ops = append(r.ops, operation(req))
+		r.actions = append(r.actions, IAMAction(req))
 		r.mu.Unlock()
 		proxy.ServeHTTP(w, req)
 	}))
@@ -64,6 +67,46 @@ func (r *Recorder) Writes() []string {
 	return w
 }
 
+// Actions returns the IAM action of each request recorded, each once,
+// sorted.
+func (r *Recorder) Actions() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := slices.Clone(r.actions)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// IAMAction names the IAM action a request needs: a DynamoDB call by its
+// target; an S3 call by its method, whether it names an object, and the
+// bucket subresource it asks for.
+func IAMAction(req *http.Request) string {
+	if target := req.Header.Get("X-Amz-Target"); target != "" {
+		return "dynamodb:" + target[strings.LastIndex(target, ".")+1:]
+	}
+	q := req.URL.Query()
+	if !strings.Contains(strings.Trim(req.URL.Path, "/"), "/") {
+		switch {
+		case q.Has("versioning"):
+			return "s3:GetBucketVersioning"
+		case q.Has("object-lock"):
+			return "s3:GetBucketObjectLockConfiguration"
+		case q.Has("versions"):
+			return "s3:ListBucketVersions"
+		case req.Method == http.MethodPut:
+			return "s3:CreateBucket"
+		}
+		return "s3:ListBucket"
+	}
+	switch req.Method {
+	case http.MethodPut:
+		return "s3:PutObject"
+	case http.MethodDelete:
+		return "s3:DeleteObject"
+	}
+	return "s3:GetObject"
+}
+
 // Requests returns how many requests were recorded.
 func (r *Recorder) Requests() int {
 	r.mu.Lock()
@@ -74,6 +117,6 @@ func (r *Recorder) Requests() int {
 // Reset forgets what was recorded.
 func (r *Recorder) Reset() {
 	r.mu.Lock()
-	r.ops = nil
+	r.ops, r.actions = nil, nil
 	r.mu.Unlock()
 }

@@ -1,0 +1,170 @@
+package doctor
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// This file says what IAM each mode of lockwarden needs, as the least a
+// policy may grant: the calls each mode makes (proven by recording them in
+// the tests), on the configured table, buckets, prefixes and audit log.
+
+// Modes are the modes iam-policy writes a policy for.
+var Modes = []string{"read", "release", "restore", "repair", "reap", "exporter", "doctor", "audit"}
+
+// Places are what a context reaches: its table (region and account for
+// the ARN; "*" when the account is not known), its buckets with their
+// prefixes, and its shared audit log.
+type Places struct {
+	Region, Account, Table string
+	Buckets                []BucketPrefix
+	AuditBucket            string
+	AuditPrefix            string
+}
+
+// BucketPrefix is a watched bucket and the prefix its states live under
+// ("" for the whole bucket).
+type BucketPrefix struct{ Bucket, Prefix string }
+
+// Policy is an IAM policy document.
+type Policy struct {
+	Version   string      `json:"Version"`
+	Statement []Statement `json:"Statement"`
+}
+
+// Statement is one statement of a Policy.
+type Statement struct {
+	Sid       string         `json:"Sid"`
+	Effect    string         `json:"Effect"`
+	Action    []string       `json:"Action"`
+	Resource  []string       `json:"Resource"`
+	Condition map[string]any `json:"Condition,omitempty"`
+}
+
+// need is what a mode calls: on the table; the buckets (list); their
+// lock files and state objects (read, delete, put); its own probe keys.
+type need struct {
+	table, probes                                     []string
+	list, getLocks, getStates, deleteLocks, putLocks bool
+	bucketSetup                                       []string
+}
+
+// needs are the calls each mode makes, as the tests record them.
+var needs = map[string]need{
+	// The UI and list: scan and describe the table (the read budget),
+	// read a digest and a state for the detail view's evidence.
+	"read":     {table: []string{"dynamodb:Scan", "dynamodb:DescribeTable", "dynamodb:GetItem"}, list: true, getLocks: true, getStates: true},
+	"release":  {table: []string{"dynamodb:Scan", "dynamodb:GetItem", "dynamodb:DeleteItem"}, list: true, getLocks: true, getStates: true, deleteLocks: true},
+	"restore":  {table: []string{"dynamodb:GetItem", "dynamodb:PutItem"}, getLocks: true, getStates: true, putLocks: true},
+	"repair":   {table: []string{"dynamodb:GetItem", "dynamodb:UpdateItem"}, getStates: true},
+	"reap":     {table: []string{"dynamodb:Scan", "dynamodb:GetItem", "dynamodb:DeleteItem"}, list: true, getLocks: true, getStates: true, deleteLocks: true},
+	"exporter": {table: []string{"dynamodb:Scan", "dynamodb:DescribeTable"}, list: true, getLocks: true},
+	"doctor": {table: []string{"dynamodb:DescribeTable", "dynamodb:DescribeContinuousBackups", "dynamodb:Scan", "dynamodb:GetItem"},
+		probes: []string{"dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}, list: true, getLocks: true, getStates: true,
+		bucketSetup: []string{"s3:GetBucketVersioning", "s3:GetBucketObjectLockConfiguration", "s3:ListBucketVersions"}},
+}
+
+// IAMPolicy is the least policy mode needs on places.
+func IAMPolicy(mode string, p Places) (Policy, error) {
+	if !slices.Contains(Modes, mode) {
+		return Policy{}, fmt.Errorf("--for must be one of %s, not %q", strings.Join(Modes, ", "), mode)
+	}
+	pol := Policy{Version: "2012-10-17"}
+	if mode == "audit" {
+		if p.AuditBucket == "" {
+			return Policy{}, fmt.Errorf("no shared audit log is configured (audit: s3://BUCKET/PREFIX)")
+		}
+		pol.Statement = auditStatements(p)
+		return pol, nil
+	}
+	n := needs[mode]
+	account := p.Account
+	if account == "" {
+		account = "*"
+	}
+	if p.Table != "" {
+		arn := fmt.Sprintf("arn:aws:dynamodb:%s:%s:table/%s", p.Region, account, p.Table)
+		pol.Statement = append(pol.Statement, Statement{Sid: "LockTable", Effect: "Allow", Action: n.table, Resource: []string{arn}})
+		if len(n.probes) > 0 {
+			pol.Statement = append(pol.Statement, Statement{Sid: "DoctorProbes", Effect: "Allow", Action: n.probes, Resource: []string{arn},
+				Condition: map[string]any{"ForAllValues:StringLike": map[string]any{"dynamodb:LeadingKeys": []string{"lockwarden-doctor/*"}}}})
+		}
+	}
+	pol.Statement = append(pol.Statement, bucketStatements(n, p.Buckets)...)
+	if p.AuditBucket != "" && (n.deleteLocks || n.putLocks || mode == "repair") {
+		pol.Statement = append(pol.Statement, auditStatements(p)...)
+	}
+	return pol, nil
+}
+
+// bucketStatements grant n's calls on each bucket: listing (under its
+// prefix), reading lock files and states, deleting or putting lock
+// files only.
+func bucketStatements(n need, buckets []BucketPrefix) []Statement {
+	var out []Statement
+	for i, b := range buckets {
+		sid := func(s string) string { return fmt.Sprintf("%s%d", s, i+1) }
+		objects := "arn:aws:s3:::" + b.Bucket + "/" + prefixed(b.Prefix, "")
+		locks := "arn:aws:s3:::" + b.Bucket + "/" + prefixed(b.Prefix, "*.tflock")
+		bucketActions := slices.Clone(n.bucketSetup)
+		if n.list {
+			bucketActions = append(bucketActions, "s3:ListBucket")
+		}
+		if len(bucketActions) > 0 {
+			st := Statement{Sid: sid("Bucket"), Effect: "Allow", Action: bucketActions, Resource: []string{"arn:aws:s3:::" + b.Bucket}}
+			if b.Prefix != "" && len(n.bucketSetup) == 0 {
+				st.Condition = map[string]any{"StringLike": map[string]any{"s3:prefix": []string{b.Prefix + "/*"}}}
+			}
+			out = append(out, st)
+		}
+		switch {
+		case n.getStates:
+			out = append(out, Statement{Sid: sid("Read"), Effect: "Allow", Action: []string{"s3:GetObject"}, Resource: []string{objects + "*"}})
+		case n.getLocks:
+			out = append(out, Statement{Sid: sid("ReadLockFiles"), Effect: "Allow", Action: []string{"s3:GetObject"}, Resource: []string{locks}})
+		}
+		var write []string
+		if n.deleteLocks {
+			write = append(write, "s3:DeleteObject")
+		}
+		if n.putLocks {
+			write = append(write, "s3:PutObject")
+		}
+		if len(write) > 0 {
+			out = append(out, Statement{Sid: sid("LockFiles"), Effect: "Allow", Action: write, Resource: []string{locks}})
+		}
+	}
+	return out
+}
+
+// auditStatements grant the shared audit log: put and read records,
+// list the days — never delete or overwrite.
+func auditStatements(p Places) []Statement {
+	return []Statement{
+		{Sid: "AuditRecords", Effect: "Allow", Action: []string{"s3:PutObject", "s3:GetObject"}, Resource: []string{"arn:aws:s3:::" + p.AuditBucket + "/" + prefixed(p.AuditPrefix, "*")}},
+		{Sid: "AuditList", Effect: "Allow", Action: []string{"s3:ListBucket"}, Resource: []string{"arn:aws:s3:::" + p.AuditBucket},
+			Condition: map[string]any{"StringLike": map[string]any{"s3:prefix": []string{prefixed(p.AuditPrefix, "*")}}}},
+	}
+}
+
+func prefixed(prefix, rest string) string {
+	if prefix == "" {
+		return rest
+	}
+	return prefix + "/" + rest
+}
+
+// Actions are every action a policy grants.
+func (p Policy) Actions() []string {
+	var out []string
+	for _, s := range p.Statement {
+		for _, a := range s.Action {
+			if !slices.Contains(out, a) {
+				out = append(out, a)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}

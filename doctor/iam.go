@@ -45,9 +45,9 @@ type Statement struct {
 // need is what a mode calls: on the table; the buckets (list); their
 // lock files and state objects (read, delete, put); its own probe keys.
 type need struct {
-	table, probes                                     []string
+	table, probes                                    []string
 	list, getLocks, getStates, deleteLocks, putLocks bool
-	bucketSetup                                       []string
+	bucketSetup                                      []string
 }
 
 // needs are the calls each mode makes, as the tests record them.

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
+	"github.com/lockwarden/lockwarden/audit"
 	"github.com/lockwarden/lockwarden/config"
 	"github.com/lockwarden/lockwarden/doctor"
 	"github.com/lockwarden/lockwarden/internal/testenv"
@@ -145,7 +146,23 @@ func TestIAMPolicyCoversEachModeExactly(t *testing.T) {
 		}},
 		{"repair", func(t *testing.T) { sc.run(t, []int{0}, "digest", "repair", sc.path, "--yes") }},
 		{"release", func(t *testing.T) { sc.run(t, []int{0}, "unlock", sc.lockID, "--yes") }},
-		{"restore", func(t *testing.T) { sc.run(t, []int{0}, "restore", sc.path) }},
+		{"restore", func(t *testing.T) {
+			sc.run(t, []int{0}, "restore", sc.path) // the release
+			var recs []audit.Record
+			if err := json.Unmarshal([]byte(sc.run(t, []int{0}, "audit", "-o", "json")), &recs); err != nil {
+				t.Fatal(err)
+			}
+			repairs := 0
+			for _, r := range recs { // audit reads the local file: no AWS call
+				if r.Action == audit.ActionDigestRepair && r.Phase == audit.PhaseOutcome {
+					sc.run(t, []int{0}, "restore", r.RecordID) // and the repair
+					repairs++
+				}
+			}
+			if repairs != 1 {
+				t.Fatalf("%d repairs to restore", repairs)
+			}
+		}},
 		{"reap", func(t *testing.T) {
 			sc.oldLockFile(t)
 			sc.reset()

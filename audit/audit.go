@@ -35,6 +35,9 @@ const (
 	ActionForceUnlock  = "force-unlock"
 	ActionRestore      = "restore"
 	ActionDigestRepair = "digest-repair"
+	// ActionPruneVersions removes old versions and delete markers of
+	// lock files (lockfiles prune-versions); it is not restorable.
+	ActionPruneVersions = "prune-versions"
 )
 
 // Outcomes of an action.
@@ -42,6 +45,7 @@ const (
 	OutcomeReleased = "released"
 	OutcomeRestored = "restored"
 	OutcomeRepaired = "repaired"
+	OutcomePruned   = "pruned"
 	OutcomeChanged  = "refused: changed since observed"
 	OutcomeGone     = "refused: already gone"
 	OutcomeHeld     = "refused: held again"
@@ -88,6 +92,9 @@ type Record struct {
 	File         *model.LockFile `json:"file,omitempty"`
 	// FileDelete says how the lock file's delete was guarded.
 	FileDelete string `json:"file_delete,omitempty"`
+	// Versions are, for a prune, the lock-file versions it removes
+	// (intent) or removed (outcome), each as KEY@VERSION_ID.
+	Versions []string `json:"versions,omitempty"`
 	// Digest is, for a digest repair, the value written.
 	Digest string `json:"digest,omitempty"`
 	// Reason says why the write was allowed: age, threshold, overrides.

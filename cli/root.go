@@ -161,7 +161,7 @@ on the embedded sandbox with 'lockwarden demo'.`,
 	root.Flags().String("poll-interval", "", "how often the UI re-reads the table (default 5s)")
 	root.Flags().String("s3-poll-interval", "", "how often the UI re-lists the buckets' lock files (default 60s; each poll costs LIST requests)")
 
-	root.AddCommand(newListCmd(env), newUnlockCmd(env), newRestoreCmd(env), newAuditCmd(env), newDigestCmd(env), newSandboxCmd(env), newDemoCmd(env), newExporterCmd(env), newReapCmd(env), newStatusCmd(env), newDoctorCmd(env), newIAMPolicyCmd(env), newConfigCmd(env), newVersionCmd(env))
+	root.AddCommand(newListCmd(env), newUnlockCmd(env), newRestoreCmd(env), newAuditCmd(env), newDigestCmd(env), newSandboxCmd(env), newDemoCmd(env), newExporterCmd(env), newReapCmd(env), newStatusCmd(env), newDoctorCmd(env), newIAMPolicyCmd(env), newLockfilesCmd(env), newConfigCmd(env), newVersionCmd(env))
 	registerCompletions(root)
 	strictBoolCommands(root)
 	return root

@@ -120,7 +120,7 @@ func lockVersions(bucket string, f lwaws.BucketFacts) model.Finding {
 	return model.Finding{Check: "lock file versions", Severity: model.Warning,
 		Why: fmt.Sprintf("%s%d old .tflock versions and %s%d .tflock delete markers (every lock and unlock leaves one of each): ≈ $%.4f/month, and every LIST of the bucket wades through them",
 			least, f.StaleLockVersions, least, f.LockDeleteMarkers, dollars),
-		Fix: rule + " — no rule can select keys by suffix: this one also expires non-current state versions after " +
+		Fix: "lockwarden lockfiles prune-versions --apply removes exactly these (audited); to keep them away: " + rule + " — no rule can select keys by suffix: this one also expires non-current state versions after " +
 			fmt.Sprint(lockVersionsDays) + " days, keeping the newest 10 (OpenTofu ≥ 1.11 can tag lock files with lock_tags: a tag filter then removes only theirs)"}
 }
 

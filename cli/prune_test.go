@@ -103,7 +103,9 @@ func TestPruneLockFileVersions(t *testing.T) {
 			}
 		}
 	}
-	if len(removed) != 402 || len(after) != 201 || !slices.ContainsFunc(after, func(v string) bool { return strings.HasPrefix(v, "web/terraform.tfstate.tflock@") && strings.HasSuffix(v, "*") }) {
+	if len(removed) != 402 || len(after) != 201 || !slices.ContainsFunc(after, func(v string) bool {
+		return strings.HasPrefix(v, "web/terraform.tfstate.tflock@") && strings.HasSuffix(v, "*")
+	}) {
 		t.Errorf("%d removed, %d left: %q", len(removed), len(after), after)
 	}
 	var recs []audit.Record

@@ -20,6 +20,9 @@ TERRAFORM         := $(TF_CACHE)/terraform
 MINIO_VERSION     := v0.0.0-20260212201848-7aac2a2c5b7c
 MINIO_CACHE       := $(HOME)/.cache/lockwarden/minio-20260212201848
 MINIO             := $(MINIO_CACHE)/minio
+VERSITYGW_VERSION := v1.8.0
+VERSITYGW_CACHE   := $(HOME)/.cache/lockwarden/versitygw-1.8.0
+VERSITYGW         := $(VERSITYGW_CACHE)/versitygw
 DYNALITE          := tools/dynalite/node_modules/dynalite/cli.js
 GO_TEST_FLAGS     ?= -race -count=1 -timeout 15m
 # Release tools: from PATH, else where `go install` puts them.
@@ -30,6 +33,7 @@ ACTIONLINT        ?= $(or $(shell command -v actionlint 2>/dev/null),$(GOBIN_DIR
 export LOCKWARDEN_TERRAFORM := $(TERRAFORM)
 export LOCKWARDEN_DYNALITE  := $(CURDIR)/$(DYNALITE)
 export LOCKWARDEN_MINIO     := $(MINIO)
+export LOCKWARDEN_VERSITYGW := $(VERSITYGW)
 
 .PHONY: all build test deps check bench race fuzz demo clean man release-snapshot lint-ci
 
@@ -38,7 +42,7 @@ all: build
 build:
 	go build -o lockwarden .
 
-deps: $(DYNALITE) $(TERRAFORM) $(MINIO)
+deps: $(DYNALITE) $(TERRAFORM) $(MINIO) $(VERSITYGW)
 
 # dynalite exactly as pinned by the lock file. The Go tests start it on a
 # free port and stop it when they finish.
@@ -57,6 +61,14 @@ $(TERRAFORM):
 $(MINIO):
 	@echo "installing MinIO $(MINIO_VERSION) into $(MINIO_CACHE) (once, 3 to 5 minutes)"
 	cd / && GOBIN=$(MINIO_CACHE) go install github.com/minio/minio@$(MINIO_VERSION)
+
+# versitygw, the S3 server here that honours If-Match on DeleteObject (as
+# AWS S3 does; gofakes3 and MinIO ignore it), built once (about 2
+# minutes), then cached. The tests start it on a free port over a
+# temporary directory (its POSIX backend) and stop it after.
+$(VERSITYGW):
+	@echo "installing versitygw $(VERSITYGW_VERSION) into $(VERSITYGW_CACHE) (once, about 2 minutes)"
+	cd / && GOBIN=$(VERSITYGW_CACHE) go install github.com/versity/versitygw/cmd/versitygw@$(VERSITYGW_VERSION)
 
 check:
 	@unformatted=$$(gofmt -l .); \

@@ -149,10 +149,12 @@ type S3Server string
 const (
 	Gofakes3 S3Server = "gofakes3"
 	MinIO    S3Server = "minio"
+	// Versity is versitygw: it honours If-Match on DeleteObject.
+	Versity S3Server = "versitygw"
 )
 
 // S3Servers are the S3 implementations every lock-file test runs on.
-var S3Servers = []S3Server{Gofakes3, MinIO}
+var S3Servers = []S3Server{Gofakes3, MinIO, Versity}
 
 // On returns the sandbox with its S3 side on server: the sandbox itself for
 // gofakes3; for MinIO a copy whose S3 and S3URL are a MinIO started for the
@@ -164,10 +166,15 @@ func On(t *testing.T, server S3Server, sb *sandbox.Sandbox) *sandbox.Sandbox {
 	if server == Gofakes3 {
 		return sb
 	}
-	m := StartMinio(t)
+	m, user, password := (*Minio)(nil), MinioUser, MinioPassword
+	if server == Versity {
+		m, user, password = StartVersity(t), VersityUser, VersityPassword
+	} else {
+		m = StartMinio(t)
+	}
 	m.CreateBucket(t, sandbox.Bucket)
-	t.Setenv("AWS_ACCESS_KEY_ID", MinioUser)
-	t.Setenv("AWS_SECRET_ACCESS_KEY", MinioPassword)
+	t.Setenv("AWS_ACCESS_KEY_ID", user)
+	t.Setenv("AWS_SECRET_ACCESS_KEY", password)
 	moved := *sb
 	moved.S3, moved.S3URL = m.Client, m.URL
 	return &moved

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -124,7 +125,12 @@ func diagnose(ctx context.Context, s config.Settings, probeWrites bool) []model.
 		out = append(out, doctor.Bucket(bp.Bucket, facts)...)
 		bucketPerms = append(bucketPerms, lwaws.ProbeBucket(ctx, lwaws.NewS3(d.cfg, s.S3Endpoint), bp.Bucket)...)
 		if probeWrites {
-			out = append(out, doctor.StoreConditions(bp.Bucket, lwaws.ProbeBucketWrites(ctx, lwaws.NewS3(d.cfg, s.S3Endpoint), bp.Bucket))...)
+			c := lwaws.ProbeBucketWrites(ctx, lwaws.NewS3(d.cfg, s.S3Endpoint), bp.Bucket)
+			if c.IfMatchErr == nil {
+				// Kept for unlock and the UI to say, on a store that ignores it.
+				keepStoreCheck(s.S3Endpoint, bp.Bucket, c.IfMatch, time.Now())
+			}
+			out = append(out, doctor.StoreConditions(bp.Bucket, c)...)
 		}
 		if !clocked {
 			out = append(out, doctor.Clock("S3", facts.ServerTime, facts.LocalTime))

@@ -161,6 +161,16 @@ func TestDoctorProbeWrites(t *testing.T) {
 			if after := scanAll(t, sb); after != before {
 				t.Errorf("left in the table:\n%s", after)
 			}
+			// What doctor found is said when a lock file there is released.
+			li := sandbox.NewInfo("tfstate/app/terraform.tfstate", "OperationTypeApply", "ci@runner-7", "1.11.4", fixtureNow.Add(-3*time.Hour))
+			if err := sandbox.LockFile(ctx, sb.S3, li); err != nil {
+				t.Fatal(err)
+			}
+			out, _, code = runAt(t, "", false, "unlock", li.Path, "--id", li.ID, "--yes", "--bucket", sandbox.Bucket, "--s3-endpoint-url", sb.S3URL, "--region", sandbox.Region)
+			noted := strings.Contains(out, "NOTE: doctor found on 2026-") && strings.Contains(out, "that bucket tfstate ignores If-Match on DeleteObject")
+			if code != 0 || noted != (server != testenv.Versity) {
+				t.Errorf("unlock: exit %d, noted %v:\n%s", code, noted, out)
+			}
 		})
 	}
 }

@@ -155,6 +155,11 @@ func runUnlock(cmd *cobra.Command, env *Env, arg string, o unlockOptions) error 
 		return &exitError{code: ExitRefused, err: err}
 	}
 	describeForRelease(env.Stdout, observed, now, s.StaleAfter, stateEvidence(ctx, d.states(), observed, now, s.StaleAfter))
+	if observed.File != nil {
+		if note := lockFileNotes(s.S3Endpoint, s.Buckets)[observed.File.Bucket]; note != "" {
+			fmt.Fprintf(env.Stdout, "\nNOTE: %s.\n", sanitize.Text(note))
+		}
+	}
 	if !o.yes {
 		if err := confirm(env, observed); err != nil {
 			return err

@@ -45,6 +45,10 @@ type Config struct {
 	// Releaser is the guarded write path; nil, or ReadOnly, means the UI
 	// offers no write at all.
 	Releaser Releaser
+	// LockFileNotes are, by bucket, what the unlock dialog says of
+	// releasing a lock file there (a store doctor found ignoring
+	// If-Match).
+	LockFileNotes map[string]string
 	// Team reads the team's shared audit log (audit:); nil when there is
 	// none. h then shows the team's writes of the last day, and a lock's
 	// detail when its state was last force-released, by whom and why.

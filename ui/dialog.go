@@ -274,6 +274,11 @@ func (m Model) dialogView(w int) []string {
 		default:
 			add("If that run is still going, releasing its lock lets a second run write the same state. The item is deleted only if it is still exactly the lock shown here; the removal is audited and can be undone with u.")
 		}
+		if e.File != nil && !d.second {
+			if note := m.cfgOf(&e).LockFileNotes[e.File.Bucket]; note != "" {
+				add(s.Warn.Render("⚠ " + sanitize.Text(note) + "."))
+			}
+		}
 	}
 	if !d.second {
 		add("")

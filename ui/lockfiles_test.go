@@ -152,3 +152,19 @@ func TestAWriteReadsTheBucketsAgain(t *testing.T) {
 		t.Errorf("bucket listings %d → %d after a release; want one more", listed, src.listings)
 	}
 }
+
+// Where doctor found the store ignoring If-Match, the unlock dialog of a
+// lock file there says so; a lock-table item's dialog does not.
+func TestTheDialogSaysWhatDoctorFoundOfTheStore(t *testing.T) {
+	note := "doctor found on 2026-12-02 that bucket tfstate ignores If-Match on DeleteObject: a lock file re-taken between the re-read and the delete would be deleted"
+	entries := []model.Entry{fileEntry("tfstate/app/terraform.tfstate", "8d1f6c0e-5a1b-2f3c-9d8e-7f6a5b4c3d2e", "ci@runner-7", t0.Add(-3*time.Hour))}
+	m := newModel(160, 40, entries, lockFilesOnly, writable(&fakeReleaser{}), func(c *Config) { c.LockFileNotes = map[string]string{"tfstate": note} })
+	// The dialog wraps it inside its box: read it as words.
+	if out := strings.Join(strings.Fields(strings.ReplaceAll(plain(press(m, "x")), "│", "")), " "); !strings.Contains(out, "⚠ "+note) {
+		t.Errorf("the dialog:\n%s", out)
+	}
+	m = newModel(160, 40, seed(), writable(&fakeReleaser{}), func(c *Config) { c.LockFileNotes = map[string]string{"tfstate": note} })
+	if out := flat(plain(press(m, "x"))); strings.Contains(out, "ignores If-Match") {
+		t.Errorf("a lock-table item's dialog:\n%s", out)
+	}
+}

@@ -3,6 +3,7 @@ package aws
 import (
 	"context"
 	"errors"
+	"path"
 	"strings"
 
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
@@ -56,14 +57,23 @@ func ProbeTable(ctx context.Context, c *dynamodb.Client, table string) []Permiss
 	}
 }
 
-// ProbeBucket finds whether this identity may list bucket and read its
-// objects (a key that does not exist: S3 answers 404 to one allowed to
-// list, 403 to one that is not allowed to read).
-func ProbeBucket(ctx context.Context, c *s3.Client, bucket string) []Permission {
+// ProbeBucket finds whether this identity may list bucket under prefix
+// and read its objects there (a key that does not exist: S3 answers 404
+// to one allowed to read and list, 403 to one not allowed to read — and
+// to one not allowed to list, so then it cannot tell).
+func ProbeBucket(ctx context.Context, c *s3.Client, bucket, prefix string) []Permission {
 	b := sdkaws.String(bucket)
-	_, listErr := c.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: b, MaxKeys: sdkaws.Int32(1)})
-	_, getErr := c.GetObject(ctx, &s3.GetObjectInput{Bucket: b, Key: sdkaws.String("." + ProbeKey)})
-	return []Permission{permission("s3:ListBucket", listErr, false), objectPermission("s3:GetObject", getErr)}
+	in := &s3.ListObjectsV2Input{Bucket: b, MaxKeys: sdkaws.Int32(1)}
+	if prefix != "" {
+		in.Prefix = sdkaws.String(prefix + "/")
+	}
+	_, listErr := c.ListObjectsV2(ctx, in)
+	_, getErr := c.GetObject(ctx, &s3.GetObjectInput{Bucket: b, Key: sdkaws.String(path.Join(prefix, "."+ProbeKey))})
+	list, get := permission("s3:ListBucket", listErr, false), objectPermission("s3:GetObject", getErr)
+	if !list.Allowed && get.Known && !get.Allowed {
+		get = Permission{Action: "s3:GetObject", Why: "not known: S3 answers 403 for an absent key to one who may not list the bucket"}
+	}
+	return []Permission{list, get}
 }
 
 // permission reads a probe's answer: no error, or for a conditioned

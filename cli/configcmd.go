@@ -49,6 +49,9 @@ copied: name a profile.`,
 			if err != nil {
 				return err
 			}
+			if w := s.Workdir; w != nil && w.AssumeRole.ARN != "" {
+				return usagef("the backend assumes role %s, which a context cannot say: nothing added; make an AWS profile that assumes it (role_arn, source_profile) and run config add --profile NAME", w.AssumeRole.ARN)
+			}
 			nc, defName := newContextOf(env, s)
 			if name == "" {
 				name = defName
@@ -70,6 +73,9 @@ func newContextOf(env *Env, s config.Settings) (config.NewContext, string) {
 		}
 		if w.AccessKey != "" {
 			stderrWarn(env)("the backend's access_key and secret_key are not copied into the config: give the context a profile (--profile) if the default AWS chain does not reach it")
+		}
+		if len(w.SharedConfigFiles)+len(w.SharedCredentialsFiles) > 0 {
+			stderrWarn(env)("the backend's shared_config_files and shared_credentials_files are not copied into the config: set AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE, or give the context a profile in the default files")
 		}
 		return nc, config.ContextName(w.Bucket, w.Key)
 	}

@@ -43,8 +43,9 @@ this identity has is found by calls that change nothing: DynamoDB writes
 conditioned on what cannot hold, reads of keys nobody uses.
 
 --probe-writes also asks each store whether the conditions locking rests on
-hold, with real writes under keys of doctor's own (.lockwarden-doctor-… in
-the bucket, lockwarden-doctor/probe-… in the table), always removed: a
+hold, with real writes under keys of doctor's own (.lockwarden-doctor/probe-…
+in the bucket, lockwarden-doctor/probe-… in the table), always removed (not
+on a bucket with Object Lock, where they could not be): a
 second PutObject with If-None-Match: * must be refused (else use_lockfile
 does not lock), a DeleteObject with a wrong If-Match must be refused (else
 lockwarden's release of a lock file is not atomic), and DynamoDB must refuse
@@ -123,8 +124,12 @@ func diagnose(ctx context.Context, s config.Settings, probeWrites bool) []model.
 			continue
 		}
 		out = append(out, doctor.Bucket(bp.Bucket, facts)...)
-		bucketPerms = append(bucketPerms, lwaws.ProbeBucket(ctx, lwaws.NewS3(d.cfg, s.S3Endpoint), bp.Bucket)...)
-		if probeWrites {
+		bucketPerms = append(bucketPerms, lwaws.ProbeBucket(ctx, lwaws.NewS3(d.cfg, s.S3Endpoint), bp.Bucket, bp.Prefix)...)
+		switch {
+		case probeWrites && facts.ObjectLock:
+			out = append(out, model.Finding{Check: "If-Match", Severity: model.Warning,
+				Why: "bucket " + bp.Bucket + " has Object Lock: its conditions were not probed, as the probe's writes could not be removed"})
+		case probeWrites:
 			c := lwaws.ProbeBucketWrites(ctx, lwaws.NewS3(d.cfg, s.S3Endpoint), bp.Bucket)
 			if c.IfMatchErr == nil {
 				// Kept for unlock and the UI to say, on a store that ignores it.

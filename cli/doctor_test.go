@@ -12,7 +12,6 @@ import (
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/lockwarden/lockwarden/internal/faultproxy"
 	"github.com/lockwarden/lockwarden/internal/testenv"
@@ -26,22 +25,11 @@ import (
 func TestDoctorOnAVersionedBucket(t *testing.T) {
 	sb := testenv.On(t, testenv.MinIO, emptySandbox(t, fixtureNow))
 	useConfig(t, "")
-	ctx := context.Background()
-	if _, err := sb.S3.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: sdkaws.String(sandbox.Bucket),
-		VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatusEnabled}}); err != nil {
-		t.Fatal(err)
-	}
-	put := func(key, body string) {
-		if _, err := sb.S3.PutObject(ctx, &s3.PutObjectInput{Bucket: sdkaws.String(sandbox.Bucket), Key: sdkaws.String(key), Body: strings.NewReader(body)}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	put, del := versionedBucket(t, sb)
 	for i := range 5 { // five applies: lock, state write, unlock
 		put("app/terraform.tfstate.tflock", `{"ID":"x"}`)
-		put("app/terraform.tfstate", `{"serial":`+string(rune('1'+i))+`}`)
-		if _, err := sb.S3.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: sdkaws.String(sandbox.Bucket), Key: sdkaws.String("app/terraform.tfstate.tflock")}); err != nil {
-			t.Fatal(err)
-		}
+		put("app/terraform.tfstate", fmt.Sprintf(`{"serial":%d}`, i))
+		del("app/terraform.tfstate.tflock")
 	}
 	rec := testenv.NewRecorder(t, sb.S3URL)
 	flags := []string{"--table", sandbox.Table, "--endpoint-url", sb.DynamoURL, "--bucket", sandbox.Bucket, "--s3-endpoint-url", rec.URL}
@@ -131,10 +119,7 @@ func TestDoctorProbeWrites(t *testing.T) {
 			useConfig(t, "")
 			ctx := context.Background()
 			if server == testenv.MinIO {
-				if _, err := sb.S3.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: sdkaws.String(sandbox.Bucket),
-					VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatusEnabled}}); err != nil {
-					t.Fatal(err)
-				}
+				versionedBucket(t, sb)
 			}
 			before := scanAll(t, sb)
 			out, _, code := runAt(t, "", false, "doctor", "--probe-writes", "--table", sandbox.Table, "--endpoint-url", sb.DynamoURL, "--bucket", sandbox.Bucket, "--s3-endpoint-url", sb.S3URL)

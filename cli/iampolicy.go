@@ -26,6 +26,7 @@ context's lock table, buckets (and their prefixes) and shared audit log:
   reap      reap --apply
   exporter  the Prometheus exporter
   doctor    doctor (its write probes only on lockwarden-doctor/ keys)
+  prune     lockfiles prune-versions
   audit     the shared audit log alone: put and read records, never delete
 
 Every action granted is one the mode calls, and every call the mode makes
@@ -64,6 +65,6 @@ account comes from STS when it answers; otherwise the ARNs say * for it.`,
 			return enc.Encode(pol)
 		},
 	}
-	cmd.Flags().StringVar(&mode, "for", "", "the mode: read, release, restore, repair, reap, exporter, doctor or audit")
+	cmd.Flags().StringVar(&mode, "for", "", "the mode: read, release, restore, repair, reap, exporter, doctor, prune or audit")
 	return cmd
 }

@@ -170,6 +170,13 @@ func TestIAMPolicyCoversEachModeExactly(t *testing.T) {
 				t.Fatalf("reap released nothing:\n%s", out)
 			}
 		}},
+		{"prune", func(t *testing.T) {
+			// The bucket is versioned since doctor's turn: the lock files'
+			// releases and restores left old versions.
+			if out := sc.run(t, []int{0}, "lockfiles", "prune-versions", "--apply"); !strings.Contains(out, "removed") {
+				t.Fatalf("prune removed nothing:\n%s", out)
+			}
+		}},
 		{"audit", func(t *testing.T) {
 			// This machine's records into the team's log, and read back.
 			if _, err := sc.sb.S3.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: sdkaws.String("team-audit")}); err != nil {

@@ -43,9 +43,13 @@ it is audited as one record listing every version ID, written before the
 first delete. At most --max-per-run versions go in one run (a key whole or
 not at all).
 
+Only a bucket with versioning Enabled is pruned: on a Suspended one a lock
+taken now replaces the "null" version a prune could be deleting.
+
 Exit codes: 0 done (or nothing to do); 1 error, or a version not removed
-(the rest of its key is then left); 2 usage; 3 read-only; 6 not done: the
-audit record could not be written.`,
+(the rest of its key is then left); 2 usage; 3 refused (read-only, or
+versioning not Enabled); 5 removed, but the audit outcome could not be
+written; 6 not done: the audit record could not be written.`,
 		Example: `  lockwarden lockfiles prune-versions --context prod            # what would go, and what it saves
   lockwarden lockfiles prune-versions --context prod --apply`,
 		Args: cobra.NoArgs,
@@ -86,6 +90,15 @@ func runPrune(cmd *cobra.Command, env *Env, s config.Settings, apply bool, maxPe
 	}
 	failed := false
 	for _, bp := range s.BucketPrefixes() {
+		status, err := lwaws.BucketVersioning(ctx, lwaws.NewS3(d.cfg, s.S3Endpoint), bp.Bucket)
+		if err != nil {
+			return err
+		}
+		if status != "Enabled" {
+			// Suspended: a lock taken now replaces the "null" version a
+			// prune could be deleting. Never versioned: nothing to prune.
+			return refused("nothing pruned: bucket %s's versioning is %s, not Enabled: prune-versions works on a versioned bucket only", bp.Bucket, model.OrNone(status))
+		}
 		versions, stopped, err := lwaws.LockFileVersions(ctx, lwaws.NewS3(d.cfg, s.S3Endpoint), bp.Bucket, bp.Prefix, maxPruneListed)
 		if err != nil {
 			return err

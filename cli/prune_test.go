@@ -53,20 +53,7 @@ func TestPruneLockFileVersions(t *testing.T) {
 	sb := testenv.On(t, testenv.MinIO, emptySandbox(t, fixtureNow))
 	useConfig(t, "")
 	ctx := context.Background()
-	if _, err := sb.S3.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: sdkaws.String(sandbox.Bucket),
-		VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatusEnabled}}); err != nil {
-		t.Fatal(err)
-	}
-	put := func(key, body string) {
-		if _, err := sb.S3.PutObject(ctx, &s3.PutObjectInput{Bucket: sdkaws.String(sandbox.Bucket), Key: sdkaws.String(key), Body: strings.NewReader(body)}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	del := func(key string) {
-		if _, err := sb.S3.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: sdkaws.String(sandbox.Bucket), Key: sdkaws.String(key)}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	put, del := versionedBucket(t, sb)
 	for i := range 200 {
 		put("app/terraform.tfstate.tflock", fmt.Sprintf(`{"ID":"%d"}`, i))
 		put("app/terraform.tfstate", fmt.Sprintf(`{"serial":%d}`, i))
@@ -117,4 +104,34 @@ func TestPruneLockFileVersions(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "bucket tfstate: nothing to prune.") {
 		t.Errorf("again: exit %d\n%s", code, out)
 	}
+	// Suspended, a lock taken now would replace a "null" version: refused.
+	if _, err := sb.S3.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: sdkaws.String(sandbox.Bucket),
+		VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatusSuspended}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, errOut, code := runAt(t, "", false, append([]string{"lockfiles", "prune-versions", "--apply"}, flags...)...); code != ExitRefused || !strings.Contains(errOut, "versioning is Suspended, not Enabled") {
+		t.Errorf("suspended: exit %d %q", code, errOut)
+	}
+}
+
+// versionedBucket turns versioning on in the sandbox's bucket and returns
+// how to put and delete its objects, as clients do.
+func versionedBucket(t *testing.T, sb *sandbox.Sandbox) (put func(key, body string), del func(key string)) {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := sb.S3.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: sdkaws.String(sandbox.Bucket),
+		VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatusEnabled}}); err != nil {
+		t.Fatal(err)
+	}
+	put = func(key, body string) {
+		if _, err := sb.S3.PutObject(ctx, &s3.PutObjectInput{Bucket: sdkaws.String(sandbox.Bucket), Key: sdkaws.String(key), Body: strings.NewReader(body)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	del = func(key string) {
+		if _, err := sb.S3.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: sdkaws.String(sandbox.Bucket), Key: sdkaws.String(key)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return put, del
 }

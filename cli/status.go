@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -79,6 +78,7 @@ func runStatus(cmd *cobra.Command, env *Env, args []string, output string, wait 
 	reader := &guard.Service{Writer: d.writer(), Files: d.files()}
 	deadline := env.Now().Add(wait)
 	start := env.Now()
+	announced := false
 	for {
 		e, held, err := readState(ctx, reader, state, s)
 		if err != nil {
@@ -90,14 +90,21 @@ func runStatus(cmd *cobra.Command, env *Env, args []string, output string, wait 
 			}
 			return printStatus(env, s, state, e, held, output)
 		}
-		if env.IsTerminal(env.Stderr) {
+		switch {
+		case env.IsTerminal(env.Stderr):
 			fmt.Fprintf(env.Stderr, "\r\033[Kwaiting for %s: held by %s (%s) for %s · %s of %s",
 				sanitize.Text(state), sanitize.Text(e.Info.Who), sanitize.Text(model.OperationWord(e.Info.Operation)),
-				e.AgeAt(env.Now()), model.FormatDuration(env.Now().Sub(start).Round(time.Second)), model.FormatDuration(wait))
+				e.AgeAt(env.Now()), model.FormatDuration(env.Now().Sub(start).Round(time.Second)), waitWords(wait))
+		case !announced:
+			// A log, not a terminal: one line, so that a CI job is not
+			// silent while it waits.
+			fmt.Fprintf(env.Stderr, "lockwarden: waiting up to %s for %s: held by %s (%s)\n", waitWords(wait),
+				sanitize.Text(state), sanitize.Text(e.Info.Who), sanitize.Text(model.OperationWord(e.Info.Operation)))
 		}
+		announced = true
 		select {
 		case <-ctx.Done():
-			return ctx.Err()
+			return &exitError{code: ExitLocked, err: fmt.Errorf("stopped while waiting: %s was still locked", state)}
 		case <-time.After(min(s.PollInterval, deadline.Sub(env.Now()))):
 		}
 	}
@@ -113,6 +120,9 @@ func statusState(args []string, s config.Settings) (string, error) {
 		return args[0], nil
 	case s.Workdir != nil:
 		return "s3://" + s.Workdir.State(), nil // exactly this state
+	}
+	if s.WorkdirNote != "" {
+		return "", usagef("%s: name the state, or pass --context to choose", s.WorkdirNote)
 	}
 	return "", usagef("name a state (bucket/key, s3://bucket/key), or run in the Terraform working directory whose state it is")
 }
@@ -154,7 +164,7 @@ func printStatus(env *Env, s config.Settings, state string, e model.Entry, held 
 	} else if !held {
 		fmt.Fprintf(env.Stdout, "%s is not locked (%s).\n", sanitize.Text(state), sanitize.Text(s.Watched()))
 	} else {
-		if s.Workdir != nil {
+		if s.Workdir != nil && e.LockID == s.Workdir.State() {
 			fmt.Fprintf(env.Stdout, "%s (%s)\n", sanitize.Text(s.Workdir.Describe()), sanitize.Text(s.Workdir.Dir))
 		}
 		fmt.Fprintf(env.Stdout, "%s is LOCKED\n", sanitize.Text(e.LockID))
@@ -170,7 +180,7 @@ func printStatus(env *Env, s config.Settings, state string, e model.Entry, held 
 // nextStep is the command to run next: release a stale lock, or wait for
 // a fresh one.
 func nextStep(e model.Entry, s config.Settings, now time.Time) string {
-	here := s.Workdir != nil && strings.EqualFold(e.LockID, s.Workdir.State())
+	here := s.Workdir != nil && e.LockID == s.Workdir.State() // keys are case-sensitive
 	if e.Kind == model.KindLock && !e.StaleAt(now, s.StaleAfter) {
 		wait := "lockwarden status --wait 10m" + s.CopyArgs()
 		if here {
@@ -186,4 +196,12 @@ func nextStep(e model.Entry, s config.Settings, now time.Time) string {
 		id = e.LockID
 	}
 	return sanitize.Text("lockwarden unlock " + config.ShellWord(e.LockID) + " --id " + config.ShellWord(id) + s.CopyArgs())
+}
+
+// waitWords says a --wait: 10m, 90s, or 300ms under a second.
+func waitWords(d time.Duration) string {
+	if d < time.Second {
+		return d.String()
+	}
+	return model.FormatDuration(d)
 }

@@ -110,9 +110,14 @@ func TestStatusWaits(t *testing.T) {
 	}
 	var out string
 	var code int
-	env := Env{Stdin: strings.NewReader(""), Stdout: &strings.Builder{}, Stderr: &strings.Builder{}, Now: time.Now}
+	logLines := &strings.Builder{}
+	env := Env{Stdin: strings.NewReader(""), Stdout: &strings.Builder{}, Stderr: logLines, Now: time.Now}
 	if code = Main([]string{"status", "--wait", "300ms"}, env); code != ExitLocked {
 		t.Errorf("held to the deadline: exit %d", code)
+	}
+	// Not on a terminal (a CI log): one line says it waits, not silence.
+	if got := logLines.String(); strings.Count(got, "\n") != 1 || !strings.Contains(got, "lockwarden: waiting up to 300ms for s3://"+state+": held by ci@runner-7 (apply)") {
+		t.Errorf("the log: %q", got)
 	}
 	// Waiting: the progress line shows it held; then it is released.
 	done := make(chan struct{})

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/lockwarden/lockwarden/audit"
+	"github.com/lockwarden/lockwarden/config"
 )
 
 // This file keeps what doctor --probe-writes found of each store: a
@@ -50,13 +51,14 @@ func keepStoreCheck(endpoint, bucket string, ifMatch bool, at time.Time) {
 	_ = writeFileAtomic(storeNotesPath(), raw)
 }
 
-// lockFileNotes are, by bucket, what to tell of releasing a lock file
-// there: a bucket doctor found ignoring If-Match.
-func lockFileNotes(endpoint string, buckets []string) map[string]string {
+// lockFileNotes are, by bucket name, what to tell of releasing a lock
+// file in one of s's watched buckets: one doctor found ignoring If-Match.
+func lockFileNotes(s config.Settings) map[string]string {
 	checks := readStoreChecks()
 	out := map[string]string{}
-	for _, b := range buckets {
-		if c, ok := checks[storeKey(endpoint, b)]; ok && !c.IfMatch {
+	for _, bp := range s.BucketPrefixes() {
+		b := bp.Bucket
+		if c, ok := checks[storeKey(s.S3Endpoint, b)]; ok && !c.IfMatch {
 			out[b] = fmt.Sprintf("doctor found on %s that bucket %s ignores If-Match on DeleteObject: a lock file re-taken between the re-read and the delete would be deleted", c.Checked.Format("2006-01-02"), b)
 		}
 	}

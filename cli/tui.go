@@ -190,7 +190,7 @@ func connect(ctx context.Context, env *Env, s config.Settings, logf func(string,
 	src := d.locks()
 	uc := uiConfig(s, profile, d.cfg.Region, env, logf)
 	uc.Prober = prober{w: d.writer(), c: d.states()}
-	uc.LockFileNotes = lockFileNotes(s.S3Endpoint, s.Buckets)
+	uc.LockFileNotes = lockFileNotes(s)
 	// The UI owns the terminal: damaged audit records go to its log.
 	warn := func(msg string) { logf("warning: %s", msg) }
 	if s.Audit != "" {

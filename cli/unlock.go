@@ -110,6 +110,8 @@ func runUnlock(cmd *cobra.Command, env *Env, arg string, o unlockOptions) error 
 	confirmsID := false
 	if arg == "" {
 		switch {
+		case s.Workdir == nil && s.WorkdirNote != "":
+			return usagef("%s: give the lock ID from Terraform's error, or the state with --id", s.WorkdirNote)
 		case s.Workdir == nil:
 			return usagef("unlock takes one lock: the lock ID from Terraform's error, or the state with --id — or run it in the Terraform working directory whose state is locked")
 		case o.holderID == "" && o.yes:
@@ -156,7 +158,7 @@ func runUnlock(cmd *cobra.Command, env *Env, arg string, o unlockOptions) error 
 	}
 	describeForRelease(env.Stdout, observed, now, s.StaleAfter, stateEvidence(ctx, d.states(), observed, now, s.StaleAfter))
 	if observed.File != nil {
-		if note := lockFileNotes(s.S3Endpoint, s.Buckets)[observed.File.Bucket]; note != "" {
+		if note := lockFileNotes(s)[observed.File.Bucket]; note != "" {
 			fmt.Fprintf(env.Stdout, "\nNOTE: %s.\n", sanitize.Text(note))
 		}
 	}

@@ -90,6 +90,15 @@ func loadSettings(flags *pflag.FlagSet, switchTo string, how role) (Settings, er
 		}
 		cc, s.Context = c, ctxName
 	}
+	if _, named := FlagOrEnv(flags, "context"); ctxName != "" && !named && how == roleStart {
+		// The file's default context won over the directory: say so
+		// where the directory would have been used.
+		if dir, err := os.Getwd(); err == nil {
+			if w, _ := FindWorkdir(dir, os.Getenv); w != nil {
+				s.WorkdirNote = "this is a Terraform working directory, but the config's default context " + ctxName + " is in use (context: in " + path + ")"
+			}
+		}
+	}
 	if ctxName == "" && how == roleStart {
 		// No context named: the Terraform working directory this runs
 		// in, if it is one, stands in for a context; flags still win.
@@ -101,6 +110,14 @@ func loadSettings(flags *pflag.FlagSet, switchTo string, how role) (Settings, er
 		}
 	}
 	r := resolver{flags: flags, cc: cc, g: fc.contextConfig}
+	if s.Workdir != nil {
+		// The directory says where and as whom, wholly: the file's own
+		// table, buckets, profile or endpoints would point half of it
+		// elsewhere (a global endpoint at an emulator would say "not
+		// locked" of a state locked in AWS).
+		r.g.Profile, r.g.Region, r.g.Table, r.g.Endpoint, r.g.S3Endpoint = "", "", "", "", ""
+		r.g.Buckets, r.g.WorkspaceKeyPrefix = nil, nil
+	}
 	s.Profile = r.pick("profile", cc.Profile, r.g.Profile)
 	s.Region = r.pick("region", cc.Region, r.g.Region)
 	s.Table = r.pick("table", cc.Table, r.g.Table)

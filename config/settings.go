@@ -77,6 +77,9 @@ type Settings struct {
 	// context, when no context is named and --no-workdir is not given;
 	// nil otherwise.
 	Workdir *Workdir
+	// WorkdirNote says, when the file's default context was used in a
+	// Terraform working directory, that the directory was not.
+	WorkdirNote string
 	// Reap is the reaper's policy from the config, defaults filled in;
 	// OlderThan is 0 when none is configured (it has no default).
 	Reap model.ReapPolicy
@@ -158,6 +161,12 @@ func (s Settings) CopyArgs() string {
 	if s.Context != "" {
 		// The context, and whatever flags overrode it on this run.
 		return sanitize.Text(out + " --context " + ShellWord(s.Context) + s.GivenArgs)
+	}
+	if s.Workdir != nil {
+		// Run in the same Terraform working directory, it reaches the
+		// same state with the backend's credentials and role; the flags
+		// that name a place would put the directory aside.
+		return sanitize.Text(out + s.GivenArgs)
 	}
 	out += s.GivenArgs
 	if s.Table != "" {

@@ -168,3 +168,25 @@ func TestTerragruntCacheDirectory(t *testing.T) {
 		t.Errorf("two caches: %v", err)
 	}
 }
+
+// The file's global place settings never mix into a working directory's:
+// a lock-file-only backend gets no table, a table-only one no bucket, a
+// backend without a profile not the file's.
+func TestAWorkingDirectoryIsNotMixedWithTheFile(t *testing.T) {
+	flags := flagsWith(t, "table: global-table\nprofile: other-account\nendpoint: http://localhost:8000\nbuckets: [global-bucket]\nstale_after: 2h\n", nil)
+	inDir(t, "workdir-1.5.7") // table only, no profile
+	s, err := Load(flags)
+	if err != nil || s.Workdir == nil || s.Table != "terraform-locks" || s.Profile != "" || s.Endpoint != "http://127.0.0.1:18000" || len(s.Buckets) != 0 || s.StaleAfter.String() != "2h0m0s" {
+		t.Errorf("%+v %v", s, err)
+	}
+}
+
+// The file's default context wins over the directory, and says so.
+func TestADefaultContextSaysItWonOverTheDirectory(t *testing.T) {
+	flags := flagsWith(t, "context: prod\ncontexts:\n  prod: {table: prod-locks}\n", nil)
+	inDir(t, "workdir-1.11.4")
+	s, err := Load(flags)
+	if err != nil || s.Workdir != nil || s.Context != "prod" || !strings.Contains(s.WorkdirNote, "the config's default context prod is in use") {
+		t.Errorf("%+v %v", s, err)
+	}
+}

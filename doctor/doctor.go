@@ -277,7 +277,8 @@ func Permissions(table []lwaws.Permission, buckets []lwaws.Permission, hasTable,
 	if len(unprobed) > 0 {
 		why += "; " + strings.Join(slices.Sorted(maps.Keys(unprobed)), " and ") + " not probed (a store that ignores conditions would make the probe a write)"
 	}
-	f := model.Finding{Check: "permissions", Severity: model.Fine, Why: why + " — found by calls that changed nothing"}
+	f := model.Finding{Check: "permissions", Severity: model.Fine,
+		Why: why + " — found by calls that changed nothing, on doctor's own keys (lockwarden-doctor/probe; a policy limited to some keys may answer otherwise for others)"}
 	if len(unknown) > 0 {
 		f.Severity = model.Warning
 		f.Why = "could not tell for " + strings.Join(unknown, ", ") + "; " + f.Why

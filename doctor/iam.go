@@ -11,7 +11,7 @@ import (
 // the tests), on the configured table, buckets, prefixes and audit log.
 
 // Modes are the modes iam-policy writes a policy for.
-var Modes = []string{"read", "release", "restore", "repair", "reap", "exporter", "doctor", "audit"}
+var Modes = []string{"read", "release", "restore", "repair", "reap", "exporter", "doctor", "prune", "audit"}
 
 // Places are what a context reaches: its table (region and account for
 // the ARN; "*" when the account is not known), its buckets with their
@@ -48,6 +48,8 @@ type need struct {
 	table, probes                                    []string
 	list, getLocks, getStates, deleteLocks, putLocks bool
 	bucketSetup                                      []string
+	// deleteVersions removes lock files' old versions (prune-versions).
+	deleteVersions bool
 }
 
 // needs are the calls each mode makes, as the tests record them.
@@ -63,6 +65,9 @@ var needs = map[string]need{
 	"doctor": {table: []string{"dynamodb:DescribeTable", "dynamodb:DescribeContinuousBackups", "dynamodb:Scan", "dynamodb:GetItem"},
 		probes: []string{"dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}, list: true, getLocks: true, getStates: true,
 		bucketSetup: []string{"s3:GetBucketVersioning", "s3:GetBucketObjectLockConfiguration", "s3:ListBucketVersions"}},
+	// lockfiles prune-versions: the bucket's versioning, its versions,
+	// and the lock files' old versions removed.
+	"prune": {bucketSetup: []string{"s3:GetBucketVersioning", "s3:ListBucketVersions"}, deleteVersions: true},
 }
 
 // IAMPolicy is the least policy mode needs on places.
@@ -92,7 +97,7 @@ func IAMPolicy(mode string, p Places) (Policy, error) {
 		}
 	}
 	pol.Statement = append(pol.Statement, bucketStatements(n, p.Buckets)...)
-	if p.AuditBucket != "" && (n.deleteLocks || n.putLocks || mode == "repair") {
+	if p.AuditBucket != "" && (n.deleteLocks || n.putLocks || n.deleteVersions || mode == "repair") {
 		pol.Statement = append(pol.Statement, auditStatements(p)...)
 	}
 	return pol, nil
@@ -130,6 +135,9 @@ func bucketStatements(n need, buckets []BucketPrefix) []Statement {
 		}
 		if n.putLocks {
 			write = append(write, "s3:PutObject")
+		}
+		if n.deleteVersions {
+			write = append(write, "s3:DeleteObjectVersion")
 		}
 		if len(write) > 0 {
 			out = append(out, Statement{Sid: sid("LockFiles"), Effect: "Allow", Action: write, Resource: []string{locks}})

@@ -1,5 +1,7 @@
 package model
 
+import "slices"
+
 // PruneVersion is a version, or delete marker, of a lock file.
 type PruneVersion struct {
 	Key, VersionID       string
@@ -9,11 +11,13 @@ type PruneVersion struct {
 
 // PrunePlan chooses, of a bucket's lock-file versions, those that may be
 // removed — never a current lock file (a lock held now), never anything
-// but a .tflock key's — in the order they must go: every old version of
-// a key first, then its delete marker, and that marker only when it is
-// the key's latest and nothing else of the key is kept (removing a marker
-// above a kept version would bring the lock back). At most max are
-// chosen; those left over are counted in Rest.
+// but a .tflock key's — in the order they must go: a key's old versions
+// first, then its delete markers, and a latest marker only when every
+// other version of the key goes before it (removing a marker above a kept
+// version would bring the lock back). A key whose listing does not show
+// exactly one latest entry is left whole: something is missing, or
+// changed. At most max are chosen, a key's old versions in chunks (its
+// markers with its last chunk); those left over are counted in rest.
 func PrunePlan(versions []PruneVersion, max int) (plan []PruneVersion, rest int) {
 	byKey := map[string][]PruneVersion{}
 	var keys []string
@@ -24,34 +28,73 @@ func PrunePlan(versions []PruneVersion, max int) (plan []PruneVersion, rest int)
 		byKey[v.Key] = append(byKey[v.Key], v)
 	}
 	for _, k := range keys {
-		var old, markers []PruneVersion
-		keepsData := false
-		for _, v := range byKey[k] {
-			switch {
-			case v.Latest && !v.DeleteMarker:
-				keepsData = true // the lock file held now: kept, and its markers above nothing
-			case v.DeleteMarker:
-				markers = append(markers, v)
-			default:
-				old = append(old, v)
-			}
+		step, ok := keyPlan(byKey[k])
+		if !ok {
+			continue
 		}
-		step := old
-		if !keepsData {
-			step = append(step, markers...)
-		} else {
-			// Markers below the current version are history too.
-			for _, m := range markers {
-				if !m.Latest {
-					step = append(step, m)
-				}
-			}
+		room := max - len(plan)
+		if len(step) <= room {
+			plan = append(plan, step...)
+			continue
 		}
-		if len(plan)+len(step) > max {
-			rest += len(step)
-			continue // a key is pruned whole or not at all this run
+		// Old versions in a chunk now; the markers wait for the last one.
+		old := 0
+		for old < len(step) && !step[old].DeleteMarker {
+			old++
 		}
-		plan = append(plan, step...)
+		take := min(room, old) // never a marker in a partial chunk
+		plan = append(plan, step[:take]...)
+		rest += len(step) - take
 	}
 	return plan, rest
+}
+
+// keyPlan is what may go of one key's versions, old versions first; ok
+// is false when the listing does not show exactly one latest entry.
+func keyPlan(versions []PruneVersion) (step []PruneVersion, ok bool) {
+	var old, markers []PruneVersion
+	latest, keepsData := 0, false
+	for _, v := range versions {
+		if v.Latest {
+			latest++
+		}
+		switch {
+		case v.Latest && !v.DeleteMarker:
+			keepsData = true // the lock file held now: kept
+		case v.DeleteMarker:
+			markers = append(markers, v)
+		default:
+			old = append(old, v)
+		}
+	}
+	if latest != 1 {
+		return nil, false
+	}
+	for _, v := range versions {
+		if v.Latest && v.VersionID == "null" {
+			// Versioning was suspended: the next lock taken replaces
+			// this very version, so it could be a lock held by then.
+			return nil, false
+		}
+	}
+	step = old
+	for _, m := range markers {
+		// Below the current version a marker is history; on top, it may
+		// go only last, with nothing beneath it kept.
+		if !m.Latest || !keepsData {
+			step = append(step, m)
+		}
+	}
+	// A latest marker goes after every other entry of the key.
+	slices.SortStableFunc(step, func(a, b PruneVersion) int {
+		return boolRank(a.Latest && a.DeleteMarker) - boolRank(b.Latest && b.DeleteMarker)
+	})
+	return step, true
+}
+
+func boolRank(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

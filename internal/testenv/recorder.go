@@ -102,6 +102,9 @@ func IAMAction(req *http.Request) string {
 	case http.MethodPut:
 		return "s3:PutObject"
 	case http.MethodDelete:
+		if q.Has("versionId") {
+			return "s3:DeleteObjectVersion"
+		}
 		return "s3:DeleteObject"
 	}
 	return "s3:GetObject"

@@ -44,7 +44,8 @@ func statusID(t *testing.T, w *workdir) string {
 // --wait returns 0 when the apply ends, and after an apply killed with
 // SIGKILL, unlock with no state releases exactly that lock and plan runs.
 // Terraform 1.11.4 with use_lockfile and a table, in workspace blue with
-// TF_DATA_DIR set; Terraform 1.5.7 with the table alone.
+// TF_DATA_DIR set; Terraform 1.11.4 with the lock file alone; Terraform
+// 1.5.7 with the table alone.
 func TestTerraformWorkingDirectory(t *testing.T) {
 	t.Run("1.11.4 lock file and table, workspace, TF_DATA_DIR", func(t *testing.T) {
 		tf, _ := terraformLockfile(t)
@@ -56,6 +57,13 @@ func TestTerraformWorkingDirectory(t *testing.T) {
 			t.Fatalf("TF_DATA_DIR not used by terraform: %v", err)
 		}
 		testWorkdirLock(t, w, sandbox.Bucket+"/env:/blue/team/app/terraform.tfstate", "workspace blue")
+	})
+	t.Run("1.11.4 lock file alone", func(t *testing.T) {
+		tf, _ := terraformLockfile(t)
+		setup := newLockfileSetup(t, testenv.Gofakes3, true)
+		w := writeWorkdir(t, t.TempDir(), tf, holdModule(setup.backend("lonely/terraform.tfstate", false), false))
+		mustRun(t, w, "init", "-input=false", "-no-color")
+		testWorkdirLock(t, w, sandbox.Bucket+"/lonely/terraform.tfstate", "")
 	})
 	t.Run("1.5.7 table", func(t *testing.T) {
 		sb, err := sandbox.Start(context.Background(), sandbox.Options{Empty: true})

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -13,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/lockwarden/lockwarden/buildinfo"
 	"github.com/lockwarden/lockwarden/config"
 	"github.com/lockwarden/lockwarden/exporter"
 	"github.com/lockwarden/lockwarden/model"
@@ -30,7 +32,7 @@ const DefaultListen = "127.0.0.1:9858"
 const unnamedContext = "default"
 
 func newExporterCmd(env *Env) *cobra.Command {
-	var listen, minInterval, readTimeout string
+	var listen, listenAlias, metricsPath, webConfig, minInterval, readTimeout string
 	cmd := &cobra.Command{
 		Use:   "exporter",
 		Short: "Serve the locks as Prometheus metrics on /metrics (read-only)",
@@ -46,10 +48,16 @@ cost no more than one. Buckets are listed at most every s3_poll_interval.
 A context that fails, or gives no answer within --read-timeout, has
 lockwarden_up 0 and no lock series; the others are served.
 
+It takes the flags every Prometheus exporter does: --web.listen-address
+(--listen is its alias), --web.telemetry-path, and --web.config.file, the
+exporter-toolkit web configuration: TLS (and mTLS: client_ca_file,
+client_auth_type) and basic auth with bcrypt hashes, as node_exporter reads
+it; a key it does not know is refused. A landing page is served at /.
+
 The metrics, alert rules and a systemd unit: README, "Alerting", and
 deploy/prometheus/lockwarden-alerts.yml.`,
 		Example: `  lockwarden exporter --context prod
-  lockwarden exporter --all-contexts --listen :9858
+  lockwarden exporter --all-contexts --web.listen-address :9858 --web.config.file /etc/lockwarden/web.yml
   lockwarden exporter --table terraform-locks --region eu-west-1 --min-interval 1m`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -60,8 +68,9 @@ deploy/prometheus/lockwarden-alerts.yml.`,
 			if err != nil {
 				return err
 			}
-			if _, _, err := net.SplitHostPort(listen); err != nil {
-				return usagef("--listen %q is not an address: give HOST:PORT or :PORT (%v)", listen, err)
+			web, err := webOptions(cmd, listen, listenAlias, metricsPath, webConfig)
+			if err != nil {
+				return err
 			}
 			fleet, err := config.LoadFleet(cmd.Flags())
 			if err != nil {
@@ -77,10 +86,13 @@ deploy/prometheus/lockwarden-alerts.yml.`,
 			}
 			opts.Logf = logf
 			opts.Now = env.Now
-			return serveExporter(ctx, env, listen, targets, opts)
+			return serveExporter(ctx, env, web, targets, opts)
 		},
 	}
-	cmd.Flags().StringVar(&listen, "listen", DefaultListen, "address to serve /metrics on, HOST:PORT (:PORT for every interface)")
+	cmd.Flags().StringVar(&listen, "web.listen-address", DefaultListen, "address to serve the metrics on, HOST:PORT (:PORT for every interface)")
+	cmd.Flags().StringVar(&listenAlias, "listen", DefaultListen, "alias of --web.listen-address")
+	cmd.Flags().StringVar(&metricsPath, "web.telemetry-path", "/metrics", "path the metrics are served on")
+	cmd.Flags().StringVar(&webConfig, "web.config.file", "", "exporter-toolkit web configuration: TLS and basic auth (https://github.com/prometheus/exporter-toolkit/blob/master/docs/web-configuration.md)")
 	cmd.Flags().StringVar(&minInterval, "min-interval", model.FormatThreshold(exporter.DefaultMinInterval), "serve a context from its last read until that read is this old")
 	cmd.Flags().StringVar(&readTimeout, "read-timeout", model.FormatThreshold(exporter.DefaultReadTimeout), "a context that has not answered by then is down for this scrape")
 	return cmd
@@ -126,20 +138,67 @@ func exporterTargets(ctx context.Context, fleet []config.Settings) ([]exporter.T
 	return targets, nil
 }
 
-// serveExporter listens on addr and serves the metrics until ctx ends.
-func serveExporter(ctx context.Context, env *Env, addr string, targets []exporter.Target, opts exporter.Options) error {
+// webConfig is where and how the exporter serves: its address, the
+// metrics' path, and the exporter-toolkit web configuration (TLS, basic
+// auth), checked before anything is served.
+type webConfig struct {
+	addr, path, file string
+	loaded           *exporter.WebConfig
+	// flag is the flag that named the address, for messages.
+	flag string
+}
+
+// webOptions reads the web flags, strictly: an address that is not one,
+// a path that is not one, a web configuration that does not load, are
+// each one line and exit 2 — never an exporter served plain when TLS was
+// asked for.
+func webOptions(cmd *cobra.Command, listen, alias, path, file string) (webConfig, error) {
+	w := webConfig{addr: listen, path: path, file: file, flag: "--web.listen-address"}
+	if cmd.Flags().Changed("listen") {
+		if cmd.Flags().Changed("web.listen-address") && alias != listen {
+			return w, usagef("--listen and --web.listen-address name different addresses: give one")
+		}
+		w.addr, w.flag = alias, "--listen"
+	}
+	if _, _, err := net.SplitHostPort(w.addr); err != nil {
+		return w, usagef("%s %q is not an address: give HOST:PORT or :PORT (%v)", w.flag, w.addr, err)
+	}
+	if !strings.HasPrefix(path, "/") || path == "/" {
+		return w, usagef("--web.telemetry-path must be a path such as /metrics, not %q", path)
+	}
+	if file == "" {
+		return w, nil
+	}
+	loaded, err := exporter.LoadWebConfig(file)
+	if err != nil {
+		return w, usagef("--web.config.file %s: %s", file, sanitize.OneLine(err.Error()))
+	}
+	w.loaded = loaded
+	return w, nil
+}
+
+// serveExporter listens and serves the metrics until ctx ends, with TLS
+// and basic auth when the web configuration asks for them.
+func serveExporter(ctx context.Context, env *Env, w webConfig, targets []exporter.Target, opts exporter.Options) error {
 	collector := exporter.New(targets, opts)
 	defer collector.Close()
-	handler, err := exporter.Handler(collector, opts.Logf)
+	handler, err := exporter.Handler(collector, w.path, buildinfo.Version(), opts.Logf)
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", addr)
+	ln, err := net.Listen("tcp", w.addr)
 	if errors.Is(err, syscall.EADDRINUSE) {
-		return fmt.Errorf("--listen %s: the address is already in use (another exporter?): stop it, or choose another address with --listen", addr)
+		return fmt.Errorf("%s %s: the address is already in use (another exporter?): stop it, or choose another address with %s", w.flag, w.addr, w.flag)
 	}
 	if err != nil {
-		return fmt.Errorf("--listen %s: %w", addr, err)
+		return fmt.Errorf("%s %s: %w", w.flag, w.addr, err)
+	}
+	scheme := "http"
+	if w.loaded != nil {
+		handler = w.loaded.Protect(handler)
+		if w.loaded.TLS != nil {
+			ln, scheme = tls.NewListener(ln, w.loaded.TLS), "https"
+		}
 	}
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	served := make(chan error, 1)
@@ -148,8 +207,8 @@ func serveExporter(ctx context.Context, env *Env, addr string, targets []exporte
 	for i, t := range targets {
 		names[i] = t.Context
 	}
-	opts.Logf("serving http://%s/metrics for %s %s (read-only; a context is read at most every %s)",
-		ln.Addr(), model.Plural(len(names), "context", "contexts"), strings.Join(names, ", "), model.FormatThreshold(opts.MinInterval))
+	opts.Logf("serving %s://%s%s for %s %s (read-only; a context is read at most every %s)",
+		scheme, ln.Addr(), w.path, model.Plural(len(names), "context", "contexts"), strings.Join(names, ", "), model.FormatThreshold(opts.MinInterval))
 	select {
 	case err := <-served:
 		return fmt.Errorf("serving metrics: %w", err)

@@ -17,7 +17,7 @@ import (
 	"github.com/lockwarden/lockwarden/sandbox"
 )
 
-var servingLine = regexp.MustCompile(`serving (http://\S+/metrics)`)
+var servingLine = regexp.MustCompile(`serving (https?://\S+/metrics)`)
 
 // startExporter runs `lockwarden exporter args…` until the test ends and
 // returns its metrics URL, from the line it prints once it listens.

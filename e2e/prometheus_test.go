@@ -40,6 +40,12 @@ var staleSeedLocks = []struct {
 // returns the sandbox's clock, the exporter's host:port and its log.
 func exporterOnSandbox(t *testing.T, extraBuckets ...string) (time.Time, string, *testenv.LockedBuffer) {
 	t.Helper()
+	return exporterOnSandboxWith(t, nil, extraBuckets...)
+}
+
+// exporterOnSandboxWith is exporterOnSandbox with more exporter flags.
+func exporterOnSandboxWith(t *testing.T, flags []string, extraBuckets ...string) (time.Time, string, *testenv.LockedBuffer) {
+	t.Helper()
 	now := time.Now().UTC().Truncate(time.Second)
 	sb, err := sandbox.Start(context.Background(), sandbox.Options{DynamoAddr: "127.0.0.1:0", S3Addr: "127.0.0.1:0", Now: func() time.Time { return now }})
 	if err != nil {
@@ -59,7 +65,7 @@ contexts:
 `, sandbox.Region, sandbox.Table, sb.DynamoURL, strings.Join(append([]string{sandbox.Bucket}, extraBuckets...), ", "), sb.S3URL)), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(lockwardenBin, "exporter", "--listen", "127.0.0.1:0", "--min-interval", "1s", "--config", config, "--context", "sandbox")
+	cmd := exec.Command(lockwardenBin, append([]string{"exporter", "--listen", "127.0.0.1:0", "--min-interval", "1s", "--config", config, "--context", "sandbox"}, flags...)...)
 	cmd.Env = append(os.Environ(), "XDG_CONFIG_HOME="+dir, "AWS_ACCESS_KEY_ID=sandbox", "AWS_SECRET_ACCESS_KEY=sandbox", "AWS_EC2_METADATA_DISABLED=true")
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
@@ -75,7 +81,7 @@ contexts:
 	addr := make(chan string, 1)
 	log := &testenv.LockedBuffer{}
 	go func() {
-		serving := regexp.MustCompile(`serving http://(\S+)/metrics`)
+		serving := regexp.MustCompile(`serving https?://(\S+)/metrics`)
 		sc := bufio.NewScanner(stderr)
 		for sc.Scan() {
 			fmt.Fprintln(log, sc.Text())
@@ -231,6 +237,13 @@ func TestPrometheusScrapesTheExporter(t *testing.T) {
 // returns its host:port once it is ready.
 func startPrometheus(t *testing.T, bin, target string) string {
 	t.Helper()
+	return startPrometheusWith(t, bin, fmt.Sprintf("  - job_name: lockwarden\n    static_configs:\n      - targets: [%q]\n", target))
+}
+
+// startPrometheusWith starts Prometheus with these scrape configs (YAML
+// list items) and the shipped rules, and returns its address.
+func startPrometheusWith(t *testing.T, bin, scrapeConfigs string) string {
+	t.Helper()
 	dir := t.TempDir()
 	rules := filepath.Join(testenv.ModuleRoot(t), "deploy", "prometheus", "lockwarden-alerts.yml")
 	config := filepath.Join(dir, "prometheus.yml")
@@ -241,10 +254,7 @@ global:
 rule_files:
   - %q
 scrape_configs:
-  - job_name: lockwarden
-    static_configs:
-      - targets: [%q]
-`, rules, target)), 0o600); err != nil {
+%s`, rules, scrapeConfigs)), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	addr := freePort(t)
@@ -345,4 +355,43 @@ func (p promAPI) await(what string, check func() (bool, string)) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+}
+
+// Prometheus scrapes the exporter over TLS with basic auth, as many
+// clusters require (--web.config.file, exporter-toolkit's format): the
+// right password is up with the locks, a wrong one is down (401) with no
+// lock series.
+func TestPrometheusScrapesOverTLSWithBasicAuth(t *testing.T) {
+	prometheus := testenv.Prometheus(t)
+	webConfig, caFile, _ := testenv.WebConfig(t)
+	_, exporterAddr, _ := exporterOnSandboxWith(t, []string{"--web.config.file", webConfig})
+	job := func(name, password string) string {
+		return fmt.Sprintf("  - job_name: %s\n    scheme: https\n    tls_config:\n      ca_file: %q\n    basic_auth:\n      username: prom\n      password: %q\n    static_configs:\n      - targets: [%q]\n",
+			name, caFile, password, exporterAddr)
+	}
+	promAddr := startPrometheusWith(t, prometheus, job("lockwarden", "secret")+job("wrongpassword", "nope"))
+	api := promAPI{t: t, base: "http://" + promAddr}
+	value := func(query string) (string, string) {
+		var res struct {
+			Result []struct {
+				Value [2]any `json:"value"`
+			} `json:"result"`
+		}
+		raw := api.get("/api/v1/query", url.Values{"query": {query}}, &res)
+		if len(res.Result) != 1 {
+			return "", raw
+		}
+		s, _ := res.Result[0].Value[1].(string)
+		return s, raw
+	}
+	api.await(`up{job="lockwarden"} = 1 and lockwarden_up = 1 over TLS`, func() (bool, string) {
+		up, raw := value(`up{job="lockwarden"}`)
+		lw, raw2 := value(`lockwarden_up{job="lockwarden",context="sandbox"}`)
+		return up == "1" && lw == "1", raw + raw2
+	})
+	api.await(`up{job="wrongpassword"} = 0 and no lock series`, func() (bool, string) {
+		up, raw := value(`up{job="wrongpassword"}`)
+		n, raw2 := value(`count(lockwarden_up{job="wrongpassword"}) or vector(0)`)
+		return up == "0" && n == "0", raw + raw2
+	})
 }

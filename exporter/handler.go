@@ -4,16 +4,19 @@ import (
 	"fmt"
 	"html"
 	"net/http"
+	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// Handler serves c's metrics on /metrics, beside the exporter's own Go
-// and process metrics, and a page at / that links to them. errorf logs
-// what a scrape could not gather; the rest of the scrape is still served.
-func Handler(c *Collector, errorf func(format string, args ...any)) (http.Handler, error) {
+// Handler serves c's metrics on path (/metrics by default), beside the
+// exporter's own Go and process metrics, and at / the landing page every
+// Prometheus exporter has, linking to them and naming the contexts.
+// errorf logs what a scrape could not gather; the rest of the scrape is
+// still served.
+func Handler(c *Collector, path, version string, errorf func(format string, args ...any)) (http.Handler, error) {
 	reg := prometheus.NewRegistry()
 	for _, col := range []prometheus.Collector{c, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})} {
 		if err := reg.Register(col); err != nil {
@@ -21,7 +24,7 @@ func Handler(c *Collector, errorf func(format string, args ...any)) (http.Handle
 		}
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{
+	mux.Handle(path, promhttp.HandlerFor(reg, promhttp.HandlerOpts{
 		ErrorLog:      printer(errorf),
 		ErrorHandling: promhttp.ContinueOnError,
 	}))
@@ -31,13 +34,21 @@ func Handler(c *Collector, errorf func(format string, args ...any)) (http.Handle
 			return
 		}
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		fmt.Fprintf(w, "<!doctype html><title>lockwarden exporter</title><h1>lockwarden exporter</h1><p>Terraform state locks of %d context(s): <a href=\"metrics\">metrics</a>.</p>\n",
-			len(c.targets))
+		fmt.Fprintf(w, "<!doctype html><title>lockwarden exporter</title><h1>lockwarden exporter</h1><p>%s · Terraform state locks of %d %s, read-only: <a href=\"%s\">Metrics</a>.</p>\n<ul>\n",
+			html.EscapeString(version), len(c.targets), pluralContexts(len(c.targets)), html.EscapeString(strings.TrimPrefix(path, "/")))
 		for _, t := range c.targets {
-			fmt.Fprintf(w, "<p>%s</p>\n", html.EscapeString(t.Context))
+			fmt.Fprintf(w, "<li>%s</li>\n", html.EscapeString(t.Context))
 		}
+		fmt.Fprintln(w, "</ul>")
 	})
 	return mux, nil
+}
+
+func pluralContexts(n int) string {
+	if n == 1 {
+		return "context"
+	}
+	return "contexts"
 }
 
 // printer adapts a logf to promhttp's Logger.

@@ -489,7 +489,7 @@ func RequirePlace(s Settings, err error) (Settings, error) {
 		return s, err
 	}
 	if s.Table == "" && len(s.Buckets) == 0 {
-		return s, usagef("no lock table or bucket given: pass --table NAME (and --region) for a DynamoDB lock table, --bucket NAME[/PREFIX] for S3 lock files (use_lockfile), or both; choose a context with --context (see config.example.yaml), or try 'lockwarden demo'")
+		return s, usagef("no lock table or bucket given: pass --table NAME (and --region) for a DynamoDB lock table, --bucket NAME[/PREFIX] for S3 lock files (use_lockfile), or both; choose a context with --context (see config.example.yaml); or run it in the Terraform working directory whose state is locked (after terraform init); or try 'lockwarden demo'")
 	}
 	return s, nil
 }

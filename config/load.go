@@ -79,45 +79,11 @@ func loadSettings(flags *pflag.FlagSet, switchTo string, how role) (Settings, er
 	if err != nil {
 		return Settings{}, err
 	}
-	var cc contextConfig
-	if ctxName != "" {
-		c, ok := contexts[ctxName]
-		if !ok {
-			if len(s.Contexts) == 0 {
-				return Settings{}, usagef("context %q: no contexts are configured (config file: %s)", ctxName, orNoneFound(path))
-			}
-			return Settings{}, usagef("context %q is not configured; known contexts: %s", ctxName, strings.Join(s.Contexts, ", "))
-		}
-		cc, s.Context = c, ctxName
+	cc, g, err := s.layers(flags, contexts, fc.contextConfig, ctxName, how)
+	if err != nil {
+		return Settings{}, err
 	}
-	if _, named := FlagOrEnv(flags, "context"); ctxName != "" && !named && how == roleStart {
-		// The file's default context won over the directory: say so
-		// where the directory would have been used.
-		if dir, err := os.Getwd(); err == nil {
-			if w, _ := FindWorkdir(dir, os.Getenv); w != nil {
-				s.WorkdirNote = "this is a Terraform working directory, but the config's default context " + ctxName + " is in use (context: in " + path + ")"
-			}
-		}
-	}
-	if ctxName == "" && how == roleStart {
-		// No context named: the Terraform working directory this runs
-		// in, if it is one, stands in for a context; flags still win.
-		if s.Workdir, err = workdirOf(flags); err != nil {
-			return Settings{}, err
-		}
-		if s.Workdir != nil {
-			cc = s.Workdir.contextConfig()
-		}
-	}
-	r := resolver{flags: flags, cc: cc, g: fc.contextConfig}
-	if s.Workdir != nil {
-		// The directory says where and as whom, wholly: the file's own
-		// table, buckets, profile or endpoints would point half of it
-		// elsewhere (a global endpoint at an emulator would say "not
-		// locked" of a state locked in AWS).
-		r.g.Profile, r.g.Region, r.g.Table, r.g.Endpoint, r.g.S3Endpoint = "", "", "", "", ""
-		r.g.Buckets, r.g.WorkspaceKeyPrefix = nil, nil
-	}
+	r := resolver{flags: flags, cc: cc, g: g}
 	s.Profile = r.pick("profile", cc.Profile, r.g.Profile)
 	s.Region = r.pick("region", cc.Region, r.g.Region)
 	s.Table = r.pick("table", cc.Table, r.g.Table)
@@ -149,6 +115,53 @@ func loadSettings(flags *pflag.FlagSet, switchTo string, how role) (Settings, er
 		return Settings{}, err
 	}
 	return s, nil
+}
+
+// layers are what the settings are resolved from below the flags: the
+// context named (or, with none, the Terraform working directory this runs
+// in), and the file's global settings — without those that say where and
+// as whom when the directory says so, wholly: the file's own table,
+// buckets, profile or endpoints would point half of it elsewhere (a
+// global endpoint at an emulator would say "not locked" of a state locked
+// in AWS).
+func (s *Settings) layers(flags *pflag.FlagSet, contexts map[string]contextConfig, g contextConfig, ctxName string, how role) (cc, global contextConfig, err error) {
+	if ctxName != "" {
+		c, ok := contexts[ctxName]
+		if !ok {
+			if len(s.Contexts) == 0 {
+				return cc, g, usagef("context %q: no contexts are configured (config file: %s)", ctxName, orNoneFound(s.ConfigFile))
+			}
+			return cc, g, usagef("context %q is not configured; known contexts: %s", ctxName, strings.Join(s.Contexts, ", "))
+		}
+		s.Context = ctxName
+		if _, named := FlagOrEnv(flags, "context"); !named && how == roleStart {
+			s.WorkdirNote = defaultContextNote(ctxName, s.ConfigFile)
+		}
+		return c, g, nil
+	}
+	if how != roleStart {
+		return cc, g, nil
+	}
+	if s.Workdir, err = workdirOf(flags); err != nil || s.Workdir == nil {
+		return cc, g, err
+	}
+	g.Profile, g.Region, g.Table, g.Endpoint, g.S3Endpoint = "", "", "", "", ""
+	g.Buckets, g.WorkspaceKeyPrefix = nil, nil
+	return s.Workdir.contextConfig(), g, nil
+}
+
+// defaultContextNote says, when the file's default context won over the
+// Terraform working directory this runs in, that the directory was not
+// used; "" when this is no such directory.
+func defaultContextNote(ctxName, path string) string {
+	dir, err := os.Getwd()
+	if err != nil {
+		return ""
+	}
+	if w, _ := FindWorkdir(dir, os.Getenv); w == nil {
+		return ""
+	}
+	return "this is a Terraform working directory, but the config's default context " + ctxName + " is in use (set by context: in " + path + ")"
 }
 
 // chooseContext decides which context a run uses: the one switched to, or

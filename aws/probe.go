@@ -17,9 +17,11 @@ import (
 // anything: a read of a key nobody uses, and writes conditioned on what
 // cannot hold. DynamoDB evaluates a condition after the permission, so a
 // ConditionalCheckFailed means allowed and an AccessDenied denied; no
-// item is ever written. S3 writes are not probed: a store that ignores a
-// condition (gofakes3 and MinIO ignore If-Match) would make the probe a
-// real write.
+// item is ever written. Of S3's writes only DeleteObject is probed, and
+// only on a bucket that has never been versioned: there a delete of an
+// absent key changes nothing, even on a store that ignores its If-Match
+// (gofakes3 and MinIO do), where on a versioned bucket it would leave a
+// delete marker. A PutObject cannot be made harmless on every store.
 
 // ProbeKey is the LockID and key prefix doctor's probes use: no client
 // ever locks it.
@@ -60,8 +62,9 @@ func ProbeTable(ctx context.Context, c *dynamodb.Client, table string) []Permiss
 // ProbeBucket finds whether this identity may list bucket under prefix
 // and read its objects there (a key that does not exist: S3 answers 404
 // to one allowed to read and list, 403 to one not allowed to read — and
-// to one not allowed to list, so then it cannot tell).
-func ProbeBucket(ctx context.Context, c *s3.Client, bucket, prefix string) []Permission {
+// to one not allowed to list, so then it cannot tell); and, when the
+// bucket's versioning was never set, delete a lock file there.
+func ProbeBucket(ctx context.Context, c S3API, bucket, prefix, versioning string) []Permission {
 	b := sdkaws.String(bucket)
 	in := &s3.ListObjectsV2Input{Bucket: b, MaxKeys: sdkaws.Int32(1)}
 	if prefix != "" {
@@ -73,7 +76,25 @@ func ProbeBucket(ctx context.Context, c *s3.Client, bucket, prefix string) []Per
 	if !list.Allowed && get.Known && !get.Allowed {
 		get = Permission{Action: "s3:GetObject", Why: "not known: S3 answers 403 for an absent key to one who may not list the bucket"}
 	}
-	return []Permission{list, get}
+	if versioning != "" {
+		return []Permission{list, get}
+	}
+	_, delErr := c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: b, Key: sdkaws.String(ProbeLockFile(prefix)), IfMatch: sdkaws.String(`"` + strings.Repeat("0", 32) + `"`)})
+	return []Permission{list, get, deletePermission(delErr)}
+}
+
+// ProbeLockFile is the absent lock file ProbeBucket deletes: a .tflock
+// under the prefix, so that a policy's grant on lock files covers it.
+func ProbeLockFile(prefix string) string { return path.Join(prefix, "."+ProbeKey+".tflock") }
+
+// deletePermission reads a conditioned delete of an absent key: done
+// (a store that ignores the condition), 404 or 412 is allowed.
+func deletePermission(err error) Permission {
+	var api smithy.APIError
+	if err != nil && (preconditionFailed(err) || errors.As(err, &api) && (api.ErrorCode() == "NoSuchKey" || api.ErrorCode() == "NotFound")) {
+		return Permission{Action: "s3:DeleteObject", Allowed: true, Known: true, Why: "a conditioned delete of an absent lock file was answered; nothing was there to delete"}
+	}
+	return permission("s3:DeleteObject", err, false)
 }
 
 // permission reads a probe's answer: no error, or for a conditioned

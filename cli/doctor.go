@@ -40,7 +40,13 @@ written:
 
 Which of lockwarden's modes (read, release, restore, repair, reap, exporter)
 this identity has is found by calls that change nothing: DynamoDB writes
-conditioned on what cannot hold, reads of keys nobody uses.
+conditioned on what cannot hold, reads of keys nobody uses, and — on a bucket
+never versioned, where it cannot leave a delete marker — a DeleteObject of a
+lock file that does not exist. A PutObject is never probed.
+
+With a shared audit log (audit:), doctor reads it too: that it exists and
+can be read (a release is refused while its record cannot be written), and
+whether Object Lock keeps its records from being replaced.
 
 --probe-writes also asks each store whether the conditions locking rests on
 hold, with real writes under keys of doctor's own (.lockwarden-doctor/probe-…
@@ -67,7 +73,7 @@ that is not a lock table, a bucket or table that cannot be read); 2 usage.`,
 			}
 			var all []contextFindings
 			for _, s := range fleet {
-				all = append(all, contextFindings{s: s, findings: diagnose(cmd.Context(), s, probeWrites)})
+				all = append(all, contextFindings{s: s, findings: diagnose(cmd.Context(), env, s, probeWrites)})
 			}
 			return printDoctor(env, all, output)
 		},
@@ -86,10 +92,7 @@ type contextFindings struct {
 // diagnose reads what doctor judges of one context and judges it. What
 // cannot be read is a finding too: locking that cannot be checked is not
 // known to be safe.
-func diagnose(ctx context.Context, s config.Settings, probeWrites bool) []model.Finding {
-	unread := func(check string, err error) model.Finding {
-		return model.Finding{Check: check, Severity: model.Unsafe, Why: sanitize.OneLine(err.Error())}
-	}
+func diagnose(ctx context.Context, env *Env, s config.Settings, probeWrites bool) []model.Finding {
 	d, err := dial(ctx, s)
 	if err != nil {
 		return []model.Finding{unread("connect", err)}
@@ -118,31 +121,62 @@ func diagnose(ctx context.Context, s config.Settings, probeWrites bool) []model.
 		}
 	}
 	for _, bp := range s.BucketPrefixes() {
-		facts, err := lwaws.DescribeStateBucket(ctx, lwaws.NewS3(d.cfg, s.S3Endpoint), bp.Bucket)
-		if err != nil {
-			out = append(out, unread("bucket "+bp.Bucket, err))
-			continue
-		}
-		out = append(out, doctor.Bucket(bp.Bucket, facts)...)
-		bucketPerms = append(bucketPerms, lwaws.ProbeBucket(ctx, lwaws.NewS3(d.cfg, s.S3Endpoint), bp.Bucket, bp.Prefix)...)
-		switch {
-		case probeWrites && facts.ObjectLock:
-			out = append(out, model.Finding{Check: "If-Match", Severity: model.Warning,
-				Why: "bucket " + bp.Bucket + " has Object Lock: its conditions were not probed, as the probe's writes could not be removed"})
-		case probeWrites:
-			c := lwaws.ProbeBucketWrites(ctx, lwaws.NewS3(d.cfg, s.S3Endpoint), bp.Bucket)
-			if c.IfMatchErr == nil {
-				// Kept for unlock and the UI to say, on a store that ignores it.
-				keepStoreCheck(s.S3Endpoint, bp.Bucket, c.IfMatch, time.Now())
-			}
-			out = append(out, doctor.StoreConditions(bp.Bucket, c)...)
-		}
-		if !clocked {
+		found, perms, facts := diagnoseBucket(ctx, d, bp, probeWrites)
+		out, bucketPerms = append(out, found...), append(bucketPerms, perms...)
+		if !clocked && !facts.LocalTime.IsZero() { // the bucket was read
 			out = append(out, doctor.Clock("S3", facts.ServerTime, facts.LocalTime))
 			clocked = true
 		}
 	}
-	return append(out, doctor.Permissions(tablePerms, bucketPerms, s.Table != "", len(s.Buckets) > 0))
+	out = append(out, doctor.Permissions(tablePerms, bucketPerms, s.Table != "", len(s.Buckets) > 0))
+	if s.Audit != "" {
+		out = append(out, diagnoseAudit(ctx, env, d)...)
+	}
+	return out
+}
+
+// unread is a finding of what could not be read.
+func unread(check string, err error) model.Finding {
+	return model.Finding{Check: check, Severity: model.Unsafe, Why: sanitize.OneLine(err.Error())}
+}
+
+// diagnoseBucket judges one watched bucket, and probes what this identity
+// may do there.
+func diagnoseBucket(ctx context.Context, d *dialled, bp lwaws.BucketPrefix, probeWrites bool) ([]model.Finding, []lwaws.Permission, lwaws.BucketFacts) {
+	s := d.Settings
+	c := lwaws.NewS3(d.cfg, s.S3Endpoint)
+	facts, err := lwaws.DescribeStateBucket(ctx, c, bp.Bucket)
+	if err != nil {
+		return []model.Finding{unread("bucket "+bp.Bucket, err)}, nil, facts
+	}
+	out := doctor.Bucket(bp.Bucket, facts)
+	perms := lwaws.ProbeBucket(ctx, c, bp.Bucket, bp.Prefix, facts.Versioning)
+	switch {
+	case probeWrites && facts.ObjectLock:
+		out = append(out, model.Finding{Check: "If-Match", Severity: model.Warning,
+			Why: "bucket " + bp.Bucket + " has Object Lock: its conditions were not probed, as the probe's writes could not be removed"})
+	case probeWrites:
+		cond := lwaws.ProbeBucketWrites(ctx, c, bp.Bucket)
+		if cond.IfMatchErr == nil {
+			// Kept for unlock and the UI to say, on a store that ignores it.
+			keepStoreCheck(s.S3Endpoint, bp.Bucket, cond.IfMatch, time.Now())
+		}
+		out = append(out, doctor.StoreConditions(bp.Bucket, cond)...)
+	}
+	return out, perms, facts
+}
+
+// diagnoseAudit judges the shared audit log: whether it can be reached
+// and read, and whether its records are kept from being replaced.
+func diagnoseAudit(ctx context.Context, env *Env, d *dialled) []model.Finding {
+	shared, err := d.shared(ctx, env, func(string) {})
+	if err != nil {
+		return []model.Finding{doctor.AuditLog(d.Audit, false, "", nil, err)}
+	}
+	store := shared.Store.(*lwaws.AuditStore)
+	protected, how, err := store.Protection(ctx)
+	perms := lwaws.ProbeBucket(ctx, store.Client, store.Bucket, shared.Prefix, "audit")
+	return []model.Finding{doctor.AuditLog(d.Audit, protected, how, perms, err)}
 }
 
 // digestPathsOf are the states whose digests a scan found.

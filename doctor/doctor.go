@@ -8,7 +8,6 @@ package doctor
 
 import (
 	"fmt"
-	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -215,11 +214,12 @@ func list(items []string) string {
 }
 
 // modes are lockwarden's modes and the actions each needs, of the table
-// and of the buckets; the S3 writes are never probed.
+// and of the buckets, and its S3 write: probed only where that is
+// harmless (see aws.ProbeBucket), and otherwise said to be unprobed.
 var modes = []struct {
 	name          string
 	table, bucket []string
-	unprobed      string
+	write         string
 }{
 	{"read", []string{"dynamodb:Scan", "dynamodb:GetItem"}, []string{"s3:ListBucket", "s3:GetObject"}, ""},
 	{"release", []string{"dynamodb:Scan", "dynamodb:GetItem", "dynamodb:DeleteItem"}, []string{"s3:ListBucket", "s3:GetObject"}, "s3:DeleteObject"},
@@ -239,15 +239,20 @@ func Permissions(table []lwaws.Permission, buckets []lwaws.Permission, hasTable,
 			byAction[p.Action] = p // of several buckets, the one that denies
 		}
 	}
-	var may, mayNot, unknown []string
-	unprobed := map[string]bool{}
+	var may, mayNot, unknown, partly []string
 	for _, m := range modes {
 		var need []string
 		if hasTable {
 			need = append(need, m.table...)
 		}
+		unprobed := ""
 		if hasBuckets {
 			need = append(need, m.bucket...)
+			if _, probed := byAction[m.write]; probed {
+				need = append(need, m.write)
+			} else {
+				unprobed = m.write
+			}
 		}
 		var no, notKnown []string
 		for _, a := range need {
@@ -263,19 +268,18 @@ func Permissions(table []lwaws.Permission, buckets []lwaws.Permission, hasTable,
 			mayNot = append(mayNot, m.name+" ("+strings.Join(no, ", ")+" denied)")
 		case len(notKnown) > 0:
 			unknown = append(unknown, m.name+" ("+strings.Join(notKnown, ", ")+")")
+		case unprobed != "":
+			partly = append(partly, m.name+" ("+unprobed+" not probed)")
 		default:
 			may = append(may, m.name)
-		}
-		if hasBuckets && m.unprobed != "" {
-			unprobed[m.unprobed] = true
 		}
 	}
 	why := "may " + model.OrNone(strings.Join(may, ", "))
 	if len(mayNot) > 0 {
 		why += "; may not " + strings.Join(mayNot, ", ")
 	}
-	if len(unprobed) > 0 {
-		why += "; " + strings.Join(slices.Sorted(maps.Keys(unprobed)), " and ") + " not probed (a store that ignores conditions would make the probe a write)"
+	if len(partly) > 0 {
+		why += "; as far as probed " + strings.Join(partly, ", ") + " (an S3 write is probed only where the probe cannot write: a DeleteObject on a bucket never versioned, a PutObject never)"
 	}
 	f := model.Finding{Check: "permissions", Severity: model.Fine,
 		Why: why + " — found by calls that changed nothing, on doctor's own keys (lockwarden-doctor/probe; a policy limited to some keys may answer otherwise for others)"}
@@ -331,4 +335,33 @@ func TableConditions(table string, refused bool, leftover string, err error) []m
 		out = append(out, model.Finding{Check: "probe cleanup", Severity: model.Warning, Why: leftover + " could not be removed", Fix: "remove it by hand"})
 	}
 	return out
+}
+
+// AuditLog judges the team's shared audit log at where: one that cannot
+// be reached refuses every guarded write (none is made unrecorded), and
+// one whose records can be replaced is not evidence. perms are what this
+// identity may read there; writing a record is not probed, as a put
+// cannot be made harmless.
+func AuditLog(where string, protected bool, how string, perms []lwaws.Permission, err error) model.Finding {
+	if err != nil {
+		return model.Finding{Check: "audit log", Severity: model.Unsafe,
+			Why: where + ": " + err.Error() + " — every release, restore and repair is refused while its record cannot be written",
+			Fix: "check audit: (and audit_region, audit_profile, audit_endpoint) in the config"}
+	}
+	var denied []string
+	for _, p := range perms {
+		if p.Known && !p.Allowed {
+			denied = append(denied, p.Action)
+		}
+	}
+	if len(denied) > 0 {
+		return model.Finding{Check: "audit log", Severity: model.Unsafe,
+			Why: where + ": " + strings.Join(denied, ", ") + " denied — the log cannot be read, so no write can be checked against it",
+			Fix: "lockwarden iam-policy --for audit prints what the log needs"}
+	}
+	if !protected {
+		return model.Finding{Check: "audit log", Severity: model.Warning, Why: where + ": " + how + " (its s3:PutObject is not probed)",
+			Fix: "create the log's bucket with Object Lock and a default retention, or set audit_retention (see audit verify)"}
+	}
+	return model.Finding{Check: "audit log", Severity: model.Fine, Why: where + ": " + how + " (its s3:PutObject is not probed)"}
 }

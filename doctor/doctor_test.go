@@ -89,3 +89,22 @@ func TestPermissionsFinding(t *testing.T) {
 		t.Errorf("%+v", f)
 	}
 }
+
+// A lock file's delete counts where it was probed (a bucket never
+// versioned), and is said to be unprobed where it was not.
+func TestPermissionsOfLockFileDeletes(t *testing.T) {
+	allowed := func(a string) lwaws.Permission { return lwaws.Permission{Action: a, Allowed: true, Known: true} }
+	read := []lwaws.Permission{allowed("s3:ListBucket"), allowed("s3:GetObject")}
+	f := Permissions(nil, append(read, lwaws.Permission{Action: "s3:DeleteObject", Known: true, Why: "access denied"}), false, true)
+	if f.Severity != model.Fine || !strings.Contains(f.Why, "may read, repair, exporter; may not release (s3:DeleteObject denied), reap (s3:DeleteObject denied); as far as probed restore (s3:PutObject not probed)") {
+		t.Errorf("denied: %+v", f)
+	}
+	f = Permissions(nil, append(read, allowed("s3:DeleteObject")), false, true)
+	if !strings.Contains(f.Why, "may read, release, repair, reap, exporter; as far as probed restore (s3:PutObject not probed)") {
+		t.Errorf("allowed: %+v", f)
+	}
+	f = Permissions(nil, read, false, true)
+	if !strings.Contains(f.Why, "may read, repair, exporter; as far as probed release (s3:DeleteObject not probed), restore (s3:PutObject not probed), reap (s3:DeleteObject not probed)") {
+		t.Errorf("versioned: %+v", f)
+	}
+}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	lwaws "github.com/lockwarden/lockwarden/aws"
 )
 
 // This file says what IAM each mode of lockwarden needs, as the least a
@@ -50,6 +52,9 @@ type need struct {
 	bucketSetup                                      []string
 	// deleteVersions removes lock files' old versions (prune-versions).
 	deleteVersions bool
+	// probeDelete deletes doctor's absent probe lock file (on a bucket
+	// never versioned: aws.ProbeBucket).
+	probeDelete bool
 }
 
 // needs are the calls each mode makes, as the tests record them.
@@ -63,7 +68,7 @@ var needs = map[string]need{
 	"reap":     {table: []string{"dynamodb:Scan", "dynamodb:GetItem", "dynamodb:DeleteItem"}, list: true, getLocks: true, getStates: true, deleteLocks: true},
 	"exporter": {table: []string{"dynamodb:Scan", "dynamodb:DescribeTable"}, list: true, getLocks: true},
 	"doctor": {table: []string{"dynamodb:DescribeTable", "dynamodb:DescribeContinuousBackups", "dynamodb:Scan", "dynamodb:GetItem"},
-		probes: []string{"dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}, list: true, getLocks: true, getStates: true,
+		probes: []string{"dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}, list: true, getLocks: true, getStates: true, probeDelete: true,
 		bucketSetup: []string{"s3:GetBucketVersioning", "s3:GetBucketObjectLockConfiguration", "s3:ListBucketVersions"}},
 	// lockfiles prune-versions: the bucket's versioning, its versions,
 	// and the lock files' old versions removed.
@@ -141,6 +146,10 @@ func bucketStatements(n need, buckets []BucketPrefix) []Statement {
 		}
 		if len(write) > 0 {
 			out = append(out, Statement{Sid: sid("LockFiles"), Effect: "Allow", Action: write, Resource: []string{locks}})
+		}
+		if n.probeDelete {
+			out = append(out, Statement{Sid: sid("DoctorProbe"), Effect: "Allow", Action: []string{"s3:DeleteObject"},
+				Resource: []string{"arn:aws:s3:::" + b.Bucket + "/" + lwaws.ProbeLockFile(b.Prefix)}})
 		}
 	}
 	return out

@@ -11,6 +11,7 @@ import (
 
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	dyntypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/lockwarden/lockwarden/internal/faultproxy"
@@ -157,5 +158,121 @@ func TestDoctorProbeWrites(t *testing.T) {
 				t.Errorf("unlock: exit %d, noted %v:\n%s", code, noted, out)
 			}
 		})
+	}
+}
+
+// A MinIO identity with a read-only policy (as AWS's AmazonS3ReadOnlyAccess:
+// s3:Get*, s3:List*): doctor says it may read and may not release, from
+// probes MinIO took no write of — and the root identity, probed the same
+// way, may release, so the probe tells the two apart.
+func TestDoctorReadOnlyUserOnMinio(t *testing.T) {
+	useConfig(t, "")
+	m := testenv.StartMinio(t)
+	m.CreateBucket(t, sandbox.Bucket)
+	ctx := context.Background()
+	li := sandbox.NewInfo("tfstate/app/terraform.tfstate", "OperationTypeApply", "ci@runner-7", "1.11.4", fixtureNow.Add(-time.Hour))
+	if _, err := m.Client.PutObject(ctx, &s3.PutObjectInput{Bucket: sdkaws.String(sandbox.Bucket), Key: sdkaws.String("app/terraform.tfstate"),
+		Body: strings.NewReader(string(sandbox.State(1, "lin", "1.11.4")))}); err != nil {
+		t.Fatal(err)
+	}
+	if err := sandbox.LockFile(ctx, m.Client, li); err != nil {
+		t.Fatal(err)
+	}
+	doctorAs := func(creds sdkaws.Credentials) (string, *testenv.Recorder) {
+		t.Setenv("AWS_ACCESS_KEY_ID", creds.AccessKeyID)
+		t.Setenv("AWS_SECRET_ACCESS_KEY", creds.SecretAccessKey)
+		t.Setenv("AWS_SESSION_TOKEN", creds.SessionToken)
+		rec := testenv.NewRecorder(t, m.URL)
+		out, errOut, code := runAt(t, "", false, "doctor", "--bucket", sandbox.Bucket, "--s3-endpoint-url", rec.URL, "--region", "us-east-1")
+		if code == ExitRefused {
+			t.Errorf("doctor: exit %d %s\n%s", code, errOut, out)
+		}
+		return out, rec
+	}
+	readOnly := m.AssumeRole(t, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:Get*","s3:List*"],"Resource":["arn:aws:s3:::*"]}]}`)
+	out, rec := doctorAs(readOnly)
+	if !strings.Contains(out, "✓ permissions: may read, repair, exporter; may not release (s3:DeleteObject denied), reap (s3:DeleteObject denied)") {
+		t.Errorf("read-only:\n%s", out)
+	}
+	if len(rec.Writes()) == 0 {
+		t.Errorf("no write was probed: %v", rec.Writes())
+	}
+	if w := rec.SucceededWrites(); len(w) > 0 {
+		t.Errorf("MinIO took writes of the read-only identity's probes: %v", w)
+	}
+	out, _ = doctorAs(sdkaws.Credentials{AccessKeyID: testenv.MinioUser, SecretAccessKey: testenv.MinioPassword})
+	if !strings.Contains(out, "✓ permissions: may read, release, repair, reap, exporter;") {
+		t.Errorf("root:\n%s", out)
+	}
+	list, err := m.Client.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: sdkaws.String(sandbox.Bucket)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for _, o := range list.Contents {
+		keys = append(keys, sdkaws.ToString(o.Key))
+	}
+	if want := []string{"app/terraform.tfstate", "app/terraform.tfstate.tflock"}; !slices.Equal(keys, want) {
+		t.Errorf("the bucket holds %q, want %q", keys, want)
+	}
+}
+
+// doctor on dynalite, a DynamoDB that reports its status and capacity: a
+// provisioned table is judged ACTIVE, its read budget is read from what a
+// scan of it consumed, and its conditional delete refuses a changed item.
+func TestDoctorOnDynalite(t *testing.T) {
+	useConfig(t, "")
+	endpoint := testenv.Dynalite(t)
+	c := testenv.DynamoClient(endpoint)
+	ctx := context.Background()
+	if _, err := c.CreateTable(ctx, &dynamodb.CreateTableInput{TableName: sdkaws.String("locks"),
+		AttributeDefinitions:  []dyntypes.AttributeDefinition{{AttributeName: sdkaws.String("LockID"), AttributeType: dyntypes.ScalarAttributeTypeS}},
+		KeySchema:             []dyntypes.KeySchemaElement{{AttributeName: sdkaws.String("LockID"), KeyType: dyntypes.KeyTypeHash}},
+		ProvisionedThroughput: &dyntypes.ProvisionedThroughput{ReadCapacityUnits: sdkaws.Int64(5), WriteCapacityUnits: sdkaws.Int64(5)}}); err != nil {
+		t.Fatal(err)
+	}
+	// 400 locks of about 1 KB: a scan reads some 50 RCU of the 5 a second.
+	for i := range 400 {
+		li := sandbox.NewInfo(fmt.Sprintf("tfstate/app%03d/terraform.tfstate", i), "OperationTypeApply", "ci@runner-7", "1.5.7", fixtureNow.Add(-time.Hour))
+		li.Info = strings.Repeat("x", 900)
+		if err := sandbox.Lock(ctx, c, "locks", li); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rec := testenv.NewRecorder(t, endpoint)
+	out, errOut, code := runAt(t, "", false, "doctor", "--table", "locks", "--endpoint-url", rec.URL)
+	for _, want := range []string{"✓ table: table locks is ACTIVE, keyed by LockID (S)", "✓ read budget: provisioned, 5 RCU; a scan read ",
+		"⚠ deletion protection: off", "✓ permissions: may read, release, restore, repair, reap, exporter"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("lacks %q: exit %d %s\n%s", want, code, errOut, out)
+		}
+	}
+	t.Log(out)
+	if w := rec.SucceededWrites(); len(w) != 0 {
+		t.Errorf("dynalite took writes of doctor's probes: %v", w)
+	}
+	out, _, _ = runAt(t, "", false, "doctor", "--probe-writes", "--table", "locks", "--endpoint-url", endpoint)
+	if !strings.Contains(out, "✓ conditional delete: table locks refuses to delete an item that changed") || strings.Contains(out, "probe cleanup") {
+		t.Errorf("--probe-writes:\n%s", out)
+	}
+}
+
+// doctor checks the team's audit log too: one whose bucket is missing
+// refuses every write (✗); one that exists is read, and said not to keep
+// its records from being replaced when the bucket has no Object Lock.
+func TestDoctorChecksTheAuditLog(t *testing.T) {
+	sb := emptySandbox(t, fixtureNow)
+	useConfig(t, "")
+	flags := []string{"doctor", "--bucket", sandbox.Bucket, "--s3-endpoint-url", sb.S3URL, "--region", sandbox.Region}
+	out, _, code := runAt(t, "", false, append(flags, "--audit", "s3://team-audit/lockwarden")...)
+	if code != ExitRefused || !strings.Contains(out, "✗ audit log: s3://team-audit/lockwarden: bucket team-audit does not exist") {
+		t.Errorf("missing: exit %d\n%s", code, out)
+	}
+	if _, err := sb.S3.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: sdkaws.String("team-audit")}); err != nil {
+		t.Fatal(err)
+	}
+	out, _, code = runAt(t, "", false, append(flags, "--audit", "s3://team-audit/lockwarden")...)
+	if code != ExitError || !strings.Contains(out, "⚠ audit log: s3://team-audit/lockwarden: bucket team-audit has no Object Lock") {
+		t.Errorf("unprotected: exit %d\n%s", code, out)
 	}
 }

@@ -16,6 +16,7 @@ import (
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/lockwarden/lockwarden/sandbox"
 )
@@ -130,6 +131,24 @@ func (m *Minio) CreateBucket(t testing.TB, name string) {
 	if _, err := m.Client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: sdkaws.String(name)}); err != nil {
 		t.Fatalf("create bucket %s on MinIO: %v", name, err)
 	}
+}
+
+// AssumeRole returns MinIO credentials that may do no more than policy
+// (an IAM policy document) allows: STS AssumeRole with the root keys and
+// policy as the session policy, which MinIO honours as AWS does.
+func (m *Minio) AssumeRole(t testing.TB, policy string) sdkaws.Credentials {
+	t.Helper()
+	c := sts.New(sts.Options{Region: "us-east-1", BaseEndpoint: sdkaws.String(m.URL),
+		Credentials: credentials.NewStaticCredentialsProvider(MinioUser, MinioPassword, "")})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	out, err := c.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: sdkaws.String("arn:aws:iam::000000000000:role/lockwarden-test"),
+		RoleSessionName: sdkaws.String("lockwarden-test"), Policy: sdkaws.String(policy)})
+	if err != nil {
+		t.Fatalf("MinIO AssumeRole: %v", err)
+	}
+	return sdkaws.Credentials{AccessKeyID: sdkaws.ToString(out.Credentials.AccessKeyId),
+		SecretAccessKey: sdkaws.ToString(out.Credentials.SecretAccessKey), SessionToken: sdkaws.ToString(out.Credentials.SessionToken)}
 }
 
 // S3Client returns a path-style SDK client for an S3 endpoint.

@@ -19,6 +19,8 @@ type Recorder struct {
 	mu      sync.Mutex
 	ops     []string
 	actions []string
+	// status is each request's answer, by the index of its op.
+	status []int
 }
 
 // NewRecorder starts a recording proxy to upstream, closed with the test.
@@ -32,10 +34,18 @@ func NewRecorder(t testing.TB, upstream string) *Recorder {
 	proxy := httputil.NewSingleHostReverseProxy(u)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		r.mu.Lock()
+		i := len(r.ops)
 		r.ops = append(r.ops, operation(req))
 		r.actions = append(r.actions, IAMAction(req))
+		r.status = append(r.status, 0)
 		r.mu.Unlock()
-		proxy.ServeHTTP(w, req)
+		sw := &statusWriter{ResponseWriter: w, code: http.StatusOK}
+		proxy.ServeHTTP(sw, req)
+		r.mu.Lock()
+		if i < len(r.status) { // not reset meanwhile
+			r.status[i] = sw.code
+		}
+		r.mu.Unlock()
 	}))
 	t.Cleanup(srv.Close)
 	r.URL = srv.URL
@@ -51,13 +61,30 @@ func operation(req *http.Request) string {
 	return req.Method + " " + req.URL.Path
 }
 
+// statusWriter keeps the status of the answer it passes on.
+type statusWriter struct {
+	http.ResponseWriter
+	code int
+}
+
+func (w *statusWriter) WriteHeader(code int) { w.code = code; w.ResponseWriter.WriteHeader(code) }
+
 // Writes returns the recorded requests that write: DynamoDB's PutItem,
 // DeleteItem, UpdateItem and batch writes; S3's PUT, POST and DELETE.
-func (r *Recorder) Writes() []string {
+func (r *Recorder) Writes() []string { return r.writes(false) }
+
+// SucceededWrites returns the Writes that were answered with a 2xx: those
+// a server took (a delete of an absent key among them).
+func (r *Recorder) SucceededWrites() []string { return r.writes(true) }
+
+func (r *Recorder) writes(succeeded bool) []string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	var w []string
-	for _, op := range r.ops {
+	for i, op := range r.ops {
+		if succeeded && (r.status[i] < 200 || r.status[i] > 299) {
+			continue
+		}
 		switch {
 		case op == "DeleteItem", op == "PutItem", op == "UpdateItem", op == "BatchWriteItem", op == "TransactWriteItems",
 			strings.HasPrefix(op, "PUT "), strings.HasPrefix(op, "POST "), strings.HasPrefix(op, "DELETE "):
@@ -120,6 +147,6 @@ func (r *Recorder) Requests() int {
 // Reset forgets what was recorded.
 func (r *Recorder) Reset() {
 	r.mu.Lock()
-	r.ops, r.actions = nil, nil
+	r.ops, r.actions, r.status = nil, nil, nil
 	r.mu.Unlock()
 }

@@ -35,7 +35,7 @@ export LOCKWARDEN_DYNALITE  := $(CURDIR)/$(DYNALITE)
 export LOCKWARDEN_MINIO     := $(MINIO)
 export LOCKWARDEN_VERSITYGW := $(VERSITYGW)
 
-.PHONY: all build test deps check bench race fuzz demo clean man release-snapshot lint-ci
+.PHONY: all build test deps check bench race fuzz demo clean man docs screenshots release-snapshot lint-ci
 
 all: build
 
@@ -101,6 +101,10 @@ demo:
 
 man:
 	go run ./internal/man -dir man
+
+# docs/reference from the code (a test fails when it is stale).
+docs:
+	go run ./internal/docgen -dir docs/reference
 
 # goreleaser v2: go install github.com/goreleaser/goreleaser/v2@v2.15.1
 release-snapshot:

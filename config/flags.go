@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -69,3 +70,21 @@ func StrictBools(fs *pflag.FlagSet) {
 		}
 	})
 }
+
+// FlagName is the name of the flag, and of the LOCKWARDEN_* variable,
+// that sets a config key for one run, where one does: the key with "-"
+// for "_", but for these.
+func FlagName(key string) string {
+	switch key {
+	case "endpoint":
+		return "endpoint-url"
+	case "s3_endpoint":
+		return "s3-endpoint-url"
+	case "buckets":
+		return "bucket"
+	}
+	return strings.ReplaceAll(key, "_", "-")
+}
+
+// HasEnv says whether lockwarden reads flag's LOCKWARDEN_* variable.
+func HasEnv(flag string) bool { return slices.Contains(envSettings, flag) }

@@ -323,3 +323,10 @@ func editDistance(a, b string) int {
 	}
 	return d[len(ra)][len(rb)]
 }
+
+// Keys are every key the config file may hold, anywhere, sorted.
+func Keys() []string {
+	out := slices.Concat(contextKeys, contextOnlyKeys, topKeys, reapKeys)
+	slices.Sort(out)
+	return slices.Compact(out)
+}

@@ -9,6 +9,9 @@
 #   make fuzz    every fuzz target for FUZZTIME each (FUZZING.md).
 #   make demo    the TUI on the embedded sandbox.
 #   make man     man pages for every command into ./man (not kept in git).
+#   make docs    docs/reference from the code (a test fails when stale).
+#   make screenshots
+#                docs/images from the real binary in tmux (needs freeze).
 #   make release-snapshot
 #                the release archives for every platform into ./dist, as a
 #                tagged release would build them (needs goreleaser v2).
@@ -23,6 +26,10 @@ MINIO             := $(MINIO_CACHE)/minio
 VERSITYGW_VERSION := v1.8.0
 VERSITYGW_CACHE   := $(HOME)/.cache/lockwarden/versitygw-1.8.0
 VERSITYGW         := $(VERSITYGW_CACHE)/versitygw
+FREEZE_VERSION    := v0.2.2
+NFPM_VERSION      := v2.45.2
+NFPM_CACHE        := $(HOME)/.cache/lockwarden/nfpm-2.45.2
+NFPM              := $(NFPM_CACHE)/nfpm
 DYNALITE          := tools/dynalite/node_modules/dynalite/cli.js
 GO_TEST_FLAGS     ?= -race -count=1 -timeout 15m
 # Release tools: from PATH, else where `go install` puts them.
@@ -101,6 +108,16 @@ demo:
 
 man:
 	go run ./internal/man -dir man
+
+# The pictures in docs/images: the real binary in tmux on the sandbox,
+# captured with escapes and rendered by charmbracelet/freeze. make test
+# checks that the captures are still what the screen shows.
+FREEZE ?= $(HOME)/.cache/lockwarden/freeze-0.2.2/freeze
+screenshots: $(FREEZE)
+	LOCKWARDEN_UPDATE_SCREENSHOTS=1 LOCKWARDEN_FREEZE=$(FREEZE) go test ./e2e -run TestScreenshots -count=1
+
+$(FREEZE):
+	GOBIN=$(dir $(FREEZE)) go install github.com/charmbracelet/freeze@$(FREEZE_VERSION)
 
 # docs/reference from the code (a test fails when it is stale).
 docs:

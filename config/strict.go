@@ -42,7 +42,7 @@ var envSettings = []string{
 
 // envHarness are LOCKWARDEN_* variables read by the test harness and the
 // Makefile, not by lockwarden: they are known, so not an error.
-var envHarness = []string{"REQUIRE_INTEGRATION", "TERRAFORM", "TERRAFORM_LOCKFILE", "DYNALITE", "MINIO", "VERSITYGW"}
+var envHarness = []string{"REQUIRE_INTEGRATION", "TERRAFORM", "TERRAFORM_LOCKFILE", "DYNALITE", "MINIO", "VERSITYGW", "NFPM", "FREEZE", "UPDATE_SCREENSHOTS"}
 
 // checkKeys reads the file's YAML as written — case kept, which viper
 // does not — and refuses any key lockwarden does not know, naming the

@@ -1,0 +1,132 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lockwarden/lockwarden/internal/testenv"
+	"github.com/lockwarden/lockwarden/sandbox"
+)
+
+// The pictures in the README and docs are captures of the real binary in
+// tmux, on the sandbox's seed, at 120×32: docs/images/NAME.ansi, with
+// their escapes, rendered to NAME.svg by charmbracelet/freeze. This test
+// takes each capture again and fails when the screen has changed since
+// (the words and layout; digits and colours aside, as ages tick and
+// terminals differ). `make screenshots` (LOCKWARDEN_UPDATE_SCREENSHOTS=1)
+// writes the captures and renders them instead.
+func TestScreenshots(t *testing.T) {
+	update := os.Getenv("LOCKWARDEN_UPDATE_SCREENSHOTS") == "1"
+	sb, err := sandbox.Start(context.Background(), sandbox.Options{DynamoAddr: "127.0.0.1:0", S3Addr: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sb.Close)
+	home := t.TempDir()
+	config := fmt.Sprintf(`region: us-east-1
+table: %[1]s
+endpoint: %[2]s
+buckets: [%[3]s]
+s3_endpoint: %[4]s
+contexts:
+  prod:
+    label: PROD
+    color: red
+    table: %[1]s
+    endpoint: %[2]s
+  staging:
+    label: STAGING
+    color: yellow
+    buckets: [%[3]s]
+    s3_endpoint: %[4]s
+`, sandbox.Table, sb.DynamoURL, sandbox.Bucket, sb.S3URL)
+	if err := os.MkdirAll(filepath.Join(home, "lockwarden"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(home, "lockwarden", "config.yaml"), []byte(config), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := []string{"XDG_CONFIG_HOME=" + home, "XDG_STATE_HOME=" + t.TempDir(), "AWS_ACCESS_KEY_ID=sandbox", "AWS_SECRET_ACCESS_KEY=sandbox", "COLORTERM=truecolor"}
+	const stale = "env:/prod/network"
+	scenes := []struct {
+		name string
+		args []string
+		keys []string
+		want []string
+	}{
+		{"main", nil, nil, []string{stale, "table terraform-locks", "● live"}},
+		{"detail", nil, []string{"Enter"}, []string{"Lock ID", "Operation"}},
+		{"unlock", nil, []string{"x"}, []string{"to confirm:"}},
+		{"fleet", []string{"--all-contexts"}, nil, []string{"PROD", "STAGING", stale}},
+	}
+	for _, sc := range scenes {
+		t.Run(sc.name, func(t *testing.T) {
+			term := startTerminal(t, 120, 32, env, append([]string{"--no-workdir"}, sc.args...)...)
+			term.waitFor("the locks", stale)
+			for _, k := range sc.keys {
+				term.tmux("send-keys", "-t", "lw", k)
+			}
+			term.waitFor(sc.name, sc.want...)
+			time.Sleep(300 * time.Millisecond) // the frame after the one that showed it: a spinner, a clock
+			capture := term.tmux("capture-pane", "-p", "-e", "-t", "lw")
+			file := filepath.Join("..", "docs", "images", sc.name+".ansi")
+			if update {
+				writeScreenshot(t, file, capture)
+				return
+			}
+			committed, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatalf("%v: run make screenshots", err)
+			}
+			if got, want := screenText(capture), screenText(string(committed)); got != want {
+				t.Errorf("docs/images/%s.ansi is not what the screen shows now: run make screenshots, look at the pictures, commit them\nnow:\n%s\ncommitted:\n%s", sc.name, got, want)
+			}
+		})
+	}
+}
+
+var (
+	escapes = regexp.MustCompile(`\x1b\[[0-9;:?]*[a-zA-Z]|\x1b\][^\x07]*\x07`)
+	// lockIDs are the seed's lock IDs, new in every sandbox: whole, or
+	// their first 8 characters as the table shows them.
+	lockIDs = regexp.MustCompile(`\b[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}\b|\b[0-9a-f]{8}\b`)
+	digits  = regexp.MustCompile(`[0-9]+`)
+)
+
+// screenText is what a capture says: no escapes, lock IDs as ID, digits
+// as #, no trailing blanks.
+func screenText(capture string) string {
+	lines := strings.Split(escapes.ReplaceAllString(capture, ""), "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimRight(digits.ReplaceAllString(lockIDs.ReplaceAllString(l, "ID"), "#"), " ")
+	}
+	return strings.TrimRight(strings.Join(lines, "\n"), "\n")
+}
+
+// writeScreenshot keeps a capture and renders it to SVG beside it.
+func writeScreenshot(t *testing.T, file, capture string) {
+	t.Helper()
+	if err := os.WriteFile(file, []byte(capture), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	freeze := os.Getenv("LOCKWARDEN_FREEZE")
+	if freeze == "" {
+		home, _ := os.UserHomeDir()
+		freeze = filepath.Join(home, ".cache", "lockwarden", "freeze-0.2.2", "freeze")
+	}
+	if _, err := os.Stat(freeze); err != nil {
+		testenv.Unavailable(t, "freeze is not at %s (make deps-screenshots installs it)", freeze)
+	}
+	svg := strings.TrimSuffix(file, ".ansi") + ".svg"
+	cmd := exec.Command(freeze, "--language", "ansi", "--window", "--padding", "20", "--output", svg, file)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("freeze: %v\n%s", err, out)
+	}
+}

@@ -108,3 +108,21 @@ func TestPermissionsOfLockFileDeletes(t *testing.T) {
 		t.Errorf("versioned: %+v", f)
 	}
 }
+
+// No policy holds a statement that grants nothing (IAM refuses one with
+// no Action), whatever the places.
+func TestPoliciesGrantSomethingInEveryStatement(t *testing.T) {
+	p := Places{Region: "eu-west-1", Account: "123456789012", Table: "locks", Buckets: []BucketPrefix{{Bucket: "state", Prefix: "team"}},
+		AuditBucket: "audit", AuditPrefix: "lw"}
+	for _, mode := range Modes {
+		pol, err := IAMPolicy(mode, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, st := range pol.Statement {
+			if len(st.Action) == 0 || len(st.Resource) == 0 {
+				t.Errorf("%s: statement %s grants %q on %q", mode, st.Sid, st.Action, st.Resource)
+			}
+		}
+	}
+}

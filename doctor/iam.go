@@ -93,7 +93,7 @@ func IAMPolicy(mode string, p Places) (Policy, error) {
 	if account == "" {
 		account = "*"
 	}
-	if p.Table != "" {
+	if p.Table != "" && len(n.table) > 0 { // prune-versions never reads the table
 		arn := fmt.Sprintf("arn:aws:dynamodb:%s:%s:table/%s", p.Region, account, p.Table)
 		pol.Statement = append(pol.Statement, Statement{Sid: "LockTable", Effect: "Allow", Action: n.table, Resource: []string{arn}})
 		if len(n.probes) > 0 {

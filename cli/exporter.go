@@ -54,7 +54,7 @@ exporter-toolkit web configuration: TLS (and mTLS: client_ca_file,
 client_auth_type) and basic auth with bcrypt hashes, as node_exporter reads
 it; a key it does not know is refused. A landing page is served at /.
 
-The metrics, alert rules and a systemd unit: README, "Alerting", and
+The metrics, alert rules and a systemd unit: docs/admin/alerting.md and
 deploy/prometheus/lockwarden-alerts.yml.`,
 		Example: `  lockwarden exporter --context prod
   lockwarden exporter --all-contexts --web.listen-address :9858 --web.config.file /etc/lockwarden/web.yml

@@ -9,17 +9,25 @@ import (
 	"testing"
 )
 
-// The README's IAM policies are iam-policy's output for a table TABLE in
+// The docs' IAM policies are iam-policy's output for a table TABLE in
 // REGION and ACCOUNT, a bucket STATE_BUCKET and an audit log
 // AUDIT_BUCKET/PREFIX: never written by hand, so never out of date.
-func TestREADMEPoliciesAreGenerated(t *testing.T) {
-	raw, err := os.ReadFile(filepath.Join("..", "README.md"))
+func TestDocsPoliciesAreGenerated(t *testing.T) {
+	var raw []byte
+	err := filepath.WalkDir(filepath.Join("..", "docs"), func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || filepath.Ext(path) != ".md" {
+			return err
+		}
+		page, err := os.ReadFile(path)
+		raw = append(raw, page...)
+		return err
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	blocks := regexp.MustCompile("<!-- generated: lockwarden iam-policy --for (\\w+) [^>]*-->\n```json\n([^`]*)```").FindAllSubmatch(raw, -1)
 	if len(blocks) < 4 {
-		t.Fatalf("%d generated policies in the README, want 4", len(blocks))
+		t.Fatalf("%d generated policies in docs/, want 4", len(blocks))
 	}
 	places := Places{Region: "REGION", Account: "ACCOUNT", Table: "TABLE", Buckets: []BucketPrefix{{Bucket: "STATE_BUCKET"}}}
 	for _, b := range blocks {

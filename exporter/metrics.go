@@ -10,7 +10,7 @@ import (
 )
 
 // The metrics. Their names and labels are a contract: alert rules and
-// dashboards are written against them (README, "Alerting").
+// dashboards are written against them (docs/admin/alerting.md).
 var (
 	upDesc = prometheus.NewDesc("lockwarden_up",
 		"1 when the last read of the context succeeded, else 0; its lock series are absent while it is 0.",

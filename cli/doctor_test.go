@@ -4,7 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -247,7 +250,17 @@ func TestDoctorOnDynalite(t *testing.T) {
 			t.Errorf("lacks %q: exit %d %s\n%s", want, code, errOut, out)
 		}
 	}
-	t.Log(out)
+	// The budget: a quarter of 5 RCU a second, so a scan of R RCU every
+	// R/1.25 seconds.
+	m := regexp.MustCompile(`a scan read ([0-9.]+) RCU, so the UI polls every ([0-9]+)s`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("no pace:\n%s", out)
+	}
+	rcu, _ := strconv.ParseFloat(m[1], 64)
+	every, _ := strconv.Atoi(m[2])
+	if rcu < 40 || math.Abs(float64(every)-rcu/1.25) > 1 {
+		t.Errorf("a scan of %.1f RCU polled every %ds, want %.0fs", rcu, every, rcu/1.25)
+	}
 	if w := rec.SucceededWrites(); len(w) != 0 {
 		t.Errorf("dynalite took writes of doctor's probes: %v", w)
 	}

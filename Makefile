@@ -41,6 +41,7 @@ export LOCKWARDEN_TERRAFORM := $(TERRAFORM)
 export LOCKWARDEN_DYNALITE  := $(CURDIR)/$(DYNALITE)
 export LOCKWARDEN_MINIO     := $(MINIO)
 export LOCKWARDEN_VERSITYGW := $(VERSITYGW)
+export LOCKWARDEN_NFPM      := $(NFPM)
 
 .PHONY: all build test deps check bench race fuzz demo clean man docs screenshots release-snapshot lint-ci
 
@@ -49,7 +50,7 @@ all: build
 build:
 	go build -o lockwarden .
 
-deps: $(DYNALITE) $(TERRAFORM) $(MINIO) $(VERSITYGW)
+deps: $(DYNALITE) $(TERRAFORM) $(MINIO) $(VERSITYGW) $(NFPM)
 
 # dynalite exactly as pinned by the lock file. The Go tests start it on a
 # free port and stop it when they finish.
@@ -76,6 +77,12 @@ $(MINIO):
 $(VERSITYGW):
 	@echo "installing versitygw $(VERSITYGW_VERSION) into $(VERSITYGW_CACHE) (once, about 2 minutes)"
 	cd / && GOBIN=$(VERSITYGW_CACHE) go install github.com/versity/versitygw/cmd/versitygw@$(VERSITYGW_VERSION)
+
+# nfpm, for the .deb the package test installs (goreleaser uses nfpm for
+# the release's packages).
+$(NFPM):
+	@echo "installing nfpm $(NFPM_VERSION) into $(NFPM_CACHE) (once, about 2 minutes)"
+	cd / && GOBIN=$(NFPM_CACHE) go install github.com/goreleaser/nfpm/v2/cmd/nfpm@$(NFPM_VERSION)
 
 check:
 	@unformatted=$$(gofmt -l .); \
@@ -117,7 +124,7 @@ screenshots: $(FREEZE)
 	LOCKWARDEN_UPDATE_SCREENSHOTS=1 LOCKWARDEN_FREEZE=$(FREEZE) go test ./e2e -run TestScreenshots -count=1
 
 $(FREEZE):
-	GOBIN=$(dir $(FREEZE)) go install github.com/charmbracelet/freeze@$(FREEZE_VERSION)
+	cd / && GOBIN=$(dir $(FREEZE)) go install github.com/charmbracelet/freeze@$(FREEZE_VERSION)
 
 # docs/reference from the code (a test fails when it is stale).
 docs:
@@ -134,4 +141,4 @@ lint-ci:
 
 clean:
 	rm -f lockwarden
-	rm -rf man dist
+	rm -rf man dist completions

@@ -76,6 +76,10 @@ type BucketFacts struct {
 	StaleLockBytes                               int64
 	Stopped                                      bool
 	ServerTime, LocalTime                        time.Time
+	// LockTags are the tags of a lock file version listed (OpenTofu's
+	// lock_tags): a lifecycle rule can select lock files by them. Empty
+	// when there were none, or they could not be read.
+	LockTags []s3types.Tag
 }
 
 // maxVersionsListed bounds doctor's listing of a bucket's versions: 20
@@ -99,6 +103,7 @@ func DescribeStateBucket(ctx context.Context, c *s3.Client, bucket string) (Buck
 	if f.Versioning == "" {
 		return f, nil
 	}
+	var sample s3types.ObjectVersion // a lock file's, whose tags are read
 	p := s3.NewListObjectVersionsPaginator(c, &s3.ListObjectVersionsInput{Bucket: sdkaws.String(bucket)})
 	for p.HasMorePages() {
 		if f.Listed >= maxVersionsListed {
@@ -115,6 +120,9 @@ func DescribeStateBucket(ctx context.Context, c *s3.Client, bucket string) (Buck
 		}
 		f.Listed += len(page.Versions) + len(page.DeleteMarkers)
 		for _, o := range page.Versions {
+			if strings.HasSuffix(sdkaws.ToString(o.Key), model.LockFileSuffix) && sample.Key == nil {
+				sample = o
+			}
 			if strings.HasSuffix(sdkaws.ToString(o.Key), model.LockFileSuffix) && !sdkaws.ToBool(o.IsLatest) {
 				f.StaleLockVersions++
 				f.StaleLockBytes += sdkaws.ToInt64(o.Size)
@@ -126,7 +134,22 @@ func DescribeStateBucket(ctx context.Context, c *s3.Client, bucket string) (Buck
 			}
 		}
 	}
+	f.LockTags = lockTags(ctx, c, bucket, sample)
 	return f, nil
+}
+
+// lockTags are the tags of the lock file version v, if any was listed:
+// OpenTofu >= 1.11 puts lock_tags on every lock file. A store that cannot
+// tell (no tagging, access denied) has none to offer.
+func lockTags(ctx context.Context, c *s3.Client, bucket string, v s3types.ObjectVersion) []s3types.Tag {
+	if v.Key == nil {
+		return nil
+	}
+	out, err := c.GetObjectTagging(ctx, &s3.GetObjectTaggingInput{Bucket: sdkaws.String(bucket), Key: v.Key, VersionId: v.VersionId})
+	if err != nil {
+		return nil
+	}
+	return out.TagSet
 }
 
 // responseDate is the Date header of an answer: the service's clock.

@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	dyntypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/lockwarden/lockwarden/internal/faultproxy"
 	"github.com/lockwarden/lockwarden/internal/testenv"
@@ -45,6 +46,7 @@ func TestDoctorOnAVersionedBucket(t *testing.T) {
 	if w := rec.Writes(); len(w) != 0 {
 		t.Errorf("doctor wrote: %v", w)
 	}
+	proposedRuleIsValid(t, sb, out)
 	out, _, _ = runAt(t, "", false, append([]string{"doctor", "-o", "json"}, flags...)...)
 	var js []struct{ Check, Status, Why, Fix string }
 	if err := json.Unmarshal([]byte(out), &js); err != nil || len(js) < 6 {
@@ -287,5 +289,47 @@ func TestDoctorChecksTheAuditLog(t *testing.T) {
 	out, _, code = runAt(t, "", false, append(flags, "--audit", "s3://team-audit/lockwarden")...)
 	if code != ExitError || !strings.Contains(out, "⚠ audit log: s3://team-audit/lockwarden: bucket team-audit has no Object Lock") {
 		t.Errorf("unprotected: exit %d\n%s", code, out)
+	}
+}
+
+// Lock files tagged as OpenTofu's lock_tags tags them: doctor proposes a
+// lifecycle rule that selects them by their tags, and MinIO takes the rule
+// as proposed (it is a valid lifecycle configuration, not prose).
+func TestDoctorProposesATagRuleForLockTags(t *testing.T) {
+	sb := testenv.On(t, testenv.MinIO, emptySandbox(t, fixtureNow))
+	useConfig(t, "")
+	put, del := versionedBucket(t, sb)
+	ctx := context.Background()
+	for i := range 3 {
+		if _, err := sb.S3.PutObject(ctx, &s3.PutObjectInput{Bucket: sdkaws.String(sandbox.Bucket), Key: sdkaws.String("app/terraform.tfstate.tflock"),
+			Body: strings.NewReader(`{"ID":"x"}`), Tagging: sdkaws.String("object%2Ftype=lock")}); err != nil {
+			t.Fatal(err)
+		}
+		put("app/terraform.tfstate", fmt.Sprintf(`{"serial":%d}`, i))
+		del("app/terraform.tfstate.tflock")
+	}
+	out, errOut, code := runAt(t, "", false, "doctor", "--bucket", sandbox.Bucket, "--s3-endpoint-url", sb.S3URL, "--region", sandbox.Region)
+	if code != ExitError || !strings.Contains(out, "it selects lock files by their lock_tags") ||
+		!strings.Contains(out, `"Filter":{"Tag":{"Key":"object/type","Value":"lock"}}`) {
+		t.Fatalf("exit %d %s\n%s", code, errOut, out)
+	}
+	proposedRuleIsValid(t, sb, out)
+}
+
+// proposedRuleIsValid puts the lifecycle rule doctor proposed in out on
+// the sandbox's bucket: the store takes it as written.
+func proposedRuleIsValid(t *testing.T, sb *sandbox.Sandbox, out string) {
+	t.Helper()
+	m := regexp.MustCompile(`--lifecycle-configuration '([^']*)'`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("no rule proposed:\n%s", out)
+	}
+	var rules s3types.BucketLifecycleConfiguration
+	if err := json.Unmarshal([]byte(m[1]), &rules); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sb.S3.PutBucketLifecycleConfiguration(context.Background(), &s3.PutBucketLifecycleConfigurationInput{Bucket: sdkaws.String(sandbox.Bucket),
+		LifecycleConfiguration: &rules}); err != nil {
+		t.Errorf("the store refused the rule doctor proposes: %v\n%s", err, m[1])
 	}
 }

@@ -3,14 +3,18 @@
 // set up, what its locks look like, how far the clocks are apart. Each
 // verdict is a model.Finding with one line of why and the fix. It does no
 // I/O: the aws package reads the facts, cli prints the findings. It
-// imports aws (for the facts' types) and model.
+// imports aws (for the facts' types, and the SDK's S3 tags) and model.
 package doctor
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
+
+	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	lwaws "github.com/lockwarden/lockwarden/aws"
 	"github.com/lockwarden/lockwarden/model"
@@ -115,12 +119,39 @@ func lockVersions(bucket string, f lwaws.BucketFacts) model.Finding {
 	// S3 Standard: $0.023 per GB-month; each version is billed at least
 	// its size, a delete marker nothing but a key.
 	dollars := float64(f.StaleLockBytes) / (1 << 30) * 0.023
-	rule := fmt.Sprintf(`aws s3api put-bucket-lifecycle-configuration --bucket %s --lifecycle-configuration '{"Rules":[{"ID":"expire-noncurrent","Status":"Enabled","Filter":{},"NoncurrentVersionExpiration":{"NoncurrentDays":%d,"NewerNoncurrentVersions":10},"Expiration":{"ExpiredObjectDeleteMarker":true}}]}'`, bucket, lockVersionsDays)
 	return model.Finding{Check: "lock file versions", Severity: model.Warning,
 		Why: fmt.Sprintf("%s%d old .tflock versions and %s%d .tflock delete markers (every lock and unlock leaves one of each): ≈ $%.4f/month, and every LIST of the bucket wades through them",
 			least, f.StaleLockVersions, least, f.LockDeleteMarkers, dollars),
-		Fix: "lockwarden lockfiles prune-versions --apply removes exactly these (audited); to keep them away: " + rule + " — no rule can select keys by suffix: this one also expires non-current state versions after " +
-			fmt.Sprint(lockVersionsDays) + " days, keeping the newest 10 (OpenTofu ≥ 1.11 can tag lock files with lock_tags: a tag filter then removes only theirs)"}
+		Fix: "lockwarden lockfiles prune-versions --apply removes exactly these (audited); to keep them away: " + lifecycleRule(bucket, f.LockTags)}
+}
+
+// lifecycleRule is the command that keeps lock files' old versions away.
+// With lock_tags (OpenTofu >= 1.11) a tag filter selects lock files
+// alone, and a second rule removes delete markers nothing lies beneath;
+// without, no rule can select keys by suffix, so it expires non-current
+// state versions too.
+func lifecycleRule(bucket string, tags []s3types.Tag) string {
+	command := "aws s3api put-bucket-lifecycle-configuration --bucket " + bucket + " --lifecycle-configuration '%s' (it replaces the bucket's lifecycle rules: merge it with any it has)"
+	if len(tags) == 0 {
+		rule := fmt.Sprintf(`{"Rules":[{"ID":"expire-noncurrent","Status":"Enabled","Filter":{},"NoncurrentVersionExpiration":{"NoncurrentDays":%d,"NewerNoncurrentVersions":10},"Expiration":{"ExpiredObjectDeleteMarker":true}}]}`, lockVersionsDays)
+		return fmt.Sprintf(command, rule) + fmt.Sprintf(" — no rule can select keys by suffix: this one also expires non-current state versions after %d days, keeping the newest 10 (OpenTofu ≥ 1.11 can tag lock files with lock_tags: a tag filter then removes only theirs)", lockVersionsDays)
+	}
+	type tag struct{ Key, Value string }
+	var ts []tag
+	for _, t := range tags {
+		ts = append(ts, tag{sdkaws.ToString(t.Key), sdkaws.ToString(t.Value)})
+	}
+	var filter any = map[string]any{"Tag": ts[0]}
+	if len(ts) > 1 {
+		filter = map[string]any{"And": map[string]any{"Tags": ts}}
+	}
+	rules := map[string]any{"Rules": []any{
+		map[string]any{"ID": "expire-noncurrent-lock-files", "Status": "Enabled", "Filter": filter, "NoncurrentVersionExpiration": map[string]any{"NoncurrentDays": 1}},
+		map[string]any{"ID": "expire-orphan-delete-markers", "Status": "Enabled", "Filter": map[string]any{}, "Expiration": map[string]any{"ExpiredObjectDeleteMarker": true}},
+	}}
+	raw, _ := json.Marshal(rules)
+	return fmt.Sprintf(command, strings.ReplaceAll(string(raw), "'", `'\''`)) +
+		" — it selects lock files by their lock_tags and expires their versions a day after they stop being current; the second rule removes only delete markers with nothing beneath them"
 }
 
 // Locks judges what a scan found: lock files and table items that

@@ -55,6 +55,9 @@ type need struct {
 	// probeDelete deletes doctor's absent probe lock file (on a bucket
 	// never versioned: aws.ProbeBucket).
 	probeDelete bool
+	// lockTags reads a lock file version's tags (OpenTofu's lock_tags),
+	// for the lifecycle rule doctor proposes.
+	lockTags bool
 }
 
 // needs are the calls each mode makes, as the tests record them.
@@ -68,7 +71,7 @@ var needs = map[string]need{
 	"reap":     {table: []string{"dynamodb:Scan", "dynamodb:GetItem", "dynamodb:DeleteItem"}, list: true, getLocks: true, getStates: true, deleteLocks: true},
 	"exporter": {table: []string{"dynamodb:Scan", "dynamodb:DescribeTable"}, list: true, getLocks: true},
 	"doctor": {table: []string{"dynamodb:DescribeTable", "dynamodb:DescribeContinuousBackups", "dynamodb:Scan", "dynamodb:GetItem"},
-		probes: []string{"dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}, list: true, getLocks: true, getStates: true, probeDelete: true,
+		probes: []string{"dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}, list: true, getLocks: true, getStates: true, probeDelete: true, lockTags: true,
 		bucketSetup: []string{"s3:GetBucketVersioning", "s3:GetBucketObjectLockConfiguration", "s3:ListBucketVersions"}},
 	// lockfiles prune-versions: the bucket's versioning, its versions,
 	// and the lock files' old versions removed.
@@ -146,6 +149,9 @@ func bucketStatements(n need, buckets []BucketPrefix) []Statement {
 		}
 		if len(write) > 0 {
 			out = append(out, Statement{Sid: sid("LockFiles"), Effect: "Allow", Action: write, Resource: []string{locks}})
+		}
+		if n.lockTags {
+			out = append(out, Statement{Sid: sid("LockFileTags"), Effect: "Allow", Action: []string{"s3:GetObjectVersionTagging"}, Resource: []string{locks}})
 		}
 		if n.probeDelete {
 			out = append(out, Statement{Sid: sid("DoctorProbe"), Effect: "Allow", Action: []string{"s3:DeleteObject"},

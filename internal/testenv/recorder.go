@@ -125,6 +125,12 @@ func IAMAction(req *http.Request) string {
 		}
 		return "s3:ListBucket"
 	}
+	switch {
+	case req.Method == http.MethodGet && q.Has("tagging") && q.Has("versionId"):
+		return "s3:GetObjectVersionTagging"
+	case req.Method == http.MethodGet && q.Has("tagging"):
+		return "s3:GetObjectTagging"
+	}
 	switch req.Method {
 	case http.MethodPut:
 		return "s3:PutObject"

@@ -157,11 +157,14 @@ func diagnoseBucket(ctx context.Context, d *dialled, bp lwaws.BucketPrefix, prob
 			Why: "bucket " + bp.Bucket + " has Object Lock: its conditions were not probed, as the probe's writes could not be removed"})
 	case probeWrites:
 		cond := lwaws.ProbeBucketWrites(ctx, c, bp.Bucket)
+		out = append(out, doctor.StoreConditions(bp.Bucket, cond)...)
 		if cond.IfMatchErr == nil {
 			// Kept for unlock and the UI to say, on a store that ignores it.
-			keepStoreCheck(s.S3Endpoint, bp.Bucket, cond.IfMatch, time.Now())
+			if err := keepStoreCheck(s.S3Endpoint, bp.Bucket, cond.IfMatch, time.Now()); err != nil {
+				out = append(out, model.Finding{Check: "probe record", Severity: model.Warning,
+					Why: "what was found of bucket " + bp.Bucket + " could not be kept for unlock's prompt: " + sanitize.OneLine(err.Error())})
+			}
 		}
-		out = append(out, doctor.StoreConditions(bp.Bucket, cond)...)
 	}
 	return out, perms, facts
 }

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -331,5 +333,27 @@ func proposedRuleIsValid(t *testing.T, sb *sandbox.Sandbox, out string) {
 	if _, err := sb.S3.PutBucketLifecycleConfiguration(context.Background(), &s3.PutBucketLifecycleConfigurationInput{Bucket: sdkaws.String(sandbox.Bucket),
 		LifecycleConfiguration: &rules}); err != nil {
 		t.Errorf("the store refused the rule doctor proposes: %v\n%s", err, m[1])
+	}
+}
+
+// A record of doctor's findings that cannot be read is said, not taken
+// as "nothing found": the unlock of a lock file notes that whether its
+// store honours If-Match is not known here.
+func TestUnreadableStoreRecordIsSaid(t *testing.T) {
+	sb := emptySandbox(t, fixtureNow)
+	useConfig(t, "")
+	if err := os.MkdirAll(filepath.Dir(storeNotesPath()), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(storeNotesPath(), []byte("{not json"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	li := sandbox.NewInfo("tfstate/app/terraform.tfstate", "OperationTypeApply", "ci@runner-7", "1.11.4", fixtureNow.Add(-3*time.Hour))
+	if err := sandbox.LockFile(context.Background(), sb.S3, li); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code := runAt(t, "", false, "unlock", li.Path, "--id", li.ID, "--yes", "--bucket", sandbox.Bucket, "--s3-endpoint-url", sb.S3URL, "--region", sandbox.Region)
+	if code != 0 || !strings.Contains(out, "what doctor --probe-writes found of the stores could not be read") {
+		t.Errorf("exit %d %s\n%s", code, errOut, out)
 	}
 }

@@ -2,7 +2,9 @@ package cli
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"time"
@@ -29,35 +31,50 @@ func storeNotesPath() string {
 
 func storeKey(endpoint, bucket string) string { return endpoint + " " + bucket }
 
-// readStoreChecks reads the kept findings; none when there are none.
-func readStoreChecks() map[string]storeCheck {
+// readStoreChecks reads the kept findings; none, and no error, when
+// doctor never kept any.
+func readStoreChecks() (map[string]storeCheck, error) {
 	out := map[string]storeCheck{}
-	if raw, err := os.ReadFile(storeNotesPath()); err == nil {
-		_ = json.Unmarshal(raw, &out)
+	raw, err := os.ReadFile(storeNotesPath())
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return out, nil
+	case err != nil:
+		return out, err
 	}
-	return out
+	if err := json.Unmarshal(raw, &out); err != nil {
+		return map[string]storeCheck{}, fmt.Errorf("%s: %v", storeNotesPath(), err)
+	}
+	return out, nil
 }
 
-// keepStoreCheck records what doctor found of bucket at endpoint. A
-// failure to keep it is not doctor's failure: the finding was printed.
-func keepStoreCheck(endpoint, bucket string, ifMatch bool, at time.Time) {
-	checks := readStoreChecks()
+// keepStoreCheck records what doctor found of bucket at endpoint, over
+// a record that could not be read.
+func keepStoreCheck(endpoint, bucket string, ifMatch bool, at time.Time) error {
+	checks, _ := readStoreChecks()
 	checks[storeKey(endpoint, bucket)] = storeCheck{IfMatch: ifMatch, Checked: at.UTC()}
 	raw, err := json.MarshalIndent(checks, "", "  ")
 	if err != nil {
-		return
+		return err
 	}
-	_ = os.MkdirAll(filepath.Dir(storeNotesPath()), 0o700)
-	_ = writeFileAtomic(storeNotesPath(), raw)
+	if err := os.MkdirAll(filepath.Dir(storeNotesPath()), 0o700); err != nil {
+		return err
+	}
+	return writeFileAtomic(storeNotesPath(), raw)
 }
 
 // lockFileNotes are, by bucket name, what to tell of releasing a lock
-// file in one of s's watched buckets: one doctor found ignoring If-Match.
+// file in one of s's watched buckets: one doctor found ignoring If-Match,
+// or that what doctor found could not be read.
 func lockFileNotes(s config.Settings) map[string]string {
-	checks := readStoreChecks()
+	checks, err := readStoreChecks()
 	out := map[string]string{}
 	for _, bp := range s.BucketPrefixes() {
 		b := bp.Bucket
+		if err != nil {
+			out[b] = fmt.Sprintf("what doctor --probe-writes found of the stores could not be read (%v): whether bucket %s honours If-Match on DeleteObject is not known here", err, b)
+			continue
+		}
 		if c, ok := checks[storeKey(s.S3Endpoint, b)]; ok && !c.IfMatch {
 			out[b] = fmt.Sprintf("doctor found on %s that bucket %s ignores If-Match on DeleteObject: a lock file re-taken between the re-read and the delete would be deleted", c.Checked.Format("2006-01-02"), b)
 		}

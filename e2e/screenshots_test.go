@@ -85,6 +85,9 @@ contexts:
 			if err != nil {
 				t.Fatalf("%v: run make screenshots", err)
 			}
+			if svg, err := os.Stat(strings.TrimSuffix(file, ".ansi") + ".svg"); err != nil || svg.Size() == 0 {
+				t.Errorf("the picture of %s is missing: run make screenshots", sc.name)
+			}
 			if got, want := screenText(capture), screenText(string(committed)); got != want {
 				t.Errorf("docs/images/%s.ansi is not what the screen shows now: run make screenshots, look at the pictures, commit them\nnow:\n%s\ncommitted:\n%s", sc.name, got, want)
 			}

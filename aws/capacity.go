@@ -3,6 +3,7 @@ package aws
 import (
 	"context"
 	"errors"
+	"strings"
 
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -79,13 +80,13 @@ func IsThrottled(err error) bool {
 	return errors.As(err, &api) && isThrottle(api.ErrorCode())
 }
 
-// IsAccessDenied reports whether err is AWS refusing the call to these
-// credentials.
+// IsAccessDenied reports whether err is AWS (or an S3-compatible store)
+// refusing the call to these credentials.
 func IsAccessDenied(err error) bool {
 	var api smithy.APIError
 	if !errors.As(err, &api) {
 		return false
 	}
 	code := api.ErrorCode()
-	return code == "AccessDeniedException" || code == "AccessDenied"
+	return strings.Contains(code, "AccessDenied") || code == "Forbidden" || code == "UnauthorizedOperation"
 }

@@ -18,10 +18,9 @@ import (
 // cannot hold. DynamoDB evaluates a condition after the permission, so a
 // ConditionalCheckFailed means allowed and an AccessDenied denied; no
 // item is ever written. Of S3's writes only DeleteObject is probed, and
-// only on a bucket that has never been versioned: there a delete of an
-// absent key changes nothing, even on a store that ignores its If-Match
-// (gofakes3 and MinIO do), where on a versioned bucket it would leave a
-// delete marker. A PutObject cannot be made harmless on every store.
+// only on a bucket that has never been versioned (ProbeLockFileDelete). A
+// PutObject cannot be made harmless on every store. Each call is still a
+// call: CloudTrail data events, and an AccessDenied alarm, see it.
 
 // ProbeKey is the LockID and key prefix doctor's probes use: no client
 // ever locks it.
@@ -33,7 +32,15 @@ type Permission struct {
 	// Allowed is meaningful when Known: a probe can also fail for another
 	// reason (the network), which says nothing either way.
 	Allowed, Known bool
-	Why            string
+	// Unprobed: the call was not made, on purpose (Why says why): a
+	// write that could not be made harmless here.
+	Unprobed bool
+	Why      string
+}
+
+// Unprobed is a write not probed, and why.
+func Unprobed(action, why string) Permission {
+	return Permission{Action: action, Unprobed: true, Why: why}
 }
 
 // never is a condition no item can meet.
@@ -59,12 +66,11 @@ func ProbeTable(ctx context.Context, c *dynamodb.Client, table string) []Permiss
 	}
 }
 
-// ProbeBucket finds whether this identity may list bucket under prefix
-// and read its objects there (a key that does not exist: S3 answers 404
-// to one allowed to read and list, 403 to one not allowed to read — and
-// to one not allowed to list, so then it cannot tell); and, when the
-// bucket's versioning was never set, delete a lock file there.
-func ProbeBucket(ctx context.Context, c S3API, bucket, prefix, versioning string) []Permission {
+// ProbeBucketReads finds whether this identity may list bucket under
+// prefix and read its objects there (a key that does not exist: S3
+// answers 404 to one allowed to read and list, 403 to one not allowed to
+// read — and to one not allowed to list, so then it cannot tell).
+func ProbeBucketReads(ctx context.Context, c S3API, bucket, prefix string) []Permission {
 	b := sdkaws.String(bucket)
 	in := &s3.ListObjectsV2Input{Bucket: b, MaxKeys: sdkaws.Int32(1)}
 	if prefix != "" {
@@ -76,26 +82,26 @@ func ProbeBucket(ctx context.Context, c S3API, bucket, prefix, versioning string
 	if !list.Allowed && get.Known && !get.Allowed {
 		get = Permission{Action: "s3:GetObject", Why: "not known: S3 answers 403 for an absent key to one who may not list the bucket"}
 	}
-	if versioning != "" {
-		return []Permission{list, get}
-	}
-	_, delErr := c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: b, Key: sdkaws.String(ProbeLockFile(prefix)), IfMatch: sdkaws.String(`"` + strings.Repeat("0", 32) + `"`)})
-	return []Permission{list, get, deletePermission(delErr)}
+	return []Permission{list, get}
 }
 
-// ProbeLockFile is the absent lock file ProbeBucket deletes: a .tflock
-// under the prefix, so that a policy's grant on lock files covers it.
-func ProbeLockFile(prefix string) string { return path.Join(prefix, "."+ProbeKey+".tflock") }
-
-// deletePermission reads a conditioned delete of an absent key: done
-// (a store that ignores the condition), 404 or 412 is allowed.
-func deletePermission(err error) Permission {
-	var api smithy.APIError
-	if err != nil && (preconditionFailed(err) || errors.As(err, &api) && (api.ErrorCode() == "NoSuchKey" || api.ErrorCode() == "NotFound")) {
+// ProbeLockFileDelete finds whether this identity may delete a lock file
+// under prefix, by deleting one that does not exist with an If-Match no
+// object has. Only on a bucket whose versioning was never set: there a
+// delete of an absent key changes nothing even on a store that ignores
+// the If-Match, where on a versioned one it would leave a delete marker.
+func ProbeLockFileDelete(ctx context.Context, c S3API, bucket, prefix string) Permission {
+	_, err := c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: sdkaws.String(bucket), Key: sdkaws.String(probeLockFile(prefix)),
+		IfMatch: sdkaws.String(`"` + strings.Repeat("0", 32) + `"`)})
+	if err != nil && (preconditionFailed(err) || notFound(err)) {
 		return Permission{Action: "s3:DeleteObject", Allowed: true, Known: true, Why: "a conditioned delete of an absent lock file was answered; nothing was there to delete"}
 	}
 	return permission("s3:DeleteObject", err, false)
 }
+
+// probeLockFile is the absent lock file ProbeLockFileDelete deletes: a .tflock
+// under the prefix, so that a policy's grant on lock files covers it.
+func probeLockFile(prefix string) string { return path.Join(prefix, "."+ProbeKey+".tflock") }
 
 // permission reads a probe's answer: no error, or for a conditioned
 // write a failed condition, is allowed; AccessDenied is denied.
@@ -106,7 +112,7 @@ func permission(action string, err error, conditioned bool) Permission {
 		return Permission{Action: action, Allowed: true, Known: true}
 	case conditioned && errors.As(err, &ccf):
 		return Permission{Action: action, Allowed: true, Known: true, Why: "its condition was checked, so the call is allowed; nothing was written"}
-	case denied(err):
+	case IsAccessDenied(err):
 		return Permission{Action: action, Known: true, Why: "access denied"}
 	}
 	return Permission{Action: action, Why: "not known: " + firstLine(err.Error())}
@@ -114,15 +120,14 @@ func permission(action string, err error, conditioned bool) Permission {
 
 // objectPermission reads a GET of a key that does not exist.
 func objectPermission(action string, err error) Permission {
-	var api smithy.APIError
-	if errors.As(err, &api) && (api.ErrorCode() == "NoSuchKey" || api.ErrorCode() == "NotFound") {
+	if notFound(err) {
 		return Permission{Action: action, Allowed: true, Known: true, Why: "an absent key answered 404"}
 	}
 	return permission(action, err, false)
 }
 
-// denied says whether err is an access denial.
-func denied(err error) bool {
+// notFound says S3 answered that the key does not exist.
+func notFound(err error) bool {
 	var api smithy.APIError
-	return errors.As(err, &api) && (strings.Contains(api.ErrorCode(), "AccessDenied") || api.ErrorCode() == "Forbidden" || api.ErrorCode() == "UnauthorizedOperation")
+	return errors.As(err, &api) && (api.ErrorCode() == "NoSuchKey" || api.ErrorCode() == "NotFound")
 }

@@ -23,8 +23,7 @@ func newDoctorCmd(env *Env) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "doctor",
 		Short: "Check that the locking itself is safe: the table, the bucket, the locks, the clock",
-		Long: `For each context, check how its locking is set up, reading only — nothing is
-written:
+		Long: `For each context, check how its locking is set up. Nothing is written:
 
   - the lock table exists, is ACTIVE, and is keyed by LockID (S) alone; its
     billing, and how often the read budget lets the UI poll it;
@@ -42,7 +41,9 @@ Which of lockwarden's modes (read, release, restore, repair, reap, exporter)
 this identity has is found by calls that change nothing: DynamoDB writes
 conditioned on what cannot hold, reads of keys nobody uses, and — on a bucket
 never versioned, where it cannot leave a delete marker — a DeleteObject of a
-lock file that does not exist. A PutObject is never probed.
+lock file that does not exist. A PutObject is never probed; a mode that
+needs a write not probed is "not confirmed". The probes are still calls:
+CloudTrail records them, and one denied raises an AccessDenied.
 
 With a shared audit log (audit:), doctor reads it too: that it exists and
 can be read (a release is refused while its record cannot be written), and
@@ -59,7 +60,9 @@ a conditional delete of an item that changed.
 
 Each finding is ✓, ⚠ or ✗ with one line of why and, when there is one, the
 fix. Exit codes: 0 all ✓; 1 warnings only; 3 something is unsafe (a table
-that is not a lock table, a bucket or table that cannot be read); 2 usage.`,
+that is not a lock table, a bucket or table that cannot be read, a store
+that ignores If-None-Match, a shared audit log that cannot be reached); 2
+usage.`,
 		Example: `  lockwarden doctor --context prod
   lockwarden doctor --all-contexts -o json`,
 		Args: cobra.NoArgs,
@@ -130,7 +133,7 @@ func diagnose(ctx context.Context, env *Env, s config.Settings, probeWrites bool
 	}
 	out = append(out, doctor.Permissions(tablePerms, bucketPerms, s.Table != "", len(s.Buckets) > 0))
 	if s.Audit != "" {
-		out = append(out, diagnoseAudit(ctx, env, d)...)
+		out = append(out, diagnoseAudit(ctx, env, d))
 	}
 	return out
 }
@@ -147,10 +150,21 @@ func diagnoseBucket(ctx context.Context, d *dialled, bp lwaws.BucketPrefix, prob
 	c := lwaws.NewS3(d.cfg, s.S3Endpoint)
 	facts, err := lwaws.DescribeStateBucket(ctx, c, bp.Bucket)
 	if err != nil {
-		return []model.Finding{unread("bucket "+bp.Bucket, err)}, nil, facts
+		// What this identity may do here is not known: not "as elsewhere".
+		var perms []lwaws.Permission
+		for _, a := range []string{"s3:ListBucket", "s3:GetObject", "s3:DeleteObject", "s3:PutObject"} {
+			perms = append(perms, lwaws.Permission{Action: a, Why: "not known: bucket " + bp.Bucket + " could not be read"})
+		}
+		return []model.Finding{unread("bucket "+bp.Bucket, err)}, perms, facts
 	}
 	out := doctor.Bucket(bp.Bucket, facts)
-	perms := lwaws.ProbeBucket(ctx, c, bp.Bucket, bp.Prefix, facts.Versioning)
+	perms := append(lwaws.ProbeBucketReads(ctx, c, bp.Bucket, bp.Prefix),
+		lwaws.Unprobed("s3:PutObject", "is never probed: a put cannot be made harmless on every store"))
+	if facts.Versioning == "" {
+		perms = append(perms, lwaws.ProbeLockFileDelete(ctx, c, bp.Bucket, bp.Prefix))
+	} else {
+		perms = append(perms, lwaws.Unprobed("s3:DeleteObject", "is not probed on bucket "+bp.Bucket+": it is versioned, and a delete there leaves a marker"))
+	}
 	switch {
 	case probeWrites && facts.ObjectLock:
 		out = append(out, model.Finding{Check: "If-Match", Severity: model.Warning,
@@ -171,15 +185,25 @@ func diagnoseBucket(ctx context.Context, d *dialled, bp lwaws.BucketPrefix, prob
 
 // diagnoseAudit judges the shared audit log: whether it can be reached
 // and read, and whether its records are kept from being replaced.
-func diagnoseAudit(ctx context.Context, env *Env, d *dialled) []model.Finding {
+func diagnoseAudit(ctx context.Context, env *Env, d *dialled) model.Finding {
 	shared, err := d.shared(ctx, env, func(string) {})
 	if err != nil {
-		return []model.Finding{doctor.AuditLog(d.Audit, false, "", nil, err)}
+		return doctor.AuditLog(d.Audit, doctor.AuditFacts{Err: err})
 	}
-	store := shared.Store.(*lwaws.AuditStore)
-	protected, how, err := store.Protection(ctx)
-	perms := lwaws.ProbeBucket(ctx, store.Client, store.Bucket, shared.Prefix, "audit")
-	return []model.Finding{doctor.AuditLog(d.Audit, protected, how, perms, err)}
+	store, ok := shared.Store.(*lwaws.AuditStore)
+	if !ok {
+		return doctor.AuditLog(d.Audit, doctor.AuditFacts{Err: errors.New("not an S3 audit log")})
+	}
+	f := doctor.AuditFacts{Reads: lwaws.ProbeBucketReads(ctx, store.Client, store.Bucket, shared.Prefix)}
+	f.Protected, f.How, err = store.Protection(ctx)
+	var user *lwaws.UserError
+	switch {
+	case errors.As(err, &user): // no such bucket, or no network: explained
+		f.Err = err
+	case err != nil:
+		f.ProtectionErr = err
+	}
+	return doctor.AuditLog(d.Audit, f)
 }
 
 // digestPathsOf are the states whose digests a scan found.

@@ -18,6 +18,7 @@ import (
 
 	lwaws "github.com/lockwarden/lockwarden/aws"
 	"github.com/lockwarden/lockwarden/model"
+	"github.com/lockwarden/lockwarden/sanitize"
 )
 
 // Table judges a lock table: it exists and is ACTIVE with LockID (S) as
@@ -262,12 +263,13 @@ var modes = []struct {
 
 // Permissions says which of lockwarden's modes this identity has, from
 // probes that changed nothing: one finding, ✓ when every probe answered
-// (a mode denied is a fact, not a fault), ⚠ when some could not tell.
+// (a mode denied is a fact, not a fault), ⚠ when some could not tell. A
+// mode whose S3 write was not probed is "not confirmed", never "may".
 func Permissions(table []lwaws.Permission, buckets []lwaws.Permission, hasTable, hasBuckets bool) model.Finding {
 	byAction := map[string]lwaws.Permission{}
 	for _, p := range append(slices.Clone(table), buckets...) {
-		if q, seen := byAction[p.Action]; !seen || q.Allowed {
-			byAction[p.Action] = p // of several buckets, the one that denies
+		if q, seen := byAction[p.Action]; !seen || rank(p) < rank(q) {
+			byAction[p.Action] = p // of several buckets, the least sure
 		}
 	}
 	var may, mayNot, unknown, partly []string
@@ -276,18 +278,19 @@ func Permissions(table []lwaws.Permission, buckets []lwaws.Permission, hasTable,
 		if hasTable {
 			need = append(need, m.table...)
 		}
-		unprobed := ""
 		if hasBuckets {
 			need = append(need, m.bucket...)
-			if _, probed := byAction[m.write]; probed {
+			if m.write != "" {
 				need = append(need, m.write)
-			} else {
-				unprobed = m.write
 			}
 		}
-		var no, notKnown []string
+		var no, notKnown, unconfirmed []string
 		for _, a := range need {
-			switch p := byAction[a]; {
+			switch p, seen := byAction[a]; {
+			case p.Unprobed:
+				unconfirmed = append(unconfirmed, a+" "+p.Why)
+			case !seen && a == m.write:
+				unconfirmed = append(unconfirmed, a+" not probed")
 			case !p.Known:
 				notKnown = append(notKnown, a)
 			case !p.Allowed:
@@ -299,8 +302,8 @@ func Permissions(table []lwaws.Permission, buckets []lwaws.Permission, hasTable,
 			mayNot = append(mayNot, m.name+" ("+strings.Join(no, ", ")+" denied)")
 		case len(notKnown) > 0:
 			unknown = append(unknown, m.name+" ("+strings.Join(notKnown, ", ")+")")
-		case unprobed != "":
-			partly = append(partly, m.name+" ("+unprobed+" not probed)")
+		case len(unconfirmed) > 0:
+			partly = append(partly, m.name+" ("+strings.Join(unconfirmed, ", ")+")")
 		default:
 			may = append(may, m.name)
 		}
@@ -310,15 +313,29 @@ func Permissions(table []lwaws.Permission, buckets []lwaws.Permission, hasTable,
 		why += "; may not " + strings.Join(mayNot, ", ")
 	}
 	if len(partly) > 0 {
-		why += "; as far as probed " + strings.Join(partly, ", ") + " (an S3 write is probed only where the probe cannot write: a DeleteObject on a bucket never versioned, a PutObject never)"
+		why += "; not confirmed: " + strings.Join(partly, ", ")
 	}
 	f := model.Finding{Check: "permissions", Severity: model.Fine,
-		Why: why + " — found by calls that changed nothing, on doctor's own keys (lockwarden-doctor/probe; a policy limited to some keys may answer otherwise for others)"}
+		Why: why + " — found by calls that changed nothing, on keys no client uses (lockwarden-doctor/probe); a policy limited to some keys may answer otherwise for others"}
 	if len(unknown) > 0 {
 		f.Severity = model.Warning
 		f.Why = "could not tell for " + strings.Join(unknown, ", ") + "; " + f.Why
 	}
 	return f
+}
+
+// rank orders what several probes of one action found, the least sure
+// first: denied, not known, not probed, allowed.
+func rank(p lwaws.Permission) int {
+	switch {
+	case p.Known && !p.Allowed:
+		return 0
+	case !p.Known && !p.Unprobed:
+		return 1
+	case p.Unprobed:
+		return 2
+	}
+	return 3
 }
 
 // StoreConditions judges what a bucket did with the conditions locking
@@ -368,31 +385,50 @@ func TableConditions(table string, refused bool, leftover string, err error) []m
 	return out
 }
 
-// AuditLog judges the team's shared audit log at where: one that cannot
-// be reached refuses every guarded write (none is made unrecorded), and
-// one whose records can be replaced is not evidence. perms are what this
-// identity may read there; writing a record is not probed, as a put
-// cannot be made harmless.
-func AuditLog(where string, protected bool, how string, perms []lwaws.Permission, err error) model.Finding {
-	if err != nil {
+// AuditFacts are what doctor read of the team's shared audit log.
+type AuditFacts struct {
+	// Err: the log cannot be reached at all (no such bucket, no network,
+	// a configuration that does not load).
+	Err error
+	// Protected and How: whether Object Lock keeps its records from being
+	// replaced, and how; ProtectionErr when that could not be read.
+	Protected     bool
+	How           string
+	ProtectionErr error
+	// Reads are what this identity may read there.
+	Reads []lwaws.Permission
+}
+
+// AuditLog judges the team's shared audit log at where. One that cannot
+// be reached refuses every guarded write (none is made unrecorded): ✗.
+// One this identity may not read, or whose protection is not known or
+// absent, is a warning: writes need only s3:PutObject, which is not
+// probed, as a put cannot be made harmless.
+func AuditLog(where string, f AuditFacts) model.Finding {
+	if f.Err != nil {
 		return model.Finding{Check: "audit log", Severity: model.Unsafe,
-			Why: where + ": " + err.Error() + " — every release, restore and repair is refused while its record cannot be written",
+			Why: where + ": " + sanitize.OneLine(f.Err.Error()) + " — every release, restore, repair and reap is refused while its record cannot be written",
 			Fix: "check audit: (and audit_region, audit_profile, audit_endpoint) in the config"}
 	}
 	var denied []string
-	for _, p := range perms {
+	for _, p := range f.Reads {
 		if p.Known && !p.Allowed {
 			denied = append(denied, p.Action)
 		}
 	}
-	if len(denied) > 0 {
-		return model.Finding{Check: "audit log", Severity: model.Unsafe,
-			Why: where + ": " + strings.Join(denied, ", ") + " denied — the log cannot be read, so no write can be checked against it",
+	note := " (its s3:PutObject is not probed)"
+	switch {
+	case len(denied) > 0:
+		return model.Finding{Check: "audit log", Severity: model.Warning,
+			Why: where + ": " + strings.Join(denied, ", ") + " denied — this identity cannot read the team's log: audit, the UI's history and a restore of another machine's record need it" + note,
 			Fix: "lockwarden iam-policy --for audit prints what the log needs"}
-	}
-	if !protected {
-		return model.Finding{Check: "audit log", Severity: model.Warning, Why: where + ": " + how + " (its s3:PutObject is not probed)",
+	case f.ProtectionErr != nil:
+		return model.Finding{Check: "audit log", Severity: model.Warning,
+			Why: where + ": whether Object Lock protects its records is not known: " + sanitize.OneLine(f.ProtectionErr.Error()) + note,
+			Fix: "lockwarden audit verify, as an identity allowed s3:GetBucketObjectLockConfiguration on the log's bucket"}
+	case !f.Protected:
+		return model.Finding{Check: "audit log", Severity: model.Warning, Why: where + ": " + f.How + note,
 			Fix: "create the log's bucket with Object Lock and a default retention, or set audit_retention (see audit verify)"}
 	}
-	return model.Finding{Check: "audit log", Severity: model.Fine, Why: where + ": " + how + " (its s3:PutObject is not probed)"}
+	return model.Finding{Check: "audit log", Severity: model.Fine, Why: where + ": " + f.How + note}
 }

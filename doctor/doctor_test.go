@@ -1,6 +1,8 @@
 package doctor
 
 import (
+	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -91,21 +93,31 @@ func TestPermissionsFinding(t *testing.T) {
 }
 
 // A lock file's delete counts where it was probed (a bucket never
-// versioned), and is said to be unprobed where it was not.
+// versioned); where it was not, the modes that need it are "not
+// confirmed" — also when another bucket's probe allowed it.
 func TestPermissionsOfLockFileDeletes(t *testing.T) {
 	allowed := func(a string) lwaws.Permission { return lwaws.Permission{Action: a, Allowed: true, Known: true} }
-	read := []lwaws.Permission{allowed("s3:ListBucket"), allowed("s3:GetObject")}
-	f := Permissions(nil, append(read, lwaws.Permission{Action: "s3:DeleteObject", Known: true, Why: "access denied"}), false, true)
-	if f.Severity != model.Fine || !strings.Contains(f.Why, "may read, repair, exporter; may not release (s3:DeleteObject denied), reap (s3:DeleteObject denied); as far as probed restore (s3:PutObject not probed)") {
-		t.Errorf("denied: %+v", f)
+	put := lwaws.Unprobed("s3:PutObject", "is never probed")
+	read := []lwaws.Permission{allowed("s3:ListBucket"), allowed("s3:GetObject"), put}
+	versioned := lwaws.Unprobed("s3:DeleteObject", "is not probed on bucket b: it is versioned")
+	cases := []struct {
+		name  string
+		perms []lwaws.Permission
+		want  string
+	}{
+		{"denied", append(slices.Clone(read), lwaws.Permission{Action: "s3:DeleteObject", Known: true, Why: "access denied"}),
+			"may read, repair, exporter; may not release (s3:DeleteObject denied), reap (s3:DeleteObject denied); not confirmed: restore (s3:PutObject is never probed) —"},
+		{"allowed", append(slices.Clone(read), allowed("s3:DeleteObject")),
+			"may read, release, repair, reap, exporter; not confirmed: restore (s3:PutObject is never probed) —"},
+		{"versioned", append(slices.Clone(read), versioned),
+			"may read, repair, exporter; not confirmed: release (s3:DeleteObject is not probed on bucket b: it is versioned), restore (s3:PutObject is never probed), reap (s3:DeleteObject is not probed on bucket b: it is versioned) —"},
+		{"one of two buckets versioned", append(append(slices.Clone(read), allowed("s3:DeleteObject")), append(slices.Clone(read), versioned)...),
+			"may read, repair, exporter; not confirmed: release (s3:DeleteObject is not probed on bucket b: it is versioned),"},
 	}
-	f = Permissions(nil, append(read, allowed("s3:DeleteObject")), false, true)
-	if !strings.Contains(f.Why, "may read, release, repair, reap, exporter; as far as probed restore (s3:PutObject not probed)") {
-		t.Errorf("allowed: %+v", f)
-	}
-	f = Permissions(nil, read, false, true)
-	if !strings.Contains(f.Why, "may read, repair, exporter; as far as probed release (s3:DeleteObject not probed), restore (s3:PutObject not probed), reap (s3:DeleteObject not probed)") {
-		t.Errorf("versioned: %+v", f)
+	for _, c := range cases {
+		if f := Permissions(nil, c.perms, false, true); f.Severity != model.Fine || !strings.Contains(f.Why, c.want) {
+			t.Errorf("%s: %+v", c.name, f)
+		}
 	}
 }
 
@@ -123,6 +135,30 @@ func TestPoliciesGrantSomethingInEveryStatement(t *testing.T) {
 			if len(st.Action) == 0 || len(st.Resource) == 0 {
 				t.Errorf("%s: statement %s grants %q on %q", mode, st.Sid, st.Action, st.Resource)
 			}
+		}
+	}
+}
+
+// The audit log is ✗ only when it cannot be reached: every write is then
+// refused. An identity that may not read it, or may not tell how it is
+// protected, is told so as a warning — writes need only s3:PutObject.
+func TestAuditLogFinding(t *testing.T) {
+	denied := lwaws.Permission{Action: "s3:ListBucket", Known: true, Why: "access denied"}
+	cases := []struct {
+		name string
+		f    AuditFacts
+		sev  model.Severity
+		want string
+	}{
+		{"unreachable", AuditFacts{Err: errors.New("bucket audit does not exist")}, model.Unsafe, "every release, restore, repair and reap is refused"},
+		{"not readable", AuditFacts{Reads: []lwaws.Permission{denied}, Protected: true}, model.Warning, "s3:ListBucket denied — this identity cannot read the team's log"},
+		{"protection not known", AuditFacts{ProtectionErr: errors.New("access denied (s3:GetBucketObjectLockConfiguration)")}, model.Warning, "whether Object Lock protects its records is not known"},
+		{"unprotected", AuditFacts{How: "bucket audit has no Object Lock"}, model.Warning, "bucket audit has no Object Lock"},
+		{"protected", AuditFacts{Protected: true, How: "bucket audit has Object Lock, GOVERNANCE retention of 400 days by default"}, model.Fine, "retention of 400 days"},
+	}
+	for _, c := range cases {
+		if f := AuditLog("s3://audit/lw", c.f); f.Severity != c.sev || !strings.Contains(f.Why, c.want) {
+			t.Errorf("%s: %+v", c.name, f)
 		}
 	}
 }

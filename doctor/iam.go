@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-
-	lwaws "github.com/lockwarden/lockwarden/aws"
 )
 
 // This file says what IAM each mode of lockwarden needs, as the least a
@@ -45,16 +43,17 @@ type Statement struct {
 }
 
 // need is what a mode calls: on the table; the buckets (list); their
-// lock files and state objects (read, delete, put); its own probe keys.
+// lock files and state objects (read, delete, put).
 type need struct {
-	table, probes                                    []string
+	table                                            []string
 	list, getLocks, getStates, deleteLocks, putLocks bool
 	bucketSetup                                      []string
 	// deleteVersions removes lock files' old versions (prune-versions).
 	deleteVersions bool
-	// probeDelete deletes doctor's absent probe lock file (on a bucket
-	// never versioned: aws.ProbeBucket).
-	probeDelete bool
+	// auditWrite puts records into the shared audit log (the intent
+	// before a write, the outcome after); auditRead reads it: the UI's
+	// team history, restore's search, doctor's check.
+	auditWrite, auditRead bool
 	// lockTags reads a lock file version's tags (OpenTofu's lock_tags),
 	// for the lifecycle rule doctor proposes.
 	lockTags bool
@@ -64,18 +63,19 @@ type need struct {
 var needs = map[string]need{
 	// The UI and list: scan and describe the table (the read budget),
 	// read a digest and a state for the detail view's evidence.
-	"read":     {table: []string{"dynamodb:Scan", "dynamodb:DescribeTable", "dynamodb:GetItem"}, list: true, getLocks: true, getStates: true},
-	"release":  {table: []string{"dynamodb:Scan", "dynamodb:GetItem", "dynamodb:DeleteItem"}, list: true, getLocks: true, getStates: true, deleteLocks: true},
-	"restore":  {table: []string{"dynamodb:GetItem", "dynamodb:PutItem"}, getLocks: true, getStates: true, putLocks: true},
-	"repair":   {table: []string{"dynamodb:GetItem", "dynamodb:UpdateItem"}, getStates: true},
-	"reap":     {table: []string{"dynamodb:Scan", "dynamodb:GetItem", "dynamodb:DeleteItem"}, list: true, getLocks: true, getStates: true, deleteLocks: true},
+	"read":     {table: []string{"dynamodb:Scan", "dynamodb:DescribeTable", "dynamodb:GetItem"}, list: true, getLocks: true, getStates: true, auditRead: true},
+	"release":  {table: []string{"dynamodb:Scan", "dynamodb:GetItem", "dynamodb:DeleteItem"}, list: true, getLocks: true, getStates: true, deleteLocks: true, auditWrite: true},
+	"restore":  {table: []string{"dynamodb:GetItem", "dynamodb:PutItem"}, getLocks: true, getStates: true, putLocks: true, auditWrite: true, auditRead: true},
+	"repair":   {table: []string{"dynamodb:GetItem", "dynamodb:UpdateItem"}, getStates: true, auditWrite: true},
+	"reap":     {table: []string{"dynamodb:Scan", "dynamodb:GetItem", "dynamodb:DeleteItem"}, list: true, getLocks: true, getStates: true, deleteLocks: true, auditWrite: true},
 	"exporter": {table: []string{"dynamodb:Scan", "dynamodb:DescribeTable"}, list: true, getLocks: true},
+	// Its probes (ProbeActions) are not granted: a denial is an answer.
 	"doctor": {table: []string{"dynamodb:DescribeTable", "dynamodb:DescribeContinuousBackups", "dynamodb:Scan", "dynamodb:GetItem"},
-		probes: []string{"dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}, list: true, getLocks: true, getStates: true, probeDelete: true, lockTags: true,
+		list: true, getLocks: true, getStates: true, lockTags: true, auditRead: true,
 		bucketSetup: []string{"s3:GetBucketVersioning", "s3:GetBucketObjectLockConfiguration", "s3:ListBucketVersions"}},
 	// lockfiles prune-versions: the bucket's versioning, its versions,
 	// and the lock files' old versions removed.
-	"prune": {bucketSetup: []string{"s3:GetBucketVersioning", "s3:ListBucketVersions"}, deleteVersions: true},
+	"prune": {bucketSetup: []string{"s3:GetBucketVersioning", "s3:ListBucketVersions"}, deleteVersions: true, auditWrite: true},
 }
 
 // IAMPolicy is the least policy mode needs on places.
@@ -88,7 +88,7 @@ func IAMPolicy(mode string, p Places) (Policy, error) {
 		if p.AuditBucket == "" {
 			return Policy{}, fmt.Errorf("no shared audit log is configured (audit: s3://BUCKET/PREFIX)")
 		}
-		pol.Statement = auditStatements(p)
+		pol.Statement = auditStatements(p, true, true, false)
 		return pol, nil
 	}
 	n := needs[mode]
@@ -99,14 +99,10 @@ func IAMPolicy(mode string, p Places) (Policy, error) {
 	if p.Table != "" && len(n.table) > 0 { // prune-versions never reads the table
 		arn := fmt.Sprintf("arn:aws:dynamodb:%s:%s:table/%s", p.Region, account, p.Table)
 		pol.Statement = append(pol.Statement, Statement{Sid: "LockTable", Effect: "Allow", Action: n.table, Resource: []string{arn}})
-		if len(n.probes) > 0 {
-			pol.Statement = append(pol.Statement, Statement{Sid: "DoctorProbes", Effect: "Allow", Action: n.probes, Resource: []string{arn},
-				Condition: map[string]any{"ForAllValues:StringLike": map[string]any{"dynamodb:LeadingKeys": []string{"lockwarden-doctor/*"}}}})
-		}
 	}
 	pol.Statement = append(pol.Statement, bucketStatements(n, p.Buckets)...)
-	if p.AuditBucket != "" && (n.deleteLocks || n.putLocks || n.deleteVersions || mode == "repair") {
-		pol.Statement = append(pol.Statement, auditStatements(p)...)
+	if p.AuditBucket != "" {
+		pol.Statement = append(pol.Statement, auditStatements(p, n.auditWrite, n.auditRead, mode == "doctor")...)
 	}
 	return pol, nil
 }
@@ -153,23 +149,40 @@ func bucketStatements(n need, buckets []BucketPrefix) []Statement {
 		if n.lockTags {
 			out = append(out, Statement{Sid: sid("LockFileTags"), Effect: "Allow", Action: []string{"s3:GetObjectVersionTagging"}, Resource: []string{locks}})
 		}
-		if n.probeDelete {
-			out = append(out, Statement{Sid: sid("DoctorProbe"), Effect: "Allow", Action: []string{"s3:DeleteObject"},
-				Resource: []string{"arn:aws:s3:::" + b.Bucket + "/" + lwaws.ProbeLockFile(b.Prefix)}})
-		}
 	}
 	return out
 }
 
-// auditStatements grant the shared audit log: put and read records,
-// list the days — never delete or overwrite.
-func auditStatements(p Places) []Statement {
-	return []Statement{
-		{Sid: "AuditRecords", Effect: "Allow", Action: []string{"s3:PutObject", "s3:GetObject"}, Resource: []string{"arn:aws:s3:::" + p.AuditBucket + "/" + prefixed(p.AuditPrefix, "*")}},
-		{Sid: "AuditList", Effect: "Allow", Action: []string{"s3:ListBucket"}, Resource: []string{"arn:aws:s3:::" + p.AuditBucket},
-			Condition: map[string]any{"StringLike": map[string]any{"s3:prefix": []string{prefixed(p.AuditPrefix, "*")}}}},
+// auditStatements grant the shared audit log: putting records (never
+// deleting or overwriting one), reading them and listing the days, and
+// for doctor whether Object Lock protects them.
+func auditStatements(p Places, write, read, lockConfig bool) []Statement {
+	records := "arn:aws:s3:::" + p.AuditBucket + "/" + prefixed(p.AuditPrefix, "*")
+	var actions []string
+	if write {
+		actions = append(actions, "s3:PutObject")
 	}
+	if read {
+		actions = append(actions, "s3:GetObject")
+	}
+	if len(actions) == 0 {
+		return nil
+	}
+	out := []Statement{{Sid: "AuditRecords", Effect: "Allow", Action: actions, Resource: []string{records}}}
+	if read {
+		out = append(out, Statement{Sid: "AuditList", Effect: "Allow", Action: []string{"s3:ListBucket"}, Resource: []string{"arn:aws:s3:::" + p.AuditBucket},
+			Condition: map[string]any{"StringLike": map[string]any{"s3:prefix": []string{prefixed(p.AuditPrefix, "*")}}}})
+	}
+	if lockConfig {
+		out = append(out, Statement{Sid: "AuditProtection", Effect: "Allow", Action: []string{"s3:GetBucketObjectLockConfiguration"}, Resource: []string{"arn:aws:s3:::" + p.AuditBucket}})
+	}
+	return out
 }
+
+// ProbeActions are the calls doctor makes to find what this identity may
+// do, which its own policy does not grant: denied, they are the answer
+// "may not" for the identity doctor runs as.
+var ProbeActions = []string{"dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "s3:DeleteObject"}
 
 func prefixed(prefix, rest string) string {
 	if prefix == "" {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -140,10 +141,17 @@ func (m *Minio) AssumeRole(t testing.TB, policy string) sdkaws.Credentials {
 	t.Helper()
 	c := sts.New(sts.Options{Region: "us-east-1", BaseEndpoint: sdkaws.String(m.URL),
 		Credentials: credentials.NewStaticCredentialsProvider(MinioUser, MinioPassword, "")})
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	out, err := c.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: sdkaws.String("arn:aws:iam::000000000000:role/lockwarden-test"),
-		RoleSessionName: sdkaws.String("lockwarden-test"), Policy: sdkaws.String(policy)})
+	in := &sts.AssumeRoleInput{RoleArn: sdkaws.String("arn:aws:iam::000000000000:role/lockwarden-test"),
+		RoleSessionName: sdkaws.String("lockwarden-test"), Policy: sdkaws.String(policy)}
+	// MinIO serves S3 before its IAM is set up, and says so: ask again
+	// until it is, or the deadline.
+	out, err := c.AssumeRole(ctx, in)
+	for err != nil && strings.Contains(err.Error(), "Server not initialized") && ctx.Err() == nil {
+		time.Sleep(100 * time.Millisecond)
+		out, err = c.AssumeRole(ctx, in)
+	}
 	if err != nil {
 		t.Fatalf("MinIO AssumeRole: %v", err)
 	}

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lockwarden/lockwarden/internal/testenv"
 	"github.com/lockwarden/lockwarden/sandbox"
 )
 
@@ -34,12 +35,15 @@ func TestDocsSnippetsRunOnTheSandbox(t *testing.T) {
 	if len(blocks) < 5 {
 		t.Fatalf("%d runnable blocks in the docs: is the fence still \"```sh sandbox\"?", len(blocks))
 	}
-	for i, block := range blocks {
-		t.Run(fmt.Sprintf("%s#%d", block[0].where, i), func(t *testing.T) {
-			env := sandboxShell(t)
-			for _, s := range block {
+	for _, block := range blocks {
+		t.Run(block.where, func(t *testing.T) {
+			if len(block.commands) == 0 {
+				t.Fatalf("%s: a block marked sh sandbox holds no command", block.where)
+			}
+			env, dir := sandboxShell(t), t.TempDir() // one directory a block's commands share
+			for _, s := range block.commands {
 				cmd := exec.Command("bash", "-c", s.command)
-				cmd.Env, cmd.Dir = env, t.TempDir()
+				cmd.Env, cmd.Dir = env, dir
 				out, err := cmd.CombinedOutput()
 				code := 0
 				var exit *exec.ExitError
@@ -56,34 +60,29 @@ func TestDocsSnippetsRunOnTheSandbox(t *testing.T) {
 	}
 }
 
-// sandboxBlocks are the marked blocks of the README and docs/, each as
-// its commands.
-func sandboxBlocks(t *testing.T) [][]snippet {
+// sandboxBlock is a marked block: where it opens, and its commands.
+type sandboxBlock struct {
+	where    string
+	commands []snippet
+}
+
+// sandboxBlocks are the marked blocks of the README and docs/.
+func sandboxBlocks(t *testing.T) []sandboxBlock {
 	t.Helper()
-	files := []string{filepath.Join("..", "README.md")}
-	err := filepath.WalkDir(filepath.Join("..", "docs"), func(path string, d os.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && strings.HasSuffix(path, ".md") {
-			files = append(files, path)
-		}
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var blocks [][]snippet
-	for _, file := range files {
+	var blocks []sandboxBlock
+	for _, file := range testenv.MarkdownFiles(t, "..") {
 		raw, err := os.ReadFile(file)
 		if err != nil {
 			t.Fatal(err)
 		}
 		rel, _ := filepath.Rel("..", file)
-		var block []snippet
+		var block sandboxBlock
 		in := false
 		for n, line := range strings.Split(string(raw), "\n") {
 			trimmed := strings.TrimSpace(line)
 			switch {
 			case !in && trimmed == "```sh sandbox":
-				in, block = true, nil
+				in, block = true, sandboxBlock{where: fmt.Sprintf("%s:%d", rel, n+1)}
 			case in && trimmed == "```":
 				in = false
 				blocks = append(blocks, block)
@@ -93,7 +92,7 @@ func sandboxBlocks(t *testing.T) [][]snippet {
 					s.exit, _ = strconv.Atoi(m[1])
 					s.command = strings.TrimSpace(strings.TrimSuffix(trimmed, m[0]))
 				}
-				block = append(block, s)
+				block.commands = append(block.commands, s)
 			}
 		}
 	}
@@ -110,14 +109,7 @@ func sandboxShell(t *testing.T) []string {
 		t.Fatal(err)
 	}
 	t.Cleanup(sb.Close)
-	home := t.TempDir()
-	config := fmt.Sprintf("region: %s\ntable: %s\nendpoint: %s\nbuckets: [%s]\ns3_endpoint: %s\n", sandbox.Region, sandbox.Table, sb.DynamoURL, sandbox.Bucket, sb.S3URL)
-	if err := os.MkdirAll(filepath.Join(home, "lockwarden"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(home, "lockwarden", "config.yaml"), []byte(config), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	home := configHome(t, sandboxConfig(sb))
 	var env []string
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "LOCKWARDEN_") && !strings.HasPrefix(kv, "AWS_") && !strings.HasPrefix(kv, "PATH=") {
@@ -126,4 +118,23 @@ func sandboxShell(t *testing.T) []string {
 	}
 	return append(env, "PATH="+filepath.Dir(lockwardenBin)+":"+os.Getenv("PATH"), "XDG_CONFIG_HOME="+home, "XDG_STATE_HOME="+t.TempDir(),
 		"AWS_ACCESS_KEY_ID=sandbox", "AWS_SECRET_ACCESS_KEY=sandbox", "NO_COLOR=1")
+}
+
+// sandboxConfig is a config file's top-level keys pointing at sb: its
+// table and its bucket.
+func sandboxConfig(sb *sandbox.Sandbox) string {
+	return fmt.Sprintf("region: %s\ntable: %s\nendpoint: %s\nbuckets: [%s]\ns3_endpoint: %s\n", sandbox.Region, sandbox.Table, sb.DynamoURL, sandbox.Bucket, sb.S3URL)
+}
+
+// configHome is an XDG_CONFIG_HOME whose lockwarden/config.yaml is config.
+func configHome(t *testing.T, config string) string {
+	t.Helper()
+	home := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(home, "lockwarden"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(home, "lockwarden", "config.yaml"), []byte(config), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return home
 }

@@ -29,13 +29,9 @@ func TestScreenshots(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(sb.Close)
-	home := t.TempDir()
-	config := fmt.Sprintf(`region: us-east-1
-table: %[1]s
-endpoint: %[2]s
-buckets: [%[3]s]
-s3_endpoint: %[4]s
-contexts:
+	// The sandbox as one place, and as a fleet: its table as prod, its
+	// bucket's lock files as staging.
+	home := configHome(t, sandboxConfig(sb)+fmt.Sprintf(`contexts:
   prod:
     label: PROD
     color: red
@@ -46,13 +42,7 @@ contexts:
     color: yellow
     buckets: [%[3]s]
     s3_endpoint: %[4]s
-`, sandbox.Table, sb.DynamoURL, sandbox.Bucket, sb.S3URL)
-	if err := os.MkdirAll(filepath.Join(home, "lockwarden"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(home, "lockwarden", "config.yaml"), []byte(config), 0o600); err != nil {
-		t.Fatal(err)
-	}
+`, sandbox.Table, sb.DynamoURL, sandbox.Bucket, sb.S3URL))
 	env := []string{"XDG_CONFIG_HOME=" + home, "XDG_STATE_HOME=" + t.TempDir(), "AWS_ACCESS_KEY_ID=sandbox", "AWS_SECRET_ACCESS_KEY=sandbox", "COLORTERM=truecolor"}
 	const stale = "env:/prod/network"
 	scenes := []struct {
@@ -74,8 +64,7 @@ contexts:
 				term.tmux("send-keys", "-t", "lw", k)
 			}
 			term.waitFor(sc.name, sc.want...)
-			time.Sleep(300 * time.Millisecond) // the frame after the one that showed it: a spinner, a clock
-			capture := term.tmux("capture-pane", "-p", "-e", "-t", "lw")
+			capture := term.settled()
 			file := filepath.Join("..", "docs", "images", sc.name+".ansi")
 			if update {
 				writeScreenshot(t, file, capture)
@@ -103,12 +92,33 @@ var (
 	digits  = regexp.MustCompile(`[0-9]+`)
 )
 
+// settled is the screen with its escapes once two captures in a row say
+// the same: the frame a person would see, not one being drawn.
+func (term *terminal) settled() string {
+	term.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	last := term.tmux("capture-pane", "-p", "-e", "-t", "lw")
+	for time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+		now := term.tmux("capture-pane", "-p", "-e", "-t", "lw")
+		if screenText(now) == screenText(last) {
+			return now
+		}
+		last = now
+	}
+	term.t.Fatalf("the screen never settled; last:\n%s", screenText(last))
+	return ""
+}
+
+var blanks = regexp.MustCompile(` {2,}`)
+
 // screenText is what a capture says: no escapes, lock IDs as ID, digits
-// as #, no trailing blanks.
+// as #, runs of blanks as one (a number one digit longer moves its
+// neighbours), no trailing blanks.
 func screenText(capture string) string {
 	lines := strings.Split(escapes.ReplaceAllString(capture, ""), "\n")
 	for i, l := range lines {
-		lines[i] = strings.TrimRight(digits.ReplaceAllString(lockIDs.ReplaceAllString(l, "ID"), "#"), " ")
+		lines[i] = strings.TrimRight(blanks.ReplaceAllString(digits.ReplaceAllString(lockIDs.ReplaceAllString(l, "ID"), "#"), " "), " ")
 	}
 	return strings.TrimRight(strings.Join(lines, "\n"), "\n")
 }
@@ -116,16 +126,16 @@ func screenText(capture string) string {
 // writeScreenshot keeps a capture and renders it to SVG beside it.
 func writeScreenshot(t *testing.T, file, capture string) {
 	t.Helper()
-	if err := os.WriteFile(file, []byte(capture), 0o644); err != nil {
-		t.Fatal(err)
-	}
 	freeze := os.Getenv("LOCKWARDEN_FREEZE")
 	if freeze == "" {
 		home, _ := os.UserHomeDir()
 		freeze = filepath.Join(home, ".cache", "lockwarden", "freeze-0.2.2", "freeze")
 	}
-	if _, err := os.Stat(freeze); err != nil {
-		testenv.Unavailable(t, "freeze is not at %s (make deps-screenshots installs it)", freeze)
+	if _, err := os.Stat(freeze); err != nil { // before the capture is kept: never one without its picture
+		testenv.Unavailable(t, "freeze is not at %s (make screenshots installs it)", freeze)
+	}
+	if err := os.WriteFile(file, []byte(capture), 0o644); err != nil {
+		t.Fatal(err)
 	}
 	svg := strings.TrimSuffix(file, ".ansi") + ".svg"
 	cmd := exec.Command(freeze, "--language", "ansi", "--window", "--padding", "20", "--output", svg, file)

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"unicode"
+
+	"github.com/lockwarden/lockwarden/internal/testenv"
 )
 
 // The README is the page a person lands on: short, and pointing on.
@@ -25,7 +27,7 @@ func TestREADMEIsShort(t *testing.T) {
 // exists, and a #fragment names a heading there (as GitHub makes anchors).
 func TestDocLinksResolve(t *testing.T) {
 	root := filepath.Join("..", "..")
-	files := markdownFiles(t, root)
+	files := testenv.MarkdownFiles(t, root)
 	checked := 0
 	for _, file := range files {
 		for _, link := range links(t, file) {
@@ -52,22 +54,6 @@ func TestDocLinksResolve(t *testing.T) {
 	if checked < 50 {
 		t.Errorf("only %d links checked: is the link pattern still right?", checked)
 	}
-}
-
-// markdownFiles are the README and every page under docs/.
-func markdownFiles(t *testing.T, root string) []string {
-	t.Helper()
-	files := []string{filepath.Join(root, "README.md")}
-	err := filepath.WalkDir(filepath.Join(root, "docs"), func(path string, d os.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && strings.HasSuffix(path, ".md") {
-			files = append(files, path)
-		}
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return files
 }
 
 var (

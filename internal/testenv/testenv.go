@@ -317,3 +317,20 @@ func LoadFixture(t testing.TB, c *dynamodb.Client, table, name string) {
 		PutItem(t, c, table, it)
 	}
 }
+
+// MarkdownFiles are the README and every page under docs/ of the tree at
+// root.
+func MarkdownFiles(t testing.TB, root string) []string {
+	t.Helper()
+	files := []string{filepath.Join(root, "README.md")}
+	err := filepath.WalkDir(filepath.Join(root, "docs"), func(path string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasSuffix(path, ".md") {
+			files = append(files, path)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
+}

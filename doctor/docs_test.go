@@ -3,10 +3,11 @@ package doctor
 import (
 	"encoding/json"
 	"os"
-	"path/filepath"
 	"reflect"
 	"regexp"
 	"testing"
+
+	"github.com/lockwarden/lockwarden/internal/testenv"
 )
 
 // The docs' IAM policies are iam-policy's output for a table TABLE in
@@ -14,16 +15,12 @@ import (
 // AUDIT_BUCKET/PREFIX: never written by hand, so never out of date.
 func TestDocsPoliciesAreGenerated(t *testing.T) {
 	var raw []byte
-	err := filepath.WalkDir(filepath.Join("..", "docs"), func(path string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() || filepath.Ext(path) != ".md" {
-			return err
+	for _, file := range testenv.MarkdownFiles(t, "..") {
+		page, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
 		}
-		page, err := os.ReadFile(path)
 		raw = append(raw, page...)
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
 	}
 	blocks := regexp.MustCompile("<!-- generated: lockwarden iam-policy --for (\\w+) [^>]*-->\n```json\n([^`]*)```").FindAllSubmatch(raw, -1)
 	if len(blocks) < 4 {

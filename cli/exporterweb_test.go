@@ -1,15 +1,10 @@
 package cli
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/pem"
 	"io"
-	"math/big"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -26,8 +21,9 @@ import (
 // and no lock data, plain HTTP a refusal; the landing page is at /.
 func TestExporterServesTLSWithBasicAuth(t *testing.T) {
 	sb := seededSandbox(t, fixtureNow)
-	file, _, cert := testenv.WebConfig(t)
-	url, stderr := startExporter(t, fixtureNow, "--web.config.file", file, "--table", sandbox.Table, "--endpoint-url", sb.DynamoURL, "--region", sandbox.Region)
+	web := testenv.WebConfig(t)
+	cert := web.Cert
+	url, stderr := startExporter(t, fixtureNow, "--web.config.file", web.File, "--table", sandbox.Table, "--endpoint-url", sb.DynamoURL, "--region", sandbox.Region)
 	m := []string{"", url}
 	if !strings.HasPrefix(url, "https://") {
 		t.Fatalf("not served over TLS: %s", stderr)
@@ -91,15 +87,14 @@ func TestExporterRefusesABadWebConfig(t *testing.T) {
 // CA, fails the handshake and gets no lock data.
 func TestExporterRequiresAClientCertificate(t *testing.T) {
 	sb := seededSandbox(t, fixtureNow)
-	_, certFile, serverCert := testenv.WebConfig(t)
-	dir := filepath.Dir(certFile)
-	ca, caKey := newCA(t, "lockwarden test clients")
-	other, otherKey := newCA(t, "someone else")
-	if err := os.WriteFile(filepath.Join(dir, "clients.pem"), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ca.Raw}), 0o600); err != nil {
+	server := testenv.WebConfig(t)
+	dir := filepath.Dir(server.File)
+	clients, other := testenv.NewCA(t, "lockwarden test clients"), testenv.NewCA(t, "someone else")
+	if err := os.WriteFile(filepath.Join(dir, "clients.pem"), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: clients.Cert.Raw}), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	web := filepath.Join(dir, "mtls.yml")
-	config := "tls_server_config:\n  cert_file: " + certFile + "\n  key_file: " + filepath.Join(dir, "key.pem") +
+	config := "tls_server_config:\n  cert_file: " + server.CertFile + "\n  key_file: " + server.KeyFile +
 		"\n  client_ca_file: " + filepath.Join(dir, "clients.pem") + "\n  client_auth_type: RequireAndVerifyClientCert\n"
 	if err := os.WriteFile(web, []byte(config), 0o600); err != nil {
 		t.Fatal(err)
@@ -109,7 +104,7 @@ func TestExporterRequiresAClientCertificate(t *testing.T) {
 		t.Fatalf("not served over TLS: %s", stderr)
 	}
 	pool := x509.NewCertPool()
-	pool.AddCert(serverCert)
+	pool.AddCert(server.Cert)
 	get := func(client []tls.Certificate) (string, error) {
 		c := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, Certificates: client}}}
 		resp, err := c.Get(url)
@@ -120,45 +115,12 @@ func TestExporterRequiresAClientCertificate(t *testing.T) {
 		body, _ := io.ReadAll(resp.Body)
 		return string(body), nil
 	}
-	if body, err := get([]tls.Certificate{clientCert(t, ca, caKey)}); err != nil || !strings.Contains(body, "lockwarden_lock_created_timestamp_seconds") {
+	if body, err := get([]tls.Certificate{clients.ClientCert(t)}); err != nil || !strings.Contains(body, "lockwarden_lock_created_timestamp_seconds") {
 		t.Errorf("a client the CA signed: %v\n%.300s", err, body)
 	}
-	for name, certs := range map[string][]tls.Certificate{"no certificate": nil, "another CA's": {clientCert(t, other, otherKey)}} {
+	for name, certs := range map[string][]tls.Certificate{"no certificate": nil, "another CA's": {other.ClientCert(t)}} {
 		if body, err := get(certs); err == nil || strings.Contains(body, "lockwarden_") {
 			t.Errorf("%s: served %.300s", name, body)
 		}
 	}
-}
-
-// newCA is a self-signed certificate authority.
-func newCA(t *testing.T, name string) (*x509.Certificate, *ecdsa.PrivateKey) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: name}, NotBefore: time.Now().Add(-time.Hour),
-		NotAfter: time.Now().Add(time.Hour), IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, _ := x509.ParseCertificate(der)
-	return cert, key
-}
-
-// clientCert is a client certificate signed by ca.
-func clientCert(t *testing.T, ca *x509.Certificate, caKey *ecdsa.PrivateKey) tls.Certificate {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(3), Subject: pkix.Name{CommonName: "prometheus"}, NotBefore: time.Now().Add(-time.Hour),
-		NotAfter: time.Now().Add(time.Hour), KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
 }

@@ -49,8 +49,10 @@ func TestDebianPackageInstallsAndRemoves(t *testing.T) {
 	// install it).
 	rpm := filepath.Join(work, "lockwarden.rpm")
 	run(t, "", nfpm, "pkg", "--packager", "rpm", "--config", nfpmConfig(t, work, "rpm"), "--target", rpm)
-	if info, err := os.Stat(rpm); err != nil || info.Size() < 1<<20 {
+	if info, err := os.Stat(rpm); err != nil {
 		t.Errorf("the .rpm: %v", err)
+	} else if info.Size() < 1<<20 {
+		t.Errorf("the .rpm is %d bytes: no binary in it", info.Size())
 	}
 	run(t, "", "dpkg", "-i", deb)
 	t.Cleanup(func() { _ = exec.Command("dpkg", "-P", "lockwarden").Run() })
@@ -110,6 +112,14 @@ func nfpmConfig(t *testing.T, work, packager string) string {
 		t.Fatalf(".goreleaser.yaml: %v, %d nfpms", err, len(release.NFPMs))
 	}
 	pkg := release.NFPMs[0]
+	// Every key of the section is carried over or known not to matter
+	// here: one added (scripts, dependencies, overrides) and not carried
+	// would leave the package under test unlike the release's.
+	for k := range pkg {
+		if !slices.Contains([]string{"id", "ids", "formats", "file_name_template", "package_name", "vendor", "homepage", "maintainer", "description", "section", "bindir", "contents"}, k) {
+			t.Fatalf(".goreleaser.yaml: nfpms key %q is not carried into the package this test builds: carry it in nfpmConfig", k)
+		}
+	}
 	root, _ := filepath.Abs("..")
 	if _, err := os.Stat(filepath.Join(work, "man")); err != nil {
 		run(t, root, "go", "run", "./internal/man", "-dir", filepath.Join(work, "man"))

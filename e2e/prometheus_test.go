@@ -363,7 +363,8 @@ func (p promAPI) await(what string, check func() (bool, string)) {
 // lock series.
 func TestPrometheusScrapesOverTLSWithBasicAuth(t *testing.T) {
 	prometheus := testenv.Prometheus(t)
-	webConfig, caFile, _ := testenv.WebConfig(t)
+	web := testenv.WebConfig(t)
+	webConfig, caFile := web.File, web.CertFile
 	_, exporterAddr, _ := exporterOnSandboxWith(t, []string{"--web.config.file", webConfig})
 	job := func(name, password string) string {
 		return fmt.Sprintf("  - job_name: %s\n    scheme: https\n    tls_config:\n      ca_file: %q\n    basic_auth:\n      username: prom\n      password: %q\n    static_configs:\n      - targets: [%q]\n",

@@ -19,8 +19,11 @@ type Recorder struct {
 	mu      sync.Mutex
 	ops     []string
 	actions []string
-	// status is each request's answer, by the index of its op.
+	// status is each request's answer, by the index of its op; gen
+	// counts resets, so that an answer after one is not put on a later
+	// request's index.
 	status []int
+	gen    int
 }
 
 // NewRecorder starts a recording proxy to upstream, closed with the test.
@@ -34,7 +37,7 @@ func NewRecorder(t testing.TB, upstream string) *Recorder {
 	proxy := httputil.NewSingleHostReverseProxy(u)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		r.mu.Lock()
-		i := len(r.ops)
+		i, gen := len(r.ops), r.gen
 		r.ops = append(r.ops, operation(req))
 		r.actions = append(r.actions, IAMAction(req))
 		r.status = append(r.status, 0)
@@ -42,7 +45,7 @@ func NewRecorder(t testing.TB, upstream string) *Recorder {
 		sw := &statusWriter{ResponseWriter: w, code: http.StatusOK}
 		proxy.ServeHTTP(sw, req)
 		r.mu.Lock()
-		if i < len(r.status) { // not reset meanwhile
+		if gen == r.gen { // not reset meanwhile
 			r.status[i] = sw.code
 		}
 		r.mu.Unlock()
@@ -154,5 +157,6 @@ func (r *Recorder) Requests() int {
 func (r *Recorder) Reset() {
 	r.mu.Lock()
 	r.ops, r.actions, r.status = nil, nil, nil
+	r.gen++
 	r.mu.Unlock()
 }

@@ -17,11 +17,7 @@ import (
 // nfpmBin is nfpm: LOCKWARDEN_NFPM, else the cache `make test` fills.
 func nfpmBin(t *testing.T) string {
 	t.Helper()
-	bin := os.Getenv("LOCKWARDEN_NFPM")
-	if bin == "" {
-		home, _ := os.UserHomeDir()
-		bin = filepath.Join(home, ".cache", "lockwarden", "nfpm-2.45.2", "nfpm")
-	}
+	bin := testenv.CachedTool("LOCKWARDEN_NFPM", "nfpm-2.45.2/nfpm")
 	if _, err := os.Stat(bin); err != nil {
 		testenv.Unavailable(t, "nfpm is not installed at %s", bin)
 	}

@@ -126,11 +126,7 @@ func screenText(capture string) string {
 // writeScreenshot keeps a capture and renders it to SVG beside it.
 func writeScreenshot(t *testing.T, file, capture string) {
 	t.Helper()
-	freeze := os.Getenv("LOCKWARDEN_FREEZE")
-	if freeze == "" {
-		home, _ := os.UserHomeDir()
-		freeze = filepath.Join(home, ".cache", "lockwarden", "freeze-0.2.2", "freeze")
-	}
+	freeze := testenv.CachedTool("LOCKWARDEN_FREEZE", "freeze-0.2.2/freeze")
 	if _, err := os.Stat(freeze); err != nil { // before the capture is kept: never one without its picture
 		testenv.Unavailable(t, "freeze is not at %s (make screenshots installs it)", freeze)
 	}

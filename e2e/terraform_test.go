@@ -43,11 +43,7 @@ func TestMain(m *testing.M) {
 // that `make test` fills.
 func terraform(t *testing.T) string {
 	t.Helper()
-	bin := os.Getenv("LOCKWARDEN_TERRAFORM")
-	if bin == "" {
-		home, _ := os.UserHomeDir()
-		bin = filepath.Join(home, ".cache", "lockwarden", "terraform-1.5.7", "terraform")
-	}
+	bin := testenv.CachedTool("LOCKWARDEN_TERRAFORM", "terraform-1.5.7/terraform")
 	out, err := exec.Command(bin, "version").Output()
 	if err != nil {
 		testenv.Unavailable(t, "Terraform 1.5.7 is not at %s", bin)

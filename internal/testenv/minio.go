@@ -34,13 +34,7 @@ const (
 
 // MinioBin is where `make test` installs MinIO: LOCKWARDEN_MINIO, else the
 // cache the Makefile fills.
-func MinioBin() string {
-	if bin := os.Getenv("LOCKWARDEN_MINIO"); bin != "" {
-		return bin
-	}
-	home, _ := os.UserHomeDir()
-	return filepath.Join(home, ".cache", "lockwarden", "minio-20260212201848", "minio")
-}
+func MinioBin() string { return CachedTool("LOCKWARDEN_MINIO", "minio-20260212201848/minio") }
 
 // Minio is a MinIO server started for one test: a free loopback port, a
 // temporary data directory, stopped when the test ends.

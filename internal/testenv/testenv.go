@@ -334,3 +334,13 @@ func MarkdownFiles(t testing.TB, root string) []string {
 	}
 	return files
 }
+
+// CachedTool is where a tool the Makefile installs is: the variable env
+// when set, else path under ~/.cache/lockwarden, where make puts it.
+func CachedTool(env, path string) string {
+	if bin := os.Getenv(env); bin != "" {
+		return bin
+	}
+	home, _ := os.UserHomeDir()
+	return filepath.Join(home, ".cache", "lockwarden", filepath.FromSlash(path))
+}

@@ -23,13 +23,7 @@ const (
 
 // VersityBin finds versitygw: LOCKWARDEN_VERSITYGW, else the cache `make
 // test` fills.
-func VersityBin() string {
-	if bin := os.Getenv("LOCKWARDEN_VERSITYGW"); bin != "" {
-		return bin
-	}
-	home, _ := os.UserHomeDir()
-	return filepath.Join(home, ".cache", "lockwarden", "versitygw-1.8.0", "versitygw")
-}
+func VersityBin() string { return CachedTool("LOCKWARDEN_VERSITYGW", "versitygw-1.8.0/versitygw") }
 
 // StartVersity starts versitygw on a free port over a temporary directory,
 // stopped when the test ends, and waits until it answers a signed call.

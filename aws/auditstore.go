@@ -202,3 +202,15 @@ func (e *ObjectError) Unwrap() error { return e.Err }
 
 // ObjectLevel says the error concerns this object alone.
 func (e *ObjectError) ObjectLevel() bool { return true }
+
+// Unreachable says the audit log's bucket could not be reached at all:
+// it does not exist, the network or the credentials failed. Any other
+// error — access denied among them — is an answer from a log that is
+// there.
+func Unreachable(err error) bool {
+	var api smithy.APIError
+	if errors.As(err, &api) {
+		return api.ErrorCode() == "NoSuchBucket"
+	}
+	return err != nil
+}

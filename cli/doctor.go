@@ -196,11 +196,10 @@ func diagnoseAudit(ctx context.Context, env *Env, d *dialled) model.Finding {
 	}
 	f := doctor.AuditFacts{Reads: lwaws.ProbeBucketReads(ctx, store.Client, store.Bucket, shared.Prefix)}
 	f.Protected, f.How, err = store.Protection(ctx)
-	var user *lwaws.UserError
 	switch {
-	case errors.As(err, &user): // no such bucket, or no network: explained
+	case lwaws.Unreachable(err): // no such bucket, no network
 		f.Err = err
-	case err != nil:
+	case err != nil: // the log is there; how it is protected is not known
 		f.ProtectionErr = err
 	}
 	return doctor.AuditLog(d.Audit, f)

@@ -357,3 +357,22 @@ func TestUnreadableStoreRecordIsSaid(t *testing.T) {
 		t.Errorf("exit %d %s\n%s", code, errOut, out)
 	}
 }
+
+// An identity allowed to write and read the team's log but not to read
+// its bucket's Object Lock configuration is told that protection is not
+// known (⚠), not that the log is unreachable (✗): the log is there, and
+// its writes go through.
+func TestDoctorAuditLogProtectionDeniedIsAWarning(t *testing.T) {
+	useConfig(t, "")
+	m := testenv.StartMinio(t)
+	m.CreateBucket(t, "team-audit")
+	creds := m.AssumeRole(t, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:GetObject","s3:PutObject","s3:ListBucket"],"Resource":["arn:aws:s3:::team-audit","arn:aws:s3:::team-audit/*"]}]}`)
+	t.Setenv("AWS_ACCESS_KEY_ID", creds.AccessKeyID)
+	t.Setenv("AWS_SECRET_ACCESS_KEY", creds.SecretAccessKey)
+	t.Setenv("AWS_SESSION_TOKEN", creds.SessionToken)
+	out, errOut, code := runAt(t, "", false, "doctor", "--audit", "s3://team-audit/lockwarden", "--bucket", "team-audit/states", "--s3-endpoint-url", m.URL, "--region", "us-east-1")
+	if !strings.Contains(out, "⚠ audit log: s3://team-audit/lockwarden: whether Object Lock protects its records is not known: access denied") ||
+		strings.Contains(out, "✗ audit log") {
+		t.Errorf("exit %d %s\n%s", code, errOut, out)
+	}
+}

@@ -176,7 +176,7 @@ func diagnoseBucket(ctx context.Context, d *dialled, bp lwaws.BucketPrefix, prob
 			// Kept for unlock and the UI to say, on a store that ignores it.
 			if err := keepStoreCheck(s.S3Endpoint, bp.Bucket, cond.IfMatch, time.Now()); err != nil {
 				out = append(out, model.Finding{Check: "probe record", Severity: model.Warning,
-					Why: "what was found of bucket " + bp.Bucket + " could not be kept for unlock's prompt: " + sanitize.OneLine(err.Error())})
+					Why: "keeping what was found of bucket " + bp.Bucket + " for unlock's prompt: " + sanitize.OneLine(err.Error())})
 			}
 		}
 	}

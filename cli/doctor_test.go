@@ -356,6 +356,15 @@ func TestUnreadableStoreRecordIsSaid(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "what doctor --probe-writes found of the stores could not be read") {
 		t.Errorf("exit %d %s\n%s", code, errOut, out)
 	}
+	// doctor --probe-writes replaces it, and says that the rest is gone.
+	out, _, _ = runAt(t, "", false, "doctor", "--probe-writes", "--bucket", sandbox.Bucket, "--s3-endpoint-url", sb.S3URL, "--region", sandbox.Region)
+	if !strings.Contains(out, "⚠ probe record: keeping what was found of bucket tfstate for unlock's prompt: the record could not be read") ||
+		!strings.Contains(out, "was replaced: what it held of other buckets is gone") {
+		t.Errorf("doctor over an unreadable record:\n%s", out)
+	}
+	if checks, err := readStoreChecks(); err != nil || len(checks) != 1 {
+		t.Errorf("the record after doctor: %v %v", checks, err)
+	}
 }
 
 // An identity allowed to write and read the team's log but not to read

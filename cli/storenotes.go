@@ -48,10 +48,11 @@ func readStoreChecks() (map[string]storeCheck, error) {
 	return out, nil
 }
 
-// keepStoreCheck records what doctor found of bucket at endpoint, over
-// a record that could not be read.
+// keepStoreCheck records what doctor found of bucket at endpoint. A
+// record that could not be read is replaced, and that is said: what it
+// held of other buckets is gone.
 func keepStoreCheck(endpoint, bucket string, ifMatch bool, at time.Time) error {
-	checks, _ := readStoreChecks()
+	checks, readErr := readStoreChecks()
 	checks[storeKey(endpoint, bucket)] = storeCheck{IfMatch: ifMatch, Checked: at.UTC()}
 	raw, err := json.MarshalIndent(checks, "", "  ")
 	if err != nil {
@@ -60,7 +61,13 @@ func keepStoreCheck(endpoint, bucket string, ifMatch bool, at time.Time) error {
 	if err := os.MkdirAll(filepath.Dir(storeNotesPath()), 0o700); err != nil {
 		return err
 	}
-	return writeFileAtomic(storeNotesPath(), raw)
+	if err := writeFileAtomic(storeNotesPath(), raw); err != nil {
+		return err
+	}
+	if readErr != nil {
+		return fmt.Errorf("the record could not be read (%v) and was replaced: what it held of other buckets is gone, run doctor --probe-writes for their contexts again", readErr)
+	}
+	return nil
 }
 
 // lockFileNotes are, by bucket name, what to tell of releasing a lock

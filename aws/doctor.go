@@ -77,9 +77,11 @@ type BucketFacts struct {
 	Stopped                                      bool
 	ServerTime, LocalTime                        time.Time
 	// LockTags are the tags of a lock file version listed (OpenTofu's
-	// lock_tags): a lifecycle rule can select lock files by them. Empty
-	// when there were none, or they could not be read.
-	LockTags []s3types.Tag
+	// lock_tags): a lifecycle rule can select lock files by them.
+	// LockTagsErr says why they could not be read (then there may be
+	// tags nobody saw).
+	LockTags    []s3types.Tag
+	LockTagsErr error
 }
 
 // maxVersionsListed bounds doctor's listing of a bucket's versions: 20
@@ -134,22 +136,21 @@ func DescribeStateBucket(ctx context.Context, c *s3.Client, bucket string) (Buck
 			}
 		}
 	}
-	f.LockTags = lockTags(ctx, c, bucket, sample)
+	f.LockTags, f.LockTagsErr = lockTags(ctx, c, bucket, sample)
 	return f, nil
 }
 
 // lockTags are the tags of the lock file version v, if any was listed:
-// OpenTofu >= 1.11 puts lock_tags on every lock file. A store that cannot
-// tell (no tagging, access denied) has none to offer.
-func lockTags(ctx context.Context, c *s3.Client, bucket string, v s3types.ObjectVersion) []s3types.Tag {
+// OpenTofu >= 1.11 puts lock_tags on every lock file.
+func lockTags(ctx context.Context, c *s3.Client, bucket string, v s3types.ObjectVersion) ([]s3types.Tag, error) {
 	if v.Key == nil {
-		return nil
+		return nil, nil
 	}
 	out, err := c.GetObjectTagging(ctx, &s3.GetObjectTaggingInput{Bucket: sdkaws.String(bucket), Key: v.Key, VersionId: v.VersionId})
 	if err != nil {
-		return nil
+		return nil, s3Error(err, "s3:GetObjectVersionTagging", bucket)
 	}
-	return out.TagSet
+	return out.TagSet, nil
 }
 
 // responseDate is the Date header of an answer: the service's clock.

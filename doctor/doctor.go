@@ -123,7 +123,7 @@ func lockVersions(bucket string, f lwaws.BucketFacts) model.Finding {
 	return model.Finding{Check: "lock file versions", Severity: model.Warning,
 		Why: fmt.Sprintf("%s%d old .tflock versions and %s%d .tflock delete markers (every lock and unlock leaves one of each): ≈ $%.4f/month, and every LIST of the bucket wades through them",
 			least, f.StaleLockVersions, least, f.LockDeleteMarkers, dollars),
-		Fix: "lockwarden lockfiles prune-versions --apply removes exactly these (audited); to keep them away: " + lifecycleRule(bucket, f.LockTags)}
+		Fix: "lockwarden lockfiles prune-versions --apply removes exactly these (audited); to keep them away: " + lifecycleRule(bucket, f.LockTags, f.LockTagsErr)}
 }
 
 // lifecycleRule is the command that keeps lock files' old versions away.
@@ -131,11 +131,15 @@ func lockVersions(bucket string, f lwaws.BucketFacts) model.Finding {
 // alone, and a second rule removes delete markers nothing lies beneath;
 // without, no rule can select keys by suffix, so it expires non-current
 // state versions too.
-func lifecycleRule(bucket string, tags []s3types.Tag) string {
+func lifecycleRule(bucket string, tags []s3types.Tag, tagsErr error) string {
 	command := "aws s3api put-bucket-lifecycle-configuration --bucket " + bucket + " --lifecycle-configuration '%s' (it replaces the bucket's lifecycle rules: merge it with any it has)"
 	if len(tags) == 0 {
 		rule := fmt.Sprintf(`{"Rules":[{"ID":"expire-noncurrent","Status":"Enabled","Filter":{},"NoncurrentVersionExpiration":{"NoncurrentDays":%d,"NewerNoncurrentVersions":10},"Expiration":{"ExpiredObjectDeleteMarker":true}}]}`, lockVersionsDays)
-		return fmt.Sprintf(command, rule) + fmt.Sprintf(" — no rule can select keys by suffix: this one also expires non-current state versions after %d days, keeping the newest 10 (OpenTofu ≥ 1.11 can tag lock files with lock_tags: a tag filter then removes only theirs)", lockVersionsDays)
+		tagged := "OpenTofu ≥ 1.11 can tag lock files with lock_tags: a tag filter then removes only theirs"
+		if tagsErr != nil {
+			tagged = "whether the lock files carry lock_tags is not known (" + sanitize.OneLine(tagsErr.Error()) + "): with tags, a tag filter would remove only theirs"
+		}
+		return fmt.Sprintf(command, rule) + fmt.Sprintf(" — no rule can select keys by suffix: this one also expires non-current state versions after %d days, keeping the newest 10 (%s)", lockVersionsDays, tagged)
 	}
 	type tag struct{ Key, Value string }
 	var ts []tag

@@ -162,3 +162,17 @@ func TestAuditLogFinding(t *testing.T) {
 		}
 	}
 }
+
+// The rule proposed for lock files' old versions says when the lock
+// files' tags could not be read, rather than proposing the broad rule as
+// if there were none to see.
+func TestLifecycleRuleSaysWhenTagsAreUnknown(t *testing.T) {
+	f := lwaws.BucketFacts{Versioning: "Enabled", StaleLockVersions: 3, LockDeleteMarkers: 3, Listed: 9}
+	if got := lockVersions("b", f).Fix; !strings.Contains(got, "OpenTofu ≥ 1.11 can tag lock files") {
+		t.Errorf("no tags: %s", got)
+	}
+	f.LockTagsErr = errors.New("access denied: s3:GetObjectVersionTagging on bucket b is not allowed for these credentials")
+	if got := lockVersions("b", f).Fix; !strings.Contains(got, "whether the lock files carry lock_tags is not known (access denied: s3:GetObjectVersionTagging") {
+		t.Errorf("tags not read: %s", got)
+	}
+}

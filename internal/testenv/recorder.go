@@ -72,6 +72,9 @@ type statusWriter struct {
 
 func (w *statusWriter) WriteHeader(code int) { w.code = code; w.ResponseWriter.WriteHeader(code) }
 
+// Unwrap lets the proxy flush through it (http.ResponseController).
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
 // Writes returns the recorded requests that write: DynamoDB's PutItem,
 // DeleteItem, UpdateItem and batch writes; S3's PUT, POST and DELETE.
 func (r *Recorder) Writes() []string { return r.writes(false) }
